@@ -1,0 +1,36 @@
+// Package eventsourcing is the core of gofly event sourcing: events and their envelopes, the
+// aggregate root, the repository that saves and loads aggregates, the store interfaces, snapshots,
+// upcasters and the errors they return. It imports no database, broker or DI framework; stores
+// live in stores/memory and stores/bun, the Fx module in the root package.
+//
+// # Aggregates
+//
+// An aggregate is a struct that embeds [AggregateRoot]. Handlers are registered with [When] in
+// its constructor, or written as methods named On<EventType>:
+//
+//	type Order struct {
+//		es.AggregateRoot
+//		Amount  int
+//		Shipped bool
+//	}
+//
+//	func NewOrder() *Order {
+//		o := &Order{}
+//		es.When(o, func(e OrderPlaced) { o.Amount = e.Amount })
+//		return o
+//	}
+//
+//	func (o *Order) OnOrderShipped(e OrderShipped) { o.Shipped = true }
+//
+// Dispatch tries a When handler, then an On<EventType> method, and otherwise fails loudly with
+// [ErrNoHandler]: a missing handler would silently corrupt rebuilt state. Events are stored as JSON
+// and decoded into the handler's parameter type on replay, so they must survive a JSON round trip
+// (exported fields, or their own MarshalJSON/UnmarshalJSON).
+//
+// # Saving and loading
+//
+// [NewRepository] builds a [Repository] over an [EventStore]. Save appends the pending events with
+// optimistic concurrency (expected version = Version − len(pending)) and takes a snapshot when the
+// batch crosses a multiple of the snapshot interval; Load restores the newest snapshot and replays
+// the events after it, validating each envelope.
+package eventsourcing

@@ -1,0 +1,286 @@
+package eventsourcing
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"reflect"
+	"time"
+
+	"github.com/google/uuid"
+)
+
+// Envelope is the stored form of one event: the event's JSON payload plus where and when it
+// belongs. Stores fill AggregateID, AggregateType and Sequence on append, and GlobalPosition on read.
+type Envelope struct {
+	// EventID identifies the event (a UUID set by NewEnvelope). Consumers de-duplicate on it.
+	EventID string
+	// AggregateID is the id of the aggregate the event belongs to.
+	AggregateID string
+	// AggregateType names the aggregate's type (by default its Go type name).
+	AggregateType string
+	// Sequence is the aggregate's version after this event, from 1.
+	Sequence int64
+	// EventType names the event (see [EventTypeOf]).
+	EventType string
+	// Payload is the event as a JSON object.
+	Payload json.RawMessage
+	// Metadata is free-form data (correlation and causation ids, ...). Values must be JSON-encodable.
+	Metadata map[string]any
+	// OccurredAt is when the envelope was built, in UTC.
+	OccurredAt time.Time
+	// Version is the event's schema version, 1 unless an upcaster says otherwise.
+	Version int
+	// TenantID is the tenant the event belongs to, "" for none.
+	TenantID string
+	// GlobalPosition is the event's place on the store's global stream; 0 when not read from a
+	// store. It is not part of the JSON form nor of [Envelope.Equal].
+	GlobalPosition int64
+}
+
+// NewEnvelope wraps event: a new EventID, EventType from [EventTypeOf], the event's JSON as the
+// payload (it must encode as a JSON object), OccurredAt now in UTC, Version 1, empty Metadata.
+func NewEnvelope(event any) (Envelope, error) {
+	if isNil(event) {
+		return Envelope{}, invalidArg("event: must not be nil")
+	}
+	payload, err := json.Marshal(event)
+	if err != nil {
+		return Envelope{}, invalidArg("event %T: cannot encode as JSON: %v", event, err)
+	}
+	if !isJSONObject(payload) {
+		return Envelope{}, invalidArg("event %T: must encode as a JSON object, got %.40s", event, payload)
+	}
+	return Envelope{
+		EventID:    uuid.NewString(),
+		EventType:  EventTypeOf(event),
+		Payload:    payload,
+		Metadata:   map[string]any{},
+		OccurredAt: time.Now().UTC(),
+		Version:    1,
+	}, nil
+}
+
+// Clone returns a deep copy of e: payload bytes and metadata maps and slices are copied.
+func (e Envelope) Clone() Envelope {
+	e.Payload = cloneRaw(e.Payload)
+	e.Metadata = cloneMap(e.Metadata)
+	return e
+}
+
+// Equal reports whether e and o describe the same event: every field but GlobalPosition, with
+// payloads compared as JSON text without insignificant white space and times compared as instants.
+func (e Envelope) Equal(o Envelope) bool {
+	if e.EventID != o.EventID || e.AggregateID != o.AggregateID || e.AggregateType != o.AggregateType ||
+		e.Sequence != o.Sequence || e.EventType != o.EventType || e.Version != o.Version ||
+		e.TenantID != o.TenantID || !e.OccurredAt.Equal(o.OccurredAt) {
+		return false
+	}
+	if !jsonTextEqual(e.Payload, o.Payload) {
+		return false
+	}
+	if len(e.Metadata) == 0 && len(o.Metadata) == 0 {
+		return true
+	}
+	if reflect.DeepEqual(e.Metadata, o.Metadata) {
+		return true
+	}
+	a, errA := NormalizeMetadata(e.Metadata)
+	b, errB := NormalizeMetadata(o.Metadata)
+	return errA == nil && errB == nil && reflect.DeepEqual(a, b)
+}
+
+// envelopeJSON is the JSON form, keys in pyfly's order.
+type envelopeJSON struct {
+	EventID       string          `json:"event_id"`
+	AggregateID   string          `json:"aggregate_id"`
+	AggregateType string          `json:"aggregate_type"`
+	Sequence      int64           `json:"sequence"`
+	EventType     string          `json:"event_type"`
+	Payload       json.RawMessage `json:"payload"`
+	Metadata      map[string]any  `json:"metadata"`
+	OccurredAt    string          `json:"occurred_at"`
+	Version       int             `json:"version"`
+	TenantID      *string         `json:"tenant_id"`
+}
+
+// MarshalJSON writes the snake_case JSON form: payload and metadata as objects ({} when empty),
+// occurred_at in RFC 3339 UTC, tenant_id null when empty, no global position.
+func (e Envelope) MarshalJSON() ([]byte, error) {
+	j := envelopeJSON{
+		EventID:       e.EventID,
+		AggregateID:   e.AggregateID,
+		AggregateType: e.AggregateType,
+		Sequence:      e.Sequence,
+		EventType:     e.EventType,
+		Payload:       e.Payload,
+		Metadata:      e.Metadata,
+		OccurredAt:    e.OccurredAt.UTC().Format(time.RFC3339Nano),
+		Version:       e.Version,
+	}
+	if len(j.Payload) == 0 {
+		j.Payload = json.RawMessage("{}")
+	}
+	if j.Metadata == nil {
+		j.Metadata = map[string]any{}
+	}
+	if e.TenantID != "" {
+		t := e.TenantID
+		j.TenantID = &t
+	}
+	return json.Marshal(j)
+}
+
+// UnmarshalJSON reads the form MarshalJSON writes. Every key but tenant_id is required.
+func (e *Envelope) UnmarshalJSON(data []byte) error {
+	var keys map[string]json.RawMessage
+	if err := json.Unmarshal(data, &keys); err != nil {
+		return fmt.Errorf("%w: envelope JSON: %v", ErrDecode, err)
+	}
+	for _, k := range []string{"event_id", "aggregate_id", "aggregate_type", "sequence", "event_type", "payload", "metadata", "occurred_at", "version"} {
+		if _, ok := keys[k]; !ok {
+			return fmt.Errorf("%w: envelope JSON: missing key %q", ErrDecode, k)
+		}
+	}
+	var j envelopeJSON
+	if err := json.Unmarshal(data, &j); err != nil {
+		return fmt.Errorf("%w: envelope JSON: %v", ErrDecode, err)
+	}
+	at, err := time.Parse(time.RFC3339Nano, j.OccurredAt)
+	if err != nil {
+		return fmt.Errorf("%w: envelope JSON: occurred_at %q is not RFC 3339: %v", ErrDecode, j.OccurredAt, err)
+	}
+	*e = Envelope{
+		EventID:       j.EventID,
+		AggregateID:   j.AggregateID,
+		AggregateType: j.AggregateType,
+		Sequence:      j.Sequence,
+		EventType:     j.EventType,
+		Payload:       cloneRaw(j.Payload),
+		Metadata:      j.Metadata,
+		OccurredAt:    at.UTC(),
+		Version:       j.Version,
+	}
+	if e.Metadata == nil {
+		e.Metadata = map[string]any{}
+	}
+	if j.TenantID != nil {
+		e.TenantID = *j.TenantID
+	}
+	return nil
+}
+
+func cloneRaw(b json.RawMessage) json.RawMessage {
+	if b == nil {
+		return nil
+	}
+	return append(json.RawMessage(make([]byte, 0, len(b))), b...)
+}
+
+func cloneMap(m map[string]any) map[string]any {
+	if m == nil {
+		return nil
+	}
+	out := make(map[string]any, len(m))
+	for k, v := range m {
+		out[k] = cloneValue(v)
+	}
+	return out
+}
+
+func cloneValue(v any) any {
+	switch x := v.(type) {
+	case map[string]any:
+		return cloneMap(x)
+	case []any:
+		out := make([]any, len(x))
+		for i, e := range x {
+			out[i] = cloneValue(e)
+		}
+		return out
+	case json.RawMessage:
+		return cloneRaw(x)
+	case []byte:
+		return append([]byte(nil), x...)
+	default:
+		return v
+	}
+}
+
+// NormalizeMetadata returns metadata as JSON would give it back (numbers as float64, structs as
+// maps), or ErrInvalidArgument when a value cannot be encoded. An empty map stays empty and non-nil.
+func NormalizeMetadata(m map[string]any) (map[string]any, error) {
+	if len(m) == 0 {
+		return map[string]any{}, nil
+	}
+	if plainJSON(m) {
+		return cloneMap(m), nil
+	}
+	raw, err := json.Marshal(m)
+	if err != nil {
+		return nil, invalidArg("metadata: values must be JSON-encodable: %v", err)
+	}
+	out := map[string]any{}
+	if err := json.Unmarshal(raw, &out); err != nil {
+		return nil, invalidArg("metadata: %v", err)
+	}
+	return out, nil
+}
+
+// plainJSON reports whether v already holds only what encoding/json decodes into any.
+func plainJSON(v any) bool {
+	switch x := v.(type) {
+	case nil, string, bool, float64:
+		return true
+	case map[string]any:
+		for _, e := range x {
+			if !plainJSON(e) {
+				return false
+			}
+		}
+		return true
+	case []any:
+		for _, e := range x {
+			if !plainJSON(e) {
+				return false
+			}
+		}
+		return true
+	default:
+		return false
+	}
+}
+
+func jsonTextEqual(a, b json.RawMessage) bool {
+	if bytes.Equal(a, b) {
+		return true
+	}
+	if len(a) == 0 {
+		a = json.RawMessage("{}")
+	}
+	if len(b) == 0 {
+		b = json.RawMessage("{}")
+	}
+	var ca, cb bytes.Buffer
+	if json.Compact(&ca, a) != nil || json.Compact(&cb, b) != nil {
+		return false
+	}
+	return bytes.Equal(ca.Bytes(), cb.Bytes())
+}
+
+func isJSONObject(b []byte) bool {
+	b = bytes.TrimLeft(b, " \t\r\n")
+	return len(b) > 0 && b[0] == '{' && json.Valid(b)
+}
+
+func isNil(v any) bool {
+	if v == nil {
+		return true
+	}
+	rv := reflect.ValueOf(v)
+	switch rv.Kind() {
+	case reflect.Pointer, reflect.Map, reflect.Slice, reflect.Interface, reflect.Func, reflect.Chan:
+		return rv.IsNil()
+	}
+	return false
+}

@@ -1,0 +1,81 @@
+package eventsourcing
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Sentinel errors. Match them with [errors.Is]; the typed errors below match them too.
+var (
+	// ErrConcurrency reports that an append lost an optimistic-concurrency race: the aggregate's
+	// version in the store was not the expected one. Reload the aggregate and run the command again.
+	ErrConcurrency = errors.New("eventsourcing: concurrency conflict")
+	// ErrNoHandler reports an event that has no handler on the aggregate: neither a [When] handler
+	// nor an On<EventType> method.
+	ErrNoHandler = errors.New("eventsourcing: no handler for event")
+	// ErrAggregateNotFound reports a Load of an aggregate that has neither a snapshot nor events.
+	ErrAggregateNotFound = errors.New("eventsourcing: aggregate not found")
+	// ErrEnvelopeMismatch reports a replayed envelope or snapshot that belongs to another aggregate id
+	// or type, or whose sequence does not follow the aggregate's version.
+	ErrEnvelopeMismatch = errors.New("eventsourcing: envelope does not match the aggregate")
+	// ErrInvalidArgument reports bad input: the message names the argument and what is valid.
+	ErrInvalidArgument = errors.New("eventsourcing: invalid argument")
+	// ErrDecode reports a payload, snapshot or upcaster output that could not be decoded.
+	ErrDecode = errors.New("eventsourcing: decode failed")
+)
+
+// ConcurrencyError is the typed form of [ErrConcurrency]. Expected is the version the caller
+// expected; Actual is the version found in the store, or -1 when the store could not tell (a race
+// detected by a unique constraint inside a transaction).
+type ConcurrencyError struct {
+	AggregateID   string
+	AggregateType string
+	Expected      int64
+	Actual        int64
+	// Reason, when set, replaces the default explanation.
+	Reason string
+}
+
+// Error implements error.
+func (e *ConcurrencyError) Error() string {
+	if e.Reason != "" {
+		return fmt.Sprintf("eventsourcing: concurrency conflict on aggregate %q: %s", e.AggregateID, e.Reason)
+	}
+	if e.Actual < 0 {
+		return fmt.Sprintf("eventsourcing: concurrency conflict on aggregate %q: concurrent append at expected version %d; reload and retry", e.AggregateID, e.Expected)
+	}
+	return fmt.Sprintf("eventsourcing: concurrency conflict on aggregate %q: expected version %d, found %d; reload and retry", e.AggregateID, e.Expected, e.Actual)
+}
+
+// Is makes errors.Is(err, ErrConcurrency) true.
+func (e *ConcurrencyError) Is(target error) bool { return target == ErrConcurrency }
+
+// EventHandlerError reports an event that an aggregate could not handle: no handler
+// ([ErrNoHandler]), a payload that does not decode into the handler's type ([ErrDecode]), or the
+// handler's own error. It unwraps to the cause.
+type EventHandlerError struct {
+	EventType     string
+	AggregateType string
+	Err           error
+	msg           string
+}
+
+// Error implements error.
+func (e *EventHandlerError) Error() string {
+	if e.msg != "" {
+		return e.msg
+	}
+	return fmt.Sprintf("eventsourcing: event %q on %s: %v", e.EventType, e.AggregateType, e.Err)
+}
+
+// Unwrap returns the cause.
+func (e *EventHandlerError) Unwrap() error { return e.Err }
+
+// invalidArg builds an ErrInvalidArgument error naming the argument.
+func invalidArg(format string, args ...any) error {
+	return fmt.Errorf("%w: %s", ErrInvalidArgument, fmt.Sprintf(format, args...))
+}
+
+// InvalidArgument returns an error matching [ErrInvalidArgument] whose message is the formatted
+// text. Stores use it so every store words bad input alike.
+func InvalidArgument(format string, args ...any) error { return invalidArg(format, args...) }

@@ -1,0 +1,66 @@
+package eventsourcing
+
+import (
+	"context"
+	"encoding/json"
+	"time"
+)
+
+// EventStore persists envelopes per aggregate with optimistic concurrency and pages them back as a
+// global stream. Implementations are safe for concurrent use, copy envelopes in and out, validate
+// input before touching anything, and return the package's errors rather than raw driver errors.
+type EventStore interface {
+	// Append writes events atomically after checking the aggregate's current version equals
+	// expected (0 for a new aggregate). It sets AggregateID, AggregateType and Sequence on the given
+	// envelopes on success only. A version mismatch or a lost race is a *ConcurrencyError.
+	Append(ctx context.Context, aggregateID, aggregateType string, expected int64, events []Envelope) error
+	// Load returns the aggregate's events with Sequence > afterSequence in sequence order, upcast.
+	// An unknown aggregate gives an empty slice and no error.
+	Load(ctx context.Context, aggregateID string, afterSequence int64) ([]Envelope, error)
+	// LatestVersion returns the aggregate's highest sequence, 0 when it has no events.
+	LatestVersion(ctx context.Context, aggregateID string) (int64, error)
+	// ReadAll pages the global stream: events with GlobalPosition > after, in position order, at
+	// most limit, upcast. Positions strictly increase; once a reader has seen position p no event
+	// can later appear at or below p. after < 0, limit < 1 or a cursor that is not on the stream is
+	// ErrInvalidArgument.
+	ReadAll(ctx context.Context, after int64, limit int) ([]Envelope, error)
+	// LastPosition returns the highest position a reader can see now, 0 when the stream is empty.
+	LastPosition(ctx context.Context) (int64, error)
+}
+
+// Snapshot is the saved state of one aggregate at one sequence.
+type Snapshot struct {
+	AggregateID   string
+	AggregateType string
+	Sequence      int64
+	Payload       json.RawMessage
+	CreatedAt     time.Time
+}
+
+// SnapshotStore keeps the newest snapshot of each aggregate.
+type SnapshotStore interface {
+	// Save stores s unless a snapshot with an equal or higher sequence is already stored.
+	Save(ctx context.Context, s Snapshot) error
+	// Load returns the aggregate's snapshot and true, or false when there is none.
+	Load(ctx context.Context, aggregateID string) (Snapshot, bool, error)
+	// Delete removes the aggregate's snapshot and reports whether there was one.
+	Delete(ctx context.Context, aggregateID string) (bool, error)
+}
+
+// Transactor runs fn in one transaction: the context given to fn carries it, and every store that
+// shares it joins. fn's error, or a panic, rolls everything back.
+type Transactor interface {
+	InTx(ctx context.Context, fn func(ctx context.Context) error) error
+}
+
+// TxJoiner is implemented by stores that write through the transaction a [Transactor] puts into
+// the context. JoinsTx reports whether this store joins t's transactions.
+type TxJoiner interface {
+	JoinsTx(t Transactor) bool
+}
+
+// Clone returns a deep copy of s.
+func (s Snapshot) Clone() Snapshot {
+	s.Payload = cloneRaw(s.Payload)
+	return s
+}

@@ -1,0 +1,99 @@
+package eventsourcing
+
+import (
+	"strconv"
+	"strings"
+	"unicode/utf8"
+)
+
+// Limits on identifiers, as the stores' columns hold them.
+const (
+	// MaxIDBytes is the longest aggregate id, event id and tenant id, in bytes.
+	MaxIDBytes = 64
+	// MaxTypeBytes is the longest aggregate type and event type, in bytes.
+	MaxTypeBytes = 255
+)
+
+// ValidateAggregateID checks an aggregate id: not empty, at most [MaxIDBytes] bytes of valid
+// UTF-8 without NUL. The error matches [ErrInvalidArgument].
+func ValidateAggregateID(id string) error {
+	return checkText("aggregate id", id, MaxIDBytes, true)
+}
+
+// ValidateAppend checks an append's arguments the same way for every store: the aggregate id, the
+// aggregate type, expected ≥ 0, at least one event, and for each event an EventID (unique within
+// the batch), an EventType, a payload that is a JSON object, and JSON-encodable metadata. Nothing
+// should be written when it returns an error (matching [ErrInvalidArgument]).
+func ValidateAppend(aggregateID, aggregateType string, expected int64, events []Envelope) error {
+	if err := ValidateAggregateID(aggregateID); err != nil {
+		return err
+	}
+	if err := checkText("aggregate type", aggregateType, MaxTypeBytes, false); err != nil {
+		return err
+	}
+	if expected < 0 {
+		return invalidArg("expected version: must be 0 (new aggregate) or more, got %d", expected)
+	}
+	if len(events) == 0 {
+		return invalidArg("events: at least one event is required")
+	}
+	var seen map[string]struct{}
+	if len(events) > 1 {
+		seen = make(map[string]struct{}, len(events))
+	}
+	for i := range events {
+		e := &events[i]
+		if err := checkText("events["+strconv.Itoa(i)+"].EventID", e.EventID, MaxIDBytes, true); err != nil {
+			return err
+		}
+		if seen != nil {
+			if _, dup := seen[e.EventID]; dup {
+				return invalidArg("events[%d].EventID: %q appears twice in one append", i, e.EventID)
+			}
+			seen[e.EventID] = struct{}{}
+		}
+		if err := checkText("events["+strconv.Itoa(i)+"].EventType", e.EventType, MaxTypeBytes, true); err != nil {
+			return err
+		}
+		if err := checkText("events["+strconv.Itoa(i)+"].TenantID", e.TenantID, MaxIDBytes, false); err != nil {
+			return err
+		}
+		if !isJSONObject(e.Payload) {
+			return invalidArg("events[%d].Payload: must be a JSON object, got %.40q", i, e.Payload)
+		}
+		if strings.Contains(string(e.Payload), `\u0000`) {
+			return invalidArg("events[%d].Payload: must not contain NUL characters", i)
+		}
+	}
+	return nil
+}
+
+// ValidateReadAll checks ReadAll's cursor and limit.
+func ValidateReadAll(after int64, limit int) error {
+	if after < 0 {
+		return invalidArg("after: a global position must be 0 (the start) or more, got %d", after)
+	}
+	if limit < 1 {
+		return invalidArg("limit: must be 1 or more, got %d", limit)
+	}
+	return nil
+}
+
+func checkText(name, v string, maxBytes int, required bool) error {
+	if v == "" {
+		if required {
+			return invalidArg("%s: must not be empty", name)
+		}
+		return nil
+	}
+	if len(v) > maxBytes {
+		return invalidArg("%s: at most %d bytes, got %d", name, maxBytes, len(v))
+	}
+	if !utf8.ValidString(v) {
+		return invalidArg("%s: must be valid UTF-8", name)
+	}
+	if strings.IndexByte(v, 0) >= 0 {
+		return invalidArg("%s: must not contain NUL bytes", name)
+	}
+	return nil
+}
