@@ -1,0 +1,92 @@
+package eventsourcing
+
+import (
+	"context"
+	"log/slog"
+)
+
+// DefaultSnapshotInterval is the snapshot interval [WithSnapshots] uses when given 0.
+const DefaultSnapshotInterval = 100
+
+// RepositoryOption configures a [Repository].
+type RepositoryOption func(*repoConfig) error
+
+type repoConfig struct {
+	snapshots     SnapshotStore
+	interval      int64
+	aggregateType string
+	tx            Transactor
+	outbox        EventEnqueuer
+	logger        *slog.Logger
+}
+
+// EventEnqueuer takes saved envelopes into an outbox inside the append's transaction (the context
+// carries it when the store is a [Transactor]).
+type EventEnqueuer interface {
+	EnqueueEvents(ctx context.Context, events []Envelope) error
+}
+
+// WithSnapshots makes the repository restore from snapshots and take one whenever a save crosses
+// a multiple of interval. interval 0 means [DefaultSnapshotInterval]; a negative one is refused.
+func WithSnapshots(store SnapshotStore, interval int) RepositoryOption {
+	return func(c *repoConfig) error {
+		if isNil(store) {
+			return invalidArg("WithSnapshots: the snapshot store must not be nil")
+		}
+		if interval == 0 {
+			interval = DefaultSnapshotInterval
+		}
+		if interval < 1 {
+			return invalidArg("WithSnapshots: interval must be 1 or more (0 for the default %d), got %d", DefaultSnapshotInterval, interval)
+		}
+		c.snapshots, c.interval = store, int64(interval)
+		return nil
+	}
+}
+
+// WithAggregateType sets the aggregate type written to envelopes and checked on load, in place of
+// the Go type name. Set it to keep old streams loadable after renaming the Go type.
+func WithAggregateType(name string) RepositoryOption {
+	return func(c *repoConfig) error {
+		if err := checkText("WithAggregateType", name, MaxTypeBytes, true); err != nil {
+			return err
+		}
+		c.aggregateType = name
+		return nil
+	}
+}
+
+// WithTransactor sets the transaction runner Save uses, for stores wrapped in a decorator that
+// hides the store's own InTx.
+func WithTransactor(t Transactor) RepositoryOption {
+	return func(c *repoConfig) error {
+		if isNil(t) {
+			return invalidArg("WithTransactor: must not be nil")
+		}
+		c.tx = t
+		return nil
+	}
+}
+
+// WithOutbox enqueues every saved event in the append's transaction.
+func WithOutbox(o EventEnqueuer) RepositoryOption {
+	return func(c *repoConfig) error {
+		if isNil(o) {
+			return invalidArg("WithOutbox: must not be nil")
+		}
+		c.outbox = o
+		return nil
+	}
+}
+
+// WithLogger sets the logger for failures that do not fail a call (a snapshot that could not be
+// saved after the events committed). Default: slog.Default().
+func WithLogger(l *slog.Logger) RepositoryOption {
+	return func(c *repoConfig) error {
+		if l == nil {
+			return invalidArg("WithLogger: must not be nil")
+		}
+		c.logger = l
+		return nil
+	}
+}
