@@ -1,0 +1,140 @@
+package config
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/knadh/koanf/parsers/yaml"
+	"github.com/knadh/koanf/providers/env/v2"
+	"github.com/knadh/koanf/providers/file"
+	"github.com/knadh/koanf/providers/rawbytes"
+	"github.com/knadh/koanf/v2"
+)
+
+// DefaultFile is the YAML file read from the working directory when no other file is named.
+const DefaultFile = "application.yaml"
+
+// Option changes what [Load] and [LoadKoanf] read.
+type Option func(*loadOptions)
+
+type source struct {
+	name string
+	path string
+	data []byte
+}
+
+type loadOptions struct {
+	sources []source
+	environ func() []string
+	noEnv   bool
+	dir     string
+}
+
+// WithFile reads the YAML file at path (it must exist) instead of PYFLY_CONFIG or
+// application.yaml. Several WithFile and WithYAML options are read in order, the last winning.
+func WithFile(path string) Option {
+	return func(o *loadOptions) { o.sources = append(o.sources, source{name: path, path: path}) }
+}
+
+// WithYAML reads YAML given in code instead of PYFLY_CONFIG or application.yaml. Errors name it
+// "inline YAML".
+func WithYAML(data []byte) Option {
+	return func(o *loadOptions) {
+		o.sources = append(o.sources, source{name: "inline YAML", data: append([]byte(nil), data...)})
+	}
+}
+
+// WithEnviron replaces os.Environ as the source of PYFLY_* variables (and PYFLY_CONFIG); tests use
+// it instead of os.Setenv. Entries have the form "NAME=value".
+func WithEnviron(environ func() []string) Option {
+	return func(o *loadOptions) { o.environ = environ }
+}
+
+// WithoutEnv skips the environment entirely: neither PYFLY_* keys nor PYFLY_CONFIG are read.
+func WithoutEnv() Option {
+	return func(o *loadOptions) { o.noEnv = true }
+}
+
+// WithDir looks for application.yaml in dir instead of the working directory.
+func WithDir(dir string) Option {
+	return func(o *loadOptions) { o.dir = dir }
+}
+
+// Load reads the configuration (see the package documentation for the order) and returns it
+// validated. Every error matches [ErrInvalidConfig] and names the key or the file at fault.
+func Load(opts ...Option) (Config, error) {
+	k, err := LoadKoanf(opts...)
+	if err != nil {
+		return Config{}, err
+	}
+	return FromKoanf(k)
+}
+
+// LoadKoanf layers the YAML file and the PYFLY_* environment into a new *koanf.Koanf without
+// decoding it, for applications that read their own keys from the same sources.
+func LoadKoanf(opts ...Option) (*koanf.Koanf, error) {
+	o := loadOptions{environ: os.Environ}
+	for _, opt := range opts {
+		opt(&o)
+	}
+	if o.noEnv {
+		o.environ = func() []string { return nil }
+	}
+	sources, err := o.fileSources()
+	if err != nil {
+		return nil, err
+	}
+	k := koanf.New(".")
+	for _, s := range sources {
+		if err := loadYAML(k, s); err != nil {
+			return nil, err
+		}
+	}
+	envp := env.Provider(".", env.Opt{Prefix: EnvPrefix, TransformFunc: EnvKey, EnvironFunc: o.environ})
+	if err := k.Load(envp, nil); err != nil {
+		return nil, invalid("environment %s*: %v", EnvPrefix, err)
+	}
+	return k, nil
+}
+
+// fileSources picks the YAML to read: the options', else PYFLY_CONFIG's, else application.yaml
+// when it exists.
+func (o loadOptions) fileSources() ([]source, error) {
+	if len(o.sources) > 0 {
+		return o.sources, nil
+	}
+	for _, kv := range o.environ() {
+		name, value, ok := strings.Cut(kv, "=")
+		if ok && name == EnvConfigFile && strings.TrimSpace(value) != "" {
+			return []source{{name: value + " (from " + EnvConfigFile + ")", path: value}}, nil
+		}
+	}
+	path := filepath.Join(o.dir, DefaultFile)
+	if _, err := os.Stat(path); err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, nil
+		}
+		return nil, invalid("%s: %v", path, err)
+	}
+	return []source{{name: path, path: path}}, nil
+}
+
+func loadYAML(k *koanf.Koanf, s source) error {
+	var err error
+	if s.path != "" {
+		if _, statErr := os.Stat(s.path); statErr != nil {
+			return invalid("config file %s: %v", s.name, statErr)
+		}
+		err = k.Load(file.Provider(s.path), yaml.Parser())
+	} else {
+		err = k.Load(rawbytes.Provider(s.data), yaml.Parser())
+	}
+	if err != nil {
+		return fmt.Errorf("%w: config file %s is not valid YAML: %w", ErrInvalidConfig, s.name, err)
+	}
+	return nil
+}
