@@ -39,7 +39,8 @@ type Envelope struct {
 }
 
 // NewEnvelope wraps event: a new EventID, EventType from [EventTypeOf], the event's JSON as the
-// payload (it must encode as a JSON object), OccurredAt now in UTC, Version 1, empty Metadata.
+// payload (it must encode as a JSON object), OccurredAt now in UTC to the microsecond (what every
+// store keeps), Version 1, empty Metadata.
 func NewEnvelope(event any) (Envelope, error) {
 	if isNil(event) {
 		return Envelope{}, invalidArg("event: must not be nil")
@@ -56,7 +57,7 @@ func NewEnvelope(event any) (Envelope, error) {
 		EventType:  EventTypeOf(event),
 		Payload:    payload,
 		Metadata:   map[string]any{},
-		OccurredAt: time.Now().UTC(),
+		OccurredAt: time.Now().UTC().Truncate(time.Microsecond),
 		Version:    1,
 	}, nil
 }

@@ -1,0 +1,21 @@
+package memory_test
+
+import (
+	"testing"
+
+	es "github.com/gofly/eventsourcing/eventsourcing"
+	"github.com/gofly/eventsourcing/stores/memory"
+	"github.com/gofly/eventsourcing/testkit"
+)
+
+func TestEventStoreConformance(t *testing.T) {
+	testkit.RunEventStoreSuite(t, func(t *testing.T, ups ...es.Upcaster) es.EventStore {
+		return memory.NewEventStore(memory.WithUpcasters(ups...))
+	}, testkit.Features{DensePositions: true})
+}
+
+func TestSnapshotStoreConformance(t *testing.T) {
+	testkit.RunSnapshotStoreSuite(t, func(t *testing.T) es.SnapshotStore {
+		return memory.NewSnapshotStore()
+	})
+}

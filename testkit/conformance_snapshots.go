@@ -1,0 +1,154 @@
+package testkit
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	es "github.com/gofly/eventsourcing/eventsourcing"
+)
+
+// SnapshotStoreFactory returns a new, empty snapshot store for one test.
+type SnapshotStoreFactory func(t *testing.T) es.SnapshotStore
+
+// RunSnapshotStoreSuite runs the conformance suite every [es.SnapshotStore] must pass.
+func RunSnapshotStoreSuite(t *testing.T, newStore SnapshotStoreFactory) {
+	t.Helper()
+	tests := []struct {
+		name string
+		fn   func(*testing.T, SnapshotStoreFactory)
+	}{
+		{"SaveLoadDelete", testSnapshotSaveLoadDelete},
+		{"NewerWins", testSnapshotNewerWins},
+		{"Copies", testSnapshotCopies},
+		{"BadInput", testSnapshotBadInput},
+		{"ConcurrentSaves", testSnapshotConcurrentSaves},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) { tc.fn(t, newStore) })
+	}
+}
+
+func snap(id string, seq int64, state string) es.Snapshot {
+	return es.Snapshot{
+		AggregateID:   id,
+		AggregateType: "Order",
+		Sequence:      seq,
+		Payload:       json.RawMessage(fmt.Sprintf(`{"state":%q,"seq":%d}`, state, seq)),
+		CreatedAt:     time.Now().UTC().Truncate(time.Microsecond),
+	}
+}
+
+func requireSnapshot(t *testing.T, s es.SnapshotStore, want es.Snapshot) {
+	t.Helper()
+	got, ok, err := s.Load(context.Background(), want.AggregateID)
+	require.NoError(t, err)
+	require.True(t, ok, "snapshot of %q", want.AggregateID)
+	assert.Equal(t, want.AggregateID, got.AggregateID)
+	assert.Equal(t, want.AggregateType, got.AggregateType)
+	assert.Equal(t, want.Sequence, got.Sequence)
+	assert.JSONEq(t, string(want.Payload), string(got.Payload))
+	assert.False(t, got.CreatedAt.IsZero())
+}
+
+func testSnapshotSaveLoadDelete(t *testing.T, newStore SnapshotStoreFactory) {
+	ctx := context.Background()
+	s := newStore(t)
+	_, ok, err := s.Load(ctx, "o-1")
+	require.NoError(t, err)
+	assert.False(t, ok, "no snapshot yet")
+	want := snap("o-1", 100, "a")
+	require.NoError(t, s.Save(ctx, want))
+	requireSnapshot(t, s, want)
+	_, ok, err = s.Load(ctx, "O-1")
+	require.NoError(t, err)
+	assert.False(t, ok, "ids compare exactly")
+	hostile := snap(`x'; DELETE FROM pyfly_snapshots; --`, 1, "h")
+	require.NoError(t, s.Save(ctx, hostile))
+	requireSnapshot(t, s, hostile)
+	requireSnapshot(t, s, want)
+	deleted, err := s.Delete(ctx, "o-1")
+	require.NoError(t, err)
+	assert.True(t, deleted)
+	deleted, err = s.Delete(ctx, "o-1")
+	require.NoError(t, err)
+	assert.False(t, deleted, "nothing left to delete")
+	_, ok, err = s.Load(ctx, "o-1")
+	require.NoError(t, err)
+	assert.False(t, ok)
+}
+
+func testSnapshotNewerWins(t *testing.T, newStore SnapshotStoreFactory) {
+	ctx := context.Background()
+	s := newStore(t)
+	require.NoError(t, s.Save(ctx, snap("a", 10, "ten")))
+	require.NoError(t, s.Save(ctx, snap("a", 5, "older")))
+	requireSnapshot(t, s, snap("a", 10, "ten"))
+	require.NoError(t, s.Save(ctx, snap("a", 10, "equal")))
+	requireSnapshot(t, s, snap("a", 10, "ten"))
+	require.NoError(t, s.Save(ctx, snap("a", 11, "newer")))
+	requireSnapshot(t, s, snap("a", 11, "newer"))
+}
+
+func testSnapshotCopies(t *testing.T, newStore SnapshotStoreFactory) {
+	ctx := context.Background()
+	s := newStore(t)
+	in := snap("a", 1, "v")
+	require.NoError(t, s.Save(ctx, in))
+	in.Payload[2] = 'X'
+	got, _, err := s.Load(ctx, "a")
+	require.NoError(t, err)
+	got.Payload[2] = 'Y'
+	requireSnapshot(t, s, snap("a", 1, "v"))
+}
+
+func testSnapshotBadInput(t *testing.T, newStore SnapshotStoreFactory) {
+	ctx := context.Background()
+	s := newStore(t)
+	for name, sn := range map[string]es.Snapshot{
+		"empty id":         snap("", 1, "x"),
+		"id over 64 bytes": snap(strings.Repeat("a", 65), 1, "x"),
+		"sequence 0":       snap("a", 0, "x"),
+		"payload not JSON": {AggregateID: "a", AggregateType: "T", Sequence: 1, Payload: json.RawMessage("{nope")},
+	} {
+		err := s.Save(ctx, sn)
+		assert.ErrorIs(t, err, es.ErrInvalidArgument, name)
+	}
+	_, ok, err := s.Load(ctx, "a")
+	require.NoError(t, err)
+	assert.False(t, ok, "bad input writes nothing")
+	_, _, err = s.Load(ctx, "")
+	assert.ErrorIs(t, err, es.ErrInvalidArgument)
+	_, err = s.Delete(ctx, strings.Repeat("a", 65))
+	assert.ErrorIs(t, err, es.ErrInvalidArgument)
+}
+
+func testSnapshotConcurrentSaves(t *testing.T, newStore SnapshotStoreFactory) {
+	ctx := context.Background()
+	s := newStore(t)
+	const writers = 16
+	var wg sync.WaitGroup
+	errs := make([]error, writers)
+	start := make(chan struct{})
+	for i := range writers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			<-start
+			errs[i] = s.Save(ctx, snap("hot", int64(i+1), fmt.Sprint(i+1)))
+		}()
+	}
+	close(start)
+	wg.Wait()
+	for _, err := range errs {
+		require.NoError(t, err)
+	}
+	requireSnapshot(t, s, snap("hot", writers, fmt.Sprint(writers)))
+}
