@@ -1,0 +1,70 @@
+package eda
+
+import (
+	"encoding/json"
+	"strconv"
+	"time"
+
+	"github.com/ThreeDotsLabs/watermill/message"
+
+	es "github.com/gofly/eventsourcing/eventsourcing"
+)
+
+// Reserved metadata keys set from the envelope's fields.
+const (
+	MetaEventID        = "event_id"
+	MetaEventType      = "event_type"
+	MetaAggregateID    = "aggregate_id"
+	MetaAggregateType  = "aggregate_type"
+	MetaSequence       = "sequence"
+	MetaVersion        = "version"
+	MetaOccurredAt     = "occurred_at"
+	MetaTenantID       = "tenant_id"
+	MetaGlobalPosition = "global_position"
+)
+
+// IsReserved reports whether key is one of the reserved metadata keys, which an envelope's own
+// metadata cannot set.
+func IsReserved(key string) bool {
+	switch key {
+	case MetaEventID, MetaEventType, MetaAggregateID, MetaAggregateType, MetaSequence,
+		MetaVersion, MetaOccurredAt, MetaTenantID, MetaGlobalPosition:
+		return true
+	}
+	return false
+}
+
+// NewMessage builds the Watermill message for env (see the package documentation). An envelope
+// without an EventID, or whose payload is not valid JSON, is an error matching
+// [es.ErrInvalidArgument].
+func NewMessage(env es.Envelope) (*message.Message, error) {
+	if env.EventID == "" {
+		return nil, es.InvalidArgument("eda: envelope of %s %q sequence %d: EventID must not be empty", env.AggregateType, env.AggregateID, env.Sequence)
+	}
+	payload := []byte(env.Payload)
+	if len(payload) == 0 {
+		payload = []byte("{}")
+	} else if !json.Valid(payload) {
+		return nil, es.InvalidArgument("eda: envelope %s: payload is not valid JSON", env.EventID)
+	}
+	msg := message.NewMessage(env.EventID, append([]byte(nil), payload...))
+	for k, v := range env.Metadata {
+		if s, ok := v.(string); ok && !IsReserved(k) {
+			msg.Metadata.Set(k, s)
+		}
+	}
+	msg.Metadata.Set(MetaEventID, env.EventID)
+	msg.Metadata.Set(MetaEventType, env.EventType)
+	msg.Metadata.Set(MetaAggregateID, env.AggregateID)
+	msg.Metadata.Set(MetaAggregateType, env.AggregateType)
+	msg.Metadata.Set(MetaSequence, strconv.FormatInt(env.Sequence, 10))
+	msg.Metadata.Set(MetaVersion, strconv.Itoa(env.Version))
+	msg.Metadata.Set(MetaOccurredAt, env.OccurredAt.UTC().Format(time.RFC3339Nano))
+	if env.TenantID != "" {
+		msg.Metadata.Set(MetaTenantID, env.TenantID)
+	}
+	if env.GlobalPosition != 0 {
+		msg.Metadata.Set(MetaGlobalPosition, strconv.FormatInt(env.GlobalPosition, 10))
+	}
+	return msg, nil
+}

@@ -1,0 +1,84 @@
+package eda
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/ThreeDotsLabs/watermill/message"
+
+	es "github.com/gofly/eventsourcing/eventsourcing"
+)
+
+// DefaultDestination is the topic used when none is given.
+const DefaultDestination = "pyfly.events"
+
+// ErrNoPublisher reports a publish through a nil *Publisher: the application has no Watermill
+// message.Publisher in its graph.
+var ErrNoPublisher = errors.New("eda: no publisher: provide a Watermill message.Publisher to publish events")
+
+// Publisher sends envelopes to one Watermill topic. It is safe for concurrent use when the
+// underlying message.Publisher is (Watermill requires it). Its methods on a nil *Publisher return
+// [ErrNoPublisher].
+type Publisher struct {
+	pub         message.Publisher
+	destination string
+}
+
+// NewPublisher returns a Publisher sending to destination through pub; a blank destination means
+// [DefaultDestination]. It returns nil when pub is nil.
+func NewPublisher(pub message.Publisher, destination string) *Publisher {
+	if pub == nil {
+		return nil
+	}
+	destination = strings.TrimSpace(destination)
+	if destination == "" {
+		destination = DefaultDestination
+	}
+	return &Publisher{pub: pub, destination: destination}
+}
+
+// Destination returns the topic messages are sent to, "" on a nil *Publisher.
+func (p *Publisher) Destination() string {
+	if p == nil {
+		return ""
+	}
+	return p.destination
+}
+
+// Publish sends env as one message. The message carries ctx.
+func (p *Publisher) Publish(ctx context.Context, env es.Envelope) error {
+	if p == nil {
+		return ErrNoPublisher
+	}
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("eda: publish event %s: %w", env.EventID, err)
+	}
+	msg, err := NewMessage(env)
+	if err != nil {
+		return err
+	}
+	msg.SetContext(ctx)
+	if err := p.pub.Publish(p.destination, msg); err != nil {
+		return fmt.Errorf("eda: publish event %s (%s of %s %q, sequence %d) to %q: %w",
+			env.EventID, env.EventType, env.AggregateType, env.AggregateID, env.Sequence, p.destination, err)
+	}
+	return nil
+}
+
+// PublishAll sends envs one by one, in order. It stops at the first failure and returns an error
+// naming the failed envelope's index and event id; the envelopes before it were sent, those after
+// it were not.
+func (p *Publisher) PublishAll(ctx context.Context, envs []es.Envelope) error {
+	if p == nil {
+		return ErrNoPublisher
+	}
+	for i, env := range envs {
+		if err := p.Publish(ctx, env); err != nil {
+			return fmt.Errorf("eda: envelope %d of %d (event %s) not published, %d before it were: %w",
+				i, len(envs), env.EventID, i, err)
+		}
+	}
+	return nil
+}

@@ -1,0 +1,149 @@
+package eda_test
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/ThreeDotsLabs/watermill"
+	"github.com/ThreeDotsLabs/watermill/message"
+	"github.com/ThreeDotsLabs/watermill/pubsub/gochannel"
+	"github.com/stretchr/testify/require"
+
+	"github.com/gofly/eventsourcing/eda"
+	es "github.com/gofly/eventsourcing/eventsourcing"
+)
+
+func envelope(t *testing.T, seq int64) es.Envelope {
+	t.Helper()
+	env, err := es.NewEnvelope(struct {
+		Amount int `json:"amount"`
+	}{Amount: int(seq)})
+	require.NoError(t, err)
+	env.EventType = "OrderPlaced"
+	env.AggregateID = "order-1"
+	env.AggregateType = "Order"
+	env.Sequence = seq
+	env.OccurredAt = time.Date(2026, 1, 2, 3, 4, 5, 6, time.UTC)
+	return env
+}
+
+// recorder records published messages and fails from the failAt-th call on.
+type recorder struct {
+	mu     sync.Mutex
+	topics []string
+	msgs   []*message.Message
+	failAt int
+}
+
+func (r *recorder) Publish(topic string, msgs ...*message.Message) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.failAt > 0 && len(r.msgs)+1 >= r.failAt {
+		return errors.New("broker down")
+	}
+	r.topics = append(r.topics, topic)
+	r.msgs = append(r.msgs, msgs...)
+	return nil
+}
+
+func (r *recorder) Close() error { return nil }
+
+func TestMessageHeaders(t *testing.T) {
+	env := envelope(t, 3)
+	env.TenantID = "acme"
+	env.GlobalPosition = 42
+	env.Metadata = map[string]any{"correlation_id": "c-1", "count": 3.0, "aggregate_id": "evil", "event_id": "evil"}
+	msg, err := eda.NewMessage(env)
+	require.NoError(t, err)
+	require.Equal(t, env.EventID, msg.UUID)
+	require.JSONEq(t, `{"amount":3}`, string(msg.Payload))
+	require.Equal(t, message.Metadata{
+		"event_id":        env.EventID,
+		"event_type":      "OrderPlaced",
+		"aggregate_id":    "order-1",
+		"aggregate_type":  "Order",
+		"sequence":        "3",
+		"version":         "1",
+		"occurred_at":     "2026-01-02T03:04:05.000000006Z",
+		"tenant_id":       "acme",
+		"global_position": "42",
+		"correlation_id":  "c-1",
+	}, msg.Metadata)
+
+	env = envelope(t, 1)
+	env.Metadata = map[string]any{"tenant_id": "spoofed"}
+	msg, err = eda.NewMessage(env)
+	require.NoError(t, err)
+	require.Empty(t, msg.Metadata.Get("tenant_id"), "no tenant, and metadata cannot add the reserved key")
+	require.Empty(t, msg.Metadata.Get("global_position"))
+
+	env.EventID = ""
+	_, err = eda.NewMessage(env)
+	require.ErrorIs(t, err, es.ErrInvalidArgument)
+}
+
+func TestPublishAllInOrderStopsAtFirstError(t *testing.T) {
+	rec := &recorder{failAt: 3}
+	p := eda.NewPublisher(rec, "")
+	require.Equal(t, "pyfly.events", p.Destination())
+	envs := []es.Envelope{envelope(t, 1), envelope(t, 2), envelope(t, 3), envelope(t, 4)}
+	err := p.PublishAll(context.Background(), envs)
+	require.Error(t, err)
+	require.Contains(t, err.Error(), "envelope 2 of 4")
+	require.Contains(t, err.Error(), envs[2].EventID)
+	require.Contains(t, err.Error(), "broker down")
+	require.Len(t, rec.msgs, 2)
+	require.Equal(t, envs[0].EventID, rec.msgs[0].UUID)
+	require.Equal(t, envs[1].EventID, rec.msgs[1].UUID)
+	require.Equal(t, []string{"pyfly.events", "pyfly.events"}, rec.topics)
+}
+
+func TestPublishCanceledContext(t *testing.T) {
+	rec := &recorder{}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	err := eda.NewPublisher(rec, "t").Publish(ctx, envelope(t, 1))
+	require.ErrorIs(t, err, context.Canceled)
+	require.Empty(t, rec.msgs)
+}
+
+func TestNilPublisher(t *testing.T) {
+	var p *eda.Publisher
+	require.Nil(t, eda.NewPublisher(nil, "x"))
+	require.ErrorIs(t, p.Publish(context.Background(), envelope(t, 1)), eda.ErrNoPublisher)
+	require.ErrorIs(t, p.PublishAll(context.Background(), nil), eda.ErrNoPublisher)
+	require.Empty(t, p.Destination())
+	publish := p.Publish
+	require.ErrorIs(t, publish(context.Background(), envelope(t, 1)), eda.ErrNoPublisher)
+}
+
+func TestGoChannel(t *testing.T) {
+	ps := gochannel.NewGoChannel(gochannel.Config{OutputChannelBuffer: 8}, watermill.NopLogger{})
+	t.Cleanup(func() { _ = ps.Close() })
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	msgs, err := ps.Subscribe(ctx, "orders")
+	require.NoError(t, err)
+	p := eda.NewPublisher(ps, "orders")
+	envs := []es.Envelope{envelope(t, 1), envelope(t, 2)}
+	require.NoError(t, p.PublishAll(ctx, envs))
+	got := map[string]*message.Message{}
+	for range envs {
+		select {
+		case m := <-msgs:
+			m.Ack()
+			got[m.UUID] = m
+		case <-ctx.Done():
+			t.Fatal("message not received")
+		}
+	}
+	for _, env := range envs { // gochannel delivers each message from its own goroutine: any order
+		m := got[env.EventID]
+		require.NotNil(t, m, "event %s", env.EventID)
+		require.Equal(t, env.EventID, m.Metadata.Get("event_id"))
+		require.Equal(t, "OrderPlaced", m.Metadata.Get("event_type"))
+	}
+}
