@@ -176,3 +176,6 @@ func typeNameOf(t reflect.Type) string {
 	}
 	return t.Name()
 }
+
+// RootOf returns the aggregate's embedded root, for tools that work on any aggregate.
+func RootOf(a Aggregate) *AggregateRoot { return a.root() }

@@ -1,0 +1,119 @@
+package eventsourcing_test
+
+import (
+	"errors"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	es "github.com/gofly/eventsourcing/eventsourcing"
+)
+
+func TestEventTypeOf(t *testing.T) {
+	assert.Equal(t, "OrderPlaced", es.EventTypeOf(OrderPlaced{}))
+	assert.Equal(t, "OrderPlaced", es.EventTypeOf(&OrderPlaced{}))
+	assert.Equal(t, "account.opened", es.EventTypeOf(Opened{}))
+	assert.Equal(t, "account.opened", es.EventTypeOf(&Opened{}))
+	assert.Equal(t, "", es.EventTypeOf(nil))
+}
+
+func TestWhenHandlerAndMethodFallback(t *testing.T) {
+	o := NewOrder()
+	require.NoError(t, o.Apply(OrderPlaced{OrderID: "o-1", Amount: 99}))
+	assert.Equal(t, 99, o.Amount, "When handler")
+	require.NoError(t, o.Apply(OrderShipped{Carrier: "ups"}))
+	assert.True(t, o.Shipped, "On<EventType> method")
+	assert.Equal(t, int64(2), o.Version, "the version moves after each event, on both paths")
+	assert.Len(t, o.PendingEvents(), 2)
+}
+
+func TestWhenWinsOverMethod(t *testing.T) {
+	o := NewOrder()
+	called := false
+	es.When(o, func(OrderShipped) { called = true })
+	require.NoError(t, o.Apply(OrderShipped{}))
+	assert.True(t, called)
+	assert.False(t, o.Shipped, "the When handler is tried first; the method is not called")
+}
+
+func TestNoHandlerFailsLoudly(t *testing.T) {
+	type Unknown struct{}
+	o := NewOrder()
+	err := o.Apply(Unknown{})
+	require.ErrorIs(t, err, es.ErrNoHandler)
+	var he *es.EventHandlerError
+	require.ErrorAs(t, err, &he)
+	assert.Equal(t, "Unknown", he.EventType)
+	assert.Equal(t, "Order", he.AggregateType)
+	assert.Contains(t, err.Error(), "OnUnknown")
+	assert.Zero(t, o.Version, "a failed dispatch does not move the version")
+	assert.Empty(t, o.PendingEvents(), "a failed dispatch queues nothing")
+}
+
+func TestUnboundRootSaysToCallInit(t *testing.T) {
+	a := &Account{} // built without es.Init
+	err := a.Apply(Opened{Owner: "ann"})
+	require.ErrorIs(t, err, es.ErrNoHandler)
+	assert.Contains(t, err.Error(), "es.Init")
+	b := NewAccount()
+	require.NoError(t, b.Apply(Opened{Owner: "ann"}))
+	assert.Equal(t, "ann", b.Owner, "account.opened reaches OnOpened(Opened) through EventTypeOf")
+}
+
+func TestHandlerErrorIsNotQueued(t *testing.T) {
+	o := NewOrder()
+	require.NoError(t, o.Apply(OrderShipped{}))
+	err := o.Apply(OrderCancelled{Reason: "late"})
+	require.ErrorIs(t, err, errAlreadyShipped)
+	var he *es.EventHandlerError
+	require.ErrorAs(t, err, &he)
+	assert.Equal(t, "OrderCancelled", he.EventType)
+	assert.Equal(t, int64(1), o.Version)
+	assert.Len(t, o.PendingEvents(), 1)
+}
+
+func TestApplyNil(t *testing.T) {
+	o := NewOrder()
+	assert.ErrorIs(t, o.Apply(nil), es.ErrInvalidArgument)
+	assert.ErrorIs(t, o.Apply((*OrderPlaced)(nil)), es.ErrInvalidArgument)
+}
+
+func TestApplyPointerEvent(t *testing.T) {
+	o := NewOrder()
+	require.NoError(t, o.Apply(&OrderPlaced{Amount: 5}))
+	assert.Equal(t, 5, o.Amount)
+}
+
+func TestPendingEventsIsACopyAndMarkCommittedKeepsVersion(t *testing.T) {
+	o := NewOrder()
+	require.NoError(t, o.Apply(OrderPlaced{Amount: 1}))
+	p := o.PendingEvents()
+	p[0] = "tampered"
+	assert.Equal(t, OrderPlaced{Amount: 1}, o.PendingEvents()[0])
+	o.MarkCommitted()
+	assert.Empty(t, o.PendingEvents())
+	assert.Equal(t, int64(1), o.Version)
+}
+
+func TestReplayDecodesIntoTheHandlersType(t *testing.T) {
+	o := NewOrder()
+	env, err := es.NewEnvelope(ItemAdded{Item: Item{SKU: "a-1", Price: 2.5}, Count: 2})
+	require.NoError(t, err)
+	require.NoError(t, o.Replay(env))
+	assert.Equal(t, []Item{{SKU: "a-1", Price: 2.5}, {SKU: "a-1", Price: 2.5}}, o.Items, "nested values come back typed")
+	assert.Equal(t, int64(1), o.Version)
+	assert.Empty(t, o.PendingEvents(), "replay queues nothing")
+
+	bad := env
+	bad.Payload = []byte(`{"count":"two"}`)
+	err = o.Replay(bad)
+	require.ErrorIs(t, err, es.ErrDecode)
+	assert.Equal(t, int64(1), o.Version)
+}
+
+func TestReplayUnknownType(t *testing.T) {
+	o := NewOrder()
+	err := o.Replay(es.Envelope{EventType: "Mystery", Payload: []byte(`{}`)})
+	require.True(t, errors.Is(err, es.ErrNoHandler))
+}
