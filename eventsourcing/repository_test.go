@@ -295,7 +295,9 @@ type selfEncoding struct {
 	hidden int
 }
 
-func (s *selfEncoding) MarshalSnapshot() ([]byte, error) { return json.Marshal(map[string]int{"h": s.hidden}) }
+func (s *selfEncoding) MarshalSnapshot() ([]byte, error) {
+	return json.Marshal(map[string]int{"h": s.hidden})
+}
 func (s *selfEncoding) UnmarshalSnapshot(b []byte) error {
 	var m map[string]int
 	err := json.Unmarshal(b, &m)
