@@ -1,0 +1,122 @@
+package autoconfig
+
+import (
+	"fmt"
+	"log/slog"
+	"path/filepath"
+
+	"github.com/gofly/eventsourcing/config"
+	bunstore "github.com/gofly/eventsourcing/stores/bun"
+)
+
+// Settings is the validated configuration with each store's backend resolved. Build it with
+// [NewSettings].
+type Settings struct {
+	// Config is the validated configuration.
+	Config config.Config
+	// EventStore is where the event store lives.
+	EventStore Target
+	// SnapshotStore is where the snapshot store lives.
+	SnapshotStore Target
+}
+
+// Target is one store's resolved backend.
+type Target struct {
+	// Name is "event store" or "snapshot store", for messages.
+	Name string
+	// Provider is config.ProviderMemory or config.ProviderBun.
+	Provider string
+	// URL is the database URL and the key it came from; empty for memory stores.
+	URL config.ResolvedURL
+	// Dialect is the database's dialect; empty for memory stores.
+	Dialect bunstore.Dialect
+	// AutoMigrate is the store's auto_migrate setting, nil when unset.
+	AutoMigrate *bool
+
+	dsn string
+}
+
+// Redacted returns the target's URL with its password replaced, for messages.
+func (t Target) Redacted() string { return bunstore.RedactURL(t.URL.URL) }
+
+// dbKey identifies the database: targets with equal keys share one *bun.DB.
+func (t Target) dbKey() string { return string(t.Dialect) + "|" + t.dsn }
+
+// NewSettings checks that the module is enabled ([config.ErrDisabled] otherwise), validates cfg
+// and resolves each bun store's URL through the chain, parsing it. It opens nothing. Each
+// choice is logged at info level through logger (slog.Default() when nil). Errors match
+// [config.ErrDisabled] or [config.ErrInvalidConfig] and never contain a password.
+func NewSettings(cfg config.Config, logger *slog.Logger) (*Settings, error) {
+	if err := cfg.RequireEnabled(); err != nil {
+		return nil, err
+	}
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	if logger == nil {
+		logger = slog.Default()
+	}
+	s := &Settings{Config: cfg}
+	var err error
+	if s.EventStore, err = resolveTarget("event store", config.Root+".store", cfg.Store, cfg.StoreURL()); err != nil {
+		return nil, err
+	}
+	if s.SnapshotStore, err = resolveTarget("snapshot store", config.Root+".snapshot", cfg.Snapshot, cfg.SnapshotURL()); err != nil {
+		return nil, err
+	}
+	logTarget(logger, s.EventStore)
+	logTarget(logger, s.SnapshotStore)
+	return s, nil
+}
+
+func resolveTarget(name, prefix string, sc config.StoreConfig, u config.ResolvedURL) (Target, error) {
+	t := Target{Name: name, Provider: sc.Provider, AutoMigrate: sc.AutoMigrate}
+	if sc.Provider != config.ProviderBun {
+		return t, nil
+	}
+	t.URL = u
+	d, dsn, err := bunstore.ParseURL(u.URL)
+	if err != nil {
+		key := u.Key
+		if key == "" {
+			key = "the default URL"
+		}
+		return Target{}, fmt.Errorf("%w: %s (%s.provider=bun): %s: %w", config.ErrInvalidConfig, name, prefix, key, err)
+	}
+	if d == bunstore.DialectSQLite && dsn != ":memory:" {
+		abs, err := filepath.Abs(dsn)
+		if err != nil {
+			return Target{}, config.Invalid("%s: SQLite path %q: %v", u.Key, dsn, err)
+		}
+		dsn = abs
+	}
+	t.Dialect, t.dsn = d, dsn
+	return t, nil
+}
+
+func logTarget(logger *slog.Logger, t Target) {
+	if t.Provider != config.ProviderBun {
+		logger.Info("eventsourcing: "+t.Name+" in memory; its data is lost when the process stops", "provider", t.Provider)
+		return
+	}
+	from := t.URL.Key
+	if from == "" {
+		from = "default: neither " + config.Root + "." + keyPart(t) + ".url nor " + config.DataRelationalURLKey + " is set"
+	}
+	if t.Dialect == bunstore.DialectSQLite {
+		file := t.dsn
+		if file == ":memory:" {
+			file = "in-memory database"
+		}
+		logger.Info("eventsourcing: "+t.Name+" on SQLite", "file", file, "url", t.Redacted(), "from", from)
+		return
+	}
+	logger.Info("eventsourcing: "+t.Name+" on PostgreSQL", "url", t.Redacted(), "from", from)
+}
+
+func keyPart(t Target) string {
+	if t.Name == "snapshot store" {
+		return "snapshot"
+	}
+	return "store"
+}
