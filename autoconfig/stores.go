@@ -8,8 +8,8 @@ import (
 	"github.com/gofly/eventsourcing/config"
 	"github.com/gofly/eventsourcing/eda"
 	es "github.com/gofly/eventsourcing/eventsourcing"
-	"github.com/gofly/eventsourcing/stores/memory"
 	bunstore "github.com/gofly/eventsourcing/stores/bun"
+	"github.com/gofly/eventsourcing/stores/memory"
 )
 
 // NewEventStore returns the event store s selects: a memory store, or a Bun store over the event
