@@ -1,0 +1,21 @@
+GO ?= go
+PKGS := ./...
+
+.PHONY: test bench lint run
+
+## test: every test, with the race detector (PostgreSQL tests start their own server)
+test:
+	$(GO) test -race -count=1 $(PKGS)
+
+## bench: benchmarks of every store next to its raw baseline
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem $(PKGS)
+
+## lint: gofmt and go vet
+lint:
+	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
+	$(GO) vet $(PKGS)
+
+## run: the quick-start example
+run:
+	$(GO) run ./examples/quickstart
