@@ -1,0 +1,122 @@
+package bunstore
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	es "github.com/gofly/eventsourcing/eventsourcing"
+)
+
+// batch is an append's events in column form.
+type batch struct {
+	aggregateID, aggregateType string
+	expected                   int64
+	eventIDs, eventTypes       []string
+	payloads, metadata         []string
+	occurredAt                 []time.Time
+	versions                   []int32
+	tenants                    []string
+}
+
+func newBatch(aggregateID, aggregateType string, expected int64, events []es.Envelope) (*batch, error) {
+	n := len(events)
+	b := &batch{
+		aggregateID: aggregateID, aggregateType: aggregateType, expected: expected,
+		eventIDs: make([]string, n), eventTypes: make([]string, n), payloads: make([]string, n),
+		metadata: make([]string, n), occurredAt: make([]time.Time, n), versions: make([]int32, n), tenants: make([]string, n),
+	}
+	for i := range events {
+		e := &events[i]
+		md := "{}"
+		if len(e.Metadata) > 0 {
+			raw, err := json.Marshal(e.Metadata)
+			if err != nil {
+				return nil, es.InvalidArgument("events[%d].Metadata: metadata values must be JSON-encodable: %v", i, err)
+			}
+			md = string(raw)
+		}
+		if e.Version < -1<<31 || e.Version > 1<<31-1 {
+			return nil, es.InvalidArgument("events[%d].Version: must fit in 32 bits, got %d", i, e.Version)
+		}
+		b.eventIDs[i] = e.EventID
+		b.eventTypes[i] = e.EventType
+		b.payloads[i] = string(e.Payload)
+		b.metadata[i] = md
+		b.occurredAt[i] = e.OccurredAt.UTC()
+		b.versions[i] = int32(e.Version)
+		b.tenants[i] = e.TenantID
+	}
+	return b, nil
+}
+
+// Append implements es.EventStore. It validates with es.ValidateAppend before touching the
+// database, then checks the aggregate's version and inserts all events with one statement, in the
+// transaction in ctx when there is one for this DB, else in its own. On success it sets
+// AggregateID, AggregateType and Sequence on events; on failure it leaves them untouched.
+func (s *EventStore) Append(ctx context.Context, aggregateID, aggregateType string, expected int64, events []es.Envelope) error {
+	if err := es.ValidateAppend(aggregateID, aggregateType, expected, events); err != nil {
+		return err
+	}
+	b, err := newBatch(aggregateID, aggregateType, expected, events)
+	if err != nil {
+		return err
+	}
+	if st := ambient(ctx, s.db); st != nil {
+		err = s.appendTx(ctx, st.tx.Tx, st, b)
+	} else {
+		err = s.appendOwnTx(ctx, b)
+	}
+	if err != nil {
+		if errors.Is(err, es.ErrConcurrency) {
+			s.log.DebugContext(ctx, "bunstore: append refused", "aggregate_id", aggregateID, "expected", expected, "error", err)
+		}
+		return err
+	}
+	for i := range events {
+		events[i].AggregateID = aggregateID
+		events[i].AggregateType = aggregateType
+		events[i].Sequence = expected + int64(i) + 1
+	}
+	return nil
+}
+
+func (s *EventStore) appendOwnTx(ctx context.Context, b *batch) error {
+	tx, err := s.db.DB.BeginTx(ctx, nil)
+	if err != nil {
+		return wrapErr(ctx, "append: begin", eventTable, err)
+	}
+	if err := s.appendTx(ctx, tx, nil, b); err != nil {
+		_ = tx.Rollback()
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return s.mapAppendErr(ctx, b, "append: commit", err)
+	}
+	return nil
+}
+
+func (s *EventStore) appendTx(ctx context.Context, tx *sql.Tx, st *txState, b *batch) error {
+	if s.dialect == DialectPostgres {
+		return s.appendPostgres(ctx, tx, st, b)
+	}
+	return s.appendSQLite(ctx, tx, b)
+}
+
+// mapAppendErr turns a unique violation on (aggregate_id, sequence) or a serialization failure
+// into a *es.ConcurrencyError, an event_id clash into es.ErrInvalidArgument, and everything else
+// into wrapErr's forms.
+func (s *EventStore) mapAppendErr(ctx context.Context, b *batch, op string, err error) error {
+	if ctx.Err() == nil {
+		switch classify(err).kind {
+		case kindUniqueSequence, kindSerialization:
+			return &es.ConcurrencyError{AggregateID: b.aggregateID, AggregateType: b.aggregateType, Expected: b.expected, Actual: -1}
+		case kindUniqueEventID:
+			return fmt.Errorf("bunstore: %s: %w", op, es.InvalidArgument("event id already stored: an EventID of this append is in the store already (every event needs a new one): %v", err))
+		}
+	}
+	return wrapErr(ctx, op, eventTable, err)
+}

@@ -1,0 +1,176 @@
+package bunstore
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/uptrace/bun/driver/pgdriver"
+	"modernc.org/sqlite"
+
+	es "github.com/gofly/eventsourcing/eventsourcing"
+)
+
+// Errors of this package. The stores otherwise return the core's errors (es.ErrConcurrency,
+// es.ErrInvalidArgument) or driver errors wrapped with the operation that failed.
+var (
+	// ErrBusy reports that SQLite stayed locked by another writer longer than the busy timeout
+	// (10 s). The operation did not happen; it can be retried.
+	ErrBusy = errors.New("bunstore: database is busy: another writer held the lock longer than the busy timeout")
+	// ErrSchema reports a missing table or column: run [Migrate], or enable the auto-migrate
+	// option of the module, or create the schema the migrations describe.
+	ErrSchema = errors.New("bunstore: schema missing")
+	// ErrPositionsAhead reports a PostgreSQL database whose stored global positions lie at or
+	// above what the server's transaction ids give, as after a dump restored into another server.
+	ErrPositionsAhead = errors.New("bunstore: stored global positions are ahead of the server's transaction ids")
+)
+
+// Table names.
+const (
+	eventTable    = "pyfly_event_store"
+	snapshotTable = "pyfly_snapshots"
+)
+
+// errKind classifies a driver error.
+type errKind int
+
+const (
+	kindOther errKind = iota
+	kindUniqueSequence
+	kindUniqueEventID
+	kindUniquePosition
+	kindUniqueOther
+	kindSerialization
+	kindBusy
+	kindUndefinedTable
+	kindUndefinedColumn
+	kindBadData
+)
+
+// driverErr is what the three drivers tell about an error.
+type driverErr struct {
+	kind       errKind
+	constraint string
+}
+
+// classify reads pgx's *pgconn.PgError, pgdriver's Error and modernc's *sqlite.Error.
+func classify(err error) driverErr {
+	var pgxErr *pgconn.PgError
+	if errors.As(err, &pgxErr) {
+		return classifyPG(pgxErr.Code, pgxErr.ConstraintName)
+	}
+	var pgdErr pgdriver.Error
+	if errors.As(err, &pgdErr) {
+		return classifyPG(pgdErr.Field('C'), pgdErr.Field('n'))
+	}
+	var sqlErr *sqlite.Error
+	if errors.As(err, &sqlErr) {
+		return classifySQLite(sqlErr.Code(), sqlErr.Error())
+	}
+	return driverErr{kind: kindOther}
+}
+
+func classifyPG(code, constraint string) driverErr {
+	switch {
+	case code == "23505":
+		return driverErr{kind: uniqueKind(constraint), constraint: constraint}
+	case code == "40001" || code == "40P01":
+		return driverErr{kind: kindSerialization}
+	case code == "42P01":
+		return driverErr{kind: kindUndefinedTable}
+	case code == "42703":
+		return driverErr{kind: kindUndefinedColumn}
+	case strings.HasPrefix(code, "22"):
+		return driverErr{kind: kindBadData}
+	}
+	return driverErr{kind: kindOther}
+}
+
+func uniqueKind(constraint string) errKind {
+	switch {
+	case strings.Contains(constraint, "aggregate_id") && strings.Contains(constraint, "sequence"),
+		constraint == "pyfly_event_store_aggregate_sequence_key":
+		return kindUniqueSequence
+	case constraint == "pyfly_event_store_pkey" || strings.HasSuffix(constraint, ".event_id"):
+		return kindUniqueEventID
+	case strings.Contains(constraint, "global_position"):
+		return kindUniquePosition
+	default:
+		return kindUniqueOther
+	}
+}
+
+// SQLite result codes (primary code in the low byte).
+const (
+	sqliteBusy               = 5
+	sqliteLocked             = 6
+	sqliteConstraintPK       = 1555
+	sqliteConstraintUnique   = 2067
+	sqliteError              = 1
+	sqliteMismatch           = 20
+	sqliteConstraintNotNull  = 1299
+	sqliteConstraintCheck    = 275
+	sqliteConstraintDataType = 3091
+)
+
+func classifySQLite(code int, msg string) driverErr {
+	switch {
+	case code&0xff == sqliteBusy || code&0xff == sqliteLocked:
+		return driverErr{kind: kindBusy}
+	case code == sqliteConstraintUnique || code == sqliteConstraintPK:
+		// "UNIQUE constraint failed: pyfly_event_store.aggregate_id, pyfly_event_store.sequence"
+		_, cols, _ := strings.Cut(msg, "constraint failed: ")
+		cols, _, _ = strings.Cut(cols, " (")
+		switch {
+		case strings.Contains(cols, ".aggregate_id") && strings.Contains(cols, ".sequence"):
+			return driverErr{kind: kindUniqueSequence, constraint: cols}
+		case strings.Contains(cols, ".event_id"):
+			return driverErr{kind: kindUniqueEventID, constraint: cols}
+		case strings.Contains(cols, ".global_position"):
+			return driverErr{kind: kindUniquePosition, constraint: cols}
+		}
+		return driverErr{kind: kindUniqueOther, constraint: cols}
+	case code&0xff == sqliteError && strings.Contains(msg, "no such table"):
+		return driverErr{kind: kindUndefinedTable}
+	case code&0xff == sqliteError && (strings.Contains(msg, "no such column") || strings.Contains(msg, "has no column")):
+		return driverErr{kind: kindUndefinedColumn}
+	case code == sqliteMismatch || code == sqliteConstraintNotNull || code == sqliteConstraintCheck || code == sqliteConstraintDataType:
+		return driverErr{kind: kindBadData}
+	}
+	return driverErr{kind: kindOther}
+}
+
+// wrapErr turns a driver error of operation op on table into this package's error: the context's
+// own error when it was cancelled, ErrBusy, ErrSchema naming the table, or the driver error wrapped
+// with the operation. It does not map unique violations; appends do that themselves.
+func wrapErr(ctx context.Context, op, table string, err error) error {
+	if err == nil {
+		return nil
+	}
+	if cerr := ctx.Err(); cerr != nil {
+		return fmt.Errorf("bunstore: %s: %w", op, cerr)
+	}
+	switch classify(err).kind {
+	case kindBusy:
+		return fmt.Errorf("bunstore: %s: %w (%w)", op, ErrBusy, err)
+	case kindUndefinedTable:
+		return fmt.Errorf("%w: %s: table %s does not exist; run bunstore.Migrate or enable the auto-migrate option (%w)", ErrSchema, op, table, err)
+	case kindUndefinedColumn:
+		return fmt.Errorf("%w: %s: table %s lacks a column this version needs; run bunstore.Migrate (%w)", ErrSchema, op, table, err)
+	case kindSerialization:
+		return fmt.Errorf("bunstore: %s: %w", op, &es.ConcurrencyError{Actual: -1, Reason: "the database aborted the transaction (serialization failure or deadlock); retry in a new transaction"})
+	case kindBadData:
+		return fmt.Errorf("bunstore: %s: %w", op, es.InvalidArgument("the database refused a value: %v", err))
+	}
+	return fmt.Errorf("bunstore: %s: %w", op, err)
+}
+
+// mapDriverError maps busy errors for code that has no operation name of its own.
+func mapDriverError(err error) error {
+	if classify(err).kind == kindBusy {
+		return fmt.Errorf("%w (%w)", ErrBusy, err)
+	}
+	return err
+}

@@ -1,0 +1,53 @@
+package bunstore_test
+
+import (
+	"context"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+	"github.com/uptrace/bun"
+
+	es "github.com/gofly/eventsourcing/eventsourcing"
+	bunstore "github.com/gofly/eventsourcing/stores/bun"
+	"github.com/gofly/eventsourcing/testkit"
+)
+
+// backend opens one kind of database for a test.
+type backend struct {
+	name string
+	url  func(t testing.TB) string
+}
+
+func backends() []backend {
+	return []backend{
+		{"postgres", func(t testing.TB) string { return testkit.StartPostgres(t) }},
+		{"sqlite-file", func(t testing.TB) string { return testkit.SQLiteFileURL(t) }},
+		{"sqlite-memory", func(testing.TB) string { return "sqlite::memory:" }},
+	}
+}
+
+// fileBackends are the backends that several pools or processes can share (not in-memory SQLite).
+func fileBackends() []backend { return backends()[:2] }
+
+// openDB opens url, migrates, and closes the DB when the test ends.
+func openDB(t testing.TB, url string) *bun.DB {
+	t.Helper()
+	ctx := context.Background()
+	db, err := bunstore.Open(ctx, url)
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = db.Close() })
+	require.NoError(t, bunstore.Prepare(ctx, db, true))
+	return db
+}
+
+func newEventStore(t testing.TB, db *bun.DB, opts ...bunstore.Option) *bunstore.EventStore {
+	t.Helper()
+	s, err := bunstore.NewEventStore(db, opts...)
+	require.NoError(t, err)
+	return s
+}
+
+func envs(t testing.TB, n int) []es.Envelope {
+	t.Helper()
+	return testkit.Envelopes(t, "Happened", 1, n)
+}

@@ -1,0 +1,103 @@
+package bunstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"sync"
+
+	"github.com/uptrace/bun"
+)
+
+// txKey is the context key of the transaction InTx opens.
+type txKey struct{}
+
+// txState is the transaction InTx keeps in the context: the bun.Tx, the DB it belongs to, and
+// the PostgreSQL position counter every append in the transaction draws from.
+type txState struct {
+	db *bun.DB
+	tx bun.Tx
+
+	mu      sync.Mutex
+	ordinal int64 // next ordinal for global positions inside this transaction (PostgreSQL)
+}
+
+// InTx runs fn in one transaction on db. The context given to fn carries the transaction: the
+// stores of this package, and any code that calls [TxFrom], write through it. A nested InTx on the
+// same db joins the outer transaction (only the outermost commits). fn's error rolls everything
+// back and is returned as is; a panic in fn rolls back and is re-raised; a failed commit is
+// returned wrapped. On SQLite the transaction takes the write lock when it begins.
+func InTx(ctx context.Context, db *bun.DB, fn func(ctx context.Context) error) (err error) {
+	if db == nil {
+		return errors.New("bunstore: InTx: db must not be nil")
+	}
+	if st := stateFrom(ctx); st != nil && st.db == db {
+		return fn(ctx)
+	}
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("bunstore: begin transaction: %w", err)
+	}
+	tx, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("bunstore: begin transaction: %w", mapDriverError(err))
+	}
+	st := &txState{db: db, tx: tx}
+	done := false
+	defer func() {
+		if !done {
+			_ = tx.Rollback()
+		}
+	}()
+	if err := fn(context.WithValue(ctx, txKey{}, st)); err != nil {
+		done = true
+		_ = tx.Rollback()
+		return err
+	}
+	done = true
+	if err := tx.Commit(); err != nil {
+		if cerr := ctx.Err(); cerr != nil {
+			return fmt.Errorf("bunstore: commit: %w", cerr)
+		}
+		return fmt.Errorf("bunstore: commit: %w", mapDriverError(err))
+	}
+	return nil
+}
+
+// TxFrom returns the transaction InTx put into ctx, and true, or false when ctx carries none.
+// Outbox, checkpoint and read-model code writes through it to commit with the events.
+func TxFrom(ctx context.Context) (bun.Tx, bool) {
+	if st := stateFrom(ctx); st != nil {
+		return st.tx, true
+	}
+	return bun.Tx{}, false
+}
+
+func stateFrom(ctx context.Context) *txState {
+	st, _ := ctx.Value(txKey{}).(*txState)
+	return st
+}
+
+// ambient returns the transaction in ctx when it belongs to db.
+func ambient(ctx context.Context, db *bun.DB) *txState {
+	if st := stateFrom(ctx); st != nil && st.db == db {
+		return st
+	}
+	return nil
+}
+
+// querier is what *sql.DB, *sql.Tx and *sql.Conn have in common: the hot paths run hand-written
+// SQL with placeholders through it.
+type querier interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+}
+
+// reader returns the ambient transaction's *sql.Tx when ctx carries one for db, else db's pool.
+func reader(ctx context.Context, db *bun.DB) querier {
+	if st := ambient(ctx, db); st != nil {
+		return st.tx.Tx
+	}
+	return db.DB
+}

@@ -1,0 +1,127 @@
+package bunstore
+
+import (
+	"strings"
+
+	es "github.com/gofly/eventsourcing/eventsourcing"
+)
+
+// memoryDSN is the dsn ParseURL returns for an in-memory SQLite database.
+const memoryDSN = ":memory:"
+
+// validSchemes lists the URL forms ParseURL accepts, for error messages.
+const validSchemes = "postgres://, postgresql://, postgresql+asyncpg://, postgresql+psycopg:// (PostgreSQL); " +
+	"sqlite:///relative/path, sqlite:////absolute/path, sqlite+aiosqlite:///path, sqlite::memory:, sqlite:///:memory: (SQLite)"
+
+var postgresSchemes = []string{"postgres", "postgresql", "postgresql+asyncpg", "postgresql+psycopg", "postgresql+psycopg2", "postgresql+pgx"}
+
+var sqliteSchemes = []string{"sqlite", "sqlite+aiosqlite", "sqlite+pysqlite"}
+
+// ParseURL reads a SQLAlchemy-style database URL. For PostgreSQL the dsn is the URL with the
+// scheme postgres:// (driver suffixes such as +asyncpg dropped). For SQLite it is the file path
+// (sqlite:///rel/path gives "rel/path", sqlite:////abs/path gives "/abs/path") or ":memory:"
+// for sqlite::memory: and sqlite:///:memory:. Any other URL is an error matching
+// es.ErrInvalidArgument that shows the URL with its password redacted and lists the valid forms.
+func ParseURL(raw string) (dialect Dialect, dsn string, err error) {
+	s := strings.TrimSpace(raw)
+	if s == "" {
+		return "", "", es.InvalidArgument("bunstore: database URL is empty; valid forms: %s", validSchemes)
+	}
+	scheme, rest, ok := strings.Cut(s, ":")
+	if !ok {
+		return "", "", badURL(raw, "it has no scheme")
+	}
+	scheme = strings.ToLower(scheme)
+	for _, p := range postgresSchemes {
+		if scheme == p {
+			if !strings.HasPrefix(rest, "//") || len(rest) == 2 {
+				return "", "", badURL(raw, "a PostgreSQL URL needs a host or path after //")
+			}
+			return DialectPostgres, "postgres:" + rest, nil
+		}
+	}
+	for _, p := range sqliteSchemes {
+		if scheme == p {
+			return parseSQLite(raw, rest)
+		}
+	}
+	return "", "", badURL(raw, "unsupported scheme "+scheme+"://")
+}
+
+func parseSQLite(raw, rest string) (Dialect, string, error) {
+	switch {
+	case rest == ":memory:" || rest == "//" || rest == "///:memory:" || rest == "//:memory:":
+		return DialectSQLite, memoryDSN, nil
+	case strings.HasPrefix(rest, "///"):
+		path := rest[3:]
+		if i := strings.IndexAny(path, "?#"); i >= 0 {
+			path = path[:i]
+		}
+		if path == "" || path == "/" {
+			return "", "", badURL(raw, "the SQLite URL has no file path")
+		}
+		return DialectSQLite, path, nil
+	default:
+		return "", "", badURL(raw, "a SQLite URL is sqlite:///relative/path, sqlite:////absolute/path or sqlite::memory:")
+	}
+}
+
+func badURL(raw, why string) error {
+	return es.InvalidArgument("bunstore: database URL %q: %s; valid forms: %s", RedactURL(raw), why, validSchemes)
+}
+
+// RedactURL returns raw with the password of its user info (scheme://user:password@host) and any
+// password=... parameter replaced by xxxxx. Text that is not a URL is returned with the same
+// replacements applied where they can be recognised.
+func RedactURL(raw string) string {
+	out := raw
+	if i := strings.Index(out, "://"); i >= 0 {
+		start := i + 3
+		end := len(out)
+		if j := strings.IndexAny(out[start:], "/?#"); j >= 0 {
+			end = start + j
+		}
+		authority := out[start:end]
+		if at := strings.LastIndex(authority, "@"); at >= 0 {
+			userinfo := authority[:at]
+			if c := strings.Index(userinfo, ":"); c >= 0 {
+				out = out[:start] + userinfo[:c+1] + "xxxxx" + out[start+at:]
+			}
+		}
+	}
+	return redactParam(out)
+}
+
+// redactParam replaces the value of password=... (in a query string or a key=value DSN).
+func redactParam(s string) string {
+	lower := strings.ToLower(s)
+	var b strings.Builder
+	last := 0
+	for from := 0; ; {
+		i := strings.Index(lower[from:], "password=")
+		if i < 0 {
+			break
+		}
+		i += from + len("password=")
+		if i-len("password=") > 0 {
+			prev := lower[i-len("password=")-1]
+			if prev != '?' && prev != '&' && prev != ' ' && prev != ';' {
+				from = i
+				continue
+			}
+		}
+		end := i
+		for end < len(s) && s[end] != '&' && s[end] != ' ' && s[end] != ';' && s[end] != '#' {
+			end++
+		}
+		b.WriteString(s[last:i])
+		b.WriteString("xxxxx")
+		last = end
+		from = end
+	}
+	if last == 0 {
+		return s
+	}
+	b.WriteString(s[last:])
+	return b.String()
+}
