@@ -1,0 +1,40 @@
+package eventsourcing_test
+
+import (
+	"os"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/gofly/eventsourcing/config"
+)
+
+// application.yaml.example parses, gives the defaults, and documents every key; the
+// configuration table in config/README.md lists every key too.
+func TestApplicationYAMLExample(t *testing.T) {
+	data, err := os.ReadFile("application.yaml.example")
+	require.NoError(t, err)
+	cfg, err := config.Load(config.WithYAML(data), config.WithoutEnv())
+	require.NoError(t, err)
+	require.Equal(t, config.Default(), cfg)
+
+	readme, err := os.ReadFile("config/README.md")
+	require.NoError(t, err)
+	uncommented := strings.ReplaceAll(string(data), "# ", "")
+	for _, key := range append(config.Keys(), config.DataRelationalURLKey) {
+		leaf := key[strings.LastIndex(key, ".")+1:]
+		require.Contains(t, uncommented, leaf+":", "example documents %s", key)
+		require.Contains(t, string(readme), "`"+key+"`", "README documents %s", key)
+	}
+	// With every commented-out key turned on, the file is still valid: no key is misspelt.
+	on := regexp.MustCompile(`(?m)^(\s+)# ([a-z_]+: \S.*)$`).ReplaceAllString(string(data), "$1$2")
+	all, err := config.Load(config.WithYAML([]byte(on)), config.WithoutEnv())
+	require.NoError(t, err)
+	require.NotEmpty(t, all.Store.URL)
+	require.NotEmpty(t, all.Snapshot.URL)
+	require.NotEmpty(t, all.DataRelationalURL)
+	require.NotNil(t, all.Store.AutoMigrate)
+	require.NotNil(t, all.Snapshot.AutoMigrate)
+}
