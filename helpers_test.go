@@ -6,12 +6,12 @@ import (
 	"log/slog"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/knadh/koanf/providers/confmap"
 	"github.com/knadh/koanf/v2"
 	"github.com/stretchr/testify/require"
 	"go.uber.org/fx"
+	"go.uber.org/fx/fxtest"
 
 	"github.com/gofly/eventsourcing"
 	"github.com/gofly/eventsourcing/autoconfig"
@@ -82,20 +82,23 @@ func newApp(k *koanf.Koanf, b *beans, extra ...fx.Option) (*fx.App, *logBuffer) 
 	return fx.New(append(opts, extra...)...), logs
 }
 
-// startApp builds and starts the application, stopping it at the end of the test.
+// startApp builds and starts the application with fxtest, stopping it at the end of the test.
 func startApp(t *testing.T, k *koanf.Koanf, extra ...fx.Option) (beans, *logBuffer) {
 	t.Helper()
 	var b beans
-	app, logs := newApp(k, &b, extra...)
-	require.NoError(t, app.Err())
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	require.NoError(t, app.Start(ctx))
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
-		require.NoError(t, app.Stop(ctx))
-	})
+	logs := &logBuffer{}
+	opts := []fx.Option{
+		eventsourcing.Module,
+		fx.Supply(slog.New(slog.NewTextHandler(logs, nil))),
+		fx.Populate(&b),
+		fx.NopLogger,
+	}
+	if k != nil {
+		opts = append(opts, fx.Supply(k))
+	}
+	app := fxtest.New(t, append(opts, extra...)...)
+	app.RequireStart()
+	t.Cleanup(app.RequireStop)
 	return b, logs
 }
 

@@ -79,6 +79,7 @@ func TestUnknownProvider(t *testing.T) {
 		require.Contains(t, err.Error(), "pyfly.eventsourcing."+key+".provider")
 		require.Contains(t, err.Error(), `"redis"`)
 		require.Contains(t, err.Error(), "valid values: memory, bun, sqlalchemy")
+		require.ErrorIs(t, app.Start(context.Background()), config.ErrInvalidConfig, "the application never starts")
 	}
 }
 

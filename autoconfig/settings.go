@@ -18,6 +18,8 @@ type Settings struct {
 	EventStore Target
 	// SnapshotStore is where the snapshot store lives.
 	SnapshotStore Target
+	// Logger receives the module's and the Bun stores' logs.
+	Logger *slog.Logger
 }
 
 // Target is one store's resolved backend.
@@ -56,7 +58,7 @@ func NewSettings(cfg config.Config, logger *slog.Logger) (*Settings, error) {
 	if logger == nil {
 		logger = slog.Default()
 	}
-	s := &Settings{Config: cfg}
+	s := &Settings{Config: cfg, Logger: logger}
 	var err error
 	if s.EventStore, err = resolveTarget("event store", config.Root+".store", cfg.Store, cfg.StoreURL()); err != nil {
 		return nil, err

@@ -2,6 +2,7 @@ package autoconfig
 
 import (
 	"fmt"
+	"log/slog"
 
 	"github.com/ThreeDotsLabs/watermill/message"
 
@@ -18,7 +19,7 @@ func NewEventStore(s *Settings, dbs *Databases) (es.EventStore, error) {
 	if s.EventStore.Provider != config.ProviderBun {
 		return memory.NewEventStore(), nil
 	}
-	st, err := bunstore.NewEventStore(dbs.EventStoreDB())
+	st, err := bunstore.NewEventStore(dbs.EventStoreDB(), bunstore.WithLogger(s.logger()))
 	if err != nil {
 		return nil, fmt.Errorf("autoconfig: event store: %w", err)
 	}
@@ -31,7 +32,7 @@ func NewSnapshotStore(s *Settings, dbs *Databases) (es.SnapshotStore, error) {
 	if s.SnapshotStore.Provider != config.ProviderBun {
 		return memory.NewSnapshotStore(), nil
 	}
-	st, err := bunstore.NewSnapshotStore(dbs.SnapshotStoreDB())
+	st, err := bunstore.NewSnapshotStore(dbs.SnapshotStoreDB(), bunstore.WithLogger(s.logger()))
 	if err != nil {
 		return nil, fmt.Errorf("autoconfig: snapshot store: %w", err)
 	}
@@ -42,4 +43,11 @@ func NewSnapshotStore(s *Settings, dbs *Databases) (es.SnapshotStore, error) {
 // nil (the application has no Watermill publisher).
 func NewPublisher(s *Settings, pub message.Publisher) *eda.Publisher {
 	return eda.NewPublisher(pub, s.Config.EDA.Destination)
+}
+
+func (s *Settings) logger() *slog.Logger {
+	if s.Logger == nil {
+		return slog.Default()
+	}
+	return s.Logger
 }

@@ -12,14 +12,24 @@ import (
 
 // Reserved metadata keys set from the envelope's fields.
 const (
-	MetaEventID        = "event_id"
-	MetaEventType      = "event_type"
-	MetaAggregateID    = "aggregate_id"
-	MetaAggregateType  = "aggregate_type"
-	MetaSequence       = "sequence"
-	MetaVersion        = "version"
-	MetaOccurredAt     = "occurred_at"
-	MetaTenantID       = "tenant_id"
+	// MetaEventID is the event's id (also the message UUID).
+	MetaEventID = "event_id"
+	// MetaEventType is the event's type name.
+	MetaEventType = "event_type"
+	// MetaAggregateID is the id of the aggregate the event belongs to.
+	MetaAggregateID = "aggregate_id"
+	// MetaAggregateType is the aggregate's type name.
+	MetaAggregateType = "aggregate_type"
+	// MetaSequence is the aggregate's version after the event, in decimal.
+	MetaSequence = "sequence"
+	// MetaVersion is the event's schema version, in decimal.
+	MetaVersion = "version"
+	// MetaOccurredAt is when the event occurred, RFC 3339 in UTC with nanoseconds.
+	MetaOccurredAt = "occurred_at"
+	// MetaTenantID is the event's tenant, present only when it has one.
+	MetaTenantID = "tenant_id"
+	// MetaGlobalPosition is the event's position on the store's global stream, in decimal,
+	// present only when the envelope was read from a store that numbers it.
 	MetaGlobalPosition = "global_position"
 )
 
