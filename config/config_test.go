@@ -113,9 +113,18 @@ func TestUnknownKeyIsNamed(t *testing.T) {
 }
 
 func TestWrongTypeIsNamed(t *testing.T) {
-	_, err := config.Load(config.WithYAML(nil), environ("PYFLY_EVENTSOURCING_ENABLED=maybe"))
-	require.ErrorIs(t, err, config.ErrInvalidConfig)
-	require.Contains(t, err.Error(), "enabled")
+	for env, key := range map[string]string{
+		"PYFLY_EVENTSOURCING_ENABLED=maybe":             "pyfly.eventsourcing.enabled: cannot parse",
+		"PYFLY_EVENTSOURCING_STORE_AUTO__MIGRATE=maybe": "pyfly.eventsourcing.store.auto_migrate: cannot parse",
+		"PYFLY_EVENTSOURCING_STORE=bun":                 "pyfly.eventsourcing.store: expected a map",
+	} {
+		_, err := config.Load(config.WithYAML(nil), environ(env))
+		require.ErrorIs(t, err, config.ErrInvalidConfig)
+		require.Contains(t, err.Error(), key)
+		require.NotContains(t, err.Error(), "\n")
+	}
+	_, err := config.Load(config.WithYAML([]byte("pyfly:\n  eventsourcing:\n    eda:\n      destination: [a, b]\n")), config.WithoutEnv())
+	require.ErrorContains(t, err, "pyfly.eventsourcing.eda.destination: expected type 'string'")
 }
 
 func TestMalformedYAMLNamesFileAndLine(t *testing.T) {

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"errors"
 	"fmt"
 	"reflect"
 	"slices"
@@ -27,7 +28,7 @@ func FromKoanf(k *koanf.Koanf) (Config, error) {
 		DecodeHook:       mapstructure.TextUnmarshallerHookFunc(),
 	}
 	if err := k.UnmarshalWithConf(Root, &cfg, koanf.UnmarshalConf{DecoderConfig: dc}); err != nil {
-		return Config{}, invalid("%s: %v", Root, err)
+		return Config{}, invalid("%s", describeDecodeError(err))
 	}
 	if len(md.Unused) > 0 {
 		return Config{}, unknownKeys(md.Unused)
@@ -76,4 +77,43 @@ func walkKeys(t reflect.Type, prefix string, out *[]string) {
 		}
 		*out = append(*out, key)
 	}
+}
+
+// describeDecodeError words a mapstructure error as "full.key: problem", one per bad key, on one
+// line.
+func describeDecodeError(err error) string {
+	var out []string
+	var walk func(error)
+	walk = func(e error) {
+		if d, ok := e.(*mapstructure.DecodeError); ok {
+			if hasDecodeError(d.Unwrap()) {
+				walk(d.Unwrap())
+				return
+			}
+			key := Root
+			if d.Name() != "" {
+				key += "." + d.Name()
+			}
+			out = append(out, key+": "+d.Unwrap().Error())
+			return
+		}
+		switch x := e.(type) {
+		case interface{ Unwrap() []error }:
+			for _, c := range x.Unwrap() {
+				walk(c)
+			}
+		case interface{ Unwrap() error }:
+			walk(x.Unwrap())
+		}
+	}
+	walk(err)
+	if len(out) == 0 {
+		return Root + ": " + strings.Join(strings.Fields(err.Error()), " ")
+	}
+	return strings.Join(out, "; ")
+}
+
+func hasDecodeError(err error) bool {
+	var d *mapstructure.DecodeError
+	return errors.As(err, &d)
 }
