@@ -26,6 +26,9 @@ type Settings struct {
 type Target struct {
 	// Name is "event store" or "snapshot store", for messages.
 	Name string
+	// Prefix is the store's configuration prefix: pyfly.eventsourcing.store or
+	// pyfly.eventsourcing.snapshot.
+	Prefix string
 	// Provider is config.ProviderMemory or config.ProviderBun.
 	Provider string
 	// URL is the database URL and the key it came from; empty for memory stores.
@@ -72,7 +75,7 @@ func NewSettings(cfg config.Config, logger *slog.Logger) (*Settings, error) {
 }
 
 func resolveTarget(name, prefix string, sc config.StoreConfig, u config.ResolvedURL) (Target, error) {
-	t := Target{Name: name, Provider: sc.Provider, AutoMigrate: sc.AutoMigrate}
+	t := Target{Name: name, Prefix: prefix, Provider: sc.Provider, AutoMigrate: sc.AutoMigrate}
 	if sc.Provider != config.ProviderBun {
 		return t, nil
 	}
@@ -103,7 +106,7 @@ func logTarget(logger *slog.Logger, t Target) {
 	}
 	from := t.URL.Key
 	if from == "" {
-		from = "default: neither " + config.Root + "." + keyPart(t) + ".url nor " + config.DataRelationalURLKey + " is set"
+		from = "default: neither " + t.Prefix + ".url nor " + config.DataRelationalURLKey + " is set"
 	}
 	if t.Dialect == bunstore.DialectSQLite {
 		file := t.dsn
@@ -114,11 +117,4 @@ func logTarget(logger *slog.Logger, t Target) {
 		return
 	}
 	logger.Info("eventsourcing: "+t.Name+" on PostgreSQL", "url", t.Redacted(), "from", from)
-}
-
-func keyPart(t Target) string {
-	if t.Name == "snapshot store" {
-		return "snapshot"
-	}
-	return "store"
 }
