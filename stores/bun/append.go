@@ -65,9 +65,13 @@ func (s *EventStore) Append(ctx context.Context, aggregateID, aggregateType stri
 	if err != nil {
 		return err
 	}
-	if st := ambient(ctx, s.db); st != nil {
+	st := ambient(ctx, s.db)
+	switch {
+	case s.dialect == DialectPostgres && s.nativeOK(st):
+		err = s.appendPgx(ctx, st, b)
+	case st != nil:
 		err = s.appendTx(ctx, st.tx.Tx, st, b)
-	} else {
+	default:
 		err = s.appendOwnTx(ctx, b)
 	}
 	if err != nil {

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+
 	es "github.com/gofly/eventsourcing/eventsourcing"
 )
 
@@ -111,6 +113,11 @@ func (s *EventStore) LastPosition(ctx context.Context) (int64, error) {
 
 // query runs a SELECT of eventColumns and decodes the rows.
 func (s *EventStore) query(ctx context.Context, op string, sizeHint int, q string, args ...any) ([]es.Envelope, error) {
+	if s.dialect == DialectPostgres {
+		if st := ambient(ctx, s.db); s.nativeOK(st) {
+			return s.queryPgx(ctx, st, op, sizeHint, q, args...)
+		}
+	}
 	rows, err := reader(ctx, s.db).QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, wrapErr(ctx, op, eventTable, err)
@@ -149,20 +156,81 @@ func (s *EventStore) query(ctx context.Context, op string, sizeHint int, q strin
 		} else {
 			e.OccurredAt = ocPG.UTC()
 		}
-		e.Metadata, err = decodeMetadata(metadata)
-		if err != nil {
-			return nil, fmt.Errorf("bunstore: %s: event %s: metadata: %w: %w", op, e.EventID, es.ErrDecode, err)
-		}
-		if len(s.upcasters) > 0 {
-			e, err = es.ApplyUpcasters(s.upcasters, e)
-			if err != nil {
-				return nil, fmt.Errorf("bunstore: %s: %w", op, err)
-			}
+		if e, err = s.finish(op, e, metadata); err != nil {
+			return nil, err
 		}
 		out = append(out, e)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, wrapErr(ctx, op, eventTable, err)
+	}
+	return out, nil
+}
+
+// finish decodes the metadata and applies the upcasters.
+func (s *EventStore) finish(op string, e es.Envelope, metadata []byte) (es.Envelope, error) {
+	var err error
+	e.Metadata, err = decodeMetadata(metadata)
+	if err != nil {
+		return e, fmt.Errorf("bunstore: %s: event %s: metadata: %w: %w", op, e.EventID, es.ErrDecode, err)
+	}
+	if len(s.upcasters) > 0 {
+		e, err = es.ApplyUpcasters(s.upcasters, e)
+		if err != nil {
+			return e, fmt.Errorf("bunstore: %s: %w", op, err)
+		}
+	}
+	return e, nil
+}
+
+// queryPgx is query on the native pgx connection.
+func (s *EventStore) queryPgx(ctx context.Context, st *txState, op string, sizeHint int, q string, args ...any) ([]es.Envelope, error) {
+	var out []es.Envelope
+	var opErr error
+	err := s.withPgx(ctx, st, func(c *pgx.Conn) error {
+		rows, err := c.Query(ctx, q, args...)
+		if err != nil {
+			opErr = wrapErr(ctx, op, eventTable, err)
+			return nil
+		}
+		defer rows.Close()
+		out = make([]es.Envelope, 0, sizeHint)
+		var (
+			metadata []byte
+			tenant   *string
+			version  int32
+		)
+		for rows.Next() {
+			var e es.Envelope
+			var payload []byte
+			tenant = nil
+			if err := rows.Scan(&e.EventID, &e.AggregateID, &e.AggregateType, &e.Sequence, &e.EventType,
+				&payload, &metadata, &e.OccurredAt, &version, &tenant, &e.GlobalPosition); err != nil {
+				opErr = wrapErr(ctx, op, eventTable, err)
+				return nil
+			}
+			e.Payload = payload
+			e.Version = int(version)
+			e.OccurredAt = e.OccurredAt.UTC()
+			if tenant != nil {
+				e.TenantID = *tenant
+			}
+			if e, err = s.finish(op, e, metadata); err != nil {
+				opErr = err
+				return nil
+			}
+			out = append(out, e)
+		}
+		if err := rows.Err(); err != nil {
+			opErr = wrapErr(ctx, op, eventTable, err)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, wrapErr(ctx, op, eventTable, err)
+	}
+	if opErr != nil {
+		return nil, opErr
 	}
 	return out, nil
 }

@@ -16,8 +16,9 @@ type txKey struct{}
 // txState is the transaction InTx keeps in the context: the bun.Tx, the DB it belongs to, and
 // the PostgreSQL position counter every append in the transaction draws from.
 type txState struct {
-	db *bun.DB
-	tx bun.Tx
+	db   *bun.DB
+	conn *sql.Conn // the connection the transaction runs on; the PostgreSQL hot paths use its pgx conn
+	tx   bun.Tx
 
 	mu      sync.Mutex
 	ordinal int64 // next ordinal for global positions inside this transaction (PostgreSQL)
@@ -38,11 +39,16 @@ func InTx(ctx context.Context, db *bun.DB, fn func(ctx context.Context) error) (
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("bunstore: begin transaction: %w", err)
 	}
-	tx, err := db.BeginTx(ctx, nil)
+	conn, err := db.Conn(ctx)
 	if err != nil {
 		return fmt.Errorf("bunstore: begin transaction: %w", mapDriverError(err))
 	}
-	st := &txState{db: db, tx: tx}
+	defer conn.Close()
+	tx, err := conn.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("bunstore: begin transaction: %w", mapDriverError(err))
+	}
+	st := &txState{db: db, conn: conn.Conn, tx: tx}
 	done := false
 	defer func() {
 		if !done {
