@@ -79,7 +79,10 @@ type opaqueError struct {
 	err error
 }
 
+// Error returns the redacted message.
 func (e *opaqueError) Error() string { return e.msg }
+
+// Unwrap returns the original error.
 func (e *opaqueError) Unwrap() error { return e.err }
 
 func keyOrDefault(key string) string {
