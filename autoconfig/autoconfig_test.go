@@ -167,3 +167,15 @@ func TestFailedAppLeaksNothing(t *testing.T) {
 	require.ErrorIs(t, app.Err(), config.ErrInvalidConfig)
 	require.Equal(t, before, openers(), "a bad configuration builds no database")
 }
+
+func TestURLWithMemoryProviderWarns(t *testing.T) {
+	var logs bytes.Buffer
+	cfg := enabledConfig()
+	cfg.Store.URL = "postgres://app:pw@db/app"
+	s, err := autoconfig.NewSettings(cfg, slog.New(slog.NewTextHandler(&logs, nil)))
+	require.NoError(t, err)
+	require.Equal(t, config.ProviderMemory, s.EventStore.Provider)
+	require.Contains(t, logs.String(), "level=WARN")
+	require.Contains(t, logs.String(), "pyfly.eventsourcing.store.provider is memory")
+	require.NotContains(t, logs.String(), ":pw@")
+}

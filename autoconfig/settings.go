@@ -69,8 +69,8 @@ func NewSettings(cfg config.Config, logger *slog.Logger) (*Settings, error) {
 	if s.SnapshotStore, err = resolveTarget("snapshot store", config.Root+".snapshot", cfg.Snapshot, cfg.SnapshotURL()); err != nil {
 		return nil, err
 	}
-	logTarget(logger, s.EventStore)
-	logTarget(logger, s.SnapshotStore)
+	logTarget(logger, s.EventStore, cfg.Store.URL)
+	logTarget(logger, s.SnapshotStore, cfg.Snapshot.URL)
 	return s, nil
 }
 
@@ -99,8 +99,12 @@ func resolveTarget(name, prefix string, sc config.StoreConfig, u config.Resolved
 	return t, nil
 }
 
-func logTarget(logger *slog.Logger, t Target) {
+func logTarget(logger *slog.Logger, t Target, ownURL string) {
 	if t.Provider != config.ProviderBun {
+		if ownURL != "" {
+			logger.Warn("eventsourcing: "+t.Prefix+".url is set but "+t.Prefix+".provider is memory: the URL is not used; set the provider to bun to store there",
+				"url", bunstore.RedactURL(ownURL))
+		}
 		logger.Info("eventsourcing: "+t.Name+" in memory; its data is lost when the process stops", "provider", t.Provider)
 		return
 	}
