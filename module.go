@@ -31,6 +31,9 @@
 // provider, a malformed URL or YAML file) fails fx.New with config.ErrInvalidConfig before
 // anything is opened. Databases are opened, migrated or checked on start and closed on stop.
 //
+// Upcasters for the event store are supplied as one ordered list:
+// fx.Supply(autoconfig.Upcasters{…}).
+//
 // The constructors live in package autoconfig and work without Fx.
 package eventsourcing
 
@@ -48,7 +51,7 @@ var Module = fx.Module("eventsourcing",
 	),
 	fx.Provide(
 		autoconfig.ProvideDatabases,
-		autoconfig.NewEventStore,
+		autoconfig.ProvideEventStore,
 		autoconfig.NewSnapshotStore,
 		autoconfig.ProvidePublisher,
 	),

@@ -15,6 +15,7 @@ import (
 	"go.uber.org/fx"
 
 	"github.com/gofly/eventsourcing"
+	"github.com/gofly/eventsourcing/autoconfig"
 	"github.com/gofly/eventsourcing/config"
 	"github.com/gofly/eventsourcing/eda"
 	es "github.com/gofly/eventsourcing/eventsourcing"
@@ -320,4 +321,33 @@ func TestUnreachableDatabaseFailsStartWithoutPassword(t *testing.T) {
 	require.NotContains(t, err.Error(), "s3cr3t-pw")
 	require.NotContains(t, logs.String(), "s3cr3t-pw")
 	require.Contains(t, logs.String(), "app:xxxxx@")
+}
+
+func TestUpcasters(t *testing.T) {
+	t.Parallel()
+	rename := func(from, to string) es.Upcaster {
+		return es.UpcasterFunc{
+			Match: func(e es.Envelope) bool { return e.EventType == from },
+			Fn: func(e es.Envelope) (es.Envelope, error) {
+				e.EventType = to
+				return e, nil
+			},
+		}
+	}
+	for _, provider := range []string{"memory", "bun"} {
+		t.Run(provider, func(t *testing.T) {
+			t.Parallel()
+			b, _ := startApp(t, keys(t, enabled(map[string]any{
+				"pyfly.eventsourcing.store.provider": provider,
+				"pyfly.eventsourcing.store.url":      "sqlite::memory:",
+			})), fx.Supply(autoconfig.Upcasters{rename("thingHappened", "v2"), rename("v2", "v3")}))
+			ctx := context.Background()
+			env, err := es.NewEnvelope(thingHappened{N: 1})
+			require.NoError(t, err)
+			require.NoError(t, b.Store.Append(ctx, "agg-1", "Thing", 0, []es.Envelope{env}))
+			got, err := b.Store.Load(ctx, "agg-1", 0)
+			require.NoError(t, err)
+			require.Equal(t, "v3", got[0].EventType, "applied in order")
+		})
+	}
 }

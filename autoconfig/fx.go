@@ -11,6 +11,7 @@ import (
 
 	"github.com/gofly/eventsourcing/config"
 	"github.com/gofly/eventsourcing/eda"
+	es "github.com/gofly/eventsourcing/eventsourcing"
 )
 
 // SettingsParams are the Fx inputs of [ProvideSettings]. Both are optional and match their exact
@@ -66,6 +67,21 @@ func ProvideDatabases(p DatabasesParams) (*Databases, error) {
 		OnStop:  func(context.Context) error { return d.Close() },
 	})
 	return d, nil
+}
+
+// EventStoreParams are the Fx inputs of [ProvideEventStore].
+type EventStoreParams struct {
+	fx.In
+
+	Settings  *Settings
+	Databases *Databases
+	Upcasters Upcasters `optional:"true"`
+}
+
+// ProvideEventStore returns the configured event store (see [NewEventStore]) with the graph's
+// [Upcasters], if any.
+func ProvideEventStore(p EventStoreParams) (es.EventStore, error) {
+	return NewEventStore(p.Settings, p.Databases, p.Upcasters...)
 }
 
 // PublisherParams are the Fx inputs of [ProvidePublisher]. Publisher is optional and matches the

@@ -13,13 +13,19 @@ import (
 	"github.com/gofly/eventsourcing/stores/memory"
 )
 
-// NewEventStore returns the event store s selects: a memory store, or a Bun store over the event
-// store's database in dbs. It does no I/O; start dbs before using a Bun store.
-func NewEventStore(s *Settings, dbs *Databases) (es.EventStore, error) {
+// Upcasters is the ordered list of upcasters the module's event store applies on every read path.
+// Supply it to the Fx graph, for example fx.Supply(autoconfig.Upcasters{orderPlacedV2{}}); it is
+// optional.
+type Upcasters []es.Upcaster
+
+// NewEventStore returns the event store s selects, applying ups in order on every read: a memory
+// store, or a Bun store over the event store's database in dbs. It does no I/O; start dbs before
+// using a Bun store.
+func NewEventStore(s *Settings, dbs *Databases, ups ...es.Upcaster) (es.EventStore, error) {
 	if s.EventStore.Provider != config.ProviderBun {
-		return memory.NewEventStore(), nil
+		return memory.NewEventStore(memory.WithUpcasters(ups...)), nil
 	}
-	st, err := bunstore.NewEventStore(dbs.EventStoreDB(), bunstore.WithLogger(s.logger()))
+	st, err := bunstore.NewEventStore(dbs.EventStoreDB(), bunstore.WithLogger(s.logger()), bunstore.WithUpcasters(ups...))
 	if err != nil {
 		return nil, fmt.Errorf("autoconfig: event store: %w", err)
 	}
