@@ -1,0 +1,149 @@
+package testkit
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+)
+
+const (
+	// envPostgresURL names an existing server to use instead of a local throwaway one.
+	envPostgresURL = "ES_TEST_POSTGRES_URL"
+	// envRequirePostgres, when "1", turns a missing PostgreSQL into a test failure instead of a skip.
+	envRequirePostgres = "ES_REQUIRE_POSTGRES"
+
+	// maxIdentifierLen is PostgreSQL's NAMEDATALEN-1: longer names are silently truncated by the server.
+	maxIdentifierLen = 63
+	// adminTimeout bounds each CREATE/DROP DATABASE round trip.
+	adminTimeout = 60 * time.Second
+)
+
+// StartPostgres returns the URL (postgres://user@127.0.0.1:port/dbname?sslmode=disable) of a fresh, empty
+// database created for this test and dropped (WITH (FORCE)) in t.Cleanup.
+//
+// When ES_TEST_POSTGRES_URL is set, the database is created on that server: the URL must point at a
+// database the user can connect to (usually "postgres") as a role allowed to create databases. Otherwise
+// the first call in a test binary starts a private server from the installed PostgreSQL binaries
+// (/usr/lib/postgresql/*/bin, `pg_config --bindir` or PATH), shared by every test of that binary and
+// stopped, with its data removed, when the test binary exits, however it exits.
+//
+// Without PostgreSQL the test is skipped, unless ES_REQUIRE_POSTGRES=1, in which case it fails.
+// StartPostgres is safe for parallel tests: each call gets its own database.
+func StartPostgres(t testing.TB) string {
+	t.Helper()
+	adminURL, err := postgresAdminURL()
+	if errors.Is(err, errNoPostgres) {
+		if os.Getenv(envRequirePostgres) == "1" {
+			t.Fatalf("testkit: %v; %s=1 requires PostgreSQL: install it (apt-get install postgresql) or set %s to the URL of a server",
+				err, envRequirePostgres, envPostgresURL)
+		}
+		t.Skipf("testkit: skipping: %v; install it (apt-get install postgresql) or set %s to the URL of a server",
+			err, envPostgresURL)
+	}
+	if err != nil {
+		t.Fatalf("testkit: %v", err)
+	}
+
+	name, err := databaseName(t.Name())
+	if err != nil {
+		t.Fatalf("testkit: %v", err)
+	}
+	dbURL, err := withDatabase(adminURL, name)
+	if err != nil {
+		t.Fatalf("testkit: %v", err)
+	}
+	ident := pgx.Identifier{name}.Sanitize()
+
+	ctx, cancel := context.WithTimeout(context.Background(), adminTimeout)
+	defer cancel()
+	if err := adminExec(ctx, adminURL, "CREATE DATABASE "+ident+" TEMPLATE template0"); err != nil {
+		t.Fatalf("testkit: create database %s: %v", ident, err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), adminTimeout)
+		defer cancel()
+		if err := adminExec(ctx, adminURL, "DROP DATABASE IF EXISTS "+ident+" WITH (FORCE)"); err != nil {
+			t.Errorf("testkit: drop database %s: %v", ident, err)
+		}
+	})
+	return dbURL
+}
+
+// postgresAdminURL returns the URL of a maintenance database on the server the tests use.
+func postgresAdminURL() (string, error) {
+	if raw := os.Getenv(envPostgresURL); raw != "" {
+		u, err := url.Parse(raw)
+		if err != nil {
+			return "", fmt.Errorf("%s: %w", envPostgresURL, err)
+		}
+		if u.Scheme != "postgres" && u.Scheme != "postgresql" {
+			return "", fmt.Errorf("%s must be a postgres:// URL, got scheme %q", envPostgresURL, u.Scheme)
+		}
+		return raw, nil
+	}
+	return localPostgres.adminURL()
+}
+
+// adminExec runs one statement on its own connection.
+func adminExec(ctx context.Context, connURL, sql string) error {
+	conn, err := pgx.Connect(ctx, connURL)
+	if err != nil {
+		return fmt.Errorf("connect: %w", err)
+	}
+	defer func() { _ = conn.Close(context.Background()) }()
+	if _, err := conn.Exec(ctx, sql); err != nil {
+		return fmt.Errorf("exec: %w", err)
+	}
+	return nil
+}
+
+// withDatabase returns connURL with its database replaced by name.
+func withDatabase(connURL, name string) (string, error) {
+	u, err := url.Parse(connURL)
+	if err != nil {
+		return "", fmt.Errorf("parse server URL: %w", err)
+	}
+	u.Path = "/" + name
+	u.RawPath = ""
+	return u.String(), nil
+}
+
+// databaseName derives a unique database name from a test name: lower-case letters, digits and
+// underscores, a random suffix, at most 63 bytes.
+func databaseName(testName string) (string, error) {
+	var suffix [4]byte
+	if _, err := rand.Read(suffix[:]); err != nil {
+		return "", fmt.Errorf("random database name: %w", err)
+	}
+	tail := "_" + hex.EncodeToString(suffix[:])
+
+	var b strings.Builder
+	underscore := true // suppresses leading and repeated underscores
+	for _, r := range strings.ToLower(testName) {
+		switch {
+		case r >= 'a' && r <= 'z', r >= '0' && r <= '9':
+			b.WriteRune(r)
+			underscore = false
+		case !underscore:
+			b.WriteByte('_')
+			underscore = true
+		}
+	}
+	base := strings.TrimRight(b.String(), "_")
+	if base == "" {
+		base = "test"
+	}
+	if limit := maxIdentifierLen - len(tail); len(base) > limit {
+		base = strings.TrimRight(base[:limit], "_")
+	}
+	return base + tail, nil
+}

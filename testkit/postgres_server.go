@@ -1,0 +1,361 @@
+package testkit
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"os/user"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// errNoPostgres reports that no PostgreSQL server binaries are installed.
+var errNoPostgres = errors.New("no PostgreSQL server binaries found (looked in /usr/lib/postgresql/*/bin, `pg_config --bindir` and PATH)")
+
+// localPostgres is the throwaway server of this test binary, started on first use.
+var localPostgres postgresServer
+
+// postgresServer is one PostgreSQL server per test binary.
+type postgresServer struct {
+	once sync.Once
+	url  string
+	err  error
+	// watchdog is the write end of the watchdog's stdin. It stays referenced for the life of the
+	// process: closing it, explicitly, by a finalizer or by the process exiting, stops the server.
+	watchdog *os.File
+}
+
+// adminURL starts the server on first use and returns the URL of its "postgres" database.
+func (s *postgresServer) adminURL() (string, error) {
+	s.once.Do(func() { s.url, s.err = s.start() })
+	return s.url, s.err
+}
+
+// watchdogScript waits for EOF on stdin (the test binary has exited or given up on the server), then
+// stops the server at once and removes its directory. Arguments: $1 pg_ctl, $2 data dir, $3 temp dir.
+const watchdogScript = `trap '' HUP INT
+while read -r line; do :; done
+"$1" -D "$2" -m immediate -w -t 30 stop
+rm -rf "$3"
+`
+
+const (
+	startAttempts = 3
+	startTimeout  = 2 * time.Minute
+	pgCtlWait     = 60 // seconds pg_ctl waits for the server to accept connections
+	logTailBytes  = 4096
+)
+
+func (s *postgresServer) start() (string, error) {
+	bindir, err := findPostgresBinDir()
+	if err != nil {
+		return "", err
+	}
+	cred, err := serverCredential()
+	if err != nil {
+		return "", err
+	}
+	dir, err := os.MkdirTemp("", "es-pg-")
+	if err != nil {
+		return "", fmt.Errorf("postgres temp dir: %w", err)
+	}
+	dataDir := filepath.Join(dir, "data")
+	sockDir := filepath.Join(dir, "sock")
+	for _, d := range []string{dataDir, sockDir} {
+		if err := os.Mkdir(d, 0o700); err != nil {
+			_ = os.RemoveAll(dir)
+			return "", fmt.Errorf("postgres temp dir: %w", err)
+		}
+	}
+	if cred != nil {
+		for _, d := range []string{dir, dataDir, sockDir} {
+			if err := os.Chown(d, int(cred.Uid), int(cred.Gid)); err != nil {
+				_ = os.RemoveAll(dir)
+				return "", fmt.Errorf("postgres temp dir: %w", err)
+			}
+		}
+	}
+
+	pgCtl := filepath.Join(bindir, "pg_ctl")
+	if err := s.startWatchdog(pgCtl, dir, dataDir, cred); err != nil {
+		_ = os.RemoveAll(dir)
+		return "", err
+	}
+	url, err := s.launch(bindir, dir, dataDir, sockDir, cred)
+	if err != nil {
+		// Let the watchdog stop whatever started and remove the directory.
+		_ = s.watchdog.Close()
+		return "", err
+	}
+	return url, nil
+}
+
+// launch runs initdb and starts the server, retrying on another port if the chosen one was taken.
+// Its errors carry the end of the logs that explain them.
+func (s *postgresServer) launch(bindir, dir, dataDir, sockDir string, cred *syscall.Credential) (string, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), startTimeout)
+	defer cancel()
+	initLog := filepath.Join(dir, "initdb.log")
+	ctlLog := filepath.Join(dir, "pg_ctl.log")
+	serverLog := filepath.Join(dir, "server.log")
+
+	initdb := filepath.Join(bindir, "initdb")
+	if err := runLogged(ctx, initLog, dir, cred, initdb,
+		"-D", dataDir, "-U", "postgres", "--auth=trust", "-E", "UTF8", "--locale=C", "--no-sync"); err != nil {
+		return "", fmt.Errorf("start PostgreSQL: %w\n--- initdb output (tail) ---\n%s", err, logTail(initLog))
+	}
+
+	pgCtl := filepath.Join(bindir, "pg_ctl")
+	var lastErr error
+	for range startAttempts {
+		port, err := freePort()
+		if err != nil {
+			return "", err
+		}
+		opts := fmt.Sprintf("-c fsync=off -c listen_addresses=127.0.0.1 -c max_connections=200 -p %d -k %s",
+			port, shellQuote(sockDir))
+		err = runLogged(ctx, ctlLog, dir, cred, pgCtl,
+			"-D", dataDir, "-l", serverLog, "-w", "-t", strconv.Itoa(pgCtlWait), "-o", opts, "start")
+		if err != nil {
+			lastErr = fmt.Errorf("start PostgreSQL: pg_ctl start on port %d: %w\n%s", port, err, serverLogs(ctlLog, serverLog))
+			if strings.Contains(logTail(serverLog), "already in use") {
+				continue
+			}
+			return "", lastErr
+		}
+		url := fmt.Sprintf("postgres://postgres@127.0.0.1:%d/postgres?sslmode=disable", port)
+		if err := ping(ctx, url); err != nil {
+			return "", fmt.Errorf("start PostgreSQL: connect to the new server: %w\n%s", err, serverLogs(ctlLog, serverLog))
+		}
+		return url, nil
+	}
+	return "", lastErr
+}
+
+// serverLogs formats the end of pg_ctl's output and of the server log.
+func serverLogs(ctlLog, serverLog string) string {
+	return fmt.Sprintf("--- pg_ctl output (tail) ---\n%s\n--- server log (tail) ---\n%s", logTail(ctlLog), logTail(serverLog))
+}
+
+// startWatchdog starts a shell in its own process group that stops the server and removes dir when its
+// stdin reaches EOF, which happens when this process exits, even by SIGKILL.
+func (s *postgresServer) startWatchdog(pgCtl, dir, dataDir string, cred *syscall.Credential) error {
+	r, w, err := os.Pipe()
+	if err != nil {
+		return fmt.Errorf("postgres watchdog: %w", err)
+	}
+	logFile, err := os.OpenFile(filepath.Join(dir, "watchdog.log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	if err != nil {
+		_ = r.Close()
+		_ = w.Close()
+		return fmt.Errorf("postgres watchdog: %w", err)
+	}
+	defer func() { _ = logFile.Close() }()
+	defer func() { _ = r.Close() }()
+
+	cmd := exec.Command("/bin/sh", "-c", watchdogScript, "es-pg-watchdog", pgCtl, dataDir, dir)
+	cmd.Dir = dir
+	cmd.Env = childEnv()
+	cmd.Stdin = r
+	cmd.Stdout = logFile
+	cmd.Stderr = logFile
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Credential: cred}
+	if err := cmd.Start(); err != nil {
+		_ = w.Close()
+		return fmt.Errorf("postgres watchdog: %w", err)
+	}
+	// The watchdog outlives this process by design; reap it if it ends earlier.
+	go func() { _ = cmd.Wait() }()
+	s.watchdog = w
+	return nil
+}
+
+// runLogged runs a server tool as the server's user, appending its output to logPath.
+func runLogged(ctx context.Context, logPath, dir string, cred *syscall.Credential, name string, args ...string) error {
+	logFile, err := os.OpenFile(logPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	if err != nil {
+		return fmt.Errorf("open %s: %w", logPath, err)
+	}
+	defer func() { _ = logFile.Close() }()
+	cmd := exec.CommandContext(ctx, name, args...)
+	cmd.Dir = dir
+	cmd.Env = childEnv()
+	cmd.Stdout = logFile
+	cmd.Stderr = logFile
+	if cred != nil {
+		cmd.SysProcAttr = &syscall.SysProcAttr{Credential: cred}
+	}
+	if err := cmd.Run(); err != nil {
+		return fmt.Errorf("%s: %w", filepath.Base(name), err)
+	}
+	return nil
+}
+
+// ping checks that the server accepts connections at url.
+func ping(ctx context.Context, url string) error {
+	conn, err := pgx.Connect(ctx, url)
+	if err != nil {
+		return err
+	}
+	defer func() { _ = conn.Close(context.Background()) }()
+	return conn.Ping(ctx)
+}
+
+// findPostgresBinDir returns the directory holding initdb, pg_ctl and postgres: the highest version under
+// /usr/lib/postgresql, else `pg_config --bindir`, else the directory of initdb on PATH.
+func findPostgresBinDir() (string, error) {
+	dirs, _ := filepath.Glob("/usr/lib/postgresql/*/bin")
+	slices.SortFunc(dirs, func(a, b string) int {
+		return compareVersions(filepath.Base(filepath.Dir(b)), filepath.Base(filepath.Dir(a)))
+	})
+	for _, d := range dirs {
+		if hasServerBinaries(d) {
+			return d, nil
+		}
+	}
+	if pgConfig, err := exec.LookPath("pg_config"); err == nil {
+		if out, err := exec.Command(pgConfig, "--bindir").Output(); err == nil {
+			if d := strings.TrimSpace(string(out)); hasServerBinaries(d) {
+				return d, nil
+			}
+		}
+	}
+	if initdb, err := exec.LookPath("initdb"); err == nil {
+		if d := filepath.Dir(initdb); hasServerBinaries(d) {
+			return d, nil
+		}
+	}
+	return "", errNoPostgres
+}
+
+func hasServerBinaries(dir string) bool {
+	for _, name := range []string{"initdb", "pg_ctl", "postgres"} {
+		fi, err := os.Stat(filepath.Join(dir, name))
+		if err != nil || fi.IsDir() || fi.Mode()&0o111 == 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// compareVersions orders dotted numeric versions ("9.6" < "15"); non-numeric parts compare as text.
+func compareVersions(a, b string) int {
+	as, bs := strings.Split(a, "."), strings.Split(b, ".")
+	for i := 0; i < len(as) && i < len(bs); i++ {
+		an, aErr := strconv.Atoi(as[i])
+		bn, bErr := strconv.Atoi(bs[i])
+		if aErr == nil && bErr == nil {
+			if an != bn {
+				return an - bn
+			}
+			continue
+		}
+		if c := strings.Compare(as[i], bs[i]); c != 0 {
+			return c
+		}
+	}
+	return len(as) - len(bs)
+}
+
+// serverCredential returns the unprivileged user to run the server as when this process is root
+// (initdb refuses root), or nil when it is not root.
+func serverCredential() (*syscall.Credential, error) {
+	if os.Geteuid() != 0 {
+		return nil, nil
+	}
+	const fallbackUser = "esgotest"
+	for _, name := range []string{"postgres", fallbackUser} {
+		if cred, ok := unprivilegedUser(name); ok {
+			return cred, nil
+		}
+	}
+	if out, err := exec.Command("useradd", "-r", "-M", fallbackUser).CombinedOutput(); err != nil {
+		return nil, fmt.Errorf("running as root, PostgreSQL needs an unprivileged user: no user postgres, and useradd -r -M %s failed: %w: %s",
+			fallbackUser, err, bytes.TrimSpace(out))
+	}
+	if cred, ok := unprivilegedUser(fallbackUser); ok {
+		return cred, nil
+	}
+	return nil, fmt.Errorf("running as root, PostgreSQL needs an unprivileged user: user %s not found after useradd", fallbackUser)
+}
+
+func unprivilegedUser(name string) (*syscall.Credential, bool) {
+	u, err := user.Lookup(name)
+	if err != nil {
+		return nil, false
+	}
+	uid, err := strconv.ParseUint(u.Uid, 10, 32)
+	if err != nil || uid == 0 {
+		return nil, false
+	}
+	gid, err := strconv.ParseUint(u.Gid, 10, 32)
+	if err != nil {
+		return nil, false
+	}
+	return &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid)}, true
+}
+
+// childEnv is this process's environment without libpq/PostgreSQL variables that would redirect the
+// server tools, and with a locale every system has.
+func childEnv() []string {
+	env := make([]string, 0, len(os.Environ())+1)
+	for _, kv := range os.Environ() {
+		if strings.HasPrefix(kv, "PG") || strings.HasPrefix(kv, "LC_") || strings.HasPrefix(kv, "LANG=") {
+			continue
+		}
+		env = append(env, kv)
+	}
+	return append(env, "LC_ALL=C")
+}
+
+// freePort returns a TCP port on 127.0.0.1 that was free a moment ago.
+func freePort() (int, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, fmt.Errorf("find a free port: %w", err)
+	}
+	addr, ok := l.Addr().(*net.TCPAddr)
+	if err := l.Close(); err != nil {
+		return 0, fmt.Errorf("find a free port: %w", err)
+	}
+	if !ok {
+		return 0, fmt.Errorf("find a free port: unexpected address %v", l.Addr())
+	}
+	return addr.Port, nil
+}
+
+// shellQuote quotes s for the POSIX shell that pg_ctl starts the server with.
+func shellQuote(s string) string {
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
+
+// logTail returns the end of a log file, or a note why it cannot.
+func logTail(path string) string {
+	f, err := os.Open(path)
+	if err != nil {
+		return fmt.Sprintf("(%v)", err)
+	}
+	defer func() { _ = f.Close() }()
+	fi, err := f.Stat()
+	if err != nil {
+		return fmt.Sprintf("(%v)", err)
+	}
+	off := max(fi.Size()-logTailBytes, 0)
+	buf := make([]byte, fi.Size()-off)
+	n, err := f.ReadAt(buf, off)
+	if err != nil && n == 0 {
+		return fmt.Sprintf("(%v)", err)
+	}
+	return strings.TrimSpace(string(buf[:n]))
+}

@@ -1,0 +1,122 @@
+package testkit_test
+
+import (
+	"context"
+	"fmt"
+	"net/url"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/stretchr/testify/require"
+
+	"github.com/gofly/eventsourcing/testkit"
+)
+
+// connect opens a connection to dbURL, closed when the test ends.
+func connect(t *testing.T, dbURL string) *pgx.Conn {
+	t.Helper()
+	conn, err := pgx.Connect(t.Context(), dbURL)
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = conn.Close(context.Background()) })
+	return conn
+}
+
+// adminURLOf points dbURL at the server's "postgres" database.
+func adminURLOf(t *testing.T, dbURL string) string {
+	t.Helper()
+	u, err := url.Parse(dbURL)
+	require.NoError(t, err)
+	u.Path = "/postgres"
+	return u.String()
+}
+
+func TestStartPostgres(t *testing.T) {
+	var (
+		mu      sync.Mutex
+		dbs     = map[string]string{} // subtest name -> database name
+		someURL string                // one database URL, to reach the server afterwards
+	)
+	t.Run("parallel", func(t *testing.T) {
+		for _, name := range []string{"first", "second"} {
+			t.Run(name, func(t *testing.T) {
+				t.Parallel()
+				dbURL := testkit.StartPostgres(t)
+				require.True(t, strings.HasPrefix(dbURL, "postgres://"), dbURL)
+				ctx := t.Context()
+				conn := connect(t, dbURL)
+
+				var db string
+				require.NoError(t, conn.QueryRow(ctx, "SELECT current_database()").Scan(&db))
+				u, err := url.Parse(dbURL)
+				require.NoError(t, err)
+				require.Equal(t, "/"+db, u.Path)
+				require.LessOrEqual(t, len(db), 63)
+
+				var relations int
+				require.NoError(t, conn.QueryRow(ctx, `SELECT count(*) FROM pg_class c
+					JOIN pg_namespace n ON n.oid = c.relnamespace
+					WHERE n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg_toast%'`).
+					Scan(&relations))
+				require.Zero(t, relations, "a fresh database has no relations")
+
+				_, err = conn.Exec(ctx, `CREATE TABLE probe (id int PRIMARY KEY, note text NOT NULL)`)
+				require.NoError(t, err)
+				_, err = conn.Exec(ctx, `INSERT INTO probe VALUES (1, $1)`, name)
+				require.NoError(t, err)
+				var note string
+				require.NoError(t, conn.QueryRow(ctx, `SELECT note FROM probe WHERE id = 1`).Scan(&note))
+				require.Equal(t, name, note)
+
+				var version string
+				require.NoError(t, conn.QueryRow(ctx, "SHOW server_version").Scan(&version))
+				require.NotEmpty(t, version)
+				require.True(t, version[0] >= '0' && version[0] <= '9', "server_version %q", version)
+				t.Logf("database %s on PostgreSQL %s", db, version)
+
+				mu.Lock()
+				dbs[name] = db
+				someURL = dbURL
+				mu.Unlock()
+			})
+		}
+	})
+	if t.Failed() {
+		return
+	}
+	if len(dbs) == 0 {
+		t.Skip("no PostgreSQL available")
+	}
+	require.Len(t, dbs, 2)
+	require.NotEqual(t, dbs["first"], dbs["second"])
+
+	// Both databases were dropped when their tests ended.
+	conn := connect(t, adminURLOf(t, someURL))
+	var left int
+	require.NoError(t, conn.QueryRow(t.Context(), `SELECT count(*) FROM pg_database WHERE datname = ANY($1)`,
+		[]string{dbs["first"], dbs["second"]}).Scan(&left))
+	require.Zero(t, left, "databases are dropped in cleanup")
+}
+
+func TestStartPostgresManyParallel(t *testing.T) {
+	for i := range 12 {
+		t.Run(fmt.Sprintf("n%02d", i), func(t *testing.T) {
+			t.Parallel()
+			conn := connect(t, testkit.StartPostgres(t))
+			_, err := conn.Exec(t.Context(), `CREATE TABLE t (id int)`)
+			require.NoError(t, err)
+		})
+	}
+}
+
+func TestStartPostgresUnusualTestName(t *testing.T) {
+	name := "Ünïcode név/with \"quotes\"; DROP DATABASE postgres; -- " + strings.Repeat("very long ", 10)
+	t.Run(name, func(t *testing.T) {
+		conn := connect(t, testkit.StartPostgres(t))
+		var db string
+		require.NoError(t, conn.QueryRow(t.Context(), "SELECT current_database()").Scan(&db))
+		require.LessOrEqual(t, len(db), 63)
+		require.Regexp(t, `^[a-z0-9_]+_[0-9a-f]{8}$`, db)
+	})
+}
