@@ -4,8 +4,10 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"strconv"
+	"strings"
+	"time"
 
-	"github.com/uptrace/bun/dialect/pgdialect"
 
 	es "github.com/gofly/eventsourcing/eventsourcing"
 )
@@ -91,7 +93,40 @@ func (s *EventStore) pgArgs(b *batch, posBase int64) []any {
 		return []any{b.aggregateID, b.aggregateType, b.expected, posBase,
 			b.eventIDs, b.eventTypes, b.payloads, b.metadata, b.occurredAt, b.versions, b.tenants}
 	}
+	// Other drivers get PostgreSQL array literals, which the ::type[] casts read.
+	times := make([]string, len(b.occurredAt))
+	versions := make([]string, len(b.versions))
+	for i := range times {
+		times[i] = b.occurredAt[i].Format(time.RFC3339Nano)
+		versions[i] = strconv.Itoa(int(b.versions[i]))
+	}
 	return []any{b.aggregateID, b.aggregateType, b.expected, posBase,
-		pgdialect.Array(b.eventIDs), pgdialect.Array(b.eventTypes), pgdialect.Array(b.payloads), pgdialect.Array(b.metadata),
-		pgdialect.Array(b.occurredAt), pgdialect.Array(b.versions), pgdialect.Array(b.tenants)}
+		arrayLiteral(b.eventIDs), arrayLiteral(b.eventTypes), arrayLiteral(b.payloads), arrayLiteral(b.metadata),
+		arrayLiteral(times), arrayLiteral(versions), arrayLiteral(b.tenants)}
+}
+
+// arrayLiteral writes a PostgreSQL array literal of quoted elements: {"a","b\"c"}.
+func arrayLiteral(items []string) string {
+	n := 2
+	for _, it := range items {
+		n += len(it) + 3
+	}
+	var sb strings.Builder
+	sb.Grow(n)
+	sb.WriteByte('{')
+	for i, it := range items {
+		if i > 0 {
+			sb.WriteByte(',')
+		}
+		sb.WriteByte('"')
+		for j := 0; j < len(it); j++ {
+			if c := it[j]; c == '"' || c == '\\' {
+				sb.WriteByte('\\')
+			}
+			sb.WriteByte(it[j])
+		}
+		sb.WriteByte('"')
+	}
+	sb.WriteByte('}')
+	return sb.String()
 }

@@ -1,0 +1,80 @@
+// Package bunstore implements the event store and the snapshot store of
+// github.com/gofly/eventsourcing on PostgreSQL and SQLite through Bun.
+//
+// # Opening and preparing a database
+//
+//	db, err := bunstore.Open(ctx, "postgresql+asyncpg://app:secret@db/app") // or "sqlite:///./app.db", "sqlite::memory:"
+//	err = bunstore.Prepare(ctx, db, true) // Migrate (true) or CheckSchema (false), plus the restore guard
+//	events, err := bunstore.NewEventStore(db, bunstore.WithUpcasters(...))
+//	snapshots, err := bunstore.NewSnapshotStore(db)
+//
+// The tables are pyfly_event_store and pyfly_snapshots, as in pyfly, with a global_position and a
+// database-clock recorded_at added to the events. [Migrate] applies the versioned SQL files
+// embedded for the dialect and records them in pyfly_es_migrations; it is safe to run from
+// several processes at once. Any *bun.DB on pgdialect or sqlitedialect works; [Open] gives one
+// with pool settings that suit each dialect (pgx's stdlib driver for PostgreSQL, the pure-Go
+// modernc.org/sqlite for SQLite).
+//
+// # Transactions
+//
+// [InTx] (and [EventStore.InTx], which implements es.Transactor) runs a function in one
+// transaction and puts it into the context. Appends, snapshot saves and anything else that
+// calls [TxFrom] (outbox, checkpoints, read models) write through it and commit or roll back
+// together; a nested InTx joins the outer one. The hot paths (append, load, read all) run
+// hand-written SQL with placeholders, on PostgreSQL through pgx's native connection under
+// database/sql (the transaction's own connection when there is one).
+//
+// # The global stream on PostgreSQL
+//
+// A position from a sequence or BIGSERIAL is assigned at insert time but becomes visible at
+// commit, so a reader that has moved past position p can later miss a smaller position
+// committed after it. This store derives positions from the transaction instead:
+//
+//	global_position = xid × 2^20 + ordinal
+//
+// where xid is the writing transaction's id (pg_current_xact_id(), xid8) and ordinal counts
+// the events the transaction has appended (at most 2^20 − 1 per transaction). ReadAll returns
+// only positions below pg_snapshot_xmin(pg_current_snapshot()) × 2^20: every transaction with
+// an id below the snapshot's xmin has ended, and every later transaction gets an id at or above
+// it, so no event can ever appear below a position a reader has seen. Readers write nothing and
+// writers never wait for each other (apart from appends to the same aggregate, which meet on the
+// UNIQUE (aggregate_id, sequence) constraint).
+//
+// A transaction's id comes from its first write, not from its append. If a transaction wrote
+// something first and then appends an aggregate's event n+1 after a younger transaction
+// committed event n, n+1 would sort before n. Append refuses that case with es.ErrConcurrency
+// and a message that says so; only a new transaction can succeed (a retry inside the same
+// transaction fails the same way).
+//
+// Limits:
+//   - A transaction that stays open after writing holds the read horizon back, for every
+//     database of the server (the snapshot xmin is cluster-wide): readers see nothing newer
+//     than its id until it ends. Writers are unaffected. Keep transactions short and set
+//     idle_in_transaction_session_timeout; watch the gap between [EventStore.LastPosition] and
+//     the newest stored position.
+//   - Positions are sparse: do not expect 1, 2, 3. A cursor ReadAll did not return is rejected
+//     with es.ErrInvalidArgument.
+//   - A logical dump restored into another server (or a new cluster) restarts transaction ids
+//     below the stored positions: new events would sort before old ones. [Prepare] refuses to
+//     start then with [ErrPositionsAhead]; restore into a server whose transaction ids are past
+//     the stored ones (for example by consuming ids with pg_resetwal -x, or on a physical
+//     replica), or renumber global_position in commit order below the current xid × 2^20.
+//   - xid × 2^20 fits in a BIGINT while the server's xid8 stays below 2^43.
+//
+// # The global stream on SQLite
+//
+// SQLite has one writer at a time: every transaction begins with BEGIN IMMEDIATE (so it holds
+// the write lock from its start to its commit) and waits up to 10 s for it (busy_timeout).
+// Positions are max(global_position) + 1, 2, … inside the write transaction, so they are dense
+// (1..n) and in commit order. An in-memory database (sqlite::memory:) has one connection and
+// lives as long as the *bun.DB. If the lock is held longer than the busy timeout the operation
+// fails with [ErrBusy].
+//
+// # Errors
+//
+// Bad input is es.ErrInvalidArgument before anything is touched (es.ValidateAppend); a version
+// mismatch or a lost race is a *es.ConcurrencyError for pgx, pgdriver and SQLite alike; an event
+// id that is already stored is es.ErrInvalidArgument, not a conflict; a missing table or column
+// is [ErrSchema] naming it; context cancellation returns the context's error; other driver
+// errors come back wrapped with the operation ("bunstore: append: ...").
+package bunstore
