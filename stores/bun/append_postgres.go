@@ -8,7 +8,6 @@ import (
 	"strings"
 	"time"
 
-
 	es "github.com/gofly/eventsourcing/eventsourcing"
 )
 

@@ -344,4 +344,3 @@ func rawSQLiteQuery(ctx context.Context, db *sql.DB, hint int, q string, args ..
 	}
 	return out, rows.Err()
 }
-
