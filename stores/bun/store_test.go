@@ -14,6 +14,7 @@ import (
 
 	es "github.com/gofly/eventsourcing/eventsourcing"
 	bunstore "github.com/gofly/eventsourcing/stores/bun"
+	"github.com/gofly/eventsourcing/testkit"
 )
 
 func countRows(t *testing.T, db *bun.DB, table string) int {
@@ -294,4 +295,23 @@ func TestLoadRoundTrip(t *testing.T) {
 			assert.Equal(t, int64(3), v)
 		})
 	}
+}
+
+func TestInTxOnTwoDatabases(t *testing.T) {
+	ctx := context.Background()
+	a, b := openDB(t, testkit.SQLiteFileURL(t)), openDB(t, testkit.SQLiteFileURL(t))
+	sa, sb := newEventStore(t, a), newEventStore(t, b)
+	boom := errors.New("boom")
+	err := sa.InTx(ctx, func(ctx context.Context) error {
+		require.NoError(t, sa.Append(ctx, "x", "T", 0, envs(t, 1)))
+		require.NoError(t, sb.InTx(ctx, func(ctx context.Context) error {
+			// Both transactions are open: each store joins its own.
+			require.NoError(t, sb.Append(ctx, "y", "T", 0, envs(t, 1)))
+			return sa.Append(ctx, "x", "T", 1, envs(t, 1))
+		}))
+		return boom
+	})
+	require.ErrorIs(t, err, boom)
+	assert.Equal(t, 0, countRows(t, a, "pyfly_event_store"), "the outer transaction rolled back")
+	assert.Equal(t, 1, countRows(t, b, "pyfly_event_store"), "the inner one on another DB committed")
 }

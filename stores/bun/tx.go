@@ -20,20 +20,23 @@ type txState struct {
 	conn *sql.Conn // the connection the transaction runs on; the PostgreSQL hot paths use its pgx conn
 	tx   bun.Tx
 
+	parent *txState // a transaction on another DB that was open when this one began
+
 	mu      sync.Mutex
 	ordinal int64 // next ordinal for global positions inside this transaction (PostgreSQL)
 }
 
 // InTx runs fn in one transaction on db. The context given to fn carries the transaction: the
 // stores of this package, and any code that calls [TxFrom], write through it. A nested InTx on the
-// same db joins the outer transaction (only the outermost commits). fn's error rolls everything
+// same db joins the outer transaction (only the outermost commits); an InTx on another db inside
+// it opens a second transaction, and stores on either db keep joining their own. fn's error rolls everything
 // back and is returned as is; a panic in fn rolls back and is re-raised; a failed commit is
 // returned wrapped. On SQLite the transaction takes the write lock when it begins.
 func InTx(ctx context.Context, db *bun.DB, fn func(ctx context.Context) error) (err error) {
 	if db == nil {
 		return errors.New("bunstore: InTx: db must not be nil")
 	}
-	if st := stateFrom(ctx); st != nil && st.db == db {
+	if ambient(ctx, db) != nil {
 		return fn(ctx)
 	}
 	if err := ctx.Err(); err != nil {
@@ -48,7 +51,7 @@ func InTx(ctx context.Context, db *bun.DB, fn func(ctx context.Context) error) (
 	if err != nil {
 		return fmt.Errorf("bunstore: begin transaction: %w", mapDriverError(err))
 	}
-	st := &txState{db: db, conn: conn.Conn, tx: tx}
+	st := &txState{db: db, conn: conn.Conn, tx: tx, parent: stateFrom(ctx)}
 	done := false
 	defer func() {
 		if !done {
@@ -70,7 +73,8 @@ func InTx(ctx context.Context, db *bun.DB, fn func(ctx context.Context) error) (
 	return nil
 }
 
-// TxFrom returns the transaction InTx put into ctx, and true, or false when ctx carries none.
+// TxFrom returns the innermost transaction InTx put into ctx, and true, or false when ctx carries
+// none.
 // Outbox, checkpoint and read-model code writes through it to commit with the events.
 func TxFrom(ctx context.Context) (bun.Tx, bool) {
 	if st := stateFrom(ctx); st != nil {
@@ -86,8 +90,10 @@ func stateFrom(ctx context.Context) *txState {
 
 // ambient returns the transaction in ctx when it belongs to db.
 func ambient(ctx context.Context, db *bun.DB) *txState {
-	if st := stateFrom(ctx); st != nil && st.db == db {
-		return st
+	for st := stateFrom(ctx); st != nil; st = st.parent {
+		if st.db == db {
+			return st
+		}
 	}
 	return nil
 }
