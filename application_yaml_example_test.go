@@ -12,7 +12,7 @@ import (
 )
 
 // application.yaml.example parses, gives the defaults, and documents every key; the
-// configuration table in config/README.md lists every key too.
+// configuration table in README.md lists every key too.
 func TestApplicationYAMLExample(t *testing.T) {
 	data, err := os.ReadFile("application.yaml.example")
 	require.NoError(t, err)
@@ -20,7 +20,7 @@ func TestApplicationYAMLExample(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, config.Default(), cfg)
 
-	readme, err := os.ReadFile("config/README.md")
+	readme, err := os.ReadFile("README.md")
 	require.NoError(t, err)
 	uncommented := strings.ReplaceAll(string(data), "# ", "")
 	for _, key := range append(config.Keys(), config.DataRelationalURLKey) {
