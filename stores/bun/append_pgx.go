@@ -2,6 +2,7 @@ package bunstore
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -19,23 +20,8 @@ type pgxQuerier interface {
 func (s *EventStore) appendPgx(ctx context.Context, st *txState, b *batch) error {
 	var opErr error
 	err := s.withPgx(ctx, st, func(c *pgx.Conn) error {
-		if st != nil {
-			opErr = s.appendPgxIn(ctx, c, st, b)
-			return nil
-		}
-		tx, err := c.Begin(ctx)
-		if err != nil {
-			opErr = wrapErr(ctx, "append: begin", eventTable, err)
-			return nil
-		}
-		if err := s.appendPgxIn(ctx, tx, nil, b); err != nil {
-			_ = tx.Rollback(ctx)
-			opErr = err
-			return nil
-		}
-		if err := tx.Commit(ctx); err != nil {
-			opErr = s.mapAppendErr(ctx, b, "append: commit", err)
-		}
+		// Outside a transaction the single statement is its own transaction.
+		opErr = s.appendPgxIn(ctx, c, st, b)
 		return nil
 	})
 	if err != nil {
@@ -49,15 +35,15 @@ func (s *EventStore) appendPgxIn(ctx context.Context, q pgxQuerier, st *txState,
 	if err != nil {
 		return err
 	}
-	var base, lastSeq, lastPos int64
-	if err := q.QueryRow(ctx, pgHeadSQL, b.aggregateID).Scan(&base, &lastSeq, &lastPos); err != nil {
-		return s.mapAppendErr(ctx, b, "append: read version", err)
+	var base, lastSeq, lastPos, inserted int64
+	if err := q.QueryRow(ctx, pgAppendSQL, s.pgArgs(b, start-1)...).Scan(&base, &lastSeq, &lastPos, &inserted); err != nil {
+		return s.mapAppendErr(ctx, b, "append", err)
+	}
+	if inserted == int64(len(b.eventIDs)) {
+		return nil
 	}
 	if err := checkHead(b, base, lastSeq, lastPos); err != nil {
 		return err
 	}
-	if _, err := q.Exec(ctx, pgInsertSQL, s.pgArgs(b, base+start-1)...); err != nil {
-		return s.mapAppendErr(ctx, b, "append: insert", err)
-	}
-	return nil
+	return fmt.Errorf("bunstore: append: inserted %d of %d events", inserted, len(b.eventIDs))
 }

@@ -32,6 +32,26 @@ SELECT e.event_id, $1, $2, $3 + e.ord, e.event_type, e.payload, e.metadata, e.oc
 FROM unnest($5::text[], $6::text[], $7::text[], $8::text[], $9::timestamptz[], $10::int[], $11::text[])
 	WITH ORDINALITY AS e(event_id, event_type, payload, metadata, occurred_at, version, tenant_id, ord)`
 
+// pgAppendSQL is the version check, the sequence-order guard and the insert in one statement:
+// outside a transaction it is its own transaction, one round trip per append. It returns the
+// transaction's base position, the aggregate's last sequence and position before the append,
+// and how many rows it inserted (0 when a check failed). $4 is the first ordinal − 1.
+const pgAppendSQL = `WITH head AS MATERIALIZED (
+	SELECT pg_current_xact_id()::text::bigint * ` + positionSpanSQL + ` AS base, coalesce(h.sequence, 0) AS seq, coalesce(h.global_position, 0) AS pos
+	FROM (SELECT 1) AS one LEFT JOIN LATERAL (
+		SELECT sequence, global_position FROM pyfly_event_store WHERE aggregate_id = $1 ORDER BY sequence DESC LIMIT 1
+	) AS h ON true
+), ins AS (
+	INSERT INTO pyfly_event_store
+		(event_id, aggregate_id, aggregate_type, sequence, event_type, payload, metadata, occurred_at, version, tenant_id, global_position)
+	SELECT e.event_id, $1, $2, $3 + e.ord, e.event_type, e.payload, e.metadata, e.occurred_at, e.version, nullif(e.tenant_id, ''), head.base + $4 + e.ord
+	FROM head, unnest($5::text[], $6::text[], $7::text[], $8::text[], $9::timestamptz[], $10::int[], $11::text[])
+		WITH ORDINALITY AS e(event_id, event_type, payload, metadata, occurred_at, version, tenant_id, ord)
+	WHERE head.seq = $3 AND (head.seq = 0 OR head.pos < head.base + ` + positionSpanSQL + `)
+	RETURNING 1
+)
+SELECT base, seq, pos, (SELECT count(*) FROM ins) FROM head`
+
 // appendPostgres checks the version and inserts b in tx. st is the ambient transaction's state
 // (nil for the store's own transaction): its counter hands out the ordinals of the positions.
 func (s *EventStore) appendPostgres(ctx context.Context, tx *sql.Tx, st *txState, b *batch) error {

@@ -6,12 +6,12 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/google/uuid"
-	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/stretchr/testify/require"
 	"github.com/uptrace/bun"
@@ -20,18 +20,24 @@ import (
 	"github.com/gofly/eventsourcing/testkit"
 )
 
-// The raw baselines run the store's own SQL by hand: pgx's native pool on PostgreSQL,
-// database/sql on SQLite.
+// The raw baselines run the store's own SQL by hand: pgx's native pool on PostgreSQL (one
+// statement that checks the version and inserts, its own transaction), database/sql on SQLite.
 const (
-	rawPGHead = `SELECT pg_current_xact_id()::text::bigint * 1048576, coalesce(h.sequence, 0), coalesce(h.global_position, 0)
-FROM (SELECT 1) AS one LEFT JOIN LATERAL (
-	SELECT sequence, global_position FROM pyfly_event_store WHERE aggregate_id = $1 ORDER BY sequence DESC LIMIT 1
-) AS h ON true`
-	rawPGInsert = `INSERT INTO pyfly_event_store
-	(event_id, aggregate_id, aggregate_type, sequence, event_type, payload, metadata, occurred_at, version, tenant_id, global_position)
-SELECT e.event_id, $1, $2, $3 + e.ord, e.event_type, e.payload, e.metadata, e.occurred_at, e.version, nullif(e.tenant_id, ''), $4 + e.ord
-FROM unnest($5::text[], $6::text[], $7::text[], $8::text[], $9::timestamptz[], $10::int[], $11::text[])
-	WITH ORDINALITY AS e(event_id, event_type, payload, metadata, occurred_at, version, tenant_id, ord)`
+	rawPGAppendSQL = `WITH head AS MATERIALIZED (
+	SELECT pg_current_xact_id()::text::bigint * 1048576 AS base, coalesce(h.sequence, 0) AS seq, coalesce(h.global_position, 0) AS pos
+	FROM (SELECT 1) AS one LEFT JOIN LATERAL (
+		SELECT sequence, global_position FROM pyfly_event_store WHERE aggregate_id = $1 ORDER BY sequence DESC LIMIT 1
+	) AS h ON true
+), ins AS (
+	INSERT INTO pyfly_event_store
+		(event_id, aggregate_id, aggregate_type, sequence, event_type, payload, metadata, occurred_at, version, tenant_id, global_position)
+	SELECT e.event_id, $1, $2, $3 + e.ord, e.event_type, e.payload, e.metadata, e.occurred_at, e.version, nullif(e.tenant_id, ''), head.base + $4 + e.ord
+	FROM head, unnest($5::text[], $6::text[], $7::text[], $8::text[], $9::timestamptz[], $10::int[], $11::text[])
+		WITH ORDINALITY AS e(event_id, event_type, payload, metadata, occurred_at, version, tenant_id, ord)
+	WHERE head.seq = $3 AND (head.seq = 0 OR head.pos < head.base + 1048576)
+	RETURNING 1
+)
+SELECT base, seq, pos, (SELECT count(*) FROM ins) FROM head`
 	rawColumns    = `event_id, aggregate_id, aggregate_type, sequence, event_type, payload, metadata, occurred_at, version, tenant_id, global_position`
 	rawPGLoad     = `SELECT ` + rawColumns + ` FROM pyfly_event_store WHERE aggregate_id = $1 AND sequence > $2 ORDER BY sequence`
 	rawPGReadAll  = `SELECT ` + rawColumns + ` FROM pyfly_event_store WHERE global_position > $1 AND global_position < pg_snapshot_xmin(pg_current_snapshot())::text::bigint * 1048576 AND ($1 = 0 OR EXISTS (SELECT 1 FROM pyfly_event_store WHERE global_position = $1)) ORDER BY global_position LIMIT $2`
@@ -125,16 +131,17 @@ func benchAppend(b *testing.B, n int) {
 				reportEvents(b, n)
 			})
 		}
-		inTurn(raw, store)
+		inTurn(b, tg.name, raw, store)
 	}
 }
 
 // benchRound alternates which of a pair runs first from one -count round to the next, so
 // neither side always meets the server's deferred work (checkpoints, autovacuum) the other left.
-var benchRound atomic.Int64
+var benchRounds sync.Map // benchmark and target name -> *atomic.Int64
 
-func inTurn(raw, store func()) {
-	if benchRound.Add(1)%2 == 0 {
+func inTurn(b *testing.B, target string, raw, store func()) {
+	n, _ := benchRounds.LoadOrStore(b.Name()+"/"+target, new(atomic.Int64))
+	if n.(*atomic.Int64).Add(1)%2 == 0 {
 		store()
 		raw()
 		return
@@ -155,17 +162,15 @@ func rawPGAppend(ctx context.Context, pool *pgxpool.Pool, id string, events []es
 		ids[i], types[i], payloads[i], metadata[i], tenants[i] = e.EventID, e.EventType, string(e.Payload), string(md), e.TenantID
 		occurred[i], versions[i] = e.OccurredAt, int32(e.Version)
 	}
-	return pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
-		var base, seq, pos int64
-		if err := tx.QueryRow(ctx, rawPGHead, id).Scan(&base, &seq, &pos); err != nil {
-			return err
-		}
-		if seq != 0 {
-			return fmt.Errorf("conflict")
-		}
-		_, err := tx.Exec(ctx, rawPGInsert, id, "Order", int64(0), base, ids, types, payloads, metadata, occurred, versions, tenants)
+	var base, seq, pos, inserted int64
+	if err := pool.QueryRow(ctx, rawPGAppendSQL, id, "Order", int64(0), int64(0), ids, types, payloads, metadata, occurred, versions, tenants).
+		Scan(&base, &seq, &pos, &inserted); err != nil {
 		return err
-	})
+	}
+	if inserted != int64(n) {
+		return fmt.Errorf("conflict")
+	}
+	return nil
 }
 
 func rawSQLiteAppend(ctx context.Context, db *sql.DB, id string, events []es.Envelope) error {
@@ -211,7 +216,7 @@ func BenchmarkLoad1000(b *testing.B) {
 		for i := 0; i < 10; i++ {
 			require.NoError(b, s.Append(ctx, "load", "Order", int64(i*100), benchEnvelopes(100)))
 		}
-		inTurn(func() {
+		inTurn(b, tg.name, func() {
 			b.Run(tg.name+"/raw", func(b *testing.B) {
 				for i := 0; i < b.N; i++ {
 					var got []es.Envelope
@@ -249,7 +254,7 @@ func BenchmarkCatchUp(b *testing.B) {
 		for i := 0; i < total/100; i++ {
 			require.NoError(b, s.Append(ctx, nextAggregate(), "Order", 0, benchEnvelopes(100)))
 		}
-		inTurn(func() {
+		inTurn(b, tg.name, func() {
 			b.Run(tg.name+"/raw", func(b *testing.B) {
 				for i := 0; i < b.N; i++ {
 					var cursor int64

@@ -245,3 +245,15 @@ func decodeMetadata(raw []byte) (map[string]any, error) {
 	}
 	return m, nil
 }
+
+// HeadPosition returns the highest position stored, visible to readers or not yet (0 when the
+// stream is empty). On PostgreSQL, HeadPosition − LastPosition is the read horizon's lag: events
+// held back by transactions that are still open. On SQLite it equals LastPosition.
+func (s *EventStore) HeadPosition(ctx context.Context) (int64, error) {
+	var p int64
+	q := s.sql(`SELECT coalesce((SELECT global_position FROM pyfly_event_store ORDER BY global_position DESC LIMIT 1), 0)`, sqliteLastPositionSQL)
+	if err := reader(ctx, s.db).QueryRowContext(ctx, q).Scan(&p); err != nil {
+		return 0, wrapErr(ctx, "head position", eventTable, err)
+	}
+	return p, nil
+}

@@ -4,9 +4,11 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"os"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -314,4 +316,45 @@ func TestInTxOnTwoDatabases(t *testing.T) {
 	require.ErrorIs(t, err, boom)
 	assert.Equal(t, 0, countRows(t, a, "pyfly_event_store"), "the outer transaction rolled back")
 	assert.Equal(t, 1, countRows(t, b, "pyfly_event_store"), "the inner one on another DB committed")
+}
+
+func TestSQLiteWriterWaitsAndHonoursItsContext(t *testing.T) {
+	ctx := context.Background()
+	db := openDB(t, testkit.SQLiteFileURL(t))
+	s := newEventStore(t, db)
+	holding := make(chan struct{})
+	release := make(chan struct{})
+	done := make(chan error, 1)
+	go func() {
+		done <- s.InTx(ctx, func(ctx context.Context) error {
+			if err := s.Append(ctx, "a", "T", 0, envs(t, 1)); err != nil {
+				return err
+			}
+			close(holding)
+			<-release
+			return nil
+		})
+	}()
+	<-holding
+	short, cancel := context.WithTimeout(ctx, 200*time.Millisecond)
+	defer cancel()
+	err := s.Append(short, "b", "T", 0, envs(t, 1))
+	require.Error(t, err)
+	require.ErrorIs(t, err, context.DeadlineExceeded, "a writer waiting for the lock stops with its context, not with SQLITE_BUSY")
+
+	waited := make(chan error, 1)
+	go func() { waited <- s.Append(ctx, "c", "T", 0, envs(t, 1)) }()
+	time.Sleep(50 * time.Millisecond)
+	close(release)
+	require.NoError(t, <-done)
+	require.NoError(t, <-waited, "a writer waits for the lock instead of failing")
+	assert.Equal(t, 2, countRows(t, db, "pyfly_event_store"))
+}
+
+func TestOpenRelativeSQLitePath(t *testing.T) {
+	t.Chdir(t.TempDir())
+	db := openDB(t, "sqlite+aiosqlite:///./data.db")
+	require.NoError(t, newEventStore(t, db).Append(context.Background(), "a", "T", 0, envs(t, 1)))
+	_, err := os.Stat("data.db")
+	require.NoError(t, err)
 }

@@ -116,6 +116,11 @@ func TestNoSkip(t *testing.T) {
 	drain()
 	_, sawLate := seen[late[0].EventID]
 	require.False(t, sawLate, "an uncommitted event cannot be read")
+	head, err := s.HeadPosition(ctx)
+	require.NoError(t, err)
+	visible, err := s.LastPosition(ctx)
+	require.NoError(t, err)
+	assert.Greater(t, head, visible, "the open transaction holds the read horizon back")
 
 	close(release)
 	require.NoError(t, <-lateDone)
