@@ -3,7 +3,6 @@ package bunstore
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -31,13 +30,9 @@ func newBatch(aggregateID, aggregateType string, expected int64, events []es.Env
 	}
 	for i := range events {
 		e := &events[i]
-		md := "{}"
-		if len(e.Metadata) > 0 {
-			raw, err := json.Marshal(e.Metadata)
-			if err != nil {
-				return nil, es.InvalidArgument("events[%d].Metadata: metadata values must be JSON-encodable: %v", i, err)
-			}
-			md = string(raw)
+		md, err := encodeMetadata(e.Metadata)
+		if err != nil {
+			return nil, es.InvalidArgument("events[%d].Metadata: metadata values must be JSON-encodable: %v", i, err)
 		}
 		if e.Version < -1<<31 || e.Version > 1<<31-1 {
 			return nil, es.InvalidArgument("events[%d].Version: must fit in 32 bits, got %d", i, e.Version)

@@ -22,7 +22,9 @@
 // calls [TxFrom] (outbox, checkpoints, read models) write through it and commit or roll back
 // together; a nested InTx joins the outer one. The hot paths (append, load, read all) run
 // hand-written SQL with placeholders, on PostgreSQL through pgx's native connection under
-// database/sql (the transaction's own connection when there is one).
+// database/sql (the transaction's own connection when there is one). A PostgreSQL append is a
+// single statement that checks the version and inserts the batch: its own transaction, one
+// round trip, when the context carries none.
 //
 // # The global stream on PostgreSQL
 //
