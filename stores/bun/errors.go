@@ -166,11 +166,3 @@ func wrapErr(ctx context.Context, op, table string, err error) error {
 	}
 	return fmt.Errorf("bunstore: %s: %w", op, err)
 }
-
-// mapDriverError maps busy errors for code that has no operation name of its own.
-func mapDriverError(err error) error {
-	if classify(err).kind == kindBusy {
-		return fmt.Errorf("%w (%w)", ErrBusy, err)
-	}
-	return err
-}

@@ -358,3 +358,23 @@ func TestOpenRelativeSQLitePath(t *testing.T) {
 	_, err := os.Stat("data.db")
 	require.NoError(t, err)
 }
+
+func TestLargeBatch(t *testing.T) {
+	for _, b := range backends() {
+		t.Run(b.name, func(t *testing.T) {
+			ctx := context.Background()
+			s := newEventStore(t, openDB(t, b.url(t)))
+			require.NoError(t, s.Append(ctx, "big", "T", 0, envs(t, 4500)))
+			got, err := s.Load(ctx, "big", 0)
+			require.NoError(t, err)
+			require.Len(t, got, 4500)
+			assert.Equal(t, int64(4500), got[4499].Sequence)
+			all, err := s.ReadAll(ctx, 0, 5000)
+			require.NoError(t, err)
+			require.Len(t, all, 4500)
+			for i := 1; i < len(all); i++ {
+				require.Greater(t, all[i].GlobalPosition, all[i-1].GlobalPosition)
+			}
+		})
+	}
+}

@@ -27,12 +27,13 @@ type txState struct {
 }
 
 // InTx runs fn in one transaction on db. The context given to fn carries the transaction: the
-// stores of this package, and any code that calls [TxFrom], write through it. A nested InTx on the
-// same db joins the outer transaction (only the outermost commits); an InTx on another db inside
-// it opens a second transaction, and stores on either db keep joining their own. fn's error rolls everything
-// back and is returned as is; a panic in fn rolls back and is re-raised; a failed commit is
-// returned wrapped. On SQLite the transaction takes the write lock when it begins.
-func InTx(ctx context.Context, db *bun.DB, fn func(ctx context.Context) error) (err error) {
+// stores of this package, and any code that calls [TxFrom], write through it. A nested InTx on
+// the same db joins the outer transaction (only the outermost commits); an InTx on another db
+// inside it opens a second transaction, and stores on either db keep joining their own. fn's
+// error rolls everything back and is returned as is; a panic in fn rolls back and is re-raised;
+// a failed commit is returned wrapped (a serialization failure or deadlock as a
+// *es.ConcurrencyError). On SQLite the transaction takes the write lock when it begins.
+func InTx(ctx context.Context, db *bun.DB, fn func(ctx context.Context) error) error {
 	if db == nil {
 		return errors.New("bunstore: InTx: db must not be nil")
 	}
@@ -44,12 +45,12 @@ func InTx(ctx context.Context, db *bun.DB, fn func(ctx context.Context) error) (
 	}
 	conn, err := db.Conn(ctx)
 	if err != nil {
-		return fmt.Errorf("bunstore: begin transaction: %w", mapDriverError(err))
+		return wrapErr(ctx, "begin transaction", eventTable, err)
 	}
 	defer conn.Close()
 	tx, err := conn.BeginTx(ctx, nil)
 	if err != nil {
-		return fmt.Errorf("bunstore: begin transaction: %w", mapDriverError(err))
+		return wrapErr(ctx, "begin transaction", eventTable, err)
 	}
 	st := &txState{db: db, conn: conn.Conn, tx: tx, parent: stateFrom(ctx)}
 	done := false
@@ -65,10 +66,7 @@ func InTx(ctx context.Context, db *bun.DB, fn func(ctx context.Context) error) (
 	}
 	done = true
 	if err := tx.Commit(); err != nil {
-		if cerr := ctx.Err(); cerr != nil {
-			return fmt.Errorf("bunstore: commit: %w", cerr)
-		}
-		return fmt.Errorf("bunstore: commit: %w", mapDriverError(err))
+		return wrapErr(ctx, "commit", eventTable, err)
 	}
 	return nil
 }
