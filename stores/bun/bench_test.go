@@ -69,8 +69,9 @@ type benchTarget struct {
 	url  string
 }
 
-// benchTargets returns, per dialect, a function that makes a fresh, migrated database: appends
-// give the raw baseline and the store one each, so neither runs on a table the other grew.
+// benchTargets returns, per dialect, a function that makes a fresh, migrated database. The raw
+// baseline and the store share it; inTurn alternates which runs first, so neither always runs on
+// the table the other grew.
 func benchTargets(b *testing.B) []func() benchTarget {
 	return []func() benchTarget{
 		func() benchTarget {
@@ -99,7 +100,7 @@ func BenchmarkAppend100(b *testing.B) { benchAppend(b, 100) }
 func benchAppend(b *testing.B, n int) {
 	ctx := context.Background()
 	for _, target := range benchTargets(b) {
-		tg, own := target(), target()
+		tg := target()
 		raw := func() {
 			b.Run(tg.name+"/raw", func(b *testing.B) {
 				batches := make([][]es.Envelope, b.N)
@@ -119,7 +120,7 @@ func benchAppend(b *testing.B, n int) {
 		}
 		store := func() {
 			b.Run(tg.name+"/store", func(b *testing.B) {
-				s := newEventStore(b, own.db)
+				s := newEventStore(b, tg.db)
 				batches := make([][]es.Envelope, b.N)
 				for i := range batches {
 					batches[i] = benchEnvelopes(n)

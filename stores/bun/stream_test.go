@@ -132,6 +132,31 @@ func TestNoSkip(t *testing.T) {
 	assert.Equal(t, cursor, last)
 }
 
+// TestReadersWriteNothing: reading the stream inside a transaction assigns it no transaction id,
+// so readers never hold the read horizon back.
+func TestReadersWriteNothing(t *testing.T) {
+	ctx := context.Background()
+	db := openDB(t, testkit.StartPostgres(t))
+	s := newEventStore(t, db)
+	require.NoError(t, s.Append(ctx, "a", "T", 0, envs(t, 3)))
+	require.NoError(t, s.InTx(ctx, func(ctx context.Context) error {
+		all, err := s.ReadAll(ctx, 0, 10)
+		require.NoError(t, err)
+		require.Len(t, all, 3)
+		_, err = s.ReadAll(ctx, all[2].GlobalPosition, 10)
+		require.NoError(t, err)
+		_, err = s.Load(ctx, "a", 0)
+		require.NoError(t, err)
+		_, err = s.LastPosition(ctx)
+		require.NoError(t, err)
+		tx, _ := bunstore.TxFrom(ctx)
+		var unassigned bool
+		require.NoError(t, tx.QueryRowContext(ctx, "SELECT pg_current_xact_id_if_assigned() IS NULL").Scan(&unassigned))
+		assert.True(t, unassigned, "a reader got a transaction id")
+		return nil
+	}))
+}
+
 // TestSequenceOrder: a transaction that wrote something first and then appends an aggregate's
 // event #2 after another transaction committed #1 must not stream #2 before #1.
 func TestSequenceOrder(t *testing.T) {
