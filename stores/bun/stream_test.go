@@ -314,3 +314,41 @@ func soak(t *testing.T, s *bunstore.EventStore, d time.Duration) {
 	assert.Positive(t, nCommit.Load())
 	t.Logf("soak: %d events committed and read", nCommit.Load())
 }
+
+// TestDeadlockIsAConflict: two transactions appending to two aggregates in opposite order
+// deadlock on the unique index; the one PostgreSQL aborts gets es.ErrConcurrency.
+func TestDeadlockIsAConflict(t *testing.T) {
+	ctx := context.Background()
+	s := newEventStore(t, openDB(t, testkit.StartPostgres(t)))
+	var (
+		firstDone sync.WaitGroup
+		wg        sync.WaitGroup
+		errs      [2]error
+	)
+	firstDone.Add(2)
+	run := func(i int, first, second string) {
+		defer wg.Done()
+		errs[i] = s.InTx(ctx, func(ctx context.Context) error {
+			err := s.Append(ctx, first, "T", 0, envs(t, 1))
+			firstDone.Done()
+			if err != nil {
+				return err
+			}
+			firstDone.Wait()
+			return s.Append(ctx, second, "T", 0, envs(t, 1))
+		})
+	}
+	wg.Add(2)
+	go run(0, "a", "b")
+	go run(1, "b", "a")
+	wg.Wait()
+	failures := 0
+	for _, err := range errs {
+		if err != nil {
+			failures++
+			t.Logf("aborted: %v", err)
+			require.ErrorIs(t, err, es.ErrConcurrency)
+		}
+	}
+	assert.Equal(t, 1, failures, "PostgreSQL aborts one of the two")
+}
