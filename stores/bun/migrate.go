@@ -135,13 +135,17 @@ func splitStatements(sql string) []string {
 	return out
 }
 
-// requiredColumns lists what the stores read and write, per table.
-var requiredColumns = []struct {
+// tableColumnsRequired lists what the stores read and write, per table.
+type tableColumnsRequired struct {
 	table   string
 	columns []string
-}{
-	{eventTable, []string{"event_id", "aggregate_id", "aggregate_type", "sequence", "event_type", "payload", "metadata", "occurred_at", "version", "tenant_id", "global_position", "recorded_at"}},
-	{snapshotTable, []string{"aggregate_id", "aggregate_type", "sequence", "payload", "created_at"}},
+}
+
+func requiredColumns() []tableColumnsRequired {
+	return []tableColumnsRequired{
+		{eventTable, []string{"event_id", "aggregate_id", "aggregate_type", "sequence", "event_type", "payload", "metadata", "occurred_at", "version", "tenant_id", "global_position", "recorded_at"}},
+		{snapshotTable, []string{"aggregate_id", "aggregate_type", "sequence", "payload", "created_at"}},
+	}
 }
 
 // CheckSchema verifies, without changing anything, that the stores' tables and columns exist:
@@ -152,7 +156,7 @@ func CheckSchema(ctx context.Context, db *bun.DB) error {
 	if err != nil {
 		return err
 	}
-	for _, t := range requiredColumns {
+	for _, t := range requiredColumns() {
 		have, err := tableColumns(ctx, db, d, t.table)
 		if err != nil {
 			return err

@@ -13,9 +13,23 @@ const memoryDSN = ":memory:"
 const validSchemes = "postgres://, postgresql://, postgresql+asyncpg://, postgresql+psycopg:// (PostgreSQL); " +
 	"sqlite:///relative/path, sqlite:////absolute/path, sqlite+aiosqlite:///path, sqlite::memory:, sqlite:///:memory: (SQLite)"
 
-var postgresSchemes = []string{"postgres", "postgresql", "postgresql+asyncpg", "postgresql+psycopg", "postgresql+psycopg2", "postgresql+pgx"}
+// isPostgresScheme reports the schemes (SQLAlchemy dialect+driver names included) of PostgreSQL.
+func isPostgresScheme(scheme string) bool {
+	switch scheme {
+	case "postgres", "postgresql", "postgresql+asyncpg", "postgresql+psycopg", "postgresql+psycopg2", "postgresql+pgx":
+		return true
+	}
+	return false
+}
 
-var sqliteSchemes = []string{"sqlite", "sqlite+aiosqlite", "sqlite+pysqlite"}
+// isSQLiteScheme reports the schemes of SQLite.
+func isSQLiteScheme(scheme string) bool {
+	switch scheme {
+	case "sqlite", "sqlite+aiosqlite", "sqlite+pysqlite":
+		return true
+	}
+	return false
+}
 
 // ParseURL reads a SQLAlchemy-style database URL. For PostgreSQL the dsn is the URL with the
 // scheme postgres:// (driver suffixes such as +asyncpg dropped). For SQLite it is the file path
@@ -32,18 +46,14 @@ func ParseURL(raw string) (dialect Dialect, dsn string, err error) {
 		return "", "", badURL(raw, "it has no scheme")
 	}
 	scheme = strings.ToLower(scheme)
-	for _, p := range postgresSchemes {
-		if scheme == p {
-			if !strings.HasPrefix(rest, "//") || len(rest) == 2 {
-				return "", "", badURL(raw, "a PostgreSQL URL needs a host or path after //")
-			}
-			return DialectPostgres, "postgres:" + rest, nil
+	switch {
+	case isPostgresScheme(scheme):
+		if !strings.HasPrefix(rest, "//") || len(rest) == 2 {
+			return "", "", badURL(raw, "a PostgreSQL URL needs a host or path after //")
 		}
-	}
-	for _, p := range sqliteSchemes {
-		if scheme == p {
-			return parseSQLite(raw, rest)
-		}
+		return DialectPostgres, "postgres:" + rest, nil
+	case isSQLiteScheme(scheme):
+		return parseSQLite(raw, rest)
 	}
 	return "", "", badURL(raw, "unsupported scheme "+scheme+"://")
 }
