@@ -84,6 +84,16 @@ func (s *EventStore) Append(ctx context.Context, aggregateID, aggregateType stri
 }
 
 func (s *EventStore) appendOwnTx(ctx context.Context, b *batch) error {
+	if s.writeGate != nil {
+		// SQLite has one writer at a time: queue here rather than in SQLite's busy handler,
+		// which polls with growing sleeps.
+		select {
+		case s.writeGate <- struct{}{}:
+			defer func() { <-s.writeGate }()
+		case <-ctx.Done():
+			return fmt.Errorf("bunstore: append: %w", ctx.Err())
+		}
+	}
 	tx, err := s.db.DB.BeginTx(ctx, nil)
 	if err != nil {
 		return wrapErr(ctx, "append: begin", eventTable, err)

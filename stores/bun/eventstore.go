@@ -19,6 +19,7 @@ type EventStore struct {
 	pgxArrays bool // the pool runs pgx's stdlib driver, which encodes Go slices as arrays natively
 	upcasters []es.Upcaster
 	log       *slog.Logger
+	writeGate chan struct{} // SQLite: one append of this store at a time
 }
 
 var (
@@ -38,7 +39,11 @@ func NewEventStore(db *bun.DB, opts ...Option) (*EventStore, error) {
 		return nil, err
 	}
 	_, isPgx := db.DB.Driver().(*stdlib.Driver)
-	return &EventStore{db: db, dialect: d, pgxArrays: isPgx, upcasters: cfg.upcasters, log: cfg.logger}, nil
+	s := &EventStore{db: db, dialect: d, pgxArrays: isPgx, upcasters: cfg.upcasters, log: cfg.logger}
+	if d == DialectSQLite {
+		s.writeGate = make(chan struct{}, 1)
+	}
+	return s, nil
 }
 
 // DB returns the *bun.DB the store writes to.
