@@ -69,8 +69,9 @@
 // the write lock from its start to its commit) and waits up to 10 s for it (busy_timeout).
 // Positions are max(global_position) + 1, 2, … inside the write transaction, so they are dense
 // (1..n) and in commit order. An in-memory database (sqlite::memory:) has one connection and
-// lives as long as the *bun.DB. If the lock is held longer than the busy timeout the operation
-// fails with [ErrBusy].
+// lives as long as the *bun.DB. Appends of one EventStore queue in process rather than in
+// SQLite's busy handler. If the lock is held longer than the busy timeout the operation fails
+// with [ErrBusy].
 //
 // # Errors
 //
