@@ -12,6 +12,9 @@ import (
 	es "github.com/gofly/eventsourcing/eventsourcing"
 )
 
+// maxPreallocate bounds the capacity a page is allocated with, whatever limit the caller asks for.
+const maxPreallocate = 1024
+
 const eventColumns = `event_id, aggregate_id, aggregate_type, sequence, event_type, payload, metadata, occurred_at, version, tenant_id, global_position`
 
 const (
@@ -87,7 +90,7 @@ func (s *EventStore) ReadAll(ctx context.Context, after int64, limit int) ([]es.
 	if err := es.ValidateReadAll(after, limit); err != nil {
 		return nil, err
 	}
-	out, err := s.query(ctx, "read all", limit, s.sql(pgReadAllSQL, sqliteReadAllSQL), after, limit)
+	out, err := s.query(ctx, "read all", min(limit, maxPreallocate), s.sql(pgReadAllSQL, sqliteReadAllSQL), after, limit)
 	if err != nil || len(out) > 0 || after == 0 {
 		return out, err
 	}

@@ -378,3 +378,16 @@ func TestLargeBatch(t *testing.T) {
 		})
 	}
 }
+
+func TestReadAllHugeLimit(t *testing.T) {
+	for _, b := range backends() {
+		t.Run(b.name, func(t *testing.T) {
+			s := newEventStore(t, openDB(t, b.url(t)))
+			ctx := context.Background()
+			require.NoError(t, s.Append(ctx, "a", "T", 0, envs(t, 2)))
+			got, err := s.ReadAll(ctx, 0, int(^uint(0)>>1))
+			require.NoError(t, err)
+			assert.Len(t, got, 2)
+		})
+	}
+}
