@@ -1,6 +1,8 @@
 package eventsourcing
 
 import (
+	"bytes"
+	"fmt"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -22,8 +24,10 @@ func ValidateAggregateID(id string) error {
 
 // ValidateAppend checks an append's arguments the same way for every store: the aggregate id, the
 // aggregate type, expected ≥ 0, at least one event, and for each event an EventID (unique within
-// the batch), an EventType, a payload that is a JSON object, and JSON-encodable metadata. Nothing
-// should be written when it returns an error (matching [ErrInvalidArgument]).
+// the batch), an EventType, a tenant id that fits, and a payload that is a JSON object without NUL.
+// Nothing should be written when it returns an error (matching [ErrInvalidArgument]). Metadata is
+// checked where the store encodes it: a value JSON cannot encode is ErrInvalidArgument there too
+// (see [NormalizeMetadata]).
 func ValidateAppend(aggregateID, aggregateType string, expected int64, events []Envelope) error {
 	if err := ValidateAggregateID(aggregateID); err != nil {
 		return err
@@ -42,28 +46,36 @@ func ValidateAppend(aggregateID, aggregateType string, expected int64, events []
 		seen = make(map[string]struct{}, len(events))
 	}
 	for i := range events {
-		e := &events[i]
-		if err := checkText("events["+strconv.Itoa(i)+"].EventID", e.EventID, MaxIDBytes, true); err != nil {
+		if err := validateEvent(&events[i], i, seen); err != nil {
 			return err
 		}
-		if seen != nil {
-			if _, dup := seen[e.EventID]; dup {
-				return invalidArg("events[%d].EventID: %q appears twice in one append", i, e.EventID)
-			}
-			seen[e.EventID] = struct{}{}
+	}
+	return nil
+}
+
+// validateEvent checks one event of an append; seen, when not nil, holds the batch's event ids.
+func validateEvent(e *Envelope, i int, seen map[string]struct{}) error {
+	field := func(name string) string { return "events[" + strconv.Itoa(i) + "]." + name }
+	if err := checkText("", e.EventID, MaxIDBytes, true); err != nil {
+		return renamed(err, field("EventID"))
+	}
+	if seen != nil {
+		if _, dup := seen[e.EventID]; dup {
+			return invalidArg("%s: %q appears twice in one append", field("EventID"), e.EventID)
 		}
-		if err := checkText("events["+strconv.Itoa(i)+"].EventType", e.EventType, MaxTypeBytes, true); err != nil {
-			return err
-		}
-		if err := checkText("events["+strconv.Itoa(i)+"].TenantID", e.TenantID, MaxIDBytes, false); err != nil {
-			return err
-		}
-		if !isJSONObject(e.Payload) {
-			return invalidArg("events[%d].Payload: must be a JSON object, got %.40q", i, e.Payload)
-		}
-		if strings.Contains(string(e.Payload), `\u0000`) {
-			return invalidArg("events[%d].Payload: must not contain NUL characters", i)
-		}
+		seen[e.EventID] = struct{}{}
+	}
+	if err := checkText("", e.EventType, MaxTypeBytes, true); err != nil {
+		return renamed(err, field("EventType"))
+	}
+	if err := checkText("", e.TenantID, MaxIDBytes, false); err != nil {
+		return renamed(err, field("TenantID"))
+	}
+	if !isJSONObject(e.Payload) {
+		return invalidArg("%s: must be a JSON object, got %.40q", field("Payload"), e.Payload)
+	}
+	if bytes.Contains(e.Payload, []byte(`\u0000`)) {
+		return invalidArg("%s: must not contain NUL characters", field("Payload"))
 	}
 	return nil
 }
@@ -77,6 +89,12 @@ func ValidateReadAll(after int64, limit int) error {
 		return invalidArg("limit: must be 1 or more, got %d", limit)
 	}
 	return nil
+}
+
+// renamed rebuilds a checkText error (made with an empty name) for the named field, so that the
+// field's name is only formatted on failure.
+func renamed(err error, name string) error {
+	return fmt.Errorf("%w: %s%s", ErrInvalidArgument, name, strings.TrimPrefix(err.Error(), ErrInvalidArgument.Error()+": "))
 }
 
 func checkText(name, v string, maxBytes int, required bool) error {
