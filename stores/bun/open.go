@@ -33,24 +33,38 @@ const (
 // take the write lock when they begin (BEGIN IMMEDIATE), so writers never deadlock on upgrade.
 const sqlitePragmas = "_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=foreign_keys(1)&_txlock=immediate"
 
-// Open parses url (see [ParseURL]), opens a pool with settings for its dialect and pings the
-// database. PostgreSQL goes through pgx's database/sql driver; SQLite through modernc.org/sqlite.
-// sqlite::memory: opens a private in-memory database that lives until the returned DB is closed.
-// Errors never contain the URL's password.
+// Open parses url (see [ParseURL]), builds a pool with settings for its dialect ([NewDB]) and
+// pings the database. Errors never contain the URL's password.
 func Open(ctx context.Context, url string) (*bun.DB, error) {
+	db, err := NewDB(url)
+	if err != nil {
+		return nil, err
+	}
+	if err := db.PingContext(ctx); err != nil {
+		_ = db.Close()
+		_, dsn, _ := ParseURL(url)
+		return nil, fmt.Errorf("bunstore: open %s: cannot reach the database: %w", RedactURL(url), scrub(err, dsn))
+	}
+	return db, nil
+}
+
+// NewDB parses url (see [ParseURL]) and builds a *bun.DB with the pool settings of its dialect,
+// without connecting: database/sql connects on first use, so NewDB does no I/O (an Fx constructor
+// can call it and ping on start). PostgreSQL goes through pgx's database/sql driver; SQLite through
+// modernc.org/sqlite. sqlite::memory: is a private in-memory database that lives until the DB is
+// closed. Errors never contain the URL's password.
+func NewDB(url string) (*bun.DB, error) {
 	d, dsn, err := ParseURL(url)
 	if err != nil {
 		return nil, err
 	}
-	switch d {
-	case DialectPostgres:
-		return openPostgres(ctx, url, dsn)
-	default:
-		return openSQLite(ctx, url, dsn)
+	if d == DialectPostgres {
+		return newPostgres(url, dsn)
 	}
+	return newSQLite(url, dsn)
 }
 
-func openPostgres(ctx context.Context, raw, dsn string) (*bun.DB, error) {
+func newPostgres(raw, dsn string) (*bun.DB, error) {
 	cfg, err := pgx.ParseConfig(dsn)
 	if err != nil {
 		return nil, fmt.Errorf("bunstore: open %s: %w", RedactURL(raw), scrub(err, dsn))
@@ -59,15 +73,10 @@ func openPostgres(ctx context.Context, raw, dsn string) (*bun.DB, error) {
 	sqldb.SetMaxOpenConns(postgresMaxOpenConns)
 	sqldb.SetMaxIdleConns(postgresMaxOpenConns)
 	sqldb.SetConnMaxIdleTime(5 * time.Minute)
-	db := bun.NewDB(sqldb, pgdialect.New())
-	if err := db.PingContext(ctx); err != nil {
-		_ = db.Close()
-		return nil, fmt.Errorf("bunstore: open %s: cannot reach the database: %w", RedactURL(raw), scrub(err, dsn))
-	}
-	return db, nil
+	return bun.NewDB(sqldb, pgdialect.New()), nil
 }
 
-func openSQLite(ctx context.Context, raw, path string) (*bun.DB, error) {
+func newSQLite(raw, path string) (*bun.DB, error) {
 	var dsn string
 	memory := path == memoryDSN
 	if memory {
@@ -90,12 +99,7 @@ func openSQLite(ctx context.Context, raw, path string) (*bun.DB, error) {
 		sqldb.SetMaxOpenConns(sqliteMaxOpenConns)
 		sqldb.SetMaxIdleConns(sqliteMaxOpenConns)
 	}
-	db := bun.NewDB(sqldb, sqlitedialect.New())
-	if err := db.PingContext(ctx); err != nil {
-		_ = db.Close()
-		return nil, fmt.Errorf("bunstore: open %s: %w", RedactURL(raw), err)
-	}
-	return db, nil
+	return bun.NewDB(sqldb, sqlitedialect.New()), nil
 }
 
 // scrub returns err with every occurrence of the dsn's password removed from its message. The
