@@ -443,10 +443,21 @@ func testUpcasters(t *testing.T, newStore EventStoreFactory, _ Features) {
 	assert.Contains(t, err.Error(), "cannot read this")
 }
 
+// testRaceSameExpectedVersion races 16 writers on one aggregate at the same expected version, on a
+// new aggregate (expected 0) and on one with an event (expected 1).
 func testRaceSameExpectedVersion(t *testing.T, newStore EventStoreFactory, _ Features) {
+	for _, existing := range []int{0, 1} {
+		t.Run(fmt.Sprintf("expected=%d", existing), func(t *testing.T) {
+			raceSameExpectedVersion(t, newStore(t), existing)
+		})
+	}
+}
+
+func raceSameExpectedVersion(t *testing.T, s es.EventStore, existing int) {
 	ctx := context.Background()
-	s := newStore(t)
-	require.NoError(t, s.Append(ctx, "hot", "T", 0, Envelopes(t, "E", 0, 1)))
+	if existing > 0 {
+		require.NoError(t, s.Append(ctx, "hot", "T", 0, Envelopes(t, "E", 0, existing)))
+	}
 	const writers = 16
 	var (
 		start = make(chan struct{})
@@ -459,30 +470,36 @@ func testRaceSameExpectedVersion(t *testing.T, newStore EventStoreFactory, _ Fea
 		go func() {
 			defer wg.Done()
 			<-start
-			errs[i] = s.Append(ctx, "hot", "T", 1, batch)
+			errs[i] = s.Append(ctx, "hot", "T", int64(existing), batch)
 		}()
 	}
 	close(start)
 	wg.Wait()
-	wins := 0
+	wins, conflicts := 0, 0
 	for _, err := range errs {
 		if err == nil {
 			wins++
 			continue
 		}
 		require.ErrorIs(t, err, es.ErrConcurrency)
+		var ce *es.ConcurrencyError
+		require.ErrorAs(t, err, &ce)
+		assert.Equal(t, "hot", ce.AggregateID)
+		assert.Equal(t, int64(existing), ce.Expected)
+		conflicts++
 	}
 	assert.Equal(t, 1, wins, "exactly one writer wins")
+	assert.Equal(t, writers-1, conflicts, "every other writer gets ErrConcurrency")
 	got, err := s.Load(ctx, "hot", 0)
 	require.NoError(t, err)
-	require.Len(t, got, 4)
+	require.Len(t, got, existing+3)
 	for i, e := range got {
 		assert.Equal(t, int64(i+1), e.Sequence, "sequences stay gap-free")
 	}
-	// The winner's three events are one batch: they share the payload numbering of one writer.
+	// The winner's three events are one batch: consecutive payload numbers of one writer.
 	var first suiteEvent
-	require.NoError(t, json.Unmarshal(got[1].Payload, &first))
-	for i, e := range got[1:] {
+	require.NoError(t, json.Unmarshal(got[existing].Payload, &first))
+	for i, e := range got[existing:] {
 		var p suiteEvent
 		require.NoError(t, json.Unmarshal(e.Payload, &p))
 		assert.Equal(t, first.N+i, p.N, "a batch is written whole, never interleaved")

@@ -18,47 +18,8 @@ import (
 	"github.com/gofly/eventsourcing/testkit"
 )
 
-// TestRaceSameExpectedVersion: 16 writers append to one aggregate at the same expected version.
-func TestRaceSameExpectedVersion(t *testing.T) {
-	for _, b := range backends() {
-		t.Run(b.name, func(t *testing.T) {
-			ctx := context.Background()
-			s := newEventStore(t, openDB(t, b.url(t)))
-			const writers = 16
-			var (
-				wg    sync.WaitGroup
-				start = make(chan struct{})
-				errs  = make([]error, writers)
-			)
-			for i := range writers {
-				batch := envs(t, 2)
-				wg.Add(1)
-				go func() {
-					defer wg.Done()
-					<-start
-					errs[i] = s.Append(ctx, "hot", "T", 0, batch)
-				}()
-			}
-			close(start)
-			wg.Wait()
-			wins := 0
-			for _, err := range errs {
-				if err == nil {
-					wins++
-					continue
-				}
-				require.ErrorIs(t, err, es.ErrConcurrency)
-				var ce *es.ConcurrencyError
-				require.ErrorAs(t, err, &ce)
-				assert.Equal(t, "hot", ce.AggregateID)
-			}
-			assert.Equal(t, 1, wins)
-			got, err := s.Load(ctx, "hot", 0)
-			require.NoError(t, err)
-			require.Len(t, got, 2)
-		})
-	}
-}
+// The race of 16 writers at the same expected version is in the conformance suite
+// (testkit.RunEventStoreSuite, RaceSameExpectedVersion), run on every backend by TestConformance.
 
 // TestNoSkip: a transaction that appended stays open while other appends commit without waiting
 // for it; a reader drains the stream; after the first transaction commits the reader, from its
