@@ -110,11 +110,11 @@ func (r *Repository[A]) Load(ctx context.Context, id string) (A, error) {
 // restore applies the aggregate's snapshot, unless there is none or it is ahead of the stream.
 func (r *Repository[A]) restore(ctx context.Context, agg A, id string) (bool, error) {
 	snap, ok, err := r.cfg.snapshots.Load(ctx, id)
-	if err != nil || !ok {
-		if err != nil {
-			err = fmt.Errorf("load snapshot of %s %q: %w", r.cfg.aggregateType, id, err)
-		}
-		return false, err
+	if err != nil {
+		return false, fmt.Errorf("load snapshot of %s %q: %w", r.cfg.aggregateType, id, err)
+	}
+	if !ok {
+		return false, nil
 	}
 	if snap.AggregateType != "" && snap.AggregateType != r.cfg.aggregateType {
 		return false, fmt.Errorf("%w: snapshot of %q has aggregate type %q, loading %q", ErrEnvelopeMismatch, id, snap.AggregateType, r.cfg.aggregateType)
@@ -205,7 +205,7 @@ func (r *Repository[A]) Save(ctx context.Context, agg A) error {
 
 // envelopes wraps pending events, with the context's metadata and tenant.
 func (r *Repository[A]) envelopes(ctx context.Context, pending []any) ([]Envelope, error) {
-	md := MetadataFrom(ctx)
+	md, _ := ctx.Value(ctxMetadata).(map[string]any) // read only: each envelope gets its own copy
 	tenant := TenantIDFrom(ctx)
 	envs := make([]Envelope, len(pending))
 	for i, ev := range pending {

@@ -56,8 +56,8 @@ func ValidateAppend(aggregateID, aggregateType string, expected int64, events []
 // validateEvent checks one event of an append; seen, when not nil, holds the batch's event ids.
 func validateEvent(e *Envelope, i int, seen map[string]struct{}) error {
 	field := func(name string) string { return "events[" + strconv.Itoa(i) + "]." + name }
-	if err := checkText("", e.EventID, MaxIDBytes, true); err != nil {
-		return renamed(err, field("EventID"))
+	if p := textProblem(e.EventID, MaxIDBytes, true); p != "" {
+		return invalidArg("%s: %s", field("EventID"), p)
 	}
 	if seen != nil {
 		if _, dup := seen[e.EventID]; dup {
@@ -65,11 +65,11 @@ func validateEvent(e *Envelope, i int, seen map[string]struct{}) error {
 		}
 		seen[e.EventID] = struct{}{}
 	}
-	if err := checkText("", e.EventType, MaxTypeBytes, true); err != nil {
-		return renamed(err, field("EventType"))
+	if p := textProblem(e.EventType, MaxTypeBytes, true); p != "" {
+		return invalidArg("%s: %s", field("EventType"), p)
 	}
-	if err := checkText("", e.TenantID, MaxIDBytes, false); err != nil {
-		return renamed(err, field("TenantID"))
+	if p := textProblem(e.TenantID, MaxIDBytes, false); p != "" {
+		return invalidArg("%s: %s", field("TenantID"), p)
 	}
 	if !isJSONObject(e.Payload) {
 		return invalidArg("%s: must be a JSON object, got %.40q", field("Payload"), e.Payload)
@@ -91,27 +91,26 @@ func ValidateReadAll(after int64, limit int) error {
 	return nil
 }
 
-// renamed rebuilds a checkText error (made with an empty name) for the named field, so that the
-// field's name is only formatted on failure.
-func renamed(err error, name string) error {
-	return fmt.Errorf("%w: %s%s", ErrInvalidArgument, name, strings.TrimPrefix(err.Error(), ErrInvalidArgument.Error()+": "))
-}
-
+// checkText checks a text argument: not empty when required, at most maxBytes bytes of valid
+// UTF-8 without NUL. The error names the argument.
 func checkText(name, v string, maxBytes int, required bool) error {
-	if v == "" {
-		if required {
-			return invalidArg("%s: must not be empty", name)
-		}
-		return nil
-	}
-	if len(v) > maxBytes {
-		return invalidArg("%s: at most %d bytes, got %d", name, maxBytes, len(v))
-	}
-	if !utf8.ValidString(v) {
-		return invalidArg("%s: must be valid UTF-8", name)
-	}
-	if strings.IndexByte(v, 0) >= 0 {
-		return invalidArg("%s: must not contain NUL bytes", name)
+	if p := textProblem(v, maxBytes, required); p != "" {
+		return invalidArg("%s: %s", name, p)
 	}
 	return nil
+}
+
+// textProblem says what is wrong with a text value, "" when nothing is.
+func textProblem(v string, maxBytes int, required bool) string {
+	switch {
+	case v == "" && required:
+		return "must not be empty"
+	case len(v) > maxBytes:
+		return fmt.Sprintf("at most %d bytes, got %d", maxBytes, len(v))
+	case !utf8.ValidString(v):
+		return "must be valid UTF-8"
+	case strings.IndexByte(v, 0) >= 0:
+		return "must not contain NUL bytes"
+	}
+	return ""
 }

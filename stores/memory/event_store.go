@@ -2,6 +2,7 @@ package memory
 
 import (
 	"context"
+	"encoding/json"
 	"sync"
 
 	es "github.com/gofly/eventsourcing/eventsourcing"
@@ -47,11 +48,13 @@ func (s *EventStore) Append(ctx context.Context, aggregateID, aggregateType stri
 	}
 	stored := make([]es.Envelope, len(events))
 	for i := range events {
-		e := events[i].Clone()
+		// NormalizeMetadata returns a copy, so only the payload needs cloning here.
+		e := events[i]
 		md, err := es.NormalizeMetadata(e.Metadata)
 		if err != nil {
 			return err
 		}
+		e.Payload = append(json.RawMessage(nil), e.Payload...)
 		e.Metadata = md
 		e.AggregateID, e.AggregateType = aggregateID, aggregateType
 		e.OccurredAt = e.OccurredAt.UTC()
