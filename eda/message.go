@@ -8,6 +8,7 @@ import (
 	"github.com/ThreeDotsLabs/watermill/message"
 
 	es "github.com/gofly/eventsourcing/eventsourcing"
+	"github.com/gofly/eventsourcing/eventsourcing/storekit"
 )
 
 // Reserved metadata keys set from the envelope's fields.
@@ -49,13 +50,13 @@ func IsReserved(key string) bool {
 // [es.ErrInvalidArgument].
 func NewMessage(env es.Envelope) (*message.Message, error) {
 	if env.EventID == "" {
-		return nil, es.InvalidArgument("eda: envelope of %s %q sequence %d: EventID must not be empty", env.AggregateType, env.AggregateID, env.Sequence)
+		return nil, storekit.InvalidArgument("eda: envelope of %s %q sequence %d: EventID must not be empty", env.AggregateType, env.AggregateID, env.Sequence)
 	}
 	payload := []byte(env.Payload)
 	if len(payload) == 0 {
 		payload = []byte("{}")
 	} else if !json.Valid(payload) {
-		return nil, es.InvalidArgument("eda: envelope %s: payload is not valid JSON", env.EventID)
+		return nil, storekit.InvalidArgument("eda: envelope %s: payload is not valid JSON", env.EventID)
 	}
 	msg := message.NewMessage(env.EventID, append([]byte(nil), payload...))
 	for k, v := range env.Metadata {

@@ -30,48 +30,114 @@ type AggregateRoot struct {
 	Version int64
 
 	pending  []any
+	saved    []Envelope // envelopes of pending events a Save has built, kept for its retries
 	handlers map[string]handler
 	self     Aggregate
+	defErr   error // the first mistake in the handler definitions, reported by Apply
 }
 
 func (r *AggregateRoot) root() *AggregateRoot { return r }
 
 // handler calls one event handler with a value of its parameter type.
 type handler struct {
+	name  string // for messages: "es.When" or the method's name
 	param reflect.Type
 	call  func(self Aggregate, arg reflect.Value) error
 }
 
-// When registers fn as agg's handler for events of type E (named by [EventTypeOf]), replacing an
-// earlier one. Replayed events are decoded from JSON into a new E. It also binds the root to agg
-// (see [Init]).
+// When registers fn as agg's handler for events of type E (named by [EventTypeOf]). Replayed
+// events are decoded from JSON into a new E. It also binds the root to agg (see [Init]).
+//
+// E must be a concrete event type, and each event type has at most one When handler: a handler
+// for an interface type (or any), or a second one for the same type, is a mistake in the
+// aggregate's definition that [AggregateRoot.Apply] and the repository report as
+// [ErrInvalidHandler].
 func When[E any](agg Aggregate, fn func(E)) {
+	if fn == nil {
+		register[E](agg, nil)
+		return
+	}
+	register[E](agg, func(e E) error { fn(e); return nil })
+}
+
+// WhenErr is [When] for a handler that can refuse an event: its error leaves the aggregate's
+// version and pending events as they were, and Apply returns it inside an [*EventHandlerError].
+func WhenErr[E any](agg Aggregate, fn func(E) error) {
+	register[E](agg, fn)
+}
+
+func register[E any](agg Aggregate, fn func(E) error) {
+	if isNil(agg) {
+		return
+	}
 	r := agg.root()
 	r.self = agg
+	param := reflect.TypeFor[E]()
+	if fn == nil {
+		r.defError(fmt.Errorf("%w: %s: es.When for %v with a nil function", ErrInvalidHandler, r.typeName(), param))
+		return
+	}
+	eventType, err := handledType(param)
+	if err != nil {
+		r.defError(fmt.Errorf("%w: %s: es.When handler: %w", ErrInvalidHandler, r.typeName(), err))
+		return
+	}
 	if r.handlers == nil {
 		r.handlers = make(map[string]handler, 4)
 	}
-	param := reflect.TypeFor[E]()
-	r.handlers[eventTypeOfType(param)] = handler{
+	if prev, dup := r.handlers[eventType]; dup {
+		r.defError(fmt.Errorf("%w: %s: two es.When handlers for event %q (%v and %v); register one", ErrInvalidHandler, r.typeName(), eventType, prev.param, param))
+		return
+	}
+	r.handlers[eventType] = handler{
+		name:  "es.When",
 		param: param,
 		call: func(_ Aggregate, arg reflect.Value) error {
-			fn(arg.Interface().(E))
-			return nil
+			return fn(arg.Interface().(E))
 		},
 	}
 }
 
+// defError records the first mistake found in the aggregate's handler definitions.
+func (r *AggregateRoot) defError(err error) {
+	if r.defErr == nil {
+		r.defErr = err
+	}
+}
+
+// definitionError returns the first mistake in the aggregate's handlers: a When registration
+// or its On<EventType> methods.
+func (r *AggregateRoot) definitionError() error {
+	if r.defErr != nil {
+		return r.defErr
+	}
+	if r.self == nil {
+		return nil
+	}
+	_, err := methodsOf(reflect.TypeOf(r.self))
+	return err
+}
+
 // Init binds an aggregate's root to the aggregate, so that the promoted Apply can reach its
-// On<EventType> methods, and returns it. Constructors that only use methods call it; [When] and the
-// repository bind on their own.
+// On<EventType> methods (see [AggregateRoot.Apply] for how they are found), and returns it.
+// Constructors that only use methods call it; [When] and the repository bind on their own.
 func Init[A Aggregate](a A) A {
-	a.root().self = a
+	if !isNil(a) {
+		a.root().self = a
+	}
 	return a
 }
 
 // Apply dispatches event to its handler, then queues it as pending and moves the version by one.
 // When there is no handler (ErrNoHandler) or the handler fails, the event is neither queued nor
 // counted and the error is an *EventHandlerError.
+//
+// The handler is the [When] (or [WhenErr]) handler for the event's type, else a method of the
+// aggregate On<Name>(E) or On<Name>(E) error, where E is the event's Go type and Name is either
+// E's Go type name (OnOpened(Opened)) or its event type written as a method name
+// (OnAccountOpened(Opened) for "account.opened"). Any other On… method is not a handler. Two
+// methods for one event type, or a When handler for an interface type, make every Apply fail
+// with [ErrInvalidHandler]; [NewRepository] reports it when it is built.
 func (r *AggregateRoot) Apply(event any) error {
 	if isNil(event) {
 		return invalidArg("event: must not be nil")
@@ -103,12 +169,16 @@ func (r *AggregateRoot) PendingEvents() []any {
 }
 
 // MarkCommitted clears the pending events; the version stays.
-func (r *AggregateRoot) MarkCommitted() { r.pending = nil }
+func (r *AggregateRoot) MarkCommitted() { r.pending, r.saved = nil, nil }
 
 func (r *AggregateRoot) dispatch(eventType string, arg func(reflect.Type) (reflect.Value, error)) error {
+	if err := r.definitionError(); err != nil {
+		return err
+	}
 	h, ok := r.handlers[eventType]
 	if !ok && r.self != nil {
-		h, ok = methodsOf(reflect.TypeOf(r.self))[eventType]
+		methods, _ := methodsOf(reflect.TypeOf(r.self))
+		h, ok = methods[eventType]
 	}
 	if !ok {
 		return r.noHandler(eventType)
@@ -176,6 +246,3 @@ func typeNameOf(t reflect.Type) string {
 	}
 	return t.Name()
 }
-
-// RootOf returns the aggregate's embedded root, for tools that work on any aggregate.
-func RootOf(a Aggregate) *AggregateRoot { return a.root() }

@@ -1,6 +1,10 @@
 package eventsourcing
 
-import "context"
+import (
+	"context"
+
+	"github.com/gofly/eventsourcing/internal/jsoncopy"
+)
 
 // Metadata keys the context carriers fill.
 const (
@@ -27,7 +31,7 @@ func WithMetadata(ctx context.Context, md map[string]any) context.Context {
 		merged[k] = v
 	}
 	for k, v := range md {
-		merged[k] = cloneValue(v)
+		merged[k] = jsoncopy.Value(v)
 	}
 	return context.WithValue(ctx, ctxMetadata, merged)
 }
@@ -50,7 +54,7 @@ func WithTenantID(ctx context.Context, tenant string) context.Context {
 // MetadataFrom returns a copy of the metadata carried by ctx (never nil).
 func MetadataFrom(ctx context.Context) map[string]any {
 	md, _ := ctx.Value(ctxMetadata).(map[string]any)
-	out := cloneMap(md)
+	out := jsoncopy.Map(md)
 	if out == nil {
 		out = map[string]any{}
 	}

@@ -1,13 +1,15 @@
 package eventsourcing
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"reflect"
 	"time"
 
 	"github.com/google/uuid"
+
+	"github.com/gofly/eventsourcing/internal/check"
+	"github.com/gofly/eventsourcing/internal/jsoncopy"
 )
 
 // Envelope is the stored form of one event: the event's JSON payload plus where and when it
@@ -49,7 +51,7 @@ func NewEnvelope(event any) (Envelope, error) {
 	if err != nil {
 		return Envelope{}, invalidArg("event %T: cannot encode as JSON: %v", event, err)
 	}
-	if !isJSONObject(payload) {
+	if !check.JSONObject(payload) {
 		return Envelope{}, invalidArg("event %T: must encode as a JSON object, got %.40s", event, payload)
 	}
 	return Envelope{
@@ -64,8 +66,8 @@ func NewEnvelope(event any) (Envelope, error) {
 
 // Clone returns a deep copy of e: payload bytes and metadata maps and slices are copied.
 func (e Envelope) Clone() Envelope {
-	e.Payload = cloneRaw(e.Payload)
-	e.Metadata = cloneMap(e.Metadata)
+	e.Payload = jsoncopy.Raw(e.Payload)
+	e.Metadata = jsoncopy.Map(e.Metadata)
 	return e
 }
 
@@ -77,7 +79,7 @@ func (e Envelope) Equal(o Envelope) bool {
 		e.TenantID != o.TenantID || !e.OccurredAt.Equal(o.OccurredAt) {
 		return false
 	}
-	if !jsonTextEqual(e.Payload, o.Payload) {
+	if !jsoncopy.TextEqual(e.Payload, o.Payload) {
 		return false
 	}
 	if len(e.Metadata) == 0 && len(o.Metadata) == 0 {
@@ -86,8 +88,8 @@ func (e Envelope) Equal(o Envelope) bool {
 	if reflect.DeepEqual(e.Metadata, o.Metadata) {
 		return true
 	}
-	a, errA := NormalizeMetadata(e.Metadata)
-	b, errB := NormalizeMetadata(o.Metadata)
+	a, errA := jsoncopy.Normalize(e.Metadata)
+	b, errB := jsoncopy.Normalize(o.Metadata)
 	return errA == nil && errB == nil && reflect.DeepEqual(a, b)
 }
 
@@ -157,7 +159,7 @@ func (e *Envelope) UnmarshalJSON(data []byte) error {
 		AggregateType: j.AggregateType,
 		Sequence:      j.Sequence,
 		EventType:     j.EventType,
-		Payload:       cloneRaw(j.Payload),
+		Payload:       jsoncopy.Raw(j.Payload),
 		Metadata:      j.Metadata,
 		OccurredAt:    at.UTC(),
 		Version:       j.Version,
@@ -169,109 +171,6 @@ func (e *Envelope) UnmarshalJSON(data []byte) error {
 		e.TenantID = *j.TenantID
 	}
 	return nil
-}
-
-func cloneRaw(b json.RawMessage) json.RawMessage {
-	if b == nil {
-		return nil
-	}
-	return append(json.RawMessage(make([]byte, 0, len(b))), b...)
-}
-
-func cloneMap(m map[string]any) map[string]any {
-	if m == nil {
-		return nil
-	}
-	out := make(map[string]any, len(m))
-	for k, v := range m {
-		out[k] = cloneValue(v)
-	}
-	return out
-}
-
-func cloneValue(v any) any {
-	switch x := v.(type) {
-	case map[string]any:
-		return cloneMap(x)
-	case []any:
-		out := make([]any, len(x))
-		for i, e := range x {
-			out[i] = cloneValue(e)
-		}
-		return out
-	case json.RawMessage:
-		return cloneRaw(x)
-	case []byte:
-		return append([]byte(nil), x...)
-	default:
-		return v
-	}
-}
-
-// NormalizeMetadata returns metadata as JSON would give it back (numbers as float64, structs as
-// maps), or ErrInvalidArgument when a value cannot be encoded. An empty map stays empty and non-nil.
-func NormalizeMetadata(m map[string]any) (map[string]any, error) {
-	if len(m) == 0 {
-		return map[string]any{}, nil
-	}
-	if plainJSON(m) {
-		return cloneMap(m), nil
-	}
-	raw, err := json.Marshal(m)
-	if err != nil {
-		return nil, invalidArg("metadata: values must be JSON-encodable: %v", err)
-	}
-	out := map[string]any{}
-	if err := json.Unmarshal(raw, &out); err != nil {
-		return nil, invalidArg("metadata: %v", err)
-	}
-	return out, nil
-}
-
-// plainJSON reports whether v already holds only what encoding/json decodes into any.
-func plainJSON(v any) bool {
-	switch x := v.(type) {
-	case nil, string, bool, float64:
-		return true
-	case map[string]any:
-		for _, e := range x {
-			if !plainJSON(e) {
-				return false
-			}
-		}
-		return true
-	case []any:
-		for _, e := range x {
-			if !plainJSON(e) {
-				return false
-			}
-		}
-		return true
-	default:
-		return false
-	}
-}
-
-func jsonTextEqual(a, b json.RawMessage) bool {
-	if bytes.Equal(a, b) {
-		return true
-	}
-	if len(a) == 0 {
-		a = json.RawMessage("{}")
-	}
-	if len(b) == 0 {
-		b = json.RawMessage("{}")
-	}
-	var ca, cb bytes.Buffer
-	if json.Compact(&ca, a) != nil || json.Compact(&cb, b) != nil {
-		return false
-	}
-	return bytes.Equal(ca.Bytes(), cb.Bytes())
-}
-
-func isJSONObject(b []byte) bool {
-	b = bytes.TrimLeft(b, " \t\r\n")
-	return len(b) > 0 && b[0] == '{' && json.Valid(b)
 }
 
 func isNil(v any) bool {

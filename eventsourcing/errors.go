@@ -22,6 +22,13 @@ var (
 	ErrInvalidArgument = errors.New("eventsourcing: invalid argument")
 	// ErrDecode reports a payload, snapshot or upcaster output that could not be decoded.
 	ErrDecode = errors.New("eventsourcing: decode failed")
+	// ErrOutcomeUnknown reports an append that may or may not have committed: its context ended, or
+	// the connection was lost, after the commit was sent. The error wraps the cause. Retrying with
+	// the same envelopes (same event ids) is safe: a store recognises events it already holds.
+	ErrOutcomeUnknown = errors.New("eventsourcing: outcome unknown")
+	// ErrInvalidHandler reports a mistake in an aggregate's handler definitions: two handlers for
+	// one event type, or a handler whose parameter is an interface.
+	ErrInvalidHandler = errors.New("eventsourcing: invalid event handler")
 )
 
 // ConcurrencyError is the typed form of [ErrConcurrency]. Expected is the version the caller
@@ -75,7 +82,3 @@ func (e *EventHandlerError) Unwrap() error { return e.Err }
 func invalidArg(format string, args ...any) error {
 	return fmt.Errorf("%w: %s", ErrInvalidArgument, fmt.Sprintf(format, args...))
 }
-
-// InvalidArgument returns an error matching [ErrInvalidArgument] whose message is the formatted
-// text. Stores use it so every store words bad input alike.
-func InvalidArgument(format string, args ...any) error { return invalidArg(format, args...) }

@@ -1,6 +1,7 @@
 package eventsourcing
 
 import (
+	"fmt"
 	"reflect"
 	"strings"
 	"sync"
@@ -8,52 +9,102 @@ import (
 	"unicode/utf8"
 )
 
-// methodCache memoises the On<EventType> methods of each aggregate type. It holds only values
-// derived from types, never per-application state.
-var methodCache sync.Map // reflect.Type -> map[string]handler
+// methodSet is the On<Name> handlers of one aggregate type, or the mistake that makes them unusable.
+type methodSet struct {
+	byType map[string]handler
+	err    error
+}
+
+// methodCache memoises the method set of each aggregate type. It holds only values derived from
+// types, never per-application state.
+var methodCache sync.Map // reflect.Type -> methodSet
 
 var errorType = reflect.TypeFor[error]()
 
-// methodsOf returns the On<Name> handlers of t, found once per type: methods On<Name>(E) or
-// On<Name>(E) error, keyed by Name and by EventTypeOf(E).
-func methodsOf(t reflect.Type) map[string]handler {
+// methodsOf returns the On<Name> handlers of t keyed by the event type they handle, found once per
+// type (see AggregateRoot.Apply for the rule), or an error matching ErrInvalidHandler when two
+// methods handle one event type or one takes an interface.
+func methodsOf(t reflect.Type) (map[string]handler, error) {
 	if m, ok := methodCache.Load(t); ok {
-		return m.(map[string]handler)
+		ms := m.(methodSet)
+		return ms.byType, ms.err
 	}
+	ms := discoverMethods(t)
+	actual, _ := methodCache.LoadOrStore(t, ms)
+	ms = actual.(methodSet)
+	return ms.byType, ms.err
+}
+
+func discoverMethods(t reflect.Type) methodSet {
 	m := make(map[string]handler)
 	for i := 0; i < t.NumMethod(); i++ {
 		meth := t.Method(i)
-		if !strings.HasPrefix(meth.Name, "On") || len(meth.Name) == 2 {
+		name, ok := strings.CutPrefix(meth.Name, "On")
+		if !ok || name == "" {
 			continue
 		}
-		ft := meth.Type // receiver is the first parameter
+		ft := meth.Type // the receiver is the first parameter
 		if ft.NumIn() != 2 || ft.NumOut() > 1 || (ft.NumOut() == 1 && ft.Out(0) != errorType) {
 			continue
 		}
-		fn := meth.Func
-		returnsErr := ft.NumOut() == 1
-		h := handler{
-			param: ft.In(1),
-			call: func(self Aggregate, arg reflect.Value) error {
-				out := fn.Call([]reflect.Value{reflect.ValueOf(self), arg})
-				if returnsErr && !out[0].IsNil() {
-					return out[0].Interface().(error)
-				}
-				return nil
-			},
-		}
-		m[meth.Name[2:]] = h
-		if name := eventTypeOfType(h.param); name != "" {
-			if _, taken := m[name]; !taken {
-				m[name] = h
+		param := ft.In(1)
+		if param.Kind() == reflect.Interface {
+			if name == param.Name() {
+				return methodSet{err: fmt.Errorf("%w: %s.%s takes %v, an interface; a handler takes a concrete event type",
+					ErrInvalidHandler, typeNameOf(t), meth.Name, param)}
 			}
+			continue
 		}
+		eventType, err := handledType(param)
+		if err != nil {
+			return methodSet{err: fmt.Errorf("%w: %s.%s: %w", ErrInvalidHandler, typeNameOf(t), meth.Name, err)}
+		}
+		if name != typeNameOf(param) && name != methodSuffix(eventType) {
+			continue // OnboardUser(Greeted) is not a handler of Greeted
+		}
+		if prev, dup := m[eventType]; dup {
+			return methodSet{err: fmt.Errorf("%w: %s has two handlers for event %q, %s and %s; keep one",
+				ErrInvalidHandler, typeNameOf(t), eventType, prev.name, meth.Name)}
+		}
+		m[eventType] = methodHandler(meth, param, ft.NumOut() == 1)
 	}
-	actual, _ := methodCache.LoadOrStore(t, m)
-	return actual.(map[string]handler)
+	return methodSet{byType: m}
 }
 
-// methodSuffix suggests the method name suffix for an event type: "account.opened" → "AccountOpened".
+func methodHandler(meth reflect.Method, param reflect.Type, returnsErr bool) handler {
+	fn := meth.Func
+	return handler{
+		name:  meth.Name,
+		param: param,
+		call: func(self Aggregate, arg reflect.Value) error {
+			out := fn.Call([]reflect.Value{reflect.ValueOf(self), arg})
+			if returnsErr && !out[0].IsNil() {
+				return out[0].Interface().(error)
+			}
+			return nil
+		},
+	}
+}
+
+// handledType names the event type a handler with parameter type param handles. An interface
+// type, or a type whose EventType method panics on its zero value, is an error.
+func handledType(param reflect.Type) (name string, err error) {
+	if param.Kind() == reflect.Interface {
+		return "", fmt.Errorf("it takes %v, an interface; a handler takes a concrete event type", param)
+	}
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("%v.EventType() panicked on a zero value: %v", param, p)
+		}
+	}()
+	name = eventTypeOfType(param)
+	if name == "" {
+		return "", fmt.Errorf("%v has no name: give it one, or an EventType method", param)
+	}
+	return name, nil
+}
+
+// methodSuffix writes an event type as a method name suffix: "account.opened" → "AccountOpened".
 func methodSuffix(eventType string) string {
 	var b strings.Builder
 	upper := true

@@ -4,9 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"log/slog"
 	"reflect"
 	"time"
+
+	"github.com/gofly/eventsourcing/internal/jsoncopy"
 )
 
 // Repository saves and loads aggregates of type A through an [EventStore], with optional
@@ -15,11 +16,14 @@ type Repository[A Aggregate] struct {
 	store   EventStore
 	factory func() A
 	cfg     repoConfig
-	// snapInTx is true when the snapshot store writes through the transactor's transactions.
-	snapInTx bool
 }
 
 // NewRepository returns a repository over store that builds empty aggregates with factory.
+//
+// It builds one aggregate to check its definition: a factory that returns nil, handlers that
+// [AggregateRoot.Apply] would refuse ([ErrInvalidHandler]), or (with snapshots) state that a JSON
+// snapshot would lose are reported here rather than on the first save. [WithOutbox] needs a
+// store that runs transactions (see [Transactor]).
 func NewRepository[A Aggregate](store EventStore, factory func() A, opts ...RepositoryOption) (*Repository[A], error) {
 	if isNil(store) {
 		return nil, invalidArg("NewRepository: the event store must not be nil")
@@ -28,179 +32,128 @@ func NewRepository[A Aggregate](store EventStore, factory func() A, opts ...Repo
 		return nil, invalidArg("NewRepository: the factory must not be nil")
 	}
 	r := &Repository[A]{store: store, factory: factory}
-	for _, o := range opts {
-		if err := o(&r.cfg); err != nil {
-			return nil, err
-		}
+	if err := r.cfg.apply(opts); err != nil {
+		return nil, err
 	}
 	if r.cfg.aggregateType == "" {
 		r.cfg.aggregateType = typeNameOf(reflect.TypeFor[A]())
 	}
-	if r.cfg.logger == nil {
-		r.cfg.logger = slog.Default()
-	}
 	if r.cfg.tx == nil {
-		if t, ok := store.(Transactor); ok {
-			r.cfg.tx = t
-		}
+		r.cfg.tx = transactorOf(store)
+	}
+	if r.cfg.outbox != nil && r.cfg.tx == nil {
+		return nil, invalidArg("NewRepository: WithOutbox needs an event store that runs transactions, so that events and "+
+			"outbox records commit together; %T has no InTx method (a decorator can forward InTx, offer Unwrap() EventStore, "+
+			"or the repository can be given WithTransactor)", store)
+	}
+	probe, err := r.newAggregate()
+	if err != nil {
+		return nil, err
+	}
+	if err := probe.root().definitionError(); err != nil {
+		return nil, err
 	}
 	if r.cfg.snapshots != nil {
-		probe := factory()
-		if isNil(probe) {
-			return nil, invalidArg("NewRepository: the factory returned nil")
-		}
 		if err := checkSnapshotable(probe); err != nil {
 			return nil, err
-		}
-		if j, ok := r.cfg.snapshots.(TxJoiner); ok && r.cfg.tx != nil {
-			r.snapInTx = j.JoinsTx(r.cfg.tx)
 		}
 	}
 	return r, nil
 }
 
+// transactorOf finds the transaction runner of a store, looking through decorators that offer
+// Unwrap() EventStore.
+func transactorOf(store EventStore) Transactor {
+	for range 32 { // a bound, in case a decorator unwraps to itself
+		if t, ok := store.(Transactor); ok {
+			return t
+		}
+		u, ok := store.(interface{ Unwrap() EventStore })
+		if !ok {
+			return nil
+		}
+		store = u.Unwrap()
+		if isNil(store) {
+			return nil
+		}
+	}
+	return nil
+}
+
 // AggregateType is the type name written to envelopes and checked on load.
 func (r *Repository[A]) AggregateType() string { return r.cfg.aggregateType }
 
-// Load rebuilds the aggregate id: the newest snapshot, then the events after it. It returns
-// ErrAggregateNotFound when there is neither, and ErrEnvelopeMismatch when a stored envelope or
-// snapshot belongs to another aggregate or does not follow the version.
-func (r *Repository[A]) Load(ctx context.Context, id string) (A, error) {
-	var zero A
-	if err := ValidateAggregateID(id); err != nil {
-		return zero, err
+func (r *Repository[A]) newAggregate() (A, error) {
+	agg := r.factory()
+	if isNil(agg) {
+		var zero A
+		return zero, errors.New("eventsourcing: the repository's factory returned nil")
 	}
-	agg, err := r.newAggregate()
-	if err != nil {
-		return zero, err
-	}
-	root := agg.root()
-	root.ID = id
-	restored := false
-	if r.cfg.snapshots != nil {
-		restored, err = r.restore(ctx, agg, id)
-		if err != nil {
-			return zero, err
-		}
-	}
-	events, err := r.store.Load(ctx, id, root.Version)
-	if err != nil {
-		return zero, fmt.Errorf("load %s %q: %w", r.cfg.aggregateType, id, err)
-	}
-	if len(events) == 0 && !restored {
-		return zero, fmt.Errorf("%w: %s %q has no events", ErrAggregateNotFound, r.cfg.aggregateType, id)
-	}
-	for i := range events {
-		e := &events[i]
-		switch {
-		case e.AggregateID != id:
-			return zero, fmt.Errorf("%w: event %s has aggregate id %q, loading %q", ErrEnvelopeMismatch, e.EventID, e.AggregateID, id)
-		case e.AggregateType != "" && e.AggregateType != r.cfg.aggregateType:
-			return zero, fmt.Errorf("%w: event %s has aggregate type %q, loading %q (set WithAggregateType after renaming a type)", ErrEnvelopeMismatch, e.EventID, e.AggregateType, r.cfg.aggregateType)
-		case e.Sequence != root.Version+1:
-			return zero, fmt.Errorf("%w: event %s of %q has sequence %d, expected %d", ErrEnvelopeMismatch, e.EventID, id, e.Sequence, root.Version+1)
-		}
-		if err := root.Replay(*e); err != nil {
-			return zero, fmt.Errorf("load %s %q: %w", r.cfg.aggregateType, id, err)
-		}
-	}
+	agg.root().self = agg
 	return agg, nil
-}
-
-// restore applies the aggregate's snapshot, unless there is none or it is ahead of the stream.
-func (r *Repository[A]) restore(ctx context.Context, agg A, id string) (bool, error) {
-	snap, ok, err := r.cfg.snapshots.Load(ctx, id)
-	if err != nil {
-		return false, fmt.Errorf("load snapshot of %s %q: %w", r.cfg.aggregateType, id, err)
-	}
-	if !ok {
-		return false, nil
-	}
-	if snap.AggregateType != "" && snap.AggregateType != r.cfg.aggregateType {
-		return false, fmt.Errorf("%w: snapshot of %q has aggregate type %q, loading %q", ErrEnvelopeMismatch, id, snap.AggregateType, r.cfg.aggregateType)
-	}
-	latest, err := r.store.LatestVersion(ctx, id)
-	if err != nil {
-		return false, fmt.Errorf("load %s %q: %w", r.cfg.aggregateType, id, err)
-	}
-	if snap.Sequence > latest || snap.Sequence < 1 {
-		r.cfg.logger.WarnContext(ctx, "eventsourcing: ignoring a snapshot outside the stream",
-			"aggregate_id", id, "snapshot_sequence", snap.Sequence, "latest_version", latest)
-		return false, nil
-	}
-	if err := unmarshalSnapshot(agg, snap.Payload); err != nil {
-		return false, fmt.Errorf("restore %s %q from snapshot: %w", r.cfg.aggregateType, id, err)
-	}
-	root := agg.root()
-	root.ID, root.Version, root.pending = id, snap.Sequence, nil
-	return true, nil
 }
 
 // Save appends agg's pending events with expected version Version − len(pending), then marks
 // them committed. On failure they stay pending. A save that crosses a multiple of the snapshot
 // interval also stores a snapshot: in the events' transaction when the snapshot store joins it,
-// else after the commit (a failure then is logged, not returned: the events are durable).
+// else after the commit (a failure then is logged, not returned: the events are durable). With
+// [WithOutbox], the events are enqueued in the same transaction as the append.
+//
+// A *ConcurrencyError means another writer got there first: load the aggregate again and run the
+// command on the fresh state. An error wrapping [ErrOutcomeUnknown] means the append may or may not
+// have committed (a cancelled context, a connection lost while committing): calling Save again
+// with the same aggregate is safe, because the events keep their ids and the store recognises
+// events it already holds.
 func (r *Repository[A]) Save(ctx context.Context, agg A) error {
+	root, expected, err := r.pending(agg)
+	if err != nil || root == nil {
+		return err
+	}
+	// The envelopes are built once per pending event and kept until the events commit, so a retry
+	// after an unknown outcome appends the same event ids.
+	if n := len(root.saved); n < len(root.pending) {
+		more, err := r.envelopes(ctx, root.pending[n:])
+		if err != nil {
+			return err
+		}
+		root.saved = append(root.saved, more...)
+	}
+	snap, err := r.snapshotFor(agg, root, expected)
+	if err != nil {
+		return err
+	}
+	snapshotLater, err := r.write(ctx, root.ID, expected, root.saved, snap)
+	if err != nil {
+		return fmt.Errorf("save %s %q: %w", r.cfg.aggregateType, root.ID, err)
+	}
+	root.MarkCommitted()
+	if snapshotLater {
+		r.saveSnapshotAfterCommit(ctx, snap)
+	}
+	return nil
+}
+
+// pending checks agg and returns its root and the expected version of its pending events; a nil
+// root means there is nothing to save.
+func (r *Repository[A]) pending(agg A) (*AggregateRoot, int64, error) {
 	if isNil(agg) {
-		return invalidArg("Save: the aggregate must not be nil")
+		return nil, 0, invalidArg("Save: the aggregate must not be nil")
 	}
 	root := agg.root()
 	if root.self == nil {
 		root.self = agg
 	}
 	if len(root.pending) == 0 {
-		return nil
+		return nil, 0, nil
+	}
+	if err := checkText("Save: aggregate id", root.ID, MaxIDBytes, true); err != nil {
+		return nil, 0, err
 	}
 	expected := root.Version - int64(len(root.pending))
 	if expected < 0 {
-		return invalidArg("Save: %s %q has version %d but %d pending events", r.cfg.aggregateType, root.ID, root.Version, len(root.pending))
+		return nil, 0, invalidArg("Save: %s %q has version %d but %d pending events", r.cfg.aggregateType, root.ID, root.Version, len(root.pending))
 	}
-	envs, err := r.envelopes(ctx, root.pending)
-	if err != nil {
-		return err
-	}
-	snap := r.cfg.snapshots != nil && root.Version/r.cfg.interval > expected/r.cfg.interval
-	var snapshot Snapshot
-	if snap {
-		payload, err := marshalSnapshot(agg)
-		if err != nil {
-			return fmt.Errorf("snapshot of %s %q: %w", r.cfg.aggregateType, root.ID, err)
-		}
-		snapshot = Snapshot{AggregateID: root.ID, AggregateType: r.cfg.aggregateType, Sequence: root.Version, Payload: payload, CreatedAt: time.Now().UTC()}
-	}
-	snapInTx := snap && r.snapInTx
-	write := func(ctx context.Context) error {
-		if err := r.store.Append(ctx, root.ID, r.cfg.aggregateType, expected, envs); err != nil {
-			return err
-		}
-		if r.cfg.outbox != nil {
-			if err := r.cfg.outbox.EnqueueEvents(ctx, envs); err != nil {
-				return fmt.Errorf("outbox: %w", err)
-			}
-		}
-		if snapInTx {
-			if err := r.cfg.snapshots.Save(ctx, snapshot); err != nil {
-				return fmt.Errorf("snapshot: %w", err)
-			}
-		}
-		return nil
-	}
-	if r.cfg.tx != nil && (r.cfg.outbox != nil || snapInTx) {
-		err = r.cfg.tx.InTx(ctx, write)
-	} else {
-		err = write(ctx)
-	}
-	if err != nil {
-		return fmt.Errorf("save %s %q: %w", r.cfg.aggregateType, root.ID, err)
-	}
-	root.MarkCommitted()
-	if snap && !snapInTx {
-		if err := r.cfg.snapshots.Save(ctx, snapshot); err != nil {
-			r.cfg.logger.ErrorContext(ctx, "eventsourcing: snapshot not saved; the events are saved and the next crossing will try again",
-				"aggregate_type", r.cfg.aggregateType, "aggregate_id", root.ID, "sequence", root.Version, "error", err)
-		}
-	}
-	return nil
+	return root, expected, nil
 }
 
 // envelopes wraps pending events, with the context's metadata and tenant.
@@ -214,7 +167,7 @@ func (r *Repository[A]) envelopes(ctx context.Context, pending []any) ([]Envelop
 			return nil, fmt.Errorf("save %s: pending event %d: %w", r.cfg.aggregateType, i, err)
 		}
 		if len(md) > 0 {
-			e.Metadata = cloneMap(md)
+			e.Metadata = jsoncopy.Map(md)
 		}
 		e.TenantID = tenant
 		envs[i] = e
@@ -222,12 +175,73 @@ func (r *Repository[A]) envelopes(ctx context.Context, pending []any) ([]Envelop
 	return envs, nil
 }
 
-func (r *Repository[A]) newAggregate() (A, error) {
-	agg := r.factory()
-	if isNil(agg) {
-		var zero A
-		return zero, errors.New("eventsourcing: the repository's factory returned nil")
+// snapshotFor returns the snapshot this save takes, or nil when it crosses no interval boundary.
+func (r *Repository[A]) snapshotFor(agg A, root *AggregateRoot, expected int64) (*Snapshot, error) {
+	if r.cfg.snapshots == nil || root.Version/r.cfg.interval <= expected/r.cfg.interval {
+		return nil, nil
 	}
-	agg.root().self = agg
-	return agg, nil
+	payload, err := marshalSnapshot(agg)
+	if err != nil {
+		return nil, fmt.Errorf("snapshot of %s %q: %w", r.cfg.aggregateType, root.ID, err)
+	}
+	return &Snapshot{AggregateID: root.ID, AggregateType: r.cfg.aggregateType, Sequence: root.Version, Payload: payload, CreatedAt: time.Now().UTC()}, nil
+}
+
+// write appends envs and, in the same transaction when there is one to share, enqueues them in the
+// outbox and saves snap. It reports whether snap still has to be saved after the commit.
+func (r *Repository[A]) write(ctx context.Context, id string, expected int64, envs []Envelope, snap *Snapshot) (snapshotLater bool, err error) {
+	if r.cfg.tx == nil || (r.cfg.outbox == nil && snap == nil) {
+		return snap != nil, r.store.Append(ctx, id, r.cfg.aggregateType, expected, envs)
+	}
+	err = r.cfg.tx.InTx(ctx, func(ctx context.Context) error {
+		snapshotLater = false
+		if err := r.store.Append(ctx, id, r.cfg.aggregateType, expected, envs); err != nil {
+			return err
+		}
+		if err := r.enqueue(ctx, envs); err != nil {
+			return err
+		}
+		if snap == nil {
+			return nil
+		}
+		if !joins(r.cfg.snapshots, ctx) {
+			snapshotLater = true
+			return nil
+		}
+		if err := r.cfg.snapshots.Save(ctx, *snap); err != nil {
+			return fmt.Errorf("snapshot: %w", err)
+		}
+		return nil
+	})
+	return snapshotLater, err
+}
+
+// enqueue hands envs to the outbox inside the append's transaction.
+func (r *Repository[A]) enqueue(ctx context.Context, envs []Envelope) error {
+	if r.cfg.outbox == nil {
+		return nil
+	}
+	if j, ok := r.cfg.outbox.(TxJoiner); ok && !j.JoinsTx(ctx) {
+		return fmt.Errorf("outbox: %T does not write through the event store's transaction, so its records could "+
+			"outlive rolled-back events; put the outbox on the event store's database", r.cfg.outbox)
+	}
+	if err := r.cfg.outbox.EnqueueEvents(ctx, envs); err != nil {
+		return fmt.Errorf("outbox: %w", err)
+	}
+	return nil
+}
+
+// joins reports whether v writes through the transaction ctx carries.
+func joins(v any, ctx context.Context) bool {
+	j, ok := v.(TxJoiner)
+	return ok && j.JoinsTx(ctx)
+}
+
+// saveSnapshotAfterCommit saves snap once the events are durable; a failure is logged, and the
+// next crossing tries again.
+func (r *Repository[A]) saveSnapshotAfterCommit(ctx context.Context, snap *Snapshot) {
+	if err := r.cfg.snapshots.Save(ctx, *snap); err != nil {
+		r.cfg.logger.ErrorContext(ctx, "eventsourcing: snapshot not saved; the events are saved and the next crossing will try again",
+			"aggregate_type", r.cfg.aggregateType, "aggregate_id", snap.AggregateID, "sequence", snap.Sequence, "error", err)
+	}
 }

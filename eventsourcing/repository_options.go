@@ -11,6 +11,22 @@ const DefaultSnapshotInterval = 100
 // RepositoryOption configures a [Repository].
 type RepositoryOption func(*repoConfig) error
 
+// apply runs the options and fills the defaults.
+func (c *repoConfig) apply(opts []RepositoryOption) error {
+	for i, o := range opts {
+		if o == nil {
+			return invalidArg("NewRepository: option %d is nil", i)
+		}
+		if err := o(c); err != nil {
+			return err
+		}
+	}
+	if c.logger == nil {
+		c.logger = slog.Default()
+	}
+	return nil
+}
+
 type repoConfig struct {
 	snapshots     SnapshotStore
 	interval      int64
@@ -56,8 +72,9 @@ func WithAggregateType(name string) RepositoryOption {
 	}
 }
 
-// WithTransactor sets the transaction runner Save uses, for stores wrapped in a decorator that
-// hides the store's own InTx.
+// WithTransactor sets the transaction runner Save uses. By default it is the store's own InTx,
+// found through decorators that offer Unwrap() EventStore; give it here for a decorator that
+// does neither.
 func WithTransactor(t Transactor) RepositoryOption {
 	return func(c *repoConfig) error {
 		if isNil(t) {

@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"time"
+
+	"github.com/gofly/eventsourcing/internal/jsoncopy"
 )
 
 // EventStore persists envelopes per aggregate with optimistic concurrency and pages them back as a
@@ -48,19 +50,24 @@ type SnapshotStore interface {
 }
 
 // Transactor runs fn in one transaction: the context given to fn carries it, and every store that
-// shares it joins. fn's error, or a panic, rolls everything back.
+// writes through it joins (see [TxJoiner]). fn's error, or a panic, rolls everything back; a
+// nested InTx joins the outer transaction. Every store of this module implements it (the memory
+// store with a unit of work applied at commit). A decorator around a store keeps transactions by
+// forwarding InTx, or by offering Unwrap() EventStore.
 type Transactor interface {
 	InTx(ctx context.Context, fn func(ctx context.Context) error) error
 }
 
-// TxJoiner is implemented by stores that write through the transaction a [Transactor] puts into
-// the context. JoinsTx reports whether this store joins t's transactions.
+// TxJoiner is implemented by stores that write through a transaction the context carries (the
+// snapshot, checkpoint and outbox stores). JoinsTx reports whether this store's writes under ctx
+// are part of that transaction: true when ctx carries a transaction of the store's own kind on
+// the store's own database.
 type TxJoiner interface {
-	JoinsTx(t Transactor) bool
+	JoinsTx(ctx context.Context) bool
 }
 
 // Clone returns a deep copy of s.
 func (s Snapshot) Clone() Snapshot {
-	s.Payload = cloneRaw(s.Payload)
+	s.Payload = jsoncopy.Raw(s.Payload)
 	return s
 }

@@ -24,13 +24,17 @@ type Features struct {
 	DensePositions bool
 }
 
-// RunEventStoreSuite runs the conformance suite every [es.EventStore] must pass.
-func RunEventStoreSuite(t *testing.T, newStore EventStoreFactory, f Features) {
-	t.Helper()
-	tests := []struct {
-		name string
-		fn   func(*testing.T, EventStoreFactory, Features)
-	}{
+// EventStoreTest is one named case of the event store suite. Run a single case with
+// tc.Run(t, newStore, features), or filter with go test -run 'Suite/Name'.
+type EventStoreTest struct {
+	Name string
+	Run  func(t *testing.T, newStore EventStoreFactory, f Features)
+}
+
+// EventStoreTests returns the cases of the event store suite, in the order
+// [RunEventStoreSuite] runs them.
+func EventStoreTests() []EventStoreTest {
+	return []EventStoreTest{
 		{"AppendAndLoad", testAppendAndLoad},
 		{"LoadAfterSequence", testLoadAfterSequence},
 		{"UnknownAggregate", testUnknownAggregate},
@@ -47,8 +51,14 @@ func RunEventStoreSuite(t *testing.T, newStore EventStoreFactory, f Features) {
 		{"ConcurrentAggregates", testConcurrentAggregates},
 		{"Transactions", testTransactions},
 	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) { tc.fn(t, newStore, f) })
+}
+
+// RunEventStoreSuite runs every case of [EventStoreTests] as a subtest named after it: the
+// conformance suite every [es.EventStore] must pass.
+func RunEventStoreSuite(t *testing.T, newStore EventStoreFactory, f Features) {
+	t.Helper()
+	for _, tc := range EventStoreTests() {
+		t.Run(tc.Name, func(t *testing.T) { tc.Run(t, newStore, f) })
 	}
 }
 
@@ -550,9 +560,7 @@ func testTransactions(t *testing.T, newStore EventStoreFactory, _ Features) {
 	ctx := context.Background()
 	s := newStore(t)
 	tx, ok := s.(es.Transactor)
-	if !ok {
-		t.Skip("the store runs no transactions")
-	}
+	require.True(t, ok, "%T must implement es.Transactor: every store runs transactions", s)
 	boom := errors.New("boom")
 	err := tx.InTx(ctx, func(ctx context.Context) error {
 		if err := s.Append(ctx, "a", "T", 0, Envelopes(t, "E", 1, 2)); err != nil {

@@ -18,21 +18,30 @@ import (
 // SnapshotStoreFactory returns a new, empty snapshot store for one test.
 type SnapshotStoreFactory func(t *testing.T) es.SnapshotStore
 
-// RunSnapshotStoreSuite runs the conformance suite every [es.SnapshotStore] must pass.
-func RunSnapshotStoreSuite(t *testing.T, newStore SnapshotStoreFactory) {
-	t.Helper()
-	tests := []struct {
-		name string
-		fn   func(*testing.T, SnapshotStoreFactory)
-	}{
+// SnapshotStoreTest is one named case of the snapshot store suite.
+type SnapshotStoreTest struct {
+	Name string
+	Run  func(t *testing.T, newStore SnapshotStoreFactory)
+}
+
+// SnapshotStoreTests returns the cases of the snapshot store suite, in the order
+// [RunSnapshotStoreSuite] runs them.
+func SnapshotStoreTests() []SnapshotStoreTest {
+	return []SnapshotStoreTest{
 		{"SaveLoadDelete", testSnapshotSaveLoadDelete},
 		{"NewerWins", testSnapshotNewerWins},
 		{"Copies", testSnapshotCopies},
 		{"BadInput", testSnapshotBadInput},
 		{"ConcurrentSaves", testSnapshotConcurrentSaves},
 	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) { tc.fn(t, newStore) })
+}
+
+// RunSnapshotStoreSuite runs every case of [SnapshotStoreTests] as a subtest named after it: the
+// conformance suite every [es.SnapshotStore] must pass.
+func RunSnapshotStoreSuite(t *testing.T, newStore SnapshotStoreFactory) {
+	t.Helper()
+	for _, tc := range SnapshotStoreTests() {
+		t.Run(tc.Name, func(t *testing.T) { tc.Run(t, newStore) })
 	}
 }
 

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	es "github.com/gofly/eventsourcing/eventsourcing"
+	"github.com/gofly/eventsourcing/eventsourcing/storekit"
 )
 
 // batch is an append's events in column form.
@@ -32,10 +33,10 @@ func newBatch(aggregateID, aggregateType string, expected int64, events []es.Env
 		e := &events[i]
 		md, err := encodeMetadata(e.Metadata)
 		if err != nil {
-			return nil, es.InvalidArgument("events[%d].Metadata: metadata values must be JSON-encodable: %v", i, err)
+			return nil, storekit.InvalidArgument("events[%d].Metadata: metadata values must be JSON-encodable: %v", i, err)
 		}
 		if e.Version < -1<<31 || e.Version > 1<<31-1 {
-			return nil, es.InvalidArgument("events[%d].Version: must fit in 32 bits, got %d", i, e.Version)
+			return nil, storekit.InvalidArgument("events[%d].Version: must fit in 32 bits, got %d", i, e.Version)
 		}
 		b.eventIDs[i] = e.EventID
 		b.eventTypes[i] = e.EventType
@@ -48,12 +49,12 @@ func newBatch(aggregateID, aggregateType string, expected int64, events []es.Env
 	return b, nil
 }
 
-// Append implements es.EventStore. It validates with es.ValidateAppend before touching the
+// Append implements es.EventStore. It validates with storekit.ValidateAppend before touching the
 // database, then checks the aggregate's version and inserts all events with one statement, in the
 // transaction in ctx when there is one for this DB, else in its own. On success it sets
 // AggregateID, AggregateType and Sequence on events; on failure it leaves them untouched.
 func (s *EventStore) Append(ctx context.Context, aggregateID, aggregateType string, expected int64, events []es.Envelope) error {
-	if err := es.ValidateAppend(aggregateID, aggregateType, expected, events); err != nil {
+	if err := storekit.ValidateAppend(aggregateID, aggregateType, expected, events); err != nil {
 		return err
 	}
 	b, err := newBatch(aggregateID, aggregateType, expected, events)
@@ -124,7 +125,7 @@ func (s *EventStore) mapAppendErr(ctx context.Context, b *batch, op string, err 
 		case kindUniqueSequence, kindSerialization:
 			return &es.ConcurrencyError{AggregateID: b.aggregateID, AggregateType: b.aggregateType, Expected: b.expected, Actual: -1}
 		case kindUniqueEventID:
-			return fmt.Errorf("bunstore: %s: %w", op, es.InvalidArgument("event id already stored: an EventID of this append is in the store already (every event needs a new one): %v", err))
+			return fmt.Errorf("bunstore: %s: %w", op, storekit.InvalidArgument("event id already stored: an EventID of this append is in the store already (every event needs a new one): %v", err))
 		}
 	}
 	return wrapErr(ctx, op, eventTable, err)

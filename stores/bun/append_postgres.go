@@ -9,6 +9,7 @@ import (
 	"time"
 
 	es "github.com/gofly/eventsourcing/eventsourcing"
+	"github.com/gofly/eventsourcing/eventsourcing/storekit"
 )
 
 // positionSpan is the number of global positions each PostgreSQL transaction owns: a position is
@@ -93,14 +94,14 @@ func checkHead(b *batch, base, lastSeq, lastPos int64) error {
 func reserveOrdinals(st *txState, n int) (int64, error) {
 	if st == nil {
 		if n >= positionSpan {
-			return 0, es.InvalidArgument("events: at most %d events per transaction, got %d", positionSpan-1, n)
+			return 0, storekit.InvalidArgument("events: at most %d events per transaction, got %d", positionSpan-1, n)
 		}
 		return 1, nil
 	}
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	if st.ordinal+int64(n) >= positionSpan {
-		return 0, es.InvalidArgument("events: at most %d events per transaction, this one would hold %d", positionSpan-1, st.ordinal+int64(n))
+		return 0, storekit.InvalidArgument("events: at most %d events per transaction, this one would hold %d", positionSpan-1, st.ordinal+int64(n))
 	}
 	start := st.ordinal + 1
 	st.ordinal += int64(n)

@@ -6,7 +6,7 @@ import (
 	"github.com/uptrace/bun"
 	"github.com/uptrace/bun/dialect"
 
-	es "github.com/gofly/eventsourcing/eventsourcing"
+	"github.com/gofly/eventsourcing/eventsourcing/storekit"
 )
 
 // Dialect names the SQL database behind a *bun.DB.
@@ -24,7 +24,7 @@ const (
 // when db is nil or uses another one.
 func DialectOf(db *bun.DB) (Dialect, error) {
 	if db == nil {
-		return "", es.InvalidArgument("bunstore: db: must not be nil")
+		return "", storekit.InvalidArgument("bunstore: db: must not be nil")
 	}
 	switch name := db.Dialect().Name(); name {
 	case dialect.PG:
@@ -32,6 +32,6 @@ func DialectOf(db *bun.DB) (Dialect, error) {
 	case dialect.SQLite:
 		return DialectSQLite, nil
 	default:
-		return "", es.InvalidArgument("bunstore: db: dialect %s is not supported; use pgdialect (PostgreSQL) or sqlitedialect (SQLite)", fmt.Sprint(name))
+		return "", storekit.InvalidArgument("bunstore: db: dialect %s is not supported; use pgdialect (PostgreSQL) or sqlitedialect (SQLite)", fmt.Sprint(name))
 	}
 }

@@ -75,7 +75,7 @@
 //
 // # Errors
 //
-// Bad input is es.ErrInvalidArgument before anything is touched (es.ValidateAppend); a version
+// Bad input is es.ErrInvalidArgument before anything is touched (storekit.ValidateAppend); a version
 // mismatch or a lost race is a *es.ConcurrencyError for pgx, pgdriver and SQLite alike; an event
 // id that is already stored is es.ErrInvalidArgument, not a conflict; a missing table or column
 // is [ErrSchema] naming it; context cancellation returns the context's error; other driver

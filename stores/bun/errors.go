@@ -11,6 +11,7 @@ import (
 	"modernc.org/sqlite"
 
 	es "github.com/gofly/eventsourcing/eventsourcing"
+	"github.com/gofly/eventsourcing/eventsourcing/storekit"
 )
 
 // Errors of this package. The stores otherwise return the core's errors (es.ErrConcurrency,
@@ -162,7 +163,7 @@ func wrapErr(ctx context.Context, op, table string, err error) error {
 	case kindSerialization:
 		return fmt.Errorf("bunstore: %s: %w", op, &es.ConcurrencyError{Actual: -1, Reason: "the database aborted the transaction (serialization failure or deadlock); retry in a new transaction"})
 	case kindBadData:
-		return fmt.Errorf("bunstore: %s: %w", op, es.InvalidArgument("the database refused a value: %v", err))
+		return fmt.Errorf("bunstore: %s: %w", op, storekit.InvalidArgument("the database refused a value: %v", err))
 	}
 	return fmt.Errorf("bunstore: %s: %w", op, err)
 }

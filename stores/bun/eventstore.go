@@ -52,6 +52,10 @@ func (s *EventStore) DB() *bun.DB { return s.db }
 // Dialect returns the store's dialect.
 func (s *EventStore) Dialect() Dialect { return s.dialect }
 
+// JoinsTx implements es.TxJoiner: true when ctx carries a transaction of [InTx] on the store's
+// *bun.DB.
+func (s *EventStore) JoinsTx(ctx context.Context) bool { return ambient(ctx, s.db) != nil }
+
 // InTx implements es.Transactor: it runs fn in a transaction on the store's DB (see [InTx]).
 func (s *EventStore) InTx(ctx context.Context, fn func(ctx context.Context) error) error {
 	return InTx(ctx, s.db, fn)

@@ -4,6 +4,7 @@ import (
 	"log/slog"
 
 	es "github.com/gofly/eventsourcing/eventsourcing"
+	"github.com/gofly/eventsourcing/eventsourcing/storekit"
 )
 
 // Option configures an EventStore or a SnapshotStore.
@@ -30,13 +31,13 @@ func buildConfig(opts []Option) (config, error) {
 	c := config{}
 	for i, o := range opts {
 		if o == nil {
-			return c, es.InvalidArgument("bunstore: option %d is nil", i)
+			return c, storekit.InvalidArgument("bunstore: option %d is nil", i)
 		}
 		o(&c)
 	}
 	for i, u := range c.upcasters {
 		if u == nil {
-			return c, es.InvalidArgument("bunstore: WithUpcasters: upcaster %d is nil", i)
+			return c, storekit.InvalidArgument("bunstore: WithUpcasters: upcaster %d is nil", i)
 		}
 	}
 	if c.logger == nil {

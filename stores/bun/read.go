@@ -10,6 +10,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	es "github.com/gofly/eventsourcing/eventsourcing"
+	"github.com/gofly/eventsourcing/eventsourcing/storekit"
 )
 
 // maxPreallocate bounds the capacity a page is allocated with, whatever limit the caller asks for.
@@ -57,18 +58,15 @@ func (s *EventStore) sql(pg, sqlite string) string {
 // Load implements es.EventStore: the aggregate's events after afterSequence, in sequence order,
 // upcast, with their global positions. An unknown aggregate gives an empty slice.
 func (s *EventStore) Load(ctx context.Context, aggregateID string, afterSequence int64) ([]es.Envelope, error) {
-	if err := es.ValidateAggregateID(aggregateID); err != nil {
+	if err := storekit.ValidateLoad(aggregateID, afterSequence); err != nil {
 		return nil, err
-	}
-	if afterSequence < 0 {
-		return nil, es.InvalidArgument("afterSequence: must be 0 (from the start) or more, got %d", afterSequence)
 	}
 	return s.query(ctx, "load", 0, s.sql(pgLoadSQL, sqliteLoadSQL), aggregateID, afterSequence)
 }
 
 // LatestVersion implements es.EventStore: the aggregate's highest sequence, 0 without events.
 func (s *EventStore) LatestVersion(ctx context.Context, aggregateID string) (int64, error) {
-	if err := es.ValidateAggregateID(aggregateID); err != nil {
+	if err := storekit.ValidateAggregateID(aggregateID); err != nil {
 		return 0, err
 	}
 	var v int64
@@ -87,7 +85,7 @@ func (s *EventStore) LatestVersion(ctx context.Context, aggregateID string) (int
 // documentation), so a page can be empty while a transaction that started earlier is still open.
 // A cursor that is neither 0 nor a position on the stream is es.ErrInvalidArgument.
 func (s *EventStore) ReadAll(ctx context.Context, after int64, limit int) ([]es.Envelope, error) {
-	if err := es.ValidateReadAll(after, limit); err != nil {
+	if err := storekit.ValidateReadAll(after, limit); err != nil {
 		return nil, err
 	}
 	out, err := s.query(ctx, "read all", min(limit, maxPreallocate), s.sql(pgReadAllSQL, sqliteReadAllSQL), after, limit)
@@ -99,7 +97,7 @@ func (s *EventStore) ReadAll(ctx context.Context, after int64, limit int) ([]es.
 		return nil, wrapErr(ctx, "read all", eventTable, err)
 	}
 	if !exists {
-		return nil, es.InvalidArgument("after: global position %d is not on the stream; use 0 or a position ReadAll returned", after)
+		return nil, storekit.InvalidArgument("after: global position %d is not on the stream; use 0 or a position ReadAll returned", after)
 	}
 	return out, nil
 }
@@ -178,7 +176,7 @@ func (s *EventStore) finish(op string, e es.Envelope, metadata []byte) (es.Envel
 		return e, fmt.Errorf("bunstore: %s: event %s: metadata: %w: %w", op, e.EventID, es.ErrDecode, err)
 	}
 	if len(s.upcasters) > 0 {
-		e, err = es.ApplyUpcasters(s.upcasters, e)
+		e, err = storekit.ApplyUpcasters(s.upcasters, e)
 		if err != nil {
 			return e, fmt.Errorf("bunstore: %s: %w", op, err)
 		}

@@ -56,7 +56,11 @@ func TestRepositoryEventsAndSnapshotCommitTogether(t *testing.T) {
 			events := newEventStore(t, db)
 			snaps, err := bunstore.NewSnapshotStore(db)
 			require.NoError(t, err)
-			require.True(t, snaps.JoinsTx(events))
+			require.False(t, snaps.JoinsTx(ctx), "no transaction in the context")
+			require.NoError(t, events.InTx(ctx, func(ctx context.Context) error {
+				require.True(t, snaps.JoinsTx(ctx), "the event store's transaction is on the snapshot store's DB")
+				return nil
+			}))
 
 			repo, err := es.NewRepository(events, NewWallet, es.WithSnapshots(snaps, 2))
 			require.NoError(t, err)

@@ -3,16 +3,14 @@ package bunstore
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"fmt"
 	"log/slog"
-	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/uptrace/bun"
 
 	es "github.com/gofly/eventsourcing/eventsourcing"
+	"github.com/gofly/eventsourcing/eventsourcing/storekit"
 )
 
 // SnapshotStore is an es.SnapshotStore on PostgreSQL or SQLite, in the table pyfly_snapshots. It
@@ -61,12 +59,9 @@ func NewSnapshotStore(db *bun.DB, opts ...Option) (*SnapshotStore, error) {
 	return &SnapshotStore{db: db, dialect: d, log: cfg.logger}, nil
 }
 
-// JoinsTx implements es.TxJoiner: true when t is an *EventStore on the same *bun.DB, whose
-// transactions this store writes through.
-func (s *SnapshotStore) JoinsTx(t es.Transactor) bool {
-	ev, ok := t.(*EventStore)
-	return ok && ev != nil && ev.db == s.db
-}
+// JoinsTx implements es.TxJoiner: true when ctx carries a transaction of [InTx] on the store's
+// *bun.DB, which the store then writes through.
+func (s *SnapshotStore) JoinsTx(ctx context.Context) bool { return ambient(ctx, s.db) != nil }
 
 func (s *SnapshotStore) sql(pg, sqlite string) string {
 	if s.dialect == DialectPostgres {
@@ -78,7 +73,7 @@ func (s *SnapshotStore) sql(pg, sqlite string) string {
 // Save implements es.SnapshotStore: it stores snap unless a snapshot with an equal or higher
 // sequence is stored already. A zero CreatedAt becomes now.
 func (s *SnapshotStore) Save(ctx context.Context, snap es.Snapshot) error {
-	if err := validateSnapshot(snap); err != nil {
+	if err := storekit.ValidateSnapshot(snap); err != nil {
 		return err
 	}
 	created := snap.CreatedAt
@@ -98,28 +93,9 @@ func (s *SnapshotStore) Save(ctx context.Context, snap es.Snapshot) error {
 	return nil
 }
 
-func validateSnapshot(snap es.Snapshot) error {
-	if err := es.ValidateAggregateID(snap.AggregateID); err != nil {
-		return fmt.Errorf("snapshot: %w", err)
-	}
-	if len(snap.AggregateType) > es.MaxTypeBytes || !utf8.ValidString(snap.AggregateType) || strings.IndexByte(snap.AggregateType, 0) >= 0 {
-		return es.InvalidArgument("snapshot aggregate type: at most %d bytes of UTF-8 without NUL", es.MaxTypeBytes)
-	}
-	if snap.Sequence < 1 {
-		return es.InvalidArgument("snapshot sequence: must be 1 or more, got %d", snap.Sequence)
-	}
-	if !json.Valid(snap.Payload) {
-		return es.InvalidArgument("snapshot payload: must be valid JSON, got %.40q", snap.Payload)
-	}
-	if strings.Contains(string(snap.Payload), `\u0000`) {
-		return es.InvalidArgument("snapshot payload: must not contain NUL characters")
-	}
-	return nil
-}
-
 // Load implements es.SnapshotStore.
 func (s *SnapshotStore) Load(ctx context.Context, aggregateID string) (es.Snapshot, bool, error) {
-	if err := es.ValidateAggregateID(aggregateID); err != nil {
+	if err := storekit.ValidateAggregateID(aggregateID); err != nil {
 		return es.Snapshot{}, false, err
 	}
 	snap := es.Snapshot{AggregateID: aggregateID}
@@ -155,7 +131,7 @@ func (s *SnapshotStore) Load(ctx context.Context, aggregateID string) (es.Snapsh
 
 // Delete implements es.SnapshotStore.
 func (s *SnapshotStore) Delete(ctx context.Context, aggregateID string) (bool, error) {
-	if err := es.ValidateAggregateID(aggregateID); err != nil {
+	if err := storekit.ValidateAggregateID(aggregateID); err != nil {
 		return false, err
 	}
 	res, err := reader(ctx, s.db).ExecContext(ctx, s.sql(pgDeleteSnapshotSQL, sqliteDeleteSnapshotSQL), aggregateID)

@@ -100,9 +100,16 @@ func TestJoinsTx(t *testing.T) {
 	other := openDB(t, "sqlite::memory:")
 	snaps, err := bunstore.NewSnapshotStore(db)
 	require.NoError(t, err)
-	assert.True(t, snaps.JoinsTx(newEventStore(t, db)))
-	assert.False(t, snaps.JoinsTx(newEventStore(t, other)))
-	assert.False(t, snaps.JoinsTx(nil))
+	ctx := context.Background()
+	assert.False(t, snaps.JoinsTx(ctx))
+	require.NoError(t, newEventStore(t, db).InTx(ctx, func(ctx context.Context) error {
+		assert.True(t, snaps.JoinsTx(ctx))
+		return nil
+	}))
+	require.NoError(t, newEventStore(t, other).InTx(ctx, func(ctx context.Context) error {
+		assert.False(t, snaps.JoinsTx(ctx), "a transaction on another database")
+		return nil
+	}))
 }
 
 func TestSnapshotUpsertKeepsNewer(t *testing.T) {

@@ -3,7 +3,7 @@ package bunstore
 import (
 	"strings"
 
-	es "github.com/gofly/eventsourcing/eventsourcing"
+	"github.com/gofly/eventsourcing/eventsourcing/storekit"
 )
 
 // memoryDSN is the dsn ParseURL returns for an in-memory SQLite database.
@@ -39,7 +39,7 @@ func isSQLiteScheme(scheme string) bool {
 func ParseURL(raw string) (dialect Dialect, dsn string, err error) {
 	s := strings.TrimSpace(raw)
 	if s == "" {
-		return "", "", es.InvalidArgument("bunstore: database URL is empty; valid forms: %s", validSchemes)
+		return "", "", storekit.InvalidArgument("bunstore: database URL is empty; valid forms: %s", validSchemes)
 	}
 	scheme, rest, ok := strings.Cut(s, ":")
 	if !ok {
@@ -77,7 +77,7 @@ func parseSQLite(raw, rest string) (Dialect, string, error) {
 }
 
 func badURL(raw, why string) error {
-	return es.InvalidArgument("bunstore: database URL %q: %s; valid forms: %s", RedactURL(raw), why, validSchemes)
+	return storekit.InvalidArgument("bunstore: database URL %q: %s; valid forms: %s", RedactURL(raw), why, validSchemes)
 }
 
 // RedactURL returns raw with the password of its user info (scheme://user:password@host) and any

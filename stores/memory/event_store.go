@@ -6,143 +6,211 @@ import (
 	"sync"
 
 	es "github.com/gofly/eventsourcing/eventsourcing"
+	"github.com/gofly/eventsourcing/eventsourcing/storekit"
 )
 
-// EventStore is an in-memory [es.EventStore]. Global positions are dense: 1, 2, 3… in append
-// order.
+// EventStore is an in-memory [es.EventStore]. Global positions are dense: 1, 2, 3… in commit
+// order. It runs transactions ([EventStore.InTx]): appends under a unit of work are applied when
+// it commits, together with the snapshots, checkpoints and outbox records of the same unit.
 type EventStore struct {
 	upcasters []es.Upcaster
+	err       error // a mistake in the options, reported by every call
 
 	mu      sync.RWMutex
-	all     []es.Envelope    // position p is all[p-1]
-	streams map[string][]int // aggregate id -> indexes into all, in sequence order
-	ids     map[string]struct{}
+	log     eventLog
+	streams map[string][]int64 // aggregate id -> positions of its events, in sequence order
+	ids     map[string]int64   // event id -> position
 }
 
-var _ es.EventStore = (*EventStore)(nil)
+var (
+	_ es.EventStore = (*EventStore)(nil)
+	_ es.Transactor = (*EventStore)(nil)
+)
 
 // Option configures an [EventStore].
 type Option func(*EventStore)
 
-// WithUpcasters sets the upcasters applied, in order, on Load and ReadAll.
+// WithUpcasters sets the upcasters applied, in order, on Load and ReadAll. A nil upcaster is a
+// mistake: every call of the store then fails with es.ErrInvalidArgument naming it.
 func WithUpcasters(ups ...es.Upcaster) Option {
-	return func(s *EventStore) { s.upcasters = append(s.upcasters, ups...) }
+	return func(s *EventStore) {
+		for i, u := range ups {
+			if u == nil && s.err == nil {
+				s.err = storekit.InvalidArgument("memory.WithUpcasters: upcaster %d is nil", len(s.upcasters)+i)
+			}
+		}
+		s.upcasters = append(s.upcasters, ups...)
+	}
 }
 
 // NewEventStore returns an empty store.
 func NewEventStore(opts ...Option) *EventStore {
-	s := &EventStore{streams: make(map[string][]int), ids: make(map[string]struct{})}
+	s := &EventStore{streams: make(map[string][]int64), ids: make(map[string]int64)}
 	for _, o := range opts {
-		o(s)
+		if o != nil {
+			o(s)
+		}
 	}
 	return s
 }
 
-// Append implements [es.EventStore].
+// InTx implements [es.Transactor] (see the package function [InTx]).
+func (s *EventStore) InTx(ctx context.Context, fn func(ctx context.Context) error) error {
+	return InTx(ctx, fn)
+}
+
+// JoinsTx implements [es.TxJoiner]: true when ctx carries a memory unit of work.
+func (s *EventStore) JoinsTx(ctx context.Context) bool { return joins(ctx) }
+
+// Append implements [es.EventStore]. Under a unit of work ([InTx]) the events are checked now and
+// applied when the unit commits.
 func (s *EventStore) Append(ctx context.Context, aggregateID, aggregateType string, expected int64, events []es.Envelope) error {
-	if err := es.ValidateAppend(aggregateID, aggregateType, expected, events); err != nil {
+	if err := s.ready(ctx); err != nil {
 		return err
 	}
-	if err := ctx.Err(); err != nil {
+	if err := storekit.ValidateAppend(aggregateID, aggregateType, expected, events); err != nil {
 		return err
 	}
 	stored := make([]es.Envelope, len(events))
 	for i := range events {
-		// NormalizeMetadata returns a copy, so only the payload needs cloning here.
 		e := events[i]
-		md, err := es.NormalizeMetadata(e.Metadata)
+		md, err := storekit.NormalizeMetadata(e.Metadata) // a copy: only the payload needs cloning
 		if err != nil {
 			return err
 		}
 		e.Payload = append(json.RawMessage(nil), e.Payload...)
 		e.Metadata = md
 		e.AggregateID, e.AggregateType = aggregateID, aggregateType
+		e.Sequence = expected + int64(i) + 1
 		e.OccurredAt = e.OccurredAt.UTC()
 		stored[i] = e
 	}
-
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	stream := s.streams[aggregateID]
-	if actual := int64(len(stream)); actual != expected {
-		return &es.ConcurrencyError{AggregateID: aggregateID, AggregateType: aggregateType, Expected: expected, Actual: actual}
+	var err error
+	if u := unitFrom(ctx); u != nil {
+		err = s.appendInUnit(u, aggregateID, aggregateType, expected, stored)
+	} else {
+		err = s.appendNow(aggregateID, aggregateType, expected, stored)
 	}
-	for i := range stored {
-		if _, dup := s.ids[stored[i].EventID]; dup {
-			return es.InvalidArgument("events[%d].EventID: %q is already stored", i, stored[i].EventID)
-		}
+	if err != nil {
+		return err
 	}
-	for i := range stored {
-		stored[i].Sequence = expected + int64(i) + 1
-		stored[i].GlobalPosition = int64(len(s.all)) + 1
-		s.ids[stored[i].EventID] = struct{}{}
-		stream = append(stream, len(s.all))
-		s.all = append(s.all, stored[i])
-	}
-	s.streams[aggregateID] = stream
 	for i := range events {
 		events[i].AggregateID, events[i].AggregateType, events[i].Sequence = aggregateID, aggregateType, stored[i].Sequence
 	}
 	return nil
 }
 
-// Load implements [es.EventStore].
+func (s *EventStore) appendNow(aggregateID, aggregateType string, expected int64, stored []es.Envelope) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if actual := int64(len(s.streams[aggregateID])); actual != expected {
+		return &es.ConcurrencyError{AggregateID: aggregateID, AggregateType: aggregateType, Expected: expected, Actual: actual}
+	}
+	if err := s.checkNewIDs(stored, nil); err != nil {
+		return err
+	}
+	s.write(aggregateID, stored)
+	return nil
+}
+
+// checkNewIDs refuses event ids the store holds, or (when pending is set) the unit holds. It
+// runs under s.mu.
+func (s *EventStore) checkNewIDs(stored []es.Envelope, pending map[string]struct{}) error {
+	for i := range stored {
+		id := stored[i].EventID
+		_, inStore := s.ids[id]
+		_, inUnit := pending[id]
+		if inStore || inUnit {
+			return storekit.InvalidArgument("events[%d].EventID: %q is already stored (every event needs a new id)", i, id)
+		}
+	}
+	return nil
+}
+
+// write appends stored to the log and the stream. It runs under s.mu.
+func (s *EventStore) write(aggregateID string, stored []es.Envelope) {
+	stream := s.streams[aggregateID]
+	for i := range stored {
+		pos := s.log.add(stored[i])
+		s.ids[stored[i].EventID] = pos
+		stream = append(stream, pos)
+	}
+	s.streams[aggregateID] = stream
+}
+
+// Load implements [es.EventStore]. Under a unit of work it includes the unit's own appends, which
+// have no global position (0) until it commits.
 func (s *EventStore) Load(ctx context.Context, aggregateID string, afterSequence int64) ([]es.Envelope, error) {
-	if err := es.ValidateAggregateID(aggregateID); err != nil {
+	if err := s.ready(ctx); err != nil {
 		return nil, err
 	}
-	if afterSequence < 0 {
-		return nil, es.InvalidArgument("afterSequence: must be 0 or more, got %d", afterSequence)
-	}
-	if err := ctx.Err(); err != nil {
+	if err := storekit.ValidateLoad(aggregateID, afterSequence); err != nil {
 		return nil, err
 	}
+	p := pendingIn(unitFrom(ctx), s)
 	s.mu.RLock()
 	stream := s.streams[aggregateID]
+	var ownEvents []es.Envelope
+	if p != nil {
+		stream, ownEvents = p.view(aggregateID, stream)
+	}
 	var out []es.Envelope
 	if afterSequence < int64(len(stream)) {
 		idx := stream[afterSequence:]
-		out = make([]es.Envelope, len(idx))
-		for i, j := range idx {
-			out[i] = s.all[j].Clone()
+		out = make([]es.Envelope, len(idx), len(idx)+len(ownEvents))
+		for i, pos := range idx {
+			out[i] = s.log.at(pos).Clone()
 		}
 	}
 	s.mu.RUnlock()
+	for _, e := range ownEvents {
+		if e.Sequence > afterSequence {
+			out = append(out, e.Clone())
+		}
+	}
 	return s.upcast(out)
 }
 
-// LatestVersion implements [es.EventStore].
+// LatestVersion implements [es.EventStore]. Under a unit of work it counts the unit's own appends.
 func (s *EventStore) LatestVersion(ctx context.Context, aggregateID string) (int64, error) {
-	if err := es.ValidateAggregateID(aggregateID); err != nil {
+	if err := s.ready(ctx); err != nil {
 		return 0, err
 	}
-	if err := ctx.Err(); err != nil {
+	if err := storekit.ValidateAggregateID(aggregateID); err != nil {
 		return 0, err
 	}
+	p := pendingIn(unitFrom(ctx), s)
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	return int64(len(s.streams[aggregateID])), nil
+	stream := s.streams[aggregateID]
+	if p != nil {
+		var own []es.Envelope
+		if stream, own = p.view(aggregateID, stream); len(own) > 0 {
+			return own[len(own)-1].Sequence, nil
+		}
+	}
+	return int64(len(stream)), nil
 }
 
-// ReadAll implements [es.EventStore]. A cursor beyond the last position is not on this store's
-// stream and is refused with ErrInvalidArgument.
+// ReadAll implements [es.EventStore]: committed events only. A cursor beyond the last position is
+// not on this store's stream and is refused with es.ErrInvalidArgument.
 func (s *EventStore) ReadAll(ctx context.Context, after int64, limit int) ([]es.Envelope, error) {
-	if err := es.ValidateReadAll(after, limit); err != nil {
+	if err := s.ready(ctx); err != nil {
 		return nil, err
 	}
-	if err := ctx.Err(); err != nil {
+	if err := storekit.ValidateReadAll(after, limit); err != nil {
 		return nil, err
 	}
 	s.mu.RLock()
-	n := int64(len(s.all))
+	n := s.log.n
 	if after > n {
 		s.mu.RUnlock()
-		return nil, es.InvalidArgument("after: position %d is not on this store's global stream (last position %d)", after, n)
+		return nil, storekit.InvalidArgument("after: position %d is not on this store's global stream (last position %d)", after, n)
 	}
-	end := min(after+int64(limit), n)
-	out := make([]es.Envelope, 0, end-after)
-	for _, e := range s.all[after:end] {
-		out = append(out, e.Clone())
+	count := min(int64(limit), n-after) // limit may be huge: never add it to after
+	out := make([]es.Envelope, count)
+	for i := range out {
+		out[i] = s.log.at(after + int64(i) + 1).Clone()
 	}
 	s.mu.RUnlock()
 	return s.upcast(out)
@@ -150,12 +218,20 @@ func (s *EventStore) ReadAll(ctx context.Context, after int64, limit int) ([]es.
 
 // LastPosition implements [es.EventStore].
 func (s *EventStore) LastPosition(ctx context.Context) (int64, error) {
-	if err := ctx.Err(); err != nil {
+	if err := s.ready(ctx); err != nil {
 		return 0, err
 	}
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	return int64(len(s.all)), nil
+	return s.log.n, nil
+}
+
+// ready reports a mistake in the options, or the context's end.
+func (s *EventStore) ready(ctx context.Context) error {
+	if s.err != nil {
+		return s.err
+	}
+	return ctx.Err()
 }
 
 // upcast applies the store's upcasters to envelopes the caller owns.
@@ -164,7 +240,7 @@ func (s *EventStore) upcast(envs []es.Envelope) ([]es.Envelope, error) {
 		return envs, nil
 	}
 	for i := range envs {
-		e, err := es.ApplyUpcasters(s.upcasters, envs[i])
+		e, err := storekit.ApplyUpcasters(s.upcasters, envs[i])
 		if err != nil {
 			return nil, err
 		}

@@ -2,61 +2,83 @@ package memory
 
 import (
 	"context"
-	"encoding/json"
 	"sync"
 
 	es "github.com/gofly/eventsourcing/eventsourcing"
+	"github.com/gofly/eventsourcing/eventsourcing/storekit"
 )
 
-// SnapshotStore is an in-memory [es.SnapshotStore]: one snapshot per aggregate, the newest.
+// SnapshotStore is an in-memory [es.SnapshotStore]: one snapshot per aggregate, the newest. Under
+// a unit of work ([InTx]) its saves and deletes apply when the unit commits.
 type SnapshotStore struct {
 	mu    sync.RWMutex
 	snaps map[string]es.Snapshot
 }
 
-var _ es.SnapshotStore = (*SnapshotStore)(nil)
+var (
+	_ es.SnapshotStore = (*SnapshotStore)(nil)
+	_ es.TxJoiner      = (*SnapshotStore)(nil)
+)
 
 // NewSnapshotStore returns an empty store.
 func NewSnapshotStore() *SnapshotStore {
 	return &SnapshotStore{snaps: make(map[string]es.Snapshot)}
 }
 
+// JoinsTx implements [es.TxJoiner]: true when ctx carries a memory unit of work.
+func (s *SnapshotStore) JoinsTx(ctx context.Context) bool { return joins(ctx) }
+
+// InTx runs fn in a unit of work (see the package function [InTx]).
+func (s *SnapshotStore) InTx(ctx context.Context, fn func(ctx context.Context) error) error {
+	return InTx(ctx, fn)
+}
+
 // Save implements [es.SnapshotStore]: a snapshot with an equal or older sequence is ignored.
 func (s *SnapshotStore) Save(ctx context.Context, snap es.Snapshot) error {
-	if err := es.ValidateAggregateID(snap.AggregateID); err != nil {
+	if err := storekit.ValidateSnapshot(snap); err != nil {
 		return err
-	}
-	if snap.Sequence < 1 {
-		return es.InvalidArgument("snapshot sequence: must be 1 or more, got %d", snap.Sequence)
-	}
-	if !json.Valid(snap.Payload) {
-		return es.InvalidArgument("snapshot payload of %q: must be valid JSON", snap.AggregateID)
 	}
 	if err := ctx.Err(); err != nil {
 		return err
 	}
 	snap = snap.Clone()
 	snap.CreatedAt = snap.CreatedAt.UTC()
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if old, ok := s.snaps[snap.AggregateID]; ok && old.Sequence >= snap.Sequence {
+	if u := unitFrom(ctx); u != nil {
+		p, err := ops(u, s, newPendingSnapshots)
+		if err != nil {
+			return err
+		}
+		p.add(snapshotOp{snap: snap})
 		return nil
 	}
-	s.snaps[snap.AggregateID] = snap
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.save(snap)
 	return nil
 }
 
-// Load implements [es.SnapshotStore].
+// save keeps snap unless a newer one is stored; it runs under s.mu.
+func (s *SnapshotStore) save(snap es.Snapshot) {
+	if old, ok := s.snaps[snap.AggregateID]; ok && old.Sequence >= snap.Sequence {
+		return
+	}
+	s.snaps[snap.AggregateID] = snap
+}
+
+// Load implements [es.SnapshotStore]. Under a unit of work it sees the unit's own saves and deletes.
 func (s *SnapshotStore) Load(ctx context.Context, aggregateID string) (es.Snapshot, bool, error) {
-	if err := es.ValidateAggregateID(aggregateID); err != nil {
+	if err := storekit.ValidateAggregateID(aggregateID); err != nil {
 		return es.Snapshot{}, false, err
 	}
 	if err := ctx.Err(); err != nil {
 		return es.Snapshot{}, false, err
 	}
 	s.mu.RLock()
-	defer s.mu.RUnlock()
 	snap, ok := s.snaps[aggregateID]
+	s.mu.RUnlock()
+	if p := peek[pendingSnapshots](unitFrom(ctx), s); p != nil {
+		snap, ok = p.overlay(aggregateID, snap, ok)
+	}
 	if !ok {
 		return es.Snapshot{}, false, nil
 	}
@@ -65,15 +87,77 @@ func (s *SnapshotStore) Load(ctx context.Context, aggregateID string) (es.Snapsh
 
 // Delete implements [es.SnapshotStore].
 func (s *SnapshotStore) Delete(ctx context.Context, aggregateID string) (bool, error) {
-	if err := es.ValidateAggregateID(aggregateID); err != nil {
+	if err := storekit.ValidateAggregateID(aggregateID); err != nil {
 		return false, err
 	}
 	if err := ctx.Err(); err != nil {
 		return false, err
+	}
+	if u := unitFrom(ctx); u != nil {
+		_, had, err := s.Load(ctx, aggregateID)
+		if err != nil {
+			return false, err
+		}
+		p, err := ops(u, s, newPendingSnapshots)
+		if err != nil {
+			return false, err
+		}
+		p.add(snapshotOp{del: true, snap: es.Snapshot{AggregateID: aggregateID}})
+		return had, nil
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	_, ok := s.snaps[aggregateID]
 	delete(s.snaps, aggregateID)
 	return ok, nil
+}
+
+// snapshotOp is a save or a delete held in a unit of work.
+type snapshotOp struct {
+	del  bool
+	snap es.Snapshot
+}
+
+// pendingSnapshots are a snapshot store's writes inside one unit of work, in call order.
+type pendingSnapshots struct {
+	mu  sync.Mutex
+	ops []snapshotOp
+}
+
+func newPendingSnapshots() *pendingSnapshots { return &pendingSnapshots{} }
+
+func (p *pendingSnapshots) add(op snapshotOp) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.ops = append(p.ops, op)
+}
+
+// overlay applies the unit's writes for one aggregate to what is committed.
+func (p *pendingSnapshots) overlay(aggregateID string, snap es.Snapshot, ok bool) (es.Snapshot, bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for _, op := range p.ops {
+		switch {
+		case op.snap.AggregateID != aggregateID:
+		case op.del:
+			snap, ok = es.Snapshot{}, false
+		case !ok || op.snap.Sequence > snap.Sequence:
+			snap, ok = op.snap, true
+		}
+	}
+	return snap, ok
+}
+
+func (s *SnapshotStore) lockForCommit()     { s.mu.Lock() }
+func (s *SnapshotStore) unlockAfterCommit() { s.mu.Unlock() }
+func (s *SnapshotStore) prepare(any) error  { return nil }
+
+func (s *SnapshotStore) apply(o any) {
+	for _, op := range o.(*pendingSnapshots).ops {
+		if op.del {
+			delete(s.snaps, op.snap.AggregateID)
+		} else {
+			s.save(op.snap)
+		}
+	}
 }

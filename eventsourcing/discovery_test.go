@@ -1,0 +1,151 @@
+package eventsourcing_test
+
+import (
+	"errors"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	es "github.com/gofly/eventsourcing/eventsourcing"
+	"github.com/gofly/eventsourcing/stores/memory"
+)
+
+type Greeted struct{ Name string }
+
+// User has a method that starts with "On" and takes an event, but is not named after it.
+type User struct {
+	es.AggregateRoot
+	Boarded bool
+}
+
+func NewUser() *User { return es.Init(&User{}) }
+
+func (u *User) OnboardUser(Greeted) { u.Boarded = true }
+
+func TestMethodNotNamedAfterItsEventIsNoHandler(t *testing.T) {
+	u := NewUser()
+	err := u.Apply(Greeted{Name: "ann"})
+	require.ErrorIs(t, err, es.ErrNoHandler, "OnboardUser(Greeted) must not handle Greeted")
+	assert.False(t, u.Boarded)
+	assert.Contains(t, err.Error(), "OnGreeted")
+	_, err = es.NewRepository(memory.NewEventStore(), NewUser)
+	require.NoError(t, err, "a method that is not a handler is not a mistake")
+}
+
+// Ledger handles account.opened twice: by its Go type name and by its event type.
+type Ledger struct {
+	es.AggregateRoot
+	Owner string
+}
+
+func NewLedger() *Ledger { return es.Init(&Ledger{}) }
+
+func (l *Ledger) OnOpened(e Opened)        { l.Owner = e.Owner }
+func (l *Ledger) OnAccountOpened(e Opened) { l.Owner = "second: " + e.Owner }
+
+func TestTwoMethodsForOneEventType(t *testing.T) {
+	l := NewLedger()
+	err := l.Apply(Opened{Owner: "ann"})
+	require.ErrorIs(t, err, es.ErrInvalidHandler)
+	assert.Contains(t, err.Error(), "OnAccountOpened")
+	assert.Contains(t, err.Error(), "OnOpened")
+	assert.Contains(t, err.Error(), "account.opened")
+	assert.Empty(t, l.Owner)
+	assert.Zero(t, l.Version)
+	_, err = es.NewRepository(memory.NewEventStore(), NewLedger)
+	require.ErrorIs(t, err, es.ErrInvalidHandler, "the repository finds it when it probes its factory")
+}
+
+// Dotted handles "account.opened" by the event type written as a method name.
+type Dotted struct {
+	es.AggregateRoot
+	Owner string
+}
+
+func (d *Dotted) OnAccountOpened(e Opened) { d.Owner = e.Owner }
+
+func TestMethodNamedAfterTheEventType(t *testing.T) {
+	d := es.Init(&Dotted{})
+	require.NoError(t, d.Apply(Opened{Owner: "bo"}))
+	assert.Equal(t, "bo", d.Owner)
+	env, err := es.NewEnvelope(Opened{Owner: "cy"})
+	require.NoError(t, err)
+	require.NoError(t, d.Replay(env))
+	assert.Equal(t, "cy", d.Owner)
+}
+
+func TestWhenForAnInterfaceIsAnErrorNotAPanic(t *testing.T) {
+	for name, register := range map[string]func(*Counter){
+		"EventTyper": func(c *Counter) { es.When(c, func(es.EventTyper) {}) },
+		"any":        func(c *Counter) { es.When(c, func(any) {}) },
+		"error":      func(c *Counter) { es.WhenErr(c, func(error) error { return nil }) },
+	} {
+		t.Run(name, func(t *testing.T) {
+			factory := func() *Counter {
+				c := NewCounter()
+				require.NotPanics(t, func() { register(c) })
+				return c
+			}
+			err := factory().Apply(Incremented{})
+			require.ErrorIs(t, err, es.ErrInvalidHandler)
+			assert.Contains(t, err.Error(), "interface")
+			_, err = es.NewRepository(memory.NewEventStore(), factory)
+			require.ErrorIs(t, err, es.ErrInvalidHandler)
+		})
+	}
+}
+
+func TestTwoWhenHandlersForOneType(t *testing.T) {
+	factory := func() *Counter {
+		c := NewCounter()
+		es.When(c, func(Incremented) { c.N++ })
+		es.When(c, func(Incremented) { c.N += 2 })
+		return c
+	}
+	err := factory().Apply(Incremented{})
+	require.ErrorIs(t, err, es.ErrInvalidHandler)
+	assert.Contains(t, err.Error(), "two es.When handlers")
+	_, err = es.NewRepository(memory.NewEventStore(), factory)
+	require.ErrorIs(t, err, es.ErrInvalidHandler)
+}
+
+var errOverdraft = errors.New("overdraft")
+
+type Withdrawn struct{ Amount int }
+
+type Wallet struct {
+	es.AggregateRoot
+	Balance int
+}
+
+func NewWallet() *Wallet {
+	w := &Wallet{Balance: 10}
+	es.WhenErr(w, func(e Withdrawn) error {
+		if e.Amount > w.Balance {
+			return errOverdraft
+		}
+		w.Balance -= e.Amount
+		return nil
+	})
+	return w
+}
+
+func TestWhenErrCanRefuse(t *testing.T) {
+	w := NewWallet()
+	require.NoError(t, w.Apply(Withdrawn{Amount: 4}))
+	err := w.Apply(Withdrawn{Amount: 7})
+	require.ErrorIs(t, err, errOverdraft)
+	var he *es.EventHandlerError
+	require.ErrorAs(t, err, &he)
+	assert.Equal(t, "Withdrawn", he.EventType)
+	assert.Equal(t, 6, w.Balance)
+	assert.Equal(t, int64(1), w.Version, "a refused event does not move the version")
+	assert.Len(t, w.PendingEvents(), 1, "a refused event is not queued")
+}
+
+func TestFactoryReturningNilIsRefused(t *testing.T) {
+	_, err := es.NewRepository(memory.NewEventStore(), func() *Counter { return nil })
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "factory returned nil")
+}

@@ -1,0 +1,128 @@
+package storekit
+
+import (
+	"strconv"
+
+	es "github.com/gofly/eventsourcing/eventsourcing"
+	"github.com/gofly/eventsourcing/internal/check"
+)
+
+// InvalidArgument returns an error matching es.ErrInvalidArgument whose message is the formatted
+// text, so every store words bad input alike.
+func InvalidArgument(format string, args ...any) error {
+	return invalid(format, args...)
+}
+
+// ValidateAggregateID checks an aggregate id: not empty, at most es.MaxIDBytes bytes of valid
+// UTF-8 without NUL.
+func ValidateAggregateID(id string) error {
+	return checkText("aggregate id", id, es.MaxIDBytes, true)
+}
+
+// ValidateAppend checks an append's arguments the same way for every store: the aggregate id, the
+// aggregate type, expected ≥ 0, at least one event, and for each event an EventID (unique within
+// the batch), an EventType, a tenant id that fits, and a payload that is a JSON object without NUL.
+// Nothing may be written when it returns an error. Metadata is checked where the store encodes it
+// (see [NormalizeMetadata]).
+func ValidateAppend(aggregateID, aggregateType string, expected int64, events []es.Envelope) error {
+	if err := ValidateAggregateID(aggregateID); err != nil {
+		return err
+	}
+	if err := checkText("aggregate type", aggregateType, es.MaxTypeBytes, false); err != nil {
+		return err
+	}
+	if expected < 0 {
+		return invalid("expected version: must be 0 (new aggregate) or more, got %d", expected)
+	}
+	if len(events) == 0 {
+		return invalid("events: at least one event is required")
+	}
+	var seen map[string]struct{}
+	if len(events) > 1 {
+		seen = make(map[string]struct{}, len(events))
+	}
+	for i := range events {
+		if err := validateEvent(&events[i], i, seen); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// validateEvent checks one event of an append; seen, when not nil, holds the batch's event ids.
+func validateEvent(e *es.Envelope, i int, seen map[string]struct{}) error {
+	field := func(name string) string { return "events[" + strconv.Itoa(i) + "]." + name }
+	if p := check.Text(e.EventID, es.MaxIDBytes, true); p != "" {
+		return invalid("%s: %s", field("EventID"), p)
+	}
+	if seen != nil {
+		if _, dup := seen[e.EventID]; dup {
+			return invalid("%s: %q appears twice in one append", field("EventID"), e.EventID)
+		}
+		seen[e.EventID] = struct{}{}
+	}
+	if p := check.Text(e.EventType, es.MaxTypeBytes, true); p != "" {
+		return invalid("%s: %s", field("EventType"), p)
+	}
+	if p := check.Text(e.TenantID, es.MaxIDBytes, false); p != "" {
+		return invalid("%s: %s", field("TenantID"), p)
+	}
+	if !check.JSONObject(e.Payload) {
+		return invalid("%s: must be a JSON object, got %.40q", field("Payload"), e.Payload)
+	}
+	if containsNUL(e.Payload) {
+		return invalid("%s: must not contain NUL characters", field("Payload"))
+	}
+	return nil
+}
+
+// ValidateReadAll checks ReadAll's cursor and limit.
+func ValidateReadAll(after int64, limit int) error {
+	if after < 0 {
+		return invalid("after: a global position must be 0 (the start) or more, got %d", after)
+	}
+	if limit < 1 {
+		return invalid("limit: must be 1 or more, got %d", limit)
+	}
+	return nil
+}
+
+// ValidateLoad checks Load's aggregate id and sequence.
+func ValidateLoad(aggregateID string, afterSequence int64) error {
+	if err := ValidateAggregateID(aggregateID); err != nil {
+		return err
+	}
+	if afterSequence < 0 {
+		return invalid("afterSequence: must be 0 (from the start) or more, got %d", afterSequence)
+	}
+	return nil
+}
+
+// ValidateSnapshot checks a snapshot before a store saves it: the aggregate id, an aggregate type
+// that fits, a sequence of 1 or more, and a payload that is a JSON object without NUL.
+func ValidateSnapshot(s es.Snapshot) error {
+	if err := checkText("snapshot aggregate id", s.AggregateID, es.MaxIDBytes, true); err != nil {
+		return err
+	}
+	if err := checkText("snapshot aggregate type", s.AggregateType, es.MaxTypeBytes, false); err != nil {
+		return err
+	}
+	if s.Sequence < 1 {
+		return invalid("snapshot sequence: must be 1 or more, got %d", s.Sequence)
+	}
+	if !check.JSONObject(s.Payload) {
+		return invalid("snapshot payload of %q: must be a JSON object, got %.40q", s.AggregateID, s.Payload)
+	}
+	if containsNUL(s.Payload) {
+		return invalid("snapshot payload of %q: must not contain NUL characters", s.AggregateID)
+	}
+	return nil
+}
+
+// checkText checks a text argument and names it in the error.
+func checkText(name, v string, maxBytes int, required bool) error {
+	if p := check.Text(v, maxBytes, required); p != "" {
+		return invalid("%s: %s", name, p)
+	}
+	return nil
+}

@@ -1,0 +1,76 @@
+package storekit_test
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	es "github.com/gofly/eventsourcing/eventsourcing"
+	"github.com/gofly/eventsourcing/eventsourcing/storekit"
+)
+
+type placed struct {
+	Amount int `json:"amount"`
+}
+
+func TestValidateAppendNamesTheField(t *testing.T) {
+	e1, err := es.NewEnvelope(placed{})
+	require.NoError(t, err)
+	e2 := e1.Clone()
+	e2.EventID = "second"
+	e2.EventType = strings.Repeat("t", 256)
+	err = storekit.ValidateAppend("a", "T", 0, []es.Envelope{e1, e2})
+	require.ErrorIs(t, err, es.ErrInvalidArgument)
+	assert.EqualError(t, err, "eventsourcing: invalid argument: events[1].EventType: at most 255 bytes, got 256")
+	e2.EventType = "E"
+	e2.TenantID = "\xff"
+	assert.EqualError(t, storekit.ValidateAppend("a", "T", 0, []es.Envelope{e1, e2}),
+		"eventsourcing: invalid argument: events[1].TenantID: must be valid UTF-8")
+	e2.TenantID = ""
+	require.NoError(t, storekit.ValidateAppend("a", "T", 0, []es.Envelope{e1, e2}))
+	assert.EqualError(t, storekit.ValidateAppend("a", strings.Repeat("T", 256), 0, []es.Envelope{e1}),
+		"eventsourcing: invalid argument: aggregate type: at most 255 bytes, got 256")
+}
+
+func TestValidateSnapshot(t *testing.T) {
+	ok := es.Snapshot{AggregateID: "a", AggregateType: "T", Sequence: 1, Payload: json.RawMessage(`{"x":1}`)}
+	require.NoError(t, storekit.ValidateSnapshot(ok))
+	for name, mutate := range map[string]func(*es.Snapshot){
+		"empty id":        func(s *es.Snapshot) { s.AggregateID = "" },
+		"long type":       func(s *es.Snapshot) { s.AggregateType = strings.Repeat("t", 256) },
+		"zero sequence":   func(s *es.Snapshot) { s.Sequence = 0 },
+		"null payload":    func(s *es.Snapshot) { s.Payload = json.RawMessage("null") },
+		"array payload":   func(s *es.Snapshot) { s.Payload = json.RawMessage("[1]") },
+		"invalid payload": func(s *es.Snapshot) { s.Payload = json.RawMessage("{") },
+		"NUL in payload":  func(s *es.Snapshot) { s.Payload = json.RawMessage(`{"a":"\u0000"}`) },
+	} {
+		s := ok
+		mutate(&s)
+		assert.ErrorIs(t, storekit.ValidateSnapshot(s), es.ErrInvalidArgument, name)
+	}
+}
+
+type deep struct {
+	inner
+}
+
+type inner struct {
+	es.AggregateRoot
+}
+
+type viaPointer struct {
+	*es.AggregateRoot
+}
+
+func TestRootOf(t *testing.T) {
+	d := &deep{}
+	d.ID = "d"
+	require.Same(t, &d.AggregateRoot, storekit.RootOf(d))
+	p := &viaPointer{AggregateRoot: &es.AggregateRoot{}}
+	require.Same(t, p.AggregateRoot, storekit.RootOf(p))
+	require.Nil(t, storekit.RootOf(nil))
+	require.Nil(t, storekit.RootOf((*deep)(nil)))
+}

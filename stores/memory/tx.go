@@ -1,0 +1,160 @@
+package memory
+
+import (
+	"context"
+	"errors"
+	"reflect"
+	"slices"
+	"sync"
+)
+
+// unitKey is the context key of the unit of work InTx opens.
+type unitKey struct{}
+
+// unit is a unit of work: the writes of every memory store called under its context, held until
+// InTx's function returns and then applied together, or dropped.
+type unit struct {
+	mu          sync.Mutex // stores may be called from several goroutines under one context
+	parts       map[participant]any
+	afterCommit []func()
+	closed      bool
+}
+
+// participant is a memory store that buffers its writes in a unit. At commit the unit locks every
+// participant (in a fixed order), asks each to prepare (check what it buffered against what is
+// committed now), and only when all agree applies them all.
+type participant interface {
+	lockForCommit()
+	unlockAfterCommit()
+	prepare(ops any) error
+	apply(ops any)
+}
+
+// errUnitClosed reports a write under the context of a unit of work that has already committed or
+// rolled back (a goroutine that outlived InTx's function).
+var errUnitClosed = errors.New("memory: the unit of work of this context has already ended")
+
+// InTx runs fn in a unit of work: writes of the memory stores (events, snapshots, checkpoints,
+// outbox records) made under the context fn receives are held back, visible to reads under that
+// context, and applied together when fn returns nil, all or nothing. fn's error or a panic drops
+// them. A nested InTx joins the outer unit. At commit, every buffered append is checked again: if
+// another writer appended to one of its aggregates in the meantime, nothing is applied and InTx
+// returns a *es.ConcurrencyError.
+func InTx(ctx context.Context, fn func(ctx context.Context) error) (err error) {
+	if unitFrom(ctx) != nil {
+		return fn(ctx)
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	u := &unit{}
+	defer func() {
+		if p := recover(); p != nil {
+			u.close()
+			panic(p)
+		}
+	}()
+	if err := fn(context.WithValue(ctx, unitKey{}, u)); err != nil {
+		u.close()
+		return err
+	}
+	return u.commit()
+}
+
+// unitFrom returns the open unit of work ctx carries, or nil.
+func unitFrom(ctx context.Context) *unit {
+	u, _ := ctx.Value(unitKey{}).(*unit)
+	return u
+}
+
+// joins reports whether ctx carries a unit of work memory stores write through.
+func joins(ctx context.Context) bool { return unitFrom(ctx) != nil }
+
+// ops returns p's buffered writes in u, creating them with create on first use.
+func ops[T any](u *unit, p participant, create func() *T) (*T, error) {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	if u.closed {
+		return nil, errUnitClosed
+	}
+	if u.parts == nil {
+		u.parts = make(map[participant]any, 2)
+	}
+	o, ok := u.parts[p].(*T)
+	if !ok {
+		o = create()
+		u.parts[p] = o
+	}
+	return o, nil
+}
+
+// peek returns p's buffered writes in u, or nil.
+func peek[T any](u *unit, p participant) *T {
+	if u == nil {
+		return nil
+	}
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	o, _ := u.parts[p].(*T)
+	return o
+}
+
+// onCommit registers f to run after u commits.
+func (u *unit) onCommit(f func()) {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	u.afterCommit = append(u.afterCommit, f)
+}
+
+func (u *unit) close() {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	u.closed = true
+}
+
+// commit applies every participant's writes, or none.
+func (u *unit) commit() error {
+	u.mu.Lock()
+	u.closed = true
+	parts := make([]participant, 0, len(u.parts))
+	for p := range u.parts {
+		parts = append(parts, p)
+	}
+	after := u.afterCommit
+	u.mu.Unlock()
+	// A fixed lock order (by address) keeps two commits over the same stores from deadlocking.
+	slices.SortFunc(parts, func(a, b participant) int {
+		pa, pb := reflect.ValueOf(a).Pointer(), reflect.ValueOf(b).Pointer()
+		switch {
+		case pa < pb:
+			return -1
+		case pa > pb:
+			return 1
+		}
+		return 0
+	})
+	for _, p := range parts {
+		p.lockForCommit()
+	}
+	var err error
+	for _, p := range parts {
+		if err = p.prepare(u.parts[p]); err != nil {
+			break
+		}
+	}
+	if err == nil {
+		for _, p := range parts {
+			p.apply(u.parts[p])
+		}
+	}
+	for _, p := range parts {
+		p.unlockAfterCommit()
+	}
+	if err != nil {
+		return err
+	}
+	for _, f := range after {
+		f()
+	}
+	return nil
+}
