@@ -66,6 +66,15 @@ type TxJoiner interface {
 	JoinsTx(ctx context.Context) bool
 }
 
+// CommitNotifier is implemented by stores that can tell readers when new data may be readable, so
+// projection runners and outbox relays wake up without waiting for their poll interval. The hint
+// may be spurious or coalesced (one signal for many commits); readers still poll as a fallback.
+type CommitNotifier interface {
+	// CommitNotifications returns a channel that receives a value after writes to the store
+	// commit. It is closed when ctx ends.
+	CommitNotifications(ctx context.Context) <-chan struct{}
+}
+
 // Clone returns a deep copy of s.
 func (s Snapshot) Clone() Snapshot {
 	s.Payload = jsoncopy.Raw(s.Payload)

@@ -16,6 +16,8 @@ type EventStore struct {
 	upcasters []es.Upcaster
 	err       error // a mistake in the options, reported by every call
 
+	commits notifier
+
 	mu      sync.RWMutex
 	log     eventLog
 	streams map[string][]int64 // aggregate id -> positions of its events, in sequence order
@@ -23,8 +25,9 @@ type EventStore struct {
 }
 
 var (
-	_ es.EventStore = (*EventStore)(nil)
-	_ es.Transactor = (*EventStore)(nil)
+	_ es.EventStore     = (*EventStore)(nil)
+	_ es.Transactor     = (*EventStore)(nil)
+	_ es.CommitNotifier = (*EventStore)(nil)
 )
 
 // Option configures an [EventStore].
@@ -88,8 +91,8 @@ func (s *EventStore) Append(ctx context.Context, aggregateID, aggregateType stri
 	var err error
 	if u := unitFrom(ctx); u != nil {
 		err = s.appendInUnit(u, aggregateID, aggregateType, expected, stored)
-	} else {
-		err = s.appendNow(aggregateID, aggregateType, expected, stored)
+	} else if err = s.appendNow(aggregateID, aggregateType, expected, stored); err == nil {
+		s.commits.signal()
 	}
 	if err != nil {
 		return err
@@ -136,6 +139,11 @@ func (s *EventStore) write(aggregateID string, stored []es.Envelope) {
 		stream = append(stream, pos)
 	}
 	s.streams[aggregateID] = stream
+}
+
+// CommitNotifications implements [es.CommitNotifier]: a signal after each committed append.
+func (s *EventStore) CommitNotifications(ctx context.Context) <-chan struct{} {
+	return s.commits.subscribe(ctx)
 }
 
 // Load implements [es.EventStore]. Under a unit of work it includes the unit's own appends, which

@@ -73,6 +73,9 @@ func (s *EventStore) appendInUnit(u *unit, aggregateID, aggregateType string, ex
 		ps = &pendingStream{aggregateType: aggregateType, base: actual}
 		p.streams[aggregateID] = ps
 	}
+	if len(p.batches) == 0 {
+		u.onCommit(s.commits.signal)
+	}
 	ps.events = append(ps.events, stored...)
 	p.batches = append(p.batches, pendingBatch{aggregateID: aggregateID, events: stored})
 	for i := range stored {

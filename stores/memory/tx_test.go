@@ -177,3 +177,34 @@ func TestLogGrowsAcrossChunks(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, []int64{512, 513, 514}, []int64{page[0].GlobalPosition, page[1].GlobalPosition, page[2].GlobalPosition})
 }
+
+func TestCommitNotifications(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	s := memory.NewEventStore()
+	wake := s.CommitNotifications(ctx)
+	require.NoError(t, s.Append(ctx, "a", "T", 0, testkit.Envelopes(t, "E", 1, 1)))
+	require.NoError(t, s.Append(ctx, "b", "T", 0, testkit.Envelopes(t, "E", 1, 1)))
+	<-wake // two commits coalesce into one signal
+	select {
+	case <-wake:
+		t.Fatal("a second signal for commits already signalled")
+	default:
+	}
+	boom := errors.New("boom")
+	require.ErrorIs(t, s.InTx(ctx, func(ctx context.Context) error {
+		require.NoError(t, s.Append(ctx, "c", "T", 0, testkit.Envelopes(t, "E", 1, 1)))
+		return boom
+	}), boom)
+	select {
+	case <-wake:
+		t.Fatal("a rolled-back unit signalled")
+	default:
+	}
+	require.NoError(t, s.InTx(ctx, func(ctx context.Context) error {
+		return s.Append(ctx, "c", "T", 0, testkit.Envelopes(t, "E", 1, 1))
+	}))
+	<-wake
+	cancel()
+	for range wake { // closed once ctx ends
+	}
+}
