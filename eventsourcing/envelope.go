@@ -8,7 +8,6 @@ import (
 
 	"github.com/google/uuid"
 
-	"github.com/gofly/eventsourcing/internal/check"
 	"github.com/gofly/eventsourcing/internal/jsoncopy"
 )
 
@@ -51,7 +50,9 @@ func NewEnvelope(event any) (Envelope, error) {
 	if err != nil {
 		return Envelope{}, invalidArg("event %T: cannot encode as JSON: %v", event, err)
 	}
-	if !check.JSONObject(payload) {
+	// encoding/json always writes valid JSON: only its shape needs checking here; stores check
+	// the rest (NUL characters, depth) once, on append.
+	if len(payload) == 0 || payload[0] != '{' {
 		return Envelope{}, invalidArg("event %T: must encode as a JSON object, got %.40s", event, payload)
 	}
 	return Envelope{

@@ -42,11 +42,14 @@ func EventStoreTests() []EventStoreTest {
 		{"AllOrNothing", testAllOrNothing},
 		{"BadInput", testBadInput},
 		{"HostileIDs", testHostileIDs},
+		{"HostileValuesRoundTrip", testHostileValuesRoundTrip},
+		{"HostileValuesRefused", testHostileValuesRefused},
 		{"CopiesInAndOut", testCopiesInAndOut},
 		{"MetadataAndTenant", testMetadataAndTenant},
 		{"ReadAllPaging", testReadAllPaging},
 		{"ReadAllCursorNotOnStream", testReadAllCursorNotOnStream},
 		{"Upcasters", testUpcasters},
+		{"UpcastersCannotMoveEvents", testUpcastersCannotMoveEvents},
 		{"RaceSameExpectedVersion", testRaceSameExpectedVersion},
 		{"ConcurrentAggregates", testConcurrentAggregates},
 		{"Transactions", testTransactions},
@@ -384,7 +387,7 @@ func testReadAllCursorNotOnStream(t *testing.T, newStore EventStoreFactory, _ Fe
 }
 
 // bumpV1 upcasts version-1 "Renamed" events into version 2 "RenamedV2", mutating its input in
-// place to prove the store handed it a copy.
+// place.
 type bumpV1 struct{ calls *int }
 
 func (u bumpV1) AppliesTo(e es.Envelope) bool { return e.EventType == "Renamed" && e.Version == 1 }
@@ -396,8 +399,7 @@ func (u bumpV1) Upcast(e es.Envelope) (es.Envelope, error) {
 	if e.Metadata == nil {
 		e.Metadata = map[string]any{}
 	}
-	e.Metadata["upcast"] = "yes"
-	e.GlobalPosition = 0
+	e.Metadata["upcast"] = "yes" // writes into its input's map: the store must have handed it a copy
 	return e, nil
 }
 
@@ -414,6 +416,23 @@ func (addField) Upcast(e es.Envelope) (es.Envelope, error) {
 	b, err := json.Marshal(m)
 	e.Payload = b
 	return e, err
+}
+
+// mover rewrites the place of "Moved" events, which no upcaster may do.
+type mover struct{ field string }
+
+func (m mover) AppliesTo(e es.Envelope) bool { return e.EventType == "Moved" }
+
+func (m mover) Upcast(e es.Envelope) (es.Envelope, error) {
+	switch m.field {
+	case "aggregate id":
+		e.AggregateID += "-x"
+	case "sequence":
+		e.Sequence += 10
+	default:
+		e.GlobalPosition += 1000
+	}
+	return e, nil
 }
 
 type failing struct{}
@@ -588,4 +607,25 @@ func testTransactions(t *testing.T, newStore EventStoreFactory, _ Features) {
 	v, err := s.LatestVersion(ctx, "a")
 	require.NoError(t, err)
 	assert.Equal(t, int64(2), v)
+}
+
+// testUpcastersCannotMoveEvents: an upcaster that changes an event's aggregate id, sequence or
+// global position fails the read, on Load as on ReadAll, naming the upcaster. Before the rule, a
+// changed position was silently restored on memory and SQLite and a changed sequence reordered
+// the aggregate.
+func testUpcastersCannotMoveEvents(t *testing.T, newStore EventStoreFactory, _ Features) {
+	ctx := context.Background()
+	for _, field := range []string{"aggregate id", "sequence", "global position"} {
+		t.Run(field, func(t *testing.T) {
+			s := newStore(t, mover{field})
+			require.NoError(t, s.Append(ctx, "a", "T", 0, Envelopes(t, "Moved", 1, 1)))
+			_, err := s.Load(ctx, "a", 0)
+			require.ErrorIs(t, err, es.ErrDecode, "Load")
+			assert.Contains(t, err.Error(), "mover")
+			assert.Contains(t, err.Error(), field)
+			_, err = s.ReadAll(ctx, 0, 10)
+			require.ErrorIs(t, err, es.ErrDecode, "ReadAll")
+			assert.Contains(t, err.Error(), field)
+		})
+	}
 }

@@ -126,6 +126,16 @@ func testSnapshotBadInput(t *testing.T, newStore SnapshotStoreFactory) {
 		"id over 64 bytes": snap(strings.Repeat("a", 65), 1, "x"),
 		"sequence 0":       snap("a", 0, "x"),
 		"payload not JSON": {AggregateID: "a", AggregateType: "T", Sequence: 1, Payload: json.RawMessage("{nope")},
+		// A null state restored into an aggregate leaves it empty at version N: before this rule
+		// Load returned version N with empty state, skipping events 1..N.
+		"payload null":        {AggregateID: "a", AggregateType: "T", Sequence: 1, Payload: json.RawMessage("null")},
+		"payload array":       {AggregateID: "a", AggregateType: "T", Sequence: 1, Payload: json.RawMessage("[1]")},
+		"payload empty":       {AggregateID: "a", AggregateType: "T", Sequence: 1},
+		"payload NUL":         {AggregateID: "a", AggregateType: "T", Sequence: 1, Payload: json.RawMessage(`{"s":"\u0000"}`)},
+		"payload bad UTF-8":   {AggregateID: "a", AggregateType: "T", Sequence: 1, Payload: json.RawMessage("{\"s\":\"\xff\"}")},
+		"type not UTF-8":      {AggregateID: "a", AggregateType: "\xff", Sequence: 1, Payload: json.RawMessage("{}")},
+		"created in year 0":   {AggregateID: "a", AggregateType: "T", Sequence: 1, Payload: json.RawMessage("{}"), CreatedAt: time.Date(0, 1, 1, 0, 0, 0, 0, time.UTC)},
+		"created in year 1e4": {AggregateID: "a", AggregateType: "T", Sequence: 1, Payload: json.RawMessage("{}"), CreatedAt: time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC)},
 	} {
 		err := s.Save(ctx, sn)
 		assert.ErrorIs(t, err, es.ErrInvalidArgument, name)

@@ -1,7 +1,10 @@
 package storekit
 
 import (
+	"fmt"
+	"math"
 	"strconv"
+	"time"
 
 	es "github.com/gofly/eventsourcing/eventsourcing"
 	"github.com/gofly/eventsourcing/internal/check"
@@ -21,7 +24,9 @@ func ValidateAggregateID(id string) error {
 
 // ValidateAppend checks an append's arguments the same way for every store: the aggregate id, the
 // aggregate type, expected ≥ 0, at least one event, and for each event an EventID (unique within
-// the batch), an EventType, a tenant id that fits, and a payload that is a JSON object without NUL.
+// the batch), an EventType, a tenant id that fits, a schema Version of 0 or more, an OccurredAt in
+// the years 1 to 9999 (UTC), and a payload that is one JSON object every reader can decode (valid
+// syntax and UTF-8, no NUL character, nesting within check limits), checked in one pass.
 // Nothing may be written when it returns an error. Metadata is checked where the store encodes it
 // (see [NormalizeMetadata]).
 func ValidateAppend(aggregateID, aggregateType string, expected int64, events []es.Envelope) error {
@@ -67,13 +72,36 @@ func validateEvent(e *es.Envelope, i int, seen map[string]struct{}) error {
 	if p := check.Text(e.TenantID, es.MaxIDBytes, false); p != "" {
 		return invalid("%s: %s", field("TenantID"), p)
 	}
-	if !check.JSONObject(e.Payload) {
-		return invalid("%s: must be a JSON object, got %.40q", field("Payload"), e.Payload)
+	if e.Version < 0 || e.Version > math.MaxInt32 {
+		return invalid("%s: an event schema version is from 0 to %d, got %d", field("Version"), math.MaxInt32, e.Version)
 	}
-	if containsNUL(e.Payload) {
-		return invalid("%s: must not contain NUL characters", field("Payload"))
+	if p := timeProblem(e.OccurredAt); p != "" {
+		return invalid("%s: %s", field("OccurredAt"), p)
+	}
+	if p := check.JSONPayload(e.Payload); p != "" {
+		return invalid("%s: %s, got %.40q", field("Payload"), p, e.Payload)
 	}
 	return nil
+}
+
+// MinYear and MaxYear bound the years of the times every store can keep and read back.
+const (
+	MinYear = 1
+	MaxYear = 9999
+)
+
+// timeProblem says what is wrong with a time a store must keep, "" when nothing is.
+func timeProblem(t time.Time) string {
+	if y := t.UTC().Year(); y < MinYear || y > MaxYear {
+		return fmt.Sprintf("the year must be from %d to %d in UTC, got %d", MinYear, MaxYear, y)
+	}
+	return ""
+}
+
+// StoredTime is how every store keeps a time: in UTC, truncated to the microsecond (what
+// PostgreSQL keeps), so the same envelope reads back equal from every store.
+func StoredTime(t time.Time) time.Time {
+	return t.UTC().Truncate(time.Microsecond)
 }
 
 // ValidateReadAll checks ReadAll's cursor and limit.
@@ -110,11 +138,11 @@ func ValidateSnapshot(s es.Snapshot) error {
 	if s.Sequence < 1 {
 		return invalid("snapshot sequence: must be 1 or more, got %d", s.Sequence)
 	}
-	if !check.JSONObject(s.Payload) {
-		return invalid("snapshot payload of %q: must be a JSON object, got %.40q", s.AggregateID, s.Payload)
+	if p := check.JSONPayload(s.Payload); p != "" {
+		return invalid("snapshot payload of %q: %s, got %.40q", s.AggregateID, p, s.Payload)
 	}
-	if containsNUL(s.Payload) {
-		return invalid("snapshot payload of %q: must not contain NUL characters", s.AggregateID)
+	if p := timeProblem(s.CreatedAt); p != "" {
+		return invalid("snapshot CreatedAt of %q: %s", s.AggregateID, p)
 	}
 	return nil
 }

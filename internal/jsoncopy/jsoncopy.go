@@ -5,6 +5,9 @@ package jsoncopy
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
+	"strconv"
+	"strings"
 )
 
 // Raw returns a copy of b; nil stays nil.
@@ -47,8 +50,9 @@ func Value(v any) any {
 	}
 }
 
-// Normalize returns m as JSON would give it back (numbers as float64, structs as maps), always a
-// new non-nil map. The error says why a value cannot be encoded.
+// Normalize returns m as [DecodeObject] gives it back from its JSON (numbers as float64 unless an
+// integer too big for one, structs as maps), always a new non-nil map. The error says why a value
+// cannot be encoded.
 func Normalize(m map[string]any) (map[string]any, error) {
 	if len(m) == 0 {
 		return map[string]any{}, nil
@@ -60,18 +64,79 @@ func Normalize(m map[string]any) (map[string]any, error) {
 	if err != nil {
 		return nil, err
 	}
+	return DecodeObject(raw)
+}
+
+// maxExactInt is the largest integer magnitude a float64 holds exactly.
+const maxExactInt = 1 << 53
+
+// DecodeObject decodes a JSON object as encoding/json would into map[string]any, with one
+// difference: an integer beyond ±2^53, which a float64 would round, stays exact as a json.Number.
+func DecodeObject(raw []byte) (map[string]any, error) {
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
 	out := map[string]any{}
-	if err := json.Unmarshal(raw, &out); err != nil {
+	if err := dec.Decode(&out); err != nil {
 		return nil, err
+	}
+	if dec.More() {
+		return nil, errors.New("unexpected data after the JSON object")
+	}
+	for k, v := range out {
+		out[k] = numbers(v)
 	}
 	return out, nil
 }
 
-// Plain reports whether v already holds only what encoding/json decodes into any.
+// numbers turns the json.Numbers of a decoded value into float64, except integers beyond ±2^53.
+func numbers(v any) any {
+	switch x := v.(type) {
+	case json.Number:
+		if i, err := strconv.ParseInt(string(x), 10, 64); err == nil {
+			if i > maxExactInt || i < -maxExactInt {
+				return x
+			}
+			return float64(i)
+		}
+		if isInteger(string(x)) {
+			return x // beyond int64: keep the digits
+		}
+		if f, err := x.Float64(); err == nil {
+			return f
+		}
+		return x // beyond float64's range: keep the text
+	case map[string]any:
+		for k, e := range x {
+			x[k] = numbers(e)
+		}
+	case []any:
+		for i, e := range x {
+			x[i] = numbers(e)
+		}
+	}
+	return v
+}
+
+func isInteger(s string) bool {
+	s = strings.TrimPrefix(s, "-")
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// Plain reports whether v already holds only what DecodeObject gives back.
 func Plain(v any) bool {
 	switch x := v.(type) {
 	case nil, string, bool, float64:
 		return true
+	case json.Number:
+		return false // re-decode: it may fit a float64
 	case map[string]any:
 		for _, e := range x {
 			if !Plain(e) {

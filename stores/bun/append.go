@@ -42,7 +42,7 @@ func newBatch(aggregateID, aggregateType string, expected int64, events []es.Env
 		b.eventTypes[i] = e.EventType
 		b.payloads[i] = string(e.Payload)
 		b.metadata[i] = md
-		b.occurredAt[i] = e.OccurredAt.UTC()
+		b.occurredAt[i] = storekit.StoredTime(e.OccurredAt)
 		b.versions[i] = int32(e.Version)
 		b.tenants[i] = e.TenantID
 	}

@@ -3,7 +3,6 @@ package bunstore
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"fmt"
 	"time"
 
@@ -171,9 +170,9 @@ func (s *EventStore) query(ctx context.Context, op string, sizeHint int, q strin
 // finish decodes the metadata and applies the upcasters.
 func (s *EventStore) finish(op string, e es.Envelope, metadata []byte) (es.Envelope, error) {
 	var err error
-	e.Metadata, err = decodeMetadata(metadata)
+	e.Metadata, err = storekit.DecodeMetadata(metadata)
 	if err != nil {
-		return e, fmt.Errorf("bunstore: %s: event %s: metadata: %w: %w", op, e.EventID, es.ErrDecode, err)
+		return e, fmt.Errorf("bunstore: %s: event %s: %w", op, e.EventID, err)
 	}
 	if len(s.upcasters) > 0 {
 		e, err = storekit.ApplyUpcasters(s.upcasters, e)
@@ -234,17 +233,6 @@ func (s *EventStore) queryPgx(ctx context.Context, st *txState, op string, sizeH
 		return nil, opErr
 	}
 	return out, nil
-}
-
-func decodeMetadata(raw []byte) (map[string]any, error) {
-	if len(raw) == 0 || string(raw) == "{}" {
-		return map[string]any{}, nil
-	}
-	m := map[string]any{}
-	if err := json.Unmarshal(raw, &m); err != nil {
-		return nil, err
-	}
-	return m, nil
 }
 
 // HeadPosition returns the highest position stored, visible to readers or not yet (0 when the

@@ -80,7 +80,7 @@ func (s *SnapshotStore) Save(ctx context.Context, snap es.Snapshot) error {
 	if created.IsZero() {
 		created = time.Now()
 	}
-	created = created.UTC()
+	created = storekit.StoredTime(created)
 	var at any = created
 	if s.dialect == DialectSQLite {
 		at = created.Format(sqliteTimeLayout)

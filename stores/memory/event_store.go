@@ -85,7 +85,7 @@ func (s *EventStore) Append(ctx context.Context, aggregateID, aggregateType stri
 		e.Metadata = md
 		e.AggregateID, e.AggregateType = aggregateID, aggregateType
 		e.Sequence = expected + int64(i) + 1
-		e.OccurredAt = e.OccurredAt.UTC()
+		e.OccurredAt = storekit.StoredTime(e.OccurredAt)
 		stored[i] = e
 	}
 	var err error

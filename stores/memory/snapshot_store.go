@@ -42,7 +42,7 @@ func (s *SnapshotStore) Save(ctx context.Context, snap es.Snapshot) error {
 		return err
 	}
 	snap = snap.Clone()
-	snap.CreatedAt = snap.CreatedAt.UTC()
+	snap.CreatedAt = storekit.StoredTime(snap.CreatedAt)
 	if u := unitFrom(ctx); u != nil {
 		p, err := ops(u, s, newPendingSnapshots)
 		if err != nil {

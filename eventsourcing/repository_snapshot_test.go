@@ -1,0 +1,87 @@
+package eventsourcing_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"log/slog"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	es "github.com/gofly/eventsourcing/eventsourcing"
+	"github.com/gofly/eventsourcing/stores/memory"
+)
+
+// fixedSnapshots returns one stored snapshot whatever it is, as a store written by an older
+// version (or by hand) could.
+type fixedSnapshots struct {
+	es.SnapshotStore
+	snap es.Snapshot
+}
+
+func (f fixedSnapshots) Load(context.Context, string) (es.Snapshot, bool, error) {
+	return f.snap, true, nil
+}
+
+// A stored snapshot that cannot be restored is logged and the aggregate rebuilt from its events.
+// Before the fix a payload of null restored nothing, and Load returned version 3 with N = 0.
+func TestUnrestorableSnapshotFallsBackToEvents(t *testing.T) {
+	ctx := context.Background()
+	store := memory.NewEventStore()
+	writer, err := es.NewRepository(store, NewCounter)
+	require.NoError(t, err)
+	c := NewCounter()
+	c.ID = "c"
+	for range 3 {
+		require.NoError(t, c.Apply(Incremented{}))
+	}
+	require.NoError(t, writer.Save(ctx, c))
+
+	for name, payload := range map[string]string{
+		"null":         `null`,
+		"array":        `[1,2]`,
+		"wrong types":  `{"N":"three"}`,
+		"invalid JSON": `{"N":`,
+	} {
+		t.Run(name, func(t *testing.T) {
+			var logs bytes.Buffer
+			snaps := fixedSnapshots{memory.NewSnapshotStore(), es.Snapshot{AggregateID: "c", AggregateType: "Counter", Sequence: 3, Payload: json.RawMessage(payload)}}
+			repo, err := es.NewRepository(store, NewCounter, es.WithSnapshots(snaps, 10),
+				es.WithLogger(slog.New(slog.NewTextHandler(&logs, nil))))
+			require.NoError(t, err)
+			got, err := repo.Load(ctx, "c")
+			require.NoError(t, err)
+			assert.Equal(t, 3, got.N, "rebuilt from the events")
+			assert.Equal(t, int64(3), got.Version)
+			assert.Contains(t, logs.String(), "ignoring a snapshot")
+			assert.Contains(t, logs.String(), "aggregate_id=c")
+		})
+	}
+}
+
+// A snapshot whose state the aggregate encodes as null is refused when saved, on every store.
+type nullState struct {
+	es.AggregateRoot
+}
+
+func (n *nullState) MarshalSnapshot() ([]byte, error) { return []byte("null"), nil }
+func (n *nullState) UnmarshalSnapshot([]byte) error   { return nil }
+func (n *nullState) OnIncremented(Incremented)        {}
+
+func TestNullSnapshotStateIsRefusedOnSave(t *testing.T) {
+	ctx := context.Background()
+	store, snaps := memory.NewEventStore(), memory.NewSnapshotStore()
+	repo, err := es.NewRepository(store, func() *nullState { return es.Init(&nullState{}) }, es.WithSnapshots(snaps, 1))
+	require.NoError(t, err)
+	n := es.Init(&nullState{})
+	n.ID = "n"
+	require.NoError(t, n.Apply(Incremented{}))
+	err = repo.Save(ctx, n)
+	require.ErrorIs(t, err, es.ErrInvalidArgument)
+	assert.Contains(t, err.Error(), "JSON object")
+	v, err := store.LatestVersion(ctx, "n")
+	require.NoError(t, err)
+	assert.Zero(t, v, "the events and the refused snapshot roll back together")
+}

@@ -1,0 +1,268 @@
+package check
+
+import (
+	"fmt"
+	"unicode/utf8"
+)
+
+// MaxJSONDepth is the deepest nesting of arrays and objects a payload may have: encoding/json
+// refuses to decode deeper documents, so a deeper payload could never be read back.
+const MaxJSONDepth = 10000
+
+// JSONPayload checks, in one pass, that b is a single JSON object that every store can keep and
+// every reader can decode: valid JSON syntax, valid UTF-8 inside and outside strings, no escaped
+// NUL character (\u0000; an escaped backslash followed by "u0000" is fine) and nesting no deeper
+// than MaxJSONDepth. It returns what is wrong, "" when nothing is.
+func JSONPayload(b []byte) string {
+	p := jsonParser{b: b}
+	p.space()
+	if p.i >= len(p.b) || p.b[p.i] != '{' {
+		return "must be a JSON object"
+	}
+	p.value(0)
+	if p.err == "" {
+		p.space()
+		if p.i < len(p.b) {
+			p.fail("unexpected text after the object")
+		}
+	}
+	return p.err
+}
+
+// jsonParser is a recursive-descent recogniser; it stops at the first problem.
+type jsonParser struct {
+	b   []byte
+	i   int
+	err string
+}
+
+func (p *jsonParser) fail(format string, args ...any) {
+	if p.err == "" {
+		p.err = fmt.Sprintf("is not valid JSON: "+format+" at offset %d", append(args, p.i)...)
+	}
+}
+
+func (p *jsonParser) space() {
+	for p.i < len(p.b) {
+		switch p.b[p.i] {
+		case ' ', '\t', '\r', '\n':
+			p.i++
+		default:
+			return
+		}
+	}
+}
+
+func (p *jsonParser) value(depth int) {
+	p.space()
+	if p.i >= len(p.b) {
+		p.fail("unexpected end")
+		return
+	}
+	switch c := p.b[p.i]; {
+	case c == '{':
+		p.object(depth + 1)
+	case c == '[':
+		p.array(depth + 1)
+	case c == '"':
+		p.string()
+	case c == '-' || (c >= '0' && c <= '9'):
+		p.number()
+	case c == 't':
+		p.literal("true")
+	case c == 'f':
+		p.literal("false")
+	case c == 'n':
+		p.literal("null")
+	default:
+		p.fail("unexpected character %q", c)
+	}
+}
+
+func (p *jsonParser) object(depth int) {
+	if depth > MaxJSONDepth {
+		p.err = fmt.Sprintf("nests deeper than %d levels", MaxJSONDepth)
+		return
+	}
+	p.i++ // {
+	p.space()
+	if p.i < len(p.b) && p.b[p.i] == '}' {
+		p.i++
+		return
+	}
+	for p.err == "" {
+		p.space()
+		if p.i >= len(p.b) || p.b[p.i] != '"' {
+			p.fail("expected a string key")
+			return
+		}
+		p.string()
+		p.space()
+		if p.i >= len(p.b) || p.b[p.i] != ':' {
+			p.fail("expected ':'")
+			return
+		}
+		p.i++
+		p.value(depth)
+		p.space()
+		if p.i >= len(p.b) {
+			p.fail("unexpected end")
+			return
+		}
+		switch p.b[p.i] {
+		case ',':
+			p.i++
+		case '}':
+			p.i++
+			return
+		default:
+			p.fail("expected ',' or '}'")
+		}
+	}
+}
+
+func (p *jsonParser) array(depth int) {
+	if depth > MaxJSONDepth {
+		p.err = fmt.Sprintf("nests deeper than %d levels", MaxJSONDepth)
+		return
+	}
+	p.i++ // [
+	p.space()
+	if p.i < len(p.b) && p.b[p.i] == ']' {
+		p.i++
+		return
+	}
+	for p.err == "" {
+		p.value(depth)
+		p.space()
+		if p.i >= len(p.b) {
+			p.fail("unexpected end")
+			return
+		}
+		switch p.b[p.i] {
+		case ',':
+			p.i++
+		case ']':
+			p.i++
+			return
+		default:
+			p.fail("expected ',' or ']'")
+		}
+	}
+}
+
+func (p *jsonParser) string() {
+	p.i++ // opening quote
+	for p.i < len(p.b) {
+		c := p.b[p.i]
+		switch {
+		case c == '"':
+			p.i++
+			return
+		case c == '\\':
+			p.escape()
+			if p.err != "" {
+				return
+			}
+		case c < 0x20:
+			p.fail("control character %#x in a string", c)
+			return
+		case c < utf8.RuneSelf:
+			p.i++
+		default:
+			r, size := utf8.DecodeRune(p.b[p.i:])
+			if r == utf8.RuneError && size == 1 {
+				p.err = fmt.Sprintf("must be valid UTF-8: invalid byte %#x at offset %d", c, p.i)
+				return
+			}
+			p.i += size
+		}
+	}
+	p.fail("unterminated string")
+}
+
+func (p *jsonParser) escape() {
+	if p.i+1 >= len(p.b) {
+		p.i++
+		p.fail("unterminated escape")
+		return
+	}
+	switch p.b[p.i+1] {
+	case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
+		p.i += 2
+	case 'u':
+		if p.i+6 > len(p.b) {
+			p.fail("short \\u escape")
+			return
+		}
+		v := 0
+		for _, h := range p.b[p.i+2 : p.i+6] {
+			switch {
+			case h >= '0' && h <= '9':
+				v = v<<4 | int(h-'0')
+			case h >= 'a' && h <= 'f':
+				v = v<<4 | int(h-'a'+10)
+			case h >= 'A' && h <= 'F':
+				v = v<<4 | int(h-'A'+10)
+			default:
+				p.fail("bad \\u escape")
+				return
+			}
+		}
+		if v == 0 {
+			p.err = "must not contain NUL characters (\\u0000)"
+			return
+		}
+		p.i += 6
+	default:
+		p.fail("bad escape \\%c", p.b[p.i+1])
+	}
+}
+
+func (p *jsonParser) number() {
+	if p.b[p.i] == '-' {
+		p.i++
+	}
+	switch {
+	case p.i < len(p.b) && p.b[p.i] == '0':
+		p.i++
+	case p.i < len(p.b) && p.b[p.i] >= '1' && p.b[p.i] <= '9':
+		p.digits()
+	default:
+		p.fail("bad number")
+		return
+	}
+	if p.i < len(p.b) && p.b[p.i] == '.' {
+		p.i++
+		if !p.digits() {
+			p.fail("bad number")
+			return
+		}
+	}
+	if p.i < len(p.b) && (p.b[p.i] == 'e' || p.b[p.i] == 'E') {
+		p.i++
+		if p.i < len(p.b) && (p.b[p.i] == '+' || p.b[p.i] == '-') {
+			p.i++
+		}
+		if !p.digits() {
+			p.fail("bad number")
+		}
+	}
+}
+
+// digits consumes one or more digits and reports whether there was one.
+func (p *jsonParser) digits() bool {
+	start := p.i
+	for p.i < len(p.b) && p.b[p.i] >= '0' && p.b[p.i] <= '9' {
+		p.i++
+	}
+	return p.i > start
+}
+
+func (p *jsonParser) literal(word string) {
+	if len(p.b)-p.i < len(word) || string(p.b[p.i:p.i+len(word)]) != word {
+		p.fail("unexpected character %q", p.b[p.i])
+		return
+	}
+	p.i += len(word)
+}
