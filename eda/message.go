@@ -3,6 +3,7 @@ package eda
 import (
 	"encoding/json"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/ThreeDotsLabs/watermill/message"
@@ -34,34 +35,50 @@ const (
 	MetaGlobalPosition = "global_position"
 )
 
-// IsReserved reports whether key is one of the reserved metadata keys, which an envelope's own
-// metadata cannot set.
+// watermillPrefix starts the metadata keys Watermill and its adapters use for themselves
+// (_watermill_message_uuid, …).
+const watermillPrefix = "_watermill"
+
+// IsReserved reports whether an envelope's own metadata may not set key: one of the reserved keys
+// above in any letter case (EVENT_ID), or a key of Watermill's own (starting with "_watermill",
+// in any case). Brokers and consumers differ in how they treat case, so a look-alike could shadow
+// the real header.
 func IsReserved(key string) bool {
-	switch key {
+	switch strings.ToLower(key) {
 	case MetaEventID, MetaEventType, MetaAggregateID, MetaAggregateType, MetaSequence,
 		MetaVersion, MetaOccurredAt, MetaTenantID, MetaGlobalPosition:
 		return true
 	}
-	return false
+	return len(key) >= len(watermillPrefix) && strings.EqualFold(key[:len(watermillPrefix)], watermillPrefix)
 }
 
 // NewMessage builds the Watermill message for env (see the package documentation). An envelope
 // without an EventID, or whose payload is not valid JSON, is an error matching
-// [es.ErrInvalidArgument].
+// [es.ErrInvalidArgument]. Metadata entries that are not strings, or whose key is reserved (see
+// [IsReserved]), are not copied; [Publisher] logs them at debug level.
 func NewMessage(env es.Envelope) (*message.Message, error) {
+	msg, _, err := newMessage(env)
+	return msg, err
+}
+
+// newMessage is NewMessage that also returns the metadata keys it left out.
+func newMessage(env es.Envelope) (*message.Message, []string, error) {
 	if env.EventID == "" {
-		return nil, storekit.InvalidArgument("eda: envelope of %s %q sequence %d: EventID must not be empty", env.AggregateType, env.AggregateID, env.Sequence)
+		return nil, nil, storekit.InvalidArgument("eda: envelope of %s %q sequence %d: EventID must not be empty", env.AggregateType, env.AggregateID, env.Sequence)
 	}
 	payload := []byte(env.Payload)
 	if len(payload) == 0 {
 		payload = []byte("{}")
 	} else if !json.Valid(payload) {
-		return nil, storekit.InvalidArgument("eda: envelope %s: payload is not valid JSON", env.EventID)
+		return nil, nil, storekit.InvalidArgument("eda: envelope %s: payload is not valid JSON", env.EventID)
 	}
 	msg := message.NewMessage(env.EventID, append([]byte(nil), payload...))
+	var skipped []string
 	for k, v := range env.Metadata {
 		if s, ok := v.(string); ok && !IsReserved(k) {
 			msg.Metadata.Set(k, s)
+		} else {
+			skipped = append(skipped, k)
 		}
 	}
 	msg.Metadata.Set(MetaEventID, env.EventID)
@@ -77,5 +94,5 @@ func NewMessage(env es.Envelope) (*message.Message, error) {
 	if env.GlobalPosition != 0 {
 		msg.Metadata.Set(MetaGlobalPosition, strconv.FormatInt(env.GlobalPosition, 10))
 	}
-	return msg, nil
+	return msg, skipped, nil
 }

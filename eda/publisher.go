@@ -4,9 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"strings"
 
 	"github.com/ThreeDotsLabs/watermill/message"
+
+	"github.com/gofly/eventsourcing/internal/redact"
 
 	es "github.com/gofly/eventsourcing/eventsourcing"
 )
@@ -24,11 +27,25 @@ var ErrNoPublisher = errors.New("eda: no publisher: provide a Watermill message.
 type Publisher struct {
 	pub         message.Publisher
 	destination string
+	log         *slog.Logger
+}
+
+// Option configures a [Publisher].
+type Option func(*Publisher)
+
+// WithLogger sets the logger for metadata entries left out of messages (debug level). The
+// default discards.
+func WithLogger(l *slog.Logger) Option {
+	return func(p *Publisher) {
+		if l != nil {
+			p.log = l
+		}
+	}
 }
 
 // NewPublisher returns a Publisher sending to destination through pub; a blank destination means
 // [DefaultDestination]. It returns nil when pub is nil.
-func NewPublisher(pub message.Publisher, destination string) *Publisher {
+func NewPublisher(pub message.Publisher, destination string, opts ...Option) *Publisher {
 	if pub == nil {
 		return nil
 	}
@@ -36,7 +53,13 @@ func NewPublisher(pub message.Publisher, destination string) *Publisher {
 	if destination == "" {
 		destination = DefaultDestination
 	}
-	return &Publisher{pub: pub, destination: destination}
+	p := &Publisher{pub: pub, destination: destination, log: slog.New(slog.DiscardHandler)}
+	for _, o := range opts {
+		if o != nil {
+			o(p)
+		}
+	}
+	return p
 }
 
 // Destination returns the topic messages are sent to, "" on a nil *Publisher.
@@ -55,14 +78,19 @@ func (p *Publisher) Publish(ctx context.Context, env es.Envelope) error {
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("eda: publish event %s: %w", env.EventID, err)
 	}
-	msg, err := NewMessage(env)
+	msg, skipped, err := newMessage(env)
 	if err != nil {
 		return err
 	}
+	if len(skipped) > 0 {
+		p.log.DebugContext(ctx, "eda: metadata left out of the message: values that are not strings, or keys that are reserved",
+			"event_id", env.EventID, "keys", skipped)
+	}
 	msg.SetContext(ctx)
 	if err := p.pub.Publish(p.destination, msg); err != nil {
+		// Broker errors may quote a connection URL with its password.
 		return fmt.Errorf("eda: publish event %s (%s of %s %q, sequence %d) to %q: %w",
-			env.EventID, env.EventType, env.AggregateType, env.AggregateID, env.Sequence, p.destination, err)
+			env.EventID, env.EventType, env.AggregateType, env.AggregateID, env.Sequence, p.destination, redact.Error(err))
 	}
 	return nil
 }

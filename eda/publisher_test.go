@@ -3,6 +3,8 @@ package eda_test
 import (
 	"context"
 	"errors"
+	"log/slog"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -146,4 +148,44 @@ func TestGoChannel(t *testing.T) {
 		require.Equal(t, env.EventID, m.Metadata.Get("event_id"))
 		require.Equal(t, "OrderPlaced", m.Metadata.Get("event_type"))
 	}
+}
+
+// Keys that look like reserved headers or Watermill's own never reach the message; before the
+// rule, EVENT_ID and _watermill_message_uuid were copied from an envelope's metadata.
+func TestMetadataCannotShadowHeaders(t *testing.T) {
+	env := envelope(t, 1)
+	env.Metadata = map[string]any{
+		"EVENT_ID": "spoof", "Aggregate_Id": "spoof", "_watermill_message_uuid": "spoof",
+		"_WATERMILL_partition": "spoof", "_watermill": "spoof", "count": 3.0, "nested": map[string]any{"a": "b"},
+		"user_id": "u-1",
+	}
+	var logs strings.Builder
+	rec := &recorder{}
+	pub := eda.NewPublisher(rec, "t", eda.WithLogger(slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))))
+	require.NoError(t, pub.Publish(context.Background(), env))
+	msg := rec.msgs[0]
+	for k := range msg.Metadata {
+		require.False(t, strings.EqualFold(k, "event_id") && k != "event_id", "look-alike %q copied", k)
+		require.False(t, strings.HasPrefix(strings.ToLower(k), "_watermill"), "Watermill key %q copied", k)
+	}
+	require.Equal(t, env.EventID, msg.Metadata.Get("event_id"))
+	require.Equal(t, "u-1", msg.Metadata.Get("user_id"))
+	require.Empty(t, msg.Metadata.Get("count"))
+	for _, k := range []string{"EVENT_ID", "_watermill_message_uuid", "count", "nested"} {
+		require.Contains(t, logs.String(), k, "left-out key %s is logged at debug level", k)
+	}
+}
+
+type leakyPublisher struct{}
+
+func (leakyPublisher) Publish(string, ...*message.Message) error {
+	return errors.New("dial amqp://guest:s3cr3t?#@broker:5672/: connection refused")
+}
+func (leakyPublisher) Close() error { return nil }
+
+func TestPublishErrorsAreRedacted(t *testing.T) {
+	err := eda.NewPublisher(leakyPublisher{}, "t").Publish(context.Background(), envelope(t, 1))
+	require.Error(t, err)
+	require.NotContains(t, err.Error(), "s3cr3t")
+	require.Contains(t, err.Error(), "connection refused")
 }
