@@ -3,6 +3,7 @@ package memory
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"sync"
 
 	es "github.com/gofly/eventsourcing/eventsourcing"
@@ -107,12 +108,35 @@ func (s *EventStore) appendNow(aggregateID, aggregateType string, expected int64
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if actual := int64(len(s.streams[aggregateID])); actual != expected {
-		return &es.ConcurrencyError{AggregateID: aggregateID, AggregateType: aggregateType, Expected: expected, Actual: actual}
+		return s.retried(aggregateID, aggregateType, expected, actual, stored)
 	}
 	if err := s.checkNewIDs(stored, nil); err != nil {
 		return err
 	}
 	s.write(aggregateID, stored)
+	return nil
+}
+
+// retried decides an append whose expected version is behind: nil when it is a retry of events
+// already stored at exactly those sequences with the same content (nothing is written), else a
+// *es.ConcurrencyError. It runs under s.mu.
+func (s *EventStore) retried(aggregateID, aggregateType string, expected, actual int64, stored []es.Envelope) error {
+	conflict := &es.ConcurrencyError{AggregateID: aggregateID, AggregateType: aggregateType, Expected: expected, Actual: actual}
+	stream := s.streams[aggregateID]
+	if expected > actual || int64(len(stream)) < expected+int64(len(stored)) {
+		return conflict
+	}
+	for i := range stored {
+		have := s.log.at(stream[expected+int64(i)])
+		if have.EventID != stored[i].EventID {
+			return conflict
+		}
+		if !have.Equal(stored[i]) {
+			conflict.Reason = fmt.Sprintf("event %s is already stored at sequence %d with different content; "+
+				"a retry must carry the same events, a new command needs new event ids", have.EventID, have.Sequence)
+			return conflict
+		}
+	}
 	return nil
 }
 

@@ -64,7 +64,10 @@ func (s *EventStore) appendInUnit(u *unit, aggregateID, aggregateType string, ex
 		actual = ps.base + int64(len(ps.events))
 	}
 	if actual != expected {
-		return &es.ConcurrencyError{AggregateID: aggregateID, AggregateType: aggregateType, Expected: expected, Actual: actual}
+		if ps != nil {
+			return &es.ConcurrencyError{AggregateID: aggregateID, AggregateType: aggregateType, Expected: expected, Actual: actual}
+		}
+		return s.retried(aggregateID, aggregateType, expected, actual, stored)
 	}
 	if err := s.checkNewIDs(stored, p.ids); err != nil {
 		return err
