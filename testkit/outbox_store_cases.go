@@ -529,6 +529,8 @@ func testOutboxBadCalls(t *testing.T, newTarget OutboxStoreFactory) {
 	require.ErrorIs(t, err, es.ErrInvalidArgument)
 	_, err = s.Prune(ctx, suiteOutbox, now, 0)
 	require.ErrorIs(t, err, es.ErrInvalidArgument)
+	require.ErrorIs(t, s.Retry(ctx, suiteOutbox, ""), es.ErrInvalidArgument)
+	require.ErrorIs(t, s.Retry(ctx, suiteOutbox, "a\x00"), es.ErrInvalidArgument)
 
 	cancelled, cancel := context.WithCancel(ctx)
 	cancel()

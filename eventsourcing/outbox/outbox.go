@@ -9,7 +9,6 @@ import (
 
 	es "github.com/gofly/eventsourcing/eventsourcing"
 	"github.com/gofly/eventsourcing/eventsourcing/storekit"
-	"github.com/gofly/eventsourcing/internal/check"
 )
 
 // PublishFunc sends one event to the broker; nil means the broker has it. (*eda.Publisher).Publish
@@ -119,8 +118,8 @@ func (o *Outbox) DeadLetters(ctx context.Context, limit int) ([]Record, error) {
 // attempts. An id that is not a dead letter of this outbox is an error matching
 // [ErrNoDeadLetter].
 func (o *Outbox) Retry(ctx context.Context, id string) error {
-	if p := check.Text(id, es.MaxIDBytes, true); p != "" {
-		return fmt.Errorf("outbox %q: retry: %w", o.cfg.name, storekit.InvalidArgument("id: %s", p))
+	if err := ValidateID(id); err != nil {
+		return fmt.Errorf("outbox %q: retry: %w", o.cfg.name, err)
 	}
 	if err := o.store.Retry(ctx, o.cfg.name, id); err != nil {
 		return fmt.Errorf("outbox %q: retry %q: %w", o.cfg.name, id, err)

@@ -31,6 +31,15 @@ func ValidateName(what, name string) error {
 	return nil
 }
 
+// ValidateID checks a record id (an event id) given to [Store.Retry]: not empty, at most
+// es.MaxIDBytes bytes of valid UTF-8 without NUL.
+func ValidateID(id string) error {
+	if p := check.Text(id, es.MaxIDBytes, true); p != "" {
+		return storekit.InvalidArgument("id: %s", p)
+	}
+	return nil
+}
+
 // ValidateEnqueue checks what [Store.Enqueue] is given, the same way for every store: the
 // outbox name, at least one event, and for each event an EventID (unique within the call), an
 // AggregateID (the key that orders delivery), an EventType, an aggregate type and tenant id that

@@ -329,6 +329,9 @@ func (s *OutboxStore) Retry(ctx context.Context, name, id string) error {
 	if err := outbox.ValidateName("outbox name", name); err != nil {
 		return err
 	}
+	if err := outbox.ValidateID(id); err != nil {
+		return err
+	}
 	if err := ctx.Err(); err != nil {
 		return err
 	}
