@@ -284,7 +284,7 @@ func TestPostgres(t *testing.T) {
 				require.NoError(t, app.Err())
 				err := app.Start(context.Background())
 				require.Error(t, err)
-				require.Contains(t, err.Error(), "pyfly.eventsourcing.store.auto_migrate: true")
+				require.Contains(t, err.Error(), "pyfly.eventsourcing.store.auto-migrate: true")
 				require.Contains(t, err.Error(), "event store")
 				require.Error(t, b.DBs.EventStoreDB().PingContext(context.Background()), "closed after a failed start")
 			})

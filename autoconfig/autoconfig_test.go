@@ -109,7 +109,7 @@ func TestAutoMigrateRules(t *testing.T) {
 	require.NoError(t, err)
 	err = dbs.Start(ctx)
 	require.Error(t, err, "auto_migrate: false on a fresh SQLite file: the tables are missing")
-	require.Contains(t, err.Error(), "pyfly.eventsourcing.store.auto_migrate: true")
+	require.Contains(t, err.Error(), "pyfly.eventsourcing.store.auto-migrate: true")
 	require.Contains(t, err.Error(), "pyfly_event_store")
 
 	// One store sets auto_migrate: true on the shared database: it migrates.

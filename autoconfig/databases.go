@@ -146,7 +146,7 @@ func (db *database) start(ctx context.Context) error {
 		return fmt.Errorf("autoconfig: %s: cannot reach the database %s (from %s): %w", describe(db.targets), t.Redacted(), keyOrDefault(t.URL.Key), scrubbed(err))
 	}
 	if err := bunstore.Prepare(ctx, db.db, db.migrate); err != nil {
-		hint := "set " + t.Prefix + ".auto_migrate: true to create the tables on start, or run the migrations"
+		hint := "set " + t.Prefix + ".auto-migrate: true to create the tables on start, or run the migrations"
 		if db.migrate {
 			hint = "the migrations failed"
 		}

@@ -91,7 +91,7 @@ func resolveTarget(name, prefix string, sc config.StoreConfig, u config.Resolved
 	if d == bunstore.DialectSQLite && dsn != ":memory:" {
 		abs, err := filepath.Abs(dsn)
 		if err != nil {
-			return Target{}, config.Invalid("%s: SQLite path %q: %v", u.Key, dsn, err)
+			return Target{}, &config.Error{Key: keyOrDefault(u.Key), Reason: fmt.Sprintf("SQLite path %q has no absolute form", dsn), Err: err}
 		}
 		dsn = abs
 	}
