@@ -25,8 +25,8 @@ import (
 )
 
 func TestValidateApp(t *testing.T) {
-	require.NoError(t, fx.ValidateApp(eventsourcing.Module))
-	require.NoError(t, fx.ValidateApp(eventsourcing.Module, fx.Invoke(func(beans) {})))
+	require.NoError(t, fx.ValidateApp(fx.NopLogger, eventsourcing.Module))
+	require.NoError(t, fx.ValidateApp(fx.NopLogger, eventsourcing.Module, fx.Invoke(func(beans) {})))
 }
 
 func TestDefaultsGiveMemoryStoresAndNoPublisher(t *testing.T) {
@@ -115,8 +115,8 @@ func TestBunAndSQLAlchemyOnSQLite(t *testing.T) {
 				"pyfly.eventsourcing.snapshot.provider": provider,
 				"pyfly.eventsourcing.snapshot.url":      url,
 			})))
-			require.IsType(t, &bunstore.EventStore{}, b.Store)
-			require.IsType(t, &bunstore.SnapshotStore{}, b.Snapshots)
+			require.IsType(t, &bunstore.EventStore{}, bunEvents(t, b.Store))
+			require.IsType(t, &bunstore.SnapshotStore{}, bunSnapshots(t, b.Snapshots))
 			require.Same(t, b.DBs.EventStoreDB(), b.DBs.SnapshotStoreDB(), "one URL, one *bun.DB")
 			require.Contains(t, logs.String(), strings.TrimPrefix(url, "sqlite:///"))
 			require.Contains(t, logs.String(), "pyfly.eventsourcing.store.url")
@@ -137,7 +137,7 @@ func TestMixedProvidersAndSeparateDatabases(t *testing.T) {
 		"pyfly.eventsourcing.snapshot.url":      "sqlite::memory:",
 	})))
 	require.IsType(t, &memory.EventStore{}, b.Store)
-	require.IsType(t, &bunstore.SnapshotStore{}, b.Snapshots)
+	require.IsType(t, &bunstore.SnapshotStore{}, bunSnapshots(t, b.Snapshots))
 	require.Nil(t, b.DBs.EventStoreDB())
 	require.NotNil(t, b.DBs.SnapshotStoreDB())
 
@@ -250,8 +250,8 @@ func TestModuleLoadsItsOwnConfiguration(t *testing.T) {
 	t.Setenv("PYFLY_EVENTSOURCING_STORE_PROVIDER", "sqlalchemy")
 	t.Setenv("PYFLY_EVENTSOURCING_STORE_URL", "sqlite:///./events.db")
 	b, _ := startApp(t, nil)
-	require.IsType(t, &bunstore.EventStore{}, b.Store)
-	require.IsType(t, &bunstore.SnapshotStore{}, b.Snapshots)
+	require.IsType(t, &bunstore.EventStore{}, bunEvents(t, b.Store))
+	require.IsType(t, &bunstore.SnapshotStore{}, bunSnapshots(t, b.Snapshots))
 	require.FileExists(t, filepath.Join(dir, "events.db"))
 
 	t.Run("malformed YAML names the file and line", func(t *testing.T) {
@@ -295,8 +295,8 @@ func TestPostgres(t *testing.T) {
 				"pyfly.eventsourcing.snapshot.provider":  provider,
 				"pyfly.data.relational.url":              asyncpg,
 			})))
-			require.IsType(t, &bunstore.EventStore{}, b.Store)
-			require.IsType(t, &bunstore.SnapshotStore{}, b.Snapshots)
+			require.IsType(t, &bunstore.EventStore{}, bunEvents(t, b.Store))
+			require.IsType(t, &bunstore.SnapshotStore{}, bunSnapshots(t, b.Snapshots))
 			require.Same(t, b.DBs.EventStoreDB(), b.DBs.SnapshotStoreDB())
 			require.Contains(t, logs.String(), "PostgreSQL")
 			roundTrip(t, b.Store)
