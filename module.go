@@ -62,10 +62,7 @@ import (
 
 // Module provides the event-sourcing beans to an Fx application (see the package documentation).
 var Module = fx.Module("eventsourcing",
-	fx.Provide(
-		fx.Private,
-		fx.Annotate(settings, fx.ParamTags(`optional:"true"`, `optional:"true"`)),
-	),
+	fx.Provide(fx.Private, settings),
 	fx.Provide(
 		fx.Annotate(autoconfig.NewDatabases,
 			fx.OnStart(func(ctx context.Context, d *autoconfig.Databases) error { return d.Start(ctx) }),
@@ -77,23 +74,32 @@ var Module = fx.Module("eventsourcing",
 	),
 )
 
+// settingsIn are the gate's optional inputs; each matches its exact type.
+type settingsIn struct {
+	fx.In
+
+	Koanf  *koanf.Koanf `optional:"true"`
+	Logger *slog.Logger `optional:"true"`
+}
+
 // settings is the gate every bean depends on: it reads the configuration from the graph's
 // *koanf.Koanf, or with config.Load when there is none, and validates it with
-// autoconfig.NewSettings before anything is built.
-func settings(k *koanf.Koanf, logger *slog.Logger) (*autoconfig.Settings, error) {
+// autoconfig.NewSettings before anything is built. (A plain function rather than fx.Annotate, so
+// that Fx's error chain names it.)
+func settings(in settingsIn) (*autoconfig.Settings, error) {
 	var (
 		cfg config.Config
 		err error
 	)
-	if k != nil {
-		cfg, err = config.FromKoanf(k)
+	if in.Koanf != nil {
+		cfg, err = config.FromKoanf(in.Koanf)
 	} else {
 		cfg, err = config.Load()
 	}
 	if err != nil {
 		return nil, err
 	}
-	return autoconfig.NewSettings(cfg, logger)
+	return autoconfig.NewSettings(cfg, in.Logger)
 }
 
 type publisherIn struct {
