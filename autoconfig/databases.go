@@ -103,7 +103,9 @@ func shouldMigrate(targets []Target) bool {
 }
 
 // EventStoreDB returns the event store's *bun.DB once [Databases.Start] has opened it: nil before
-// start, and nil when the event store is in memory. After Close it returns the closed handle.
+// start, and nil when the event store is in memory. After Close it returns the closed handle. In
+// an Fx application it is open in the OnStart hooks of every constructor that takes *Databases
+// (Fx runs hooks in the order their constructors ran), so read it there, not in the constructor.
 func (d *Databases) EventStoreDB() *bun.DB { return d.store.handle() }
 
 // SnapshotStoreDB returns the snapshot store's *bun.DB under the same rules as
