@@ -100,3 +100,27 @@ func TestNotificationsOfNeverStartedStore(t *testing.T) {
 	require.True(t, errors.Is(err, ErrNotStarted))
 	require.EqualError(t, err, "eventsourcing: snapshot store used before the application started: its database opens on start (fx.App.Start, or Databases.Start without Fx)")
 }
+
+// BenchmarkForwarding compares a call through the forwarding store with the same call on the
+// store it is bound to (a memory store, so the forwarding cost is not hidden behind I/O).
+func BenchmarkForwarding(b *testing.B) {
+	ctx := context.Background()
+	mem := memory.NewEventStore()
+	env, err := es.NewEnvelope(openedEvent{Owner: "ann"})
+	require.NoError(b, err)
+	require.NoError(b, mem.Append(ctx, "acc-1", "Account", 0, []es.Envelope{env}))
+	fwd := &eventStore{slot: newSlot[bunEventStore]("event store")}
+	fwd.slot.set(mem)
+	for _, c := range []struct {
+		name  string
+		store es.EventStore
+	}{{"direct", mem}, {"forwarded", fwd}} {
+		b.Run(c.name, func(b *testing.B) {
+			for b.Loop() {
+				if _, err := c.store.LatestVersion(ctx, "acc-1"); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
