@@ -19,10 +19,6 @@ var migrationFS embed.FS
 // migrationTable records the applied migrations, apart from the application's own.
 const migrationTable = "pyfly_es_migrations"
 
-// migrationLockKey is the PostgreSQL advisory lock that serialises concurrent Migrate calls
-// ("pyfly_es" in ASCII).
-const migrationLockKey = 0x7079666c795f6573
-
 // migration is one embedded SQL file: NNNN_name.sql.
 type migration struct {
 	version int64
@@ -59,11 +55,11 @@ func migrationsFor(d Dialect) ([]migration, error) {
 // on PostgreSQL under an advisory transaction lock (released on commit, rollback or a lost
 // connection), on SQLite under the write lock of BEGIN IMMEDIATE. Calling it again is a no-op.
 func Migrate(ctx context.Context, db *bun.DB) error {
-	d, err := DialectOf(db)
+	dl, err := dialectOf(db)
 	if err != nil {
 		return err
 	}
-	ms, err := migrationsFor(d)
+	ms, err := migrationsFor(dl.name())
 	if err != nil {
 		return err
 	}
@@ -72,16 +68,12 @@ func Migrate(ctx context.Context, db *bun.DB) error {
 		return wrapErr(ctx, "migrate: begin", migrationTable, err)
 	}
 	defer func() { _ = tx.Rollback() }()
-	if d == DialectPostgres {
-		if _, err := tx.ExecContext(ctx, "SELECT pg_advisory_xact_lock($1)", int64(migrationLockKey)); err != nil {
+	if lock := dl.migrationLockSQL(); lock != "" {
+		if _, err := tx.ExecContext(ctx, lock); err != nil {
 			return wrapErr(ctx, "migrate: lock", migrationTable, err)
 		}
 	}
-	create := "CREATE TABLE IF NOT EXISTS " + migrationTable + " (version BIGINT NOT NULL PRIMARY KEY, name VARCHAR(255) NOT NULL, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())"
-	if d == DialectSQLite {
-		create = "CREATE TABLE IF NOT EXISTS " + migrationTable + " (version BIGINT NOT NULL PRIMARY KEY, name VARCHAR(255) NOT NULL, applied_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')))"
-	}
-	if _, err := tx.ExecContext(ctx, create); err != nil {
+	if _, err := tx.ExecContext(ctx, dl.migrationTableSQL()); err != nil {
 		return wrapErr(ctx, "migrate: create "+migrationTable, migrationTable, err)
 	}
 	applied := map[int64]bool{}
@@ -101,10 +93,7 @@ func Migrate(ctx context.Context, db *bun.DB) error {
 		return wrapErr(ctx, "migrate: read "+migrationTable, migrationTable, err)
 	}
 	rows.Close()
-	insert := "INSERT INTO " + migrationTable + " (version, name) VALUES ($1, $2)"
-	if d == DialectSQLite {
-		insert = "INSERT INTO " + migrationTable + " (version, name) VALUES (?, ?)"
-	}
+	insert := dl.recordMigrationSQL()
 	for _, m := range ms {
 		if applied[m.version] {
 			continue
@@ -135,6 +124,22 @@ func splitStatements(sql string) []string {
 	return out
 }
 
+// schemaDialect is what migrations and schema checks need from a dialect (postgres_migrate.go,
+// sqlite_migrate.go).
+type schemaDialect interface {
+	// migrationLockSQL serialises concurrent Migrate calls inside Migrate's transaction; "" when
+	// the transaction's BEGIN does.
+	migrationLockSQL() string
+	// migrationTableSQL creates pyfly_es_migrations if it does not exist.
+	migrationTableSQL() string
+	// recordMigrationSQL records (version, name) in pyfly_es_migrations.
+	recordMigrationSQL() string
+	// columnsSQL lists the columns of the table named by its one argument.
+	columnsSQL() string
+	// verify refuses stored data the dialect cannot run on; Prepare calls it last.
+	verify(ctx context.Context, db *bun.DB) error
+}
+
 // tableColumnsRequired lists what the stores read and write, per table.
 type tableColumnsRequired struct {
 	table   string
@@ -152,12 +157,12 @@ func requiredColumns() []tableColumnsRequired {
 // use it when the schema is managed elsewhere. The error matches [ErrSchema] and names the first
 // missing table or column, and says to run Migrate or enable the auto-migrate option.
 func CheckSchema(ctx context.Context, db *bun.DB) error {
-	d, err := DialectOf(db)
+	dl, err := dialectOf(db)
 	if err != nil {
 		return err
 	}
 	for _, t := range requiredColumns() {
-		have, err := tableColumns(ctx, db, d, t.table)
+		have, err := tableColumns(ctx, db, dl, t.table)
 		if err != nil {
 			return err
 		}
@@ -173,12 +178,8 @@ func CheckSchema(ctx context.Context, db *bun.DB) error {
 	return nil
 }
 
-func tableColumns(ctx context.Context, db *bun.DB, d Dialect, table string) (map[string]bool, error) {
-	q := "SELECT column_name FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = $1"
-	if d == DialectSQLite {
-		q = "SELECT name FROM pragma_table_info(?)"
-	}
-	rows, err := db.DB.QueryContext(ctx, q, table)
+func tableColumns(ctx context.Context, db *bun.DB, dl sqlDialect, table string) (map[string]bool, error) {
+	rows, err := db.DB.QueryContext(ctx, dl.columnsSQL(), table)
 	if err != nil {
 		return nil, wrapErr(ctx, "check schema", table, err)
 	}
@@ -202,7 +203,7 @@ func tableColumns(ctx context.Context, db *bun.DB, d Dialect, table string) (map
 // transaction ids, as after a dump restored into another server (see the package documentation
 // for the remedy).
 func Prepare(ctx context.Context, db *bun.DB, migrate bool) error {
-	d, err := DialectOf(db)
+	dl, err := dialectOf(db)
 	if err != nil {
 		return err
 	}
@@ -214,26 +215,5 @@ func Prepare(ctx context.Context, db *bun.DB, migrate bool) error {
 	if err != nil {
 		return err
 	}
-	if d == DialectPostgres {
-		return checkPositionsAhead(ctx, db)
-	}
-	return nil
-}
-
-// checkPositionsAhead is the dump/restore guard: every stored position must come from a
-// transaction id below the current snapshot's xmax.
-func checkPositionsAhead(ctx context.Context, db *bun.DB) error {
-	var highest, limit int64
-	err := db.DB.QueryRowContext(ctx, `SELECT coalesce((SELECT global_position FROM pyfly_event_store ORDER BY global_position DESC LIMIT 1), 0),
-		pg_snapshot_xmax(pg_current_snapshot())::text::bigint * `+positionSpanSQL).Scan(&highest, &limit)
-	if err != nil {
-		return wrapErr(ctx, "check global positions", eventTable, err)
-	}
-	if highest >= limit {
-		return fmt.Errorf("%w: bunstore: pyfly_event_store holds global position %d, at or above what this server's transaction ids give (%d): "+
-			"the data was restored from another server, so new events would sort before old ones and readers would skip them; "+
-			"advance the server's transaction ids past %d (or renumber global_position below %d) before starting",
-			ErrPositionsAhead, highest, limit, highest/positionSpan+1, limit)
-	}
-	return nil
+	return dl.verify(ctx, db)
 }
