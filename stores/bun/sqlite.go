@@ -1,8 +1,10 @@
 package bunstore
 
 import (
+	"context"
 	"crypto/rand"
 	"database/sql"
+	"database/sql/driver"
 	"encoding/hex"
 	"fmt"
 	"net/url"
@@ -10,7 +12,7 @@ import (
 
 	"github.com/uptrace/bun"
 	"github.com/uptrace/bun/dialect/sqlitedialect"
-	_ "modernc.org/sqlite" // registers the pure-Go driver "sqlite"
+	"modernc.org/sqlite"
 )
 
 // sqliteDialect is SQLite: one writer at a time, dense positions, times as fixed-width text.
@@ -22,6 +24,9 @@ func (sqliteDialect) name() Dialect { return DialectSQLite }
 // connections serve concurrent readers beside it; an in-memory SQLite database lives only as
 // long as a connection to it, so it has exactly one, never closed.
 const sqliteMaxOpenConns = 4
+
+// sqliteBusyTimeout is the busy_timeout of sqlitePragmas.
+const sqliteBusyTimeout = 10 * time.Second
 
 // sqlitePragmas are the connection settings of a SQLite file: wait for the writer instead of
 // failing with SQLITE_BUSY, write-ahead logging, durable-enough commits, and transactions that
@@ -43,10 +48,11 @@ func (sqliteDialect) openDB(raw, path string) (*bun.DB, error) {
 	} else {
 		dsn = "file:" + (&url.URL{Path: path}).EscapedPath() + "?" + sqlitePragmas
 	}
-	sqldb, err := sql.Open("sqlite", dsn)
+	conn, err := sqlite.NewConnector(dsn)
 	if err != nil {
 		return nil, fmt.Errorf("bunstore: open %s: %w", RedactURL(raw), err)
 	}
+	sqldb := sql.OpenDB(sqliteConnector{conn})
 	if memory {
 		sqldb.SetMaxOpenConns(1)
 		sqldb.SetMaxIdleConns(1)
@@ -61,3 +67,27 @@ func (sqliteDialect) openDB(raw, path string) (*bun.DB, error) {
 
 // timeArg binds times as [sqliteTimeLayout] text.
 func (sqliteDialect) timeArg(t time.Time) any { return t.UTC().Format(sqliteTimeLayout) }
+
+// sqliteConnector retries a connection that SQLite refused as busy while setting it up, for as
+// long as busy_timeout. A new file turns to WAL on its first write; a connection that opens
+// meanwhile (another pool, another process) runs PRAGMA journal_mode=WAL against that write,
+// and SQLite answers SQLITE_BUSY at once rather than calling its busy handler.
+type sqliteConnector struct{ driver.Connector }
+
+// Connect implements driver.Connector.
+func (c sqliteConnector) Connect(ctx context.Context) (driver.Conn, error) {
+	deadline := time.Now().Add(sqliteBusyTimeout)
+	for delay := time.Millisecond; ; delay = min(2*delay, 50*time.Millisecond) {
+		conn, err := c.Connector.Connect(ctx)
+		if err == nil || classify(err).kind != kindBusy || time.Now().After(deadline) {
+			return conn, err
+		}
+		wait := time.NewTimer(delay)
+		select {
+		case <-ctx.Done():
+			wait.Stop()
+			return nil, ctx.Err()
+		case <-wait.C:
+		}
+	}
+}
