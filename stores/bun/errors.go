@@ -72,6 +72,15 @@ func classify(err error) driverErr {
 	return driverErr{kind: kindOther}
 }
 
+// isUniqueViolation reports a unique constraint that refused a row.
+func isUniqueViolation(err error) bool {
+	switch classify(err).kind {
+	case kindUniqueSequence, kindUniqueEventID, kindUniquePosition, kindUniqueOther:
+		return true
+	}
+	return false
+}
+
 // wrapErr turns a driver error of operation op on table into this package's error: the context's
 // own error when it was cancelled, ErrBusy, ErrSchema naming the table, or the driver error wrapped
 // with the operation. It does not map unique violations; appends do that themselves.

@@ -8,19 +8,14 @@ import (
 )
 
 // migrationLockKey is the PostgreSQL advisory lock that serialises concurrent Migrate calls
-// ("pyfly_es" in ASCII).
+// ("pyfly_es" in ASCII). Earlier releases took the same lock, so they and this one wait for
+// each other.
 const migrationLockKey = 0x7079666c795f6573
 
+// migrationLockSQL takes a transaction-level advisory lock: released at commit, at rollback, and
+// when the session dies.
 func (postgresDialect) migrationLockSQL() string {
 	return fmt.Sprintf("SELECT pg_advisory_xact_lock(%d)", int64(migrationLockKey))
-}
-
-func (postgresDialect) migrationTableSQL() string {
-	return "CREATE TABLE IF NOT EXISTS " + migrationTable + " (version BIGINT NOT NULL PRIMARY KEY, name VARCHAR(255) NOT NULL, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())"
-}
-
-func (postgresDialect) recordMigrationSQL() string {
-	return "INSERT INTO " + migrationTable + " (version, name) VALUES ($1, $2)"
 }
 
 func (postgresDialect) columnsSQL() string {

@@ -6,16 +6,9 @@ import (
 	"github.com/uptrace/bun"
 )
 
-// migrationLockSQL is empty: Migrate's transaction holds the write lock from BEGIN IMMEDIATE.
+// migrationLockSQL is empty: a transaction holds the write lock from its BEGIN IMMEDIATE (the
+// pools of [Open] begin that way) to its end, and SQLite releases it when the process dies.
 func (sqliteDialect) migrationLockSQL() string { return "" }
-
-func (sqliteDialect) migrationTableSQL() string {
-	return "CREATE TABLE IF NOT EXISTS " + migrationTable + " (version BIGINT NOT NULL PRIMARY KEY, name VARCHAR(255) NOT NULL, applied_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')))"
-}
-
-func (sqliteDialect) recordMigrationSQL() string {
-	return "INSERT INTO " + migrationTable + " (version, name) VALUES (?, ?)"
-}
 
 func (sqliteDialect) columnsSQL() string { return "SELECT name FROM pragma_table_info(?)" }
 

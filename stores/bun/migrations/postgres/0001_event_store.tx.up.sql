@@ -14,4 +14,7 @@ CREATE TABLE IF NOT EXISTS pyfly_event_store (
     CONSTRAINT pyfly_event_store_pkey PRIMARY KEY (event_id),
     CONSTRAINT pyfly_event_store_aggregate_sequence_key UNIQUE (aggregate_id, sequence)
 );
+
+--bun:split
+
 CREATE UNIQUE INDEX IF NOT EXISTS pyfly_event_store_global_position_key ON pyfly_event_store (global_position);

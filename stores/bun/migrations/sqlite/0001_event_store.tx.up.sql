@@ -13,4 +13,7 @@ CREATE TABLE IF NOT EXISTS pyfly_event_store (
     recorded_at     TEXT         NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
     UNIQUE (aggregate_id, sequence)
 );
+
+--bun:split
+
 CREATE UNIQUE INDEX IF NOT EXISTS pyfly_event_store_global_position_key ON pyfly_event_store (global_position);
