@@ -65,12 +65,12 @@ const eventColumns = `event_id, aggregate_id, aggregate_type, sequence, event_ty
 
 // NewEventStore returns an event store on db (pgdialect or sqlitedialect). It does no I/O: run
 // [Prepare] (or [Migrate]) before the first call.
-func NewEventStore(db *bun.DB, opts ...Option) (*EventStore, error) {
+func NewEventStore(db *bun.DB, opts ...EventStoreOption) (*EventStore, error) {
 	dl, err := dialectOf(db)
 	if err != nil {
 		return nil, err
 	}
-	cfg, err := buildConfig(opts)
+	cfg, err := eventStoreOptions(opts)
 	if err != nil {
 		return nil, err
 	}

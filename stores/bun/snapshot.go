@@ -47,12 +47,12 @@ type snapshotSQL struct {
 
 // NewSnapshotStore returns a snapshot store on db (pgdialect or sqlitedialect). It does no I/O:
 // run [Prepare] (or [Migrate]) before the first call.
-func NewSnapshotStore(db *bun.DB, opts ...Option) (*SnapshotStore, error) {
+func NewSnapshotStore(db *bun.DB, opts ...SnapshotStoreOption) (*SnapshotStore, error) {
 	dl, err := dialectOf(db)
 	if err != nil {
 		return nil, err
 	}
-	cfg, err := buildConfig(opts)
+	cfg, err := snapshotStoreOptions(opts)
 	if err != nil {
 		return nil, err
 	}
