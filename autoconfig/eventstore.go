@@ -44,7 +44,7 @@ func NewEventStore(s *Settings, dbs *Databases, ups Upcasters) (es.EventStore, e
 	}
 	st := &eventStore{
 		db:   dbs.store,
-		opts: []bunstore.Option{bunstore.WithLogger(s.logger()), bunstore.WithUpcasters(ups...)},
+		opts: []bunstore.EventStoreOption{bunstore.WithLogger(s.logger()), bunstore.WithUpcasters(ups...)},
 		slot: newSlot[bunEventStore](s.EventStore.Name),
 	}
 	if err := dbs.attach(st); err != nil {
@@ -74,7 +74,7 @@ type bunEventStore interface {
 // eventStore forwards to the Bun event store once its database is open.
 type eventStore struct {
 	db   *database
-	opts []bunstore.Option
+	opts []bunstore.EventStoreOption
 	slot *slot[bunEventStore]
 }
 

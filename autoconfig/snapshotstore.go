@@ -30,7 +30,7 @@ func NewSnapshotStore(s *Settings, dbs *Databases) (es.SnapshotStore, error) {
 	}
 	st := &snapshotStore{
 		db:   dbs.snap,
-		opts: []bunstore.Option{bunstore.WithLogger(s.logger())},
+		opts: []bunstore.SnapshotStoreOption{bunstore.WithLogger(s.logger())},
 		slot: newSlot[bunSnapshotStore](s.SnapshotStore.Name),
 	}
 	if err := dbs.attach(st); err != nil {
@@ -48,7 +48,7 @@ type bunSnapshotStore interface {
 // snapshotStore forwards to the Bun snapshot store once its database is open.
 type snapshotStore struct {
 	db   *database
-	opts []bunstore.Option
+	opts []bunstore.SnapshotStoreOption
 	slot *slot[bunSnapshotStore]
 }
 
