@@ -3,6 +3,7 @@
 package testkit
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -15,8 +16,15 @@ import (
 	"github.com/nats-io/nats.go"
 )
 
+// errNoNATS reports that no nats-server binary is installed.
+var errNoNATS = errors.New("no nats-server binary found (looked in PATH, /usr/sbin, /usr/local/bin and /usr/bin); " +
+	"install it (apt-get install nats-server) or set " + envNATSURL + " to the URL of a server with JetStream")
+
 // localNATS is the throwaway server of this test binary, started on first use.
 var localNATS natsServer
+
+// localNATSURL starts this test binary's server on first use and returns its URL.
+func localNATSURL() (string, error) { return localNATS.url() }
 
 // natsServer is one nats-server per test binary.
 type natsServer struct {

@@ -2,13 +2,15 @@
 
 package testkit
 
-import "errors"
+import (
+	"errors"
+	"runtime"
+)
 
-// localNATS reports that a local server cannot be started on this system.
-var localNATS natsServer
+// errNoNATS reports that this platform has no NATS launcher.
+var errNoNATS = errors.New("no NATS launcher on this platform (" + runtime.GOOS + "); set " +
+	envNATSURL + " to the URL of a server with JetStream")
 
-type natsServer struct{}
-
-func (natsServer) url() (string, error) {
-	return "", errors.New("testkit: a local nats-server is started on Unix systems only; set " + envNATSURL + " to the URL of a server with JetStream")
-}
+// localNATSURL reports that no local server can be started here: the launcher needs Unix
+// processes and signals.
+func localNATSURL() (string, error) { return "", errNoNATS }
