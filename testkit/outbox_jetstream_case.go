@@ -88,8 +88,7 @@ func testRelayJetStream(t *testing.T, newTarget OutboxStoreFactory) {
 			mu.Unlock()
 			return nil
 		}
-		s, _ := tg.Open(t)
-		obs = append(obs, startOutbox(t, s, publish, fastOptions(t, outbox.WithName(name))...))
+		obs = append(obs, startOutbox(t, tg.Store, publish, fastOptions(t, outbox.WithName(name))...))
 	}
 	repo, err := es.NewRepository(tg.Events, newOutboxAccount, es.WithOutbox(obs), es.WithAggregateType("Account"))
 	require.NoError(t, err)

@@ -136,6 +136,9 @@ func testRelayFlakyPublisher(t *testing.T, newTarget OutboxStoreFactory) {
 			outbox.WithBackoff(time.Millisecond, 5*time.Millisecond), outbox.WithOwner(fmt.Sprintf("relay-%d", i)),
 			outbox.WithLogger(slog.New(slog.DiscardHandler)))...))
 	}
+	// The application writes through the target's store; the relays run on their own.
+	app, err := outbox.New(tg.Store, rec.Publish)
+	require.NoError(t, err)
 	for seq := 1; seq <= perAggregate; seq++ {
 		for a := 0; a < aggregates; a += perTx {
 			require.NoError(t, tg.Tx.InTx(ctx, func(ctx context.Context) error {
@@ -143,7 +146,7 @@ func testRelayFlakyPublisher(t *testing.T, newTarget OutboxStoreFactory) {
 				for k := a; k < a+perTx; k++ {
 					envs = append(envs, OutboxEnvelopes(t, fmt.Sprintf("agg-%03d", k), seq, 1)...)
 				}
-				return obs[seq%3].EnqueueEvents(ctx, envs)
+				return app.EnqueueEvents(ctx, envs)
 			}))
 		}
 	}

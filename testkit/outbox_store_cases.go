@@ -281,6 +281,27 @@ func testOutboxClaimOrder(t *testing.T, newTarget OutboxStoreFactory) {
 	assert.Equal(t, "r1", pend[0].ClaimedBy, "pending lists claimed records with their claim")
 }
 
+// testOutboxLongRun: an aggregate with a long run of records (more than a claim looks at in
+// enqueue order) holds back none of the aggregates enqueued behind it.
+func testOutboxLongRun(t *testing.T, newTarget OutboxStoreFactory) {
+	ctx := context.Background()
+	s := newTarget(t).Store
+	hot := OutboxEnvelopes(t, "hot", 1, 600)
+	cold := OutboxEnvelopes(t, "cold", 1, 2)
+	now := suiteNow()
+	require.NoError(t, s.Enqueue(ctx, suiteOutbox, hot, now))
+	require.NoError(t, s.Enqueue(ctx, suiteOutbox, cold, now))
+	require.Equal(t, []string{hot[0].EventID, cold[0].EventID}, ids(claim(t, s, "r1", 10, now)))
+	require.Equal(t, []string{hot[0].EventID}, ids(claim(t, s, "r2", 1, now.Add(time.Minute))),
+		"with a limit of one, the earliest head")
+	got := claim(t, s, "r3", 1, now.Add(time.Minute))
+	require.Equal(t, []string{cold[0].EventID}, ids(got), "the head behind the run, when the run's head is held")
+	n, err := s.MarkDelivered(ctx, suiteOutbox, claimsOf(got), now)
+	require.NoError(t, err)
+	require.Equal(t, 1, n)
+	assert.Equal(t, []string{cold[1].EventID}, ids(claim(t, s, "r4", 10, now.Add(time.Minute))))
+}
+
 func pending(t *testing.T, s outbox.Store) []outbox.Record {
 	t.Helper()
 	recs, err := s.Pending(context.Background(), suiteOutbox, 100)

@@ -49,6 +49,7 @@ func OutboxStoreTests() []OutboxStoreTest {
 		{"HostileValues", testOutboxHostileValues},
 		{"Transactions", testOutboxTransactions},
 		{"ClaimInOrderPerAggregate", testOutboxClaimOrder},
+		{"ClaimLongRunHoldsBackNoOne", testOutboxLongRun},
 		{"ClaimExclusiveUntilExpiry", testOutboxClaimExclusive},
 		{"FailuresAndDeadLetters", testOutboxFailures},
 		{"Release", testOutboxRelease},
