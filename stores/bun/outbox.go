@@ -54,11 +54,11 @@ type outboxSQL struct {
 	// claim: (outbox, now, limit, owner, until, window), claiming due rows in enqueue order and
 	// returning outboxColumns; see outboxClaimCandidates for the window.
 	claim string
-	// markDelivered: (outbox, at), then claims (%s: claimRow per claim).
+	// markDelivered: (outbox, at, owner, attempt), then event ids (%s: their placeholders).
 	markDelivered string
 	// markFailed: (outbox, event_id, owner, attempt, last_error, at, next_attempt_at, dead).
 	markFailed string
-	// release: (outbox), then claims (%s: claimRow per claim).
+	// release: (outbox, owner, attempt), then event ids (%s: their placeholders).
 	release string
 	// pending and deadLetters: (outbox, limit), returning outboxColumns.
 	pending, deadLetters string
@@ -68,8 +68,6 @@ type outboxSQL struct {
 	prune string
 	// arg is the placeholder of the i-th argument, from 1.
 	arg func(i int) string
-	// claimRow is the row of one claim: (event_id, claimed_by, attempts) from argument i.
-	claimRow func(i int) string
 	// timeArg binds a time. Unlike the dialect's, it keeps the zero time (year 1) a time on
 	// every driver: Bun's PostgreSQL driver binds a zero time.Time as NULL.
 	timeArg func(t time.Time) any
@@ -246,30 +244,51 @@ func (s *OutboxStore) Release(ctx context.Context, name string, claims []outbox.
 	return err
 }
 
-// updateClaims runs a statement over claims, a chunk at a time, and counts the rows it changed.
+// updateClaims runs a statement over claims: one per owner and attempt among them (a relay's
+// batch has one owner and few attempt counts), a chunk of ids at a time, and counts the rows it
+// changed. The ids go in as a list the unique (outbox, event_id) index serves, whatever the
+// planner's statistics say.
 func (s *OutboxStore) updateClaims(ctx context.Context, op, stmt string, fixed []any, claims []outbox.Claim) (int, error) {
-	if len(claims) == 0 {
-		return 0, nil
+	type key struct {
+		owner   string
+		attempt int
+	}
+	groups := map[key][]string{}
+	var order []key
+	for _, c := range claims {
+		k := key{c.Owner, c.Attempt}
+		if _, ok := groups[k]; !ok {
+			order = append(order, k)
+		}
+		groups[k] = append(groups[k], c.ID)
+	}
+	statements := 0
+	for _, ids := range groups {
+		statements += (len(ids) + outboxChunk - 1) / outboxChunk
 	}
 	total := 0
-	err := s.inOneTx(ctx, op, len(claims) > outboxChunk, func(q querier) error {
-		for from := 0; from < len(claims); from += outboxChunk {
-			chunk := claims[from:min(from+outboxChunk, len(claims))]
-			rows := make([]string, len(chunk))
-			args := append(make([]any, 0, len(fixed)+3*len(chunk)), fixed...)
-			for i, c := range chunk {
-				rows[i] = s.q.claimRow(len(fixed) + 3*i + 1)
-				args = append(args, c.ID, c.Owner, c.Attempt)
+	err := s.inOneTx(ctx, op, statements > 1, func(q querier) error {
+		for _, k := range order {
+			ids := groups[k]
+			for from := 0; from < len(ids); from += outboxChunk {
+				chunk := ids[from:min(from+outboxChunk, len(ids))]
+				args := append(make([]any, 0, len(fixed)+2+len(chunk)), fixed...)
+				args = append(args, k.owner, k.attempt)
+				list := make([]string, len(chunk))
+				for i, id := range chunk {
+					list[i] = s.q.arg(len(args) + 1)
+					args = append(args, id)
+				}
+				res, err := q.ExecContext(ctx, fmt.Sprintf(stmt, strings.Join(list, ", ")), args...)
+				if err != nil {
+					return err
+				}
+				n, err := res.RowsAffected()
+				if err != nil {
+					return err
+				}
+				total += int(n)
 			}
-			res, err := q.ExecContext(ctx, fmt.Sprintf(stmt, strings.Join(rows, ", ")), args...)
-			if err != nil {
-				return err
-			}
-			n, err := res.RowsAffected()
-			if err != nil {
-				return err
-			}
-			total += int(n)
 		}
 		return nil
 	})

@@ -25,12 +25,12 @@ WHERE seq IN (
 	LIMIT ?3)
 RETURNING ` + outboxColumns,
 		markDelivered: `UPDATE pyfly_outbox SET delivered_at = ?2, claimed_by = NULL, claimed_until = NULL
-WHERE outbox = ?1 AND ` + sqliteOutboxLive + ` AND (event_id, claimed_by, attempts) IN (VALUES %s)`,
+WHERE outbox = ?1 AND event_id IN (%s) AND claimed_by = ?3 AND attempts = ?4 AND ` + sqliteOutboxLive,
 		markFailed: `UPDATE pyfly_outbox SET last_error = ?5, last_attempt_at = ?6, next_attempt_at = ?7, dead = ?8,
 	claimed_by = NULL, claimed_until = NULL
 WHERE outbox = ?1 AND event_id = ?2 AND claimed_by = ?3 AND attempts = ?4 AND ` + sqliteOutboxLive,
 		release: `UPDATE pyfly_outbox SET attempts = attempts - 1, claimed_by = NULL, claimed_until = NULL
-WHERE outbox = ?1 AND ` + sqliteOutboxLive + ` AND (event_id, claimed_by, attempts) IN (VALUES %s)`,
+WHERE outbox = ?1 AND event_id IN (%s) AND claimed_by = ?2 AND attempts = ?3 AND ` + sqliteOutboxLive,
 		pending:     `SELECT ` + outboxColumns + ` FROM pyfly_outbox WHERE outbox = ?1 AND ` + sqliteOutboxLive + ` ORDER BY seq LIMIT ?2`,
 		deadLetters: `SELECT ` + outboxColumns + ` FROM pyfly_outbox WHERE outbox = ?1 AND dead = 1 ORDER BY last_attempt_at DESC, seq DESC LIMIT ?2`,
 		retry: `UPDATE pyfly_outbox SET dead = 0, attempts = 0, next_attempt_at = NULL, claimed_by = NULL, claimed_until = NULL
@@ -38,9 +38,6 @@ WHERE outbox = ?1 AND event_id = ?2 AND dead = 1`,
 		prune: `DELETE FROM pyfly_outbox WHERE seq IN (
 	SELECT seq FROM pyfly_outbox WHERE outbox = ?1 AND delivered_at < ?2 LIMIT ?3)`,
 		arg: func(i int) string { return "?" + strconv.Itoa(i) },
-		claimRow: func(i int) string {
-			return "(?" + strconv.Itoa(i) + ", ?" + strconv.Itoa(i+1) + ", ?" + strconv.Itoa(i+2) + ")"
-		},
 		timeArg: d.timeArg,
 	}
 }
