@@ -43,7 +43,7 @@ WHERE outbox = $1 AND event_id IN (%s) AND claimed_by = $2 AND attempts = $3 AND
 WHERE outbox = $1 AND event_id = $2 AND dead`,
 		prune: `DELETE FROM pyfly_outbox WHERE seq IN (
 	SELECT seq FROM pyfly_outbox WHERE outbox = $1 AND delivered_at < $2 LIMIT $3)`,
-		arg: func(i int) string { return "$" + strconv.Itoa(i) },
+		arg:     func(i int) string { return "$" + strconv.Itoa(i) },
 		timeArg: func(t time.Time) any { return t.UTC().Format(time.RFC3339Nano) },
 	}
 }
