@@ -75,6 +75,7 @@ func (s *EventStore) Append(ctx context.Context, aggregateID, aggregateType stri
 		}
 		return err
 	}
+	s.commits.afterCommit(st)
 	for i := range events {
 		events[i].AggregateID = aggregateID
 		events[i].AggregateType = aggregateType
