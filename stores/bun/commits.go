@@ -39,11 +39,11 @@ type commitHub struct {
 	channel string
 	log     *slog.Logger
 
-	mu        sync.Mutex
-	subs      map[chan struct{}]struct{}
-	stopLsn   context.CancelFunc // stops the listener; nil when none runs
-	sending   bool               // a sender goroutine runs
-	pending   bool               // a commit waits for the sender
+	mu      sync.Mutex
+	subs    map[chan struct{}]struct{}
+	stopLsn context.CancelFunc // stops the listener; nil when none runs
+	sending bool               // a sender goroutine runs
+	pending bool               // a commit waits for the sender
 }
 
 func newCommitHub(db *bun.DB, dl notifyDialect, channel string, log *slog.Logger) *commitHub {
