@@ -50,6 +50,8 @@ type eventsDialect interface {
 type eventSQL struct {
 	// load: (aggregate_id, after_sequence), eventColumns in sequence order.
 	load string
+	// loadSome: (aggregate_id, after_sequence, limit), load with a limit.
+	loadSome string
 	// latest: (aggregate_id), the aggregate's highest sequence; no row without events.
 	latest string
 	// readAll: (after, limit), eventColumns in position order; no rows when after is neither 0
