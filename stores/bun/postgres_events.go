@@ -58,9 +58,9 @@ const pgHeadPositionSQL = `SELECT coalesce((SELECT global_position FROM pyfly_ev
 
 func (postgresDialect) eventSQL() eventSQL {
 	return eventSQL{
-		load:   `SELECT ` + eventColumns + ` FROM pyfly_event_store WHERE aggregate_id = $1 AND sequence > $2 ORDER BY sequence`,
+		load:     `SELECT ` + eventColumns + ` FROM pyfly_event_store WHERE aggregate_id = $1 AND sequence > $2 ORDER BY sequence`,
 		loadSome: `SELECT ` + eventColumns + ` FROM pyfly_event_store WHERE aggregate_id = $1 AND sequence > $2 ORDER BY sequence LIMIT $3`,
-		latest: `SELECT sequence FROM pyfly_event_store WHERE aggregate_id = $1 ORDER BY sequence DESC LIMIT 1`,
+		latest:   `SELECT sequence FROM pyfly_event_store WHERE aggregate_id = $1 ORDER BY sequence DESC LIMIT 1`,
 		// The cursor must be 0 or a position on the stream; when it is not, the page comes back
 		// empty and ReadAll tells the two cases apart.
 		readAll: `SELECT ` + eventColumns + ` FROM pyfly_event_store

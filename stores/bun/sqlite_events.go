@@ -14,7 +14,7 @@ import (
 const sqliteRowsPerInsert = 2000
 
 // sqliteHeadSQL reads the aggregate's version, the stream's highest position and the id of the
-// event at the expected version + 1 ('' when none: a retry of an append that committed finds its
+// event at the expected version + 1 (” when none: a retry of an append that committed finds its
 // own first event there). Writers hold the write lock from BEGIN IMMEDIATE to commit, so max + i
 // is dense and commit-ordered. Arguments: ?1 aggregate id, ?2 expected version.
 const sqliteHeadSQL = `SELECT coalesce((SELECT sequence FROM pyfly_event_store WHERE aggregate_id = ?1 ORDER BY sequence DESC LIMIT 1), 0),
@@ -31,9 +31,9 @@ const sqliteLastPositionSQL = `SELECT coalesce(max(global_position), 0) FROM pyf
 
 func (sqliteDialect) eventSQL() eventSQL {
 	return eventSQL{
-		load:   `SELECT ` + eventColumns + ` FROM pyfly_event_store WHERE aggregate_id = ? AND sequence > ? ORDER BY sequence`,
+		load:     `SELECT ` + eventColumns + ` FROM pyfly_event_store WHERE aggregate_id = ? AND sequence > ? ORDER BY sequence`,
 		loadSome: `SELECT ` + eventColumns + ` FROM pyfly_event_store WHERE aggregate_id = ? AND sequence > ? ORDER BY sequence LIMIT ?`,
-		latest: `SELECT sequence FROM pyfly_event_store WHERE aggregate_id = ? ORDER BY sequence DESC LIMIT 1`,
+		latest:   `SELECT sequence FROM pyfly_event_store WHERE aggregate_id = ? ORDER BY sequence DESC LIMIT 1`,
 		// The cursor must be 0 or a position on the stream; when it is not, the page comes back
 		// empty and ReadAll tells the two cases apart.
 		readAll: `SELECT ` + eventColumns + ` FROM pyfly_event_store
