@@ -63,6 +63,9 @@ func (s *EventStore) Append(ctx context.Context, aggregateID, aggregateType stri
 	if err != nil {
 		return err
 	}
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("bunstore: append: %w", err) // nothing sent: a plain refusal
+	}
 	st := ambient(ctx, s.db)
 	if st == nil && s.writeGate != nil {
 		err = s.appendQueued(ctx, b)
@@ -78,10 +81,14 @@ func (s *EventStore) Append(ctx context.Context, aggregateID, aggregateType stri
 		}
 	}
 	if err != nil {
+		err = aboutAggregate(err, aggregateID, aggregateType)
 		if errors.Is(err, es.ErrConcurrency) {
 			s.log.DebugContext(ctx, "bunstore: append refused", "aggregate_id", aggregateID, "expected", expected, "error", err)
 		}
 		return err
+	}
+	if st != nil {
+		st.appended(aggregateID)
 	}
 	s.commits.afterCommit(st)
 	s.fill(events, aggregateID, aggregateType, expected)
@@ -154,6 +161,8 @@ func checkVersion(b *batch, lastSeq int64, atNext string) error {
 func mapAppendErr(ctx context.Context, b *batch, op string, err error) error {
 	if ctx.Err() == nil {
 		switch d := classify(err); d.kind {
+		case kindLockTimeout, kindStatementTimeout:
+			return aboutAggregate(wrapErr(ctx, op, eventTable, err), b.aggregateID, b.aggregateType)
 		case kindUniqueSequence, kindSerialization:
 			return &es.ConcurrencyError{AggregateID: b.aggregateID, AggregateType: b.aggregateType, Expected: b.expected, Actual: -1}
 		case kindUniqueEventID:

@@ -67,6 +67,7 @@ type sqlDialect interface {
 	snapshotsDialect
 	schemaDialect
 	notifyDialect
+	outcomeDialect
 }
 
 var (

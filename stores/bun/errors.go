@@ -47,6 +47,8 @@ const (
 	kindUndefinedTable
 	kindUndefinedColumn
 	kindBadData
+	kindLockTimeout
+	kindStatementTimeout
 )
 
 // driverErr is what the three drivers tell about an error.
@@ -105,6 +107,10 @@ func wrapErr(ctx context.Context, op, table string, err error) error {
 		return fmt.Errorf("%w: %s: table %s lacks a column this version needs; run bunstore.Migrate (%w)", ErrSchema, op, table, err)
 	case kindSerialization:
 		return fmt.Errorf("bunstore: %s: %w", op, &es.ConcurrencyError{Actual: -1, Reason: "the database aborted the transaction (serialization failure or deadlock); retry in a new transaction"})
+	case kindLockTimeout:
+		return &TimeoutError{Op: op, Limit: "lock_timeout", Err: err}
+	case kindStatementTimeout:
+		return &TimeoutError{Op: op, Limit: "statement_timeout", Err: err}
 	case kindBadData:
 		return fmt.Errorf("bunstore: %s: %w", op, storekit.InvalidArgument("the database refused a value: %v", err))
 	}

@@ -94,7 +94,7 @@ func (d postgresDialect) appendEvents(ctx context.Context, db *bun.DB, st *txSta
 		return err
 	}
 	row := querierOf(st, db).QueryRowContext(ctx, pgAppendSQL, d.appendArgs(b, start-1)...)
-	return pgAppendOutcome(ctx, b, row.Scan)
+	return d.appendOutcome(ctx, st, b, row.Scan)
 }
 
 // queryEvents reads on pgx's native connection when it can, else through database/sql.
@@ -105,11 +105,16 @@ func (d postgresDialect) queryEvents(ctx context.Context, s *EventStore, st *txS
 	return queryEventsSQL(ctx, s, st, op, sizeHint, q, args...)
 }
 
-// pgAppendOutcome reads pgAppendSQL's row through scan and tells why nothing was inserted.
-func pgAppendOutcome(ctx context.Context, b *batch, scan func(dest ...any) error) error {
+// appendOutcome reads pgAppendSQL's row through scan and tells why nothing was inserted. Outside
+// a transaction the statement commits on its own: an error after it was sent without an answer
+// leaves the outcome unknown (es.ErrOutcomeUnknown).
+func (d postgresDialect) appendOutcome(ctx context.Context, st *txState, b *batch, scan func(dest ...any) error) error {
 	var base, lastSeq, lastPos, inserted int64
 	var atNext string
 	if err := scan(&base, &lastSeq, &lastPos, &inserted, &atNext); err != nil {
+		if st == nil && d.outcomeUnknown(err) {
+			return unknownOutcome(ctx, "append", b.aggregateID, err)
+		}
 		return mapAppendErr(ctx, b, "append", err)
 	}
 	if inserted == int64(len(b.eventIDs)) {

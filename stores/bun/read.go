@@ -18,7 +18,8 @@ func (s *EventStore) Load(ctx context.Context, aggregateID string, afterSequence
 	if err := storekit.ValidateLoad(aggregateID, afterSequence); err != nil {
 		return nil, err
 	}
-	return s.query(ctx, "load", 0, s.q.load, aggregateID, afterSequence)
+	out, err := s.query(ctx, "load", 0, s.q.load, aggregateID, afterSequence)
+	return out, aboutAggregate(err, aggregateID, "")
 }
 
 // LatestVersion implements es.EventStore: the aggregate's highest sequence, 0 without events.
@@ -32,7 +33,7 @@ func (s *EventStore) LatestVersion(ctx context.Context, aggregateID string) (int
 		return 0, nil
 	}
 	if err != nil {
-		return 0, wrapErr(ctx, "latest version", eventTable, err)
+		return 0, aboutAggregate(wrapErr(ctx, "latest version", eventTable, err), aggregateID, "")
 	}
 	return v, nil
 }
