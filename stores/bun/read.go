@@ -55,7 +55,9 @@ func (s *EventStore) ReadAll(ctx context.Context, after int64, limit int) ([]es.
 		return nil, wrapErr(ctx, "read all", eventTable, err)
 	}
 	if !exists {
-		return nil, storekit.InvalidArgument("after: global position %d is not on the stream; use 0 or a position ReadAll returned", after)
+		return nil, storekit.InvalidArgument("after: global position %d is not on the stream: it was never returned by ReadAll, "+
+			"or the events at and after it were lost (a crash with synchronous_commit or fsync off, a failover to an asynchronous standby, "+
+			"a restore from an older backup) and readers could miss events: rebuild the reader from 0 or resume from a position on the stream", after)
 	}
 	return out, nil
 }
