@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -154,7 +155,7 @@ func (d *Databases) Start(ctx context.Context) error {
 		}
 	}
 	for _, db := range d.list {
-		if err := db.open(ctx); err != nil {
+		if err := db.open(ctx, d.settings.logger()); err != nil {
 			_ = d.stopLocked()
 			return err
 		}
@@ -170,7 +171,7 @@ func (d *Databases) Start(ctx context.Context) error {
 }
 
 // open builds the pool, pings and prepares the schema.
-func (db *database) open(ctx context.Context) error {
+func (db *database) open(ctx context.Context, logger *slog.Logger) error {
 	t := db.targets[0]
 	where := fmt.Sprintf("%s on %s (from %s)", describe(db.targets), t.Redacted(), keyOrDefault(t.URL.Key))
 	bdb, err := bunstore.NewDB(t.URL.URL)
@@ -183,7 +184,7 @@ func (db *database) open(ctx context.Context) error {
 		return &wrapped{msg: fmt.Sprintf("eventsourcing: %s: cannot reach the database %s (from %s): %s",
 			describe(db.targets), t.Redacted(), keyOrDefault(t.URL.Key), cause(err)), err: err}
 	}
-	if err := bunstore.Prepare(ctx, bdb, db.migrate); err != nil {
+	if err := bunstore.Prepare(ctx, bdb, db.migrate, bunstore.WithLogger(logger)); err != nil {
 		return &wrapped{msg: "eventsourcing: " + where + ": " + prepareProblem(err, t, db.migrate), err: err}
 	}
 	return nil

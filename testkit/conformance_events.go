@@ -53,6 +53,7 @@ func EventStoreTests() []EventStoreTest {
 		{"RaceSameExpectedVersion", testRaceSameExpectedVersion},
 		{"ConcurrentAggregates", testConcurrentAggregates},
 		{"Transactions", testTransactions},
+		{"IdempotentRetry", testIdempotentRetry},
 	}
 }
 
@@ -384,6 +385,7 @@ func testReadAllCursorNotOnStream(t *testing.T, newStore EventStoreFactory, _ Fe
 	_, err = s.ReadAll(ctx, lp+1_000_003, 10)
 	require.ErrorIs(t, err, es.ErrInvalidArgument, "a cursor beyond the stream is not on this store's stream")
 	assert.Contains(t, err.Error(), "not on")
+	assert.Contains(t, err.Error(), "rebuild the reader from 0", "the error says what to do")
 }
 
 // bumpV1 upcasts version-1 "Renamed" events into version 2 "RenamedV2", mutating its input in

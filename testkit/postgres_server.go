@@ -33,7 +33,8 @@ var localPostgres postgresServer
 // "postgres" database.
 func localAdminURL() (string, error) { return localPostgres.adminURL() }
 
-// postgresServer is one PostgreSQL server per test binary.
+// postgresServer is a throwaway PostgreSQL server: one per test binary (shared), or one for a
+// test alone ([NewPostgresServer]).
 type postgresServer struct {
 	once sync.Once
 	url  string
@@ -41,6 +42,13 @@ type postgresServer struct {
 	// watchdog is the write end of the watchdog's stdin. It stays referenced for the life of the
 	// process: closing it, explicitly, by a finalizer or by the process exiting, stops the server.
 	watchdog *os.File
+
+	// settings are extra server settings ("name=value"), beyond those every server gets.
+	settings []string
+	// Where it runs, set by start.
+	bindir, dir, dataDir, sockDir string
+	cred                          *syscall.Credential
+	port                          int
 }
 
 // adminURL starts the server on first use and returns the URL of its "postgres" database.
@@ -99,6 +107,7 @@ func (s *postgresServer) start() (string, error) {
 		_ = os.RemoveAll(dir)
 		return "", err
 	}
+	s.bindir, s.dir, s.dataDir, s.sockDir, s.cred = bindir, dir, dataDir, sockDir, cred
 	url, err := s.launch(bindir, dir, dataDir, sockDir, cred)
 	if err != nil {
 		// Let the watchdog stop whatever started and remove the directory.
@@ -114,40 +123,50 @@ func (s *postgresServer) launch(bindir, dir, dataDir, sockDir string, cred *sysc
 	ctx, cancel := context.WithTimeout(context.Background(), startTimeout)
 	defer cancel()
 	initLog := filepath.Join(dir, "initdb.log")
-	ctlLog := filepath.Join(dir, "pg_ctl.log")
-	serverLog := filepath.Join(dir, "server.log")
-
 	initdb := filepath.Join(bindir, "initdb")
 	if err := runLogged(ctx, initLog, dir, cred, initdb,
 		"-D", dataDir, "-U", "postgres", "--auth=trust", "-E", "UTF8", "--locale=C", "--no-sync"); err != nil {
 		return "", fmt.Errorf("start PostgreSQL: %w\n--- initdb output (tail) ---\n%s", err, logTail(initLog))
 	}
 
-	pgCtl := filepath.Join(bindir, "pg_ctl")
 	var lastErr error
 	for range startAttempts {
 		port, err := freePort()
 		if err != nil {
 			return "", err
 		}
-		opts := fmt.Sprintf("-c fsync=off -c listen_addresses=127.0.0.1 -c max_connections=200 -p %d -k %s",
-			port, shellQuote(sockDir))
-		err = runLogged(ctx, ctlLog, dir, cred, pgCtl,
-			"-D", dataDir, "-l", serverLog, "-w", "-t", strconv.Itoa(pgCtlWait), "-o", opts, "start")
-		if err != nil {
-			lastErr = fmt.Errorf("start PostgreSQL: pg_ctl start on port %d: %w\n%s", port, err, serverLogs(ctlLog, serverLog))
-			if strings.Contains(logTail(serverLog), "already in use") {
-				continue
-			}
-			return "", lastErr
+		url, err := s.run(ctx, port)
+		if err == nil {
+			return url, nil
 		}
-		url := fmt.Sprintf("postgres://postgres@127.0.0.1:%d/postgres?sslmode=disable", port)
-		if err := ping(ctx, url); err != nil {
-			return "", fmt.Errorf("start PostgreSQL: connect to the new server: %w\n%s", err, serverLogs(ctlLog, serverLog))
+		lastErr = err
+		if !strings.Contains(logTail(filepath.Join(dir, "server.log")), "already in use") {
+			break
 		}
-		return url, nil
 	}
 	return "", lastErr
+}
+
+// run starts the initialised server on port and waits until it accepts connections.
+func (s *postgresServer) run(ctx context.Context, port int) (string, error) {
+	ctlLog := filepath.Join(s.dir, "pg_ctl.log")
+	serverLog := filepath.Join(s.dir, "server.log")
+	opts := fmt.Sprintf("-c fsync=off -c listen_addresses=127.0.0.1 -c max_connections=200 -p %d -k %s",
+		port, shellQuote(s.sockDir))
+	for _, kv := range s.settings {
+		opts += " -c " + shellQuote(kv)
+	}
+	pgCtl := filepath.Join(s.bindir, "pg_ctl")
+	if err := runLogged(ctx, ctlLog, s.dir, s.cred, pgCtl,
+		"-D", s.dataDir, "-l", serverLog, "-w", "-t", strconv.Itoa(pgCtlWait), "-o", opts, "start"); err != nil {
+		return "", fmt.Errorf("start PostgreSQL: pg_ctl start on port %d: %w\n%s", port, err, serverLogs(ctlLog, serverLog))
+	}
+	url := fmt.Sprintf("postgres://postgres@127.0.0.1:%d/postgres?sslmode=disable", port)
+	if err := ping(ctx, url); err != nil {
+		return "", fmt.Errorf("start PostgreSQL: connect to the new server: %w\n%s", err, serverLogs(ctlLog, serverLog))
+	}
+	s.port = port
+	return url, nil
 }
 
 // serverLogs formats the end of pg_ctl's output and of the server log.

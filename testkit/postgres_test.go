@@ -150,3 +150,24 @@ func mustPath(t *testing.T, raw string) string {
 	require.NoError(t, err)
 	return u.Path
 }
+
+func TestDedicatedServerSurvivesAKill(t *testing.T) {
+	ctx := context.Background()
+	srv := testkit.NewPostgresServer(t, "synchronous_commit=on")
+	conn, err := pgx.Connect(ctx, srv.URL())
+	require.NoError(t, err)
+	_, err = conn.Exec(ctx, "CREATE TABLE kept (n int)")
+	require.NoError(t, err)
+	_, err = conn.Exec(ctx, "INSERT INTO kept VALUES (1)")
+	require.NoError(t, err)
+	require.NoError(t, srv.Kill())
+	_, err = conn.Exec(ctx, "SELECT 1")
+	require.Error(t, err, "the server is gone")
+	require.NoError(t, srv.Restart())
+	conn, err = pgx.Connect(ctx, srv.URL())
+	require.NoError(t, err)
+	defer conn.Close(ctx)
+	var n int
+	require.NoError(t, conn.QueryRow(ctx, "SELECT n FROM kept").Scan(&n))
+	require.Equal(t, 1, n, "a committed row survives the crash")
+}

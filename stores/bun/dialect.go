@@ -67,6 +67,8 @@ type sqlDialect interface {
 	snapshotsDialect
 	outboxDialect
 	schemaDialect
+	notifyDialect
+	outcomeDialect
 }
 
 var (

@@ -47,12 +47,17 @@ const (
 	kindUndefinedTable
 	kindUndefinedColumn
 	kindBadData
+	kindLockTimeout
+	kindStatementTimeout
 )
 
 // driverErr is what the three drivers tell about an error.
 type driverErr struct {
 	kind       errKind
 	constraint string
+	// keepsTx: the failed statement leaves its transaction usable (SQLite); on PostgreSQL an
+	// error aborts the transaction until it rolls back.
+	keepsTx bool
 }
 
 // classify reads pgx's *pgconn.PgError, pgdriver's Error and modernc's *sqlite.Error.
@@ -67,7 +72,9 @@ func classify(err error) driverErr {
 	}
 	var sqlErr *sqlite.Error
 	if errors.As(err, &sqlErr) {
-		return classifySQLite(sqlErr.Code(), sqlErr.Error())
+		d := classifySQLite(sqlErr.Code(), sqlErr.Error())
+		d.keepsTx = true
+		return d
 	}
 	return driverErr{kind: kindOther}
 }
@@ -100,6 +107,10 @@ func wrapErr(ctx context.Context, op, table string, err error) error {
 		return fmt.Errorf("%w: %s: table %s lacks a column this version needs; run bunstore.Migrate (%w)", ErrSchema, op, table, err)
 	case kindSerialization:
 		return fmt.Errorf("bunstore: %s: %w", op, &es.ConcurrencyError{Actual: -1, Reason: "the database aborted the transaction (serialization failure or deadlock); retry in a new transaction"})
+	case kindLockTimeout:
+		return &TimeoutError{Op: op, Limit: "lock_timeout", Err: err}
+	case kindStatementTimeout:
+		return &TimeoutError{Op: op, Limit: "statement_timeout", Err: err}
 	case kindBadData:
 		return fmt.Errorf("bunstore: %s: %w", op, storekit.InvalidArgument("the database refused a value: %v", err))
 	}

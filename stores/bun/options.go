@@ -17,10 +17,21 @@ type SnapshotStoreOption interface {
 	applySnapshotStore(*snapshotStoreConfig)
 }
 
-// Option configures either store: it is an [EventStoreOption] and a [SnapshotStoreOption].
+// PrepareOption configures [Prepare]: [WithLogger], for its warnings.
+type PrepareOption interface {
+	applyPrepare(*prepareConfig)
+}
+
+// Option configures either store and [Prepare]: it is an [EventStoreOption], a
+// [SnapshotStoreOption] and a [PrepareOption].
 type Option interface {
 	EventStoreOption
 	SnapshotStoreOption
+	PrepareOption
+}
+
+type prepareConfig struct {
+	logger *slog.Logger
 }
 
 type eventStoreConfig struct {
@@ -44,8 +55,9 @@ func (o upcastersOption) applyEventStore(c *eventStoreConfig) {
 	c.upcasters = append(c.upcasters, o...)
 }
 
-// WithLogger sets the logger of either store; the event store logs conflicts and refused
-// appends at debug level. The default discards.
+// WithLogger sets the logger of either store and of [Prepare]; the event store logs conflicts
+// and refused appends at debug level, Prepare warns about settings that could rewind the global
+// stream. The default discards.
 func WithLogger(l *slog.Logger) Option {
 	return loggerOption{l}
 }
@@ -54,6 +66,7 @@ type loggerOption struct{ l *slog.Logger }
 
 func (o loggerOption) applyEventStore(c *eventStoreConfig)       { c.logger = o.l }
 func (o loggerOption) applySnapshotStore(c *snapshotStoreConfig) { c.logger = o.l }
+func (o loggerOption) applyPrepare(c *prepareConfig)             { c.logger = o.l }
 
 func eventStoreOptions(opts []EventStoreOption) (eventStoreConfig, error) {
 	var c eventStoreConfig

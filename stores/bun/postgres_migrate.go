@@ -3,6 +3,7 @@ package bunstore
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"github.com/uptrace/bun"
 )
@@ -38,4 +39,27 @@ func (postgresDialect) verify(ctx context.Context, db *bun.DB) error {
 			ErrPositionsAhead, highest, limit, highest/positionSpan+1, limit)
 	}
 	return nil
+}
+
+// durabilityWarning reads the settings that let a crash lose commits PostgreSQL acknowledged.
+// Such a crash hands the lost transactions' ids out again, and global positions derive from them.
+func (postgresDialect) durabilityWarning(ctx context.Context, db *bun.DB) (string, error) {
+	var syncCommit, fsync string
+	if err := db.DB.QueryRowContext(ctx, `SELECT current_setting('synchronous_commit'), current_setting('fsync')`).Scan(&syncCommit, &fsync); err != nil {
+		return "", wrapErr(ctx, "check durability settings", eventTable, err)
+	}
+	var off []string
+	if syncCommit == "off" {
+		off = append(off, "synchronous_commit is off")
+	}
+	if fsync == "off" {
+		off = append(off, "fsync is off")
+	}
+	if len(off) == 0 {
+		return "", nil
+	}
+	return strings.Join(off, " and ") + " for this database: a crash can lose transactions it acknowledged and hand their " +
+		"transaction ids out again, and global positions derive from them, so a reader's cursor could end up above the stream " +
+		"(ReadAll then fails) or a new event could land below a position a reader has seen. Keep synchronous_commit on (and " +
+		"fsync on) for the event store, and fail over only to synchronous standbys.", nil
 }

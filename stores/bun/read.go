@@ -18,7 +18,8 @@ func (s *EventStore) Load(ctx context.Context, aggregateID string, afterSequence
 	if err := storekit.ValidateLoad(aggregateID, afterSequence); err != nil {
 		return nil, err
 	}
-	return s.query(ctx, "load", 0, s.q.load, aggregateID, afterSequence)
+	out, err := s.query(ctx, "load", 0, s.q.load, aggregateID, afterSequence)
+	return out, aboutAggregate(err, aggregateID, "")
 }
 
 // LatestVersion implements es.EventStore: the aggregate's highest sequence, 0 without events.
@@ -32,7 +33,7 @@ func (s *EventStore) LatestVersion(ctx context.Context, aggregateID string) (int
 		return 0, nil
 	}
 	if err != nil {
-		return 0, wrapErr(ctx, "latest version", eventTable, err)
+		return 0, aboutAggregate(wrapErr(ctx, "latest version", eventTable, err), aggregateID, "")
 	}
 	return v, nil
 }
@@ -54,7 +55,9 @@ func (s *EventStore) ReadAll(ctx context.Context, after int64, limit int) ([]es.
 		return nil, wrapErr(ctx, "read all", eventTable, err)
 	}
 	if !exists {
-		return nil, storekit.InvalidArgument("after: global position %d is not on the stream; use 0 or a position ReadAll returned", after)
+		return nil, storekit.InvalidArgument("after: global position %d is not on the stream: it was never returned by ReadAll, "+
+			"or the events at and after it were lost (a crash with synchronous_commit or fsync off, a failover to an asynchronous standby, "+
+			"a restore from an older backup) and readers could miss events: rebuild the reader from 0 or resume from a position on the stream", after)
 	}
 	return out, nil
 }

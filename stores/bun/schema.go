@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/gofly/eventsourcing/eventsourcing/storekit"
 	"github.com/uptrace/bun"
 )
 
@@ -18,6 +19,9 @@ type schemaDialect interface {
 	columnsSQL() string
 	// verify refuses stored data the dialect cannot run on; Prepare calls it last.
 	verify(ctx context.Context, db *bun.DB) error
+	// durabilityWarning says how a crash could lose acknowledged commits on this database
+	// (and so rewind global positions), "" when the settings keep them.
+	durabilityWarning(ctx context.Context, db *bun.DB) (string, error)
 }
 
 // tableColumnsRequired lists what the stores read and write, per table.
@@ -85,10 +89,17 @@ func tableColumns(ctx context.Context, q querier, dl sqlDialect, table string) (
 // on PostgreSQL it then refuses a database whose stored global positions lie ahead of the server's
 // transaction ids, as after a dump restored into another server (see the package documentation
 // for the remedy).
-func Prepare(ctx context.Context, db *bun.DB, migrate bool) error {
+func Prepare(ctx context.Context, db *bun.DB, migrate bool, opts ...PrepareOption) error {
 	dl, err := dialectOf(db)
 	if err != nil {
 		return err
+	}
+	var cfg prepareConfig
+	for i, o := range opts {
+		if o == nil {
+			return storekit.InvalidArgument("bunstore: Prepare: option %d is nil", i)
+		}
+		o.applyPrepare(&cfg)
 	}
 	if migrate {
 		err = Migrate(ctx, db)
@@ -98,5 +109,15 @@ func Prepare(ctx context.Context, db *bun.DB, migrate bool) error {
 	if err != nil {
 		return err
 	}
-	return dl.verify(ctx, db)
+	if err := dl.verify(ctx, db); err != nil {
+		return err
+	}
+	warning, err := dl.durabilityWarning(ctx, db)
+	if err != nil {
+		return err
+	}
+	if warning != "" && cfg.logger != nil {
+		cfg.logger.WarnContext(ctx, "bunstore: "+warning)
+	}
+	return nil
 }

@@ -42,3 +42,6 @@ func classifySQLite(code int, msg string) driverErr {
 	}
 	return driverErr{kind: kindOther}
 }
+
+// outcomeUnknown: SQLite commits in this process; a write's error is its outcome.
+func (sqliteDialect) outcomeUnknown(error) bool { return false }

@@ -14,3 +14,7 @@ func (sqliteDialect) columnsSQL() string { return "SELECT name FROM pragma_table
 
 // verify has nothing to check: SQLite positions are dense and need no server state.
 func (sqliteDialect) verify(context.Context, *bun.DB) error { return nil }
+
+// durabilityWarning: SQLite files are opened with the write-ahead log, where a commit survives a
+// crash of the process; only a power loss can take back the last commits.
+func (sqliteDialect) durabilityWarning(context.Context, *bun.DB) (string, error) { return "", nil }

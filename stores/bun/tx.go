@@ -5,8 +5,12 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
+	"strconv"
+	"strings"
 	"sync"
 
+	es "github.com/gofly/eventsourcing/eventsourcing"
 	"github.com/uptrace/bun"
 )
 
@@ -23,8 +27,65 @@ type txState struct {
 
 	parent *txState // a transaction on another DB that was open when this one began
 
-	mu      sync.Mutex
-	ordinal int64 // ordinals of global positions handed out in this transaction so far
+	mu          sync.Mutex
+	ordinal     int64 // ordinals of global positions handed out in this transaction so far
+	afterCommit []func()
+	hooked      map[any]bool // keys of the afterCommit hooks, one hook per key
+	aggregates  []string     // aggregates appended to, for errors of the commit
+}
+
+// appended records an aggregate the transaction appended to.
+func (st *txState) appended(aggregateID string) {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if len(st.aggregates) < 16 && !slices.Contains(st.aggregates, aggregateID) {
+		st.aggregates = append(st.aggregates, aggregateID)
+	}
+}
+
+// commitError maps a failed COMMIT: an unknown outcome names the aggregates appended to, a
+// serialization failure or deadlock is a conflict on them.
+func (st *txState) commitError(ctx context.Context, err error) error {
+	st.mu.Lock()
+	aggs := slices.Clone(st.aggregates)
+	st.mu.Unlock()
+	if dl, derr := dialectOf(st.db); derr == nil && dl.outcomeUnknown(err) {
+		return fmt.Errorf("bunstore: commit of the transaction that appended to %s: %w: the connection ended after COMMIT was sent; "+
+			"run the transaction again to find out: its appends of events already stored are recognised and not written twice: %w",
+			quoteList(aggs), es.ErrOutcomeUnknown, err)
+	}
+	err = wrapErr(ctx, "commit", eventTable, err)
+	if len(aggs) > 0 {
+		err = aboutAggregate(err, aggs[0], "")
+	}
+	return err
+}
+
+// quoteList formats aggregate ids for a message.
+func quoteList(ids []string) string {
+	if len(ids) == 0 {
+		return "no aggregate"
+	}
+	q := make([]string, len(ids))
+	for i, id := range ids {
+		q[i] = strconv.Quote(id)
+	}
+	return strings.Join(q, ", ")
+}
+
+// onCommit registers f to run once the transaction commits; a second hook under the same key is
+// dropped.
+func (st *txState) onCommit(key any, f func()) {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if st.hooked[key] {
+		return
+	}
+	if st.hooked == nil {
+		st.hooked = map[any]bool{}
+	}
+	st.hooked[key] = true
+	st.afterCommit = append(st.afterCommit, f)
 }
 
 // InTx runs fn in one transaction on db. The context given to fn carries the transaction: the
@@ -67,7 +128,13 @@ func InTx(ctx context.Context, db *bun.DB, fn func(ctx context.Context) error) e
 	}
 	done = true
 	if err := tx.Commit(); err != nil {
-		return wrapErr(ctx, "commit", eventTable, err)
+		return st.commitError(ctx, err)
+	}
+	st.mu.Lock()
+	hooks := st.afterCommit
+	st.mu.Unlock()
+	for _, f := range hooks {
+		f()
 	}
 	return nil
 }

@@ -237,7 +237,8 @@ func (s *EventStore) ReadAll(ctx context.Context, after int64, limit int) ([]es.
 	n := s.log.n
 	if after > n {
 		s.mu.RUnlock()
-		return nil, storekit.InvalidArgument("after: position %d is not on this store's global stream (last position %d)", after, n)
+		return nil, storekit.InvalidArgument("after: position %d is not on this store's global stream (last position %d): "+
+			"it was never returned by ReadAll, or comes from another store; rebuild the reader from 0", after, n)
 	}
 	count := min(int64(limit), n-after) // limit may be huge: never add it to after
 	out := make([]es.Envelope, count)
