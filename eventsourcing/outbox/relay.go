@@ -108,7 +108,7 @@ func (r *run) relay(i int) {
 	}
 	timer := time.NewTimer(cfg.pollInterval)
 	defer timer.Stop()
-	var lastPrune time.Time
+	var lastPrune, lastRound time.Time
 	for !r.stopped() && r.ctx.Err() == nil {
 		if i == 0 && time.Since(lastPrune) >= r.pruneEvery() {
 			r.prune()
@@ -123,17 +123,44 @@ func (r *run) relay(i int) {
 			continue // there may be more due at once
 		}
 		timer.Reset(cfg.pollInterval)
+		woken := false
 		select {
 		case <-r.stopping:
 		case <-r.ctx.Done():
 		case <-timer.C:
 		case <-r.wakers[i]:
+			woken = true
 		case _, ok := <-commits:
 			if !ok {
 				commits = nil
 			}
+			woken = true
 		}
 		timer.Stop()
+		if woken {
+			r.coalesce(lastRound)
+		}
+		lastRound = time.Now()
+	}
+}
+
+// wakeGap is the least time between two rounds that commit signals start: under a stream of
+// commits a relay gathers what committed meanwhile into one round instead of one round (a claim
+// and a mark) per commit. A relay idle for longer starts at once.
+const wakeGap = 2 * time.Millisecond
+
+// coalesce waits until wakeGap after the previous round began, or until Stop.
+func (r *run) coalesce(lastRound time.Time) {
+	wait := min(wakeGap, r.o.cfg.pollInterval) - time.Since(lastRound)
+	if wait <= 0 {
+		return
+	}
+	t := time.NewTimer(wait)
+	defer t.Stop()
+	select {
+	case <-t.C:
+	case <-r.stopping:
+	case <-r.ctx.Done():
 	}
 }
 

@@ -19,6 +19,9 @@ import (
 // outboxTable is the outbox store's table.
 const outboxTable = "pyfly_outbox"
 
+// outboxChannel is the channel of the outbox store's commit signals (see [commitHub]).
+const outboxChannel = "pyfly_es_outbox"
+
 // outboxChunk is the most rows one statement inserts or marks; longer lists take several
 // statements (in one transaction), well within both databases' limits on arguments.
 const outboxChunk = 500
@@ -29,14 +32,18 @@ const outboxChunk = 500
 // processes share the table: on PostgreSQL claims skip rows other claims hold (FOR UPDATE SKIP
 // LOCKED); SQLite runs one writer at a time.
 type OutboxStore struct {
-	db *bun.DB
-	dl sqlDialect
-	q  outboxSQL
+	db      *bun.DB
+	dl      sqlDialect
+	q       outboxSQL
+	commits *commitHub
+	stmts   stmtCache
 }
 
 var (
-	_ outbox.Store = (*OutboxStore)(nil)
-	_ es.TxJoiner  = (*OutboxStore)(nil)
+	_ outbox.Store      = (*OutboxStore)(nil)
+	_ es.TxJoiner       = (*OutboxStore)(nil)
+	_ es.Transactor     = (*OutboxStore)(nil)
+	_ es.CommitNotifier = (*OutboxStore)(nil)
 )
 
 // outboxDialect is what the outbox store needs from a dialect (postgres_outbox.go,
@@ -135,7 +142,20 @@ func NewOutboxStore(db *bun.DB) (*OutboxStore, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &OutboxStore{db: db, dl: dl, q: dl.outboxSQL()}, nil
+	return &OutboxStore{
+		db: db, dl: dl, q: dl.outboxSQL(),
+		commits: newCommitHub(db, dl, outboxChannel, orDiscard(nil)),
+		stmts:   stmtCache{db: db.DB},
+	}, nil
+}
+
+// CommitNotifications implements es.CommitNotifier, so relays wake when records are due: the
+// channel receives after this store's enqueues commit (on their own or with the transaction of
+// [InTx] they joined) and after a dead letter is retried, and, on PostgreSQL with pgx, after those
+// of any process (LISTEN/NOTIFY on the channel pyfly_es_outbox; signals coalesce, at most one every
+// 25 ms per writer). The channel closes when ctx ends.
+func (s *OutboxStore) CommitNotifications(ctx context.Context) <-chan struct{} {
+	return s.commits.subscribe(ctx)
 }
 
 // JoinsTx implements [outbox.Store]: true when ctx carries a transaction of [InTx] on the
@@ -171,7 +191,7 @@ func (s *OutboxStore) Enqueue(ctx context.Context, name string, events []es.Enve
 		args = append(args, name, e.EventID, e.AggregateID, e.AggregateType, e.Sequence, e.EventType, string(e.Payload), meta,
 			s.q.timeArg(storekit.StoredTime(e.OccurredAt)), e.Version, tenant, e.GlobalPosition, created)
 	}
-	return s.inOneTx(ctx, "enqueue", len(events) > outboxChunk, func(q querier) error {
+	err := s.inOneTx(ctx, "enqueue", len(events) > outboxChunk, func(q querier) error {
 		for from := 0; from < len(events); from += outboxChunk {
 			n := min(outboxChunk, len(events)-from)
 			rows := make([]string, n)
@@ -185,6 +205,10 @@ func (s *OutboxStore) Enqueue(ctx context.Context, name string, events []es.Enve
 		}
 		return nil
 	})
+	if err == nil {
+		s.commits.afterCommit(ambient(ctx, s.db))
+	}
+	return err
 }
 
 // row is "(arg, arg, …)" for width arguments from first.
@@ -205,13 +229,25 @@ func (s *OutboxStore) row(first, width int) string {
 // (multi) and no ambient transaction, in a transaction of its own.
 func (s *OutboxStore) inOneTx(ctx context.Context, op string, multi bool, fn func(q querier) error) error {
 	if st := ambient(ctx, s.db); st != nil || !multi {
-		if err := fn(querierOf(st, s.db)); err != nil {
+		if err := fn(s.on(st)); err != nil {
 			return wrapErr(ctx, op, outboxTable, err)
 		}
 		return nil
 	}
 	return InTx(ctx, s.db, func(ctx context.Context) error { return s.inOneTx(ctx, op, false, fn) })
 }
+
+// on returns what runs the store's statements: the transaction st when it is set, else the pool,
+// with statements prepared once (see [stmtCache]).
+func (s *OutboxStore) on(st *txState) querier {
+	if st != nil {
+		return cachedQuerier{c: &s.stmts, tx: st.tx.Tx}
+	}
+	return cachedQuerier{c: &s.stmts}
+}
+
+// here returns the querier for ctx (see on).
+func (s *OutboxStore) here(ctx context.Context) querier { return s.on(ambient(ctx, s.db)) }
 
 // Claim implements [outbox.Store].
 func (s *OutboxStore) Claim(ctx context.Context, req outbox.ClaimRequest) ([]outbox.Record, error) {
@@ -304,7 +340,7 @@ func (s *OutboxStore) MarkFailed(ctx context.Context, name string, c outbox.Clai
 	if !f.NextAttemptAt.IsZero() && !f.Dead {
 		next = s.q.timeArg(storekit.StoredTime(f.NextAttemptAt))
 	}
-	res, err := reader(ctx, s.db).ExecContext(ctx, s.q.markFailed, name, c.ID, c.Owner, c.Attempt, f.Error,
+	res, err := s.here(ctx).ExecContext(ctx, s.q.markFailed, name, c.ID, c.Owner, c.Attempt, f.Error,
 		s.q.timeArg(storekit.StoredTime(f.At)), next, f.Dead)
 	if err != nil {
 		return false, wrapErr(ctx, "mark failed", outboxTable, err)
@@ -342,7 +378,7 @@ func (s *OutboxStore) Retry(ctx context.Context, name, id string) error {
 	if err := outbox.ValidateID(id); err != nil {
 		return err
 	}
-	res, err := reader(ctx, s.db).ExecContext(ctx, s.q.retry, name, id)
+	res, err := s.here(ctx).ExecContext(ctx, s.q.retry, name, id)
 	if err != nil {
 		return wrapErr(ctx, "retry", outboxTable, err)
 	}
@@ -353,6 +389,7 @@ func (s *OutboxStore) Retry(ctx context.Context, name, id string) error {
 	if n == 0 {
 		return fmt.Errorf("%w: %q in outbox %q", outbox.ErrNoDeadLetter, id, name)
 	}
+	s.commits.afterCommit(ambient(ctx, s.db))
 	return nil
 }
 
@@ -361,7 +398,7 @@ func (s *OutboxStore) Prune(ctx context.Context, name string, deliveredBefore ti
 	if err := listArgs(name, limit); err != nil {
 		return 0, err
 	}
-	res, err := reader(ctx, s.db).ExecContext(ctx, s.q.prune, name, s.q.timeArg(storekit.StoredTime(deliveredBefore)), limit)
+	res, err := s.here(ctx).ExecContext(ctx, s.q.prune, name, s.q.timeArg(storekit.StoredTime(deliveredBefore)), limit)
 	if err != nil {
 		return 0, wrapErr(ctx, "prune", outboxTable, err)
 	}
@@ -407,7 +444,7 @@ func prefixed(prefix, columns string) string {
 
 // query runs a statement returning outboxColumns and decodes the rows.
 func (s *OutboxStore) query(ctx context.Context, op, q string, args ...any) ([]seqRecord, error) {
-	rows, err := reader(ctx, s.db).QueryContext(ctx, q, args...)
+	rows, err := s.here(ctx).QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, wrapErr(ctx, op, outboxTable, err)
 	}

@@ -23,6 +23,7 @@ func BenchmarkOutbox10(b *testing.B) { benchOutbox(b, 10) }
 // benchOutbox measures, per dialect and in the same run, with transactions that each append
 // batch events to a new aggregate:
 //   - append: the event store's own rate, appending in transactions;
+//   - enqueue: the same transactions, each also enqueueing its events, with no relay running;
 //   - relay: the same transactions, each also enqueueing its events in the outbox, while a
 //     relay publishes them through the EDA publisher to a gochannel subscriber: events/s from
 //     the first commit until the subscriber has received the last event;
@@ -65,7 +66,24 @@ func benchOutbox(b *testing.B, batch int) {
 				reportEvents(b, 1)
 			})
 		}
-		inTurn(b, tg.name, append, relay)
+		enqueue := func() {
+			b.Run(tg.name+"/enqueue", func(b *testing.B) {
+				batches := outboxBatches(b.N, batch)
+				ob, err := outbox.New(store, func(context.Context, es.Envelope) error { return nil }, outbox.WithName(outboxName(b.Name())))
+				require.NoError(b, err)
+				b.ResetTimer()
+				for _, envs := range batches {
+					require.NoError(b, events.InTx(ctx, func(ctx context.Context) error {
+						if err := events.Append(ctx, nextAggregate(), "Order", 0, envs); err != nil {
+							return err
+						}
+						return ob.EnqueueEvents(ctx, envs)
+					}))
+				}
+				reportEvents(b, 1)
+			})
+		}
+		inTurn(b, tg.name, append, func() { enqueue(); relay() })
 		b.Run(tg.name+"/drain", func(b *testing.B) {
 			name := outboxName(b.Name())
 			for _, envs := range outboxBatches(b.N, batch) {
@@ -100,7 +118,8 @@ func outboxName(benchmark string) string {
 }
 
 // startBenchRelay starts the outbox name on store, publishing through the EDA publisher to a
-// gochannel whose subscriber counts what it receives.
+// gochannel whose subscriber counts what it receives. The relays poll at the default interval
+// (1 s): commit signals wake them.
 func startBenchRelay(b *testing.B, store *bunstore.OutboxStore, name string) (*atomic.Int64, *outbox.Outbox) {
 	b.Helper()
 	ps := gochannel.NewGoChannel(gochannel.Config{OutputChannelBuffer: 1024}, watermill.NopLogger{})
@@ -115,7 +134,7 @@ func startBenchRelay(b *testing.B, store *bunstore.OutboxStore, name string) (*a
 		}
 	}()
 	ob, err := outbox.New(store, eda.NewPublisher(ps, "").Publish, outbox.WithName(name),
-		outbox.WithPollInterval(5*time.Millisecond), outbox.WithBatchSize(200), outbox.WithRelays(2),
+		outbox.WithBatchSize(200),
 		outbox.WithRetention(time.Hour), outbox.WithLogger(slog.New(slog.DiscardHandler)))
 	require.NoError(b, err)
 	require.NoError(b, ob.Start(context.Background()))

@@ -81,3 +81,53 @@ func TestOutboxWatermillSQL(t *testing.T) {
 		assert.Equal(t, "corr-sql", m.Metadata.Get("correlation_id"))
 	})
 }
+
+// TestOutboxWakesOnCommit: with an hour-long poll interval, a relay publishes as soon as the
+// transaction that enqueued the records commits: on the store's own pool, and on PostgreSQL also
+// from another pool (another process), through LISTEN/NOTIFY.
+func TestOutboxWakesOnCommit(t *testing.T) {
+	for _, b := range fileBackends() {
+		t.Run(b.name, func(t *testing.T) {
+			ctx := context.Background()
+			url := b.url(t)
+			db := openDB(t, url)
+			events, store := newEventStore(t, db), newOutboxStore(t, db)
+			relays := []struct {
+				name  string
+				store outbox.Store
+			}{{"same-pool", store}}
+			if b.name == "postgres" {
+				relays = append(relays, struct {
+					name  string
+					store outbox.Store
+				}{"another-pool", newOutboxStore(t, openDB(t, url))})
+			}
+			for _, r := range relays {
+				t.Run(r.name, func(t *testing.T) {
+					rec := &testkit.PublishRecorder{}
+					ob, err := outbox.New(r.store, rec.Publish, outbox.WithName(r.name), outbox.WithPollInterval(time.Hour))
+					require.NoError(t, err)
+					require.NoError(t, ob.Start(ctx))
+					t.Cleanup(func() { _ = ob.Stop(context.Background()) })
+					writer, err := outbox.New(store, rec.Publish, outbox.WithName(r.name))
+					require.NoError(t, err)
+					time.Sleep(50 * time.Millisecond) // the relay has polled and waits
+					for i := range 3 {
+						envs := testkit.OutboxEnvelopes(t, fmt.Sprintf("%s-%d", r.name, i), 1, 1)
+						require.NoError(t, events.InTx(ctx, func(ctx context.Context) error {
+							if err := events.Append(ctx, envs[0].AggregateID, "Account", 0, envs); err != nil {
+								return err
+							}
+							return writer.EnqueueEvents(ctx, envs)
+						}))
+						deadline := time.Now().Add(time.Minute)
+						for rec.Distinct() < i+1 {
+							require.True(t, time.Now().Before(deadline), "record %d not published before the poll interval", i)
+							time.Sleep(5 * time.Millisecond)
+						}
+					}
+				})
+			}
+		})
+	}
+}
