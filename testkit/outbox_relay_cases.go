@@ -221,8 +221,9 @@ func testRelayDeadLetters(t *testing.T, newTarget OutboxStoreFactory) {
 	require.ErrorIs(t, ob.Retry(ctx, envs[0].EventID), outbox.ErrNoDeadLetter)
 }
 
-// testRelayRestart: records left pending by a stopped relay (Stop gives up on a publish that
-// hangs) are delivered by a new relay on another store of the same data.
+// testRelayRestart: records left by a stopped relay are delivered by a new relay on another
+// store of the same data. Stop gives up on a publish that hangs: the records of the batch it had
+// not started are given back at once, the hung one once its claim expires.
 func testRelayRestart(t *testing.T, newTarget OutboxStoreFactory) {
 	ctx := context.Background()
 	tg := newTarget(t)
@@ -234,45 +235,60 @@ func testRelayRestart(t *testing.T, newTarget OutboxStoreFactory) {
 
 	s1, _ := tg.Open(t)
 	var calls atomic.Int32
-	hung := make(chan struct{})
-	first := &PublishRecorder{Fail: func(ctx context.Context, _ es.Envelope) error {
+	hung := make(chan string, 1)
+	first := &PublishRecorder{Fail: func(ctx context.Context, e es.Envelope) error {
 		n := calls.Add(1)
 		if n <= 10 {
 			return nil
 		}
 		if n == 11 {
-			close(hung)
+			hung <- e.EventID
 		}
 		<-ctx.Done() // the broker hangs
 		return ctx.Err()
 	}}
-	ob1, err := outbox.New(s1, first.Publish, fastOptions(t, outbox.WithBatchSize(5),
-		outbox.WithLogger(slog.New(slog.DiscardHandler)))...)
+	timing := []outbox.Option{
+		outbox.WithBatchSize(5), outbox.WithPublishTimeout(time.Second), outbox.WithClaimTimeout(2 * time.Second),
+		outbox.WithPollInterval(20 * time.Millisecond), outbox.WithLogger(slog.New(slog.DiscardHandler)),
+	}
+	ob1, err := outbox.New(s1, first.Publish, append(timing, outbox.WithOwner("first"))...)
 	require.NoError(t, err)
 	require.NoError(t, ob1.Start(ctx))
-	<-hung
+	hungID := <-hung
 	stopCtx, cancel := context.WithTimeout(ctx, 100*time.Millisecond)
 	defer cancel()
 	require.ErrorIs(t, ob1.Stop(stopCtx), context.DeadlineExceeded, "Stop gives up on the hung publish")
-	waitFor(t, "the stopped relay's claims given back", func() bool {
+	var hungUntil time.Time
+	waitFor(t, "the stopped relay's unstarted records given back", func() bool {
 		p, err := tg.Store.Pending(ctx, outbox.DefaultName, 100)
 		require.NoError(t, err)
+		var claimed []string
 		for _, r := range p {
 			if r.ClaimedBy != "" {
-				return false
+				claimed = append(claimed, r.ID)
+				hungUntil = r.ClaimedUntil
 			}
 		}
-		return len(p) == len(envs)-10
+		return len(p) == len(envs)-10 && len(claimed) == 1 && claimed[0] == hungID // only the hung record stays claimed
 	})
 
 	s2, _ := tg.Open(t)
-	second := &PublishRecorder{}
-	startOutbox(t, s2, second.Publish, fastOptions(t)...)
+	var hungAt atomic.Pointer[time.Time]
+	second := &PublishRecorder{Fail: func(_ context.Context, e es.Envelope) error {
+		if e.EventID == hungID {
+			now := time.Now()
+			hungAt.Store(&now)
+		}
+		return nil
+	}}
+	startOutbox(t, s2, second.Publish, append(timing, outbox.WithOwner("second"), outbox.WithClaimTimeout(time.Second),
+		outbox.WithPublishTimeout(500*time.Millisecond))...)
 	waitFor(t, "the rest delivered by the new relay", func() bool { return second.Distinct() == len(envs)-10 })
 	waitFor(t, "nothing pending", func() bool { return pendingCount(t, tg.Store, outbox.DefaultName) == 0 })
 	for _, e := range envs {
 		assert.Equal(t, 1, first.Delivered(e.EventID)+second.Delivered(e.EventID), "event %s delivered once", e.EventID)
 	}
+	assert.False(t, hungAt.Load().Before(hungUntil), "the hung record is taken over only once its claim expired")
 }
 
 // testRelayKilled: a relay killed while holding records (its store dies mid-publish, no Stop)

@@ -58,8 +58,8 @@ func (o *Outbox) Start(ctx context.Context) error {
 
 // Stop stops the relays: they claim nothing more, finish the publishes in flight, record their
 // outcome and give back the records they claimed but did not start. It waits for that within
-// ctx; when ctx ends first, the publishes in flight are abandoned (their records are taken over
-// once their claims time out) and Stop returns ctx's error. Stop on a stopped outbox does nothing;
+// ctx; when ctx ends first, the publishes in flight are abandoned (their contexts are cancelled,
+// and their records are taken over once their claims time out) and Stop returns ctx's error. Stop on a stopped outbox does nothing;
 // Start may be called again after it.
 func (o *Outbox) Stop(ctx context.Context) error {
 	o.mu.Lock()
@@ -114,33 +114,42 @@ func (r *run) relay(i int) {
 			r.prune()
 			lastPrune = time.Now()
 		}
+		lastRound = time.Now()
 		n, err := r.round()
+		if err == nil && n > 0 {
+			continue // there may be more due at once
+		}
 		if err != nil && r.ctx.Err() == nil {
 			cfg.logger.ErrorContext(r.ctx, "outbox: claiming records failed; retrying after the poll interval",
 				"outbox", cfg.name, "owner", cfg.owner, "error", err)
 		}
-		if err == nil && n > 0 {
-			continue // there may be more due at once
-		}
 		timer.Reset(cfg.pollInterval)
 		woken := false
-		select {
-		case <-r.stopping:
-		case <-r.ctx.Done():
-		case <-timer.C:
-		case <-r.wakers[i]:
-			woken = true
-		case _, ok := <-commits:
-			if !ok {
-				commits = nil
+		if err != nil {
+			// The store failed: wait the whole interval, whatever commits signal meanwhile.
+			select {
+			case <-r.stopping:
+			case <-r.ctx.Done():
+			case <-timer.C:
 			}
-			woken = true
+		} else {
+			select {
+			case <-r.stopping:
+			case <-r.ctx.Done():
+			case <-timer.C:
+			case <-r.wakers[i]:
+				woken = true
+			case _, ok := <-commits:
+				if !ok {
+					commits = nil
+				}
+				woken = true
+			}
 		}
 		timer.Stop()
 		if woken {
 			r.coalesce(lastRound)
 		}
-		lastRound = time.Now()
 	}
 }
 
@@ -192,8 +201,10 @@ func (r *run) round() (int, error) {
 			delivered = append(delivered, rec.Claim())
 			continue
 		}
-		if r.ctx.Err() != nil { // Stop gave up waiting: not the record's fault
-			r.release(recs[k:])
+		if r.ctx.Err() != nil {
+			// Stop gave up waiting: not the record's fault. Its publish may still be under way,
+			// so the record stays claimed until its claim expires; the rest are given back.
+			r.release(recs[k+1:])
 			break
 		}
 		r.fail(rec, err)
