@@ -248,7 +248,14 @@ func (r *run) fail(rec Record, perr error) {
 	cfg := &r.o.cfg
 	now := time.Now()
 	wait := backoff(cfg.backoffInitial, cfg.backoffMax, rec.Attempts)
-	f := Failure{Error: ErrorText(perr), At: now, NextAttemptAt: now.Add(wait), Dead: rec.Attempts >= cfg.maxAttempts}
+	next := now.Add(wait)
+	if errors.Is(perr, errPublishTimeout) && next.Before(rec.ClaimedUntil) {
+		// The abandoned publish may still be running: no one starts another before the claim
+		// it ran under would have ended.
+		next = rec.ClaimedUntil
+		wait = next.Sub(now)
+	}
+	f := Failure{Error: ErrorText(perr), At: now, NextAttemptAt: next, Dead: rec.Attempts >= cfg.maxAttempts}
 	ctx, cancel := r.storeCtx()
 	defer cancel()
 	current, err := r.o.store.MarkFailed(ctx, cfg.name, rec.Claim(), f)

@@ -247,3 +247,29 @@ func TestRepositoryNeedsAJoiningOutbox(t *testing.T) {
 type notJoining struct{ outbox.Store }
 
 func (notJoining) JoinsTx(context.Context) bool { return false }
+
+// TestTimedOutPublishHoldsTheRecordUntilItsClaimEnds: a publish abandoned at its timeout may
+// still reach the broker, so the record is not tried again before the claim it ran under ends,
+// whatever the back-off says.
+func TestTimedOutPublishHoldsTheRecordUntilItsClaimEnds(t *testing.T) {
+	ctx := context.Background()
+	hang := make(chan struct{})
+	t.Cleanup(func() { close(hang) })
+	publish := func(context.Context, es.Envelope) error { <-hang; return nil } // ignores its context
+	ob := newOutbox(t, memory.NewOutboxStore(), publish, outbox.WithMaxAttempts(3),
+		outbox.WithPublishTimeout(20*time.Millisecond), outbox.WithClaimTimeout(time.Second))
+	require.NoError(t, ob.Enqueue(ctx, testkit.OutboxEnvelopes(t, "a", 1, 1)[0]))
+	require.NoError(t, ob.Start(ctx))
+	var rec outbox.Record
+	waitFor(t, "the first attempt failed", func() bool {
+		p := pendingOf(t, ob)
+		if len(p) == 1 && p[0].LastError != "" {
+			rec = p[0]
+			return true
+		}
+		return false
+	})
+	assert.Equal(t, "publish timed out after 20ms", rec.LastError)
+	assert.Greater(t, rec.NextAttemptAt.Sub(rec.LastAttemptAt), 900*time.Millisecond,
+		"the back-off (1 ms) is stretched to the end of the claim (1 s after it began)")
+}
