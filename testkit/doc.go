@@ -1,8 +1,10 @@
 // Package testkit holds what the project's tests and its users' tests share: conformance suites
-// that every event store and snapshot store runs, a Given/When/Then fixture for aggregates, a
-// throwaway PostgreSQL server for tests, and SQLite helpers.
+// that every event store, snapshot store and outbox store runs, a Given/When/Then fixture for
+// aggregates, a recording publish function for outboxes, a throwaway PostgreSQL server and a
+// throwaway NATS JetStream server for tests, and SQLite helpers.
 //
-// Everything builds on every platform Go supports. The PostgreSQL launcher behind
-// [StartPostgres] runs on Unix only; elsewhere StartPostgres uses the server named by
-// ES_TEST_POSTGRES_URL, or skips the test (fails it under ES_REQUIRE_POSTGRES=1).
+// Everything builds on every platform Go supports. The PostgreSQL and NATS launchers behind
+// [StartPostgres] and [StartNATS] run on Unix only; elsewhere they use the server named by
+// ES_TEST_POSTGRES_URL or ES_TEST_NATS_URL, or skip the test (fail it under
+// ES_REQUIRE_POSTGRES=1 or ES_REQUIRE_NATS=1).
 package testkit

@@ -11,6 +11,7 @@ import (
 	"github.com/uptrace/bun/driver/pgdriver"
 
 	es "github.com/gofly/eventsourcing/eventsourcing"
+	"github.com/gofly/eventsourcing/eventsourcing/outbox"
 	bunstore "github.com/gofly/eventsourcing/stores/bun"
 	"github.com/gofly/eventsourcing/testkit"
 )
@@ -41,6 +42,28 @@ func TestConformancePgdriver(t *testing.T) {
 			return s
 		})
 	})
+	t.Run("OutboxStore", func(t *testing.T) {
+		testkit.RunOutboxStoreSuite(t, func(t *testing.T) testkit.OutboxTarget {
+			url := testkit.StartPostgres(t)
+			pool := func(t *testing.T) *bun.DB {
+				db := bun.NewDB(sql.OpenDB(pgdriver.NewConnector(pgdriver.WithDSN(url))), pgdialect.New())
+				t.Cleanup(func() { _ = db.Close() })
+				return db
+			}
+			db := pool(t)
+			if err := bunstore.Prepare(context.Background(), db, true); err != nil {
+				t.Fatal(err)
+			}
+			s := newOutboxStore(t, db)
+			return testkit.OutboxTarget{
+				Store: s, Tx: s, Events: newEventStore(t, db),
+				Open: func(t *testing.T) (outbox.Store, func()) {
+					other := pool(t)
+					return newOutboxStore(t, other), func() { _ = other.Close() }
+				},
+			}
+		})
+	})
 	t.Run("SequenceOrderAndNoSkip", func(t *testing.T) {
 		soak(t, newEventStore(t, open(t)), time.Second)
 	})
@@ -62,6 +85,29 @@ func TestConformance(t *testing.T) {
 					}
 					return s
 				})
+			})
+		})
+	}
+}
+
+// TestOutboxConformance runs the outbox store suite on every backend several pools can share:
+// each Open is a pool of its own, as another process would have, and kill closes it.
+func TestOutboxConformance(t *testing.T) {
+	for _, b := range fileBackends() {
+		t.Run(b.name, func(t *testing.T) {
+			testkit.RunOutboxStoreSuite(t, func(t *testing.T) testkit.OutboxTarget {
+				url := b.url(t)
+				db := openDB(t, url)
+				s := newOutboxStore(t, db)
+				return testkit.OutboxTarget{
+					Store:  s,
+					Tx:     s,
+					Events: newEventStore(t, db),
+					Open: func(t *testing.T) (outbox.Store, func()) {
+						other := openDB(t, url)
+						return newOutboxStore(t, other), func() { _ = other.Close() }
+					},
+				}
 			})
 		})
 	}

@@ -65,6 +65,7 @@ type sqlDialect interface {
 
 	eventsDialect
 	snapshotsDialect
+	outboxDialect
 	schemaDialect
 	notifyDialect
 	outcomeDialect

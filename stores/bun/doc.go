@@ -1,4 +1,4 @@
-// Package bunstore implements the event store and the snapshot store of
+// Package bunstore implements the event store, the snapshot store and the outbox store of
 // github.com/gofly/eventsourcing on PostgreSQL and SQLite through Bun.
 //
 // # Opening and preparing a database
@@ -7,9 +7,10 @@
 //	err = bunstore.Prepare(ctx, db, true) // Migrate (true) or CheckSchema (false), plus the restore guard
 //	events, err := bunstore.NewEventStore(db, bunstore.WithUpcasters(...))
 //	snapshots, err := bunstore.NewSnapshotStore(db)
+//	records, err := bunstore.NewOutboxStore(db) // for outbox.New; it joins the events' transactions
 //
 // The tables are pyfly_event_store and pyfly_snapshots, as in pyfly, with a global_position and a
-// database-clock recorded_at added to the events. [Migrate] applies the versioned SQL files
+// database-clock recorded_at added to the events, and pyfly_outbox for the transactional outbox. [Migrate] applies the versioned SQL files
 // embedded for the dialect with github.com/uptrace/bun/migrate and records them in
 // pyfly_es_migrations; it is safe to run from several processes at once, and a process that
 // dies while migrating blocks no later start. Any *bun.DB on pgdialect or sqlitedialect works;

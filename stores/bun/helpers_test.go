@@ -51,3 +51,10 @@ func envs(t testing.TB, n int) []es.Envelope {
 	t.Helper()
 	return testkit.Envelopes(t, "Happened", 1, n)
 }
+
+func newOutboxStore(t testing.TB, db *bun.DB) *bunstore.OutboxStore {
+	t.Helper()
+	s, err := bunstore.NewOutboxStore(db)
+	require.NoError(t, err)
+	return s
+}

@@ -34,6 +34,9 @@ func requiredColumns() []tableColumnsRequired {
 	return []tableColumnsRequired{
 		{eventTable, []string{"event_id", "aggregate_id", "aggregate_type", "sequence", "event_type", "payload", "metadata", "occurred_at", "version", "tenant_id", "global_position", "recorded_at"}},
 		{snapshotTable, []string{"aggregate_id", "aggregate_type", "sequence", "payload", "created_at"}},
+		{outboxTable, []string{"seq", "outbox", "event_id", "aggregate_id", "aggregate_type", "sequence", "event_type", "payload", "metadata",
+			"occurred_at", "version", "tenant_id", "global_position", "created_at", "attempts", "last_error", "next_attempt_at",
+			"last_attempt_at", "delivered_at", "dead", "claimed_by", "claimed_until"}},
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	es "github.com/gofly/eventsourcing/eventsourcing"
+	"github.com/gofly/eventsourcing/eventsourcing/outbox"
 	"github.com/gofly/eventsourcing/stores/memory"
 	"github.com/gofly/eventsourcing/testkit"
 )
@@ -17,5 +18,17 @@ func TestEventStoreConformance(t *testing.T) {
 func TestSnapshotStoreConformance(t *testing.T) {
 	testkit.RunSnapshotStoreSuite(t, func(t *testing.T) es.SnapshotStore {
 		return memory.NewSnapshotStore()
+	})
+}
+
+func TestOutboxStoreConformance(t *testing.T) {
+	testkit.RunOutboxStoreSuite(t, func(t *testing.T) testkit.OutboxTarget {
+		s := memory.NewOutboxStore()
+		return testkit.OutboxTarget{
+			Store:  s,
+			Tx:     s,
+			Events: memory.NewEventStore(),
+			Open:   func(*testing.T) (outbox.Store, func()) { return testkit.Killable(s) },
+		}
 	})
 }

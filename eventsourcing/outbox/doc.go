@@ -1,0 +1,43 @@
+// Package outbox is the transactional outbox: saved events are written to an outbox store in the
+// same transaction as the events themselves, and a relay publishes them to a broker at least once.
+//
+// The seed's usage carries over:
+//
+//	ob, err := outbox.New(store, publisher.Publish, outbox.WithMaxAttempts(5))
+//	err = ob.Start(ctx)
+//	err = ob.Enqueue(ctx, envelope)
+//	defer ob.Stop(ctx)
+//
+// and a repository built with es.WithOutbox(ob) enqueues every event it saves inside the append's
+// transaction, so a record exists exactly when the business transaction commits. The store must
+// write through that transaction: memory.OutboxStore joins memory units of work, the Bun outbox
+// store joins bunstore.InTx on the same *bun.DB.
+//
+// # Delivery
+//
+// Between [Outbox.Start] and [Outbox.Stop], relay goroutines claim batches of due records, publish
+// each through the publish function (typically (*eda.Publisher).Publish, whose messages carry the
+// event id as their id, so consumers and brokers can de-duplicate) and mark them delivered.
+//
+//   - At least once: a record is marked delivered only after its publish returned nil; a relay
+//     that dies between the two publishes it again later (another relay takes it over once its
+//     claim times out).
+//   - In order per aggregate: a record is never claimed while an earlier record of the same
+//     aggregate (by enqueue order) is undelivered and not dead, so at most one record of an
+//     aggregate is in flight at a time.
+//   - One holder at a time: several relays, in one process or many, never hold the same record
+//     at once. A claim lasts [WithClaimTimeout]; a relay starts a publish only when it can end
+//     (within [WithPublishTimeout]) before its claim does.
+//   - Failures back off exponentially ([WithBackoff], 1 s doubling to 30 s by default). After
+//     [WithMaxAttempts] attempts (5 by default) a record becomes a dead letter with its last
+//     error and attempt count: [Outbox.DeadLetters] lists them, [Outbox.Retry] brings one back.
+//     A dead letter no longer holds back the later records of its aggregate.
+//   - Delivered records are kept for [WithRetention], then pruned.
+//
+// Relays poll every [WithPollInterval], and wake when the store signals commits
+// ([es.CommitNotifier]) or when this outbox enqueued records outside a transaction: at once after
+// a quiet spell, and under a stream of commits at most every 2 ms, so that a round gathers what
+// committed meanwhile instead of costing a claim and a mark per commit.
+//
+// Several outboxes with different names ([WithName]) share one store and deliver apart.
+package outbox

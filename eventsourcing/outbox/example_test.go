@@ -1,0 +1,68 @@
+package outbox_test
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/ThreeDotsLabs/watermill"
+	"github.com/ThreeDotsLabs/watermill/pubsub/gochannel"
+
+	"github.com/gofly/eventsourcing/eda"
+	es "github.com/gofly/eventsourcing/eventsourcing"
+	"github.com/gofly/eventsourcing/eventsourcing/outbox"
+	"github.com/gofly/eventsourcing/stores/memory"
+)
+
+type OrderPlaced struct {
+	Amount int `json:"amount"`
+}
+
+type Order struct {
+	es.AggregateRoot
+	Amount int
+}
+
+func NewOrder() *Order {
+	o := &Order{}
+	es.When(o, func(e OrderPlaced) { o.Amount = e.Amount })
+	return o
+}
+
+// A repository with an outbox: the saved events are written with the outbox records in one
+// transaction, and the relay publishes them to a Watermill topic.
+func Example() {
+	ctx := context.Background()
+	bus := gochannel.NewGoChannel(gochannel.Config{}, watermill.NopLogger{})
+	messages, _ := bus.Subscribe(ctx, eda.DefaultDestination)
+
+	publisher := eda.NewPublisher(bus, eda.DefaultDestination)
+	ob, err := outbox.New(memory.NewOutboxStore(), publisher.Publish, outbox.WithMaxAttempts(5))
+	if err != nil {
+		panic(err)
+	}
+	if err := ob.Start(ctx); err != nil {
+		panic(err)
+	}
+	defer ob.Stop(ctx)
+
+	repo, err := es.NewRepository(memory.NewEventStore(), NewOrder, es.WithOutbox(ob))
+	if err != nil {
+		panic(err)
+	}
+	order := NewOrder()
+	order.ID = "order-1"
+	_ = order.Apply(OrderPlaced{Amount: 42})
+	if err := repo.Save(ctx, order); err != nil {
+		panic(err)
+	}
+
+	select {
+	case msg := <-messages:
+		msg.Ack()
+		fmt.Println(msg.Metadata.Get(eda.MetaEventType), msg.Metadata.Get(eda.MetaAggregateID), string(msg.Payload))
+	case <-time.After(10 * time.Second):
+		fmt.Println("no message")
+	}
+	// Output: OrderPlaced order-1 {"amount":42}
+}

@@ -1,0 +1,151 @@
+package outbox
+
+import (
+	"context"
+	"fmt"
+	"reflect"
+	"sync"
+	"time"
+
+	es "github.com/gofly/eventsourcing/eventsourcing"
+	"github.com/gofly/eventsourcing/eventsourcing/storekit"
+)
+
+// PublishFunc sends one event to the broker; nil means the broker has it. (*eda.Publisher).Publish
+// has this shape: its messages carry the event id as their id. It must be safe for concurrent use
+// when the outbox runs several relays, and should return when ctx ends.
+type PublishFunc func(ctx context.Context, e es.Envelope) error
+
+// Outbox is a transactional outbox: [Outbox.Enqueue] writes records with the business
+// transaction, relays started by [Outbox.Start] publish them. It implements [es.EventEnqueuer] and
+// [es.TxJoiner], so es.WithOutbox(ob) makes a repository enqueue every saved event in the append's
+// transaction. It is safe for concurrent use.
+type Outbox struct {
+	store   Store
+	publish PublishFunc
+	cfg     config
+
+	mu  sync.Mutex
+	run *run // the relays between Start and Stop, nil otherwise
+}
+
+var (
+	_ es.EventEnqueuer = (*Outbox)(nil)
+	_ es.TxJoiner      = (*Outbox)(nil)
+)
+
+// New returns an outbox over store that publishes through publish. It does no I/O; relays run
+// from [Outbox.Start] to [Outbox.Stop]. Bad options are errors matching es.ErrInvalidArgument.
+func New(store Store, publish PublishFunc, opts ...Option) (*Outbox, error) {
+	if store == nil || isNil(store) {
+		return nil, storekit.InvalidArgument("outbox.New: the store must not be nil")
+	}
+	if publish == nil {
+		return nil, storekit.InvalidArgument("outbox.New: the publish function must not be nil")
+	}
+	o := &Outbox{store: store, publish: publish, cfg: defaultConfig()}
+	if err := o.cfg.apply(opts); err != nil {
+		return nil, err
+	}
+	return o, nil
+}
+
+// Name returns the outbox's name.
+func (o *Outbox) Name() string { return o.cfg.name }
+
+// Owner returns the id the outbox claims records under.
+func (o *Outbox) Owner() string { return o.cfg.owner }
+
+// Store returns the outbox's store.
+func (o *Outbox) Store() Store { return o.store }
+
+// JoinsTx implements [es.TxJoiner]: whether the outbox's store writes through the transaction ctx
+// carries.
+func (o *Outbox) JoinsTx(ctx context.Context) bool { return o.store.JoinsTx(ctx) }
+
+// Enqueue adds env to the outbox: in the transaction ctx carries when the store joins it (the
+// record exists exactly when that transaction commits), else in a transaction of its own. An
+// event already in the outbox is left as it is.
+func (o *Outbox) Enqueue(ctx context.Context, env es.Envelope) error {
+	return o.EnqueueEvents(ctx, []es.Envelope{env})
+}
+
+// EnqueueEvents implements [es.EventEnqueuer]: [Outbox.Enqueue] for several events, all or none.
+// An empty slice does nothing.
+func (o *Outbox) EnqueueEvents(ctx context.Context, events []es.Envelope) error {
+	if len(events) == 0 {
+		return nil
+	}
+	if err := ValidateEnqueue(o.cfg.name, events); err != nil {
+		return fmt.Errorf("outbox %q: enqueue: %w", o.cfg.name, err)
+	}
+	inTx := o.store.JoinsTx(ctx)
+	if err := o.store.Enqueue(ctx, o.cfg.name, events, time.Now()); err != nil {
+		return fmt.Errorf("outbox %q: enqueue: %w", o.cfg.name, err)
+	}
+	if !inTx {
+		o.wake() // committed already; in a transaction, the store's commit signal wakes the relays
+	}
+	return nil
+}
+
+// Pending lists up to limit records not yet delivered and not dead, in enqueue order.
+func (o *Outbox) Pending(ctx context.Context, limit int) ([]Record, error) {
+	if err := ValidateLimit(limit); err != nil {
+		return nil, fmt.Errorf("outbox %q: pending: %w", o.cfg.name, err)
+	}
+	recs, err := o.store.Pending(ctx, o.cfg.name, limit)
+	if err != nil {
+		return nil, fmt.Errorf("outbox %q: pending: %w", o.cfg.name, err)
+	}
+	return recs, nil
+}
+
+// DeadLetters lists up to limit dead letters, the most recently failed first, with their last
+// error and attempt count.
+func (o *Outbox) DeadLetters(ctx context.Context, limit int) ([]Record, error) {
+	if err := ValidateLimit(limit); err != nil {
+		return nil, fmt.Errorf("outbox %q: dead letters: %w", o.cfg.name, err)
+	}
+	recs, err := o.store.DeadLetters(ctx, o.cfg.name, limit)
+	if err != nil {
+		return nil, fmt.Errorf("outbox %q: dead letters: %w", o.cfg.name, err)
+	}
+	return recs, nil
+}
+
+// Retry brings the dead letter with event id id back: it is due at once with a fresh set of
+// attempts. An id that is not a dead letter of this outbox is an error matching
+// [ErrNoDeadLetter].
+func (o *Outbox) Retry(ctx context.Context, id string) error {
+	if err := ValidateID(id); err != nil {
+		return fmt.Errorf("outbox %q: retry: %w", o.cfg.name, err)
+	}
+	if err := o.store.Retry(ctx, o.cfg.name, id); err != nil {
+		return fmt.Errorf("outbox %q: retry %q: %w", o.cfg.name, id, err)
+	}
+	o.wake()
+	return nil
+}
+
+// wake tells running relays to look for due records now.
+func (o *Outbox) wake() {
+	o.mu.Lock()
+	r := o.run
+	o.mu.Unlock()
+	if r != nil {
+		r.wake()
+	}
+}
+
+// isNil reports whether v is nil or a typed nil pointer, map, slice, func or channel.
+func isNil(v any) bool {
+	if v == nil {
+		return true
+	}
+	switch rv := reflect.ValueOf(v); rv.Kind() {
+	case reflect.Pointer, reflect.Map, reflect.Slice, reflect.Func, reflect.Chan, reflect.Interface:
+		return rv.IsNil()
+	}
+	return false
+}

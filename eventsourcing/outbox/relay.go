@@ -1,0 +1,329 @@
+package outbox
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	es "github.com/gofly/eventsourcing/eventsourcing"
+)
+
+// pruneLimit is how many delivered records one prune statement deletes.
+const pruneLimit = 1000
+
+// errPublishTimeout reports a publish that did not return within the publish timeout.
+var errPublishTimeout = errors.New("publish timed out")
+
+// run is the relays of one Start, until Stop.
+type run struct {
+	o        *Outbox
+	ctx      context.Context // ends when Stop gives up waiting
+	cancel   context.CancelFunc
+	stopping chan struct{} // closed by Stop: claim nothing more
+	done     chan struct{} // closed when every relay has returned
+	wakers   []chan struct{}
+}
+
+// Start starts the relays. They run until [Outbox.Stop], not bound to ctx, which only bounds
+// the start itself (Fx gives OnStart a context with a deadline); ctx's values (tracing, ...) stay
+// visible to the relays. Start on a started outbox does nothing.
+func (o *Outbox) Start(ctx context.Context) error {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.run != nil {
+		return nil
+	}
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("outbox %q: start: %w", o.cfg.name, err)
+	}
+	runCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	r := &run{o: o, ctx: runCtx, cancel: cancel, stopping: make(chan struct{}), done: make(chan struct{})}
+	r.wakers = make([]chan struct{}, o.cfg.relays)
+	for i := range r.wakers {
+		r.wakers[i] = make(chan struct{}, 1)
+	}
+	var wg sync.WaitGroup
+	for i := range o.cfg.relays {
+		wg.Go(func() { r.relay(i) })
+	}
+	go func() {
+		wg.Wait()
+		close(r.done)
+	}()
+	o.run = r
+	return nil
+}
+
+// Stop stops the relays: they claim nothing more, finish the publishes in flight, record their
+// outcome and give back the records they claimed but did not start. It waits for that within
+// ctx; when ctx ends first, the publishes in flight are abandoned (their contexts are cancelled,
+// and their records are taken over once their claims time out) and Stop returns ctx's error. Stop on a stopped outbox does nothing;
+// Start may be called again after it.
+func (o *Outbox) Stop(ctx context.Context) error {
+	o.mu.Lock()
+	r := o.run
+	o.run = nil
+	o.mu.Unlock()
+	if r == nil {
+		return nil
+	}
+	close(r.stopping)
+	select {
+	case <-r.done:
+		r.cancel()
+		return nil
+	case <-ctx.Done():
+		r.cancel()
+		return fmt.Errorf("outbox %q: stop: gave up waiting for the publishes in flight: %w", o.cfg.name, ctx.Err())
+	}
+}
+
+// wake makes every relay look for due records now.
+func (r *run) wake() {
+	for _, c := range r.wakers {
+		select {
+		case c <- struct{}{}:
+		default:
+		}
+	}
+}
+
+func (r *run) stopped() bool {
+	select {
+	case <-r.stopping:
+		return true
+	default:
+		return false
+	}
+}
+
+// relay is one relay goroutine: it claims and publishes batches until Stop. Relay 0 also prunes.
+func (r *run) relay(i int) {
+	cfg := &r.o.cfg
+	var commits <-chan struct{}
+	if n, ok := r.o.store.(es.CommitNotifier); ok {
+		commits = n.CommitNotifications(r.ctx)
+	}
+	timer := time.NewTimer(cfg.pollInterval)
+	defer timer.Stop()
+	var lastPrune, lastRound time.Time
+	for !r.stopped() && r.ctx.Err() == nil {
+		if i == 0 && time.Since(lastPrune) >= r.pruneEvery() {
+			r.prune()
+			lastPrune = time.Now()
+		}
+		lastRound = time.Now()
+		n, err := r.round()
+		if err == nil && n > 0 {
+			continue // there may be more due at once
+		}
+		if err != nil && r.ctx.Err() == nil {
+			cfg.logger.ErrorContext(r.ctx, "outbox: claiming records failed; retrying after the poll interval",
+				"outbox", cfg.name, "owner", cfg.owner, "error", err)
+		}
+		timer.Reset(cfg.pollInterval)
+		woken := false
+		if err != nil {
+			// The store failed: wait the whole interval, whatever commits signal meanwhile.
+			select {
+			case <-r.stopping:
+			case <-r.ctx.Done():
+			case <-timer.C:
+			}
+		} else {
+			select {
+			case <-r.stopping:
+			case <-r.ctx.Done():
+			case <-timer.C:
+			case <-r.wakers[i]:
+				woken = true
+			case _, ok := <-commits:
+				if !ok {
+					commits = nil
+				}
+				woken = true
+			}
+		}
+		timer.Stop()
+		if woken {
+			r.coalesce(lastRound)
+		}
+	}
+}
+
+// wakeGap is the least time between two rounds that commit signals start: under a stream of
+// commits a relay gathers what committed meanwhile into one round instead of one round (a claim
+// and a mark) per commit. A relay idle for longer starts at once.
+const wakeGap = 2 * time.Millisecond
+
+// coalesce waits until wakeGap after the previous round began, or until Stop.
+func (r *run) coalesce(lastRound time.Time) {
+	wait := min(wakeGap, r.o.cfg.pollInterval) - time.Since(lastRound)
+	if wait <= 0 {
+		return
+	}
+	t := time.NewTimer(wait)
+	defer t.Stop()
+	select {
+	case <-t.C:
+	case <-r.stopping:
+	case <-r.ctx.Done():
+	}
+}
+
+// pruneEvery is how often relay 0 prunes delivered records.
+func (r *run) pruneEvery() time.Duration {
+	return min(time.Minute, max(r.o.cfg.retention, r.o.cfg.pollInterval))
+}
+
+// round claims one batch and publishes it. It returns how many records it claimed.
+func (r *run) round() (int, error) {
+	cfg := &r.o.cfg
+	now := time.Now()
+	recs, err := r.o.store.Claim(r.ctx, ClaimRequest{
+		Outbox: cfg.name, Owner: cfg.owner, Limit: cfg.batchSize, Now: now, Until: now.Add(cfg.claimTimeout),
+	})
+	if err != nil {
+		return 0, err
+	}
+	delivered := make([]Claim, 0, len(recs))
+	for k, rec := range recs {
+		// A publish starts only when it can end before the claim does, so no other relay can
+		// take the record over while it is in flight.
+		if r.stopped() || time.Now().Add(cfg.publishTimeout).After(rec.ClaimedUntil) {
+			r.release(recs[k:])
+			break
+		}
+		err := r.publishOne(rec)
+		if err == nil {
+			delivered = append(delivered, rec.Claim())
+			continue
+		}
+		if r.ctx.Err() != nil {
+			// Stop gave up waiting: not the record's fault. Its publish may still be under way,
+			// so the record stays claimed until its claim expires; the rest are given back.
+			r.release(recs[k+1:])
+			break
+		}
+		r.fail(rec, err)
+	}
+	r.markDelivered(delivered)
+	return len(recs), nil
+}
+
+// publishOne publishes rec's event within the publish timeout. A publish that does not return
+// in time is abandoned and fails the attempt; a panic fails it too.
+func (r *run) publishOne(rec Record) error {
+	ctx, cancel := context.WithTimeout(r.ctx, r.o.cfg.publishTimeout)
+	defer cancel()
+	res := make(chan error, 1)
+	go func() {
+		defer func() {
+			if p := recover(); p != nil {
+				res <- fmt.Errorf("publish panicked: %v", p)
+			}
+		}()
+		res <- r.o.publish(ctx, rec.Event)
+	}()
+	select {
+	case err := <-res:
+		return err
+	case <-ctx.Done():
+		if r.ctx.Err() != nil {
+			return r.ctx.Err()
+		}
+		return fmt.Errorf("%w after %s", errPublishTimeout, r.o.cfg.publishTimeout)
+	}
+}
+
+// storeCtx bounds a store call that records an outcome: it runs even after Stop gave up waiting,
+// for at most the claim timeout (after which the outcome no longer matters).
+func (r *run) storeCtx() (context.Context, context.CancelFunc) {
+	return context.WithTimeout(context.WithoutCancel(r.ctx), r.o.cfg.claimTimeout)
+}
+
+func (r *run) fail(rec Record, perr error) {
+	cfg := &r.o.cfg
+	now := time.Now()
+	wait := backoff(cfg.backoffInitial, cfg.backoffMax, rec.Attempts)
+	next := now.Add(wait)
+	if errors.Is(perr, errPublishTimeout) && next.Before(rec.ClaimedUntil) {
+		// The abandoned publish may still be running: no one starts another before the claim
+		// it ran under would have ended.
+		next = rec.ClaimedUntil
+		wait = next.Sub(now)
+	}
+	f := Failure{Error: ErrorText(perr), At: now, NextAttemptAt: next, Dead: rec.Attempts >= cfg.maxAttempts}
+	ctx, cancel := r.storeCtx()
+	defer cancel()
+	current, err := r.o.store.MarkFailed(ctx, cfg.name, rec.Claim(), f)
+	attrs := []any{"outbox", cfg.name, "event_id", rec.ID, "event_type", rec.Event.EventType,
+		"aggregate_id", rec.Event.AggregateID, "sequence", rec.Event.Sequence,
+		"attempt", rec.Attempts, "max_attempts", cfg.maxAttempts, "error", perr}
+	switch {
+	case err != nil:
+		cfg.logger.ErrorContext(ctx, "outbox: publish failed and the failure could not be recorded; the record is retried once its claim times out",
+			append(attrs, "store_error", err)...)
+	case !current:
+		cfg.logger.WarnContext(ctx, "outbox: publish failed after the claim had been taken over; the new holder decides", attrs...)
+	case f.Dead:
+		cfg.logger.ErrorContext(ctx, "outbox: publish failed; the record is now a dead letter (Retry brings it back)", attrs...)
+	default:
+		cfg.logger.WarnContext(ctx, "outbox: publish failed; retrying", append(attrs, "retry_in", wait)...)
+	}
+}
+
+func (r *run) markDelivered(claims []Claim) {
+	if len(claims) == 0 {
+		return
+	}
+	cfg := &r.o.cfg
+	ctx, cancel := r.storeCtx()
+	defer cancel()
+	n, err := r.o.store.MarkDelivered(ctx, cfg.name, claims, time.Now())
+	switch {
+	case err != nil:
+		cfg.logger.ErrorContext(ctx, "outbox: published records could not be marked delivered; they are published again once their claims time out",
+			"outbox", cfg.name, "records", len(claims), "error", err)
+	case n < len(claims):
+		cfg.logger.WarnContext(ctx, "outbox: some published records were taken over by another relay before they were marked delivered; they may be published again",
+			"outbox", cfg.name, "records", len(claims), "marked", n)
+	}
+}
+
+func (r *run) release(recs []Record) {
+	if len(recs) == 0 {
+		return
+	}
+	cfg := &r.o.cfg
+	claims := make([]Claim, len(recs))
+	for i, rec := range recs {
+		claims[i] = rec.Claim()
+	}
+	ctx, cancel := r.storeCtx()
+	defer cancel()
+	if err := r.o.store.Release(ctx, cfg.name, claims); err != nil {
+		cfg.logger.WarnContext(ctx, "outbox: claimed records could not be given back; they are taken over once their claims time out",
+			"outbox", cfg.name, "records", len(recs), "error", err)
+	}
+}
+
+// prune deletes delivered records older than the retention, a statement at a time.
+func (r *run) prune() {
+	cfg := &r.o.cfg
+	before := time.Now().Add(-cfg.retention)
+	for !r.stopped() {
+		n, err := r.o.store.Prune(r.ctx, cfg.name, before, pruneLimit)
+		if err != nil {
+			if r.ctx.Err() == nil {
+				cfg.logger.WarnContext(r.ctx, "outbox: pruning delivered records failed; trying again later", "outbox", cfg.name, "error", err)
+			}
+			return
+		}
+		if n < pruneLimit {
+			return
+		}
+	}
+}

@@ -1,0 +1,87 @@
+package outbox
+
+import (
+	"context"
+	"time"
+
+	es "github.com/gofly/eventsourcing/eventsourcing"
+)
+
+// Store keeps outbox records: memory.OutboxStore and the Bun outbox store implement it, and
+// testkit.RunOutboxStoreSuite checks an implementation. Every method takes the outbox's name;
+// outboxes with different names share a store without seeing each other's records.
+//
+// Times are given by the caller (the relay's clock) and kept to the microsecond in UTC. A store
+// that also implements [es.CommitNotifier] wakes relays after records commit.
+type Store interface {
+	// JoinsTx reports whether the store writes through the transaction ctx carries (see
+	// [es.TxJoiner]).
+	JoinsTx(ctx context.Context) bool
+
+	// Enqueue adds one record per event, due at once, in the transaction ctx carries when the
+	// store joins it, else in a transaction of its own: all or none. An event whose id is
+	// already in the outbox (delivered, pending or dead) is left as it is, so enqueueing again
+	// after an unknown outcome is safe. Callers validate first ([ValidateEnqueue]).
+	Enqueue(ctx context.Context, outbox string, events []es.Envelope, at time.Time) error
+
+	// Claim takes up to req.Limit due records for req.Owner until req.Until, in enqueue order,
+	// and returns them with Attempts already counting this claim. A record is due when it is
+	// neither delivered nor dead, its NextAttemptAt is not after req.Now, it is not claimed
+	// (or its claim expired at or before req.Now), and no earlier record of the same aggregate
+	// is neither delivered nor dead. Concurrent claims, from any number of processes, never
+	// return the same record while its claim lasts.
+	Claim(ctx context.Context, req ClaimRequest) ([]Record, error)
+
+	// MarkDelivered records the delivery of each claimed record whose claim is still current
+	// and returns how many it marked.
+	MarkDelivered(ctx context.Context, outbox string, claims []Claim, at time.Time) (int, error)
+
+	// MarkFailed records a failed attempt of a claimed record whose claim is still current:
+	// the error, when it is due again, and whether it is now a dead letter. It reports whether
+	// the claim was current.
+	MarkFailed(ctx context.Context, outbox string, claim Claim, f Failure) (bool, error)
+
+	// Release gives back claimed records whose claims are still current without an attempt:
+	// they are due at once, and their Attempts drop by one.
+	Release(ctx context.Context, outbox string, claims []Claim) error
+
+	// Pending lists up to limit records that are neither delivered nor dead (claimed or not),
+	// in enqueue order.
+	Pending(ctx context.Context, outbox string, limit int) ([]Record, error)
+
+	// DeadLetters lists up to limit dead letters, the most recently failed first.
+	DeadLetters(ctx context.Context, outbox string, limit int) ([]Record, error)
+
+	// Retry brings the dead letter id back: not dead, no attempts, due at once (keeping its
+	// last error). Without such a dead letter it returns an error matching [ErrNoDeadLetter].
+	Retry(ctx context.Context, outbox, id string) error
+
+	// Prune deletes up to limit records delivered before the given time and returns how many.
+	Prune(ctx context.Context, outbox string, deliveredBefore time.Time, limit int) (int, error)
+}
+
+// ClaimRequest asks a [Store] for due records.
+type ClaimRequest struct {
+	// Outbox is the outbox's name.
+	Outbox string
+	// Owner is who holds the claims.
+	Owner string
+	// Limit is the most records to return, 1 or more.
+	Limit int
+	// Now is the relay's clock: what is due and which claims expired are judged by it.
+	Now time.Time
+	// Until is when the claims expire.
+	Until time.Time
+}
+
+// Failure is the outcome of a failed attempt, for [Store.MarkFailed].
+type Failure struct {
+	// Error is the attempt's error text.
+	Error string
+	// At is when the attempt failed.
+	At time.Time
+	// NextAttemptAt is when the record is due again (ignored when Dead).
+	NextAttemptAt time.Time
+	// Dead makes the record a dead letter.
+	Dead bool
+}

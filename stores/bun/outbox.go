@@ -1,0 +1,518 @@
+package bunstore
+
+import (
+	"cmp"
+	"context"
+	"database/sql"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/uptrace/bun"
+
+	es "github.com/gofly/eventsourcing/eventsourcing"
+	"github.com/gofly/eventsourcing/eventsourcing/outbox"
+	"github.com/gofly/eventsourcing/eventsourcing/storekit"
+)
+
+// outboxTable is the outbox store's table.
+const outboxTable = "pyfly_outbox"
+
+// outboxChannel is the channel of the outbox store's commit signals (see [commitHub]).
+const outboxChannel = "pyfly_es_outbox"
+
+// outboxChunk is the most rows one statement inserts or marks; longer lists take several
+// statements (in one transaction), well within both databases' limits on arguments.
+const outboxChunk = 500
+
+// OutboxStore is an [outbox.Store] on PostgreSQL or SQLite, in the table pyfly_outbox. Its
+// writes join the transaction of [InTx] in the context when it belongs to the same *bun.DB, so
+// records exist exactly when the events saved with them commit. Relays on several pools or
+// processes share the table: on PostgreSQL claims skip rows other claims hold (FOR UPDATE SKIP
+// LOCKED); SQLite runs one writer at a time.
+type OutboxStore struct {
+	db      *bun.DB
+	dl      sqlDialect
+	q       outboxSQL
+	commits *commitHub
+	stmts   stmtCache
+}
+
+var (
+	_ outbox.Store      = (*OutboxStore)(nil)
+	_ es.TxJoiner       = (*OutboxStore)(nil)
+	_ es.Transactor     = (*OutboxStore)(nil)
+	_ es.CommitNotifier = (*OutboxStore)(nil)
+)
+
+// outboxDialect is what the outbox store needs from a dialect (postgres_outbox.go,
+// sqlite_outbox.go).
+type outboxDialect interface {
+	outboxSQL() outboxSQL
+}
+
+// outboxSQL holds the statements of the outbox store. Statements that take lists are built per
+// call: %s in them stands for the list, whose arguments follow the fixed ones.
+type outboxSQL struct {
+	// insert: rows of outboxInsertColumns (%s: one "(…)" per row, see row), skipping rows whose
+	// (outbox, event_id) is stored.
+	insert string
+	// claim: (outbox, now, limit, owner, until, window), claiming due rows in enqueue order and
+	// returning outboxColumns; see outboxClaimCandidates for the window.
+	claim string
+	// markDelivered: (outbox, at, owner, attempt), then event ids (%s: their placeholders).
+	markDelivered string
+	// markFailed: (outbox, event_id, owner, attempt, last_error, at, next_attempt_at, dead).
+	markFailed string
+	// release: (outbox, owner, attempt), then event ids (%s: their placeholders).
+	release string
+	// pending and deadLetters: (outbox, limit), returning outboxColumns.
+	pending, deadLetters string
+	// retry: (outbox, event_id).
+	retry string
+	// prune: (outbox, delivered before, limit).
+	prune string
+	// arg is the placeholder of the i-th argument, from 1.
+	arg func(i int) string
+	// timeArg binds a time. Unlike the dialect's, it keeps the zero time (year 1) a time on
+	// every driver: Bun's PostgreSQL driver binds a zero time.Time as NULL.
+	timeArg func(t time.Time) any
+}
+
+// outboxClaimCandidates returns the common table expressions a claim picks from: heads, the
+// earliest record neither delivered nor dead (live) of each aggregate, as seq. Both dialects run
+// the same SQL; live is the dialect's condition for a live record, the others its placeholders.
+//
+// Two ways find heads, and the cheaper one usually suffices. win is the first window live
+// records in enqueue order; a record of win with no earlier live record of its aggregate is a
+// head (winHeads, the due ones among them). When win holds every live record (it is not full),
+// or its due heads fill the limit, that is enough. Otherwise (an aggregate with a long run of
+// records fills the window) a loose index scan walks every aggregate that has live records, one
+// index probe each (aggs), and takes each one's earliest live record, so records behind the
+// window are not held back by those in it.
+func outboxClaimCandidates(live, outbox, now, limit, window string) string {
+	return `win AS (
+	SELECT seq, aggregate_id, next_attempt_at, claimed_until FROM pyfly_outbox
+	WHERE outbox = ` + outbox + ` AND ` + live + ` ORDER BY seq LIMIT ` + window + `
+),
+winHeads AS (
+	SELECT w.seq FROM win w
+	WHERE (w.next_attempt_at IS NULL OR w.next_attempt_at <= ` + now + `)
+		AND (w.claimed_until IS NULL OR w.claimed_until <= ` + now + `)
+		AND w.seq = (SELECT min(p.seq) FROM pyfly_outbox p
+			WHERE p.outbox = ` + outbox + ` AND p.aggregate_id = w.aggregate_id AND p.` + live + `)
+),
+aggs(aggregate_id) AS (
+	SELECT (SELECT min(p.aggregate_id) FROM pyfly_outbox p WHERE p.outbox = ` + outbox + ` AND p.` + live + `)
+	WHERE (SELECT count(*) FROM win) >= ` + window + ` AND (SELECT count(*) FROM winHeads) < ` + limit + `
+	UNION ALL
+	SELECT (SELECT min(p.aggregate_id) FROM pyfly_outbox p
+		WHERE p.outbox = ` + outbox + ` AND p.` + live + ` AND p.aggregate_id > aggs.aggregate_id)
+	FROM aggs WHERE aggs.aggregate_id IS NOT NULL
+),
+heads(seq) AS (
+	SELECT seq FROM winHeads
+	UNION
+	SELECT (SELECT min(p.seq) FROM pyfly_outbox p
+		WHERE p.outbox = ` + outbox + ` AND p.` + live + ` AND p.aggregate_id = aggs.aggregate_id)
+	FROM aggs WHERE aggs.aggregate_id IS NOT NULL
+)`
+}
+
+// claimWindow is how many live records a claim of limit looks at before it walks every
+// aggregate (see outboxClaimCandidates).
+func claimWindow(limit int) int { return max(4*limit, 64) }
+
+// outboxInsertColumns are the columns Enqueue writes, in argument order.
+const outboxInsertColumns = "outbox, event_id, aggregate_id, aggregate_type, sequence, event_type, payload, metadata, " +
+	"occurred_at, version, tenant_id, global_position, created_at"
+
+const outboxInsertWidth = 13
+
+// outboxColumns are the columns every read returns, in scan order.
+const outboxColumns = "seq, outbox, event_id, aggregate_id, aggregate_type, sequence, event_type, payload, metadata, occurred_at, " +
+	"version, tenant_id, global_position, created_at, attempts, last_error, next_attempt_at, last_attempt_at, " +
+	"delivered_at, dead, claimed_by, claimed_until"
+
+// NewOutboxStore returns an outbox store on db (pgdialect or sqlitedialect). It does no I/O: run
+// [Prepare] (or [Migrate]) before the first call.
+func NewOutboxStore(db *bun.DB) (*OutboxStore, error) {
+	dl, err := dialectOf(db)
+	if err != nil {
+		return nil, err
+	}
+	return &OutboxStore{
+		db: db, dl: dl, q: dl.outboxSQL(),
+		commits: newCommitHub(db, dl, outboxChannel, orDiscard(nil)),
+		stmts:   stmtCache{db: db.DB},
+	}, nil
+}
+
+// CommitNotifications implements es.CommitNotifier, so relays wake when records are due: the
+// channel receives after this store's enqueues commit (on their own or with the transaction of
+// [InTx] they joined) and after a dead letter is retried, and, on PostgreSQL with pgx, after those
+// of any process (LISTEN/NOTIFY on the channel pyfly_es_outbox; signals coalesce, at most one every
+// 25 ms per writer). The channel closes when ctx ends.
+func (s *OutboxStore) CommitNotifications(ctx context.Context) <-chan struct{} {
+	return s.commits.subscribe(ctx)
+}
+
+// JoinsTx implements [outbox.Store]: true when ctx carries a transaction of [InTx] on the
+// store's *bun.DB, which Enqueue then writes through.
+func (s *OutboxStore) JoinsTx(ctx context.Context) bool { return ambient(ctx, s.db) != nil }
+
+// InTx runs fn in a transaction on the store's *bun.DB (see the package function [InTx]).
+func (s *OutboxStore) InTx(ctx context.Context, fn func(ctx context.Context) error) error {
+	return InTx(ctx, s.db, fn)
+}
+
+// Enqueue implements [outbox.Store].
+func (s *OutboxStore) Enqueue(ctx context.Context, name string, events []es.Envelope, at time.Time) error {
+	if err := outbox.ValidateEnqueue(name, events); err != nil {
+		return err
+	}
+	args := make([]any, 0, outboxInsertWidth*len(events))
+	created := s.q.timeArg(storekit.StoredTime(at))
+	for i := range events {
+		e := &events[i]
+		md, err := storekit.NormalizeMetadata(e.Metadata)
+		if err != nil {
+			return fmt.Errorf("events[%d]: %w", i, err)
+		}
+		meta, err := encodeMetadata(md)
+		if err != nil {
+			return storekit.InvalidArgument("events[%d].Metadata: %v", i, err)
+		}
+		var tenant any
+		if e.TenantID != "" {
+			tenant = e.TenantID
+		}
+		args = append(args, name, e.EventID, e.AggregateID, e.AggregateType, e.Sequence, e.EventType, string(e.Payload), meta,
+			s.q.timeArg(storekit.StoredTime(e.OccurredAt)), e.Version, tenant, e.GlobalPosition, created)
+	}
+	err := s.inOneTx(ctx, "enqueue", len(events) > outboxChunk, func(q querier) error {
+		for from := 0; from < len(events); from += outboxChunk {
+			n := min(outboxChunk, len(events)-from)
+			rows := make([]string, n)
+			for i := range rows {
+				rows[i] = s.row(i*outboxInsertWidth+1, outboxInsertWidth)
+			}
+			stmt := fmt.Sprintf(s.q.insert, strings.Join(rows, ", "))
+			if _, err := q.ExecContext(ctx, stmt, args[from*outboxInsertWidth:(from+n)*outboxInsertWidth]...); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err == nil {
+		s.commits.afterCommit(ambient(ctx, s.db))
+	}
+	return err
+}
+
+// row is "(arg, arg, …)" for width arguments from first.
+func (s *OutboxStore) row(first, width int) string {
+	var b strings.Builder
+	b.WriteByte('(')
+	for k := range width {
+		if k > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(s.q.arg(first + k))
+	}
+	b.WriteByte(')')
+	return b.String()
+}
+
+// inOneTx runs fn on the ambient transaction, or on the pool; with several statements
+// (multi) and no ambient transaction, in a transaction of its own.
+func (s *OutboxStore) inOneTx(ctx context.Context, op string, multi bool, fn func(q querier) error) error {
+	if st := ambient(ctx, s.db); st != nil || !multi {
+		if err := fn(s.on(st)); err != nil {
+			return wrapErr(ctx, op, outboxTable, err)
+		}
+		return nil
+	}
+	return InTx(ctx, s.db, func(ctx context.Context) error { return s.inOneTx(ctx, op, false, fn) })
+}
+
+// on returns what runs the store's statements: the transaction st when it is set, else the pool,
+// with statements prepared once (see [stmtCache]).
+func (s *OutboxStore) on(st *txState) querier {
+	if st != nil {
+		return cachedQuerier{c: &s.stmts, tx: st.tx.Tx}
+	}
+	return cachedQuerier{c: &s.stmts}
+}
+
+// here returns the querier for ctx (see on).
+func (s *OutboxStore) here(ctx context.Context) querier { return s.on(ambient(ctx, s.db)) }
+
+// Claim implements [outbox.Store].
+func (s *OutboxStore) Claim(ctx context.Context, req outbox.ClaimRequest) ([]outbox.Record, error) {
+	if err := outbox.ValidateClaimRequest(req); err != nil {
+		return nil, err
+	}
+	now, until := s.q.timeArg(storekit.StoredTime(req.Now)), s.q.timeArg(storekit.StoredTime(req.Until))
+	recs, err := s.query(ctx, "claim", s.q.claim, req.Outbox, now, req.Limit, req.Owner, until, claimWindow(req.Limit))
+	if err != nil {
+		return nil, err
+	}
+	slices.SortFunc(recs, func(a, b seqRecord) int { return cmp.Compare(a.seq, b.seq) })
+	return records(recs), nil
+}
+
+// MarkDelivered implements [outbox.Store].
+func (s *OutboxStore) MarkDelivered(ctx context.Context, name string, claims []outbox.Claim, at time.Time) (int, error) {
+	if err := outbox.ValidateClaims(name, claims); err != nil {
+		return 0, err
+	}
+	return s.updateClaims(ctx, "mark delivered", s.q.markDelivered, []any{name, s.q.timeArg(storekit.StoredTime(at))}, claims)
+}
+
+// Release implements [outbox.Store].
+func (s *OutboxStore) Release(ctx context.Context, name string, claims []outbox.Claim) error {
+	if err := outbox.ValidateClaims(name, claims); err != nil {
+		return err
+	}
+	_, err := s.updateClaims(ctx, "release", s.q.release, []any{name}, claims)
+	return err
+}
+
+// updateClaims runs a statement over claims: one per owner and attempt among them (a relay's
+// batch has one owner and few attempt counts), a chunk of ids at a time, and counts the rows it
+// changed. The ids go in as a list the unique (outbox, event_id) index serves, whatever the
+// planner's statistics say.
+func (s *OutboxStore) updateClaims(ctx context.Context, op, stmt string, fixed []any, claims []outbox.Claim) (int, error) {
+	type key struct {
+		owner   string
+		attempt int
+	}
+	groups := map[key][]string{}
+	var order []key
+	for _, c := range claims {
+		k := key{c.Owner, c.Attempt}
+		if _, ok := groups[k]; !ok {
+			order = append(order, k)
+		}
+		groups[k] = append(groups[k], c.ID)
+	}
+	statements := 0
+	for _, ids := range groups {
+		statements += (len(ids) + outboxChunk - 1) / outboxChunk
+	}
+	total := 0
+	err := s.inOneTx(ctx, op, statements > 1, func(q querier) error {
+		for _, k := range order {
+			ids := groups[k]
+			for from := 0; from < len(ids); from += outboxChunk {
+				chunk := ids[from:min(from+outboxChunk, len(ids))]
+				args := append(make([]any, 0, len(fixed)+2+len(chunk)), fixed...)
+				args = append(args, k.owner, k.attempt)
+				list := make([]string, len(chunk))
+				for i, id := range chunk {
+					list[i] = s.q.arg(len(args) + 1)
+					args = append(args, id)
+				}
+				res, err := q.ExecContext(ctx, fmt.Sprintf(stmt, strings.Join(list, ", ")), args...)
+				if err != nil {
+					return err
+				}
+				n, err := res.RowsAffected()
+				if err != nil {
+					return err
+				}
+				total += int(n)
+			}
+		}
+		return nil
+	})
+	return total, err
+}
+
+// MarkFailed implements [outbox.Store].
+func (s *OutboxStore) MarkFailed(ctx context.Context, name string, c outbox.Claim, f outbox.Failure) (bool, error) {
+	if err := outbox.ValidateFailure(name, c, f); err != nil {
+		return false, err
+	}
+	var next any
+	if !f.NextAttemptAt.IsZero() && !f.Dead {
+		next = s.q.timeArg(storekit.StoredTime(f.NextAttemptAt))
+	}
+	res, err := s.here(ctx).ExecContext(ctx, s.q.markFailed, name, c.ID, c.Owner, c.Attempt, f.Error,
+		s.q.timeArg(storekit.StoredTime(f.At)), next, f.Dead)
+	if err != nil {
+		return false, wrapErr(ctx, "mark failed", outboxTable, err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return false, wrapErr(ctx, "mark failed", outboxTable, err)
+	}
+	return n > 0, nil
+}
+
+// Pending implements [outbox.Store].
+func (s *OutboxStore) Pending(ctx context.Context, name string, limit int) ([]outbox.Record, error) {
+	if err := listArgs(name, limit); err != nil {
+		return nil, err
+	}
+	recs, err := s.query(ctx, "pending", s.q.pending, name, limit)
+	return records(recs), err
+}
+
+// DeadLetters implements [outbox.Store].
+func (s *OutboxStore) DeadLetters(ctx context.Context, name string, limit int) ([]outbox.Record, error) {
+	if err := listArgs(name, limit); err != nil {
+		return nil, err
+	}
+	recs, err := s.query(ctx, "dead letters", s.q.deadLetters, name, limit)
+	return records(recs), err
+}
+
+// Retry implements [outbox.Store].
+func (s *OutboxStore) Retry(ctx context.Context, name, id string) error {
+	if err := outbox.ValidateName("outbox name", name); err != nil {
+		return err
+	}
+	if err := outbox.ValidateID(id); err != nil {
+		return err
+	}
+	res, err := s.here(ctx).ExecContext(ctx, s.q.retry, name, id)
+	if err != nil {
+		return wrapErr(ctx, "retry", outboxTable, err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return wrapErr(ctx, "retry", outboxTable, err)
+	}
+	if n == 0 {
+		return fmt.Errorf("%w: %q in outbox %q", outbox.ErrNoDeadLetter, id, name)
+	}
+	s.commits.afterCommit(ambient(ctx, s.db))
+	return nil
+}
+
+// Prune implements [outbox.Store].
+func (s *OutboxStore) Prune(ctx context.Context, name string, deliveredBefore time.Time, limit int) (int, error) {
+	if err := listArgs(name, limit); err != nil {
+		return 0, err
+	}
+	res, err := s.here(ctx).ExecContext(ctx, s.q.prune, name, s.q.timeArg(storekit.StoredTime(deliveredBefore)), limit)
+	if err != nil {
+		return 0, wrapErr(ctx, "prune", outboxTable, err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return 0, wrapErr(ctx, "prune", outboxTable, err)
+	}
+	return int(n), nil
+}
+
+func listArgs(name string, limit int) error {
+	if err := outbox.ValidateName("outbox name", name); err != nil {
+		return err
+	}
+	return outbox.ValidateLimit(limit)
+}
+
+// seqRecord is a record with its place in the table.
+type seqRecord struct {
+	seq int64
+	rec outbox.Record
+}
+
+func records(recs []seqRecord) []outbox.Record {
+	if recs == nil {
+		return nil
+	}
+	out := make([]outbox.Record, len(recs))
+	for i := range recs {
+		out[i] = recs[i].rec
+	}
+	return out
+}
+
+// prefixed qualifies each column of a comma-separated list with prefix.
+func prefixed(prefix, columns string) string {
+	cols := strings.Split(columns, ", ")
+	for i := range cols {
+		cols[i] = prefix + cols[i]
+	}
+	return strings.Join(cols, ", ")
+}
+
+// query runs a statement returning outboxColumns and decodes the rows.
+func (s *OutboxStore) query(ctx context.Context, op, q string, args ...any) ([]seqRecord, error) {
+	rows, err := s.here(ctx).QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, wrapErr(ctx, op, outboxTable, err)
+	}
+	defer rows.Close()
+	var out []seqRecord
+	for rows.Next() {
+		r, err := scanOutboxRow(rows)
+		if err != nil {
+			return nil, fmt.Errorf("bunstore: %s: %w", op, err)
+		}
+		out = append(out, r)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, wrapErr(ctx, op, outboxTable, err)
+	}
+	return out, nil
+}
+
+// scanOutboxRow decodes one row of outboxColumns.
+func scanOutboxRow(rows *sql.Rows) (seqRecord, error) {
+	var (
+		r                                          seqRecord
+		e                                          es.Envelope
+		payload, metadata                          []byte
+		tenant, lastError, claimedBy               sql.NullString
+		version, attempts                          int64
+		occurred, created, next, last, deliv, held dbTime
+	)
+	if err := rows.Scan(&r.seq, &r.rec.Outbox, &e.EventID, &e.AggregateID, &e.AggregateType, &e.Sequence, &e.EventType,
+		&payload, &metadata, &occurred, &version, &tenant, &e.GlobalPosition, &created, &attempts, &lastError,
+		&next, &last, &deliv, &r.rec.Dead, &claimedBy, &held); err != nil {
+		return r, err
+	}
+	e.Payload = payload
+	e.Version = int(version)
+	e.TenantID = tenant.String
+	md, err := storekit.DecodeMetadata(metadata)
+	if err != nil {
+		return r, fmt.Errorf("record %s: %w", e.EventID, err)
+	}
+	e.Metadata = md
+	times := []struct {
+		name string
+		src  *dbTime
+		dst  *time.Time
+		null bool
+	}{
+		{"occurred_at", &occurred, &e.OccurredAt, false},
+		{"created_at", &created, &r.rec.CreatedAt, false},
+		{"next_attempt_at", &next, &r.rec.NextAttemptAt, true},
+		{"last_attempt_at", &last, &r.rec.LastAttemptAt, true},
+		{"delivered_at", &deliv, &r.rec.DeliveredAt, true},
+		{"claimed_until", &held, &r.rec.ClaimedUntil, true},
+	}
+	for _, t := range times {
+		if t.null && t.src.kind == dbTimeNull {
+			continue
+		}
+		v, err := t.src.UTC()
+		if err != nil {
+			return r, fmt.Errorf("record %s: %s: %w: %w", e.EventID, t.name, es.ErrDecode, err)
+		}
+		*t.dst = v
+	}
+	r.rec.ID = e.EventID
+	r.rec.Event = e
+	r.rec.Attempts = int(attempts)
+	r.rec.LastError = lastError.String
+	r.rec.ClaimedBy = claimedBy.String
+	return r, nil
+}

@@ -1,0 +1,421 @@
+package memory
+
+import (
+	"cmp"
+	"context"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"sync"
+	"time"
+
+	es "github.com/gofly/eventsourcing/eventsourcing"
+	"github.com/gofly/eventsourcing/eventsourcing/outbox"
+	"github.com/gofly/eventsourcing/eventsourcing/storekit"
+)
+
+// OutboxStore is an in-memory [outbox.Store]. Under a unit of work ([InTx]) its records are
+// added when the unit commits, together with the events of the memory event store, and relays
+// are woken after that commit ([es.CommitNotifier]).
+type OutboxStore struct {
+	commits notifier
+
+	mu    sync.Mutex
+	boxes map[string]*outboxBox
+}
+
+var (
+	_ outbox.Store      = (*OutboxStore)(nil)
+	_ es.TxJoiner       = (*OutboxStore)(nil)
+	_ es.CommitNotifier = (*OutboxStore)(nil)
+)
+
+// outboxBox is the records of one outbox.
+type outboxBox struct {
+	seq       int64
+	byID      map[string]*outboxEntry
+	live      []*outboxEntry // undelivered and not dead, in enqueue order; may hold stale entries
+	stale     int            // entries of live that are no longer live
+	delivered []*outboxEntry // delivered and not yet pruned
+}
+
+// outboxEntry is one record and its place in the outbox.
+type outboxEntry struct {
+	seq    int64
+	inLive bool // the entry is in live (live or stale)
+	rec    outbox.Record
+}
+
+func (e *outboxEntry) isLive() bool { return e.rec.DeliveredAt.IsZero() && !e.rec.Dead }
+
+// NewOutboxStore returns an empty outbox store.
+func NewOutboxStore() *OutboxStore {
+	return &OutboxStore{boxes: make(map[string]*outboxBox)}
+}
+
+// JoinsTx implements [es.TxJoiner]: true when ctx carries a memory unit of work.
+func (s *OutboxStore) JoinsTx(ctx context.Context) bool { return joins(ctx) }
+
+// InTx runs fn in a unit of work (see the package function [InTx]).
+func (s *OutboxStore) InTx(ctx context.Context, fn func(ctx context.Context) error) error {
+	return InTx(ctx, fn)
+}
+
+// CommitNotifications implements [es.CommitNotifier]: a signal after records are enqueued (at
+// the commit of the unit of work that enqueued them) and after a dead letter is retried.
+func (s *OutboxStore) CommitNotifications(ctx context.Context) <-chan struct{} {
+	return s.commits.subscribe(ctx)
+}
+
+// box returns the named outbox, creating it; it runs under s.mu.
+func (s *OutboxStore) box(name string) *outboxBox {
+	b := s.boxes[name]
+	if b == nil {
+		b = &outboxBox{byID: make(map[string]*outboxEntry)}
+		s.boxes[name] = b
+	}
+	return b
+}
+
+// Enqueue implements [outbox.Store]. Under a unit of work the records are added when it commits.
+func (s *OutboxStore) Enqueue(ctx context.Context, name string, events []es.Envelope, at time.Time) error {
+	if err := outbox.ValidateEnqueue(name, events); err != nil {
+		return err
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	at = storekit.StoredTime(at)
+	recs := make([]outbox.Record, len(events))
+	for i := range events {
+		e := events[i]
+		md, err := storekit.NormalizeMetadata(e.Metadata)
+		if err != nil {
+			return fmt.Errorf("events[%d]: %w", i, err)
+		}
+		e.Metadata = md
+		e.Payload = append(json.RawMessage(nil), e.Payload...)
+		e.OccurredAt = storekit.StoredTime(e.OccurredAt)
+		recs[i] = outbox.Record{ID: e.EventID, Outbox: name, Event: e, CreatedAt: at}
+	}
+	if u := unitFrom(ctx); u != nil {
+		p, err := ops(u, s, newPendingOutbox)
+		if err != nil {
+			return err
+		}
+		if p.add(recs) {
+			u.onCommit(s.commits.signal)
+		}
+		return nil
+	}
+	s.mu.Lock()
+	s.insert(recs)
+	s.mu.Unlock()
+	s.commits.signal()
+	return nil
+}
+
+// insert adds records whose ids are new to their outbox; it runs under s.mu.
+func (s *OutboxStore) insert(recs []outbox.Record) {
+	for _, r := range recs {
+		b := s.box(r.Outbox)
+		if _, ok := b.byID[r.ID]; ok {
+			continue
+		}
+		b.seq++
+		e := &outboxEntry{seq: b.seq, inLive: true, rec: r}
+		b.byID[r.ID] = e
+		b.live = append(b.live, e)
+	}
+}
+
+// Claim implements [outbox.Store].
+func (s *OutboxStore) Claim(ctx context.Context, req outbox.ClaimRequest) ([]outbox.Record, error) {
+	if err := outbox.ValidateClaimRequest(req); err != nil {
+		return nil, err
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	now, until := storekit.StoredTime(req.Now), storekit.StoredTime(req.Until)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	b := s.boxes[req.Outbox]
+	if b == nil {
+		return nil, nil
+	}
+	b.compact()
+	var out []outbox.Record
+	blocked := make(map[string]struct{})
+	for _, e := range b.live {
+		if len(out) == req.Limit {
+			break
+		}
+		if !e.isLive() {
+			continue
+		}
+		agg := e.rec.Event.AggregateID
+		if _, ok := blocked[agg]; ok {
+			continue
+		}
+		blocked[agg] = struct{}{} // the earliest live record of its aggregate holds back the rest
+		r := &e.rec
+		if r.NextAttemptAt.After(now) || (r.ClaimedBy != "" && r.ClaimedUntil.After(now)) {
+			continue
+		}
+		r.Attempts++
+		r.ClaimedBy, r.ClaimedUntil = req.Owner, until
+		out = append(out, r.Clone())
+	}
+	return out, nil
+}
+
+// compact drops stale entries from live once they are half of it; it runs under s.mu.
+func (b *outboxBox) compact() {
+	if b.stale == 0 || b.stale < len(b.live)/2 {
+		return
+	}
+	b.live = slices.DeleteFunc(b.live, func(e *outboxEntry) bool {
+		if e.isLive() {
+			return false
+		}
+		e.inLive = false
+		return true
+	})
+	b.stale = 0
+}
+
+// current returns the entry claims[i] is still current on, or nil; it runs under s.mu.
+func (b *outboxBox) current(c outbox.Claim) *outboxEntry {
+	if b == nil {
+		return nil
+	}
+	e := b.byID[c.ID]
+	if e == nil || !e.isLive() || e.rec.ClaimedBy != c.Owner || e.rec.Attempts != c.Attempt {
+		return nil
+	}
+	return e
+}
+
+// MarkDelivered implements [outbox.Store].
+func (s *OutboxStore) MarkDelivered(ctx context.Context, name string, claims []outbox.Claim, at time.Time) (int, error) {
+	if err := outbox.ValidateClaims(name, claims); err != nil {
+		return 0, err
+	}
+	if err := ctx.Err(); err != nil {
+		return 0, err
+	}
+	at = storekit.StoredTime(at)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	b := s.boxes[name]
+	n := 0
+	for _, c := range claims {
+		e := b.current(c)
+		if e == nil {
+			continue
+		}
+		e.rec.DeliveredAt = at
+		e.rec.ClaimedBy, e.rec.ClaimedUntil = "", time.Time{}
+		b.stale++
+		b.delivered = append(b.delivered, e)
+		n++
+	}
+	return n, nil
+}
+
+// MarkFailed implements [outbox.Store].
+func (s *OutboxStore) MarkFailed(ctx context.Context, name string, c outbox.Claim, f outbox.Failure) (bool, error) {
+	if err := outbox.ValidateFailure(name, c, f); err != nil {
+		return false, err
+	}
+	if err := ctx.Err(); err != nil {
+		return false, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	b := s.boxes[name]
+	e := b.current(c)
+	if e == nil {
+		return false, nil
+	}
+	r := &e.rec
+	r.LastError, r.LastAttemptAt = f.Error, storekit.StoredTime(f.At)
+	r.ClaimedBy, r.ClaimedUntil = "", time.Time{}
+	if f.Dead {
+		r.Dead = true
+		b.stale++
+	} else {
+		r.NextAttemptAt = storedOrZero(f.NextAttemptAt)
+	}
+	return true, nil
+}
+
+// Release implements [outbox.Store].
+func (s *OutboxStore) Release(ctx context.Context, name string, claims []outbox.Claim) error {
+	if err := outbox.ValidateClaims(name, claims); err != nil {
+		return err
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	b := s.boxes[name]
+	for _, c := range claims {
+		if e := b.current(c); e != nil {
+			e.rec.Attempts--
+			e.rec.ClaimedBy, e.rec.ClaimedUntil = "", time.Time{}
+		}
+	}
+	return nil
+}
+
+// Pending implements [outbox.Store].
+func (s *OutboxStore) Pending(ctx context.Context, name string, limit int) ([]outbox.Record, error) {
+	if err := listArgs(ctx, name, limit); err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	b := s.boxes[name]
+	if b == nil {
+		return nil, nil
+	}
+	var out []outbox.Record
+	for _, e := range b.live {
+		if len(out) == limit {
+			break
+		}
+		if e.isLive() {
+			out = append(out, e.rec.Clone())
+		}
+	}
+	return out, nil
+}
+
+// DeadLetters implements [outbox.Store].
+func (s *OutboxStore) DeadLetters(ctx context.Context, name string, limit int) ([]outbox.Record, error) {
+	if err := listArgs(ctx, name, limit); err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	b := s.boxes[name]
+	if b == nil {
+		return nil, nil
+	}
+	var dead []*outboxEntry
+	for _, e := range b.byID {
+		if e.rec.Dead {
+			dead = append(dead, e)
+		}
+	}
+	slices.SortFunc(dead, func(x, y *outboxEntry) int {
+		if c := y.rec.LastAttemptAt.Compare(x.rec.LastAttemptAt); c != 0 {
+			return c
+		}
+		return cmp.Compare(y.seq, x.seq)
+	})
+	out := make([]outbox.Record, 0, min(limit, len(dead)))
+	for _, e := range dead[:min(limit, len(dead))] {
+		out = append(out, e.rec.Clone())
+	}
+	return out, nil
+}
+
+// Retry implements [outbox.Store].
+func (s *OutboxStore) Retry(ctx context.Context, name, id string) error {
+	if err := outbox.ValidateName("outbox name", name); err != nil {
+		return err
+	}
+	if err := outbox.ValidateID(id); err != nil {
+		return err
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	b := s.boxes[name]
+	var e *outboxEntry
+	if b != nil {
+		e = b.byID[id]
+	}
+	if e == nil || !e.rec.Dead {
+		s.mu.Unlock()
+		return fmt.Errorf("%w: %q in outbox %q", outbox.ErrNoDeadLetter, id, name)
+	}
+	e.rec.Dead, e.rec.Attempts, e.rec.NextAttemptAt = false, 0, time.Time{}
+	if e.inLive {
+		b.stale--
+	} else {
+		i, _ := slices.BinarySearchFunc(b.live, e.seq, func(x *outboxEntry, seq int64) int { return cmp.Compare(x.seq, seq) })
+		b.live = slices.Insert(b.live, i, e)
+		e.inLive = true
+	}
+	s.mu.Unlock()
+	s.commits.signal()
+	return nil
+}
+
+// Prune implements [outbox.Store].
+func (s *OutboxStore) Prune(ctx context.Context, name string, deliveredBefore time.Time, limit int) (int, error) {
+	if err := listArgs(ctx, name, limit); err != nil {
+		return 0, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	b := s.boxes[name]
+	if b == nil {
+		return 0, nil
+	}
+	n := 0
+	b.delivered = slices.DeleteFunc(b.delivered, func(e *outboxEntry) bool {
+		if n == limit || !e.rec.DeliveredAt.Before(deliveredBefore) {
+			return false
+		}
+		delete(b.byID, e.rec.ID)
+		n++
+		return true
+	})
+	return n, nil
+}
+
+func listArgs(ctx context.Context, name string, limit int) error {
+	if err := outbox.ValidateName("outbox name", name); err != nil {
+		return err
+	}
+	if err := outbox.ValidateLimit(limit); err != nil {
+		return err
+	}
+	return ctx.Err()
+}
+
+func storedOrZero(t time.Time) time.Time {
+	if t.IsZero() {
+		return t
+	}
+	return storekit.StoredTime(t)
+}
+
+// pendingOutbox is an outbox store's records inside one unit of work.
+type pendingOutbox struct {
+	mu   sync.Mutex
+	recs []outbox.Record
+}
+
+func newPendingOutbox() *pendingOutbox { return &pendingOutbox{} }
+
+// add buffers recs and reports whether they are the unit's first.
+func (p *pendingOutbox) add(recs []outbox.Record) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	first := len(p.recs) == 0
+	p.recs = append(p.recs, recs...)
+	return first
+}
+
+func (s *OutboxStore) lockForCommit()     { s.mu.Lock() }
+func (s *OutboxStore) unlockAfterCommit() { s.mu.Unlock() }
+func (s *OutboxStore) prepare(any) error  { return nil }
+func (s *OutboxStore) apply(o any)        { s.insert(o.(*pendingOutbox).recs) }
