@@ -37,10 +37,11 @@ func TestCrashDuringWrites(t *testing.T) {
 	s := newEventStore(t, db)
 
 	var (
-		stop     atomic.Bool
-		mu       sync.Mutex
-		attempts []attempt
-		wg       sync.WaitGroup
+		stop       atomic.Bool // writers stop
+		stopReader atomic.Bool // the reader stops at its next empty page
+		mu         sync.Mutex
+		attempts   []attempt
+		wg         sync.WaitGroup
 	)
 	const writers = 8
 	for w := range writers {
@@ -92,7 +93,7 @@ func TestCrashDuringWrites(t *testing.T) {
 				seen = append(seen, page...)
 				mu.Unlock()
 				after = page[len(page)-1].GlobalPosition
-			case stop.Load():
+			case stopReader.Load():
 				return
 			default:
 				time.Sleep(5 * time.Millisecond)
@@ -124,6 +125,7 @@ func TestCrashDuringWrites(t *testing.T) {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
+	stopReader.Store(true)
 	<-readerDone
 
 	all, err := s.ReadAll(ctx, 0, 1_000_000)
