@@ -1,4 +1,5 @@
 // Package testkit holds what the project's tests and its users' tests share: conformance suites
-// that every event store and snapshot store runs, a Given/When/Then fixture for aggregates, a
-// throwaway PostgreSQL server for tests, and SQLite helpers.
+// that every event store, snapshot store, checkpoint store, lease and dead-letter store runs, the
+// acceptance suite of projection runners and their benchmark, a Given/When/Then fixture for
+// aggregates, a throwaway PostgreSQL server for tests, and SQLite helpers.
 package testkit
