@@ -18,6 +18,7 @@ type batchResult struct {
 	handlerErr error // the handler's error
 	superseded bool  // the checkpoint was elsewhere: another runner, a reset or a newer lease
 	err        error // a store failed (the move, or the commit)
+	handled    bool  // every handler succeeded: an err came from the commit
 }
 
 // pendingFailure is a handler failure whose event is retried once the events before it are
@@ -72,8 +73,9 @@ func (r *Runner) apply(ctx context.Context, l *loopState, events []es.Envelope, 
 			return r.afterHandlerFailure(ctx, l, e, attempts, res.handlerErr)
 		case res.err != nil:
 			l.known = false
-			if r.tx != nil && len(batch) > 1 {
-				// Read the batch again one event at a time to find the one that breaks the commit.
+			if res.handled && len(batch) > 1 {
+				// The commit failed: read the batch again one event at a time, to find the event
+				// whose writes break it.
 				l.narrowUntil = max(l.narrowUntil, batch[len(batch)-1].GlobalPosition)
 			}
 			return r.storeFailed(ctx, l, fmt.Sprintf("apply %d events after position %d", len(batch), l.position), res.err)
@@ -103,6 +105,7 @@ func (r *Runner) runBatch(ctx context.Context, l *loopState, batch []es.Envelope
 					return err
 				}
 			}
+			res.handled = true
 			return nil
 		})
 		switch {
