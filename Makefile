@@ -11,10 +11,12 @@ test:
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem $(PKGS)
 
-## lint: gofmt and go vet
+## lint: gofmt, go vet here, and go vet for Windows and macOS (everything builds on every platform)
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
 	$(GO) vet $(PKGS)
+	GOOS=windows $(GO) vet $(PKGS)
+	GOOS=darwin $(GO) vet $(PKGS)
 
 ## run: the quick-start example
 run:

@@ -29,7 +29,7 @@ func TestApplicationYAMLExample(t *testing.T) {
 		require.Contains(t, string(readme), "`"+key+"`", "README documents %s", key)
 	}
 	// With every commented-out key turned on, the file is still valid: no key is misspelt.
-	on := regexp.MustCompile(`(?m)^(\s+)# ([a-z_]+: \S.*)$`).ReplaceAllString(string(data), "$1$2")
+	on := regexp.MustCompile(`(?m)^(\s+)# ([a-z_-]+: \S.*)$`).ReplaceAllString(string(data), "$1$2")
 	all, err := config.Load(config.WithYAML([]byte(on)), config.WithoutEnv())
 	require.NoError(t, err)
 	require.NotEmpty(t, all.Store.URL)
@@ -37,4 +37,8 @@ func TestApplicationYAMLExample(t *testing.T) {
 	require.NotEmpty(t, all.DataRelationalURL)
 	require.NotNil(t, all.Store.AutoMigrate)
 	require.NotNil(t, all.Snapshot.AutoMigrate)
+
+	// Both say that the older spelling auto_migrate is accepted.
+	require.Contains(t, string(data), "auto_migrate is accepted")
+	require.Contains(t, string(readme), "`auto_migrate` is accepted")
 }

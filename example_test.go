@@ -41,7 +41,9 @@ func Example() {
 		return
 	}
 	version, _ := store.LatestVersion(ctx, "order-1")
-	fmt.Printf("%T at version %d\n", store, version)
+	// The bean forwards to the Bun store, bound to its database on start.
+	bun := store.(interface{ Unwrap() es.EventStore }).Unwrap()
+	fmt.Printf("%T at version %d\n", bun, version)
 	// Output: *bunstore.EventStore at version 1
 }
 

@@ -117,3 +117,20 @@ func roundTrip(t *testing.T, store es.EventStore) {
 
 // thingHappened is the event the round trip stores.
 type thingHappened struct{ N int }
+
+// bunEvents returns the Bun store behind the module's event store, which forwards to it once
+// the application has started.
+func bunEvents(t testing.TB, store es.EventStore) es.EventStore {
+	t.Helper()
+	u, ok := store.(interface{ Unwrap() es.EventStore })
+	require.True(t, ok, "%T offers no Unwrap", store)
+	return u.Unwrap()
+}
+
+// bunSnapshots returns the Bun store behind the module's snapshot store.
+func bunSnapshots(t testing.TB, store es.SnapshotStore) es.SnapshotStore {
+	t.Helper()
+	u, ok := store.(interface{ Unwrap() es.SnapshotStore })
+	require.True(t, ok, "%T offers no Unwrap", store)
+	return u.Unwrap()
+}

@@ -16,8 +16,18 @@
 //
 // [Module] provides es.EventStore, es.SnapshotStore, *eda.Publisher and
 // [*autoconfig.Databases] (the *bun.DB handles, for read models that share the event store's
-// database). The publisher is nil when the graph has no Watermill publisher: supply one as exactly
-// the type message.Publisher, for example fx.Provide(fx.Annotate(newPubSub, fx.As(new(message.Publisher)))).
+// database; nil until the application starts). The publisher is nil when the graph has no
+// Watermill publisher: supply one as exactly the type message.Publisher, for example
+// fx.Provide(fx.Annotate(newPubSub, fx.As(new(message.Publisher)))). On start the module logs
+// why the publisher is nil: a warning naming a publisher provided under another type (such as
+// *gochannel.GoChannel), else one info line.
+//
+// # Lifecycle
+//
+// Nothing is opened while the application is built. Databases are built, connected, migrated or
+// checked on start and closed on stop; the Bun stores bind to their database on start, and
+// calls before start or after stop fail with autoconfig.ErrNotStarted or autoconfig.ErrStopped.
+// Memory stores work at once.
 //
 // # Configuration
 //
@@ -29,7 +39,7 @@
 // pyfly.eventsourcing.enabled must be true: while it is false, asking for any of the module's
 // beans fails with config.ErrDisabled. A bad configuration (an unknown key, an unknown
 // provider, a malformed URL or YAML file) fails fx.New with config.ErrInvalidConfig before
-// anything is opened. Databases are opened, migrated or checked on start and closed on stop.
+// anything is opened.
 //
 // Upcasters for the event store are supplied as one ordered list:
 // fx.Supply(autoconfig.Upcasters{…}).
@@ -38,21 +48,74 @@
 package eventsourcing
 
 import (
+	"context"
+	"log/slog"
+
+	"github.com/ThreeDotsLabs/watermill/message"
+	"github.com/knadh/koanf/v2"
 	"go.uber.org/fx"
 
 	"github.com/gofly/eventsourcing/autoconfig"
+	"github.com/gofly/eventsourcing/config"
+	"github.com/gofly/eventsourcing/eda"
 )
 
 // Module provides the event-sourcing beans to an Fx application (see the package documentation).
 var Module = fx.Module("eventsourcing",
+	fx.Provide(fx.Private, settings),
 	fx.Provide(
-		fx.Private,
-		autoconfig.ProvideSettings,
-	),
-	fx.Provide(
-		autoconfig.ProvideDatabases,
-		autoconfig.ProvideEventStore,
+		fx.Annotate(autoconfig.NewDatabases,
+			fx.OnStart(func(ctx context.Context, d *autoconfig.Databases) error { return d.Start(ctx) }),
+			fx.OnStop(func(d *autoconfig.Databases) error { return d.Close() }),
+		),
+		fx.Annotate(autoconfig.NewEventStore, fx.ParamTags(``, ``, `optional:"true"`)),
 		autoconfig.NewSnapshotStore,
-		autoconfig.ProvidePublisher,
+		publisher,
 	),
 )
+
+// settingsIn are the gate's optional inputs; each matches its exact type.
+type settingsIn struct {
+	fx.In
+
+	Koanf  *koanf.Koanf `optional:"true"`
+	Logger *slog.Logger `optional:"true"`
+}
+
+// settings is the gate every bean depends on: it reads the configuration from the graph's
+// *koanf.Koanf, or with config.Load when there is none, and validates it with
+// autoconfig.NewSettings before anything is built. (A plain function rather than fx.Annotate, so
+// that Fx's error chain names it.)
+func settings(in settingsIn) (*autoconfig.Settings, error) {
+	var (
+		cfg config.Config
+		err error
+	)
+	if in.Koanf != nil {
+		cfg, err = config.FromKoanf(in.Koanf)
+	} else {
+		cfg, err = config.Load()
+	}
+	if err != nil {
+		return nil, err
+	}
+	return autoconfig.NewSettings(cfg, in.Logger)
+}
+
+type publisherIn struct {
+	fx.In
+
+	Lifecycle fx.Lifecycle
+	Settings  *autoconfig.Settings
+	Publisher message.Publisher `optional:"true"`
+	Graph     fx.DotGraph       `optional:"true"`
+}
+
+// publisher provides autoconfig.NewPublisher's publisher and, when it is nil, says why at start.
+func publisher(in publisherIn) *eda.Publisher {
+	p := autoconfig.NewPublisher(in.Settings, in.Publisher)
+	if p == nil {
+		in.Lifecycle.Append(fx.StartHook(func() { autoconfig.ExplainNilPublisher(in.Settings, string(in.Graph)) }))
+	}
+	return p
+}

@@ -2,6 +2,7 @@ package eventsourcing_test
 
 import (
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -9,6 +10,7 @@ import (
 	"time"
 
 	"github.com/ThreeDotsLabs/watermill"
+	wmsql "github.com/ThreeDotsLabs/watermill-sql/v4/pkg/sql"
 	"github.com/ThreeDotsLabs/watermill/message"
 	"github.com/ThreeDotsLabs/watermill/pubsub/gochannel"
 	"github.com/stretchr/testify/require"
@@ -25,8 +27,8 @@ import (
 )
 
 func TestValidateApp(t *testing.T) {
-	require.NoError(t, fx.ValidateApp(eventsourcing.Module))
-	require.NoError(t, fx.ValidateApp(eventsourcing.Module, fx.Invoke(func(beans) {})))
+	require.NoError(t, fx.ValidateApp(fx.NopLogger, eventsourcing.Module))
+	require.NoError(t, fx.ValidateApp(fx.NopLogger, eventsourcing.Module, fx.Invoke(func(beans) {})))
 }
 
 func TestDefaultsGiveMemoryStoresAndNoPublisher(t *testing.T) {
@@ -103,6 +105,59 @@ func TestBadURLNamesKeyWithoutPassword(t *testing.T) {
 	require.NotContains(t, err.Error(), "hunter2")
 }
 
+// readsOnce checks that err ends with want, the module's own message, and that the module's
+// prefix appears once in the whole chain (Fx and dig add their own words before it).
+func readsOnce(t *testing.T, err error, want string) {
+	t.Helper()
+	require.Error(t, err)
+	require.True(t, strings.HasSuffix(err.Error(), want), "%q\ndoes not end with\n%q", err.Error(), want)
+	require.Equal(t, 1, strings.Count(err.Error(), "eventsourcing: "), "one prefix: %s", err)
+	require.NotContains(t, err.Error(), "invalid configuration")
+}
+
+// Errors read once, name the key at fault and what is valid.
+func TestErrorsReadOnce(t *testing.T) {
+	t.Parallel()
+	for name, c := range map[string]struct {
+		kv   map[string]any
+		want string
+	}{
+		"disabled": {
+			kv:   map[string]any{"pyfly.eventsourcing.store.provider": "bun"},
+			want: "eventsourcing: the module is disabled; set pyfly.eventsourcing.enabled: true to use its beans",
+		},
+		"provider": {
+			kv:   enabled(map[string]any{"pyfly.eventsourcing.snapshot.provider": "redis"}),
+			want: `eventsourcing: pyfly.eventsourcing.snapshot.provider: "redis" is not a known provider; valid values: memory, bun, sqlalchemy (an alias of bun)`,
+		},
+		"key": {
+			kv: enabled(map[string]any{"pyfly.eventsourcing.store.provder": "bun"}),
+			want: "eventsourcing: pyfly.eventsourcing.store.provder: unknown key; valid keys: " + strings.Join(config.Keys(), ", ") +
+				" (auto_migrate is accepted for auto-migrate)",
+		},
+		"type": {
+			kv:   enabled(map[string]any{"pyfly.eventsourcing.store.auto-migrate": "sometimes"}),
+			want: `eventsourcing: pyfly.eventsourcing.store.auto-migrate: "sometimes" is not a boolean; valid values: true, false`,
+		},
+		"both spellings": {
+			kv: enabled(map[string]any{"pyfly.eventsourcing.store.auto-migrate": true, "pyfly.eventsourcing.store.auto_migrate": false}),
+			want: "eventsourcing: pyfly.eventsourcing.store.auto-migrate: set to true while pyfly.eventsourcing.store.auto_migrate is set to false; " +
+				"the two spell one setting: keep pyfly.eventsourcing.store.auto-migrate only",
+		},
+		"url": {
+			kv: enabled(map[string]any{"pyfly.eventsourcing.store.provider": "bun", "pyfly.data.relational.url": "mysql://root:hunter2@db/app"}),
+			want: `eventsourcing: pyfly.data.relational.url: unusable by the event store (pyfly.eventsourcing.store.provider is bun): ` +
+				`database URL "mysql://root:xxxxx@db/app": unsupported scheme mysql://; valid forms: postgres://, postgresql://, postgresql+asyncpg://, ` +
+				`postgresql+psycopg:// (PostgreSQL); sqlite:///relative/path, sqlite:////absolute/path, sqlite+aiosqlite:///path, sqlite::memory:, sqlite:///:memory: (SQLite)`,
+		},
+	} {
+		t.Run(name, func(t *testing.T) {
+			app, _ := newApp(keys(t, c.kv), &beans{})
+			readsOnce(t, app.Err(), c.want)
+		})
+	}
+}
+
 func TestBunAndSQLAlchemyOnSQLite(t *testing.T) {
 	t.Parallel()
 	for _, provider := range []string{"bun", "sqlalchemy", " BUN "} {
@@ -115,8 +170,8 @@ func TestBunAndSQLAlchemyOnSQLite(t *testing.T) {
 				"pyfly.eventsourcing.snapshot.provider": provider,
 				"pyfly.eventsourcing.snapshot.url":      url,
 			})))
-			require.IsType(t, &bunstore.EventStore{}, b.Store)
-			require.IsType(t, &bunstore.SnapshotStore{}, b.Snapshots)
+			require.IsType(t, &bunstore.EventStore{}, bunEvents(t, b.Store))
+			require.IsType(t, &bunstore.SnapshotStore{}, bunSnapshots(t, b.Snapshots))
 			require.Same(t, b.DBs.EventStoreDB(), b.DBs.SnapshotStoreDB(), "one URL, one *bun.DB")
 			require.Contains(t, logs.String(), strings.TrimPrefix(url, "sqlite:///"))
 			require.Contains(t, logs.String(), "pyfly.eventsourcing.store.url")
@@ -137,7 +192,7 @@ func TestMixedProvidersAndSeparateDatabases(t *testing.T) {
 		"pyfly.eventsourcing.snapshot.url":      "sqlite::memory:",
 	})))
 	require.IsType(t, &memory.EventStore{}, b.Store)
-	require.IsType(t, &bunstore.SnapshotStore{}, b.Snapshots)
+	require.IsType(t, &bunstore.SnapshotStore{}, bunSnapshots(t, b.Snapshots))
 	require.Nil(t, b.DBs.EventStoreDB())
 	require.NotNil(t, b.DBs.SnapshotStoreDB())
 
@@ -220,9 +275,42 @@ func TestPublisher(t *testing.T) {
 	b, _ = startApp(t, keys(t, enabled(map[string]any{"pyfly.eventsourcing.eda.destination": "orders.events"})), provide)
 	require.Equal(t, "orders.events", b.Publisher.Destination())
 
-	// A concrete type that is not provided as message.Publisher is not picked up.
-	b, _ = startApp(t, keys(t, enabled(nil)), fx.Supply(ps))
+	// A concrete type that is not provided as message.Publisher is not picked up: the start log
+	// says so, naming the type and how to provide it.
+	b, logs := startApp(t, keys(t, enabled(nil)), fx.Supply(ps))
 	require.Nil(t, b.Publisher)
+	require.Contains(t, logs.String(), `level=WARN msg="eventsourcing: the Fx graph has a Watermill publisher of type *gochannel.GoChannel, `+
+		`but the module asks for exactly message.Publisher, so *eda.Publisher is nil; provide it as fx.As(new(message.Publisher))`)
+	require.Equal(t, 1, strings.Count(logs.String(), "*eda.Publisher is nil"))
+}
+
+// Why the publisher is nil is logged once at start: a warning per Watermill publisher the graph
+// holds under another type (found by name in fx.DotGraph, never built for it), else one info line.
+func TestNilPublisherIsExplainedAtStart(t *testing.T) {
+	t.Parallel()
+	var b beans
+	app, logs := newApp(keys(t, enabled(nil)), &b)
+	require.NoError(t, app.Err())
+	require.NotContains(t, logs.String(), "Publisher", "nothing is logged before start")
+	ctx := context.Background()
+	require.NoError(t, app.Start(ctx))
+	require.NoError(t, app.Stop(ctx))
+	require.Contains(t, logs.String(), `level=INFO msg="eventsourcing: no message.Publisher in the Fx graph: *eda.Publisher is nil and stored events are not published to Watermill" destination=pyfly.events`)
+	require.Equal(t, 1, strings.Count(logs.String(), "*eda.Publisher is nil"))
+
+	ps := gochannel.NewGoChannel(gochannel.Config{}, watermill.NopLogger{})
+	t.Cleanup(func() { _ = ps.Close() })
+	_, logs = startApp(t, keys(t, enabled(nil)),
+		fx.Provide(func() (*wmsql.Publisher, error) { return nil, errors.New("never built: only its name is read") }),
+		fx.Provide(fx.Annotate(func() *gochannel.GoChannel { return ps }, fx.As(new(message.Publisher)), fx.ResultTags(`name:"events"`))),
+	)
+	require.Contains(t, logs.String(), "of type *sql.Publisher, but the module asks for exactly message.Publisher")
+	require.Contains(t, logs.String(), "of type message.Publisher[name=events], but the module asks for exactly message.Publisher, so *eda.Publisher is nil; "+
+		"the module takes the message.Publisher with no name or group")
+	require.NotContains(t, logs.String(), "no message.Publisher in the Fx graph")
+
+	_, logs = startApp(t, keys(t, enabled(nil)), fx.Provide(fx.Annotate(func() *gochannel.GoChannel { return ps }, fx.As(new(message.Publisher)))))
+	require.NotContains(t, logs.String(), "*eda.Publisher is nil", "nothing to explain")
 }
 
 func TestEnvOverridesYAML(t *testing.T) {
@@ -250,8 +338,8 @@ func TestModuleLoadsItsOwnConfiguration(t *testing.T) {
 	t.Setenv("PYFLY_EVENTSOURCING_STORE_PROVIDER", "sqlalchemy")
 	t.Setenv("PYFLY_EVENTSOURCING_STORE_URL", "sqlite:///./events.db")
 	b, _ := startApp(t, nil)
-	require.IsType(t, &bunstore.EventStore{}, b.Store)
-	require.IsType(t, &bunstore.SnapshotStore{}, b.Snapshots)
+	require.IsType(t, &bunstore.EventStore{}, bunEvents(t, b.Store))
+	require.IsType(t, &bunstore.SnapshotStore{}, bunSnapshots(t, b.Snapshots))
 	require.FileExists(t, filepath.Join(dir, "events.db"))
 
 	t.Run("malformed YAML names the file and line", func(t *testing.T) {
@@ -262,10 +350,11 @@ func TestModuleLoadsItsOwnConfiguration(t *testing.T) {
 		require.Contains(t, app.Err().Error(), "line 4")
 	})
 	t.Run("PYFLY_CONFIG names a missing file", func(t *testing.T) {
-		t.Setenv("PYFLY_CONFIG", filepath.Join(dir, "missing.yaml"))
+		missing := filepath.Join(dir, "missing.yaml")
+		t.Setenv("PYFLY_CONFIG", missing)
 		app, _ := newApp(nil, &beans{})
 		require.ErrorIs(t, app.Err(), config.ErrInvalidConfig)
-		require.Contains(t, app.Err().Error(), "missing.yaml")
+		readsOnce(t, app.Err(), "eventsourcing: config file "+missing+" (from PYFLY_CONFIG): cannot be read: no such file or directory")
 	})
 }
 
@@ -284,7 +373,7 @@ func TestPostgres(t *testing.T) {
 				require.NoError(t, app.Err())
 				err := app.Start(context.Background())
 				require.Error(t, err)
-				require.Contains(t, err.Error(), "pyfly.eventsourcing.store.auto_migrate: true")
+				require.Contains(t, err.Error(), "pyfly.eventsourcing.store.auto-migrate: true")
 				require.Contains(t, err.Error(), "event store")
 				require.Error(t, b.DBs.EventStoreDB().PingContext(context.Background()), "closed after a failed start")
 			})
@@ -295,8 +384,8 @@ func TestPostgres(t *testing.T) {
 				"pyfly.eventsourcing.snapshot.provider":  provider,
 				"pyfly.data.relational.url":              asyncpg,
 			})))
-			require.IsType(t, &bunstore.EventStore{}, b.Store)
-			require.IsType(t, &bunstore.SnapshotStore{}, b.Snapshots)
+			require.IsType(t, &bunstore.EventStore{}, bunEvents(t, b.Store))
+			require.IsType(t, &bunstore.SnapshotStore{}, bunSnapshots(t, b.Snapshots))
 			require.Same(t, b.DBs.EventStoreDB(), b.DBs.SnapshotStoreDB())
 			require.Contains(t, logs.String(), "PostgreSQL")
 			roundTrip(t, b.Store)
@@ -316,8 +405,9 @@ func TestUnreachableDatabaseFailsStartWithoutPassword(t *testing.T) {
 	defer cancel()
 	err := app.Start(ctx)
 	require.Error(t, err)
-	require.Contains(t, err.Error(), "cannot reach the database")
-	require.Contains(t, err.Error(), "pyfly.eventsourcing.store.url")
+	require.Contains(t, err.Error(), "eventsourcing: event store: cannot reach the database "+
+		"postgresql://app:xxxxx@127.0.0.1:1/app?connect_timeout=2 (from pyfly.eventsourcing.store.url): ")
+	require.Equal(t, 1, strings.Count(err.Error(), "eventsourcing: "), "one prefix: %s", err)
 	require.NotContains(t, err.Error(), "s3cr3t-pw")
 	require.NotContains(t, logs.String(), "s3cr3t-pw")
 	require.Contains(t, logs.String(), "app:xxxxx@")
@@ -350,4 +440,54 @@ func TestUpcasters(t *testing.T) {
 			require.Equal(t, "v3", got[0].EventType, "applied in order")
 		})
 	}
+}
+
+// The Bun stores are built with the application but bind to their database on start: before
+// start and after stop they refuse calls with an error saying so; *bun.DB handles appear on start.
+func TestBunStoresBindOnStart(t *testing.T) {
+	t.Parallel()
+	var b beans
+	url := testkit.SQLiteFileURL(t)
+	app, _ := newApp(keys(t, enabled(map[string]any{
+		"pyfly.eventsourcing.store.provider":    "bun",
+		"pyfly.eventsourcing.snapshot.provider": "bun",
+		"pyfly.data.relational.url":             url,
+	})), &b)
+	require.NoError(t, app.Err())
+	ctx := context.Background()
+	require.Implements(t, (*es.Transactor)(nil), b.Store)
+	require.Implements(t, (*es.TxJoiner)(nil), b.Store)
+	require.Implements(t, (*es.CommitNotifier)(nil), b.Store)
+	require.Implements(t, (*es.TxJoiner)(nil), b.Snapshots)
+	require.Nil(t, b.DBs.EventStoreDB(), "nil before start")
+	require.NoFileExists(t, strings.TrimPrefix(url, "sqlite:///"), "nothing opened before start")
+	_, err := b.Store.LatestVersion(ctx, "agg-1")
+	require.ErrorIs(t, err, autoconfig.ErrNotStarted)
+	require.EqualError(t, err, "eventsourcing: event store used before the application started: its database opens on start (fx.App.Start, or Databases.Start without Fx)")
+
+	require.NoError(t, app.Start(ctx))
+	roundTrip(t, b.Store)
+	require.NotNil(t, b.DBs.EventStoreDB())
+	require.Same(t, b.DBs.EventStoreDB(), bunEvents(t, b.Store).(*bunstore.EventStore).DB())
+
+	// A repository on the module's stores saves events and snapshot in one transaction.
+	repo, err := es.NewRepository(b.Store, newOrder, es.WithSnapshots(b.Snapshots, 1))
+	require.NoError(t, err)
+	o := newOrder()
+	o.ID = "order-7"
+	require.NoError(t, o.Apply(OrderPlaced{Amount: 7}))
+	require.NoError(t, b.Store.(es.Transactor).InTx(ctx, func(ctx context.Context) error {
+		_, ok := bunstore.TxFrom(ctx)
+		require.True(t, ok)
+		require.True(t, b.Snapshots.(es.TxJoiner).JoinsTx(ctx))
+		return repo.Save(ctx, o)
+	}))
+	_, ok, err := b.Snapshots.Load(ctx, "order-7")
+	require.NoError(t, err)
+	require.True(t, ok)
+
+	require.NoError(t, app.Stop(ctx))
+	_, _, err = b.Snapshots.Load(ctx, "order-7")
+	require.ErrorIs(t, err, autoconfig.ErrStopped)
+	require.EqualError(t, err, "eventsourcing: snapshot store used after the application stopped: its database is closed")
 }

@@ -5,15 +5,11 @@ import (
 	"context"
 	"errors"
 	"log/slog"
-	"runtime"
-	"strings"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
-	"go.uber.org/fx"
 
-	"github.com/gofly/eventsourcing"
 	"github.com/gofly/eventsourcing/autoconfig"
 	"github.com/gofly/eventsourcing/config"
 	es "github.com/gofly/eventsourcing/eventsourcing"
@@ -27,16 +23,18 @@ func enabledConfig() config.Config {
 	return cfg
 }
 
+var discard = slog.New(slog.DiscardHandler)
+
 func TestNewSettingsGate(t *testing.T) {
 	_, err := autoconfig.NewSettings(config.Default(), nil)
 	require.ErrorIs(t, err, config.ErrDisabled)
-	require.Contains(t, err.Error(), "pyfly.eventsourcing.enabled: true")
+	require.EqualError(t, err, "eventsourcing: the module is disabled; set pyfly.eventsourcing.enabled: true to use its beans")
 
 	cfg := enabledConfig()
 	cfg.Snapshot.Provider = "mongo"
 	_, err = autoconfig.NewSettings(cfg, nil)
 	require.ErrorIs(t, err, config.ErrInvalidConfig)
-	require.Contains(t, err.Error(), "pyfly.eventsourcing.snapshot.provider")
+	require.EqualError(t, err, `eventsourcing: pyfly.eventsourcing.snapshot.provider: "mongo" is not a known provider; valid values: memory, bun, sqlalchemy (an alias of bun)`)
 
 	cfg = enabledConfig()
 	cfg.Store.Provider = "bun"
@@ -44,8 +42,22 @@ func TestNewSettingsGate(t *testing.T) {
 	_, err = autoconfig.NewSettings(cfg, nil)
 	require.ErrorIs(t, err, config.ErrInvalidConfig)
 	require.ErrorIs(t, err, es.ErrInvalidArgument)
-	require.Contains(t, err.Error(), "pyfly.eventsourcing.store.url")
-	require.NotContains(t, err.Error(), "tiger")
+	require.EqualError(t, err, `eventsourcing: pyfly.eventsourcing.store.url: unusable by the event store (pyfly.eventsourcing.store.provider is bun): `+
+		`database URL "oracle://scott:xxxxx@db/x": unsupported scheme oracle://; valid forms: postgres://, postgresql://, postgresql+asyncpg://, `+
+		`postgresql+psycopg:// (PostgreSQL); sqlite:///relative/path, sqlite:////absolute/path, sqlite+aiosqlite:///path, sqlite::memory:, sqlite:///:memory: (SQLite)`)
+	var ce *config.Error
+	require.ErrorAs(t, err, &ce)
+	require.Equal(t, "pyfly.eventsourcing.store.url", ce.Key)
+
+	// Connection settings are checked with the configuration, before anything is opened.
+	cfg = enabledConfig()
+	cfg.Store.Provider = "bun"
+	cfg.DataRelationalURL = "postgres://app:hunter2@db:99999/app"
+	_, err = autoconfig.NewSettings(cfg, nil)
+	require.ErrorIs(t, err, config.ErrInvalidConfig)
+	require.ErrorContains(t, err, "eventsourcing: pyfly.data.relational.url: unusable by the event store (pyfly.eventsourcing.store.provider is bun): ")
+	require.ErrorContains(t, err, "port")
+	require.NotContains(t, err.Error(), "hunter2")
 }
 
 func TestSettingsResolveTargets(t *testing.T) {
@@ -64,36 +76,153 @@ func TestSettingsResolveTargets(t *testing.T) {
 	require.Contains(t, logs.String(), "from=pyfly.data.relational.url")
 }
 
-// The constructors work without Fx.
-func TestWithoutFx(t *testing.T) {
+func bunSettings(t *testing.T, url string) *autoconfig.Settings {
+	t.Helper()
 	cfg := enabledConfig()
 	cfg.Store.Provider = "bun"
 	cfg.Snapshot.Provider = "bun"
-	cfg.DataRelationalURL = testkit.SQLiteFileURL(t)
-	s, err := autoconfig.NewSettings(cfg, slog.New(slog.DiscardHandler))
+	cfg.DataRelationalURL = url
+	s, err := autoconfig.NewSettings(cfg, discard)
 	require.NoError(t, err)
+	return s
+}
+
+// The constructors work without Fx; the Bun stores bind to their database on Start and refuse
+// calls before it and after Close.
+func TestWithoutFx(t *testing.T) {
+	s := bunSettings(t, testkit.SQLiteFileURL(t))
 	dbs, err := autoconfig.NewDatabases(s)
 	require.NoError(t, err)
-	store, err := autoconfig.NewEventStore(s, dbs)
+	store, err := autoconfig.NewEventStore(s, dbs, nil)
 	require.NoError(t, err)
 	snaps, err := autoconfig.NewSnapshotStore(s, dbs)
 	require.NoError(t, err)
 	require.Nil(t, autoconfig.NewPublisher(s, nil))
 	ctx := context.Background()
+
+	require.Nil(t, dbs.EventStoreDB(), "no *bun.DB before Start")
+	require.Nil(t, dbs.SnapshotStoreDB())
+	_, err = store.Load(ctx, "acc-1", 0)
+	require.ErrorIs(t, err, autoconfig.ErrNotStarted)
+	require.EqualError(t, err, "eventsourcing: event store used before the application started: its database opens on start (fx.App.Start, or Databases.Start without Fx)")
+	_, _, err = snaps.Load(ctx, "acc-1")
+	require.ErrorIs(t, err, autoconfig.ErrNotStarted)
+	require.ErrorContains(t, err, "eventsourcing: snapshot store used before")
+	require.ErrorIs(t, store.(es.Transactor).InTx(ctx, func(context.Context) error { return nil }), autoconfig.ErrNotStarted)
+
 	require.NoError(t, dbs.Start(ctx))
 	require.NoError(t, dbs.Start(ctx), "Start is idempotent")
+	require.NotNil(t, dbs.EventStoreDB())
+	require.Same(t, dbs.EventStoreDB(), dbs.SnapshotStoreDB(), "one URL, one *bun.DB")
+	require.IsType(t, &bunstore.EventStore{}, store.(interface{ Unwrap() es.EventStore }).Unwrap())
+	require.IsType(t, &bunstore.SnapshotStore{}, snaps.(interface{ Unwrap() es.SnapshotStore }).Unwrap())
 
-	type Opened struct{ Owner string }
-	env, err := es.NewEnvelope(Opened{Owner: "ann"})
+	env, err := es.NewEnvelope(opened{Owner: "ann"})
 	require.NoError(t, err)
 	require.NoError(t, store.Append(ctx, "acc-1", "Account", 0, []es.Envelope{env}))
 	require.NoError(t, snaps.Save(ctx, es.Snapshot{AggregateID: "acc-1", AggregateType: "Account", Sequence: 1, Payload: []byte(`{"Owner":"ann"}`), CreatedAt: time.Now()}))
 
+	// A store built after Start binds at once.
+	again, err := autoconfig.NewEventStore(s, dbs, nil)
+	require.NoError(t, err)
+	v, err := again.LatestVersion(ctx, "acc-1")
+	require.NoError(t, err)
+	require.EqualValues(t, 1, v)
+
 	require.NoError(t, dbs.Close())
 	require.NoError(t, dbs.Close(), "Close is idempotent")
-	require.Error(t, dbs.Start(ctx), "no start after close")
+	err = dbs.Start(ctx)
+	require.ErrorIs(t, err, autoconfig.ErrStopped)
+	require.EqualError(t, err, "eventsourcing: databases cannot start again after Close or a failed Start; build new ones with NewDatabases")
 	_, err = store.Load(ctx, "acc-1", 0)
-	require.Error(t, err, "closed")
+	require.ErrorIs(t, err, autoconfig.ErrStopped)
+	require.EqualError(t, err, "eventsourcing: event store used after the application stopped: its database is closed")
+	_, err = snaps.Delete(ctx, "acc-1")
+	require.ErrorIs(t, err, autoconfig.ErrStopped)
+	require.Nil(t, store.(interface{ Unwrap() es.EventStore }).Unwrap())
+	late, err := autoconfig.NewSnapshotStore(s, dbs)
+	require.NoError(t, err)
+	_, _, err = late.Load(ctx, "acc-1")
+	require.ErrorIs(t, err, autoconfig.ErrStopped, "a store built after Close is stopped")
+}
+
+// The module's Bun stores keep transactions: InTx runs the Bun store's, bunstore.TxFrom works in
+// it, and the snapshot store on the same database joins it and rolls back with the events.
+func TestForwardingStoresKeepTransactions(t *testing.T) {
+	s := bunSettings(t, testkit.SQLiteFileURL(t))
+	dbs, err := autoconfig.NewDatabases(s)
+	require.NoError(t, err)
+	store, err := autoconfig.NewEventStore(s, dbs, nil)
+	require.NoError(t, err)
+	snaps, err := autoconfig.NewSnapshotStore(s, dbs)
+	require.NoError(t, err)
+	ctx := context.Background()
+	require.NoError(t, dbs.Start(ctx))
+	t.Cleanup(func() { _ = dbs.Close() })
+
+	errRollback := errors.New("roll back")
+	err = store.(es.Transactor).InTx(ctx, func(ctx context.Context) error {
+		_, ok := bunstore.TxFrom(ctx)
+		require.True(t, ok, "the Bun transaction is in the context")
+		require.True(t, store.(es.TxJoiner).JoinsTx(ctx))
+		require.True(t, snaps.(es.TxJoiner).JoinsTx(ctx))
+		env, err := es.NewEnvelope(opened{Owner: "bob"})
+		require.NoError(t, err)
+		require.NoError(t, store.Append(ctx, "acc-2", "Account", 0, []es.Envelope{env}))
+		require.NoError(t, snaps.Save(ctx, es.Snapshot{AggregateID: "acc-2", AggregateType: "Account", Sequence: 1, Payload: []byte(`{}`), CreatedAt: time.Now()}))
+		return errRollback
+	})
+	require.ErrorIs(t, err, errRollback)
+	v, err := store.LatestVersion(ctx, "acc-2")
+	require.NoError(t, err)
+	require.Zero(t, v)
+	_, ok, err := snaps.Load(ctx, "acc-2")
+	require.NoError(t, err)
+	require.False(t, ok, "the snapshot rolled back with the events")
+	require.False(t, snaps.(es.TxJoiner).JoinsTx(ctx))
+
+	// The repository finds the transaction through the forwarding store.
+	_, err = es.NewRepository(store, newAccount, es.WithSnapshots(snaps, 1))
+	require.NoError(t, err)
+}
+
+type account struct {
+	es.AggregateRoot
+	Owner string
+}
+
+func newAccount() *account {
+	a := &account{}
+	es.When(a, func(e opened) { a.Owner = e.Owner })
+	return a
+}
+
+type opened struct{ Owner string }
+
+func TestConstructorMisuse(t *testing.T) {
+	s := bunSettings(t, "sqlite::memory:")
+	other := bunSettings(t, "sqlite::memory:")
+	dbs, err := autoconfig.NewDatabases(s)
+	require.NoError(t, err)
+
+	_, err = autoconfig.NewEventStore(other, dbs, nil)
+	require.EqualError(t, err, "eventsourcing: NewEventStore: the *Databases were built from other settings; pass the *Settings given to NewDatabases")
+	_, err = autoconfig.NewSnapshotStore(s, nil)
+	require.EqualError(t, err, "eventsourcing: NewSnapshotStore: a bun store needs the *Databases from NewDatabases, got nil")
+	_, err = autoconfig.NewDatabases(nil)
+	require.Error(t, err)
+
+	for _, provider := range []string{"memory", "bun"} {
+		cfg := enabledConfig()
+		cfg.Store = config.StoreConfig{Provider: provider, URL: "sqlite::memory:"}
+		s, err := autoconfig.NewSettings(cfg, discard)
+		require.NoError(t, err)
+		dbs, err := autoconfig.NewDatabases(s)
+		require.NoError(t, err)
+		_, err = autoconfig.NewEventStore(s, dbs, autoconfig.Upcasters{es.UpcasterFunc{}, nil})
+		require.ErrorIs(t, err, es.ErrInvalidArgument)
+		require.EqualError(t, err, "eventsourcing: event store: upcaster 1 of 2 in autoconfig.Upcasters is nil; every upcaster must be set")
+	}
 }
 
 func TestAutoMigrateRules(t *testing.T) {
@@ -103,69 +232,25 @@ func TestAutoMigrateRules(t *testing.T) {
 	cfg.Store.Provider = "bun"
 	cfg.Store.URL = testkit.SQLiteFileURL(t)
 	cfg.Store.AutoMigrate = &no
-	s, err := autoconfig.NewSettings(cfg, slog.New(slog.DiscardHandler))
+	s, err := autoconfig.NewSettings(cfg, discard)
 	require.NoError(t, err)
 	dbs, err := autoconfig.NewDatabases(s)
 	require.NoError(t, err)
 	err = dbs.Start(ctx)
-	require.Error(t, err, "auto_migrate: false on a fresh SQLite file: the tables are missing")
-	require.Contains(t, err.Error(), "pyfly.eventsourcing.store.auto_migrate: true")
-	require.Contains(t, err.Error(), "pyfly_event_store")
+	require.ErrorIs(t, err, bunstore.ErrSchema)
+	require.EqualError(t, err, "eventsourcing: event store on "+cfg.Store.URL+" (from pyfly.eventsourcing.store.url): table pyfly_event_store does not exist; "+
+		"set pyfly.eventsourcing.store.auto-migrate: true to create the tables on start, or run the migrations")
+	require.Error(t, dbs.EventStoreDB().PingContext(ctx), "closed after a failed start")
 
-	// One store sets auto_migrate: true on the shared database: it migrates.
+	// One store sets auto-migrate: true on the shared database: it migrates.
 	yes := true
 	cfg.Snapshot = config.StoreConfig{Provider: "bun", URL: cfg.Store.URL, AutoMigrate: &yes}
-	s, err = autoconfig.NewSettings(cfg, slog.New(slog.DiscardHandler))
+	s, err = autoconfig.NewSettings(cfg, discard)
 	require.NoError(t, err)
 	dbs, err = autoconfig.NewDatabases(s)
 	require.NoError(t, err)
 	require.NoError(t, dbs.Start(ctx))
 	require.NoError(t, dbs.Close())
-}
-
-// openers counts database/sql connection-opener goroutines: one per open *sql.DB.
-func openers() int {
-	buf := make([]byte, 1<<22)
-	n := runtime.Stack(buf, true)
-	return strings.Count(string(buf[:n]), "database/sql.(*DB).connectionOpener")
-}
-
-// waitOpeners collects garbage until at most want openers remain, or a few seconds pass.
-func waitOpeners(want int) int {
-	deadline := time.Now().Add(5 * time.Second)
-	for {
-		runtime.GC()
-		got := openers()
-		if got <= want || time.Now().After(deadline) {
-			return got
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-}
-
-// A bad configuration fails fx.New before any database is built, and an application that fails
-// to build after the module built its databases leaks nothing once it is dropped.
-func TestFailedAppLeaksNothing(t *testing.T) {
-	before := waitOpeners(0)
-	kv := map[string]any{
-		"pyfly.eventsourcing.enabled":           true,
-		"pyfly.eventsourcing.store.provider":    "bun",
-		"pyfly.eventsourcing.snapshot.provider": "bun",
-		"pyfly.eventsourcing.snapshot.url":      "sqlite::memory:",
-		"pyfly.data.relational.url":             testkit.SQLiteFileURL(t),
-	}
-	errDownstream := errors.New("downstream constructor failed")
-	for i := 0; i < 5; i++ {
-		app := fx.New(fx.NopLogger, eventsourcing.Module, fx.Supply(koanfOf(t, kv)),
-			fx.Invoke(func(es.EventStore, es.SnapshotStore) error { return errDownstream }))
-		require.ErrorIs(t, app.Err(), errDownstream)
-	}
-	require.Equal(t, before, waitOpeners(before), "every *sql.DB of a failed application is closed")
-
-	bad := map[string]any{"pyfly.eventsourcing.enabled": true, "pyfly.eventsourcing.store.provider": "bun", "pyfly.eventsourcing.snapshot.provider": "nope"}
-	app := fx.New(fx.NopLogger, eventsourcing.Module, fx.Supply(koanfOf(t, bad)), fx.Invoke(func(es.EventStore) {}))
-	require.ErrorIs(t, app.Err(), config.ErrInvalidConfig)
-	require.Equal(t, before, openers(), "a bad configuration builds no database")
 }
 
 func TestURLWithMemoryProviderWarns(t *testing.T) {

@@ -2,11 +2,11 @@ package autoconfig
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"fmt"
-	"runtime"
+	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/uptrace/bun"
 
@@ -14,78 +14,77 @@ import (
 	bunstore "github.com/gofly/eventsourcing/stores/bun"
 )
 
-// Databases owns one *bun.DB per distinct database the stores resolve to. [NewDatabases] builds
-// them without connecting; [Databases.Start] connects and prepares the schema; [Databases.Close]
-// closes them. A Databases that is never started and becomes unreachable closes its handles when
-// the garbage collector finds it, so an Fx application that fails to build leaks nothing.
+// Databases owns one *bun.DB per distinct database the Bun stores resolve to. [NewDatabases]
+// only plans them: no *bun.DB (and so no connection pool or goroutine) exists before
+// [Databases.Start], which builds each pool, connects, prepares the schema and binds the stores
+// built by [NewEventStore] and [NewSnapshotStore]. [Databases.Close] unbinds the stores and
+// closes the pools. An application that is never started therefore holds nothing to release.
 type Databases struct {
+	settings *Settings
+
 	mu      sync.Mutex
 	list    []*database
-	byKey   map[string]*database
 	store   *database
 	snap    *database
-	started bool
-	closed  bool
-	cleanup runtime.Cleanup
+	binders []binder
+	state   dbState
 }
 
+type dbState int
+
+const (
+	dbPlanned dbState = iota
+	dbStarted
+	dbStopped
+)
+
+// database is one database and the stores on it.
 type database struct {
-	db      *bun.DB
 	targets []Target
 	migrate bool
+	db      atomic.Pointer[bun.DB] // built by Start; kept (closed) after Close
 }
 
-// NewDatabases builds the *bun.DB of each database the bun stores in s name, one per distinct
-// database, without connecting. It returns an empty Databases when both stores are in memory.
+// binder is a forwarding store waiting for its database.
+type binder interface {
+	// bind builds the real store on the opened database.
+	bind() error
+	// stop makes the store refuse calls from now on.
+	stop()
+}
+
+// NewDatabases plans the databases of the Bun stores in s, one per distinct database (stores
+// whose URLs name the same database share it). It builds no *bun.DB and does no I/O; it returns
+// an empty Databases when both stores are in memory. With Fx, the module starts it on OnStart
+// and closes it on OnStop; without Fx, call [Databases.Start] and [Databases.Close].
 func NewDatabases(s *Settings) (*Databases, error) {
-	d := &Databases{byKey: map[string]*database{}}
-	var err error
-	if d.store, err = d.add(s.EventStore); err != nil {
-		d.closeAll()
-		return nil, err
+	if s == nil {
+		return nil, errors.New("eventsourcing: NewDatabases: settings are nil; build them with NewSettings")
 	}
-	if d.snap, err = d.add(s.SnapshotStore); err != nil {
-		d.closeAll()
-		return nil, err
+	d := &Databases{settings: s}
+	byKey := map[string]*database{}
+	add := func(t Target) *database {
+		if t.Provider != config.ProviderBun {
+			return nil
+		}
+		if db, ok := byKey[t.dbKey()]; ok {
+			db.targets = append(db.targets, t)
+			return db
+		}
+		db := &database{targets: []Target{t}}
+		byKey[t.dbKey()] = db
+		d.list = append(d.list, db)
+		return db
 	}
+	d.store = add(s.EventStore)
+	d.snap = add(s.SnapshotStore)
 	for _, db := range d.list {
 		db.migrate = shouldMigrate(db.targets)
-	}
-	if len(d.list) > 0 {
-		handles := make([]*sql.DB, len(d.list))
-		for i, db := range d.list {
-			handles[i] = db.db.DB
-		}
-		d.cleanup = runtime.AddCleanup(d, closeHandles, handles)
 	}
 	return d, nil
 }
 
-func closeHandles(handles []*sql.DB) {
-	for _, h := range handles {
-		_ = h.Close()
-	}
-}
-
-func (d *Databases) add(t Target) (*database, error) {
-	if t.Provider != config.ProviderBun {
-		return nil, nil
-	}
-	if db, ok := d.byKey[t.dbKey()]; ok {
-		db.targets = append(db.targets, t)
-		return db, nil
-	}
-	bdb, err := newDB(t)
-	if err != nil {
-		return nil, err
-	}
-	db := &database{db: bdb, targets: []Target{t}}
-	d.byKey[t.dbKey()] = db
-	d.list = append(d.list, db)
-	return db, nil
-}
-
-// shouldMigrate: any store on the database that sets auto_migrate decides (true wins); with none
+// shouldMigrate: any store on the database that sets auto-migrate decides (true wins); with none
 // set, SQLite migrates and PostgreSQL does not.
 func shouldMigrate(targets []Target) bool {
 	set := false
@@ -103,56 +102,104 @@ func shouldMigrate(targets []Target) bool {
 	return targets[0].Dialect == bunstore.DialectSQLite
 }
 
-// EventStoreDB returns the event store's *bun.DB, nil when the event store is in memory.
+// EventStoreDB returns the event store's *bun.DB once [Databases.Start] has opened it: nil before
+// start, and nil when the event store is in memory. After Close it returns the closed handle. In
+// an Fx application it is open in the OnStart hooks of every constructor that takes *Databases
+// (Fx runs hooks in the order their constructors ran), so read it there, not in the constructor.
 func (d *Databases) EventStoreDB() *bun.DB { return d.store.handle() }
 
-// SnapshotStoreDB returns the snapshot store's *bun.DB, nil when the snapshot store is in memory.
-// It is the event store's when both resolve to the same database.
+// SnapshotStoreDB returns the snapshot store's *bun.DB under the same rules as
+// [Databases.EventStoreDB]. It is the event store's when both resolve to the same database.
 func (d *Databases) SnapshotStoreDB() *bun.DB { return d.snap.handle() }
 
 func (db *database) handle() *bun.DB {
 	if db == nil {
 		return nil
 	}
-	return db.db
+	return db.db.Load()
 }
 
-// Start connects to each database, then runs its migrations or checks its schema (see the package
-// documentation). On failure it closes every database and returns an error naming the store, the
-// URL without its password and the configuration key that chose it. Start after Close fails.
+// attach registers a forwarding store on db: bound at Start, at once when the databases have
+// started, stopped at once when they have stopped.
+func (d *Databases) attach(b binder) error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	switch d.state {
+	case dbStarted:
+		if err := b.bind(); err != nil {
+			return err
+		}
+	case dbStopped:
+		b.stop()
+	}
+	d.binders = append(d.binders, b)
+	return nil
+}
+
+// Start builds each database's pool, connects, then runs its migrations or checks its schema
+// (see the package documentation), and binds the stores. On failure it closes whatever it opened
+// and returns an error naming the store, the URL without its password and the configuration key
+// that chose it. Start is idempotent; after Close, or after a failed Start, it fails with an
+// error matching [ErrStopped].
 func (d *Databases) Start(ctx context.Context) error {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	if d.closed {
-		return errors.New("autoconfig: databases already closed")
-	}
-	if d.started {
+	switch d.state {
+	case dbStarted:
 		return nil
+	case dbStopped:
+		return &lifecycleError{
+			msg:      "eventsourcing: databases cannot start again after Close or a failed Start; build new ones with NewDatabases",
+			sentinel: ErrStopped,
+		}
 	}
-	d.cleanup.Stop()
 	for _, db := range d.list {
-		if err := db.start(ctx); err != nil {
-			d.closeLocked()
+		if err := db.open(ctx); err != nil {
+			_ = d.stopLocked()
 			return err
 		}
 	}
-	d.started = true
+	for _, b := range d.binders {
+		if err := b.bind(); err != nil {
+			_ = d.stopLocked()
+			return err
+		}
+	}
+	d.state = dbStarted
 	return nil
 }
 
-func (db *database) start(ctx context.Context) error {
+// open builds the pool, pings and prepares the schema.
+func (db *database) open(ctx context.Context) error {
 	t := db.targets[0]
-	if err := db.db.PingContext(ctx); err != nil {
-		return fmt.Errorf("autoconfig: %s: cannot reach the database %s (from %s): %w", describe(db.targets), t.Redacted(), keyOrDefault(t.URL.Key), scrubbed(err))
+	where := fmt.Sprintf("%s on %s (from %s)", describe(db.targets), t.Redacted(), keyOrDefault(t.URL.Key))
+	bdb, err := bunstore.NewDB(t.URL.URL)
+	if err != nil {
+		c := cause(err)
+		return &wrapped{msg: "eventsourcing: " + where + ": " + c.Error(), err: err}
 	}
-	if err := bunstore.Prepare(ctx, db.db, db.migrate); err != nil {
-		hint := "set " + t.Prefix + ".auto_migrate: true to create the tables on start, or run the migrations"
-		if db.migrate {
-			hint = "the migrations failed"
-		}
-		return fmt.Errorf("autoconfig: %s on %s: %s: %w", describe(db.targets), t.Redacted(), hint, scrubbed(err))
+	db.db.Store(bdb)
+	if err := bdb.PingContext(ctx); err != nil {
+		return &wrapped{msg: fmt.Sprintf("eventsourcing: %s: cannot reach the database %s (from %s): %s",
+			describe(db.targets), t.Redacted(), keyOrDefault(t.URL.Key), cause(err)), err: err}
+	}
+	if err := bunstore.Prepare(ctx, bdb, db.migrate); err != nil {
+		return &wrapped{msg: "eventsourcing: " + where + ": " + prepareProblem(err, t, db.migrate), err: err}
 	}
 	return nil
+}
+
+// prepareProblem says what failed in Prepare and what to do.
+func prepareProblem(err error, t Target, migrated bool) string {
+	detail := cause(err).Error()
+	switch {
+	case migrated:
+		return "the migrations failed: " + detail
+	case errors.Is(err, bunstore.ErrSchema):
+		detail, _, _ = strings.Cut(detail, "; ")
+		return detail + "; set " + t.Prefix + ".auto-migrate: true to create the tables on start, or run the migrations"
+	}
+	return detail
 }
 
 func describe(targets []Target) string {
@@ -162,27 +209,28 @@ func describe(targets []Target) string {
 	return "event store and snapshot store"
 }
 
-// Close closes every database. It is safe to call more than once.
+// Close unbinds the stores (they refuse calls with an error matching [ErrStopped]) and closes
+// every database. It is safe to call more than once, and before Start.
 func (d *Databases) Close() error {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	return d.closeLocked()
-}
-
-func (d *Databases) closeLocked() error {
-	if d.closed {
+	if d.state == dbStopped {
 		return nil
 	}
-	d.closed = true
-	d.cleanup.Stop()
-	return d.closeAll()
+	return d.stopLocked()
 }
 
-func (d *Databases) closeAll() error {
+func (d *Databases) stopLocked() error {
+	d.state = dbStopped
+	for _, b := range d.binders {
+		b.stop()
+	}
 	var errs []error
 	for _, db := range d.list {
-		if err := db.db.Close(); err != nil {
-			errs = append(errs, fmt.Errorf("autoconfig: close %s: %w", db.targets[0].Redacted(), err))
+		if h := db.db.Load(); h != nil {
+			if err := h.Close(); err != nil {
+				errs = append(errs, &wrapped{msg: fmt.Sprintf("eventsourcing: close %s on %s: %s", describe(db.targets), db.targets[0].Redacted(), cause(err)), err: err})
+			}
 		}
 	}
 	return errors.Join(errs...)

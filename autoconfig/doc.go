@@ -1,17 +1,28 @@
 // Package autoconfig builds the event-sourcing beans from the configuration: it selects each
 // store's provider, resolves its database URL, owns the *bun.DB handles and publishes to Watermill.
-// The root package's Module wires these constructors into Fx; they work without Fx as well:
+// Each bean has one constructor, which the root package's Module wires into Fx and which works
+// without Fx as well:
 //
 //	cfg, err := config.Load()
 //	settings, err := autoconfig.NewSettings(cfg, slog.Default()) // the gate and all validation
-//	dbs, err := autoconfig.NewDatabases(settings)                 // no I/O
-//	store, err := autoconfig.NewEventStore(settings, dbs)
+//	dbs, err := autoconfig.NewDatabases(settings)                 // plans the databases: no *bun.DB yet
+//	store, err := autoconfig.NewEventStore(settings, dbs, nil)
 //	snapshots, err := autoconfig.NewSnapshotStore(settings, dbs)
-//	err = dbs.Start(ctx)                                          // connect, migrate or check the schema
-//	defer dbs.Close()
+//	err = dbs.Start(ctx) // build the pools, connect, migrate or check the schema, bind the stores
+//	defer dbs.Close()    // unbind the stores, close the pools
 //
 // [NewSettings] is the single place that checks pyfly.eventsourcing.enabled, validates the
 // providers and parses the URLs, so a bad configuration fails before anything is opened.
+//
+// # Lifecycle
+//
+// No *bun.DB exists before [Databases.Start]: database/sql starts goroutines as soon as a pool
+// is built, so an application that fails to build must not have built one. The Bun stores are
+// therefore built unbound: they forward every call to the bunstore store that Start creates on
+// the opened database, and return an error matching [ErrNotStarted] before that and
+// [ErrStopped] after [Databases.Close]. They keep the Bun store's transactions (es.Transactor,
+// es.TxJoiner), commit notifications (es.CommitNotifier) and offer Unwrap. Memory stores need
+// no database and work at once.
 //
 // # URL chain
 //
@@ -21,7 +32,12 @@
 //
 // # Migrations
 //
-// [Databases.Start] runs the migrations of a database when any store on it sets auto_migrate:
+// [Databases.Start] runs the migrations of a database when any store on it sets auto-migrate:
 // true, or when none sets it and the database is SQLite (so a fresh app.db works). Otherwise it
-// checks that the tables exist and fails with a message naming the missing one.
+// checks that the tables exist and fails with a message naming the missing one and the key to set.
+//
+// # Publisher
+//
+// [NewPublisher] is nil without a message.Publisher; [ExplainNilPublisher] logs why, naming a
+// Watermill publisher the graph holds under another type.
 package autoconfig

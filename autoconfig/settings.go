@@ -1,9 +1,10 @@
 package autoconfig
 
 import (
-	"fmt"
 	"log/slog"
 	"path/filepath"
+
+	"github.com/jackc/pgx/v5"
 
 	"github.com/gofly/eventsourcing/config"
 	bunstore "github.com/gofly/eventsourcing/stores/bun"
@@ -47,10 +48,12 @@ func (t Target) Redacted() string { return bunstore.RedactURL(t.URL.URL) }
 // dbKey identifies the database: targets with equal keys share one *bun.DB.
 func (t Target) dbKey() string { return string(t.Dialect) + "|" + t.dsn }
 
-// NewSettings checks that the module is enabled ([config.ErrDisabled] otherwise), validates cfg
-// and resolves each bun store's URL through the chain, parsing it. It opens nothing. Each
-// choice is logged at info level through logger (slog.Default() when nil). Errors match
-// [config.ErrDisabled] or [config.ErrInvalidConfig] and never contain a password.
+// NewSettings is the module's gate: it checks that the module is enabled ([config.ErrDisabled]
+// otherwise), validates cfg and resolves each bun store's URL through the chain, parsing it and
+// its connection settings. It opens nothing. Each choice is logged at info level through logger
+// (slog.Default() when nil). Errors match [config.ErrDisabled] or [config.ErrInvalidConfig]
+// (a *config.Error naming the key) and never contain a password. Every other constructor of
+// the package takes its result, so none of them runs on a disabled or invalid configuration.
 func NewSettings(cfg config.Config, logger *slog.Logger) (*Settings, error) {
 	if err := cfg.RequireEnabled(); err != nil {
 		return nil, err
@@ -80,18 +83,24 @@ func resolveTarget(name, prefix string, sc config.StoreConfig, u config.Resolved
 		return t, nil
 	}
 	t.URL = u
+	unusable := func(err error) error {
+		return &config.Error{Key: keyOrDefault(u.Key), Reason: "unusable by the " + name + " (" + prefix + ".provider is bun)", Err: cause(err)}
+	}
 	d, dsn, err := bunstore.ParseURL(u.URL)
 	if err != nil {
-		key := u.Key
-		if key == "" {
-			key = "the default URL"
-		}
-		return Target{}, fmt.Errorf("%w: %s (%s.provider=bun): %s: %w", config.ErrInvalidConfig, name, prefix, key, err)
+		return Target{}, unusable(err)
 	}
-	if d == bunstore.DialectSQLite && dsn != ":memory:" {
+	switch {
+	case d == bunstore.DialectPostgres:
+		// The pool is built on start; its settings are checked now, so a bad port or option
+		// fails with the configuration.
+		if _, err := pgx.ParseConfig(dsn); err != nil {
+			return Target{}, unusable(err)
+		}
+	case dsn != ":memory:":
 		abs, err := filepath.Abs(dsn)
 		if err != nil {
-			return Target{}, config.Invalid("%s: SQLite path %q: %v", u.Key, dsn, err)
+			return Target{}, unusable(err)
 		}
 		dsn = abs
 	}
@@ -121,4 +130,11 @@ func logTarget(logger *slog.Logger, t Target, ownURL string) {
 		return
 	}
 	logger.Info("eventsourcing: "+t.Name+" on PostgreSQL", "url", t.Redacted(), "from", from)
+}
+
+func (s *Settings) logger() *slog.Logger {
+	if s.Logger == nil {
+		return slog.Default()
+	}
+	return s.Logger
 }

@@ -44,9 +44,10 @@ type StoreConfig struct {
 	Provider string `koanf:"provider"`
 	// URL locates the database of a bun store; empty means the fallback chain.
 	URL string `koanf:"url"`
-	// AutoMigrate, when set, says whether to create the tables on start. Unset means true on
-	// SQLite and false on PostgreSQL, where the schema is usually owned by migrations.
-	AutoMigrate *bool `koanf:"auto_migrate"`
+	// AutoMigrate, when set, says whether to create the tables on start (key auto-migrate; the
+	// spelling auto_migrate is accepted too). Unset means true on SQLite and false on PostgreSQL,
+	// where the schema is usually owned by migrations.
+	AutoMigrate *bool `koanf:"auto-migrate"`
 }
 
 // EDAConfig configures the publisher onto Watermill.

@@ -2,10 +2,12 @@ package config_test
 
 import (
 	"errors"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/knadh/koanf/providers/confmap"
 	"github.com/knadh/koanf/v2"
@@ -113,18 +115,106 @@ func TestUnknownKeyIsNamed(t *testing.T) {
 }
 
 func TestWrongTypeIsNamed(t *testing.T) {
-	for env, key := range map[string]string{
-		"PYFLY_EVENTSOURCING_ENABLED=maybe":             "pyfly.eventsourcing.enabled: cannot parse",
-		"PYFLY_EVENTSOURCING_STORE_AUTO__MIGRATE=maybe": "pyfly.eventsourcing.store.auto_migrate: cannot parse",
-		"PYFLY_EVENTSOURCING_STORE=bun":                 "pyfly.eventsourcing.store: expected a map",
+	for env, want := range map[string]string{
+		"PYFLY_EVENTSOURCING_ENABLED=maybe":             `eventsourcing: pyfly.eventsourcing.enabled: "maybe" is not a boolean; valid values: true, false`,
+		"PYFLY_EVENTSOURCING_STORE_AUTO__MIGRATE=maybe": `eventsourcing: pyfly.eventsourcing.store.auto_migrate: "maybe" is not a boolean; valid values: true, false`,
+		"PYFLY_EVENTSOURCING_STORE_AUTO-MIGRATE=maybe":  `eventsourcing: pyfly.eventsourcing.store.auto-migrate: "maybe" is not a boolean; valid values: true, false`,
+		"PYFLY_EVENTSOURCING_STORE=bun":                 `eventsourcing: pyfly.eventsourcing.store: expects a map with the keys provider, url, auto-migrate, got "bun"`,
 	} {
 		_, err := config.Load(config.WithYAML(nil), environ(env))
 		require.ErrorIs(t, err, config.ErrInvalidConfig)
-		require.Contains(t, err.Error(), key)
-		require.NotContains(t, err.Error(), "\n")
+		require.EqualError(t, err, want)
 	}
 	_, err := config.Load(config.WithYAML([]byte("pyfly:\n  eventsourcing:\n    eda:\n      destination: [a, b]\n")), config.WithoutEnv())
-	require.ErrorContains(t, err, "pyfly.eventsourcing.eda.destination: expected type 'string'")
+	require.EqualError(t, err, "eventsourcing: pyfly.eventsourcing.eda.destination: expects a string, got a list of 2")
+	var ce *config.Error
+	require.ErrorAs(t, err, &ce)
+	require.Equal(t, "pyfly.eventsourcing.eda.destination", ce.Key)
+
+	// A hostile value is shown quoted and cut; a URL value is never shown.
+	_, err = config.Load(config.WithYAML(nil), environ("PYFLY_EVENTSOURCING_ENABLED="+strings.Repeat("\x00\xff", 500)))
+	require.ErrorIs(t, err, config.ErrInvalidConfig)
+	require.Less(t, len(err.Error()), 400)
+	require.NotContains(t, err.Error(), "\x00")
+	require.True(t, utf8.ValidString(err.Error()))
+	_, err = config.Load(config.WithYAML([]byte("pyfly:\n  eventsourcing:\n    store:\n      url: [\"postgres://u:hunter2@h/db\"]\n")), config.WithoutEnv())
+	require.EqualError(t, err, "eventsourcing: pyfly.eventsourcing.store.url: expects a string, got a []interface {}")
+}
+
+// Errors read once: one prefix, the key or file at fault, what is valid.
+func TestFullMessages(t *testing.T) {
+	_, err := config.Load(config.WithYAML(nil), environ("PYFLY_EVENTSOURCING_STORE_PROVIDER=redis"))
+	require.EqualError(t, err, `eventsourcing: pyfly.eventsourcing.store.provider: "redis" is not a known provider; valid values: memory, bun, sqlalchemy (an alias of bun)`)
+
+	_, err = config.Load(config.WithYAML([]byte("pyfly:\n  eventsourcing:\n    store:\n      provder: bun\n")), config.WithoutEnv())
+	require.EqualError(t, err, "eventsourcing: pyfly.eventsourcing.store.provder: unknown key; valid keys: "+
+		strings.Join(config.Keys(), ", ")+" (auto_migrate is accepted for auto-migrate)")
+
+	_, err = config.Load(config.WithYAML([]byte("pyfly:\n  eventsourcing:\n    stor: {}\n    snapshots: {}\n")), config.WithoutEnv())
+	require.ErrorContains(t, err, "eventsourcing: unknown keys pyfly.eventsourcing.snapshots, pyfly.eventsourcing.stor; valid keys: ")
+
+	_, err = config.Load(config.WithoutEnv(), config.WithFile("/nonexistent/es.yaml"))
+	require.EqualError(t, err, "eventsourcing: config file /nonexistent/es.yaml: cannot be read: no such file or directory")
+	require.ErrorIs(t, err, fs.ErrNotExist)
+
+	_, err = config.Load(config.WithDir(t.TempDir()), environ("PYFLY_CONFIG=/nonexistent/es.yaml"))
+	require.EqualError(t, err, "eventsourcing: config file /nonexistent/es.yaml (from PYFLY_CONFIG): cannot be read: no such file or directory")
+
+	_, err = config.Load(config.WithYAML([]byte("pyfly:\n  eventsourcing:\n    enabled: true\n    store: x: y\n")), config.WithoutEnv())
+	require.EqualError(t, err, "eventsourcing: config file inline YAML: not valid YAML: line 4: mapping values are not allowed in this context")
+
+	require.EqualError(t, config.Default().RequireEnabled(), "eventsourcing: the module is disabled; set pyfly.eventsourcing.enabled: true to use its beans")
+
+	k := koanf.New(".")
+	require.NoError(t, k.Load(confmap.Provider(map[string]any{"pyfly.data.relational.url": 5}, "."), nil))
+	_, err = config.FromKoanf(k)
+	require.EqualError(t, err, "eventsourcing: pyfly.data.relational.url: expects a database URL string, got 5")
+}
+
+// auto-migrate is the documented spelling; auto_migrate is accepted in YAML and the environment.
+func TestAutoMigrateSpellings(t *testing.T) {
+	load := func(yaml string, env ...string) (config.Config, error) {
+		return config.Load(config.WithYAML([]byte(yaml)), environ(env...))
+	}
+	for _, y := range []string{
+		"pyfly:\n  eventsourcing:\n    store:\n      auto-migrate: true\n    snapshot:\n      auto_migrate: false\n",
+		"pyfly:\n  eventsourcing:\n    store:\n      auto_migrate: true\n      auto-migrate: true\n    snapshot:\n      auto-migrate: false\n",
+	} {
+		cfg, err := load(y)
+		require.NoError(t, err)
+		require.True(t, *cfg.Store.AutoMigrate)
+		require.False(t, *cfg.Snapshot.AutoMigrate)
+	}
+
+	// The environment overrides the file whichever spelling each uses.
+	cfg, err := load("pyfly:\n  eventsourcing:\n    store:\n      auto-migrate: false\n", "PYFLY_EVENTSOURCING_STORE_AUTO__MIGRATE=true")
+	require.NoError(t, err)
+	require.True(t, *cfg.Store.AutoMigrate)
+	cfg, err = load("pyfly:\n  eventsourcing:\n    store:\n      auto_migrate: false\n", "PYFLY_EVENTSOURCING_STORE_AUTO-MIGRATE=true")
+	require.NoError(t, err)
+	require.True(t, *cfg.Store.AutoMigrate)
+
+	// Both spellings in one place with different values: an error naming both.
+	_, err = load("pyfly:\n  eventsourcing:\n    snapshot:\n      auto-migrate: false\n      auto_migrate: true\n")
+	require.ErrorIs(t, err, config.ErrInvalidConfig)
+	require.EqualError(t, err, "eventsourcing: pyfly.eventsourcing.snapshot.auto-migrate: set to false while "+
+		"pyfly.eventsourcing.snapshot.auto_migrate is set to true in inline YAML; the two spell one setting: keep pyfly.eventsourcing.snapshot.auto-migrate only")
+	_, err = load("", "PYFLY_EVENTSOURCING_STORE_AUTO__MIGRATE=true", "PYFLY_EVENTSOURCING_STORE_AUTO-MIGRATE=0")
+	require.ErrorContains(t, err, "pyfly.eventsourcing.store.auto_migrate is set to true in the environment")
+
+	// A *koanf.Koanf from the application: the same rules, and it is left as it was.
+	k := koanf.New(".")
+	require.NoError(t, k.Load(confmap.Provider(map[string]any{"pyfly.eventsourcing.store.auto_migrate": "yes"}, "."), nil))
+	_, err = config.FromKoanf(k)
+	require.EqualError(t, err, `eventsourcing: pyfly.eventsourcing.store.auto_migrate: "yes" is not a boolean; valid values: true, false`)
+	require.NoError(t, k.Set("pyfly.eventsourcing.store.auto_migrate", "true"))
+	cfg, err = config.FromKoanf(k)
+	require.NoError(t, err)
+	require.True(t, *cfg.Store.AutoMigrate)
+	require.True(t, k.Exists("pyfly.eventsourcing.store.auto_migrate"), "FromKoanf does not modify its argument")
+	require.NoError(t, k.Set("pyfly.eventsourcing.store.auto-migrate", false))
+	_, err = config.FromKoanf(k)
+	require.ErrorContains(t, err, "pyfly.eventsourcing.store.auto-migrate: set to false while pyfly.eventsourcing.store.auto_migrate is set to true;")
 }
 
 func TestMalformedYAMLNamesFileAndLine(t *testing.T) {
@@ -180,7 +270,7 @@ func TestFromKoanf(t *testing.T) {
 
 func TestEnvKey(t *testing.T) {
 	k, v := config.EnvKey("PYFLY_EVENTSOURCING_STORE_AUTO__MIGRATE", "a,b")
-	require.Equal(t, "pyfly.eventsourcing.store.auto_migrate", k)
+	require.Equal(t, "pyfly.eventsourcing.store.auto_migrate", k, "accepted for store.auto-migrate")
 	require.Equal(t, "a,b", v)
 	k, _ = config.EnvKey("PYFLY_CONFIG", "x")
 	require.Empty(t, k)
@@ -191,10 +281,10 @@ func TestKeys(t *testing.T) {
 		"pyfly.eventsourcing.enabled",
 		"pyfly.eventsourcing.store.provider",
 		"pyfly.eventsourcing.store.url",
-		"pyfly.eventsourcing.store.auto_migrate",
+		"pyfly.eventsourcing.store.auto-migrate",
 		"pyfly.eventsourcing.snapshot.provider",
 		"pyfly.eventsourcing.snapshot.url",
-		"pyfly.eventsourcing.snapshot.auto_migrate",
+		"pyfly.eventsourcing.snapshot.auto-migrate",
 		"pyfly.eventsourcing.eda.destination",
 	}, config.Keys())
 }

@@ -5,19 +5,25 @@ import (
 	"fmt"
 	"reflect"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/go-viper/mapstructure/v2"
 	"github.com/knadh/koanf/v2"
 )
 
-// FromKoanf reads the configuration from k, strictly: defaults for what k lacks, an error naming
-// the full key for an unknown key under pyfly.eventsourcing or a value of the wrong type, then
-// [Config.Validate]. A nil k gives the defaults.
+// FromKoanf reads the configuration from k, strictly: defaults for what k lacks, an *[Error]
+// naming the full key for an unknown key under pyfly.eventsourcing, a value of the wrong type or
+// two spellings of one key that disagree, then [Config.Validate]. k is not modified. A nil k
+// gives the defaults.
 func FromKoanf(k *koanf.Koanf) (Config, error) {
 	cfg := Default()
 	if k == nil {
 		return cfg, nil
+	}
+	k = k.Copy()
+	if err := foldAliases(k, ""); err != nil {
+		return Config{}, err
 	}
 	var md mapstructure.Metadata
 	dc := &mapstructure.DecoderConfig{
@@ -28,7 +34,7 @@ func FromKoanf(k *koanf.Koanf) (Config, error) {
 		DecodeHook:       mapstructure.TextUnmarshallerHookFunc(),
 	}
 	if err := k.UnmarshalWithConf(Root, &cfg, koanf.UnmarshalConf{DecoderConfig: dc}); err != nil {
-		return Config{}, invalid("%s", describeDecodeError(err))
+		return Config{}, decodeError(k, err)
 	}
 	if len(md.Unused) > 0 {
 		return Config{}, unknownKeys(md.Unused)
@@ -36,7 +42,7 @@ func FromKoanf(k *koanf.Koanf) (Config, error) {
 	if v := k.Get(DataRelationalURLKey); v != nil {
 		s, ok := v.(string)
 		if !ok {
-			return Config{}, invalid("%s must be a string URL, got %T", DataRelationalURLKey, v)
+			return Config{}, &Error{Key: DataRelationalURLKey, Reason: "expects a database URL string, got " + describeValue(v)}
 		}
 		cfg.DataRelationalURL = s
 	}
@@ -54,10 +60,15 @@ func unknownKeys(unused []string) error {
 	for i, k := range keys {
 		full[i] = Root + "." + k
 	}
-	return invalid("unknown key %s; valid keys: %s", strings.Join(full, ", "), strings.Join(Keys(), ", "))
+	valid := "valid keys: " + strings.Join(Keys(), ", ") + " (auto_migrate is accepted for auto-migrate)"
+	if len(full) == 1 {
+		return &Error{Key: full[0], Reason: "unknown key; " + valid}
+	}
+	return &Error{Reason: "unknown keys " + strings.Join(full, ", ") + "; " + valid}
 }
 
-// Keys lists every key the module reads under pyfly.eventsourcing, in declaration order.
+// Keys lists every key the module reads under pyfly.eventsourcing, in declaration order and in
+// their documented spelling.
 func Keys() []string {
 	var out []string
 	walkKeys(reflect.TypeFor[Config](), Root, &out)
@@ -70,7 +81,7 @@ func walkKeys(t reflect.Type, prefix string, out *[]string) {
 		if tag == "" || tag == "-" {
 			continue
 		}
-		key := fmt.Sprintf("%s.%s", prefix, tag)
+		key := prefix + "." + tag
 		if f.Type.Kind() == reflect.Struct {
 			walkKeys(f.Type, key, out)
 			continue
@@ -79,10 +90,10 @@ func walkKeys(t reflect.Type, prefix string, out *[]string) {
 	}
 }
 
-// describeDecodeError words a mapstructure error as "full.key: problem", one per bad key, on one
-// line.
-func describeDecodeError(err error) string {
-	var out []string
+// decodeError words a mapstructure error as an *Error about the first bad key, saying what the
+// key expects and what it got; further bad keys follow in the reason.
+func decodeError(k *koanf.Koanf, err error) error {
+	var bad []*mapstructure.DecodeError
 	var walk func(error)
 	walk = func(e error) {
 		if d, ok := e.(*mapstructure.DecodeError); ok {
@@ -90,11 +101,7 @@ func describeDecodeError(err error) string {
 				walk(d.Unwrap())
 				return
 			}
-			key := Root
-			if d.Name() != "" {
-				key += "." + d.Name()
-			}
-			out = append(out, key+": "+d.Unwrap().Error())
+			bad = append(bad, d)
 			return
 		}
 		switch x := e.(type) {
@@ -107,10 +114,98 @@ func describeDecodeError(err error) string {
 		}
 	}
 	walk(err)
-	if len(out) == 0 {
-		return Root + ": " + strings.Join(strings.Fields(err.Error()), " ")
+	if len(bad) == 0 {
+		return &Error{Key: Root, Reason: strings.Join(strings.Fields(err.Error()), " ")}
 	}
-	return strings.Join(out, "; ")
+	first := &Error{Key: fullKey(bad[0].Name()), Reason: expectation(k, bad[0])}
+	for _, d := range bad[1:] {
+		first.Reason += "; " + fullKey(d.Name()) + ": " + expectation(k, d)
+	}
+	return first
+}
+
+func fullKey(name string) string {
+	if name == "" {
+		return Root
+	}
+	return Root + "." + name
+}
+
+// expectation says what the key of d expects and what it got.
+func expectation(k *koanf.Koanf, d *mapstructure.DecodeError) string {
+	got := describeValue(k.Get(fullKey(d.Name())))
+	if strings.HasSuffix(d.Name(), "url") {
+		got = fmt.Sprintf("a %T", k.Get(fullKey(d.Name()))) // a URL may hold a password
+	}
+	t := fieldType(strings.Split(d.Name(), "."))
+	if t == nil {
+		return strings.Join(strings.Fields(d.Unwrap().Error()), " ")
+	}
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	switch t.Kind() {
+	case reflect.Bool:
+		return got + " is not a boolean; valid values: true, false"
+	case reflect.String:
+		return "expects a string, got " + got
+	case reflect.Struct:
+		var keys []string
+		for f := range t.Fields() {
+			if tag := f.Tag.Get("koanf"); tag != "" && tag != "-" {
+				keys = append(keys, tag)
+			}
+		}
+		return "expects a map with the keys " + strings.Join(keys, ", ") + ", got " + got
+	}
+	return strings.Join(strings.Fields(d.Unwrap().Error()), " ")
+}
+
+// fieldType returns the type of the Config field at path (koanf tags), or nil.
+func fieldType(path []string) reflect.Type {
+	t := reflect.TypeFor[Config]()
+	for _, name := range path {
+		for t.Kind() == reflect.Pointer {
+			t = t.Elem()
+		}
+		if t.Kind() != reflect.Struct {
+			return nil
+		}
+		var next reflect.Type
+		for f := range t.Fields() {
+			if f.Tag.Get("koanf") == name {
+				next = f.Type
+				break
+			}
+		}
+		if next == nil {
+			return nil
+		}
+		t = next
+	}
+	return t
+}
+
+// maxShown bounds how much of a value a message shows.
+const maxShown = 64
+
+// describeValue shows a configuration value in a message: strings quoted (and cut after
+// maxShown bytes), lists and maps named.
+func describeValue(v any) string {
+	switch x := v.(type) {
+	case nil:
+		return "nothing"
+	case string:
+		if len(x) > maxShown {
+			return strconv.Quote(strings.ToValidUTF8(x[:maxShown], "")) + "…"
+		}
+		return strconv.Quote(x)
+	case []any:
+		return fmt.Sprintf("a list of %d", len(x))
+	case map[string]any:
+		return "a map"
+	}
+	return fmt.Sprintf("%v", v)
 }
 
 func hasDecodeError(err error) bool {

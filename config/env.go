@@ -9,7 +9,8 @@ const EnvPrefix = "PYFLY_"
 const EnvConfigFile = "PYFLY_CONFIG"
 
 // EnvKey maps an environment variable to its koanf key: lower case, "_" for ".", "__" for a
-// literal "_" (PYFLY_EVENTSOURCING_STORE_AUTO__MIGRATE → pyfly.eventsourcing.store.auto_migrate).
+// literal "_" (PYFLY_EVENTSOURCING_STORE_AUTO__MIGRATE → pyfly.eventsourcing.store.auto_migrate,
+// which the configuration accepts for store.auto-migrate); a "-" in the name is kept.
 // It returns "" for [EnvConfigFile], which names the file rather than a key. The value is kept
 // whole: it is never split on commas.
 func EnvKey(name, value string) (string, any) {

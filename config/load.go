@@ -2,7 +2,6 @@ package config
 
 import (
 	"errors"
-	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -75,7 +74,9 @@ func Load(opts ...Option) (Config, error) {
 }
 
 // LoadKoanf layers the YAML file and the PYFLY_* environment into a new *koanf.Koanf without
-// decoding it, for applications that read their own keys from the same sources.
+// decoding it, for applications that read their own keys from the same sources. Within each
+// layer an older spelling of a key (auto_migrate) is moved to the documented one (auto-migrate),
+// so a later layer overrides an earlier one whichever spelling each uses.
 func LoadKoanf(opts ...Option) (*koanf.Koanf, error) {
 	o := loadOptions{environ: os.Environ}
 	for _, opt := range opts {
@@ -90,15 +91,34 @@ func LoadKoanf(opts ...Option) (*koanf.Koanf, error) {
 	}
 	k := koanf.New(".")
 	for _, s := range sources {
-		if err := loadYAML(k, s); err != nil {
+		layer, err := loadYAML(s)
+		if err != nil {
+			return nil, err
+		}
+		if err := merge(k, layer, s.name); err != nil {
 			return nil, err
 		}
 	}
+	layer := koanf.New(".")
 	envp := env.Provider(".", env.Opt{Prefix: EnvPrefix, TransformFunc: EnvKey, EnvironFunc: o.environ})
-	if err := k.Load(envp, nil); err != nil {
-		return nil, invalid("environment %s*: %v", EnvPrefix, err)
+	if err := layer.Load(envp, nil); err != nil {
+		return nil, &Error{Reason: "environment " + EnvPrefix + "* cannot be read", Err: err}
+	}
+	if err := merge(k, layer, "the environment"); err != nil {
+		return nil, err
 	}
 	return k, nil
+}
+
+// merge folds the older spellings of layer's keys and merges it into k.
+func merge(k, layer *koanf.Koanf, source string) error {
+	if err := foldAliases(layer, source); err != nil {
+		return err
+	}
+	if err := k.Merge(layer); err != nil {
+		return &Error{File: source, Reason: "cannot be merged", Err: err}
+	}
+	return nil
 }
 
 // fileSources picks the YAML to read: the options', else PYFLY_CONFIG's, else application.yaml
@@ -118,23 +138,39 @@ func (o loadOptions) fileSources() ([]source, error) {
 		if errors.Is(err, fs.ErrNotExist) {
 			return nil, nil
 		}
-		return nil, invalid("%s: %v", path, err)
+		return nil, fileError(path, err)
 	}
 	return []source{{name: path, path: path}}, nil
 }
 
-func loadYAML(k *koanf.Koanf, s source) error {
+// loadYAML reads one YAML source into its own layer.
+func loadYAML(s source) (*koanf.Koanf, error) {
+	k := koanf.New(".")
 	var err error
 	if s.path != "" {
 		if _, statErr := os.Stat(s.path); statErr != nil {
-			return invalid("config file %s: %v", s.name, statErr)
+			return nil, fileError(s.name, statErr)
 		}
 		err = k.Load(file.Provider(s.path), yaml.Parser())
 	} else {
 		err = k.Load(rawbytes.Provider(s.data), yaml.Parser())
 	}
 	if err != nil {
-		return fmt.Errorf("%w: config file %s is not valid YAML: %w", ErrInvalidConfig, s.name, err)
+		var pe *fs.PathError
+		if errors.As(err, &pe) {
+			return nil, fileError(s.name, err)
+		}
+		msg := strings.TrimPrefix(err.Error(), "yaml: ")
+		return nil, &Error{File: s.name, Reason: "not valid YAML: " + msg}
 	}
-	return nil
+	return k, nil
+}
+
+// fileError words an error opening a YAML file: the file once, then the system's reason.
+func fileError(name string, err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return &Error{File: name, Reason: "cannot be read", Err: pe.Err}
+	}
+	return &Error{File: name, Reason: "cannot be read", Err: err}
 }

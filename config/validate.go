@@ -1,10 +1,13 @@
 package config
 
-import "strings"
+import (
+	"fmt"
+	"strings"
+)
 
 // Validate checks c and normalises it: providers are trimmed and lower-cased, sqlalchemy becomes
-// bun, a blank destination becomes pyfly.events. An unknown provider is an error matching
-// [ErrInvalidConfig] that names the key and the valid values. Validate does not look at Enabled.
+// bun, a blank destination becomes pyfly.events. An unknown provider is an *[Error] (matching
+// [ErrInvalidConfig]) that names the key and the valid values. Validate does not look at Enabled.
 func (c *Config) Validate() error {
 	var err error
 	if c.Store.Provider, err = normaliseProvider(c.Store.Provider, Root+".store.provider"); err != nil {
@@ -41,6 +44,6 @@ func normaliseProvider(raw, key string) (string, error) {
 	case ProviderSQLAlchemy:
 		return ProviderBun, nil
 	}
-	return "", invalid("%s=%q is not a known provider; valid values: %s, %s, %s (an alias of %s)",
-		key, raw, ProviderMemory, ProviderBun, ProviderSQLAlchemy, ProviderBun)
+	return "", &Error{Key: key, Reason: fmt.Sprintf("%q is not a known provider; valid values: %s, %s, %s (an alias of %s)",
+		raw, ProviderMemory, ProviderBun, ProviderSQLAlchemy, ProviderBun)}
 }

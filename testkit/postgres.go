@@ -30,11 +30,12 @@ const (
 // StartPostgres returns the URL (postgres://user@127.0.0.1:port/dbname?sslmode=disable) of a fresh, empty
 // database created for this test and dropped (WITH (FORCE)) in t.Cleanup.
 //
-// When ES_TEST_POSTGRES_URL is set, the database is created on that server: the URL must point at a
-// database the user can connect to (usually "postgres") as a role allowed to create databases. Otherwise
-// the first call in a test binary starts a private server from the installed PostgreSQL binaries
-// (/usr/lib/postgresql/*/bin, `pg_config --bindir` or PATH), shared by every test of that binary and
-// stopped, with its data removed, when the test binary exits, however it exits.
+// When ES_TEST_POSTGRES_URL is set, the database is created on that server, on every platform: the URL
+// must point at a database the user can connect to (usually "postgres") as a role allowed to create
+// databases. Otherwise, on Unix, the first call in a test binary starts a private server from the
+// installed PostgreSQL binaries (/usr/lib/postgresql/*/bin, `pg_config --bindir` or PATH), shared by every
+// test of that binary and stopped, with its data removed, when the test binary exits, however it exits.
+// Other platforms have no launcher.
 //
 // Without PostgreSQL the test is skipped, unless ES_REQUIRE_POSTGRES=1, in which case it fails.
 // StartPostgres is safe for parallel tests: each call gets its own database.
@@ -43,11 +44,9 @@ func StartPostgres(t testing.TB) string {
 	adminURL, err := postgresAdminURL()
 	if errors.Is(err, errNoPostgres) {
 		if os.Getenv(envRequirePostgres) == "1" {
-			t.Fatalf("testkit: %v; %s=1 requires PostgreSQL: install it (apt-get install postgresql) or set %s to the URL of a server",
-				err, envRequirePostgres, envPostgresURL)
+			t.Fatalf("testkit: %v; %s=1 requires PostgreSQL", err, envRequirePostgres)
 		}
-		t.Skipf("testkit: skipping: %v; install it (apt-get install postgresql) or set %s to the URL of a server",
-			err, envPostgresURL)
+		t.Skipf("testkit: skipping: %v", err)
 	}
 	if err != nil {
 		t.Fatalf("testkit: %v", err)
@@ -90,7 +89,7 @@ func postgresAdminURL() (string, error) {
 		}
 		return raw, nil
 	}
-	return localPostgres.adminURL()
+	return localAdminURL()
 }
 
 // adminExec runs one statement on its own connection.

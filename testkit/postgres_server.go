@@ -1,3 +1,5 @@
+//go:build unix
+
 package testkit
 
 import (
@@ -21,10 +23,15 @@ import (
 )
 
 // errNoPostgres reports that no PostgreSQL server binaries are installed.
-var errNoPostgres = errors.New("no PostgreSQL server binaries found (looked in /usr/lib/postgresql/*/bin, `pg_config --bindir` and PATH)")
+var errNoPostgres = errors.New("no PostgreSQL server binaries found (looked in /usr/lib/postgresql/*/bin, `pg_config --bindir` and PATH); " +
+	"install them (apt-get install postgresql) or set " + envPostgresURL + " to the URL of a server")
 
 // localPostgres is the throwaway server of this test binary, started on first use.
 var localPostgres postgresServer
+
+// localAdminURL starts this test binary's server on first use and returns the URL of its
+// "postgres" database.
+func localAdminURL() (string, error) { return localPostgres.adminURL() }
 
 // postgresServer is one PostgreSQL server per test binary.
 type postgresServer struct {

@@ -120,3 +120,33 @@ func TestStartPostgresUnusualTestName(t *testing.T) {
 		require.Regexp(t, `^[a-z0-9_]+_[0-9a-f]{8}$`, db)
 	})
 }
+
+// ES_TEST_POSTGRES_URL names a server to create the databases on (the path every platform has).
+func TestStartPostgresOnGivenServer(t *testing.T) {
+	admin := adminURLOf(t, testkit.StartPostgres(t))
+	t.Setenv("ES_TEST_POSTGRES_URL", admin)
+	var dbURL string
+	t.Run("given", func(t *testing.T) {
+		dbURL = testkit.StartPostgres(t)
+		u, err := url.Parse(dbURL)
+		require.NoError(t, err)
+		a, err := url.Parse(admin)
+		require.NoError(t, err)
+		require.Equal(t, a.Host, u.Host, "the database is on the given server")
+		conn := connect(t, dbURL)
+		_, err = conn.Exec(t.Context(), `CREATE TABLE t (id int)`)
+		require.NoError(t, err)
+	})
+	conn := connect(t, admin)
+	var left int
+	require.NoError(t, conn.QueryRow(t.Context(), `SELECT count(*) FROM pg_database WHERE datname = $1`,
+		strings.TrimPrefix(mustPath(t, dbURL), "/")).Scan(&left))
+	require.Zero(t, left, "dropped in cleanup")
+}
+
+func mustPath(t *testing.T, raw string) string {
+	t.Helper()
+	u, err := url.Parse(raw)
+	require.NoError(t, err)
+	return u.Path
+}

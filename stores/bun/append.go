@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/uptrace/bun"
+
 	es "github.com/gofly/eventsourcing/eventsourcing"
 	"github.com/gofly/eventsourcing/eventsourcing/storekit"
 )
@@ -62,13 +64,10 @@ func (s *EventStore) Append(ctx context.Context, aggregateID, aggregateType stri
 		return err
 	}
 	st := ambient(ctx, s.db)
-	switch {
-	case s.dialect == DialectPostgres && s.nativeOK(st):
-		err = s.appendPgx(ctx, st, b)
-	case st != nil:
-		err = s.appendTx(ctx, st.tx.Tx, st, b)
-	default:
-		err = s.appendOwnTx(ctx, b)
+	if st == nil && s.writeGate != nil {
+		err = s.appendQueued(ctx, b)
+	} else {
+		err = s.dl.appendEvents(ctx, s.db, st, b)
 	}
 	if err != nil {
 		if errors.Is(err, es.ErrConcurrency) {
@@ -84,42 +83,56 @@ func (s *EventStore) Append(ctx context.Context, aggregateID, aggregateType stri
 	return nil
 }
 
-func (s *EventStore) appendOwnTx(ctx context.Context, b *batch) error {
-	if s.writeGate != nil {
-		// SQLite has one writer at a time: queue here rather than in SQLite's busy handler,
-		// which polls with growing sleeps.
-		select {
-		case s.writeGate <- struct{}{}:
-			defer func() { <-s.writeGate }()
-		case <-ctx.Done():
-			return fmt.Errorf("bunstore: append: %w", ctx.Err())
-		}
+// appendQueued appends b in a transaction of its own after the store's earlier appends: on a
+// database with one writer, queueing here beats the database's busy handler, which polls with
+// growing sleeps.
+func (s *EventStore) appendQueued(ctx context.Context, b *batch) error {
+	select {
+	case s.writeGate <- struct{}{}:
+		defer func() { <-s.writeGate }()
+	case <-ctx.Done():
+		return fmt.Errorf("bunstore: append: %w", ctx.Err())
 	}
-	tx, err := s.db.DB.BeginTx(ctx, nil)
+	return s.dl.appendEvents(ctx, s.db, nil, b)
+}
+
+// appendTxFunc is a dialect's append through database/sql: it checks b's version and inserts
+// its events inside tx. st is the ambient transaction, nil in the store's own.
+type appendTxFunc func(ctx context.Context, tx *sql.Tx, st *txState, b *batch) error
+
+// appendSQL runs f in st's transaction when st is set, else in a transaction of its own that it
+// commits.
+func appendSQL(ctx context.Context, db *bun.DB, st *txState, b *batch, f appendTxFunc) error {
+	if st != nil {
+		return f(ctx, st.tx.Tx, st, b)
+	}
+	tx, err := db.DB.BeginTx(ctx, nil)
 	if err != nil {
 		return wrapErr(ctx, "append: begin", eventTable, err)
 	}
-	if err := s.appendTx(ctx, tx, nil, b); err != nil {
+	if err := f(ctx, tx, nil, b); err != nil {
 		_ = tx.Rollback()
 		return err
 	}
 	if err := tx.Commit(); err != nil {
-		return s.mapAppendErr(ctx, b, "append: commit", err)
+		return mapAppendErr(ctx, b, "append: commit", err)
 	}
 	return nil
 }
 
-func (s *EventStore) appendTx(ctx context.Context, tx *sql.Tx, st *txState, b *batch) error {
-	if s.dialect == DialectPostgres {
-		return s.appendPostgres(ctx, tx, st, b)
+// checkVersion is the optimistic concurrency check: the aggregate's last sequence must be the
+// expected version.
+func checkVersion(b *batch, lastSeq int64) error {
+	if lastSeq != b.expected {
+		return &es.ConcurrencyError{AggregateID: b.aggregateID, AggregateType: b.aggregateType, Expected: b.expected, Actual: lastSeq}
 	}
-	return s.appendSQLite(ctx, tx, b)
+	return nil
 }
 
 // mapAppendErr turns a unique violation on (aggregate_id, sequence) or a serialization failure
 // into a *es.ConcurrencyError, an event_id clash into es.ErrInvalidArgument, and everything else
 // into wrapErr's forms.
-func (s *EventStore) mapAppendErr(ctx context.Context, b *batch, op string, err error) error {
+func mapAppendErr(ctx context.Context, b *batch, op string, err error) error {
 	if ctx.Err() == nil {
 		switch classify(err).kind {
 		case kindUniqueSequence, kindSerialization:

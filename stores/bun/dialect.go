@@ -2,6 +2,7 @@ package bunstore
 
 import (
 	"fmt"
+	"time"
 
 	"github.com/uptrace/bun"
 	"github.com/uptrace/bun/dialect"
@@ -34,4 +35,58 @@ func DialectOf(db *bun.DB) (Dialect, error) {
 	default:
 		return "", storekit.InvalidArgument("bunstore: db: dialect %s is not supported; use pgdialect (PostgreSQL) or sqlitedialect (SQLite)", fmt.Sprint(name))
 	}
+}
+
+// sqlDialect is everything that differs between PostgreSQL and SQLite: the SQL text of every
+// table and the behaviour around it. The stores pick one when they are built ([dialectFor]) and
+// call it; the generic code (stores, reads, transactions, migrations) never asks which database
+// it runs on.
+//
+// The layout, per table:
+//   - a generic file with the store's logic and an interface naming what it needs from a
+//     dialect (eventstore.go and eventsDialect, snapshot.go and snapshotsDialect, migrate.go and
+//     schemaDialect), usually a method returning a struct of SQL statements;
+//   - one file per dialect implementing that interface (postgres_events.go and
+//     sqlite_events.go, postgres_snapshots.go and sqlite_snapshots.go, ...).
+//
+// A new table (checkpoints, leases, outbox) adds its generic file with its interface, embeds
+// that interface below (one line), and adds postgres_<table>.go and sqlite_<table>.go; the
+// compiler then refuses a dialect that lacks its methods. Its DDL goes into the next numbered
+// migration of migrations/postgres and migrations/sqlite.
+type sqlDialect interface {
+	// name is the exported name of the dialect.
+	name() Dialect
+	// openDB builds a pool with the dialect's settings for dsn (see [ParseURL]); raw is the URL
+	// the caller gave, for error messages.
+	openDB(raw, dsn string) (*bun.DB, error)
+	// timeArg is how a UTC time is bound as a statement argument. Scans go through [dbTime],
+	// which reads every dialect's form.
+	timeArg(t time.Time) any
+
+	eventsDialect
+	snapshotsDialect
+	schemaDialect
+}
+
+var (
+	_ sqlDialect = postgresDialect{}
+	_ sqlDialect = sqliteDialect{}
+)
+
+// dialectFor returns the implementation of d. db is the pool it will serve (nil while the pool
+// is being opened): PostgreSQL takes its driver-native paths when the pool runs pgx.
+func dialectFor(d Dialect, db *bun.DB) sqlDialect {
+	if d == DialectPostgres {
+		return newPostgresDialect(db)
+	}
+	return sqliteDialect{}
+}
+
+// dialectOf returns the implementation of db's dialect, or DialectOf's error.
+func dialectOf(db *bun.DB) (sqlDialect, error) {
+	d, err := DialectOf(db)
+	if err != nil {
+		return nil, err
+	}
+	return dialectFor(d, db), nil
 }

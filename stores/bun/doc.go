@@ -10,10 +10,11 @@
 //
 // The tables are pyfly_event_store and pyfly_snapshots, as in pyfly, with a global_position and a
 // database-clock recorded_at added to the events. [Migrate] applies the versioned SQL files
-// embedded for the dialect and records them in pyfly_es_migrations; it is safe to run from
-// several processes at once. Any *bun.DB on pgdialect or sqlitedialect works; [Open] gives one
-// with pool settings that suit each dialect (pgx's stdlib driver for PostgreSQL, the pure-Go
-// modernc.org/sqlite for SQLite).
+// embedded for the dialect with github.com/uptrace/bun/migrate and records them in
+// pyfly_es_migrations; it is safe to run from several processes at once, and a process that
+// dies while migrating blocks no later start. Any *bun.DB on pgdialect or sqlitedialect works;
+// [Open] gives one with pool settings that suit each dialect (pgx's stdlib driver for
+// PostgreSQL, the pure-Go modernc.org/sqlite for SQLite).
 //
 // # Transactions
 //

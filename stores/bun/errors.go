@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/uptrace/bun/driver/pgdriver"
@@ -73,74 +72,13 @@ func classify(err error) driverErr {
 	return driverErr{kind: kindOther}
 }
 
-func classifyPG(code, constraint string) driverErr {
-	switch {
-	case code == "23505":
-		return driverErr{kind: uniqueKind(constraint), constraint: constraint}
-	case code == "40001" || code == "40P01":
-		return driverErr{kind: kindSerialization}
-	case code == "42P01":
-		return driverErr{kind: kindUndefinedTable}
-	case code == "42703":
-		return driverErr{kind: kindUndefinedColumn}
-	case strings.HasPrefix(code, "22"):
-		return driverErr{kind: kindBadData}
+// isUniqueViolation reports a unique constraint that refused a row.
+func isUniqueViolation(err error) bool {
+	switch classify(err).kind {
+	case kindUniqueSequence, kindUniqueEventID, kindUniquePosition, kindUniqueOther:
+		return true
 	}
-	return driverErr{kind: kindOther}
-}
-
-func uniqueKind(constraint string) errKind {
-	switch {
-	case strings.Contains(constraint, "aggregate_id") && strings.Contains(constraint, "sequence"),
-		constraint == "pyfly_event_store_aggregate_sequence_key":
-		return kindUniqueSequence
-	case constraint == "pyfly_event_store_pkey" || strings.HasSuffix(constraint, ".event_id"):
-		return kindUniqueEventID
-	case strings.Contains(constraint, "global_position"):
-		return kindUniquePosition
-	default:
-		return kindUniqueOther
-	}
-}
-
-// SQLite result codes (primary code in the low byte).
-const (
-	sqliteBusy               = 5
-	sqliteLocked             = 6
-	sqliteConstraintPK       = 1555
-	sqliteConstraintUnique   = 2067
-	sqliteError              = 1
-	sqliteMismatch           = 20
-	sqliteConstraintNotNull  = 1299
-	sqliteConstraintCheck    = 275
-	sqliteConstraintDataType = 3091
-)
-
-func classifySQLite(code int, msg string) driverErr {
-	switch {
-	case code&0xff == sqliteBusy || code&0xff == sqliteLocked:
-		return driverErr{kind: kindBusy}
-	case code == sqliteConstraintUnique || code == sqliteConstraintPK:
-		// "UNIQUE constraint failed: pyfly_event_store.aggregate_id, pyfly_event_store.sequence"
-		_, cols, _ := strings.Cut(msg, "constraint failed: ")
-		cols, _, _ = strings.Cut(cols, " (")
-		switch {
-		case strings.Contains(cols, ".aggregate_id") && strings.Contains(cols, ".sequence"):
-			return driverErr{kind: kindUniqueSequence, constraint: cols}
-		case strings.Contains(cols, ".event_id"):
-			return driverErr{kind: kindUniqueEventID, constraint: cols}
-		case strings.Contains(cols, ".global_position"):
-			return driverErr{kind: kindUniquePosition, constraint: cols}
-		}
-		return driverErr{kind: kindUniqueOther, constraint: cols}
-	case code&0xff == sqliteError && strings.Contains(msg, "no such table"):
-		return driverErr{kind: kindUndefinedTable}
-	case code&0xff == sqliteError && (strings.Contains(msg, "no such column") || strings.Contains(msg, "has no column")):
-		return driverErr{kind: kindUndefinedColumn}
-	case code == sqliteMismatch || code == sqliteConstraintNotNull || code == sqliteConstraintCheck || code == sqliteConstraintDataType:
-		return driverErr{kind: kindBadData}
-	}
-	return driverErr{kind: kindOther}
+	return false
 }
 
 // wrapErr turns a driver error of operation op on table into this package's error: the context's

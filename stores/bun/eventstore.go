@@ -4,7 +4,6 @@ import (
 	"context"
 	"log/slog"
 
-	"github.com/jackc/pgx/v5/stdlib"
 	"github.com/uptrace/bun"
 
 	es "github.com/gofly/eventsourcing/eventsourcing"
@@ -15,11 +14,11 @@ import (
 // into the context when that transaction belongs to the same *bun.DB.
 type EventStore struct {
 	db        *bun.DB
-	dialect   Dialect
-	pgxArrays bool // the pool runs pgx's stdlib driver, which encodes Go slices as arrays natively
+	dl        sqlDialect
+	q         eventSQL
 	upcasters []es.Upcaster
 	log       *slog.Logger
-	writeGate chan struct{} // SQLite: one append of this store at a time
+	writeGate chan struct{} // one append of this store at a time, on a database with one writer
 }
 
 var (
@@ -27,20 +26,56 @@ var (
 	_ es.Transactor = (*EventStore)(nil)
 )
 
+// eventsDialect is what the event store needs from a dialect (postgres_events.go,
+// sqlite_events.go).
+type eventsDialect interface {
+	// eventSQL returns the statements of the read paths.
+	eventSQL() eventSQL
+	// appendEvents checks b's expected version and inserts its events: in st's transaction
+	// when st is set, else in a transaction of its own. Driver errors come back through
+	// mapAppendErr.
+	appendEvents(ctx context.Context, db *bun.DB, st *txState, b *batch) error
+	// queryEvents runs q, a SELECT of eventColumns, in st's transaction when st is set, else on
+	// the pool, and decodes the rows with s.finish.
+	queryEvents(ctx context.Context, s *EventStore, st *txState, op string, sizeHint int, q string, args ...any) ([]es.Envelope, error)
+	// singleWriter reports a database with one writer at a time: a store then queues its own
+	// appends in process rather than in the database's busy handler.
+	singleWriter() bool
+}
+
+// eventSQL holds the read statements of a dialect.
+type eventSQL struct {
+	// load: (aggregate_id, after_sequence), eventColumns in sequence order.
+	load string
+	// latest: (aggregate_id), the aggregate's highest sequence; no row without events.
+	latest string
+	// readAll: (after, limit), eventColumns in position order; no rows when after is neither 0
+	// nor a stored position.
+	readAll string
+	// positionExists: (position), whether an event has that global position.
+	positionExists string
+	// lastPosition: the highest position readers may see, 0 on an empty stream.
+	lastPosition string
+	// headPosition: the highest position stored, 0 on an empty stream.
+	headPosition string
+}
+
+// eventColumns are the columns every event SELECT returns, in the order the decoders scan them.
+const eventColumns = `event_id, aggregate_id, aggregate_type, sequence, event_type, payload, metadata, occurred_at, version, tenant_id, global_position`
+
 // NewEventStore returns an event store on db (pgdialect or sqlitedialect). It does no I/O: run
 // [Prepare] (or [Migrate]) before the first call.
-func NewEventStore(db *bun.DB, opts ...Option) (*EventStore, error) {
-	d, err := DialectOf(db)
+func NewEventStore(db *bun.DB, opts ...EventStoreOption) (*EventStore, error) {
+	dl, err := dialectOf(db)
 	if err != nil {
 		return nil, err
 	}
-	cfg, err := buildConfig(opts)
+	cfg, err := eventStoreOptions(opts)
 	if err != nil {
 		return nil, err
 	}
-	_, isPgx := db.DB.Driver().(*stdlib.Driver)
-	s := &EventStore{db: db, dialect: d, pgxArrays: isPgx, upcasters: cfg.upcasters, log: cfg.logger}
-	if d == DialectSQLite {
+	s := &EventStore{db: db, dl: dl, q: dl.eventSQL(), upcasters: cfg.upcasters, log: cfg.logger}
+	if dl.singleWriter() {
 		s.writeGate = make(chan struct{}, 1)
 	}
 	return s, nil
@@ -50,7 +85,7 @@ func NewEventStore(db *bun.DB, opts ...Option) (*EventStore, error) {
 func (s *EventStore) DB() *bun.DB { return s.db }
 
 // Dialect returns the store's dialect.
-func (s *EventStore) Dialect() Dialect { return s.dialect }
+func (s *EventStore) Dialect() Dialect { return s.dl.name() }
 
 // JoinsTx implements es.TxJoiner: true when ctx carries a transaction of [InTx] on the store's
 // *bun.DB.

@@ -40,7 +40,7 @@ func openDB(t testing.TB, url string) *bun.DB {
 	return db
 }
 
-func newEventStore(t testing.TB, db *bun.DB, opts ...bunstore.Option) *bunstore.EventStore {
+func newEventStore(t testing.TB, db *bun.DB, opts ...bunstore.EventStoreOption) *bunstore.EventStore {
 	t.Helper()
 	s, err := bunstore.NewEventStore(db, opts...)
 	require.NoError(t, err)

@@ -3,119 +3,148 @@ package bunstore
 import (
 	"context"
 	"embed"
+	"errors"
 	"fmt"
 	"io/fs"
-	"path"
-	"sort"
-	"strconv"
-	"strings"
 
 	"github.com/uptrace/bun"
+	"github.com/uptrace/bun/migrate"
 )
 
-//go:embed migrations/postgres/*.sql migrations/sqlite/*.sql
+// migrationFS holds the migrations of each dialect, in migrations/<dialect>/. A file is
+// NNNN_name.tx.up.sql: bun/migrate names the migration NNNN (four digits, so names sort as
+// numbers), runs the file in one transaction, and splits it into statements at --bun:split lines.
+//
+//go:embed migrations
 var migrationFS embed.FS
 
-// migrationTable records the applied migrations, apart from the application's own.
-const migrationTable = "pyfly_es_migrations"
+// The bookkeeping tables, apart from the application's own bun migrations.
+const (
+	migrationTable = "pyfly_es_migrations"
+	// migrationLocksTable is named so that bun never touches the application's
+	// bun_migration_locks. Migrate does not use bun's row lock (a process that dies while holding
+	// it leaves it behind); it serialises on transaction-scoped locks instead.
+	migrationLocksTable = "pyfly_es_migration_locks"
+)
 
-// migrationLockKey is the PostgreSQL advisory lock that serialises concurrent Migrate calls
-// ("pyfly_es" in ASCII).
-const migrationLockKey = 0x7079666c795f6573
-
-// migration is one embedded SQL file: NNNN_name.sql.
-type migration struct {
-	version int64
-	name    string
-	sql     string
-}
-
-func migrationsFor(d Dialect) ([]migration, error) {
-	dir := "migrations/" + string(d)
-	entries, err := fs.ReadDir(migrationFS, dir)
-	if err != nil {
-		return nil, fmt.Errorf("bunstore: migrations for %s: %w", d, err)
-	}
-	var out []migration
-	for _, e := range entries {
-		num, name, ok := strings.Cut(strings.TrimSuffix(e.Name(), ".sql"), "_")
-		v, err := strconv.ParseInt(num, 10, 64)
-		if !ok || err != nil {
-			return nil, fmt.Errorf("bunstore: migration file %s: name must be NNNN_name.sql", e.Name())
-		}
-		b, err := migrationFS.ReadFile(path.Join(dir, e.Name()))
-		if err != nil {
-			return nil, fmt.Errorf("bunstore: migration %s: %w", e.Name(), err)
-		}
-		out = append(out, migration{version: v, name: name, sql: string(b)})
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].version < out[j].version })
-	return out, nil
-}
+// errAppliedElsewhere reports a migration that another process applied after this one read
+// pyfly_es_migrations: Migrate reads the table again and goes on.
+var errAppliedElsewhere = errors.New("bunstore: migration applied by another process")
 
 // Migrate creates or upgrades the stores' tables (pyfly_event_store, pyfly_snapshots) from the
-// migrations embedded for db's dialect, recording them in pyfly_es_migrations. It applies all
-// pending migrations in one transaction and is safe to call concurrently from several processes:
-// on PostgreSQL under an advisory transaction lock (released on commit, rollback or a lost
-// connection), on SQLite under the write lock of BEGIN IMMEDIATE. Calling it again is a no-op.
+// SQL files embedded for db's dialect, with github.com/uptrace/bun/migrate, recording each in
+// pyfly_es_migrations (bun's format; a table in the format of earlier releases, with version,
+// name and applied_at columns, is converted in place first). Calling it again is a no-op.
+//
+// It is safe to call concurrently from several pools and processes, and a process that dies
+// half-way blocks no one: the bookkeeping table is created or converted under a
+// transaction-scoped lock (a PostgreSQL advisory lock; the SQLite write lock of BEGIN
+// IMMEDIATE), and each migration runs in its own transaction that first records it, so a second
+// process waits for that record on the unique name and skips a migration that committed. A
+// database that has migrations this code does not know (written by a newer release) is left as
+// it is.
 func Migrate(ctx context.Context, db *bun.DB) error {
-	d, err := DialectOf(db)
+	dl, err := dialectOf(db)
 	if err != nil {
 		return err
 	}
-	ms, err := migrationsFor(d)
+	ms, err := dialectMigrations(dl)
 	if err != nil {
 		return err
 	}
-	tx, err := db.DB.BeginTx(ctx, nil)
+	if err := prepareMigrationTable(ctx, db, dl); err != nil {
+		return err
+	}
+	m := migrate.NewMigrator(db, ms,
+		migrate.WithTableName(migrationTable),
+		migrate.WithLocksTableName(migrationLocksTable),
+		// claimMigration records each migration inside its transaction; bun's own record,
+		// after the commit, then only updates that row.
+		migrate.WithMarkAppliedOnSuccess(true),
+		migrate.WithUpsert(true),
+		migrate.BeforeMigration(claimMigration),
+	)
+	// Every errAppliedElsewhere means another process applied a migration this one had not
+	// seen, so there are at most as many retries as migrations.
+	for retries := len(ms.Sorted()); ; retries-- {
+		_, err := m.Migrate(ctx)
+		if err == nil {
+			return nil
+		}
+		if !errors.Is(err, errAppliedElsewhere) || retries == 0 {
+			return wrapErr(ctx, "migrate", migrationTable, err)
+		}
+	}
+}
+
+// dialectMigrations discovers the SQL files of dl's dialect.
+func dialectMigrations(dl sqlDialect) (*migrate.Migrations, error) {
+	dir, err := fs.Sub(migrationFS, "migrations/"+string(dl.name()))
+	if err != nil {
+		return nil, fmt.Errorf("bunstore: migrations for %s: %w", dl.name(), err)
+	}
+	ms := migrate.NewMigrations()
+	if err := ms.Discover(dir); err != nil {
+		return nil, fmt.Errorf("bunstore: migrations for %s: %w", dl.name(), err)
+	}
+	return ms, nil
+}
+
+// claimMigration runs first in each migration's transaction: it records the migration, which
+// makes a concurrent Migrate wait on the unique name until this transaction ends, and returns
+// errAppliedElsewhere when another process recorded it first.
+func claimMigration(ctx context.Context, conn bun.IConn, m *migrate.Migration) error {
+	tx, ok := conn.(bun.Tx)
+	if !ok {
+		return fmt.Errorf("bunstore: migration %s_%s must run in a transaction: name it %s_%s.tx.up.sql", m.Name, m.Comment, m.Name, m.Comment)
+	}
+	_, err := tx.NewInsert().Model(&migrate.Migration{Name: m.Name, GroupID: m.GroupID}).ModelTableExpr(migrationTable).Exec(ctx)
+	if err != nil && isUniqueViolation(err) {
+		return errAppliedElsewhere
+	}
+	return err
+}
+
+// prepareMigrationTable creates pyfly_es_migrations in bun's format, with the unique index on
+// name that claimMigration and bun's upsert rely on, under the dialect's migration lock. A table
+// left by the runner of earlier releases (version, name, applied_at) is converted: version n
+// becomes the name of file n (NNNN), all in group 1, applied_at kept.
+func prepareMigrationTable(ctx context.Context, db *bun.DB, dl sqlDialect) error {
+	tx, err := db.BeginTx(ctx, nil)
 	if err != nil {
 		return wrapErr(ctx, "migrate: begin", migrationTable, err)
 	}
 	defer func() { _ = tx.Rollback() }()
-	if d == DialectPostgres {
-		if _, err := tx.ExecContext(ctx, "SELECT pg_advisory_xact_lock($1)", int64(migrationLockKey)); err != nil {
+	if lock := dl.migrationLockSQL(); lock != "" {
+		if _, err := tx.Tx.ExecContext(ctx, lock); err != nil {
 			return wrapErr(ctx, "migrate: lock", migrationTable, err)
 		}
 	}
-	create := "CREATE TABLE IF NOT EXISTS " + migrationTable + " (version BIGINT NOT NULL PRIMARY KEY, name VARCHAR(255) NOT NULL, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())"
-	if d == DialectSQLite {
-		create = "CREATE TABLE IF NOT EXISTS " + migrationTable + " (version BIGINT NOT NULL PRIMARY KEY, name VARCHAR(255) NOT NULL, applied_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')))"
+	cols, err := tableColumns(ctx, tx.Tx, dl, migrationTable)
+	if err != nil {
+		return err
 	}
-	if _, err := tx.ExecContext(ctx, create); err != nil {
+	if cols["id"] {
+		return nil // bun's format already
+	}
+	var legacy []migrate.Migration
+	if cols["version"] {
+		if legacy, err = readLegacyMigrations(ctx, tx); err != nil {
+			return err
+		}
+		if _, err := tx.NewDropTable().TableExpr(migrationTable).Exec(ctx); err != nil {
+			return wrapErr(ctx, "migrate: convert "+migrationTable, migrationTable, err)
+		}
+	}
+	if _, err := tx.NewCreateTable().Model((*migrate.Migration)(nil)).ModelTableExpr(migrationTable).IfNotExists().Exec(ctx); err != nil {
 		return wrapErr(ctx, "migrate: create "+migrationTable, migrationTable, err)
 	}
-	applied := map[int64]bool{}
-	rows, err := tx.QueryContext(ctx, "SELECT version FROM "+migrationTable)
-	if err != nil {
-		return wrapErr(ctx, "migrate: read "+migrationTable, migrationTable, err)
+	if _, err := tx.NewCreateIndex().Unique().TableExpr(migrationTable).Index(migrationTable + "_name_unique").Column("name").IfNotExists().Exec(ctx); err != nil {
+		return wrapErr(ctx, "migrate: create "+migrationTable, migrationTable, err)
 	}
-	for rows.Next() {
-		var v int64
-		if err := rows.Scan(&v); err != nil {
-			rows.Close()
-			return wrapErr(ctx, "migrate: read "+migrationTable, migrationTable, err)
-		}
-		applied[v] = true
-	}
-	if err := rows.Err(); err != nil {
-		return wrapErr(ctx, "migrate: read "+migrationTable, migrationTable, err)
-	}
-	rows.Close()
-	insert := "INSERT INTO " + migrationTable + " (version, name) VALUES ($1, $2)"
-	if d == DialectSQLite {
-		insert = "INSERT INTO " + migrationTable + " (version, name) VALUES (?, ?)"
-	}
-	for _, m := range ms {
-		if applied[m.version] {
-			continue
-		}
-		for _, stmt := range splitStatements(m.sql) {
-			if _, err := tx.ExecContext(ctx, stmt); err != nil {
-				return wrapErr(ctx, fmt.Sprintf("migrate: %04d_%s", m.version, m.name), migrationTable, err)
-			}
-		}
-		if _, err := tx.ExecContext(ctx, insert, m.version, m.name); err != nil {
-			return wrapErr(ctx, "migrate: record "+m.name, migrationTable, err)
+	if len(legacy) > 0 {
+		if _, err := tx.NewInsert().Model(&legacy).ModelTableExpr(migrationTable).Exec(ctx); err != nil {
+			return wrapErr(ctx, "migrate: convert "+migrationTable, migrationTable, err)
 		}
 	}
 	if err := tx.Commit(); err != nil {
@@ -124,116 +153,30 @@ func Migrate(ctx context.Context, db *bun.DB) error {
 	return nil
 }
 
-// splitStatements splits a migration file on semicolons that end a line.
-func splitStatements(sql string) []string {
-	var out []string
-	for _, part := range strings.Split(sql, ";\n") {
-		if s := strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(part), ";")); s != "" {
-			out = append(out, s)
-		}
-	}
-	return out
-}
-
-// tableColumnsRequired lists what the stores read and write, per table.
-type tableColumnsRequired struct {
-	table   string
-	columns []string
-}
-
-func requiredColumns() []tableColumnsRequired {
-	return []tableColumnsRequired{
-		{eventTable, []string{"event_id", "aggregate_id", "aggregate_type", "sequence", "event_type", "payload", "metadata", "occurred_at", "version", "tenant_id", "global_position", "recorded_at"}},
-		{snapshotTable, []string{"aggregate_id", "aggregate_type", "sequence", "payload", "created_at"}},
-	}
-}
-
-// CheckSchema verifies, without changing anything, that the stores' tables and columns exist:
-// use it when the schema is managed elsewhere. The error matches [ErrSchema] and names the first
-// missing table or column, and says to run Migrate or enable the auto-migrate option.
-func CheckSchema(ctx context.Context, db *bun.DB) error {
-	d, err := DialectOf(db)
+// readLegacyMigrations reads the rows of the earlier format as bun migrations.
+func readLegacyMigrations(ctx context.Context, tx bun.Tx) ([]migrate.Migration, error) {
+	rows, err := tx.Tx.QueryContext(ctx, "SELECT version, applied_at FROM "+migrationTable+" ORDER BY version")
 	if err != nil {
-		return err
-	}
-	for _, t := range requiredColumns() {
-		have, err := tableColumns(ctx, db, d, t.table)
-		if err != nil {
-			return err
-		}
-		if len(have) == 0 {
-			return fmt.Errorf("%w: table %s does not exist; run bunstore.Migrate or enable the auto-migrate option", ErrSchema, t.table)
-		}
-		for _, c := range t.columns {
-			if !have[c] {
-				return fmt.Errorf("%w: table %s has no column %s; run bunstore.Migrate or enable the auto-migrate option", ErrSchema, t.table, c)
-			}
-		}
-	}
-	return nil
-}
-
-func tableColumns(ctx context.Context, db *bun.DB, d Dialect, table string) (map[string]bool, error) {
-	q := "SELECT column_name FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = $1"
-	if d == DialectSQLite {
-		q = "SELECT name FROM pragma_table_info(?)"
-	}
-	rows, err := db.DB.QueryContext(ctx, q, table)
-	if err != nil {
-		return nil, wrapErr(ctx, "check schema", table, err)
+		return nil, wrapErr(ctx, "migrate: read "+migrationTable, migrationTable, err)
 	}
 	defer rows.Close()
-	have := map[string]bool{}
+	var out []migrate.Migration
 	for rows.Next() {
-		var c string
-		if err := rows.Scan(&c); err != nil {
-			return nil, wrapErr(ctx, "check schema", table, err)
+		var (
+			version int64
+			applied dbTime
+		)
+		if err := rows.Scan(&version, &applied); err != nil {
+			return nil, wrapErr(ctx, "migrate: read "+migrationTable, migrationTable, err)
 		}
-		have[strings.ToLower(c)] = true
+		at, err := applied.UTC()
+		if err != nil {
+			return nil, fmt.Errorf("bunstore: migrate: %s version %d: applied_at: %w", migrationTable, version, err)
+		}
+		out = append(out, migrate.Migration{Name: fmt.Sprintf("%04d", version), GroupID: 1, MigratedAt: at})
 	}
 	if err := rows.Err(); err != nil {
-		return nil, wrapErr(ctx, "check schema", table, err)
+		return nil, wrapErr(ctx, "migrate: read "+migrationTable, migrationTable, err)
 	}
-	return have, nil
-}
-
-// Prepare readies db for the stores: it runs [Migrate] when migrate is true, else [CheckSchema];
-// on PostgreSQL it then refuses a database whose stored global positions lie ahead of the server's
-// transaction ids, as after a dump restored into another server (see the package documentation
-// for the remedy).
-func Prepare(ctx context.Context, db *bun.DB, migrate bool) error {
-	d, err := DialectOf(db)
-	if err != nil {
-		return err
-	}
-	if migrate {
-		err = Migrate(ctx, db)
-	} else {
-		err = CheckSchema(ctx, db)
-	}
-	if err != nil {
-		return err
-	}
-	if d == DialectPostgres {
-		return checkPositionsAhead(ctx, db)
-	}
-	return nil
-}
-
-// checkPositionsAhead is the dump/restore guard: every stored position must come from a
-// transaction id below the current snapshot's xmax.
-func checkPositionsAhead(ctx context.Context, db *bun.DB) error {
-	var highest, limit int64
-	err := db.DB.QueryRowContext(ctx, `SELECT coalesce((SELECT global_position FROM pyfly_event_store ORDER BY global_position DESC LIMIT 1), 0),
-		pg_snapshot_xmax(pg_current_snapshot())::text::bigint * `+positionSpanSQL).Scan(&highest, &limit)
-	if err != nil {
-		return wrapErr(ctx, "check global positions", eventTable, err)
-	}
-	if highest >= limit {
-		return fmt.Errorf("%w: bunstore: pyfly_event_store holds global position %d, at or above what this server's transaction ids give (%d): "+
-			"the data was restored from another server, so new events would sort before old ones and readers would skip them; "+
-			"advance the server's transaction ids past %d (or renumber global_position below %d) before starting",
-			ErrPositionsAhead, highest, limit, highest/positionSpan+1, limit)
-	}
-	return nil
+	return out, nil
 }

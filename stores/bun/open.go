@@ -2,36 +2,12 @@ package bunstore
 
 import (
 	"context"
-	"crypto/rand"
-	"database/sql"
-	"encoding/hex"
 	"fmt"
 	"net/url"
 	"strings"
-	"time"
 
-	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/stdlib"
 	"github.com/uptrace/bun"
-	"github.com/uptrace/bun/dialect/pgdialect"
-	"github.com/uptrace/bun/dialect/sqlitedialect"
-	_ "modernc.org/sqlite" // registers the pure-Go driver "sqlite"
 )
-
-// Pool settings. PostgreSQL keeps as many idle connections as it may open, so bursts reuse
-// connections and their prepared statements. A SQLite file has one writer at a time (writers
-// wait on busy_timeout), so a few connections serve concurrent readers beside it; an in-memory
-// SQLite database lives only as long as a connection to it, so it has exactly one, never closed.
-const (
-	postgresMaxOpenConns = 20
-	sqliteMaxOpenConns   = 4
-	sqliteBusyTimeoutMS  = 10000
-)
-
-// sqlitePragmas are the connection settings of a SQLite file: wait for the writer instead of
-// failing with SQLITE_BUSY, write-ahead logging, durable-enough commits, and transactions that
-// take the write lock when they begin (BEGIN IMMEDIATE), so writers never deadlock on upgrade.
-const sqlitePragmas = "_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=foreign_keys(1)&_txlock=immediate"
 
 // Open parses url (see [ParseURL]), builds a pool with settings for its dialect ([NewDB]) and
 // pings the database. Errors never contain the URL's password.
@@ -58,48 +34,7 @@ func NewDB(url string) (*bun.DB, error) {
 	if err != nil {
 		return nil, err
 	}
-	if d == DialectPostgres {
-		return newPostgres(url, dsn)
-	}
-	return newSQLite(url, dsn)
-}
-
-func newPostgres(raw, dsn string) (*bun.DB, error) {
-	cfg, err := pgx.ParseConfig(dsn)
-	if err != nil {
-		return nil, fmt.Errorf("bunstore: open %s: %w", RedactURL(raw), scrub(err, dsn))
-	}
-	sqldb := stdlib.OpenDB(*cfg)
-	sqldb.SetMaxOpenConns(postgresMaxOpenConns)
-	sqldb.SetMaxIdleConns(postgresMaxOpenConns)
-	sqldb.SetConnMaxIdleTime(5 * time.Minute)
-	return bun.NewDB(sqldb, pgdialect.New()), nil
-}
-
-func newSQLite(raw, path string) (*bun.DB, error) {
-	var dsn string
-	memory := path == memoryDSN
-	if memory {
-		var b [12]byte
-		_, _ = rand.Read(b[:])
-		dsn = "file:es-" + hex.EncodeToString(b[:]) + "?mode=memory&cache=shared&_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_txlock=immediate"
-	} else {
-		dsn = "file:" + (&url.URL{Path: path}).EscapedPath() + "?" + sqlitePragmas
-	}
-	sqldb, err := sql.Open("sqlite", dsn)
-	if err != nil {
-		return nil, fmt.Errorf("bunstore: open %s: %w", RedactURL(raw), err)
-	}
-	if memory {
-		sqldb.SetMaxOpenConns(1)
-		sqldb.SetMaxIdleConns(1)
-		sqldb.SetConnMaxIdleTime(0)
-		sqldb.SetConnMaxLifetime(0)
-	} else {
-		sqldb.SetMaxOpenConns(sqliteMaxOpenConns)
-		sqldb.SetMaxIdleConns(sqliteMaxOpenConns)
-	}
-	return bun.NewDB(sqldb, sqlitedialect.New()), nil
+	return dialectFor(d, nil).openDB(url, dsn)
 }
 
 // scrub returns err with every occurrence of the dsn's password removed from its message. The

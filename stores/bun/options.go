@@ -7,41 +7,86 @@ import (
 	"github.com/gofly/eventsourcing/eventsourcing/storekit"
 )
 
-// Option configures an EventStore or a SnapshotStore.
-type Option func(*config)
+// EventStoreOption configures [NewEventStore]: [WithUpcasters] and [WithLogger].
+type EventStoreOption interface {
+	applyEventStore(*eventStoreConfig)
+}
 
-type config struct {
+// SnapshotStoreOption configures [NewSnapshotStore]: [WithLogger].
+type SnapshotStoreOption interface {
+	applySnapshotStore(*snapshotStoreConfig)
+}
+
+// Option configures either store: it is an [EventStoreOption] and a [SnapshotStoreOption].
+type Option interface {
+	EventStoreOption
+	SnapshotStoreOption
+}
+
+type eventStoreConfig struct {
 	upcasters []es.Upcaster
 	logger    *slog.Logger
 }
 
+type snapshotStoreConfig struct {
+	logger *slog.Logger
+}
+
 // WithUpcasters adds upcasters the event store applies, in order, on every read path (Load,
-// ReadAll). The snapshot store ignores them.
-func WithUpcasters(ups ...es.Upcaster) Option {
-	return func(c *config) { c.upcasters = append(c.upcasters, ups...) }
+// ReadAll). A nil upcaster makes NewEventStore fail.
+func WithUpcasters(ups ...es.Upcaster) EventStoreOption {
+	return upcastersOption(ups)
 }
 
-// WithLogger sets the logger for conflicts and refused appends (debug level). The default
-// discards.
+type upcastersOption []es.Upcaster
+
+func (o upcastersOption) applyEventStore(c *eventStoreConfig) {
+	c.upcasters = append(c.upcasters, o...)
+}
+
+// WithLogger sets the logger of either store; the event store logs conflicts and refused
+// appends at debug level. The default discards.
 func WithLogger(l *slog.Logger) Option {
-	return func(c *config) { c.logger = l }
+	return loggerOption{l}
 }
 
-func buildConfig(opts []Option) (config, error) {
-	c := config{}
+type loggerOption struct{ l *slog.Logger }
+
+func (o loggerOption) applyEventStore(c *eventStoreConfig)       { c.logger = o.l }
+func (o loggerOption) applySnapshotStore(c *snapshotStoreConfig) { c.logger = o.l }
+
+func eventStoreOptions(opts []EventStoreOption) (eventStoreConfig, error) {
+	var c eventStoreConfig
 	for i, o := range opts {
 		if o == nil {
 			return c, storekit.InvalidArgument("bunstore: option %d is nil", i)
 		}
-		o(&c)
+		o.applyEventStore(&c)
 	}
 	for i, u := range c.upcasters {
 		if u == nil {
 			return c, storekit.InvalidArgument("bunstore: WithUpcasters: upcaster %d is nil", i)
 		}
 	}
-	if c.logger == nil {
-		c.logger = slog.New(slog.DiscardHandler)
-	}
+	c.logger = orDiscard(c.logger)
 	return c, nil
+}
+
+func snapshotStoreOptions(opts []SnapshotStoreOption) (snapshotStoreConfig, error) {
+	var c snapshotStoreConfig
+	for i, o := range opts {
+		if o == nil {
+			return c, storekit.InvalidArgument("bunstore: option %d is nil", i)
+		}
+		o.applySnapshotStore(&c)
+	}
+	c.logger = orDiscard(c.logger)
+	return c, nil
+}
+
+func orDiscard(l *slog.Logger) *slog.Logger {
+	if l == nil {
+		return slog.New(slog.DiscardHandler)
+	}
+	return l
 }

@@ -17,9 +17,10 @@ import (
 // keeps one snapshot per aggregate, the one with the highest sequence, and joins the transaction
 // in the context when it belongs to the same *bun.DB.
 type SnapshotStore struct {
-	db      *bun.DB
-	dialect Dialect
-	log     *slog.Logger
+	db  *bun.DB
+	dl  sqlDialect
+	q   snapshotSQL
+	log *slog.Logger
 }
 
 var (
@@ -27,48 +28,40 @@ var (
 	_ es.TxJoiner      = (*SnapshotStore)(nil)
 )
 
-// The upsert keeps the newer sequence on both dialects.
-const (
-	pgSaveSnapshotSQL = `INSERT INTO pyfly_snapshots (aggregate_id, aggregate_type, sequence, payload, created_at) VALUES ($1, $2, $3, $4, $5)
-ON CONFLICT (aggregate_id) DO UPDATE SET aggregate_type = EXCLUDED.aggregate_type, sequence = EXCLUDED.sequence,
-	payload = EXCLUDED.payload, created_at = EXCLUDED.created_at
-WHERE pyfly_snapshots.sequence < EXCLUDED.sequence`
-	sqliteSaveSnapshotSQL = `INSERT INTO pyfly_snapshots (aggregate_id, aggregate_type, sequence, payload, created_at) VALUES (?, ?, ?, ?, ?)
-ON CONFLICT (aggregate_id) DO UPDATE SET aggregate_type = EXCLUDED.aggregate_type, sequence = EXCLUDED.sequence,
-	payload = EXCLUDED.payload, created_at = EXCLUDED.created_at
-WHERE pyfly_snapshots.sequence < EXCLUDED.sequence`
+// snapshotsDialect is what the snapshot store needs from a dialect (postgres_snapshots.go,
+// sqlite_snapshots.go).
+type snapshotsDialect interface {
+	snapshotSQL() snapshotSQL
+}
 
-	pgLoadSnapshotSQL     = `SELECT aggregate_type, sequence, payload, created_at FROM pyfly_snapshots WHERE aggregate_id = $1`
-	sqliteLoadSnapshotSQL = `SELECT aggregate_type, sequence, payload, created_at FROM pyfly_snapshots WHERE aggregate_id = ?`
-
-	pgDeleteSnapshotSQL     = `DELETE FROM pyfly_snapshots WHERE aggregate_id = $1`
-	sqliteDeleteSnapshotSQL = `DELETE FROM pyfly_snapshots WHERE aggregate_id = ?`
-)
+// snapshotSQL holds the statements of the snapshot store.
+type snapshotSQL struct {
+	// save: (aggregate_id, aggregate_type, sequence, payload, created_at), an upsert that keeps
+	// the higher sequence.
+	save string
+	// load: (aggregate_id), returning aggregate_type, sequence, payload, created_at.
+	load string
+	// delete: (aggregate_id).
+	delete string
+}
 
 // NewSnapshotStore returns a snapshot store on db (pgdialect or sqlitedialect). It does no I/O:
 // run [Prepare] (or [Migrate]) before the first call.
-func NewSnapshotStore(db *bun.DB, opts ...Option) (*SnapshotStore, error) {
-	d, err := DialectOf(db)
+func NewSnapshotStore(db *bun.DB, opts ...SnapshotStoreOption) (*SnapshotStore, error) {
+	dl, err := dialectOf(db)
 	if err != nil {
 		return nil, err
 	}
-	cfg, err := buildConfig(opts)
+	cfg, err := snapshotStoreOptions(opts)
 	if err != nil {
 		return nil, err
 	}
-	return &SnapshotStore{db: db, dialect: d, log: cfg.logger}, nil
+	return &SnapshotStore{db: db, dl: dl, q: dl.snapshotSQL(), log: cfg.logger}, nil
 }
 
 // JoinsTx implements es.TxJoiner: true when ctx carries a transaction of [InTx] on the store's
 // *bun.DB, which the store then writes through.
 func (s *SnapshotStore) JoinsTx(ctx context.Context) bool { return ambient(ctx, s.db) != nil }
-
-func (s *SnapshotStore) sql(pg, sqlite string) string {
-	if s.dialect == DialectPostgres {
-		return pg
-	}
-	return sqlite
-}
 
 // Save implements es.SnapshotStore: it stores snap unless a snapshot with an equal or higher
 // sequence is stored already. A zero CreatedAt becomes now.
@@ -80,13 +73,8 @@ func (s *SnapshotStore) Save(ctx context.Context, snap es.Snapshot) error {
 	if created.IsZero() {
 		created = time.Now()
 	}
-	created = storekit.StoredTime(created)
-	var at any = created
-	if s.dialect == DialectSQLite {
-		at = created.Format(sqliteTimeLayout)
-	}
-	_, err := reader(ctx, s.db).ExecContext(ctx, s.sql(pgSaveSnapshotSQL, sqliteSaveSnapshotSQL),
-		snap.AggregateID, snap.AggregateType, snap.Sequence, string(snap.Payload), at)
+	_, err := reader(ctx, s.db).ExecContext(ctx, s.q.save,
+		snap.AggregateID, snap.AggregateType, snap.Sequence, string(snap.Payload), s.dl.timeArg(storekit.StoredTime(created)))
 	if err != nil {
 		return wrapErr(ctx, "save snapshot", snapshotTable, err)
 	}
@@ -101,15 +89,10 @@ func (s *SnapshotStore) Load(ctx context.Context, aggregateID string) (es.Snapsh
 	snap := es.Snapshot{AggregateID: aggregateID}
 	var (
 		payload []byte
-		atPG    time.Time
-		atText  string
+		created dbTime
 	)
-	at := any(&atPG)
-	if s.dialect == DialectSQLite {
-		at = &atText
-	}
-	err := reader(ctx, s.db).QueryRowContext(ctx, s.sql(pgLoadSnapshotSQL, sqliteLoadSnapshotSQL), aggregateID).
-		Scan(&snap.AggregateType, &snap.Sequence, &payload, at)
+	err := reader(ctx, s.db).QueryRowContext(ctx, s.q.load, aggregateID).
+		Scan(&snap.AggregateType, &snap.Sequence, &payload, &created)
 	if err == sql.ErrNoRows {
 		return es.Snapshot{}, false, nil
 	}
@@ -117,14 +100,8 @@ func (s *SnapshotStore) Load(ctx context.Context, aggregateID string) (es.Snapsh
 		return es.Snapshot{}, false, wrapErr(ctx, "load snapshot", snapshotTable, err)
 	}
 	snap.Payload = payload
-	if s.dialect == DialectSQLite {
-		t, err := parseSQLiteTime(atText)
-		if err != nil {
-			return es.Snapshot{}, false, fmt.Errorf("bunstore: load snapshot %s: created_at %q: %w: %w", aggregateID, atText, es.ErrDecode, err)
-		}
-		snap.CreatedAt = t
-	} else {
-		snap.CreatedAt = atPG.UTC()
+	if snap.CreatedAt, err = created.UTC(); err != nil {
+		return es.Snapshot{}, false, fmt.Errorf("bunstore: load snapshot %s: created_at: %w: %w", aggregateID, es.ErrDecode, err)
 	}
 	return snap, true, nil
 }
@@ -134,7 +111,7 @@ func (s *SnapshotStore) Delete(ctx context.Context, aggregateID string) (bool, e
 	if err := storekit.ValidateAggregateID(aggregateID); err != nil {
 		return false, err
 	}
-	res, err := reader(ctx, s.db).ExecContext(ctx, s.sql(pgDeleteSnapshotSQL, sqliteDeleteSnapshotSQL), aggregateID)
+	res, err := reader(ctx, s.db).ExecContext(ctx, s.q.delete, aggregateID)
 	if err != nil {
 		return false, wrapErr(ctx, "delete snapshot", snapshotTable, err)
 	}

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"os"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -230,37 +229,6 @@ func TestMissingTable(t *testing.T) {
 			err = bunstore.CheckSchema(ctx, db)
 			require.ErrorIs(t, err, bunstore.ErrSchema)
 			assert.Contains(t, err.Error(), "column aggregate_type")
-		})
-	}
-}
-
-func TestMigrateConcurrently(t *testing.T) {
-	for _, b := range fileBackends() {
-		t.Run(b.name, func(t *testing.T) {
-			ctx := context.Background()
-			url := b.url(t)
-			var wg sync.WaitGroup
-			errs := make([]error, 6)
-			for i := range errs {
-				wg.Add(1)
-				go func() {
-					defer wg.Done()
-					db, err := bunstore.Open(ctx, url)
-					if err != nil {
-						errs[i] = err
-						return
-					}
-					defer db.Close()
-					errs[i] = bunstore.Migrate(ctx, db)
-				}()
-			}
-			wg.Wait()
-			for _, err := range errs {
-				require.NoError(t, err)
-			}
-			db := openDB(t, url)
-			require.NoError(t, bunstore.CheckSchema(ctx, db))
-			assert.Equal(t, 2, countRows(t, db, "pyfly_es_migrations"))
 		})
 	}
 }

@@ -14,7 +14,8 @@ import (
 type txKey struct{}
 
 // txState is the transaction InTx keeps in the context: the bun.Tx, the DB it belongs to, and
-// the PostgreSQL position counter every append in the transaction draws from.
+// the position counter every append in the transaction draws from (the PostgreSQL dialect's
+// ordinals).
 type txState struct {
 	db   *bun.DB
 	conn *sql.Conn // the connection the transaction runs on; the PostgreSQL hot paths use its pgx conn
@@ -23,7 +24,7 @@ type txState struct {
 	parent *txState // a transaction on another DB that was open when this one began
 
 	mu      sync.Mutex
-	ordinal int64 // next ordinal for global positions inside this transaction (PostgreSQL)
+	ordinal int64 // ordinals of global positions handed out in this transaction so far
 }
 
 // InTx runs fn in one transaction on db. The context given to fn carries the transaction: the
@@ -106,7 +107,12 @@ type querier interface {
 
 // reader returns the ambient transaction's *sql.Tx when ctx carries one for db, else db's pool.
 func reader(ctx context.Context, db *bun.DB) querier {
-	if st := ambient(ctx, db); st != nil {
+	return querierOf(ambient(ctx, db), db)
+}
+
+// querierOf returns st's *sql.Tx when st is set, else db's pool.
+func querierOf(st *txState, db *bun.DB) querier {
+	if st != nil {
 		return st.tx.Tx
 	}
 	return db.DB

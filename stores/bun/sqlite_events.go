@@ -4,11 +4,11 @@ import (
 	"context"
 	"database/sql"
 	"strings"
-	"time"
-)
 
-// sqliteTimeLayout stores times as fixed-width UTC text, so they sort as text and keep nanoseconds.
-const sqliteTimeLayout = "2006-01-02T15:04:05.000000000Z"
+	"github.com/uptrace/bun"
+
+	es "github.com/gofly/eventsourcing/eventsourcing"
+)
 
 // sqliteRowsPerInsert keeps one INSERT under SQLite's limit of 32,766 bound variables.
 const sqliteRowsPerInsert = 2000
@@ -23,12 +23,43 @@ const sqliteInsertPrefix = `INSERT INTO pyfly_event_store
 
 const sqliteRowPlaceholders = "(?,?,?,?,?,?,?,?,?,?,?)"
 
-func (s *EventStore) appendSQLite(ctx context.Context, tx *sql.Tx, b *batch) error {
+// sqliteLastPositionSQL serves as last and head position: every committed event is visible.
+const sqliteLastPositionSQL = `SELECT coalesce(max(global_position), 0) FROM pyfly_event_store`
+
+func (sqliteDialect) eventSQL() eventSQL {
+	return eventSQL{
+		load:   `SELECT ` + eventColumns + ` FROM pyfly_event_store WHERE aggregate_id = ? AND sequence > ? ORDER BY sequence`,
+		latest: `SELECT sequence FROM pyfly_event_store WHERE aggregate_id = ? ORDER BY sequence DESC LIMIT 1`,
+		// The cursor must be 0 or a position on the stream; when it is not, the page comes back
+		// empty and ReadAll tells the two cases apart.
+		readAll: `SELECT ` + eventColumns + ` FROM pyfly_event_store
+WHERE global_position > ?1
+	AND (?1 = 0 OR EXISTS (SELECT 1 FROM pyfly_event_store WHERE global_position = ?1))
+ORDER BY global_position LIMIT ?2`,
+		positionExists: `SELECT EXISTS (SELECT 1 FROM pyfly_event_store WHERE global_position = ?)`,
+		lastPosition:   sqliteLastPositionSQL,
+		headPosition:   sqliteLastPositionSQL,
+	}
+}
+
+// singleWriter is true: a SQLite database has one writer at a time.
+func (sqliteDialect) singleWriter() bool { return true }
+
+// appendEvents reads the head and inserts in st's transaction, or in one of its own.
+func (sqliteDialect) appendEvents(ctx context.Context, db *bun.DB, st *txState, b *batch) error {
+	return appendSQL(ctx, db, st, b, sqliteAppendTx)
+}
+
+func (sqliteDialect) queryEvents(ctx context.Context, s *EventStore, st *txState, op string, sizeHint int, q string, args ...any) ([]es.Envelope, error) {
+	return queryEventsSQL(ctx, s, st, op, sizeHint, q, args...)
+}
+
+func sqliteAppendTx(ctx context.Context, tx *sql.Tx, _ *txState, b *batch) error {
 	var lastSeq, lastPos int64
 	if err := tx.QueryRowContext(ctx, sqliteHeadSQL, b.aggregateID).Scan(&lastSeq, &lastPos); err != nil {
-		return s.mapAppendErr(ctx, b, "append: read version", err)
+		return mapAppendErr(ctx, b, "append: read version", err)
 	}
-	if err := checkHead(b, 0, lastSeq, 0); err != nil {
+	if err := checkVersion(b, lastSeq); err != nil {
 		return err
 	}
 	n := len(b.eventIDs)
@@ -36,7 +67,7 @@ func (s *EventStore) appendSQLite(ctx context.Context, tx *sql.Tx, b *batch) err
 		to := min(from+sqliteRowsPerInsert, n)
 		query, args := sqliteInsert(b, from, to, lastPos)
 		if _, err := tx.ExecContext(ctx, query, args...); err != nil {
-			return s.mapAppendErr(ctx, b, "append: insert", err)
+			return mapAppendErr(ctx, b, "append: insert", err)
 		}
 	}
 	return nil
@@ -60,12 +91,4 @@ func sqliteInsert(b *batch, from, to int, lastPos int64) (string, []any) {
 			b.payloads[i], b.metadata[i], b.occurredAt[i].Format(sqliteTimeLayout), int64(b.versions[i]), tenant, lastPos+int64(i)+1)
 	}
 	return q.String(), args
-}
-
-func parseSQLiteTime(s string) (time.Time, error) {
-	t, err := time.Parse(time.RFC3339Nano, s)
-	if err != nil {
-		return time.Time{}, err
-	}
-	return t.UTC(), nil
 }

@@ -14,8 +14,8 @@ import (
 	"github.com/gofly/eventsourcing/testkit"
 )
 
-// The module builds its databases without connecting; once started they must have the same
-// pool and connection settings as bunstore.Open gives.
+// The module builds its databases on start; they must have the same pool and connection
+// settings as bunstore.Open gives.
 func TestDatabasesMatchBunstoreOpen(t *testing.T) {
 	ctx := context.Background()
 	for name, url := range map[string]func(t testing.TB) string{
@@ -31,12 +31,14 @@ func TestDatabasesMatchBunstoreOpen(t *testing.T) {
 
 			cfg := config.Default()
 			cfg.Enabled = true
-			cfg.Store = config.StoreConfig{Provider: "bun", URL: u}
+			yes := true
+			cfg.Store = config.StoreConfig{Provider: "bun", URL: u, AutoMigrate: &yes}
 			s, err := autoconfig.NewSettings(cfg, slog.New(slog.DiscardHandler))
 			require.NoError(t, err)
 			dbs, err := autoconfig.NewDatabases(s)
 			require.NoError(t, err)
 			t.Cleanup(func() { _ = dbs.Close() })
+			require.NoError(t, dbs.Start(ctx))
 			got := dbs.EventStoreDB()
 			require.NoError(t, got.PingContext(ctx))
 

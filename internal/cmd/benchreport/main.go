@@ -1,0 +1,74 @@
+// Command benchreport runs the project's benchmarks and prints one markdown table: for each
+// operation and store, our rate, the raw baselines measured in the same run, and the ratios.
+//
+// Benchmarks follow one naming rule: Benchmark<Operation>/<store>/<variant>, where variant is
+// "store" (ours), "limit" (raw SQL or code doing the same work on the leanest layout that keeps the
+// same data and guarantees) or "minimal" (raw SQL on a 4-column table, for reference), and each
+// reports an "events/s" metric. In a package with one store the <store> part may be left out;
+// the package name is used. Every figure is the median of -count runs.
+//
+//	go run ./internal/cmd/benchreport -count 5 ./stores/... ./eventsourcing/...
+package main
+
+import (
+	"bufio"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"runtime"
+	"strings"
+)
+
+func main() {
+	count := flag.Int("count", 5, "runs of each benchmark; the table shows medians")
+	bench := flag.String("bench", ".", "benchmarks to run (go test -bench)")
+	benchtime := flag.String("benchtime", "", "go test -benchtime, when set")
+	flag.Parse()
+	pkgs := flag.Args()
+	if len(pkgs) == 0 {
+		pkgs = []string{"./..."}
+	}
+	args := []string{"test", "-run", "^$", "-bench", *bench, "-count", fmt.Sprint(*count)}
+	if *benchtime != "" {
+		args = append(args, "-benchtime", *benchtime)
+	}
+	args = append(args, pkgs...)
+	cmd := exec.Command("go", args...)
+	cmd.Stderr = os.Stderr
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		fail(err)
+	}
+	if err := cmd.Start(); err != nil {
+		fail(err)
+	}
+	// Keep the raw output for whoever wants it, on stderr, while parsing it.
+	results := parse(io.TeeReader(out, os.Stderr))
+	if err := cmd.Wait(); err != nil {
+		fail(fmt.Errorf("go %s: %w", strings.Join(args, " "), err))
+	}
+	fmt.Printf("Measured on %s (%d CPUs, %s/%s), %s; medians of %d runs.\n\n", hostDescription(), runtime.NumCPU(), runtime.GOOS, runtime.GOARCH, runtime.Version(), *count)
+	writeTable(os.Stdout, results)
+}
+
+func fail(err error) {
+	fmt.Fprintln(os.Stderr, "benchreport:", err)
+	os.Exit(1)
+}
+
+// hostDescription names the CPU model when the system says it.
+func hostDescription() string {
+	b, err := os.ReadFile("/proc/cpuinfo")
+	if err != nil {
+		return "this machine"
+	}
+	sc := bufio.NewScanner(strings.NewReader(string(b)))
+	for sc.Scan() {
+		if k, v, ok := strings.Cut(sc.Text(), ":"); ok && strings.TrimSpace(k) == "model name" {
+			return strings.TrimSpace(v)
+		}
+	}
+	return "this machine"
+}

@@ -1,0 +1,41 @@
+package main
+
+import (
+	"strings"
+	"testing"
+)
+
+const sample = `goos: linux
+pkg: github.com/gofly/eventsourcing/stores/bun
+BenchmarkAppend1/postgres/store-2    1000   1000000 ns/op   1000.0 events/s   100 B/op
+BenchmarkAppend1/postgres/limit-2    1000   1000000 ns/op   1100.0 events/s   100 B/op
+BenchmarkAppend1/postgres/minimal-2  1000   1000000 ns/op   1300.0 events/s   100 B/op
+BenchmarkAppend1/postgres/store-2    1000   1000000 ns/op   900.0 events/s   100 B/op
+BenchmarkAppend1/postgres/limit-2    1000   1000000 ns/op   1000.0 events/s   100 B/op
+BenchmarkAppend1/postgres/store-2    1000   1000000 ns/op   950.0 events/s   100 B/op
+BenchmarkAppend1/postgres/limit-2    1000   1000000 ns/op   1200.0 events/s   100 B/op
+BenchmarkLoad1000/sqlite/raw-2       10     1 ns/op         5.5 events/s
+BenchmarkOther-2                      10     1 ns/op
+pkg: github.com/gofly/eventsourcing/stores/memory
+BenchmarkAppend1/store-2             10     1 ns/op         300000 events/s
+BenchmarkAppend1/baseline-2          10     1 ns/op         400000 events/s
+`
+
+func TestParseAndTable(t *testing.T) {
+	res := parse(strings.NewReader(sample))
+	if len(res.order) != 3 {
+		t.Fatalf("rows %v", res.order)
+	}
+	var out strings.Builder
+	writeTable(&out, res)
+	got := out.String()
+	for _, want := range []string{
+		"| append 1 event to a new stream | postgres | 950 | 1100 | 0.86 | 1300 | 0.73 |",
+		"| repository load of 1,000 events | sqlite | – | 5.5 | – | – | – |",
+		"| append 1 event to a new stream | memory | 300000 | 400000 | 0.75 | – | – |",
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("missing row %q in\n%s", want, got)
+		}
+	}
+}

@@ -1,0 +1,70 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"math"
+)
+
+// describe names a benchmark's operation for the table.
+func describe(op string) string {
+	switch op {
+	case "Append1":
+		return "append 1 event to a new stream"
+	case "Append10":
+		return "append a batch of 10"
+	case "Append100":
+		return "append a batch of 100"
+	case "ConcurrentWriters":
+		return "4 concurrent writers, 1 event each"
+	case "Load1000":
+		return "repository load of 1,000 events"
+	case "CatchUp":
+		return "catch-up read, pages of 500"
+	case "Race16":
+		return "16-way race on one aggregate, one round"
+	case "SnapshotLoad":
+		return "snapshot load of a 100,000-event aggregate"
+	case "Projection":
+		return "projection runner, no-op handler"
+	case "OutboxRelay":
+		return "outbox: commit to publish through the relay"
+	}
+	return op
+}
+
+func writeTable(w io.Writer, res *results) {
+	fmt.Fprintln(w, "| operation | store | ours (events/s) | limit (events/s) | ours ÷ limit | minimal (events/s) | ours ÷ minimal |")
+	fmt.Fprintln(w, "|---|---|---:|---:|---:|---:|---:|")
+	for _, k := range res.order {
+		v := res.rates[k]
+		ours, limit, minimal := rate(v["store"]), rate(v["limit"]), rate(v["minimal"])
+		fmt.Fprintf(w, "| %s | %s | %s | %s | %s | %s | %s |\n", describe(k.operation), k.store,
+			format(ours), format(limit), ratio(ours, limit), format(minimal), ratio(ours, minimal))
+	}
+}
+
+func rate(v []float64) float64 {
+	if len(v) == 0 {
+		return math.NaN()
+	}
+	return median(v)
+}
+
+func format(v float64) string {
+	switch {
+	case math.IsNaN(v):
+		return "–"
+	case v >= 100:
+		return fmt.Sprintf("%.0f", v)
+	default:
+		return fmt.Sprintf("%.1f", v)
+	}
+}
+
+func ratio(a, b float64) string {
+	if math.IsNaN(a) || math.IsNaN(b) || b == 0 {
+		return "–"
+	}
+	return fmt.Sprintf("%.2f", a/b)
+}

@@ -1,0 +1,48 @@
+package bunstore
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/stdlib"
+	"github.com/uptrace/bun"
+	"github.com/uptrace/bun/dialect/pgdialect"
+)
+
+// postgresDialect is PostgreSQL: global positions from transaction ids (see the package
+// documentation), arrays for batch inserts, and pgx's native connection on the hot paths when
+// the pool runs pgx's stdlib driver.
+type postgresDialect struct {
+	pgx bool // the pool runs pgx's stdlib driver: native paths, Go slices bound as arrays
+}
+
+func newPostgresDialect(db *bun.DB) postgresDialect {
+	if db == nil {
+		return postgresDialect{}
+	}
+	_, isPgx := db.DB.Driver().(*stdlib.Driver)
+	return postgresDialect{pgx: isPgx}
+}
+
+func (postgresDialect) name() Dialect { return DialectPostgres }
+
+// postgresMaxOpenConns bounds the pool. PostgreSQL keeps as many idle connections as it may
+// open, so bursts reuse connections and their prepared statements.
+const postgresMaxOpenConns = 20
+
+// openDB opens a pool through pgx's database/sql driver.
+func (postgresDialect) openDB(raw, dsn string) (*bun.DB, error) {
+	cfg, err := pgx.ParseConfig(dsn)
+	if err != nil {
+		return nil, fmt.Errorf("bunstore: open %s: %w", RedactURL(raw), scrub(err, dsn))
+	}
+	sqldb := stdlib.OpenDB(*cfg)
+	sqldb.SetMaxOpenConns(postgresMaxOpenConns)
+	sqldb.SetMaxIdleConns(postgresMaxOpenConns)
+	sqldb.SetConnMaxIdleTime(5 * time.Minute)
+	return bun.NewDB(sqldb, pgdialect.New()), nil
+}
+
+// timeArg binds times as TIMESTAMPTZ.
+func (postgresDialect) timeArg(t time.Time) any { return t }

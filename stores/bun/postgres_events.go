@@ -1,0 +1,193 @@
+package bunstore
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/uptrace/bun"
+
+	es "github.com/gofly/eventsourcing/eventsourcing"
+	"github.com/gofly/eventsourcing/eventsourcing/storekit"
+)
+
+// positionSpan is the number of global positions each PostgreSQL transaction owns: a position is
+// xid × positionSpan + ordinal, with ordinal in [0, positionSpan).
+const (
+	positionSpan    = 1 << 20
+	positionSpanSQL = "1048576"
+)
+
+// pgAppendSQL is the version check, the sequence-order guard and the insert of a whole batch
+// from arrays in one statement (one text for every batch size): outside a transaction it is its
+// own transaction, one round trip per append. The head reads the transaction's base position
+// (which assigns its transaction id) and the aggregate's last event; ORDER BY … LIMIT 1 keeps
+// the plan an index probe under generic plans. Arguments: $1 aggregate id, $2 aggregate type,
+// $3 expected version, $4 the first ordinal − 1, $5..$11 the event columns. It returns the base
+// position, the aggregate's last sequence and position before the append, and how many rows it
+// inserted (0 when a check failed).
+const pgAppendSQL = `WITH head AS MATERIALIZED (
+	SELECT pg_current_xact_id()::text::bigint * ` + positionSpanSQL + ` AS base, coalesce(h.sequence, 0) AS seq, coalesce(h.global_position, 0) AS pos
+	FROM (SELECT 1) AS one LEFT JOIN LATERAL (
+		SELECT sequence, global_position FROM pyfly_event_store WHERE aggregate_id = $1 ORDER BY sequence DESC LIMIT 1
+	) AS h ON true
+), ins AS (
+	INSERT INTO pyfly_event_store
+		(event_id, aggregate_id, aggregate_type, sequence, event_type, payload, metadata, occurred_at, version, tenant_id, global_position)
+	SELECT e.event_id, $1, $2, $3 + e.ord, e.event_type, e.payload, e.metadata, e.occurred_at, e.version, nullif(e.tenant_id, ''), head.base + $4 + e.ord
+	FROM head, unnest($5::text[], $6::text[], $7::text[], $8::text[], $9::timestamptz[], $10::int[], $11::text[])
+		WITH ORDINALITY AS e(event_id, event_type, payload, metadata, occurred_at, version, tenant_id, ord)
+	WHERE head.seq = $3 AND (head.seq = 0 OR head.pos < head.base + ` + positionSpanSQL + `)
+	RETURNING 1
+)
+SELECT base, seq, pos, (SELECT count(*) FROM ins) FROM head`
+
+// pgHorizonSQL is the first position no reader may see yet: every transaction with an id below
+// the snapshot's xmin has ended, so positions below xmin × span are final.
+const pgHorizonSQL = `pg_snapshot_xmin(pg_current_snapshot())::text::bigint * ` + positionSpanSQL
+
+// pgHeadPositionSQL is the highest position stored, visible or not.
+const pgHeadPositionSQL = `SELECT coalesce((SELECT global_position FROM pyfly_event_store ORDER BY global_position DESC LIMIT 1), 0)`
+
+func (postgresDialect) eventSQL() eventSQL {
+	return eventSQL{
+		load:   `SELECT ` + eventColumns + ` FROM pyfly_event_store WHERE aggregate_id = $1 AND sequence > $2 ORDER BY sequence`,
+		latest: `SELECT sequence FROM pyfly_event_store WHERE aggregate_id = $1 ORDER BY sequence DESC LIMIT 1`,
+		// The cursor must be 0 or a position on the stream; when it is not, the page comes back
+		// empty and ReadAll tells the two cases apart.
+		readAll: `SELECT ` + eventColumns + ` FROM pyfly_event_store
+WHERE global_position > $1 AND global_position < ` + pgHorizonSQL + `
+	AND ($1 = 0 OR EXISTS (SELECT 1 FROM pyfly_event_store WHERE global_position = $1))
+ORDER BY global_position LIMIT $2`,
+		positionExists: `SELECT EXISTS (SELECT 1 FROM pyfly_event_store WHERE global_position = $1)`,
+		lastPosition: `SELECT coalesce((SELECT global_position FROM pyfly_event_store WHERE global_position < ` + pgHorizonSQL +
+			` ORDER BY global_position DESC LIMIT 1), 0)`,
+		headPosition: pgHeadPositionSQL,
+	}
+}
+
+// singleWriter is false: PostgreSQL writers run side by side.
+func (postgresDialect) singleWriter() bool { return false }
+
+// native reports whether the pgx path applies: the pool runs pgx's stdlib driver and the
+// ambient transaction, if any, has its connection at hand.
+func (d postgresDialect) native(st *txState) bool {
+	return d.pgx && (st == nil || st.conn != nil)
+}
+
+// appendEvents runs pgAppendSQL: on pgx's native connection when it can, else through
+// database/sql, in st's transaction or as a transaction of its own.
+func (d postgresDialect) appendEvents(ctx context.Context, db *bun.DB, st *txState, b *batch) error {
+	if d.native(st) {
+		return d.appendPgx(ctx, db, st, b)
+	}
+	start, err := reserveOrdinals(st, len(b.eventIDs))
+	if err != nil {
+		return err
+	}
+	row := querierOf(st, db).QueryRowContext(ctx, pgAppendSQL, d.appendArgs(b, start-1)...)
+	return pgAppendOutcome(ctx, b, row.Scan)
+}
+
+// queryEvents reads on pgx's native connection when it can, else through database/sql.
+func (d postgresDialect) queryEvents(ctx context.Context, s *EventStore, st *txState, op string, sizeHint int, q string, args ...any) ([]es.Envelope, error) {
+	if d.native(st) {
+		return queryPgx(ctx, s, st, op, sizeHint, q, args...)
+	}
+	return queryEventsSQL(ctx, s, st, op, sizeHint, q, args...)
+}
+
+// pgAppendOutcome reads pgAppendSQL's row through scan and tells why nothing was inserted.
+func pgAppendOutcome(ctx context.Context, b *batch, scan func(dest ...any) error) error {
+	var base, lastSeq, lastPos, inserted int64
+	if err := scan(&base, &lastSeq, &lastPos, &inserted); err != nil {
+		return mapAppendErr(ctx, b, "append", err)
+	}
+	if inserted == int64(len(b.eventIDs)) {
+		return nil
+	}
+	if err := checkOrder(b, base, lastSeq, lastPos); err != nil {
+		return err
+	}
+	return fmt.Errorf("bunstore: append: inserted %d of %d events", inserted, len(b.eventIDs))
+}
+
+// checkOrder is the version check plus the sequence-order guard: the aggregate's last event
+// must come from a transaction that began writing before this one (base).
+func checkOrder(b *batch, base, lastSeq, lastPos int64) error {
+	if err := checkVersion(b, lastSeq); err != nil {
+		return err
+	}
+	if lastSeq > 0 && lastPos >= base+positionSpan {
+		return &es.ConcurrencyError{
+			AggregateID: b.aggregateID, AggregateType: b.aggregateType, Expected: b.expected, Actual: lastSeq,
+			Reason: fmt.Sprintf("event %d was committed by a transaction that started writing after this one, so appending here would put event %d before it on the global stream; retry in a new transaction", lastSeq, lastSeq+1),
+		}
+	}
+	return nil
+}
+
+// reserveOrdinals takes n ordinals (from 1) from the transaction's counter; a store's own
+// transaction starts at 1.
+func reserveOrdinals(st *txState, n int) (int64, error) {
+	if st == nil {
+		if n >= positionSpan {
+			return 0, storekit.InvalidArgument("events: at most %d events per transaction, got %d", positionSpan-1, n)
+		}
+		return 1, nil
+	}
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if st.ordinal+int64(n) >= positionSpan {
+		return 0, storekit.InvalidArgument("events: at most %d events per transaction, this one would hold %d", positionSpan-1, st.ordinal+int64(n))
+	}
+	start := st.ordinal + 1
+	st.ordinal += int64(n)
+	return start, nil
+}
+
+// appendArgs are pgAppendSQL's arguments. pgx binds Go slices as arrays; other drivers get
+// PostgreSQL array literals, which the ::type[] casts read.
+func (d postgresDialect) appendArgs(b *batch, ordinalBase int64) []any {
+	if d.pgx {
+		return []any{b.aggregateID, b.aggregateType, b.expected, ordinalBase,
+			b.eventIDs, b.eventTypes, b.payloads, b.metadata, b.occurredAt, b.versions, b.tenants}
+	}
+	times := make([]string, len(b.occurredAt))
+	versions := make([]string, len(b.versions))
+	for i := range times {
+		times[i] = b.occurredAt[i].Format(time.RFC3339Nano)
+		versions[i] = strconv.Itoa(int(b.versions[i]))
+	}
+	return []any{b.aggregateID, b.aggregateType, b.expected, ordinalBase,
+		arrayLiteral(b.eventIDs), arrayLiteral(b.eventTypes), arrayLiteral(b.payloads), arrayLiteral(b.metadata),
+		arrayLiteral(times), arrayLiteral(versions), arrayLiteral(b.tenants)}
+}
+
+// arrayLiteral writes a PostgreSQL array literal of quoted elements: {"a","b\"c"}.
+func arrayLiteral(items []string) string {
+	n := 2
+	for _, it := range items {
+		n += len(it) + 3
+	}
+	var sb strings.Builder
+	sb.Grow(n)
+	sb.WriteByte('{')
+	for i, it := range items {
+		if i > 0 {
+			sb.WriteByte(',')
+		}
+		sb.WriteByte('"')
+		for j := 0; j < len(it); j++ {
+			if c := it[j]; c == '"' || c == '\\' {
+				sb.WriteByte('\\')
+			}
+			sb.WriteByte(it[j])
+		}
+		sb.WriteByte('"')
+	}
+	sb.WriteByte('}')
+	return sb.String()
+}

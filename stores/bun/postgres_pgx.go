@@ -1,0 +1,113 @@
+package bunstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/stdlib"
+	"github.com/uptrace/bun"
+
+	es "github.com/gofly/eventsourcing/eventsourcing"
+)
+
+// errNotPgx reports a connection that is not pgx's stdlib driver.
+var errNotPgx = errors.New("bunstore: not a pgx connection")
+
+// withPgx runs f on the native pgx connection under database/sql: the ambient transaction's
+// connection when st is set (f then runs inside that transaction), else a pooled one. Going
+// around database/sql's per-row value conversion is what keeps loads and appends near raw pgx.
+// The connection returns to the pool after f; database/sql discards it if f left it broken or
+// inside a transaction.
+func withPgx(ctx context.Context, db *bun.DB, st *txState, f func(*pgx.Conn) error) error {
+	conn := (*sql.Conn)(nil)
+	if st != nil {
+		conn = st.conn
+	}
+	if conn == nil {
+		c, err := db.DB.Conn(ctx)
+		if err != nil {
+			return err
+		}
+		defer c.Close()
+		conn = c
+	}
+	return conn.Raw(func(dc any) error {
+		sc, ok := dc.(*stdlib.Conn)
+		if !ok {
+			return errNotPgx
+		}
+		return f(sc.Conn())
+	})
+}
+
+// appendPgx runs pgAppendSQL on the native pgx connection: inside the ambient transaction when
+// st is set, else as a transaction of its own on a pooled connection.
+func (d postgresDialect) appendPgx(ctx context.Context, db *bun.DB, st *txState, b *batch) error {
+	start, err := reserveOrdinals(st, len(b.eventIDs))
+	if err != nil {
+		return err
+	}
+	var opErr error
+	err = withPgx(ctx, db, st, func(c *pgx.Conn) error {
+		opErr = pgAppendOutcome(ctx, b, c.QueryRow(ctx, pgAppendSQL, d.appendArgs(b, start-1)...).Scan)
+		return nil
+	})
+	if err != nil {
+		return wrapErr(ctx, "append", eventTable, err)
+	}
+	return opErr
+}
+
+// queryPgx is queryEventsSQL on the native pgx connection.
+func queryPgx(ctx context.Context, s *EventStore, st *txState, op string, sizeHint int, q string, args ...any) ([]es.Envelope, error) {
+	var out []es.Envelope
+	var opErr error
+	err := withPgx(ctx, s.db, st, func(c *pgx.Conn) error {
+		rows, err := c.Query(ctx, q, args...)
+		if err != nil {
+			opErr = wrapErr(ctx, op, eventTable, err)
+			return nil
+		}
+		defer rows.Close()
+		out = make([]es.Envelope, 0, sizeHint)
+		var (
+			metadata []byte
+			tenant   *string
+			version  int32
+		)
+		for rows.Next() {
+			var e es.Envelope
+			var payload []byte
+			tenant = nil
+			if err := rows.Scan(&e.EventID, &e.AggregateID, &e.AggregateType, &e.Sequence, &e.EventType,
+				&payload, &metadata, &e.OccurredAt, &version, &tenant, &e.GlobalPosition); err != nil {
+				opErr = wrapErr(ctx, op, eventTable, err)
+				return nil
+			}
+			e.Payload = payload
+			e.Version = int(version)
+			e.OccurredAt = e.OccurredAt.UTC()
+			if tenant != nil {
+				e.TenantID = *tenant
+			}
+			if e, err = s.finish(op, e, metadata); err != nil {
+				opErr = err
+				return nil
+			}
+			out = append(out, e)
+		}
+		if err := rows.Err(); err != nil {
+			opErr = wrapErr(ctx, op, eventTable, err)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, wrapErr(ctx, op, eventTable, err)
+	}
+	if opErr != nil {
+		return nil, opErr
+	}
+	return out, nil
+}

@@ -1,0 +1,99 @@
+package bunstore
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/uptrace/bun"
+)
+
+// schemaDialect is what migrations and schema checks need from a dialect (postgres_migrate.go,
+// sqlite_migrate.go, and the SQL files in migrations/<dialect>).
+type schemaDialect interface {
+	// migrationLockSQL, run first in a transaction, makes concurrent Migrate calls (other
+	// pools, other processes) wait for that transaction to end; "" when BEGIN already does.
+	migrationLockSQL() string
+	// columnsSQL lists the columns of the table named by its one argument.
+	columnsSQL() string
+	// verify refuses stored data the dialect cannot run on; Prepare calls it last.
+	verify(ctx context.Context, db *bun.DB) error
+}
+
+// tableColumnsRequired lists what the stores read and write, per table.
+type tableColumnsRequired struct {
+	table   string
+	columns []string
+}
+
+func requiredColumns() []tableColumnsRequired {
+	return []tableColumnsRequired{
+		{eventTable, []string{"event_id", "aggregate_id", "aggregate_type", "sequence", "event_type", "payload", "metadata", "occurred_at", "version", "tenant_id", "global_position", "recorded_at"}},
+		{snapshotTable, []string{"aggregate_id", "aggregate_type", "sequence", "payload", "created_at"}},
+	}
+}
+
+// CheckSchema verifies, without changing anything, that the stores' tables and columns exist:
+// use it when the schema is managed elsewhere. The error matches [ErrSchema] and names the first
+// missing table or column, and says to run Migrate or enable the auto-migrate option.
+func CheckSchema(ctx context.Context, db *bun.DB) error {
+	dl, err := dialectOf(db)
+	if err != nil {
+		return err
+	}
+	for _, t := range requiredColumns() {
+		have, err := tableColumns(ctx, db.DB, dl, t.table)
+		if err != nil {
+			return err
+		}
+		if len(have) == 0 {
+			return fmt.Errorf("%w: table %s does not exist; run bunstore.Migrate or enable the auto-migrate option", ErrSchema, t.table)
+		}
+		for _, c := range t.columns {
+			if !have[c] {
+				return fmt.Errorf("%w: table %s has no column %s; run bunstore.Migrate or enable the auto-migrate option", ErrSchema, t.table, c)
+			}
+		}
+	}
+	return nil
+}
+
+func tableColumns(ctx context.Context, q querier, dl sqlDialect, table string) (map[string]bool, error) {
+	rows, err := q.QueryContext(ctx, dl.columnsSQL(), table)
+	if err != nil {
+		return nil, wrapErr(ctx, "check schema", table, err)
+	}
+	defer rows.Close()
+	have := map[string]bool{}
+	for rows.Next() {
+		var c string
+		if err := rows.Scan(&c); err != nil {
+			return nil, wrapErr(ctx, "check schema", table, err)
+		}
+		have[strings.ToLower(c)] = true
+	}
+	if err := rows.Err(); err != nil {
+		return nil, wrapErr(ctx, "check schema", table, err)
+	}
+	return have, nil
+}
+
+// Prepare readies db for the stores: it runs [Migrate] when migrate is true, else [CheckSchema];
+// on PostgreSQL it then refuses a database whose stored global positions lie ahead of the server's
+// transaction ids, as after a dump restored into another server (see the package documentation
+// for the remedy).
+func Prepare(ctx context.Context, db *bun.DB, migrate bool) error {
+	dl, err := dialectOf(db)
+	if err != nil {
+		return err
+	}
+	if migrate {
+		err = Migrate(ctx, db)
+	} else {
+		err = CheckSchema(ctx, db)
+	}
+	if err != nil {
+		return err
+	}
+	return dl.verify(ctx, db)
+}
