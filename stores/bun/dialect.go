@@ -66,6 +66,9 @@ type sqlDialect interface {
 	eventsDialect
 	snapshotsDialect
 	schemaDialect
+	checkpointsDialect
+	leasesDialect
+	deadLettersDialect
 }
 
 var (

@@ -30,6 +30,10 @@ func requiredColumns() []tableColumnsRequired {
 	return []tableColumnsRequired{
 		{eventTable, []string{"event_id", "aggregate_id", "aggregate_type", "sequence", "event_type", "payload", "metadata", "occurred_at", "version", "tenant_id", "global_position", "recorded_at"}},
 		{snapshotTable, []string{"aggregate_id", "aggregate_type", "sequence", "payload", "created_at"}},
+		{checkpointTable, []string{"projection", "position", "fence", "updated_at"}},
+		{leaseTable, []string{"name", "lock_until", "locked_at", "locked_by", "fence"}},
+		{deadLetterTable, []string{"projection", "event_id", "global_position", "aggregate_id", "aggregate_type", "sequence",
+			"event_type", "payload", "metadata", "occurred_at", "version", "tenant_id", "attempts", "error", "failed_at"}},
 	}
 }
 

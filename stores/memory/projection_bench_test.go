@@ -18,6 +18,6 @@ func BenchmarkProjection(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
-	b.Run("readall", func(b *testing.B) { testkit.BenchReadAll(b, store, 100) })
-	b.Run("runner", func(b *testing.B) { testkit.BenchRunner(b, store, memory.NewCheckpointStore(), 100) })
+	b.Run("baseline", func(b *testing.B) { testkit.BenchReadAll(b, store, 100) })
+	b.Run("store", func(b *testing.B) { testkit.BenchRunner(b, store, memory.NewCheckpointStore(), 100) })
 }
