@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"math"
 	"strings"
 	"testing"
 	"time"
@@ -161,6 +162,7 @@ func testDeadLetterBadInput(t *testing.T, newStore DeadLetterStoreFactory) {
 		"position 0":          func(d *projection.DeadLetter) { d.Event.GlobalPosition = 0 },
 		"negative position":   func(d *projection.DeadLetter) { d.Event.GlobalPosition = -5 },
 		"attempts 0":          func(d *projection.DeadLetter) { d.Attempts = 0 },
+		"attempts > MaxInt32": func(d *projection.DeadLetter) { d.Attempts = math.MaxInt32 + 1 },
 		"error with NUL":      func(d *projection.DeadLetter) { d.Error = "bad\x00" },
 		"error bad UTF-8":     func(d *projection.DeadLetter) { d.Error = "bad\xff" },
 		"error too long":      func(d *projection.DeadLetter) { d.Error = strings.Repeat("e", projection.MaxErrorBytes+1) },

@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"log/slog"
+	"math"
 	"os"
 	"strings"
 	"time"
@@ -179,7 +180,7 @@ func WithOwner(owner string) Option {
 	}
 }
 
-// WithDeadLetters parks an event the projection failed on maxAttempts times (at least 1) in
+// WithDeadLetters parks an event the projection failed on maxAttempts times (1 to MaxInt32) in
 // store and moves past it, in one transaction when the checkpoint store runs them and store
 // joins them. Without it the runner retries a failing event for ever: it never skips one.
 func WithDeadLetters(store DeadLetterStore, maxAttempts int) Option {
@@ -187,8 +188,8 @@ func WithDeadLetters(store DeadLetterStore, maxAttempts int) Option {
 		if isNil(store) {
 			return invalid("projection.WithDeadLetters: the dead-letter store is nil")
 		}
-		if maxAttempts < 1 {
-			return invalid("projection.WithDeadLetters: maxAttempts must be at least 1, got %d", maxAttempts)
+		if maxAttempts < 1 || maxAttempts > math.MaxInt32 {
+			return invalid("projection.WithDeadLetters: maxAttempts is from 1 to %d, got %d", math.MaxInt32, maxAttempts)
 		}
 		c.deadLetters, c.maxAttempts = store, maxAttempts
 		return nil

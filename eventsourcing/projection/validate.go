@@ -2,6 +2,7 @@ package projection
 
 import (
 	"fmt"
+	"math"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -51,7 +52,7 @@ const MaxErrorBytes = 16 << 10
 
 // ValidateDeadLetter checks a dead letter before a store keeps it: the projection's name, an
 // event a store could hold (see storekit.ValidateAppend) with a global position of 1 or more,
-// attempts of 1 or more, an error text of at most [MaxErrorBytes] bytes of UTF-8 without NUL,
+// attempts from 1 to MaxInt32, an error text of at most [MaxErrorBytes] bytes of UTF-8 without NUL,
 // and a FailedAt in the years 1 to 9999.
 func ValidateDeadLetter(d DeadLetter) error {
 	if err := ValidateName("dead letter projection", d.Projection); err != nil {
@@ -64,8 +65,8 @@ func ValidateDeadLetter(d DeadLetter) error {
 	if e.GlobalPosition < 1 {
 		return invalid("dead letter event: global position must be 1 or more, got %d", e.GlobalPosition)
 	}
-	if d.Attempts < 1 {
-		return invalid("dead letter attempts: must be 1 or more, got %d", d.Attempts)
+	if d.Attempts < 1 || d.Attempts > math.MaxInt32 {
+		return invalid("dead letter attempts: from 1 to %d, got %d", math.MaxInt32, d.Attempts)
 	}
 	if p := check.Text(d.Error, MaxErrorBytes, false); p != "" {
 		return invalid("dead letter error text: %s", p)
