@@ -53,6 +53,7 @@ func EventStoreTests() []EventStoreTest {
 		{"RaceSameExpectedVersion", testRaceSameExpectedVersion},
 		{"ConcurrentAggregates", testConcurrentAggregates},
 		{"Transactions", testTransactions},
+		{"IdempotentRetry", testIdempotentRetry},
 	}
 }
 

@@ -69,18 +69,32 @@ func (s *EventStore) Append(ctx context.Context, aggregateID, aggregateType stri
 	} else {
 		err = s.dl.appendEvents(ctx, s.db, st, b)
 	}
+	var retry *possibleRetry
+	if errors.As(err, &retry) {
+		err = s.settleRetry(ctx, st, retry, events)
+		if err == nil {
+			s.fill(events, aggregateID, aggregateType, expected)
+			return nil // already stored: nothing was written, nothing to signal
+		}
+	}
 	if err != nil {
 		if errors.Is(err, es.ErrConcurrency) {
 			s.log.DebugContext(ctx, "bunstore: append refused", "aggregate_id", aggregateID, "expected", expected, "error", err)
 		}
 		return err
 	}
+	s.commits.afterCommit(st)
+	s.fill(events, aggregateID, aggregateType, expected)
+	return nil
+}
+
+// fill sets what Append sets on the caller's envelopes on success.
+func (s *EventStore) fill(events []es.Envelope, aggregateID, aggregateType string, expected int64) {
 	for i := range events {
 		events[i].AggregateID = aggregateID
 		events[i].AggregateType = aggregateType
 		events[i].Sequence = expected + int64(i) + 1
 	}
-	return nil
 }
 
 // appendQueued appends b in a transaction of its own after the store's earlier appends: on a
@@ -121,12 +135,17 @@ func appendSQL(ctx context.Context, db *bun.DB, st *txState, b *batch, f appendT
 }
 
 // checkVersion is the optimistic concurrency check: the aggregate's last sequence must be the
-// expected version.
-func checkVersion(b *batch, lastSeq int64) error {
-	if lastSeq != b.expected {
-		return &es.ConcurrencyError{AggregateID: b.aggregateID, AggregateType: b.aggregateType, Expected: b.expected, Actual: lastSeq}
+// expected version. atNext is the id of the event stored at the expected version + 1, when the
+// head read it: the same id as b's first event makes the conflict a possible retry.
+func checkVersion(b *batch, lastSeq int64, atNext string) error {
+	if lastSeq == b.expected {
+		return nil
 	}
-	return nil
+	ce := &es.ConcurrencyError{AggregateID: b.aggregateID, AggregateType: b.aggregateType, Expected: b.expected, Actual: lastSeq}
+	if atNext != "" && atNext == b.eventIDs[0] {
+		return &possibleRetry{cause: ce, aggregateID: b.aggregateID, aggregateType: b.aggregateType, expected: b.expected, txUsable: true}
+	}
+	return ce
 }
 
 // mapAppendErr turns a unique violation on (aggregate_id, sequence) or a serialization failure
@@ -134,11 +153,18 @@ func checkVersion(b *batch, lastSeq int64) error {
 // into wrapErr's forms.
 func mapAppendErr(ctx context.Context, b *batch, op string, err error) error {
 	if ctx.Err() == nil {
-		switch classify(err).kind {
+		switch d := classify(err); d.kind {
 		case kindUniqueSequence, kindSerialization:
 			return &es.ConcurrencyError{AggregateID: b.aggregateID, AggregateType: b.aggregateType, Expected: b.expected, Actual: -1}
 		case kindUniqueEventID:
-			return fmt.Errorf("bunstore: %s: %w", op, storekit.InvalidArgument("event id already stored: an EventID of this append is in the store already (every event needs a new one): %v", err))
+			// Another transaction stored one of these ids: a retry racing the append it repeats,
+			// or ids that are taken. The caller tells them apart where it still can read.
+			return &possibleRetry{
+				cause: fmt.Errorf("bunstore: %s: %w", op, storekit.InvalidArgument(
+					"event id already stored: an EventID of this append is in the store already (every event needs a new one): %v", err)),
+				aggregateID: b.aggregateID, aggregateType: b.aggregateType, expected: b.expected,
+				txUsable: d.keepsTx,
+			}
 		}
 	}
 	return wrapErr(ctx, op, eventTable, err)

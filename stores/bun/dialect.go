@@ -66,6 +66,7 @@ type sqlDialect interface {
 	eventsDialect
 	snapshotsDialect
 	schemaDialect
+	notifyDialect
 	checkpointsDialect
 	leasesDialect
 	deadLettersDialect

@@ -53,6 +53,9 @@ const (
 type driverErr struct {
 	kind       errKind
 	constraint string
+	// keepsTx: the failed statement leaves its transaction usable (SQLite); on PostgreSQL an
+	// error aborts the transaction until it rolls back.
+	keepsTx bool
 }
 
 // classify reads pgx's *pgconn.PgError, pgdriver's Error and modernc's *sqlite.Error.
@@ -67,7 +70,9 @@ func classify(err error) driverErr {
 	}
 	var sqlErr *sqlite.Error
 	if errors.As(err, &sqlErr) {
-		return classifySQLite(sqlErr.Code(), sqlErr.Error())
+		d := classifySQLite(sqlErr.Code(), sqlErr.Error())
+		d.keepsTx = true
+		return d
 	}
 	return driverErr{kind: kindOther}
 }

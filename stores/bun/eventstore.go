@@ -19,11 +19,14 @@ type EventStore struct {
 	upcasters []es.Upcaster
 	log       *slog.Logger
 	writeGate chan struct{} // one append of this store at a time, on a database with one writer
+	commits   *commitHub
 }
 
 var (
-	_ es.EventStore = (*EventStore)(nil)
-	_ es.Transactor = (*EventStore)(nil)
+	_ es.EventStore     = (*EventStore)(nil)
+	_ es.Transactor     = (*EventStore)(nil)
+	_ es.TxJoiner       = (*EventStore)(nil)
+	_ es.CommitNotifier = (*EventStore)(nil)
 )
 
 // eventsDialect is what the event store needs from a dialect (postgres_events.go,
@@ -47,6 +50,8 @@ type eventsDialect interface {
 type eventSQL struct {
 	// load: (aggregate_id, after_sequence), eventColumns in sequence order.
 	load string
+	// loadSome: (aggregate_id, after_sequence, limit), load with a limit.
+	loadSome string
 	// latest: (aggregate_id), the aggregate's highest sequence; no row without events.
 	latest string
 	// readAll: (after, limit), eventColumns in position order; no rows when after is neither 0
@@ -75,6 +80,7 @@ func NewEventStore(db *bun.DB, opts ...EventStoreOption) (*EventStore, error) {
 		return nil, err
 	}
 	s := &EventStore{db: db, dl: dl, q: dl.eventSQL(), upcasters: cfg.upcasters, log: cfg.logger}
+	s.commits = newCommitHub(db, dl, eventsChannel, cfg.logger)
 	if dl.singleWriter() {
 		s.writeGate = make(chan struct{}, 1)
 	}
@@ -90,6 +96,15 @@ func (s *EventStore) Dialect() Dialect { return s.dl.name() }
 // JoinsTx implements es.TxJoiner: true when ctx carries a transaction of [InTx] on the store's
 // *bun.DB.
 func (s *EventStore) JoinsTx(ctx context.Context) bool { return ambient(ctx, s.db) != nil }
+
+// CommitNotifications implements es.CommitNotifier: the channel receives after appends of this
+// store commit (on their own or with the transaction of [InTx] they joined) and, on PostgreSQL
+// with pgx, after appends any process commits through a store of this package (LISTEN/NOTIFY on
+// the channel pyfly_es_events; signals coalesce, at most one every 25 ms per writer). On SQLite
+// only this store's own appends signal. The channel closes when ctx ends.
+func (s *EventStore) CommitNotifications(ctx context.Context) <-chan struct{} {
+	return s.commits.subscribe(ctx)
+}
 
 // InTx implements es.Transactor: it runs fn in a transaction on the store's DB (see [InTx]).
 func (s *EventStore) InTx(ctx context.Context, fn func(ctx context.Context) error) error {

@@ -4,8 +4,8 @@ import (
 	"context"
 	"fmt"
 	"net/url"
-	"strings"
 
+	"github.com/gofly/eventsourcing/internal/redact"
 	"github.com/uptrace/bun"
 )
 
@@ -37,24 +37,14 @@ func NewDB(url string) (*bun.DB, error) {
 	return dialectFor(d, nil).openDB(url, dsn)
 }
 
-// scrub returns err with every occurrence of the dsn's password removed from its message. The
-// result still unwraps to err for errors.Is and errors.As.
-func scrub(err error, dsn string) error {
-	u, perr := url.Parse(dsn)
-	if perr != nil || u.User == nil {
-		return err
+// scrub returns err with its message redacted ([RedactURL]) and every occurrence of raw's
+// password removed, as written or as decoded. The result still unwraps to err for errors.Is and
+// errors.As.
+func scrub(err error, raw string) error {
+	pw := redact.Password(raw)
+	decoded, derr := url.PathUnescape(pw)
+	if derr != nil {
+		decoded = ""
 	}
-	pw, ok := u.User.Password()
-	if !ok || pw == "" || !strings.Contains(err.Error(), pw) {
-		return err
-	}
-	return &scrubbedError{msg: strings.ReplaceAll(err.Error(), pw, "xxxxx"), err: err}
+	return redact.Error(err, pw, decoded)
 }
-
-type scrubbedError struct {
-	msg string
-	err error
-}
-
-func (e *scrubbedError) Error() string { return e.msg }
-func (e *scrubbedError) Unwrap() error { return e.err }

@@ -26,10 +26,15 @@ const (
 // (which assigns its transaction id) and the aggregate's last event; ORDER BY … LIMIT 1 keeps
 // the plan an index probe under generic plans. Arguments: $1 aggregate id, $2 aggregate type,
 // $3 expected version, $4 the first ordinal − 1, $5..$11 the event columns. It returns the base
-// position, the aggregate's last sequence and position before the append, and how many rows it
-// inserted (0 when a check failed).
+// position, the aggregate's last sequence and position before the append, how many rows it
+// inserted (0 when a check failed) and, only when the version check failed, the id of the event
+// stored at the expected version + 1 (a retry of an append that committed finds its own first
+// event there).
 const pgAppendSQL = `WITH head AS MATERIALIZED (
-	SELECT pg_current_xact_id()::text::bigint * ` + positionSpanSQL + ` AS base, coalesce(h.sequence, 0) AS seq, coalesce(h.global_position, 0) AS pos
+	SELECT pg_current_xact_id()::text::bigint * ` + positionSpanSQL + ` AS base, coalesce(h.sequence, 0) AS seq, coalesce(h.global_position, 0) AS pos,
+		CASE WHEN coalesce(h.sequence, 0) > $3 THEN
+			(SELECT n.event_id FROM pyfly_event_store AS n WHERE n.aggregate_id = $1 AND n.sequence = $3 + 1)
+		END AS at_next
 	FROM (SELECT 1) AS one LEFT JOIN LATERAL (
 		SELECT sequence, global_position FROM pyfly_event_store WHERE aggregate_id = $1 ORDER BY sequence DESC LIMIT 1
 	) AS h ON true
@@ -42,7 +47,7 @@ const pgAppendSQL = `WITH head AS MATERIALIZED (
 	WHERE head.seq = $3 AND (head.seq = 0 OR head.pos < head.base + ` + positionSpanSQL + `)
 	RETURNING 1
 )
-SELECT base, seq, pos, (SELECT count(*) FROM ins) FROM head`
+SELECT base, seq, pos, (SELECT count(*) FROM ins), coalesce(at_next, '') FROM head`
 
 // pgHorizonSQL is the first position no reader may see yet: every transaction with an id below
 // the snapshot's xmin has ended, so positions below xmin × span are final.
@@ -53,8 +58,9 @@ const pgHeadPositionSQL = `SELECT coalesce((SELECT global_position FROM pyfly_ev
 
 func (postgresDialect) eventSQL() eventSQL {
 	return eventSQL{
-		load:   `SELECT ` + eventColumns + ` FROM pyfly_event_store WHERE aggregate_id = $1 AND sequence > $2 ORDER BY sequence`,
-		latest: `SELECT sequence FROM pyfly_event_store WHERE aggregate_id = $1 ORDER BY sequence DESC LIMIT 1`,
+		load:     `SELECT ` + eventColumns + ` FROM pyfly_event_store WHERE aggregate_id = $1 AND sequence > $2 ORDER BY sequence`,
+		loadSome: `SELECT ` + eventColumns + ` FROM pyfly_event_store WHERE aggregate_id = $1 AND sequence > $2 ORDER BY sequence LIMIT $3`,
+		latest:   `SELECT sequence FROM pyfly_event_store WHERE aggregate_id = $1 ORDER BY sequence DESC LIMIT 1`,
 		// The cursor must be 0 or a position on the stream; when it is not, the page comes back
 		// empty and ReadAll tells the two cases apart.
 		readAll: `SELECT ` + eventColumns + ` FROM pyfly_event_store
@@ -102,11 +108,15 @@ func (d postgresDialect) queryEvents(ctx context.Context, s *EventStore, st *txS
 // pgAppendOutcome reads pgAppendSQL's row through scan and tells why nothing was inserted.
 func pgAppendOutcome(ctx context.Context, b *batch, scan func(dest ...any) error) error {
 	var base, lastSeq, lastPos, inserted int64
-	if err := scan(&base, &lastSeq, &lastPos, &inserted); err != nil {
+	var atNext string
+	if err := scan(&base, &lastSeq, &lastPos, &inserted, &atNext); err != nil {
 		return mapAppendErr(ctx, b, "append", err)
 	}
 	if inserted == int64(len(b.eventIDs)) {
 		return nil
+	}
+	if err := checkVersion(b, lastSeq, atNext); err != nil {
+		return err
 	}
 	if err := checkOrder(b, base, lastSeq, lastPos); err != nil {
 		return err
@@ -114,12 +124,9 @@ func pgAppendOutcome(ctx context.Context, b *batch, scan func(dest ...any) error
 	return fmt.Errorf("bunstore: append: inserted %d of %d events", inserted, len(b.eventIDs))
 }
 
-// checkOrder is the version check plus the sequence-order guard: the aggregate's last event
-// must come from a transaction that began writing before this one (base).
+// checkOrder is the sequence-order guard: the aggregate's last event must come from a
+// transaction that began writing before this one (base).
 func checkOrder(b *batch, base, lastSeq, lastPos int64) error {
-	if err := checkVersion(b, lastSeq); err != nil {
-		return err
-	}
 	if lastSeq > 0 && lastPos >= base+positionSpan {
 		return &es.ConcurrencyError{
 			AggregateID: b.aggregateID, AggregateType: b.aggregateType, Expected: b.expected, Actual: lastSeq,

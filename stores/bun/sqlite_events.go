@@ -13,10 +13,13 @@ import (
 // sqliteRowsPerInsert keeps one INSERT under SQLite's limit of 32,766 bound variables.
 const sqliteRowsPerInsert = 2000
 
-// sqliteHeadSQL reads the aggregate's version and the stream's highest position. Writers hold
-// the write lock from BEGIN IMMEDIATE to commit, so max + i is dense and commit-ordered.
-const sqliteHeadSQL = `SELECT coalesce((SELECT sequence FROM pyfly_event_store WHERE aggregate_id = ? ORDER BY sequence DESC LIMIT 1), 0),
-	coalesce((SELECT max(global_position) FROM pyfly_event_store), 0)`
+// sqliteHeadSQL reads the aggregate's version, the stream's highest position and the id of the
+// event at the expected version + 1 (” when none: a retry of an append that committed finds its
+// own first event there). Writers hold the write lock from BEGIN IMMEDIATE to commit, so max + i
+// is dense and commit-ordered. Arguments: ?1 aggregate id, ?2 expected version.
+const sqliteHeadSQL = `SELECT coalesce((SELECT sequence FROM pyfly_event_store WHERE aggregate_id = ?1 ORDER BY sequence DESC LIMIT 1), 0),
+	coalesce((SELECT max(global_position) FROM pyfly_event_store), 0),
+	coalesce((SELECT event_id FROM pyfly_event_store WHERE aggregate_id = ?1 AND sequence = ?2 + 1), '')`
 
 const sqliteInsertPrefix = `INSERT INTO pyfly_event_store
 	(event_id, aggregate_id, aggregate_type, sequence, event_type, payload, metadata, occurred_at, version, tenant_id, global_position) VALUES `
@@ -28,8 +31,9 @@ const sqliteLastPositionSQL = `SELECT coalesce(max(global_position), 0) FROM pyf
 
 func (sqliteDialect) eventSQL() eventSQL {
 	return eventSQL{
-		load:   `SELECT ` + eventColumns + ` FROM pyfly_event_store WHERE aggregate_id = ? AND sequence > ? ORDER BY sequence`,
-		latest: `SELECT sequence FROM pyfly_event_store WHERE aggregate_id = ? ORDER BY sequence DESC LIMIT 1`,
+		load:     `SELECT ` + eventColumns + ` FROM pyfly_event_store WHERE aggregate_id = ? AND sequence > ? ORDER BY sequence`,
+		loadSome: `SELECT ` + eventColumns + ` FROM pyfly_event_store WHERE aggregate_id = ? AND sequence > ? ORDER BY sequence LIMIT ?`,
+		latest:   `SELECT sequence FROM pyfly_event_store WHERE aggregate_id = ? ORDER BY sequence DESC LIMIT 1`,
 		// The cursor must be 0 or a position on the stream; when it is not, the page comes back
 		// empty and ReadAll tells the two cases apart.
 		readAll: `SELECT ` + eventColumns + ` FROM pyfly_event_store
@@ -56,10 +60,11 @@ func (sqliteDialect) queryEvents(ctx context.Context, s *EventStore, st *txState
 
 func sqliteAppendTx(ctx context.Context, tx *sql.Tx, _ *txState, b *batch) error {
 	var lastSeq, lastPos int64
-	if err := tx.QueryRowContext(ctx, sqliteHeadSQL, b.aggregateID).Scan(&lastSeq, &lastPos); err != nil {
+	var atNext string
+	if err := tx.QueryRowContext(ctx, sqliteHeadSQL, b.aggregateID, b.expected).Scan(&lastSeq, &lastPos, &atNext); err != nil {
 		return mapAppendErr(ctx, b, "append: read version", err)
 	}
-	if err := checkVersion(b, lastSeq); err != nil {
+	if err := checkVersion(b, lastSeq, atNext); err != nil {
 		return err
 	}
 	n := len(b.eventIDs)

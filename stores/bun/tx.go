@@ -23,8 +23,25 @@ type txState struct {
 
 	parent *txState // a transaction on another DB that was open when this one began
 
-	mu      sync.Mutex
-	ordinal int64 // ordinals of global positions handed out in this transaction so far
+	mu          sync.Mutex
+	ordinal     int64 // ordinals of global positions handed out in this transaction so far
+	afterCommit []func()
+	hooked      map[any]bool // keys of the afterCommit hooks, one hook per key
+}
+
+// onCommit registers f to run once the transaction commits; a second hook under the same key is
+// dropped.
+func (st *txState) onCommit(key any, f func()) {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if st.hooked[key] {
+		return
+	}
+	if st.hooked == nil {
+		st.hooked = map[any]bool{}
+	}
+	st.hooked[key] = true
+	st.afterCommit = append(st.afterCommit, f)
 }
 
 // InTx runs fn in one transaction on db. The context given to fn carries the transaction: the
@@ -68,6 +85,12 @@ func InTx(ctx context.Context, db *bun.DB, fn func(ctx context.Context) error) e
 	done = true
 	if err := tx.Commit(); err != nil {
 		return wrapErr(ctx, "commit", eventTable, err)
+	}
+	st.mu.Lock()
+	hooks := st.afterCommit
+	st.mu.Unlock()
+	for _, f := range hooks {
+		f()
 	}
 	return nil
 }

@@ -4,6 +4,7 @@ import (
 	"strings"
 
 	"github.com/gofly/eventsourcing/eventsourcing/storekit"
+	"github.com/gofly/eventsourcing/internal/redact"
 )
 
 // memoryDSN is the dsn ParseURL returns for an in-memory SQLite database.
@@ -80,58 +81,8 @@ func badURL(raw, why string) error {
 	return storekit.InvalidArgument("bunstore: database URL %q: %s; valid forms: %s", RedactURL(raw), why, validSchemes)
 }
 
-// RedactURL returns raw with the password of its user info (scheme://user:password@host) and any
-// password=... parameter replaced by xxxxx. Text that is not a URL is returned with the same
-// replacements applied where they can be recognised.
-func RedactURL(raw string) string {
-	out := raw
-	if i := strings.Index(out, "://"); i >= 0 {
-		start := i + 3
-		end := len(out)
-		if j := strings.IndexAny(out[start:], "/?#"); j >= 0 {
-			end = start + j
-		}
-		authority := out[start:end]
-		if at := strings.LastIndex(authority, "@"); at >= 0 {
-			userinfo := authority[:at]
-			if c := strings.Index(userinfo, ":"); c >= 0 {
-				out = out[:start] + userinfo[:c+1] + "xxxxx" + out[start+at:]
-			}
-		}
-	}
-	return redactParam(out)
-}
-
-// redactParam replaces the value of password=... (in a query string or a key=value DSN).
-func redactParam(s string) string {
-	lower := strings.ToLower(s)
-	var b strings.Builder
-	last := 0
-	for from := 0; ; {
-		i := strings.Index(lower[from:], "password=")
-		if i < 0 {
-			break
-		}
-		i += from + len("password=")
-		if i-len("password=") > 0 {
-			prev := lower[i-len("password=")-1]
-			if prev != '?' && prev != '&' && prev != ' ' && prev != ';' {
-				from = i
-				continue
-			}
-		}
-		end := i
-		for end < len(s) && s[end] != '&' && s[end] != ' ' && s[end] != ';' && s[end] != '#' {
-			end++
-		}
-		b.WriteString(s[last:i])
-		b.WriteString("xxxxx")
-		last = end
-		from = end
-	}
-	if last == 0 {
-		return s
-	}
-	b.WriteString(s[last:])
-	return b.String()
-}
+// RedactURL returns raw with its passwords replaced by xxxxx: the password of the user info
+// (everything between the user name and the last "@", so unencoded "@", "/", "?" and "#" in a
+// password are hidden too) and the value of every password=, sslpassword= or similar key. Text
+// that is not a URL, or quotes one, gets the same replacements wherever they can be recognised.
+func RedactURL(raw string) string { return redact.URL(raw) }
