@@ -22,8 +22,6 @@ type loopState struct {
 	failures int   // consecutive failures of the stores
 
 	horizon horizonWatch
-
-	next *prefetch // the next page, being read while this one is applied
 }
 
 // loop runs rounds until Stop or ctx's end, waiting between them when a round says so.
@@ -35,7 +33,6 @@ func (r *Runner) loop(ctx context.Context, initial int64) {
 		wake = r.notifier.CommitNotifications(ctx)
 	}
 	defer r.releaseLease(ctx, l)
-	defer r.dropPrefetch(l)
 	timer := time.NewTimer(time.Hour)
 	timer.Stop()
 	for {
@@ -93,14 +90,10 @@ func (r *Runner) round(ctx context.Context, l *loopState) (time.Duration, bool) 
 		l.position, l.known = p, true
 	}
 	limit := r.pageSize(l)
-	events, err := r.read(ctx, l, limit)
+	events, err := r.store.ReadAll(ctx, l.position, limit)
 	if err != nil {
 		l.known = false
 		return r.storeFailed(ctx, l, fmt.Sprintf("read the stream after position %d", l.position), err)
-	}
-	if len(events) == limit && limit == r.cfg.batchSize {
-		// A full page: read the next one while this one is applied.
-		r.startPrefetch(ctx, l, events[len(events)-1].GlobalPosition, limit)
 	}
 	if len(events) < limit {
 		r.watchHorizon(ctx, l)
