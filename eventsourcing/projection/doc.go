@@ -8,8 +8,10 @@
 //		_, err := tx.NewInsert().Model(&OrderRow{ID: env.AggregateID, Amount: e.Amount}).Exec(ctx)
 //		return err
 //	})
+//	checkpoints, err := bunstore.NewCheckpointStore(db) // or memory.NewCheckpointStore()
+//	lease, err := bunstore.NewLease(db)                 // or memory.NewLease()
 //	runner, err := projection.NewRunner(orders, store,
-//		projection.WithCheckpoints(checkpoints), projection.WithLease(checkpoints.Lease()))
+//		projection.WithCheckpoints(checkpoints), projection.WithLease(lease))
 //	…
 //	err = runner.Start(ctx) // and runner.Stop(ctx) on shutdown
 //
@@ -50,7 +52,7 @@
 // On PostgreSQL a reader sees only events below the read horizon: events committed after a
 // transaction that is still open stay hidden until it ends. A runner that has read everything
 // readable while more events are stored waits there, says so once in its log
-// (projection_held_at_horizon) and in [Status].HeldAtHorizon, and never skips past them.
+// (projection_held_at_horizon) and in [Status.HeldAtHorizon], and never skips past them.
 //
 // # Configuration
 //
