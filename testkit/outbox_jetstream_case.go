@@ -104,7 +104,7 @@ func testRelayJetStream(t *testing.T, newTarget OutboxStoreFactory) {
 	}
 	const events = 30
 	for _, ob := range obs {
-		waitFor(t, "every relay publishing every event", func() bool { return pendingCount(t, tg.Store, ob.Name()) == 0 })
+		waitFor(t, time.Minute, text("every relay publishing every event"), func() bool { return pendingCount(t, tg.Store, ob.Name()) == 0 })
 	}
 	mu.Lock()
 	for name, byEvent := range published {

@@ -62,8 +62,8 @@ func testRelayCommitAndRollback(t *testing.T, newTarget OutboxStoreFactory) {
 	require.NoError(t, ob.Enqueue(ctx, outside[0]))
 
 	want := append(append([]es.Envelope{}, committed...), outside...)
-	waitFor(t, "every committed record published", func() bool { return rec.Distinct() == len(want) })
-	waitFor(t, "nothing pending", func() bool { return pendingCount(t, tg.Store, suiteOutbox) == 0 })
+	waitFor(t, time.Minute, text("every committed record published"), func() bool { return rec.Distinct() == len(want) })
+	waitFor(t, time.Minute, text("nothing pending"), func() bool { return pendingCount(t, tg.Store, suiteOutbox) == 0 })
 	require.NoError(t, ob.Stop(ctx))
 	for _, e := range want {
 		assert.Equal(t, 1, rec.Calls(e.EventID), "event %s published once", e.EventID)
@@ -99,8 +99,8 @@ func testRelayRepositorySave(t *testing.T, newTarget OutboxStoreFactory) {
 	require.NoError(t, repo.Save(ctx, first))
 	require.ErrorIs(t, repo.Save(ctx, second), es.ErrConcurrency)
 
-	waitFor(t, "the saved events published", func() bool { return rec.Distinct() == 3 })
-	waitFor(t, "nothing pending", func() bool { return pendingCount(t, tg.Store, outbox.DefaultName) == 0 })
+	waitFor(t, time.Minute, text("the saved events published"), func() bool { return rec.Distinct() == 3 })
+	waitFor(t, time.Minute, text("nothing pending"), func() bool { return pendingCount(t, tg.Store, outbox.DefaultName) == 0 })
 	require.NoError(t, ob.Stop(ctx))
 	successes, duplicates, failures := rec.Stats()
 	assert.Equal(t, 3, successes, "the events of the failed save are never published")
@@ -151,7 +151,7 @@ func testRelayFlakyPublisher(t *testing.T, newTarget OutboxStoreFactory) {
 		}
 	}
 	total := aggregates * perAggregate
-	waitFor(t, "every event published", func() bool { return rec.Distinct() == total })
+	waitFor(t, time.Minute, text("every event published"), func() bool { return rec.Distinct() == total })
 	for _, ob := range obs {
 		require.NoError(t, ob.Stop(ctx))
 	}
@@ -189,7 +189,7 @@ func testRelayDeadLetters(t *testing.T, newTarget OutboxStoreFactory) {
 	require.NoError(t, ob.EnqueueEvents(ctx, envs))
 
 	var dead []outbox.Record
-	waitFor(t, "every record dead", func() bool {
+	waitFor(t, time.Minute, text("every record dead"), func() bool {
 		var err error
 		dead, err = ob.DeadLetters(ctx, 100)
 		require.NoError(t, err)
@@ -209,8 +209,8 @@ func testRelayDeadLetters(t *testing.T, newTarget OutboxStoreFactory) {
 	for _, e := range envs { // in enqueue order, so the aggregate's order holds
 		require.NoError(t, ob.Retry(ctx, e.EventID))
 	}
-	waitFor(t, "every retried record delivered", func() bool { return rec.Distinct() == len(envs) })
-	waitFor(t, "nothing pending", func() bool { return pendingCount(t, tg.Store, outbox.DefaultName) == 0 })
+	waitFor(t, time.Minute, text("every retried record delivered"), func() bool { return rec.Distinct() == len(envs) })
+	waitFor(t, time.Minute, text("nothing pending"), func() bool { return pendingCount(t, tg.Store, outbox.DefaultName) == 0 })
 	for _, e := range envs {
 		assert.Equal(t, maxAttempts+1, rec.Calls(e.EventID))
 	}
@@ -259,7 +259,7 @@ func testRelayRestart(t *testing.T, newTarget OutboxStoreFactory) {
 	defer cancel()
 	require.ErrorIs(t, ob1.Stop(stopCtx), context.DeadlineExceeded, "Stop gives up on the hung publish")
 	var hungUntil time.Time
-	waitFor(t, "the stopped relay's unstarted records given back", func() bool {
+	waitFor(t, time.Minute, text("the stopped relay's unstarted records given back"), func() bool {
 		p, err := tg.Store.Pending(ctx, outbox.DefaultName, 100)
 		require.NoError(t, err)
 		var claimed []string
@@ -283,8 +283,8 @@ func testRelayRestart(t *testing.T, newTarget OutboxStoreFactory) {
 	}}
 	startOutbox(t, s2, second.Publish, append(timing, outbox.WithOwner("second"), outbox.WithClaimTimeout(time.Second),
 		outbox.WithPublishTimeout(500*time.Millisecond))...)
-	waitFor(t, "the rest delivered by the new relay", func() bool { return second.Distinct() == len(envs)-10 })
-	waitFor(t, "nothing pending", func() bool { return pendingCount(t, tg.Store, outbox.DefaultName) == 0 })
+	waitFor(t, time.Minute, text("the rest delivered by the new relay"), func() bool { return second.Distinct() == len(envs)-10 })
+	waitFor(t, time.Minute, text("nothing pending"), func() bool { return pendingCount(t, tg.Store, outbox.DefaultName) == 0 })
 	for _, e := range envs {
 		assert.Equal(t, 1, first.Delivered(e.EventID)+second.Delivered(e.EventID), "event %s delivered once", e.EventID)
 	}
@@ -351,8 +351,8 @@ func testRelayKilled(t *testing.T, newTarget OutboxStoreFactory) {
 		return nil
 	}}
 	startOutbox(t, ss, survivor.Publish, append(timing, outbox.WithOwner("survivor"), outbox.WithLogger(suiteLogger(t)))...)
-	waitFor(t, "every record delivered by the survivor", func() bool { return survivor.Distinct() == len(envs) })
-	waitFor(t, "nothing pending", func() bool { return pendingCount(t, tg.Store, outbox.DefaultName) == 0 })
+	waitFor(t, time.Minute, text("every record delivered by the survivor"), func() bool { return survivor.Distinct() == len(envs) })
+	waitFor(t, time.Minute, text("nothing pending"), func() bool { return pendingCount(t, tg.Store, outbox.DefaultName) == 0 })
 	assert.False(t, firstAt.Load().Before(claimEnds), "the survivor publishes only after the victim's claims expired (%v < %v)",
 		firstAt.Load(), claimEnds)
 	for _, e := range envs {

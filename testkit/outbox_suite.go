@@ -118,17 +118,8 @@ func (w *testWriter) close() {
 	w.done = true
 }
 
-// waitFor polls cond until it holds, failing the test after a minute.
-func waitFor(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(time.Minute)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
-}
+// text is a fixed description for waitFor.
+func text(s string) func() string { return func() string { return s } }
 
 // fastOptions are relay settings for tests: quick polls and back-off.
 func fastOptions(t *testing.T, extra ...outbox.Option) []outbox.Option {

@@ -69,6 +69,9 @@ type sqlDialect interface {
 	schemaDialect
 	notifyDialect
 	outcomeDialect
+	checkpointsDialect
+	leasesDialect
+	deadLettersDialect
 }
 
 var (

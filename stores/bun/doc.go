@@ -17,6 +17,22 @@
 // [Open] gives one with pool settings that suit each dialect (pgx's stdlib driver for
 // PostgreSQL, the pure-Go modernc.org/sqlite for SQLite).
 //
+// # Projections
+//
+// [NewCheckpointStore], [NewLease] and [NewDeadLetterStore] keep what the runners of package
+// eventsourcing/projection need, in pyfly_projection_checkpoints, pyfly's pyfly_locks and
+// pyfly_projection_dead_letters (migration 0003):
+//
+//	checkpoints, err := bunstore.NewCheckpointStore(db)
+//	lease, err := bunstore.NewLease(db)
+//	runner, err := projection.NewRunner(p, events, projection.WithCheckpoints(checkpoints), projection.WithLease(lease))
+//
+// The runner runs each batch in a transaction of the checkpoint store: a handler that writes its
+// read model through [TxFrom] in the same database commits it with the checkpoint, exactly once.
+// Lease expiry follows the database's clock. On SQLite a batch holds the database's only write
+// lock from its first statement to its commit, so appends (and other runners) wait for it: keep
+// handlers short.
+//
 // # Transactions
 //
 // [InTx] (and [EventStore.InTx], which implements es.Transactor) runs a function in one

@@ -37,6 +37,10 @@ func requiredColumns() []tableColumnsRequired {
 		{outboxTable, []string{"seq", "outbox", "event_id", "aggregate_id", "aggregate_type", "sequence", "event_type", "payload", "metadata",
 			"occurred_at", "version", "tenant_id", "global_position", "created_at", "attempts", "last_error", "next_attempt_at",
 			"last_attempt_at", "delivered_at", "dead", "claimed_by", "claimed_until"}},
+		{checkpointTable, []string{"projection", "position", "fence", "updated_at"}},
+		{leaseTable, []string{"name", "lock_until", "locked_at", "locked_by", "fence"}},
+		{deadLetterTable, []string{"projection", "event_id", "global_position", "aggregate_id", "aggregate_type", "sequence",
+			"event_type", "payload", "metadata", "occurred_at", "version", "tenant_id", "attempts", "error", "failed_at"}},
 	}
 }
 

@@ -1,0 +1,236 @@
+package projection
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"runtime/debug"
+	"time"
+
+	es "github.com/gofly/eventsourcing/eventsourcing"
+)
+
+// batchResult is what one attempt at a batch did.
+type batchResult struct {
+	committed  int   // events whose progress is stored (their checkpoint move committed)
+	failedAt   int   // index of the event whose handler failed, when handlerErr is set
+	handlerErr error // the handler's error
+	superseded bool  // the checkpoint was elsewhere: another runner, a reset or a newer lease
+	err        error // a store failed (the move, or the commit)
+	handled    bool  // every handler succeeded: an err came from the commit
+}
+
+// pendingFailure is a handler failure whose event is retried once the events before it are
+// stored.
+type pendingFailure struct {
+	event    es.Envelope
+	attempts int
+	err      error
+}
+
+// apply applies a page of events after l.position and returns the wait before the next round.
+func (r *Runner) apply(ctx context.Context, l *loopState, events []es.Envelope, limit int) (time.Duration, bool) {
+	if err := checkOrder(l.position, events); err != nil {
+		l.known = false
+		return r.storeFailed(ctx, l, "check the page read", err)
+	}
+	batch := events
+	var pending *pendingFailure
+	for {
+		res := r.runBatch(ctx, l, batch)
+		if res.committed > 0 {
+			l.position = batch[res.committed-1].GlobalPosition
+			l.failures = 0
+			if l.failing != 0 && l.failing <= l.position {
+				r.clearFailing(l)
+			}
+		}
+		if ctx.Err() != nil {
+			l.known = false
+			return 0, false
+		}
+		switch {
+		case res.superseded:
+			r.log.Debug("projection_batch_superseded", slog.Int64("expected", l.position))
+			l.known = false
+			l.lease.renewAt = time.Time{} // a newer lease holder may have fenced this runner out
+			return 0, false
+		case res.handlerErr != nil && res.err == nil && r.tx != nil && res.committed == 0 && res.failedAt > 0:
+			// The transaction rolled back the events before the failed one: store them alone now,
+			// then retry the failed one after the back-off.
+			e := batch[res.failedAt]
+			pending = &pendingFailure{event: e, attempts: r.noteHandlerFailure(l, e, res.handlerErr), err: res.handlerErr}
+			batch = batch[:res.failedAt]
+			continue
+		case res.handlerErr != nil:
+			e := batch[res.failedAt]
+			attempts := r.noteHandlerFailure(l, e, res.handlerErr)
+			if res.err != nil {
+				l.known = false
+				return r.storeFailed(ctx, l, "store the progress before a failed event", res.err)
+			}
+			return r.afterHandlerFailure(ctx, l, e, attempts, res.handlerErr)
+		case res.err != nil:
+			l.known = false
+			if res.handled && len(batch) > 1 {
+				// The commit failed: read the batch again one event at a time, to find the event
+				// whose writes break it.
+				l.narrowUntil = max(l.narrowUntil, batch[len(batch)-1].GlobalPosition)
+			}
+			return r.storeFailed(ctx, l, fmt.Sprintf("apply %d events after position %d", len(batch), l.position), res.err)
+		case pending != nil:
+			return r.afterHandlerFailure(ctx, l, pending.event, pending.attempts, pending.err)
+		case len(events) < limit:
+			return r.cfg.pollInterval, true
+		}
+		return 0, false
+	}
+}
+
+// runBatch makes one attempt at batch: in one transaction of the checkpoint store when it runs
+// them (the checkpoint is moved first, so a competing runner waits for this one, then finds it
+// moved), else event by event with one move at the end.
+func (r *Runner) runBatch(ctx context.Context, l *loopState, batch []es.Envelope) batchResult {
+	res := batchResult{failedAt: -1}
+	target := batch[len(batch)-1].GlobalPosition
+	if r.tx != nil {
+		err := r.tx.InTx(ctx, func(ctx context.Context) error {
+			if err := r.move(ctx, l, target); err != nil {
+				return err
+			}
+			for i := range batch {
+				if err := r.handle(ctx, batch[i]); err != nil {
+					res.failedAt, res.handlerErr = i, err
+					return err
+				}
+			}
+			res.handled = true
+			return nil
+		})
+		switch {
+		case res.handlerErr != nil:
+		case errors.Is(err, errSuperseded) || errors.Is(err, ErrCheckpointMoved):
+			res.superseded = true
+		case err != nil:
+			res.err = err
+		default:
+			res.committed = len(batch)
+		}
+		return res
+	}
+	done := len(batch)
+	for i := range batch {
+		if err := r.handle(ctx, batch[i]); err != nil {
+			res.failedAt, res.handlerErr, done = i, err, i
+			break
+		}
+	}
+	if done == 0 {
+		return res
+	}
+	switch err := r.move(ctx, l, batch[done-1].GlobalPosition); {
+	case errors.Is(err, errSuperseded):
+		res.superseded = true
+	case err != nil:
+		res.err = err
+	default:
+		res.committed = done
+	}
+	return res
+}
+
+// move moves the checkpoint from l.position to next under the runner's lease token.
+func (r *Runner) move(ctx context.Context, l *loopState, next int64) error {
+	ok, err := r.cfg.checkpoints.Move(ctx, r.name, l.position, next, l.lease.token)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return errSuperseded
+	}
+	return nil
+}
+
+// handle calls the projection, turning a panic into an error.
+func (r *Runner) handle(ctx context.Context, e es.Envelope) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			r.log.Error("projection_handler_panicked", slog.String("event_id", e.EventID),
+				slog.Any("panic", p), slog.String("stack", string(debug.Stack())))
+			err = fmt.Errorf("projection %q: the handler panicked: %v", r.name, p)
+		}
+	}()
+	return r.p.Handle(ctx, e)
+}
+
+// noteHandlerFailure counts a failure on e and records it; it returns the attempts so far.
+func (r *Runner) noteHandlerFailure(l *loopState, e es.Envelope, err error) int {
+	if l.failing == e.GlobalPosition {
+		l.attempts++
+	} else {
+		l.failing, l.attempts = e.GlobalPosition, 1
+	}
+	r.log.Error("projection_event_failed", slog.String("event_id", e.EventID), slog.String("event_type", e.EventType),
+		slog.Int64("position", e.GlobalPosition), slog.Int("attempts", l.attempts), slog.Any("error", err))
+	r.state.setError(fmt.Errorf("projection %q: event %s (%s at position %d), attempt %d: %w",
+		r.name, e.EventID, e.EventType, e.GlobalPosition, l.attempts, err))
+	r.state.setFailing(l.failing, l.attempts)
+	return l.attempts
+}
+
+func (r *Runner) clearFailing(l *loopState) {
+	l.failing, l.attempts = 0, 0
+	r.state.setFailing(0, 0)
+}
+
+// afterHandlerFailure parks e when it has used up its attempts, else returns the back-off before
+// it is retried. The checkpoint is at the position before e.
+func (r *Runner) afterHandlerFailure(ctx context.Context, l *loopState, e es.Envelope, attempts int, cause error) (time.Duration, bool) {
+	if r.cfg.deadLetters == nil || attempts < r.cfg.maxAttempts {
+		return r.backoff(attempts), false
+	}
+	d := DeadLetter{Projection: r.name, Event: e, Attempts: attempts, Error: errorText(cause), FailedAt: time.Now().UTC()}
+	var err error
+	if r.tx != nil {
+		err = r.tx.InTx(ctx, func(ctx context.Context) error {
+			if err := r.move(ctx, l, e.GlobalPosition); err != nil {
+				return err
+			}
+			return r.cfg.deadLetters.Park(ctx, d)
+		})
+	} else if err = r.cfg.deadLetters.Park(ctx, d); err == nil {
+		err = r.move(ctx, l, e.GlobalPosition)
+	}
+	switch {
+	case ctx.Err() != nil:
+		l.known = false
+		return 0, false
+	case errors.Is(err, errSuperseded) || errors.Is(err, ErrCheckpointMoved):
+		l.known = false
+		return 0, false
+	case err != nil:
+		l.known = false
+		return r.storeFailed(ctx, l, fmt.Sprintf("park event %s at position %d", e.EventID, e.GlobalPosition), err)
+	}
+	r.log.Warn("projection_event_parked", slog.String("event_id", e.EventID), slog.String("event_type", e.EventType),
+		slog.Int64("position", e.GlobalPosition), slog.Int("attempts", attempts), slog.Any("error", cause))
+	l.position = e.GlobalPosition
+	r.clearFailing(l)
+	return 0, false
+}
+
+// checkOrder refuses a page whose positions do not strictly increase after the cursor: applying
+// it could skip or repeat events.
+func checkOrder(after int64, events []es.Envelope) error {
+	prev := after
+	for i := range events {
+		p := events[i].GlobalPosition
+		if p <= prev {
+			return fmt.Errorf("the store returned position %d after position %d (event %s): positions must strictly increase after the cursor",
+				p, prev, events[i].EventID)
+		}
+		prev = p
+	}
+	return nil
+}

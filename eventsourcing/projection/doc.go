@@ -1,0 +1,64 @@
+// Package projection turns the global event stream into read models: a [Projection] (a name
+// and a handler, [FunctionProjection], or [Typed] with handlers per event type) and a [Runner]
+// that feeds it from a durable checkpoint.
+//
+//	orders := projection.NewTyped("orders_view")
+//	projection.On(orders, func(ctx context.Context, e OrderPlaced, env es.Envelope) error {
+//		tx, _ := bunstore.TxFrom(ctx) // the checkpoint's transaction
+//		_, err := tx.NewInsert().Model(&OrderRow{ID: env.AggregateID, Amount: e.Amount}).Exec(ctx)
+//		return err
+//	})
+//	checkpoints, err := bunstore.NewCheckpointStore(db) // or memory.NewCheckpointStore()
+//	lease, err := bunstore.NewLease(db)                 // or memory.NewLease()
+//	runner, err := projection.NewRunner(orders, store,
+//		projection.WithCheckpoints(checkpoints), projection.WithLease(lease))
+//	…
+//	err = runner.Start(ctx) // and runner.Stop(ctx) on shutdown
+//
+// # Delivery
+//
+// When the checkpoint store runs transactions (es.Transactor: the memory store and the Bun store
+// do), each batch runs in one: the checkpoint moves first, then the handler applies the events
+// with the transaction in its context. A read model written through that transaction (for Bun,
+// bunstore.TxFrom(ctx)) commits or rolls back with the checkpoint, so it sees each event exactly
+// once. Effects outside that transaction (another database, a broker, an HTTP call) happen at
+// least once: after a crash or a failed commit the batch is applied again, so make them
+// idempotent (the event id is unique). A checkpoint store without transactions (the runner's
+// private default) gives at-least-once delivery for everything.
+//
+// # Failures
+//
+// A handler error stops its batch at that event. The events before it keep their progress: in
+// transactional mode the batch rolled back, so the runner applies them again, alone, and commits
+// them (their handler runs a second time; only the committed run has effects in the transaction).
+// The failed event is retried in order after an exponential back-off ([WithRetry]) and is never
+// skipped silently: without [WithDeadLetters] the runner retries it for ever, and [Runner.Status]
+// shows the event, the attempts and the error. With it, the event is parked in the dead-letter
+// store after the given number of attempts, in the same transaction as the checkpoint's move past
+// it, where [Runner.DeadLetters] lists it and Status counts it. A panicking handler counts as a
+// failing one.
+//
+// # One active runner per projection
+//
+// With [WithLease], runners of one projection in several processes elect one: the one holding
+// the lease applies events, the others stand by and try to acquire it every poll interval. The
+// active runner extends the lease between batches; if it dies, the lease expires after its time
+// to live and a standby runner takes over. Each acquisition gets a higher fencing token, which
+// the checkpoint store records: a runner whose batch outlived its lease cannot move the
+// checkpoint once the new holder has loaded it.
+//
+// # The read horizon
+//
+// On PostgreSQL a reader sees only events below the read horizon: events committed after a
+// transaction that is still open stay hidden until it ends. A runner that has read everything
+// readable while more events are stored waits there, says so once in its log
+// (projection_held_at_horizon) and in [Status.HeldAtHorizon], and never skips past them.
+//
+// # Configuration
+//
+// The options map onto the keys under pyfly.eventsourcing.projection: batch-size
+// ([WithBatchSize]), poll-interval ([WithPollInterval]), start-from ([ParseStartFrom],
+// [WithStartFrom]), lease-ttl ([WithLeaseTTL]), retry-initial and retry-max ([WithRetry]), and
+// checkpoint.provider and checkpoint.url for the checkpoint store ([WithCheckpoints]) and its
+// lease ([WithLease]).
+package projection

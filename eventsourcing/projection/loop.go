@@ -1,0 +1,150 @@
+package projection
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"time"
+)
+
+// loopState is what one run of the loop keeps; only the loop's goroutine touches it.
+type loopState struct {
+	initial     int64 // where a missing checkpoint is created
+	position    int64 // the stored checkpoint, as of the last load or move
+	known       bool  // position is trusted; false makes the next round load it
+	resets      int64 // the Reset count the position reflects
+	narrowUntil int64 // after a failed commit: read one event at a time up to here
+
+	lease leaseHold
+
+	failing  int64 // position of the event a handler fails on, 0 when none
+	attempts int   // failures on it
+	failures int   // consecutive failures of the stores
+
+	horizon horizonWatch
+}
+
+// loop runs rounds until Stop or ctx's end, waiting between them when a round says so.
+func (r *Runner) loop(ctx context.Context, initial int64) {
+	stop := r.stopRequested()
+	l := &loopState{initial: initial, resets: r.resets.Load()}
+	var wake <-chan struct{}
+	if r.notifier != nil {
+		wake = r.notifier.CommitNotifications(ctx)
+	}
+	defer r.releaseLease(ctx, l)
+	timer := time.NewTimer(time.Hour)
+	timer.Stop()
+	for {
+		select {
+		case <-stop:
+			return
+		case <-ctx.Done():
+			return
+		default:
+		}
+		d, wakeable := r.round(ctx, l)
+		if d <= 0 {
+			continue
+		}
+		var commits <-chan struct{}
+		if wakeable {
+			commits = wake
+		}
+		timer.Reset(d)
+		select {
+		case <-stop:
+			return
+		case <-ctx.Done():
+			return
+		case <-timer.C:
+		case _, ok := <-commits:
+			if !ok {
+				wake = nil
+			}
+		case <-r.resetSignal:
+		}
+		timer.Stop()
+	}
+}
+
+// round holds the lease, reads one page after the checkpoint and applies it. It returns how long
+// to wait before the next round (0: at once) and whether a commit signal may end the wait.
+func (r *Runner) round(ctx context.Context, l *loopState) (time.Duration, bool) {
+	active, err := r.holdLease(ctx, l)
+	if err != nil {
+		return r.storeFailed(ctx, l, "hold the lease", err)
+	}
+	if !active {
+		return r.standbyInterval(), false
+	}
+	if n := r.resets.Load(); n != l.resets {
+		l.resets, l.known, l.narrowUntil = n, false, 0
+		r.clearFailing(l)
+	}
+	if !l.known {
+		p, err := r.cfg.checkpoints.Load(ctx, r.name, l.initial, l.lease.token)
+		if err != nil {
+			return r.storeFailed(ctx, l, "load the checkpoint", err)
+		}
+		l.position, l.known = p, true
+	}
+	limit := r.pageSize(l)
+	events, err := r.store.ReadAll(ctx, l.position, limit)
+	if err != nil {
+		l.known = false
+		return r.storeFailed(ctx, l, fmt.Sprintf("read the stream after position %d", l.position), err)
+	}
+	if len(events) < limit {
+		r.watchHorizon(ctx, l)
+	}
+	if len(events) == 0 {
+		l.failures = 0
+		// Caught up: make sure no one reset the checkpoint meanwhile (a Reset in a transaction
+		// that committed after this runner reloaded, or one from another process).
+		if p, ok, err := r.cfg.checkpoints.Position(ctx, r.name); err == nil && (!ok || p != l.position) {
+			l.known = false
+			return 0, false
+		}
+		return r.cfg.pollInterval, true
+	}
+	return r.apply(ctx, l, events, limit)
+}
+
+// pageSize is the next read's limit: 1 while isolating the event of a batch whose commit failed.
+func (r *Runner) pageSize(l *loopState) int {
+	if l.narrowUntil > l.position {
+		return 1
+	}
+	l.narrowUntil = 0
+	return r.cfg.batchSize
+}
+
+// standbyInterval is how often a standby runner tries to acquire the lease.
+func (r *Runner) standbyInterval() time.Duration {
+	return min(r.cfg.pollInterval, r.cfg.leaseTTL/3)
+}
+
+// storeFailed records a failure of a store (not of the projection) and returns the back-off.
+// A failure caused by the end of the loop's context (an abandoned Stop) is not recorded.
+func (r *Runner) storeFailed(ctx context.Context, l *loopState, step string, err error) (time.Duration, bool) {
+	if ctx.Err() != nil {
+		return 0, false
+	}
+	l.failures++
+	r.log.Error("projection_runner_failed", slog.String("step", step), slog.Int("failures", l.failures), slog.Any("error", err))
+	r.state.setError(fmt.Errorf("projection %q: %s: %w", r.name, step, err))
+	return r.backoff(l.failures), false
+}
+
+// backoff is the wait after the n-th failure in a row: initial, doubled each time, up to max.
+func (r *Runner) backoff(n int) time.Duration {
+	d := r.cfg.retryInitial
+	for i := 1; i < n; i++ {
+		if d > r.cfg.retryMax/2 {
+			return r.cfg.retryMax
+		}
+		d *= 2
+	}
+	return min(d, r.cfg.retryMax)
+}

@@ -1,0 +1,234 @@
+package projection_test
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	es "github.com/gofly/eventsourcing/eventsourcing"
+	"github.com/gofly/eventsourcing/eventsourcing/projection"
+	"github.com/gofly/eventsourcing/stores/memory"
+	"github.com/gofly/eventsourcing/testkit"
+)
+
+// horizonStore shows readers only the events up to its horizon, as PostgreSQL does while an
+// older transaction is open, and reports the real head.
+type horizonStore struct {
+	*memory.EventStore
+	horizon atomic.Int64
+}
+
+func (h *horizonStore) ReadAll(ctx context.Context, after int64, limit int) ([]es.Envelope, error) {
+	out, err := h.EventStore.ReadAll(ctx, after, limit)
+	for i, e := range out {
+		if e.GlobalPosition > h.horizon.Load() {
+			return out[:i], err
+		}
+	}
+	return out, err
+}
+
+func (h *horizonStore) LastPosition(ctx context.Context) (int64, error) {
+	p, err := h.EventStore.LastPosition(ctx)
+	return min(p, h.horizon.Load()), err
+}
+
+func (h *horizonStore) HeadPosition(ctx context.Context) (int64, error) {
+	return h.EventStore.LastPosition(ctx)
+}
+
+func TestHeldAtTheReadHorizon(t *testing.T) {
+	store := &horizonStore{EventStore: memory.NewEventStore()}
+	store.horizon.Store(3)
+	place(t, store.EventStore, "o-1", 0, 5)
+	var c calls
+	logs := testkit.NewLogRecorder()
+	r := newRunner(t, recording("v", &c, nil), store, fast(logs)...)
+	require.NoError(t, r.Start(context.Background()))
+	eventually(t, "the held log line", func() bool { return logs.Count("projection_held_at_horizon") == 1 })
+	st := status(t, r)
+	assert.True(t, st.HeldAtHorizon)
+	assert.Equal(t, int64(3), st.Position, "the runner never skips past the horizon")
+	assert.Equal(t, int64(3), st.LastPosition)
+	assert.Equal(t, int64(5), st.HeadPosition)
+	assert.Zero(t, st.Lag)
+	time.Sleep(100 * time.Millisecond)
+	assert.Equal(t, 1, logs.Count("projection_held_at_horizon"), "said once")
+	assert.Equal(t, 3, c.len())
+	store.horizon.Store(5)
+	eventually(t, "the rest", func() bool { return c.len() == 5 })
+	eventually(t, "the released log line", func() bool { return logs.Count("projection_horizon_released") == 1 })
+	assert.False(t, status(t, r).HeldAtHorizon)
+}
+
+// commitFailing fails the commit of any batch whose move crosses poison.
+type commitFailing struct {
+	*memory.CheckpointStore
+	poison   atomic.Int64
+	mu       sync.Mutex
+	expected int64
+	next     int64
+	failures atomic.Int32
+}
+
+var errCommit = errors.New("commit failed: deferred constraint")
+
+func (c *commitFailing) Move(ctx context.Context, name string, expected, next, fence int64) (bool, error) {
+	c.mu.Lock()
+	c.expected, c.next = expected, next
+	c.mu.Unlock()
+	return c.CheckpointStore.Move(ctx, name, expected, next, fence)
+}
+
+func (c *commitFailing) InTx(ctx context.Context, fn func(ctx context.Context) error) error {
+	return c.CheckpointStore.InTx(ctx, func(ctx context.Context) error {
+		if err := fn(ctx); err != nil {
+			return err
+		}
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		if p := c.poison.Load(); c.expected < p && c.next >= p {
+			c.failures.Add(1)
+			return errCommit
+		}
+		return nil
+	})
+}
+
+// counting counts ReadAll limits.
+type counting struct {
+	es.EventStore
+	mu     sync.Mutex
+	limits []int
+}
+
+func (c *counting) ReadAll(ctx context.Context, after int64, limit int) ([]es.Envelope, error) {
+	c.mu.Lock()
+	c.limits = append(c.limits, limit)
+	c.mu.Unlock()
+	return c.EventStore.ReadAll(ctx, after, limit)
+}
+
+func (c *counting) Unwrap() es.EventStore { return c.EventStore }
+
+func (c *counting) reads() []int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return append([]int(nil), c.limits...)
+}
+
+func TestFailedCommitIsolatesTheEvent(t *testing.T) {
+	inner := memory.NewEventStore()
+	place(t, inner, "o-1", 0, 10)
+	store := &counting{EventStore: inner}
+	cp := &commitFailing{CheckpointStore: memory.NewCheckpointStore()}
+	cp.poison.Store(6)
+	logs := testkit.NewLogRecorder()
+	r := newRunner(t, projection.FunctionProjection("v", noop), store,
+		append(fast(logs), projection.WithCheckpoints(cp), projection.WithBatchSize(4))...)
+	require.NoError(t, r.Start(context.Background()))
+	eventually(t, "the poisoned commit to fail 3 times", func() bool { return cp.failures.Load() >= 3 })
+	st := status(t, r)
+	assert.Equal(t, int64(5), st.Position, "the events before it committed one by one")
+	require.ErrorIs(t, st.LastError, errCommit)
+	cp.poison.Store(0)
+	eventually(t, "every event", func() bool { return status(t, r).Position == 10 })
+	require.NoError(t, r.Stop(context.Background()))
+	limits := store.reads()
+	require.GreaterOrEqual(t, len(limits), 7)
+	assert.Equal(t, []int{4, 4}, limits[:2], "1-4 committed, 5-8 failed")
+	ones := 0
+	for _, l := range limits[2:] {
+		if l != 1 {
+			break
+		}
+		ones++
+	}
+	assert.GreaterOrEqual(t, ones, 3+int(cp.failures.Load())-1, "then one at a time: 5, the failures on 6, 6, 7, 8")
+	assert.Equal(t, 4, limits[2+ones], "then whole batches again: %v", limits)
+	assert.Zero(t, logs.Count("projection_event_failed"), "a failed commit is not the handler's failure")
+}
+
+// flakyLease reports a lost lease on its first extension.
+type flakyLease struct {
+	*memory.Lease
+	lost atomic.Bool
+}
+
+func (f *flakyLease) Extend(ctx context.Context, name, owner string, token int64, ttl time.Duration) (bool, error) {
+	if f.lost.CompareAndSwap(false, true) {
+		return false, nil
+	}
+	return f.Lease.Extend(ctx, name, owner, token, ttl)
+}
+
+func TestLostLeaseStandsByAndReacquires(t *testing.T) {
+	store := memory.NewEventStore()
+	place(t, store, "o-1", 0, 3)
+	var c calls
+	logs := testkit.NewLogRecorder()
+	lease := &flakyLease{Lease: memory.NewLease()}
+	r := newRunner(t, recording("v", &c, nil), store, append(fast(logs),
+		projection.WithCheckpoints(memory.NewCheckpointStore()), projection.WithLease(lease),
+		projection.WithLeaseTTL(60*time.Millisecond), projection.WithOwner("me"))...)
+	require.NoError(t, r.Start(context.Background()))
+	eventually(t, "a second acquisition", func() bool { return logs.Count("projection_lease_acquired") >= 2 })
+	assert.Equal(t, 1, logs.Count("projection_lease_lost"))
+	place(t, store, "o-1", 3, 2)
+	eventually(t, "every event", func() bool { return c.len() == 5 })
+	var tokens []string
+	for _, rec := range logs.Records() {
+		if rec.Message == "projection_lease_acquired" {
+			tokens = append(tokens, rec.Attrs["token"])
+		}
+	}
+	assert.Equal(t, []string{"1", "2"}, tokens[:2], "each acquisition has a new token")
+	require.NoError(t, r.Stop(context.Background()))
+	_, ok, err := lease.TryAcquire(context.Background(), projection.LeasePrefix+"v", "other", time.Minute)
+	require.NoError(t, err)
+	assert.True(t, ok, "Stop released the lease")
+}
+
+func TestStatusAndResetWithoutTransactions(t *testing.T) {
+	store := memory.NewEventStore()
+	place(t, store, "o-1", 0, 5)
+	var c calls
+	r := newRunner(t, recording("v", &c, nil), store, fast(testkit.NewLogRecorder())...)
+	st := status(t, r)
+	assert.Equal(t, projection.Status{Name: "v", LastPosition: 5, HeadPosition: 5, Lag: 5}, st)
+	require.NoError(t, r.Start(context.Background()))
+	eventually(t, "5 events", func() bool { return c.len() == 5 })
+	require.NoError(t, r.Reset(context.Background(), 2))
+	eventually(t, "3 events again", func() bool { return c.len() == 8 })
+	assert.Equal(t, 5, len(c.list()[:5]))
+	st = status(t, r)
+	assert.Equal(t, int64(5), st.Position)
+	assert.Zero(t, st.Lag)
+	assert.ErrorIs(t, r.Reset(context.Background(), 6), es.ErrInvalidArgument, "beyond the stream")
+	_, err := r.DeadLetters(context.Background(), 0, 10)
+	assert.ErrorIs(t, err, es.ErrInvalidArgument, "no dead-letter store")
+}
+
+func TestWakesOnCommitThroughDecorators(t *testing.T) {
+	inner := memory.NewEventStore()
+	var c calls
+	r := newRunner(t, recording("v", &c, nil), &counting{EventStore: inner},
+		projection.WithPollInterval(time.Hour), projection.WithLogger(testkit.NewLogRecorder().Logger()))
+	require.NoError(t, r.Start(context.Background()))
+	eventually(t, "the first read", func() bool { _, ok, _ := statusPosition(r); return ok })
+	for i := range 3 {
+		place(t, inner, "o-1", i, 1)
+		eventually(t, "the event, long before the poll interval", func() bool { return c.len() == i+1 })
+	}
+}
+
+func statusPosition(r *projection.Runner) (int64, bool, error) {
+	st, err := r.Status(context.Background())
+	return st.Position, st.Running, err
+}

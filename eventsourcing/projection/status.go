@@ -1,0 +1,120 @@
+package projection
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"time"
+)
+
+// Status is a runner's state at one moment.
+type Status struct {
+	// Name is the projection's name.
+	Name string
+	// Running is true between Start and Stop (or during Run).
+	Running bool
+	// Active is true while the runner applies events: it holds the lease, or runs without one.
+	// A running runner that is not active stands by.
+	Active bool
+	// Position is the stored checkpoint (0 when there is none yet): what the projection has
+	// applied, whichever runner applied it.
+	Position int64
+	// LastPosition is the highest position a reader of the store can see now.
+	LastPosition int64
+	// HeadPosition is the highest position stored. It is above LastPosition while the store's
+	// read horizon holds events back (on PostgreSQL, while an older transaction is open); it
+	// equals LastPosition on stores without a horizon.
+	HeadPosition int64
+	// Lag is LastPosition − Position: 0 when caught up. Positions are dense on the memory and
+	// SQLite stores, so there it counts events; on PostgreSQL they are sparse.
+	Lag int64
+	// HeldAtHorizon is true when the projection has applied every readable event while more are
+	// stored beyond the read horizon: it waits for them, and never skips past them.
+	HeldAtHorizon bool
+	// FailingPosition is the position of the event being retried, 0 when none is failing.
+	FailingPosition int64
+	// Attempts is how many times the projection failed on that event.
+	Attempts int
+	// LastError is the runner's most recent error (a handler's, or the store's), nil when none
+	// has occurred since it started. LastErrorAt is when it occurred.
+	LastError   error
+	LastErrorAt time.Time
+	// DeadLetters counts the projection's parked events (with [WithDeadLetters]).
+	DeadLetters int64
+}
+
+// state is what the loop shares with Status.
+type state struct {
+	mu        sync.Mutex
+	running   bool
+	active    bool
+	failing   int64
+	attempts  int
+	lastErr   error
+	lastErrAt time.Time
+}
+
+func (s *state) setRunning(v bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.running = v
+	if !v {
+		s.active = false
+	} else {
+		s.lastErr, s.lastErrAt, s.failing, s.attempts = nil, time.Time{}, 0, 0
+	}
+}
+
+func (s *state) setActive(v bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.active = v
+}
+
+func (s *state) setError(err error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.lastErr, s.lastErrAt = err, time.Now().UTC()
+}
+
+func (s *state) setFailing(position int64, attempts int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.failing, s.attempts = position, attempts
+}
+
+// Status reports the runner's state, reading the stored checkpoint, the store's last and head
+// positions and, with [WithDeadLetters], the number of parked events.
+func (r *Runner) Status(ctx context.Context) (Status, error) {
+	r.state.mu.Lock()
+	st := Status{
+		Name: r.name, Running: r.state.running, Active: r.state.running && r.state.active,
+		FailingPosition: r.state.failing, Attempts: r.state.attempts,
+		LastError: r.state.lastErr, LastErrorAt: r.state.lastErrAt,
+	}
+	r.state.mu.Unlock()
+	pos, _, err := r.cfg.checkpoints.Position(ctx, r.name)
+	if err != nil {
+		return st, fmt.Errorf("projection %q: status: read the checkpoint: %w", r.name, err)
+	}
+	st.Position = pos
+	if st.LastPosition, err = r.store.LastPosition(ctx); err != nil {
+		return st, fmt.Errorf("projection %q: status: read the store's last position: %w", r.name, err)
+	}
+	st.HeadPosition = st.LastPosition
+	if r.head != nil {
+		if st.HeadPosition, err = r.head.HeadPosition(ctx); err != nil {
+			return st, fmt.Errorf("projection %q: status: read the store's head position: %w", r.name, err)
+		}
+		// The head is read after the last position: commits in between can only raise it.
+		st.HeadPosition = max(st.HeadPosition, st.LastPosition)
+	}
+	st.Lag = max(st.LastPosition-st.Position, 0)
+	st.HeldAtHorizon = st.HeadPosition > st.LastPosition && st.Position >= st.LastPosition
+	if r.cfg.deadLetters != nil {
+		if st.DeadLetters, err = r.cfg.deadLetters.Count(ctx, r.name); err != nil {
+			return st, fmt.Errorf("projection %q: status: count dead letters: %w", r.name, err)
+		}
+	}
+	return st, nil
+}

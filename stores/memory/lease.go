@@ -1,0 +1,94 @@
+package memory
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	"github.com/gofly/eventsourcing/eventsourcing/projection"
+)
+
+// Lease is an in-memory [projection.Lease]: it elects one owner among the runners of one process
+// (for tests, and for several runners of one projection in one process). Tokens increase per name
+// for the lifetime of the Lease.
+type Lease struct {
+	mu     sync.Mutex
+	leases map[string]*leaseEntry
+}
+
+type leaseEntry struct {
+	owner   string
+	token   int64
+	held    bool
+	expires time.Time
+}
+
+var _ projection.Lease = (*Lease)(nil)
+
+// NewLease returns a lease with nothing held.
+func NewLease() *Lease {
+	return &Lease{leases: map[string]*leaseEntry{}}
+}
+
+// TryAcquire implements [projection.Lease].
+func (l *Lease) TryAcquire(ctx context.Context, name, owner string, ttl time.Duration) (int64, bool, error) {
+	if err := checkLeaseArgs(ctx, name, owner, ttl); err != nil {
+		return 0, false, err
+	}
+	now := time.Now()
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	e := l.leases[name]
+	if e == nil {
+		e = &leaseEntry{}
+		l.leases[name] = e
+	}
+	if e.held && now.Before(e.expires) {
+		return 0, false, nil
+	}
+	e.owner, e.held, e.expires = owner, true, now.Add(ttl)
+	e.token++
+	return e.token, true, nil
+}
+
+// Extend implements [projection.Lease].
+func (l *Lease) Extend(ctx context.Context, name, owner string, token int64, ttl time.Duration) (bool, error) {
+	if err := checkLeaseArgs(ctx, name, owner, ttl); err != nil {
+		return false, err
+	}
+	now := time.Now()
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	e := l.leases[name]
+	if e == nil || !e.held || e.owner != owner || e.token != token {
+		return false, nil
+	}
+	e.expires = now.Add(ttl)
+	return true, nil
+}
+
+// Release implements [projection.Lease].
+func (l *Lease) Release(ctx context.Context, name, owner string, token int64) error {
+	if err := checkLeaseArgs(ctx, name, owner, projection.MinLeaseTTL); err != nil {
+		return err
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if e := l.leases[name]; e != nil && e.held && e.owner == owner && e.token == token {
+		e.held = false
+	}
+	return nil
+}
+
+func checkLeaseArgs(ctx context.Context, name, owner string, ttl time.Duration) error {
+	if err := projection.ValidateName("lease name", name); err != nil {
+		return err
+	}
+	if err := projection.ValidateName("lease owner", owner); err != nil {
+		return err
+	}
+	if err := projection.ValidateTTL(ttl); err != nil {
+		return err
+	}
+	return ctx.Err()
+}

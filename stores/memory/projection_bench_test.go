@@ -1,0 +1,23 @@
+package memory_test
+
+import (
+	"context"
+	"fmt"
+	"testing"
+
+	"github.com/gofly/eventsourcing/stores/memory"
+	"github.com/gofly/eventsourcing/testkit"
+)
+
+// BenchmarkProjection compares a runner (no-op handler, one unit of work per batch on the memory
+// checkpoint store) with paging the same store by hand.
+func BenchmarkProjection(b *testing.B) {
+	store := memory.NewEventStore()
+	for i := range 100 {
+		if err := store.Append(context.Background(), fmt.Sprintf("order-%d", i), "Order", 0, envelopes(b, i*100, 100)); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.Run("baseline", func(b *testing.B) { testkit.BenchReadAll(b, store, 100) })
+	b.Run("store", func(b *testing.B) { testkit.BenchRunner(b, store, memory.NewCheckpointStore(), 100) })
+}
