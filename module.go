@@ -58,6 +58,8 @@ import (
 	"github.com/gofly/eventsourcing/autoconfig"
 	"github.com/gofly/eventsourcing/config"
 	"github.com/gofly/eventsourcing/eda"
+	"github.com/gofly/eventsourcing/eventsourcing/outbox"
+	"github.com/gofly/eventsourcing/eventsourcing/projection"
 )
 
 // Module provides the event-sourcing beans to an Fx application (see the package documentation).
@@ -71,8 +73,44 @@ var Module = fx.Module("eventsourcing",
 		fx.Annotate(autoconfig.NewEventStore, fx.ParamTags(``, ``, `optional:"true"`)),
 		autoconfig.NewSnapshotStore,
 		publisher,
+		fx.Annotate(autoconfig.NewOutbox,
+			fx.OnStart(func(ctx context.Context, ob *outbox.Outbox) error {
+				if ob == nil {
+					return nil
+				}
+				return ob.Start(ctx)
+			}),
+			fx.OnStop(func(ctx context.Context, ob *outbox.Outbox) error {
+				if ob == nil {
+					return nil
+				}
+				return ob.Stop(ctx)
+			}),
+		),
+		autoconfig.NewRepositoryOptions,
+		fx.Annotate(autoconfig.NewProjections,
+			fx.ParamTags(``, ``, ``, `group:"`+ProjectionsGroup+`"`),
+			fx.OnStart(func(ctx context.Context, p *autoconfig.Projections) error { return p.Start(ctx) }),
+			fx.OnStop(func(ctx context.Context, p *autoconfig.Projections) error { return p.Stop(ctx) }),
+		),
 	),
 )
+
+// ProjectionsGroup is the Fx value group of the projections the module runs.
+const ProjectionsGroup = "eventsourcing.projections"
+
+// ProvideProjection registers a projection with the module: constructor is an Fx constructor
+// whose result implements projection.Projection. The module runs one runner per projection from
+// the application's start to its stop (see autoconfig.Projections), configured by
+// pyfly.eventsourcing.projection.*.
+//
+//	fx.New(eventsourcing.Module, eventsourcing.ProvideProjection(NewOrdersView), …)
+func ProvideProjection(constructor any) fx.Option {
+	return fx.Options(
+		fx.Provide(fx.Annotate(constructor, fx.As(new(projection.Projection)), fx.ResultTags(`group:"`+ProjectionsGroup+`"`))),
+		fx.Invoke(func(*autoconfig.Projections) {}), // runners start with the application
+	)
+}
 
 // settingsIn are the gate's optional inputs; each matches its exact type.
 type settingsIn struct {

@@ -23,12 +23,14 @@ import (
 type Databases struct {
 	settings *Settings
 
-	mu      sync.Mutex
-	list    []*database
-	store   *database
-	snap    *database
-	binders []binder
-	state   dbState
+	mu          sync.Mutex
+	list        []*database
+	store       *database
+	snap        *database
+	checkpoints *database
+	outbox      *database
+	binders     []binder
+	state       dbState
 }
 
 type dbState int
@@ -63,26 +65,44 @@ func NewDatabases(s *Settings) (*Databases, error) {
 		return nil, errors.New("eventsourcing: NewDatabases: settings are nil; build them with NewSettings")
 	}
 	d := &Databases{settings: s}
-	byKey := map[string]*database{}
-	add := func(t Target) *database {
-		if t.Provider != config.ProviderBun {
-			return nil
-		}
-		if db, ok := byKey[t.dbKey()]; ok {
+	d.store = d.add(s.EventStore)
+	d.snap = d.add(s.SnapshotStore)
+	d.outbox = d.add(s.Outbox)
+	return d, nil
+}
+
+// add plans t's database, shared with the targets already planned on it; nil for a memory
+// store. It runs before Start.
+func (d *Databases) add(t Target) *database {
+	if t.Provider != config.ProviderBun {
+		return nil
+	}
+	for _, db := range d.list {
+		if db.targets[0].dbKey() == t.dbKey() {
 			db.targets = append(db.targets, t)
+			db.migrate = shouldMigrate(db.targets)
 			return db
 		}
-		db := &database{targets: []Target{t}}
-		byKey[t.dbKey()] = db
-		d.list = append(d.list, db)
-		return db
 	}
-	d.store = add(s.EventStore)
-	d.snap = add(s.SnapshotStore)
-	for _, db := range d.list {
-		db.migrate = shouldMigrate(db.targets)
+	db := &database{targets: []Target{t}}
+	db.migrate = shouldMigrate(db.targets)
+	d.list = append(d.list, db)
+	return db
+}
+
+// useCheckpoints plans the checkpoint database, for the projections: only an application with
+// projections opens it (or names it in messages).
+func (d *Databases) useCheckpoints() error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.checkpoints != nil || d.settings.Checkpoints.Provider != config.ProviderBun {
+		return nil
 	}
-	return d, nil
+	if d.state != dbPlanned {
+		return errors.New("eventsourcing: projections were added after the databases started; build them before Start")
+	}
+	d.checkpoints = d.add(d.settings.Checkpoints)
+	return nil
 }
 
 // shouldMigrate: any store on the database that sets auto-migrate decides (true wins); with none
@@ -112,6 +132,10 @@ func (d *Databases) EventStoreDB() *bun.DB { return d.store.handle() }
 // SnapshotStoreDB returns the snapshot store's *bun.DB under the same rules as
 // [Databases.EventStoreDB]. It is the event store's when both resolve to the same database.
 func (d *Databases) SnapshotStoreDB() *bun.DB { return d.snap.handle() }
+
+// CheckpointsDB returns the projections' checkpoint database under the same rules as
+// [Databases.EventStoreDB]: nil when checkpoints are kept in memory.
+func (d *Databases) CheckpointsDB() *bun.DB { return d.checkpoints.handle() }
 
 func (db *database) handle() *bun.DB {
 	if db == nil {
@@ -204,10 +228,14 @@ func prepareProblem(err error, t Target, migrated bool) string {
 }
 
 func describe(targets []Target) string {
-	if len(targets) == 1 {
-		return targets[0].Name
+	names := make([]string, len(targets))
+	for i, t := range targets {
+		names[i] = t.Name
 	}
-	return "event store and snapshot store"
+	if len(names) == 1 {
+		return names[0]
+	}
+	return strings.Join(names[:len(names)-1], ", ") + " and " + names[len(names)-1]
 }
 
 // Close unbinds the stores (they refuse calls with an error matching [ErrStopped]) and closes

@@ -157,49 +157,9 @@ func (s *eventStore) JoinsTx(ctx context.Context) bool {
 	return err == nil && st.JoinsTx(ctx)
 }
 
-// CommitNotifications forwards the Bun store's commit signals. Called before start, it returns a
-// channel that forwards them once the database is open. When the Bun store sends none (or the
-// database has closed), the channel only closes when ctx ends and readers rely on polling.
+// CommitNotifications forwards the Bun store's commit signals (see forwardNotifications).
 func (s *eventStore) CommitNotifications(ctx context.Context) <-chan struct{} {
-	if st := s.slot.state.Load(); st != nil {
-		return notificationsOf(ctx, st.store)
-	}
-	out := make(chan struct{}, 1)
-	go func() {
-		defer close(out)
-		select {
-		case <-s.slot.changed:
-		case <-ctx.Done():
-			return
-		}
-		in := notificationsOf(ctx, s.slot.state.Load().store)
-		for {
-			select {
-			case <-ctx.Done():
-				return
-			case _, ok := <-in:
-				if !ok {
-					return
-				}
-				select {
-				case out <- struct{}{}:
-				default: // a signal is already pending: coalesce
-				}
-			}
-		}
-	}()
-	return out
-}
-
-// notificationsOf returns st's commit signals, or, when st sends none (nil included), a channel
-// that closes when ctx ends.
-func notificationsOf(ctx context.Context, st bunEventStore) <-chan struct{} {
-	if n, ok := st.(es.CommitNotifier); ok {
-		return n.CommitNotifications(ctx)
-	}
-	c := make(chan struct{})
-	context.AfterFunc(ctx, func() { close(c) })
-	return c
+	return forwardNotifications(ctx, s.slot)
 }
 
 // Unwrap returns the Bun store while its database is open, nil before start and after stop.

@@ -19,6 +19,10 @@ type Settings struct {
 	EventStore Target
 	// SnapshotStore is where the snapshot store lives.
 	SnapshotStore Target
+	// Checkpoints is where the projections' checkpoint store, lease and dead letters live.
+	Checkpoints Target
+	// Outbox is where the outbox store lives; its Provider is empty when outbox.enabled is false.
+	Outbox Target
 	// Logger receives the module's and the Bun stores' logs.
 	Logger *slog.Logger
 }
@@ -72,9 +76,54 @@ func NewSettings(cfg config.Config, logger *slog.Logger) (*Settings, error) {
 	if s.SnapshotStore, err = resolveTarget("snapshot store", config.Root+".snapshot", cfg.Snapshot, cfg.SnapshotURL()); err != nil {
 		return nil, err
 	}
+	cp := cfg.Projection.Checkpoint
+	cp.Provider = cfg.CheckpointProvider()
+	if s.Checkpoints, err = resolveTarget("checkpoint store", config.Root+".projection.checkpoint", cp, cfg.CheckpointURL()); err != nil {
+		return nil, err
+	}
+	if cfg.Outbox.Enabled {
+		ob := config.StoreConfig{Provider: cfg.OutboxProvider(), URL: cfg.Outbox.URL}
+		if s.Outbox, err = resolveTarget("outbox", config.Root+".outbox", ob, cfg.OutboxURL()); err != nil {
+			return nil, err
+		}
+		if err := sameDatabase(s.EventStore, s.Outbox); err != nil {
+			return nil, err
+		}
+		if _, err := outboxOptions(s); err != nil {
+			return nil, err
+		}
+	}
+	if _, err := runnerOptions(s); err != nil {
+		return nil, err
+	}
 	logTarget(logger, s.EventStore, cfg.Store.URL)
 	logTarget(logger, s.SnapshotStore, cfg.Snapshot.URL)
+	if cfg.Outbox.Enabled {
+		logTarget(logger, s.Outbox, cfg.Outbox.URL)
+	}
 	return s, nil
+}
+
+// sameDatabase refuses an outbox outside the event store's database: its records must commit in
+// the transaction of the events they carry.
+func sameDatabase(events, outbox Target) error {
+	if events.Provider == outbox.Provider && (outbox.Provider != config.ProviderBun || events.dbKey() == outbox.dbKey()) {
+		return nil
+	}
+	key := config.Root + ".outbox.url"
+	if events.Provider != outbox.Provider {
+		key = config.Root + ".outbox.provider"
+	}
+	return &config.Error{Key: key, Reason: "the outbox must live in the event store's database (" + describeTarget(events) +
+		"), so that its records commit with the events; leave outbox.provider and outbox.url unset to follow the event store"}
+}
+
+// describeTarget names where a store lives, without passwords.
+func describeTarget(t Target) string {
+	if t.Provider != config.ProviderBun {
+		return "in memory"
+	}
+	return t.Redacted()
 }
 
 func resolveTarget(name, prefix string, sc config.StoreConfig, u config.ResolvedURL) (Target, error) {

@@ -2,51 +2,58 @@ package config
 
 import (
 	"fmt"
+	"reflect"
 	"strconv"
 	"strings"
 
 	"github.com/knadh/koanf/v2"
 )
 
-// alias is an older spelling of a key, relative to [Root], accepted beside the documented one.
+// alias is another spelling of a key, relative to [Root], accepted beside the documented one.
 type alias struct {
 	old, key string
 }
 
-// aliases lists the accepted older spellings: pyfly spells multi-word keys in kebab case
-// (auto-migrate), and earlier versions of this module read auto_migrate.
+// aliases lists the accepted spellings with underscores of every kebab-case key: pyfly spells
+// multi-word keys in kebab case (auto-migrate), earlier versions of this module read
+// auto_migrate, and environment variables cannot hold a "-" (PYFLY_…_MAX__ATTEMPTS is
+// max_attempts).
 func aliases() []alias {
-	return []alias{
-		{old: "store.auto_migrate", key: "store.auto-migrate"},
-		{old: "snapshot.auto_migrate", key: "snapshot.auto-migrate"},
+	var out []alias
+	for _, key := range Keys() {
+		rel := strings.TrimPrefix(key, Root+".")
+		if strings.Contains(rel, "-") {
+			out = append(out, alias{old: strings.ReplaceAll(rel, "-", "_"), key: rel})
+		}
 	}
+	return out
 }
 
-// foldAliases moves every older spelling in k to its documented key, so the decoder sees one
+// foldAliases moves every other spelling in k to its documented key, so the decoder sees one
 // key. Both spellings set to different values is an *Error naming both; source, when not "",
-// says where they were set. Every aliased key is a boolean.
+// says where they were set.
 func foldAliases(k *koanf.Koanf, source string) error {
 	for _, a := range aliases() {
 		old, key := Root+"."+a.old, Root+"."+a.key
 		if !k.Exists(old) {
 			continue
 		}
-		ov, err := boolValue(old, k.Get(old))
+		ov, err := typed(old, key, k.Get(old))
 		if err != nil {
 			return err
 		}
 		if k.Exists(key) {
-			kv, err := boolValue(key, k.Get(key))
+			kv, err := typed(key, key, k.Get(key))
 			if err != nil {
 				return err
 			}
-			if kv != ov {
+			if !sameValue(kv, ov) {
 				where := ""
 				if source != "" {
 					where = " in " + source
 				}
-				return &Error{Key: key, Reason: fmt.Sprintf("set to %t while %s is set to %t%s; the two spell one setting: keep %s only",
-					kv, old, ov, where, key)}
+				return &Error{Key: key, Reason: fmt.Sprintf("set to %s while %s is set to %s%s; the two spell one setting: keep %s only",
+					describeValue(kv), old, describeValue(ov), where, key)}
 			}
 		}
 		k.Delete(old)
@@ -55,6 +62,19 @@ func foldAliases(k *koanf.Koanf, source string) error {
 		}
 	}
 	return nil
+}
+
+// typed reads a boolean setting (YAML's true or the environment's "true") as a bool, naming the
+// key it was written under when it is not one; other settings pass as they are.
+func typed(written, key string, v any) (any, error) {
+	t := fieldType(strings.Split(key, ".")[2:])
+	for t != nil && t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	if t == nil || t.Kind() != reflect.Bool {
+		return v, nil
+	}
+	return boolValue(written, v)
 }
 
 // boolValue reads a boolean as YAML (true) or the environment ("true") gives it.
@@ -68,4 +88,10 @@ func boolValue(key string, v any) (bool, error) {
 		}
 	}
 	return false, &Error{Key: key, Reason: describeValue(v) + " is not a boolean; valid values: true, false"}
+}
+
+// sameValue compares two settings as text, as YAML (true, 5) and the environment ("true", "5")
+// give them.
+func sameValue(a, b any) bool {
+	return strings.EqualFold(strings.TrimSpace(fmt.Sprint(a)), strings.TrimSpace(fmt.Sprint(b)))
 }

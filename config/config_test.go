@@ -7,10 +7,12 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 	"unicode/utf8"
 
 	"github.com/knadh/koanf/providers/confmap"
 	"github.com/knadh/koanf/v2"
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/gofly/eventsourcing/config"
@@ -286,5 +288,80 @@ func TestKeys(t *testing.T) {
 		"pyfly.eventsourcing.snapshot.url",
 		"pyfly.eventsourcing.snapshot.auto-migrate",
 		"pyfly.eventsourcing.eda.destination",
+		"pyfly.eventsourcing.projection.checkpoint.provider",
+		"pyfly.eventsourcing.projection.checkpoint.url",
+		"pyfly.eventsourcing.projection.checkpoint.auto-migrate",
+		"pyfly.eventsourcing.projection.batch-size",
+		"pyfly.eventsourcing.projection.poll-interval",
+		"pyfly.eventsourcing.projection.start-from",
+		"pyfly.eventsourcing.projection.lease-ttl",
+		"pyfly.eventsourcing.projection.retry-initial",
+		"pyfly.eventsourcing.projection.retry-max",
+		"pyfly.eventsourcing.projection.dead-letter-after",
+		"pyfly.eventsourcing.outbox.enabled",
+		"pyfly.eventsourcing.outbox.provider",
+		"pyfly.eventsourcing.outbox.url",
+		"pyfly.eventsourcing.outbox.name",
+		"pyfly.eventsourcing.outbox.max-attempts",
+		"pyfly.eventsourcing.outbox.poll-interval",
+		"pyfly.eventsourcing.outbox.publish-timeout",
+		"pyfly.eventsourcing.outbox.backoff-initial",
+		"pyfly.eventsourcing.outbox.backoff-max",
+		"pyfly.eventsourcing.outbox.claim-timeout",
+		"pyfly.eventsourcing.outbox.retention",
+		"pyfly.eventsourcing.outbox.batch-size",
+		"pyfly.eventsourcing.outbox.relays",
 	}, config.Keys())
+}
+
+func TestProjectionAndOutboxKeys(t *testing.T) {
+	cfg, err := config.Load(config.WithoutEnv(), config.WithYAML([]byte(`
+pyfly:
+  eventsourcing:
+    store:
+      provider: sqlalchemy
+      url: postgresql://app@db/app
+    projection:
+      batch-size: 40
+      poll-interval: 250ms
+      start-from: Latest
+      lease_ttl: 10s
+    outbox:
+      enabled: true
+      max-attempts: 3
+      backoff-max: 1m
+`)))
+	require.NoError(t, err)
+	assert.Equal(t, config.ProviderBun, cfg.CheckpointProvider(), "the checkpoint store follows the event store")
+	assert.Equal(t, config.ProviderBun, cfg.OutboxProvider())
+	assert.Equal(t, 40, cfg.Projection.BatchSize)
+	assert.Equal(t, 250*time.Millisecond, cfg.Projection.PollInterval)
+	assert.Equal(t, "latest", cfg.Projection.StartFrom)
+	assert.Equal(t, 10*time.Second, cfg.Projection.LeaseTTL, "lease_ttl is accepted for lease-ttl")
+	assert.True(t, cfg.Outbox.Enabled)
+	assert.Equal(t, 3, cfg.Outbox.MaxAttempts)
+	assert.Equal(t, time.Minute, cfg.Outbox.BackoffMax)
+	assert.Equal(t, config.ResolvedURL{URL: "postgresql://app@db/app", Key: "pyfly.eventsourcing.store.url"}, cfg.CheckpointURL(), "checkpoints live with the events")
+	assert.Equal(t, cfg.StoreURL(), cfg.OutboxURL())
+
+	// From the environment: kebab-case keys through "__".
+	cfg, err = config.Load(config.WithEnviron(func() []string {
+		return []string{"PYFLY_EVENTSOURCING_OUTBOX_MAX__ATTEMPTS=7", "PYFLY_EVENTSOURCING_PROJECTION_POLL__INTERVAL=2s"}
+	}))
+	require.NoError(t, err)
+	assert.Equal(t, 7, cfg.Outbox.MaxAttempts)
+	assert.Equal(t, 2*time.Second, cfg.Projection.PollInterval)
+
+	for yaml, key := range map[string]string{
+		"projection: {start-from: middle}":           "pyfly.eventsourcing.projection.start-from",
+		"projection: {batch-size: -1}":               "pyfly.eventsourcing.projection.batch-size",
+		"projection: {poll-interval: soon}":          "pyfly.eventsourcing.projection.poll-interval",
+		"outbox: {retention: -1h}":                   "pyfly.eventsourcing.outbox.retention",
+		"outbox: {provider: kafka}":                  "pyfly.eventsourcing.outbox.provider",
+		"outbox: {max_attempts: 2, max-attempts: 3}": "pyfly.eventsourcing.outbox.max-attempts",
+	} {
+		_, err := config.Load(config.WithoutEnv(), config.WithYAML([]byte("pyfly:\n  eventsourcing:\n    "+yaml+"\n")))
+		require.ErrorIs(t, err, config.ErrInvalidConfig, yaml)
+		assert.Contains(t, err.Error(), key, yaml)
+	}
 }

@@ -31,7 +31,8 @@ func FromKoanf(k *koanf.Koanf) (Config, error) {
 		WeaklyTypedInput: true,
 		TagName:          "koanf",
 		MatchName:        func(mapKey, fieldName string) bool { return mapKey == fieldName },
-		DecodeHook:       mapstructure.TextUnmarshallerHookFunc(),
+		DecodeHook: mapstructure.ComposeDecodeHookFunc(
+			mapstructure.StringToTimeDurationHookFunc(), mapstructure.TextUnmarshallerHookFunc()),
 	}
 	if err := k.UnmarshalWithConf(Root, &cfg, koanf.UnmarshalConf{DecoderConfig: dc}); err != nil {
 		return Config{}, decodeError(k, err)

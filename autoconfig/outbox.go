@@ -1,0 +1,226 @@
+package autoconfig
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/gofly/eventsourcing/config"
+	"github.com/gofly/eventsourcing/eda"
+	es "github.com/gofly/eventsourcing/eventsourcing"
+	"github.com/gofly/eventsourcing/eventsourcing/outbox"
+	bunstore "github.com/gofly/eventsourcing/stores/bun"
+	"github.com/gofly/eventsourcing/stores/memory"
+)
+
+// RepositoryOptions are the options the module's configuration gives repositories: es.WithOutbox
+// when pyfly.eventsourcing.outbox.enabled is true, nothing otherwise. Pass them on:
+// es.NewRepository(store, NewOrder, opts...).
+type RepositoryOptions []es.RepositoryOption
+
+// NewRepositoryOptions returns the repository options of ob, the module's outbox (nil when the
+// outbox is disabled).
+func NewRepositoryOptions(ob *outbox.Outbox) RepositoryOptions {
+	if ob == nil {
+		return RepositoryOptions{}
+	}
+	return RepositoryOptions{es.WithOutbox(ob)}
+}
+
+// NewOutbox returns the transactional outbox pyfly.eventsourcing.outbox.* configures, publishing
+// through pub, or nil when outbox.enabled is false. Its store lives in the event store's database
+// (memory.OutboxStore in memory; on Bun a store that forwards to bunstore.OutboxStore once
+// dbs has started). Start and stop it with the application (the module does); it does no I/O.
+func NewOutbox(s *Settings, dbs *Databases, pub *eda.Publisher) (*outbox.Outbox, error) {
+	if s == nil {
+		return nil, errors.New("eventsourcing: NewOutbox: settings are nil; build them with NewSettings")
+	}
+	if !s.Config.Outbox.Enabled {
+		return nil, nil
+	}
+	if pub == nil {
+		return nil, &config.Error{Key: config.Root + ".outbox.enabled", Reason: "is true but the application has no Watermill publisher " +
+			"to deliver to: provide one as message.Publisher (fx.Annotate(newPublisher, fx.As(new(message.Publisher)))), or disable the outbox"}
+	}
+	opts, err := outboxOptions(s)
+	if err != nil {
+		return nil, err
+	}
+	var store outbox.Store
+	if s.Outbox.Provider == config.ProviderBun {
+		if err := checkDatabases(s, dbs, "NewOutbox"); err != nil {
+			return nil, err
+		}
+		fs := &outboxStore{db: dbs.outbox, slot: newSlot[bunOutboxStore](s.Outbox.Name)}
+		if err := dbs.attach(fs); err != nil {
+			return nil, err
+		}
+		store = fs
+	} else {
+		store = memory.NewOutboxStore()
+	}
+	ob, err := outbox.New(store, pub.Publish, opts...)
+	if err != nil {
+		return nil, &config.Error{Key: config.Root + ".outbox", Reason: cause(err).Error(), Err: err}
+	}
+	return ob, nil
+}
+
+// outboxOptions maps pyfly.eventsourcing.outbox.* onto the outbox's options (zero keeps the
+// default) and checks them together, so a bad combination fails with the configuration.
+func outboxOptions(s *Settings) ([]outbox.Option, error) {
+	c := s.Config.Outbox
+	opts := []outbox.Option{outbox.WithLogger(s.logger())}
+	add := func(set bool, o outbox.Option) {
+		if set {
+			opts = append(opts, o)
+		}
+	}
+	add(c.Name != "", outbox.WithName(c.Name))
+	add(c.MaxAttempts > 0, outbox.WithMaxAttempts(c.MaxAttempts))
+	add(c.PollInterval > 0, outbox.WithPollInterval(c.PollInterval))
+	add(c.PublishTimeout > 0, outbox.WithPublishTimeout(c.PublishTimeout))
+	if c.BackoffInitial > 0 || c.BackoffMax > 0 {
+		initial, maxWait := c.BackoffInitial, c.BackoffMax
+		if initial == 0 {
+			initial = outbox.DefaultBackoffInitial
+		}
+		if maxWait == 0 {
+			maxWait = max(outbox.DefaultBackoffMax, initial)
+		}
+		opts = append(opts, outbox.WithBackoff(initial, maxWait))
+	}
+	add(c.ClaimTimeout > 0, outbox.WithClaimTimeout(c.ClaimTimeout))
+	add(c.Retention > 0, outbox.WithRetention(c.Retention))
+	add(c.BatchSize > 0, outbox.WithBatchSize(c.BatchSize))
+	add(c.Relays > 0, outbox.WithRelays(c.Relays))
+	// Check the whole set on a throwaway store: New does no I/O.
+	if _, err := outbox.New(memory.NewOutboxStore(), func(context.Context, es.Envelope) error { return nil }, opts...); err != nil {
+		return nil, &config.Error{Key: config.Root + ".outbox", Reason: cause(err).Error(), Err: err}
+	}
+	return opts, nil
+}
+
+// bunOutboxStore is what the forwarding store needs of the Bun outbox store.
+type bunOutboxStore interface {
+	outbox.Store
+	es.CommitNotifier
+}
+
+// outboxStore forwards to the Bun outbox store once its database is open.
+type outboxStore struct {
+	db   *database
+	slot *slot[bunOutboxStore]
+}
+
+var (
+	_ outbox.Store      = (*outboxStore)(nil)
+	_ es.CommitNotifier = (*outboxStore)(nil)
+)
+
+func (s *outboxStore) bind() error {
+	st, err := bunstore.NewOutboxStore(s.db.handle())
+	if err != nil {
+		return &wrapped{msg: "eventsourcing: outbox: " + cause(err).Error(), err: err}
+	}
+	s.slot.set(st)
+	return nil
+}
+
+func (s *outboxStore) stop() { s.slot.stop() }
+
+// JoinsTx forwards to the Bun store; false before start.
+func (s *outboxStore) JoinsTx(ctx context.Context) bool {
+	st, err := s.slot.get()
+	return err == nil && st.JoinsTx(ctx)
+}
+
+// CommitNotifications forwards to the Bun store once it is bound.
+func (s *outboxStore) CommitNotifications(ctx context.Context) <-chan struct{} {
+	return forwardNotifications(ctx, s.slot)
+}
+
+// Enqueue forwards to the Bun store.
+func (s *outboxStore) Enqueue(ctx context.Context, name string, events []es.Envelope, at time.Time) error {
+	st, err := s.slot.get()
+	if err != nil {
+		return err
+	}
+	return st.Enqueue(ctx, name, events, at)
+}
+
+// Claim forwards to the Bun store.
+func (s *outboxStore) Claim(ctx context.Context, req outbox.ClaimRequest) ([]outbox.Record, error) {
+	st, err := s.slot.get()
+	if err != nil {
+		return nil, err
+	}
+	return st.Claim(ctx, req)
+}
+
+// MarkDelivered forwards to the Bun store.
+func (s *outboxStore) MarkDelivered(ctx context.Context, name string, claims []outbox.Claim, at time.Time) (int, error) {
+	st, err := s.slot.get()
+	if err != nil {
+		return 0, err
+	}
+	return st.MarkDelivered(ctx, name, claims, at)
+}
+
+// MarkFailed forwards to the Bun store.
+func (s *outboxStore) MarkFailed(ctx context.Context, name string, claim outbox.Claim, f outbox.Failure) (bool, error) {
+	st, err := s.slot.get()
+	if err != nil {
+		return false, err
+	}
+	return st.MarkFailed(ctx, name, claim, f)
+}
+
+// Release forwards to the Bun store.
+func (s *outboxStore) Release(ctx context.Context, name string, claims []outbox.Claim) error {
+	st, err := s.slot.get()
+	if err != nil {
+		return err
+	}
+	return st.Release(ctx, name, claims)
+}
+
+// Pending forwards to the Bun store.
+func (s *outboxStore) Pending(ctx context.Context, name string, limit int) ([]outbox.Record, error) {
+	st, err := s.slot.get()
+	if err != nil {
+		return nil, err
+	}
+	return st.Pending(ctx, name, limit)
+}
+
+// DeadLetters forwards to the Bun store.
+func (s *outboxStore) DeadLetters(ctx context.Context, name string, limit int) ([]outbox.Record, error) {
+	st, err := s.slot.get()
+	if err != nil {
+		return nil, err
+	}
+	return st.DeadLetters(ctx, name, limit)
+}
+
+// Retry forwards to the Bun store.
+func (s *outboxStore) Retry(ctx context.Context, name, id string) error {
+	st, err := s.slot.get()
+	if err != nil {
+		return err
+	}
+	return st.Retry(ctx, name, id)
+}
+
+// Prune forwards to the Bun store.
+func (s *outboxStore) Prune(ctx context.Context, name string, before time.Time, limit int) (int, error) {
+	st, err := s.slot.get()
+	if err != nil {
+		return 0, err
+	}
+	return st.Prune(ctx, name, before, limit)
+}
+
+// String names the store in messages.
+func (s *outboxStore) String() string { return fmt.Sprintf("outbox store (%s)", s.slot.notStarted) }
