@@ -18,6 +18,6 @@ lint:
 	GOOS=windows $(GO) vet $(PKGS)
 	GOOS=darwin $(GO) vet $(PKGS)
 
-## run: the quick-start example
+## run: the example application (SQLite file examples/orders/orders.db; run it twice, delete the file to start over)
 run:
-	$(GO) run ./examples/quickstart
+	cd examples/orders && $(GO) run .

@@ -49,7 +49,9 @@ package eventsourcing
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
+	"reflect"
 
 	"github.com/ThreeDotsLabs/watermill/message"
 	"github.com/knadh/koanf/v2"
@@ -100,15 +102,32 @@ var Module = fx.Module("eventsourcing",
 const ProjectionsGroup = "eventsourcing.projections"
 
 // ProvideProjection registers a projection with the module: constructor is an Fx constructor
-// whose result implements projection.Projection. The module runs one runner per projection from
-// the application's start to its stop (see autoconfig.Projections), configured by
-// pyfly.eventsourcing.projection.*.
+// whose first result implements projection.Projection. The result stays available under its own
+// type (for the application's queries; a constructor that returns the projection.Projection
+// interface itself only joins the group) and joins the group of projections the module runs: one
+// runner per projection from the application's start to its stop (see autoconfig.Projections),
+// configured by pyfly.eventsourcing.projection.*.
 //
 //	fx.New(eventsourcing.Module, eventsourcing.ProvideProjection(NewOrdersView), …)
 func ProvideProjection(constructor any) fx.Option {
+	ct := reflect.TypeOf(constructor)
+	pt := reflect.TypeFor[projection.Projection]()
+	if ct == nil || ct.Kind() != reflect.Func || ct.NumOut() == 0 || !ct.Out(0).Implements(pt) {
+		return fx.Error(fmt.Errorf("eventsourcing: ProvideProjection: %v is not a constructor whose first result implements projection.Projection", ct))
+	}
+	invoke := fx.Invoke(func(*autoconfig.Projections) {}) // runners start with the application
+	if ct.Out(0).Kind() == reflect.Interface {
+		// An interface result (projection.Projection itself): into the group only, so that several
+		// such constructors do not clash.
+		return fx.Options(fx.Provide(fx.Annotate(constructor, fx.As(new(projection.Projection)), fx.ResultTags(`group:"`+ProjectionsGroup+`"`))), invoke)
+	}
+	// The concrete type as itself, and a conversion of it into the group.
+	as := reflect.MakeFunc(reflect.FuncOf([]reflect.Type{ct.Out(0)}, []reflect.Type{pt}, false),
+		func(args []reflect.Value) []reflect.Value { return []reflect.Value{args[0].Convert(pt)} })
 	return fx.Options(
-		fx.Provide(fx.Annotate(constructor, fx.As(new(projection.Projection)), fx.ResultTags(`group:"`+ProjectionsGroup+`"`))),
-		fx.Invoke(func(*autoconfig.Projections) {}), // runners start with the application
+		fx.Provide(constructor),
+		fx.Provide(fx.Annotate(as.Interface(), fx.ResultTags(`group:"`+ProjectionsGroup+`"`))),
+		invoke,
 	)
 }
 

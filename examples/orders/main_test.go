@@ -1,0 +1,77 @@
+package main
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/gofly/eventsourcing/testkit"
+)
+
+// inTempDir moves the test into a directory of its own and returns the example's configuration
+// file, which names the SQLite file relative to the working directory.
+func inTempDir(t *testing.T) string {
+	t.Helper()
+	config, err := filepath.Abs("application.yaml")
+	require.NoError(t, err)
+	t.Chdir(t.TempDir())
+	return config
+}
+
+// runOnce runs the application with the given configuration file and returns its account.
+func runOnce(t *testing.T, config, url, natsURL string) string {
+	t.Helper()
+	var out strings.Builder
+	require.NoError(t, run(context.Background(), &out, config, url, natsURL))
+	return out.String()
+}
+
+// On the embedded default, SQLite in a file next to it: the first run starts from nothing, the
+// second reloads what the first stored and carries on, and deleting the file starts over.
+func TestRunTwiceOnSQLite(t *testing.T) {
+	config := inTempDir(t)
+	first := runOnce(t, config, "", "")
+	assert.Contains(t, first, "No orders yet: this is the first run.")
+	assert.Contains(t, first, "9 events saved in this run, 9 received")
+	assert.Contains(t, first, "order-001: order.placed (sequence 1), order.line_added (sequence 2), order.line_added (sequence 3), order.shipped (sequence 4)")
+	assert.Contains(t, first, "placed    1: order-003 Linus €35.00")
+
+	second := runOnce(t, config, "", "")
+	assert.Contains(t, second, "Reloaded 3 orders stored by earlier runs.")
+	assert.Contains(t, second, "order-003 (Linus, 1 line, €35.00) was open: reloaded it at version 2 and shipped it with DHL.")
+	assert.Contains(t, second, "shipped   3: order-001 Ada €21.00, order-003 Linus €35.00, order-004 Ada €21.00")
+	assert.Contains(t, second, "10 events saved in this run, 10 received")
+	assert.Contains(t, second, "order-003: order.shipped (sequence 3)")
+
+	matches, err := filepath.Glob("orders.db*")
+	require.NoError(t, err)
+	require.NotEmpty(t, matches)
+	for _, m := range matches {
+		require.NoError(t, os.Remove(m))
+	}
+	again := runOnce(t, config, "", "")
+	assert.Contains(t, again, "No orders yet: this is the first run.", "deleting the database file starts over")
+}
+
+// The same application on PostgreSQL, given its URL.
+func TestRunOnPostgres(t *testing.T) {
+	config := inTempDir(t)
+	url := testkit.StartPostgres(t)
+	assert.Contains(t, runOnce(t, config, url, ""), "No orders yet")
+	second := runOnce(t, config, url, "")
+	assert.Contains(t, second, "Reloaded 3 orders stored by earlier runs.")
+	assert.NoFileExists(t, "orders.db", "nothing went to the SQLite default")
+}
+
+// The same application delivering through NATS JetStream.
+func TestRunOnNATS(t *testing.T) {
+	config := inTempDir(t)
+	out := runOnce(t, config, "", testkit.StartNATS(t))
+	assert.Contains(t, out, "9 events saved in this run, 9 received")
+	assert.Contains(t, out, "order-002: order.placed (sequence 1), order.line_added (sequence 2), order.cancelled (sequence 3)")
+}
