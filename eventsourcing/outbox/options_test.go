@@ -89,7 +89,8 @@ func TestEnqueueRefusesBadEvents(t *testing.T) {
 	ob, err := outbox.New(memory.NewOutboxStore(), noPublish)
 	require.NoError(t, err)
 	require.NoError(t, ob.EnqueueEvents(ctx, nil), "nothing to enqueue")
-	env, err := es.NewEnvelope(struct{ A int }{1})
+	type placed struct{ A int }
+	env, err := es.NewEnvelope(placed{1})
 	require.NoError(t, err)
 	err = ob.Enqueue(ctx, env)
 	require.ErrorIs(t, err, es.ErrInvalidArgument, "an envelope without an aggregate id")

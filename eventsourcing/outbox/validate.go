@@ -50,60 +50,32 @@ func ValidateEnqueue(outbox string, events []es.Envelope) error {
 	if err := ValidateName("outbox name", outbox); err != nil {
 		return err
 	}
-	if len(events) == 0 {
-		return storekit.InvalidArgument("events: at least one event is required")
-	}
-	var seen map[string]struct{}
-	if len(events) > 1 {
-		seen = make(map[string]struct{}, len(events))
+	if err := storekit.ValidateEvents(events); err != nil {
+		return err
 	}
 	for i := range events {
-		if err := validateEvent(&events[i], i, seen); err != nil {
+		if err := validatePlace(&events[i], i); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-func validateEvent(e *es.Envelope, i int, seen map[string]struct{}) error {
+// validatePlace checks what places an event beyond what storekit.ValidateEvents checks: its
+// aggregate (the key that orders delivery), its sequence and its global position.
+func validatePlace(e *es.Envelope, i int) error {
 	field := func(name string) string { return "events[" + strconv.Itoa(i) + "]." + name }
-	texts := []struct {
-		name     string
-		v        string
-		max      int
-		required bool
-	}{
-		{"EventID", e.EventID, es.MaxIDBytes, true},
-		{"AggregateID", e.AggregateID, es.MaxIDBytes, true},
-		{"AggregateType", e.AggregateType, es.MaxTypeBytes, false},
-		{"EventType", e.EventType, es.MaxTypeBytes, true},
-		{"TenantID", e.TenantID, es.MaxIDBytes, false},
+	if p := check.Text(e.AggregateID, es.MaxIDBytes, true); p != "" {
+		return storekit.InvalidArgument("%s: %s", field("AggregateID"), p)
 	}
-	for _, t := range texts {
-		if p := check.Text(t.v, t.max, t.required); p != "" {
-			return storekit.InvalidArgument("%s: %s", field(t.name), p)
-		}
-	}
-	if seen != nil {
-		if _, dup := seen[e.EventID]; dup {
-			return storekit.InvalidArgument("%s: %q appears twice in one call", field("EventID"), e.EventID)
-		}
-		seen[e.EventID] = struct{}{}
+	if p := check.Text(e.AggregateType, es.MaxTypeBytes, false); p != "" {
+		return storekit.InvalidArgument("%s: %s", field("AggregateType"), p)
 	}
 	if e.Sequence < 0 {
 		return storekit.InvalidArgument("%s: must be 0 or more, got %d", field("Sequence"), e.Sequence)
 	}
-	if e.Version < 0 || int64(e.Version) > 1<<31-1 {
-		return storekit.InvalidArgument("%s: an event schema version is from 0 to %d, got %d", field("Version"), 1<<31-1, e.Version)
-	}
 	if e.GlobalPosition < 0 {
 		return storekit.InvalidArgument("%s: must be 0 or more, got %d", field("GlobalPosition"), e.GlobalPosition)
-	}
-	if err := validateTime(field("OccurredAt"), e.OccurredAt, false); err != nil {
-		return err
-	}
-	if p := check.JSONPayload(e.Payload); p != "" {
-		return storekit.InvalidArgument("%s: %s, got %.40q", field("Payload"), p, e.Payload)
 	}
 	return nil
 }
@@ -113,10 +85,7 @@ func validateTime(what string, t time.Time, optional bool) error {
 	if optional && t.IsZero() {
 		return nil
 	}
-	if y := t.UTC().Year(); y < storekit.MinYear || y > storekit.MaxYear {
-		return storekit.InvalidArgument("%s: the year must be from %d to %d in UTC, got %d", what, storekit.MinYear, storekit.MaxYear, y)
-	}
-	return nil
+	return storekit.ValidateTime(what, t)
 }
 
 // ValidateClaimRequest checks a [ClaimRequest]: names, a limit from 1 to [MaxBatchSize], and

@@ -39,6 +39,16 @@ func ValidateAppend(aggregateID, aggregateType string, expected int64, events []
 	if expected < 0 {
 		return invalid("expected version: must be 0 (new aggregate) or more, got %d", expected)
 	}
+	return ValidateEvents(events)
+}
+
+// ValidateEvents checks the events of one call the same way for every store: at least one, and
+// for each an EventID (unique within the call), an EventType, a tenant id that fits, a schema
+// Version from 0 to 2³¹−1, an OccurredAt in the years 1 to 9999 (UTC), and a payload that is one
+// JSON object every reader can decode (valid syntax and UTF-8, no NUL character, nesting within
+// check limits), checked in one pass. [ValidateAppend] runs it; stores that keep envelopes of
+// their own (an outbox) run it and check the rest of the envelope themselves.
+func ValidateEvents(events []es.Envelope) error {
 	if len(events) == 0 {
 		return invalid("events: at least one event is required")
 	}
@@ -54,7 +64,7 @@ func ValidateAppend(aggregateID, aggregateType string, expected int64, events []
 	return nil
 }
 
-// validateEvent checks one event of an append; seen, when not nil, holds the batch's event ids.
+// validateEvent checks one event; seen, when not nil, holds the call's event ids.
 func validateEvent(e *es.Envelope, i int, seen map[string]struct{}) error {
 	field := func(name string) string { return "events[" + strconv.Itoa(i) + "]." + name }
 	if p := check.Text(e.EventID, es.MaxIDBytes, true); p != "" {
@@ -62,7 +72,7 @@ func validateEvent(e *es.Envelope, i int, seen map[string]struct{}) error {
 	}
 	if seen != nil {
 		if _, dup := seen[e.EventID]; dup {
-			return invalid("%s: %q appears twice in one append", field("EventID"), e.EventID)
+			return invalid("%s: %q appears twice in one call", field("EventID"), e.EventID)
 		}
 		seen[e.EventID] = struct{}{}
 	}
@@ -75,11 +85,20 @@ func validateEvent(e *es.Envelope, i int, seen map[string]struct{}) error {
 	if e.Version < 0 || e.Version > math.MaxInt32 {
 		return invalid("%s: an event schema version is from 0 to %d, got %d", field("Version"), math.MaxInt32, e.Version)
 	}
-	if p := timeProblem(e.OccurredAt); p != "" {
-		return invalid("%s: %s", field("OccurredAt"), p)
+	if err := ValidateTime(field("OccurredAt"), e.OccurredAt); err != nil {
+		return err
 	}
 	if p := check.JSONPayload(e.Payload); p != "" {
 		return invalid("%s: %s, got %.40q", field("Payload"), p, e.Payload)
+	}
+	return nil
+}
+
+// ValidateTime checks that a time to be stored is in the years every store keeps (1 to 9999 in
+// UTC); what names it in the error.
+func ValidateTime(what string, t time.Time) error {
+	if p := timeProblem(t); p != "" {
+		return invalid("%s: %s", what, p)
 	}
 	return nil
 }
