@@ -33,4 +33,25 @@
 // optimistic concurrency (expected version = Version − len(pending)) and takes a snapshot when the
 // batch crosses a multiple of the snapshot interval; Load restores the newest snapshot and replays
 // the events after it, validating each envelope.
+//
+// # Transactions
+//
+// Every store of this module runs transactions ([Transactor]): the repository writes the events,
+// the snapshot (when the snapshot store joins, see [TxJoiner]) and the outbox records
+// ([WithOutbox]) in one, all or nothing. A decorator around a store keeps this when it forwards
+// InTx or offers Unwrap() EventStore; otherwise give the repository [WithTransactor].
+//
+// # Errors
+//
+// [ErrConcurrency] (a [*ConcurrencyError]): another writer got there first; load again and rerun
+// the command. [ErrOutcomeUnknown]: the write may or may not have committed; save again with the
+// same aggregate, whose events keep their ids, and the store recognises events it already holds.
+// [ErrInvalidArgument]: bad input, named in the message, nothing written. [ErrNoHandler],
+// [ErrInvalidHandler], [ErrDecode], [ErrEnvelopeMismatch] and [ErrAggregateNotFound] report an
+// aggregate that cannot be rebuilt, and why.
+//
+// # Context
+//
+// [WithMetadata], [WithCorrelationID], [WithCausationID] and [WithTenantID] put values on the
+// context that every envelope saved under it carries.
 package eventsourcing
