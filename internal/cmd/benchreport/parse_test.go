@@ -10,10 +10,10 @@ pkg: github.com/gofly/eventsourcing/stores/bun
 BenchmarkAppend1/postgres/store-2    1000   1000000 ns/op   1000.0 events/s   100 B/op
 BenchmarkAppend1/postgres/limit-2    1000   1000000 ns/op   1100.0 events/s   100 B/op
 BenchmarkAppend1/postgres/minimal-2  1000   1000000 ns/op   1300.0 events/s   100 B/op
-BenchmarkAppend1/postgres/store-2    1000   1000000 ns/op   900.0 events/s   100 B/op
-BenchmarkAppend1/postgres/limit-2    1000   1000000 ns/op   1000.0 events/s   100 B/op
-BenchmarkAppend1/postgres/store-2    1000   1000000 ns/op   950.0 events/s   100 B/op
-BenchmarkAppend1/postgres/limit-2    1000   1000000 ns/op   1200.0 events/s   100 B/op
+BenchmarkAppend1/postgres/store#01-2    1000   1000000 ns/op   900.0 events/s   100 B/op
+BenchmarkAppend1/postgres/limit#01-2    1000   1000000 ns/op   1000.0 events/s   100 B/op
+BenchmarkAppend1/postgres/store#02-2    1000   1000000 ns/op   950.0 events/s   100 B/op
+BenchmarkAppend1/postgres/limit#02-2    1000   1000000 ns/op   1200.0 events/s   100 B/op
 BenchmarkLoad1000/sqlite/raw-2       10     1 ns/op         5.5 events/s
 BenchmarkOther-2                      10     1 ns/op
 pkg: github.com/gofly/eventsourcing/stores/memory

@@ -22,9 +22,9 @@ func describe(op string) string {
 	case "CatchUp":
 		return "catch-up read, pages of 500"
 	case "Race16":
-		return "16-way race on one aggregate, one round"
+		return "16-way race on one aggregate, one round (events/s = rounds/s)"
 	case "SnapshotLoad":
-		return "snapshot load of a 100,000-event aggregate"
+		return "snapshot load, 50 events after it (store/aggregate size)"
 	case "Projection":
 		return "projection runner, no-op handler"
 	case "OutboxRelay":
