@@ -84,8 +84,8 @@ type State struct {
 	Total int `json:"total"`
 }
 
-// Apply folds one event.
-func (s *State) Apply(e OrderPlaced) {
+// Add folds one event.
+func (s *State) Add(e OrderPlaced) {
 	s.Count++
 	s.Total += e.Amount
 }
@@ -96,7 +96,7 @@ func (s *State) Fold(payload []byte) error {
 	if err := json.Unmarshal(payload, &e); err != nil {
 		return err
 	}
-	s.Apply(e)
+	s.Add(e)
 	return nil
 }
 
@@ -109,7 +109,7 @@ type Order struct {
 // NewOrder returns an empty order with its handler.
 func NewOrder() *Order {
 	o := &Order{}
-	es.When(o, func(e OrderPlaced) { o.State.Apply(e) })
+	es.When(o, func(e OrderPlaced) { o.State.Add(e) })
 	return o
 }
 

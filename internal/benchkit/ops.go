@@ -96,7 +96,7 @@ func Fill(b *testing.B, side Side, id string, total int) State {
 		events := Events(from, min(1000, total-from))
 		must(b, side.Append(context.Background(), id, int64(from), events))
 		for _, e := range events {
-			st.Apply(e)
+			st.Add(e)
 		}
 	}
 	return st

@@ -9,8 +9,9 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// TestMigrationFiles: every dialect has the same migrations, numbered 0001, 0002, … without gaps,
-// each a transactional up file (NNNN_name.tx.up.sql) that bun/migrate discovers.
+// TestMigrationFiles: every dialect has the same migrations, numbered 0001, 0002, … in increasing
+// order, each a transactional up file (NNNN_name.tx.up.sql) that bun/migrate discovers. Numbers
+// may have gaps: a branch can take a number while another branch takes the ones below it.
 func TestMigrationFiles(t *testing.T) {
 	fileName := regexp.MustCompile(`^(\d{4})_[a-z0-9_]+\.tx\.up\.sql$`)
 	var want []string
@@ -29,9 +30,11 @@ func TestMigrationFiles(t *testing.T) {
 
 		ms, err := dialectMigrations(dialectFor(d, nil))
 		require.NoError(t, err)
+		prev := 0
 		for i, m := range ms.Sorted() {
 			assert.Equal(t, fileName.FindStringSubmatch(files[i])[1], m.Name)
-			assert.Equal(t, i+1, atoi(t, m.Name), "migrations are numbered without gaps")
+			assert.Greater(t, atoi(t, m.Name), prev, "migrations are numbered in increasing order, each number once")
+			prev = atoi(t, m.Name)
 			assert.NotNil(t, m.Up, m.Name)
 		}
 	}

@@ -11,20 +11,23 @@ import (
 )
 
 // sqliteRowsPerInsert keeps one INSERT under SQLite's limit of 32,766 bound variables.
-const sqliteRowsPerInsert = 2000
+const sqliteRowsPerInsert = 3000
 
-// sqliteHeadSQL reads the aggregate's version, the stream's highest position and the id of the
-// event at the expected version + 1 (” when none: a retry of an append that committed finds its
-// own first event there). Writers hold the write lock from BEGIN IMMEDIATE to commit, so max + i
-// is dense and commit-ordered. Arguments: ?1 aggregate id, ?2 expected version.
-const sqliteHeadSQL = `SELECT coalesce((SELECT sequence FROM pyfly_event_store WHERE aggregate_id = ?1 ORDER BY sequence DESC LIMIT 1), 0),
-	coalesce((SELECT max(global_position) FROM pyfly_event_store), 0),
-	coalesce((SELECT event_id FROM pyfly_event_store WHERE aggregate_id = ?1 AND sequence = ?2 + 1), '')`
+// sqliteHeadSQL reads the aggregate's version and, only when it is past the expected version,
+// the id of the event stored at the expected version + 1 (empty when none: a retry of an append that
+// committed finds its own first event there). Arguments: ?1 aggregate id, ?2 expected version.
+const sqliteHeadSQL = `SELECT h.seq, CASE WHEN h.seq > ?2 THEN
+		coalesce((SELECT event_id FROM pyfly_event_store WHERE aggregate_id = ?1 AND sequence = ?2 + 1), '')
+	ELSE '' END
+FROM (SELECT coalesce((SELECT sequence FROM pyfly_event_store WHERE aggregate_id = ?1 ORDER BY sequence DESC LIMIT 1), 0) AS seq) AS h`
 
+// sqliteInsertPrefix leaves global_position out: it is the rowid, and SQLite gives each new row
+// the highest one + 1. Writers hold the write lock from BEGIN IMMEDIATE to commit, so positions
+// are dense and commit-ordered.
 const sqliteInsertPrefix = `INSERT INTO pyfly_event_store
-	(event_id, aggregate_id, aggregate_type, sequence, event_type, payload, metadata, occurred_at, version, tenant_id, global_position) VALUES `
+	(event_id, aggregate_id, aggregate_type, sequence, event_type, payload, metadata, occurred_at, version, tenant_id) VALUES `
 
-const sqliteRowPlaceholders = "(?,?,?,?,?,?,?,?,?,?,?)"
+const sqliteRowPlaceholders = "(?,?,?,?,?,?,?,?,?,?)"
 
 // sqliteLastPositionSQL serves as last and head position: every committed event is visible.
 const sqliteLastPositionSQL = `SELECT coalesce(max(global_position), 0) FROM pyfly_event_store`
@@ -59,9 +62,9 @@ func (sqliteDialect) queryEvents(ctx context.Context, s *EventStore, st *txState
 }
 
 func sqliteAppendTx(ctx context.Context, tx *sql.Tx, _ *txState, b *batch) error {
-	var lastSeq, lastPos int64
+	var lastSeq int64
 	var atNext string
-	if err := tx.QueryRowContext(ctx, sqliteHeadSQL, b.aggregateID, b.expected).Scan(&lastSeq, &lastPos, &atNext); err != nil {
+	if err := tx.QueryRowContext(ctx, sqliteHeadSQL, b.aggregateID, b.expected).Scan(&lastSeq, &atNext); err != nil {
 		return mapAppendErr(ctx, b, "append: read version", err)
 	}
 	if err := checkVersion(b, lastSeq, atNext); err != nil {
@@ -70,7 +73,7 @@ func sqliteAppendTx(ctx context.Context, tx *sql.Tx, _ *txState, b *batch) error
 	n := len(b.eventIDs)
 	for from := 0; from < n; from += sqliteRowsPerInsert {
 		to := min(from+sqliteRowsPerInsert, n)
-		query, args := sqliteInsert(b, from, to, lastPos)
+		query, args := sqliteInsert(b, from, to)
 		if _, err := tx.ExecContext(ctx, query, args...); err != nil {
 			return mapAppendErr(ctx, b, "append: insert", err)
 		}
@@ -78,11 +81,11 @@ func sqliteAppendTx(ctx context.Context, tx *sql.Tx, _ *txState, b *batch) error
 	return nil
 }
 
-func sqliteInsert(b *batch, from, to int, lastPos int64) (string, []any) {
+func sqliteInsert(b *batch, from, to int) (string, []any) {
 	var q strings.Builder
 	q.Grow(len(sqliteInsertPrefix) + (to-from)*(len(sqliteRowPlaceholders)+1))
 	q.WriteString(sqliteInsertPrefix)
-	args := make([]any, 0, (to-from)*11)
+	args := make([]any, 0, (to-from)*10)
 	for i := from; i < to; i++ {
 		if i > from {
 			q.WriteByte(',')
@@ -93,7 +96,7 @@ func sqliteInsert(b *batch, from, to int, lastPos int64) (string, []any) {
 			tenant = b.tenants[i]
 		}
 		args = append(args, b.eventIDs[i], b.aggregateID, b.aggregateType, b.expected+int64(i)+1, b.eventTypes[i],
-			b.payloads[i], b.metadata[i], b.occurredAt[i].Format(sqliteTimeLayout), int64(b.versions[i]), tenant, lastPos+int64(i)+1)
+			b.payloads[i], b.metadata[i], b.occurredAt[i].Format(sqliteTimeLayout), int64(b.versions[i]), tenant)
 	}
 	return q.String(), args
 }
