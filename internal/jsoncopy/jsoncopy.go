@@ -73,6 +73,9 @@ const maxExactInt = 1 << 53
 // DecodeObject decodes a JSON object as encoding/json would into map[string]any, with one
 // difference: an integer beyond ±2^53, which a float64 would round, stays exact as a json.Number.
 func DecodeObject(raw []byte) (map[string]any, error) {
+	if m, ok := decodeFlat(raw); ok {
+		return m, nil
+	}
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.UseNumber()
 	out := map[string]any{}
