@@ -55,17 +55,19 @@ CREATE TABLE bench_minimal (
 )`
 
 	pgLimitAppend = `WITH head AS MATERIALIZED (
-	SELECT pg_current_xact_id()::text::bigint * 1048576 AS base, coalesce(h.sequence, 0) AS seq, coalesce(h.global_position, 0) AS pos
+	SELECT coalesce(h.sequence, 0) AS seq, coalesce(h.global_position, 0) AS pos
 	FROM (SELECT 1) AS one LEFT JOIN LATERAL (
 		SELECT sequence, global_position FROM bench_limit_events WHERE aggregate_id = $1 ORDER BY sequence DESC LIMIT 1
 	) AS h ON true
+), base AS MATERIALIZED (
+	SELECT CASE WHEN head.seq = $3 THEN pg_current_xact_id()::text::bigint * 1048576 END AS base FROM head
 ), ins AS (
 	INSERT INTO bench_limit_events
 		(global_position, event_id, aggregate_id, aggregate_type, sequence, event_type, payload, metadata, occurred_at, version, tenant_id)
-	SELECT head.base + e.ord, e.event_id, $1, $2, $3 + e.ord, e.event_type, e.payload, e.metadata, e.occurred_at, e.version, nullif(e.tenant_id, '')
-	FROM head, unnest($4::text[], $5::text[], $6::text[], $7::text[], $8::timestamptz[], $9::int[], $10::text[])
+	SELECT base.base + e.ord, e.event_id, $1, $2, $3 + e.ord, e.event_type, e.payload, e.metadata, e.occurred_at, e.version, nullif(e.tenant_id, '')
+	FROM head, base, unnest($4::text[], $5::text[], $6::text[], $7::text[], $8::timestamptz[], $9::int[], $10::text[])
 		WITH ORDINALITY AS e(event_id, event_type, payload, metadata, occurred_at, version, tenant_id, ord)
-	WHERE head.seq = $3 AND (head.seq = 0 OR head.pos < head.base + 1048576)
+	WHERE head.seq = $3 AND (head.seq = 0 OR head.pos < base.base + 1048576)
 	RETURNING 1
 )
 SELECT (SELECT count(*) FROM ins)`

@@ -21,7 +21,7 @@ type storeSide struct {
 	snRepo *es.Repository[*benchkit.Order]
 }
 
-func newStoreSide(b *testing.B, db *bun.DB) *storeSide {
+func newStoreSide(b testing.TB, db *bun.DB) *storeSide {
 	s := &storeSide{events: newEventStore(b, db)}
 	var err error
 	s.snaps, err = bunstore.NewSnapshotStore(db)

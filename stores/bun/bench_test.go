@@ -54,7 +54,7 @@ func benchDatabases() []func(b *testing.B) benchkit.Sides {
 	}
 }
 
-func execSchema(b *testing.B, db *bun.DB, schema string) {
+func execSchema(b testing.TB, db *bun.DB, schema string) {
 	for _, stmt := range strings.Split(schema, ";\n") {
 		_, err := db.DB.Exec(stmt)
 		require.NoError(b, err, stmt)
