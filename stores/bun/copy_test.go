@@ -2,6 +2,7 @@ package bunstore_test
 
 import (
 	"context"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -57,4 +58,18 @@ func TestCopyAppends(t *testing.T) {
 		require.NoError(t, err)
 		assert.Equal(t, head, last, "readers see every committed event")
 	})
+}
+
+// TestConformanceSimpleProtocol runs the event store suite on a pool whose pgx connections use
+// the simple protocol (default_query_exec_mode in the URL): results then come as text, which the
+// store reads through pgx's own scanning instead of its binary row decoder.
+func TestConformanceSimpleProtocol(t *testing.T) {
+	testkit.RunEventStoreSuite(t, func(t *testing.T, ups ...es.Upcaster) es.EventStore {
+		url := testkit.StartPostgres(t)
+		sep := "?"
+		if strings.Contains(url, "?") {
+			sep = "&"
+		}
+		return newEventStore(t, openDB(t, url+sep+"default_query_exec_mode=simple_protocol"), bunstore.WithUpcasters(ups...))
+	}, testkit.Features{})
 }

@@ -67,10 +67,11 @@ func (postgresDialect) eventSQL() eventSQL {
 		loadSome: `SELECT ` + eventColumns + ` FROM pyfly_event_store WHERE aggregate_id = $1 AND sequence > $2 ORDER BY sequence LIMIT $3`,
 		latest:   `SELECT sequence FROM pyfly_event_store WHERE aggregate_id = $1 ORDER BY sequence DESC LIMIT 1`,
 		// The cursor must be 0 or a position on the stream; when it is not, the page comes back
-		// empty and ReadAll tells the two cases apart.
+		// empty and ReadAll tells the two cases apart. The casts type the cursor in the simple
+		// protocol too, where pgx writes it into the text and `$1 = 0` would read it as integer.
 		readAll: `SELECT ` + eventColumns + ` FROM pyfly_event_store
-WHERE global_position > $1 AND global_position < ` + pgHorizonSQL + `
-	AND ($1 = 0 OR EXISTS (SELECT 1 FROM pyfly_event_store WHERE global_position = $1))
+WHERE global_position > $1::bigint AND global_position < ` + pgHorizonSQL + `
+	AND ($1::bigint = 0 OR EXISTS (SELECT 1 FROM pyfly_event_store WHERE global_position = $1::bigint))
 ORDER BY global_position LIMIT $2`,
 		positionExists: `SELECT EXISTS (SELECT 1 FROM pyfly_event_store WHERE global_position = $1)`,
 		lastPosition: `SELECT coalesce((SELECT global_position FROM pyfly_event_store WHERE global_position < ` + pgHorizonSQL +
