@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"runtime"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -153,7 +154,10 @@ func InTurn(b *testing.B, prefix string, variants ...Variant) {
 			if prefix != "" {
 				name = prefix + "/" + v.Name
 			}
-			b.Run(name, v.Run)
+			b.Run(name, func(b *testing.B) {
+				runtime.GC() // start from a collected heap, whatever the last side left
+				v.Run(b)
+			})
 		}
 	}
 }

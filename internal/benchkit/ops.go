@@ -24,6 +24,21 @@ type Side interface {
 	LoadSnapshotted(ctx context.Context, id string) (State, error)
 }
 
+// Freshener is a Side that can start over empty: the write workloads then measure each run on
+// a fresh store, so an in-memory store's size (and the garbage collector's work on it) does not
+// depend on how long the runs before it went.
+type Freshener interface {
+	Fresh() Side
+}
+
+// fresh returns side started over when it can, else side.
+func fresh(side Side) Side {
+	if f, ok := side.(Freshener); ok {
+		return f.Fresh()
+	}
+	return side
+}
+
 // Sides are the variants of one store, by name ("store", "limit", "minimal"), measured in the
 // order of names.
 type Sides struct {
@@ -66,6 +81,7 @@ func Append(b *testing.B, s Sides, n int) {
 	ctx := context.Background()
 	events := Events(0, n)
 	s.run(b, s.Store, s.Names, func(b *testing.B, side Side) {
+		side = fresh(side)
 		for b.Loop() {
 			must(b, side.Append(ctx, NextAggregate(), 0, events))
 		}
@@ -79,6 +95,7 @@ func ConcurrentWriters(b *testing.B, s Sides) {
 	ctx := context.Background()
 	events := Events(0, 1)
 	s.run(b, s.Store, s.Names, func(b *testing.B, side Side) {
+		side = fresh(side)
 		var ids [writers]string
 		for i := range ids {
 			ids[i] = NextAggregate()
@@ -152,6 +169,7 @@ func Race16(b *testing.B, s Sides) {
 	ctx := context.Background()
 	events := Events(0, 1)
 	s.run(b, s.Store, s.Names, func(b *testing.B, side Side) {
+		side = fresh(side)
 		id := NextAggregate()
 		round := int64(0)
 		for b.Loop() {

@@ -19,8 +19,15 @@ func sides(b *testing.B) benchkit.Sides {
 	}}
 }
 
+// Fresh implements benchkit.Freshener.
+func (s *storeSide) Fresh() benchkit.Side { return newStoreSide(s.b) }
+
+// Fresh implements benchkit.Freshener.
+func (s *limitStore) Fresh() benchkit.Side { return newLimitStore() }
+
 // storeSide is ours: the event store, and the repository for loads.
 type storeSide struct {
+	b      *testing.B
 	events *memory.EventStore
 	snaps  *memory.SnapshotStore
 	repo   *es.Repository[*benchkit.Order]
@@ -28,7 +35,7 @@ type storeSide struct {
 }
 
 func newStoreSide(b *testing.B) *storeSide {
-	s := &storeSide{events: memory.NewEventStore(), snaps: memory.NewSnapshotStore()}
+	s := &storeSide{b: b, events: memory.NewEventStore(), snaps: memory.NewSnapshotStore()}
 	var err error
 	if s.repo, err = es.NewRepository(s.events, benchkit.NewOrder, es.WithAggregateType(benchkit.AggregateType)); err != nil {
 		b.Fatal(err)
