@@ -91,3 +91,36 @@ func parseStoredTime(s string) (time.Time, bool) {
 	}
 	return t, true
 }
+
+// formatStoredTime writes t (UTC, years 1 to 9999, as every store keeps it) in
+// [sqliteTimeLayout] without time.Format; other times go through time.Format.
+func formatStoredTime(t time.Time) string {
+	t = t.UTC()
+	year, month, day := t.Date()
+	if year < 1 || year > 9999 {
+		return t.Format(sqliteTimeLayout)
+	}
+	hour, minute, sec := t.Clock()
+	var b [len(sqliteTimeLayout)]byte
+	put := func(at, width, v int) {
+		for i := at + width - 1; i >= at; i-- {
+			b[i] = byte('0' + v%10)
+			v /= 10
+		}
+	}
+	put(0, 4, year)
+	b[4] = '-'
+	put(5, 2, int(month))
+	b[7] = '-'
+	put(8, 2, day)
+	b[10] = 'T'
+	put(11, 2, hour)
+	b[13] = ':'
+	put(14, 2, minute)
+	b[16] = ':'
+	put(17, 2, sec)
+	b[19] = '.'
+	put(20, 9, t.Nanosecond())
+	b[29] = 'Z'
+	return string(b[:])
+}

@@ -6,8 +6,9 @@ import (
 	"time"
 )
 
-// TestParseStoredTime: the fast reader of SQLite's time text agrees with time.Parse on every time
-// the stores keep, and leaves every other text to time.Parse.
+// TestParseStoredTime: the fast writer and reader of SQLite's time text agree with time.Format
+// and time.Parse on every time the stores keep, and the reader leaves every other text to
+// time.Parse.
 func TestParseStoredTime(t *testing.T) {
 	r := rand.New(rand.NewPCG(3, 5))
 	for range 100_000 {
@@ -19,6 +20,9 @@ func TestParseStoredTime(t *testing.T) {
 			want = time.Date(1+r.IntN(9999), time.Month(1+r.IntN(12)), 1+r.IntN(28), r.IntN(24), r.IntN(60), r.IntN(60), r.IntN(1e9), time.UTC)
 		}
 		text := want.Format(sqliteTimeLayout)
+		if f := formatStoredTime(want); f != text {
+			t.Fatalf("formatStoredTime(%v) = %q; time.Format gives %q", want, f, text)
+		}
 		got, ok := parseStoredTime(text)
 		if !ok || !got.Equal(want) || got.Location() != time.UTC {
 			t.Fatalf("parseStoredTime(%q) = %v, %v; want %v", text, got, ok, want)

@@ -142,7 +142,7 @@ func sqliteInsertArgs(args []any, b *batch, from, to int) []any {
 			tenant = b.tenants[i]
 		}
 		args = append(args, b.eventIDs[i], b.aggregateID, b.aggregateType, b.expected+int64(i)+1, b.eventTypes[i],
-			b.payloads[i], b.metadata[i], b.occurredAt[i].Format(sqliteTimeLayout), int64(b.versions[i]), tenant)
+			b.payloads[i], b.metadata[i], formatStoredTime(b.occurredAt[i]), int64(b.versions[i]), tenant)
 	}
 	return args
 }
