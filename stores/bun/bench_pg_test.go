@@ -19,8 +19,9 @@ import (
 //
 // limit: the lean table that stores our columns: the position (from the transaction id, as ours)
 // as the integer primary key, time-ordered event ids unique, (aggregate_id, sequence) unique; the
-// append checks the version and the sequence order and inserts from arrays (unnest); reads stop
-// at the read horizon and check the cursor, as ours must.
+// append checks the version and the sequence order and inserts from arrays (unnest), in the
+// store's statement shape (no transaction id and no error for a refused append); reads stop at
+// the read horizon and check the cursor, as ours must.
 //
 // minimal: bigserial position, aggregate id, sequence, payload, UNIQUE (aggregate_id, sequence);
 // the append checks the version and inserts from an array.
@@ -55,22 +56,36 @@ CREATE TABLE bench_minimal (
 )`
 
 	pgLimitAppend = `WITH head AS MATERIALIZED (
-	SELECT coalesce(h.sequence, 0) AS seq, coalesce(h.global_position, 0) AS pos
+	SELECT coalesce(h.sequence, 0) AS seq, coalesce(h.global_position, 0) AS pos,
+		CASE WHEN coalesce(h.sequence, 0) > $3 THEN
+			(SELECT n.event_id FROM bench_limit_events AS n WHERE n.aggregate_id = $1 AND n.sequence = $3 + 1)
+		END AS at_next
 	FROM (SELECT 1) AS one LEFT JOIN LATERAL (
 		SELECT sequence, global_position FROM bench_limit_events WHERE aggregate_id = $1 ORDER BY sequence DESC LIMIT 1
 	) AS h ON true
 ), base AS MATERIALIZED (
 	SELECT CASE WHEN head.seq = $3 THEN pg_current_xact_id()::text::bigint * 1048576 END AS base FROM head
-), ins AS (
+), events AS MATERIALIZED (
+	SELECT * FROM unnest($4::text[], $5::text[], $6::text[], $7::text[], $8::timestamptz[], $9::int[], $10::text[])
+		WITH ORDINALITY AS e(event_id, event_type, payload, metadata, occurred_at, version, tenant_id, ord)
+), first AS (
 	INSERT INTO bench_limit_events
 		(global_position, event_id, aggregate_id, aggregate_type, sequence, event_type, payload, metadata, occurred_at, version, tenant_id)
 	SELECT base.base + e.ord, e.event_id, $1, $2, $3 + e.ord, e.event_type, e.payload, e.metadata, e.occurred_at, e.version, nullif(e.tenant_id, '')
-	FROM head, base, unnest($4::text[], $5::text[], $6::text[], $7::text[], $8::timestamptz[], $9::int[], $10::text[])
-		WITH ORDINALITY AS e(event_id, event_type, payload, metadata, occurred_at, version, tenant_id, ord)
-	WHERE head.seq = $3 AND (head.seq = 0 OR head.pos < base.base + 1048576)
+	FROM head, base, events AS e
+	WHERE e.ord = 1 AND head.seq = $3 AND (head.seq = 0 OR head.pos < base.base + 1048576)
+	ON CONFLICT (aggregate_id, sequence) DO NOTHING
+	RETURNING 1
+), rest AS (
+	INSERT INTO bench_limit_events
+		(global_position, event_id, aggregate_id, aggregate_type, sequence, event_type, payload, metadata, occurred_at, version, tenant_id)
+	SELECT base.base + e.ord, e.event_id, $1, $2, $3 + e.ord, e.event_type, e.payload, e.metadata, e.occurred_at, e.version, nullif(e.tenant_id, '')
+	FROM base, events AS e
+	WHERE e.ord > 1 AND EXISTS (SELECT 1 FROM first)
 	RETURNING 1
 )
-SELECT (SELECT count(*) FROM ins)`
+SELECT head.seq, (SELECT count(*) FROM first) + (SELECT count(*) FROM rest), coalesce(head.at_next, '') FROM head`
+	pgLimitAtNext = `SELECT event_id FROM bench_limit_events WHERE aggregate_id = $1 AND sequence = $2 + 1`
 	pgLimitColumns  = `event_id, aggregate_id, aggregate_type, sequence, event_type, payload, metadata, occurred_at, version, tenant_id, global_position`
 	pgLimitLoad     = `SELECT ` + pgLimitColumns + ` FROM bench_limit_events WHERE aggregate_id = $1 AND sequence > $2 ORDER BY sequence`
 	pgLimitReadPage = `SELECT ` + pgLimitColumns + ` FROM bench_limit_events
@@ -138,8 +153,18 @@ func (r *pgRaw) Append(ctx context.Context, id string, expected int64, events []
 			ids[i], types[i], metadata[i] = u.String(), "OrderPlaced", md
 			occurred[i], versions[i] = time.Now().UTC().Truncate(time.Microsecond), 1
 		}
+		var seq int64
+		var atNext string
 		err = r.pool.QueryRow(ctx, pgLimitAppend, id, benchkit.AggregateType, expected,
-			ids, types, payloads, metadata, occurred, versions, tenants).Scan(&inserted)
+			ids, types, payloads, metadata, occurred, versions, tenants).Scan(&seq, &inserted, &atNext)
+		// What the store does for idempotent retries: a refused append whose first id is the
+		// one stored at expected + 1 is a retry (the store then compares every event).
+		if err == nil && inserted == 0 && seq == expected {
+			err = r.pool.QueryRow(ctx, pgLimitAtNext, id, expected).Scan(&atNext) // lost the race to a concurrent append
+		}
+		if err == nil && inserted == 0 && atNext == ids[0] {
+			return nil
+		}
 	}
 	if err != nil {
 		return pgConflict(err)

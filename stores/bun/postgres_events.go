@@ -24,15 +24,24 @@ const (
 // pgAppendSQL is the version check, the sequence-order guard and the insert of a whole batch
 // from arrays in one statement (one text for every batch size): outside a transaction it is its
 // own transaction, one round trip per append. The head reads the aggregate's last event; ORDER
-// BY … LIMIT 1 keeps the plan an index probe under generic plans. Only when the version check
-// passes does it read the transaction's base position, which assigns the transaction id: a
-// refused append then writes nothing, not even a commit record, so the losers of a race do not
-// each wait for a WAL flush. Arguments: $1 aggregate id, $2 aggregate type, $3 expected
-// version, $4 the first ordinal − 1, $5..$11 the event columns. It returns the base position (0
-// when the version check failed), the aggregate's last sequence and position before the append,
-// how many rows it inserted (0 when a check failed) and, only when the version check failed, the
-// id of the event stored at the expected version + 1 (a retry of an append that committed finds
-// its own first event there).
+// BY … LIMIT 1 keeps the plan an index probe under generic plans. Arguments: $1 aggregate id, $2
+// aggregate type, $3 expected version, $4 the first ordinal − 1, $5..$11 the event columns.
+//
+// It returns the base position (0 when the version check failed), the aggregate's last sequence
+// and position before the append, how many rows it inserted (0 when a check failed or a
+// concurrent append took the first sequence) and, only when the version check failed, the id of
+// the event stored at the expected version + 1 (a retry of an append that committed finds its
+// own first event there).
+//
+// Refusals raise no error, because pgx drops its prepared statement after any error: a race
+// loser would then pay, on its connection's next append, a round trip to deallocate, one to
+// prepare again and five planned executions of this statement. So:
+//   - the transaction id (which positions derive from) is taken only once the version check has
+//     passed, so a refused append writes nothing, not even a commit record;
+//   - the first event goes in alone with ON CONFLICT (aggregate_id, sequence) DO NOTHING: an
+//     append that passed the check but lost the race to a concurrent one (which PostgreSQL
+//     waits for) inserts nothing; the others follow only when the first went in, so a batch is
+//     never partly written (no concurrent append can hold a later sequence without the first).
 const pgAppendSQL = `WITH head AS MATERIALIZED (
 	SELECT coalesce(h.sequence, 0) AS seq, coalesce(h.global_position, 0) AS pos,
 		CASE WHEN coalesce(h.sequence, 0) > $3 THEN
@@ -43,16 +52,27 @@ const pgAppendSQL = `WITH head AS MATERIALIZED (
 	) AS h ON true
 ), base AS MATERIALIZED (
 	SELECT CASE WHEN head.seq = $3 THEN pg_current_xact_id()::text::bigint * ` + positionSpanSQL + ` END AS base FROM head
-), ins AS (
+), events AS MATERIALIZED (
+	SELECT * FROM unnest($5::text[], $6::text[], $7::text[], $8::text[], $9::timestamptz[], $10::int[], $11::text[])
+		WITH ORDINALITY AS e(event_id, event_type, payload, metadata, occurred_at, version, tenant_id, ord)
+), first AS (
 	INSERT INTO pyfly_event_store
 		(event_id, aggregate_id, aggregate_type, sequence, event_type, payload, metadata, occurred_at, version, tenant_id, global_position)
 	SELECT e.event_id, $1, $2, $3 + e.ord, e.event_type, e.payload, e.metadata, e.occurred_at, e.version, nullif(e.tenant_id, ''), base.base + $4 + e.ord
-	FROM head, base, unnest($5::text[], $6::text[], $7::text[], $8::text[], $9::timestamptz[], $10::int[], $11::text[])
-		WITH ORDINALITY AS e(event_id, event_type, payload, metadata, occurred_at, version, tenant_id, ord)
-	WHERE head.seq = $3 AND (head.seq = 0 OR head.pos < base.base + ` + positionSpanSQL + `)
+	FROM head, base, events AS e
+	WHERE e.ord = 1 AND head.seq = $3 AND (head.seq = 0 OR head.pos < base.base + ` + positionSpanSQL + `)
+	ON CONFLICT (aggregate_id, sequence) DO NOTHING
+	RETURNING 1
+), rest AS (
+	INSERT INTO pyfly_event_store
+		(event_id, aggregate_id, aggregate_type, sequence, event_type, payload, metadata, occurred_at, version, tenant_id, global_position)
+	SELECT e.event_id, $1, $2, $3 + e.ord, e.event_type, e.payload, e.metadata, e.occurred_at, e.version, nullif(e.tenant_id, ''), base.base + $4 + e.ord
+	FROM base, events AS e
+	WHERE e.ord > 1 AND EXISTS (SELECT 1 FROM first)
 	RETURNING 1
 )
-SELECT coalesce(base.base, 0), head.seq, head.pos, (SELECT count(*) FROM ins), coalesce(head.at_next, '') FROM head, base`
+SELECT coalesce(base.base, 0), head.seq, head.pos, (SELECT count(*) FROM first) + (SELECT count(*) FROM rest), coalesce(head.at_next, '')
+FROM head, base`
 
 // pgHorizonSQL is the first position no reader may see yet: every transaction with an id below
 // the snapshot's xmin has ended, so positions below xmin × span are final.
@@ -136,7 +156,20 @@ func (d postgresDialect) appendOutcome(ctx context.Context, st *txState, b *batc
 	if err := checkOrder(b, base, lastSeq, lastPos); err != nil {
 		return err
 	}
+	if inserted == 0 {
+		return raced(b)
+	}
 	return fmt.Errorf("bunstore: append: inserted %d of %d events", inserted, len(b.eventIDs))
+}
+
+// raced is the refusal of an append that passed the version check but found its first sequence
+// taken by a concurrent append that committed meanwhile: a conflict, or the original of this
+// append when it is a retry racing it (settleRetry reads what was stored and tells).
+func raced(b *batch) error {
+	return &possibleRetry{
+		cause:       &es.ConcurrencyError{AggregateID: b.aggregateID, AggregateType: b.aggregateType, Expected: b.expected, Actual: -1},
+		aggregateID: b.aggregateID, aggregateType: b.aggregateType, expected: b.expected, txUsable: true,
+	}
 }
 
 // checkOrder is the sequence-order guard: the aggregate's last event must come from a
