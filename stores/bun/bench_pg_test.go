@@ -85,7 +85,7 @@ CREATE TABLE bench_minimal (
 	RETURNING 1
 )
 SELECT head.seq, (SELECT count(*) FROM first) + (SELECT count(*) FROM rest), coalesce(head.at_next, '') FROM head`
-	pgLimitAtNext = `SELECT event_id FROM bench_limit_events WHERE aggregate_id = $1 AND sequence = $2 + 1`
+	pgLimitAtNext   = `SELECT event_id FROM bench_limit_events WHERE aggregate_id = $1 AND sequence = $2 + 1`
 	pgLimitColumns  = `event_id, aggregate_id, aggregate_type, sequence, event_type, payload, metadata, occurred_at, version, tenant_id, global_position`
 	pgLimitLoad     = `SELECT ` + pgLimitColumns + ` FROM bench_limit_events WHERE aggregate_id = $1 AND sequence > $2 ORDER BY sequence`
 	pgLimitReadPage = `SELECT ` + pgLimitColumns + ` FROM bench_limit_events
