@@ -33,7 +33,18 @@ func main() {
 	count := flag.Int("count", 5, "runs of each benchmark; the table shows medians")
 	bench := flag.String("bench", ".", "benchmarks to run (go test -bench)")
 	benchtime := flag.String("benchtime", "", "go test -benchtime, when set")
+	in := flag.String("in", "", "read the output of an earlier run (go test -bench, as benchreport writes it on stderr) from this file instead of running")
 	flag.Parse()
+	if *in != "" {
+		f, err := os.Open(*in)
+		if err != nil {
+			fail(err)
+		}
+		defer f.Close()
+		fmt.Printf("From %s; medians of the runs it holds.\n\n", *in)
+		writeTable(os.Stdout, parse(f))
+		return
+	}
 	pkgs := flag.Args()
 	if len(pkgs) == 0 {
 		pkgs = []string{"./..."}
@@ -58,7 +69,8 @@ func main() {
 	if err := cmd.Wait(); err != nil {
 		fail(fmt.Errorf("go %s: %w", strings.Join(args, " "), err))
 	}
-	fmt.Printf("Measured on %s (%d CPUs, %s/%s), %s; medians of %d runs.\n\n", hostDescription(), runtime.NumCPU(), runtime.GOOS, runtime.GOARCH, runtime.Version(), *count)
+	fmt.Printf("Measured on %s (%d CPUs, %s/%s), %s; medians of %d runs, ratios the medians of the ratios within each run.\n\n",
+		hostDescription(), runtime.NumCPU(), runtime.GOOS, runtime.GOARCH, runtime.Version(), *count)
 	writeTable(os.Stdout, results)
 }
 
