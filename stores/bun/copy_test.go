@@ -16,7 +16,7 @@ import (
 )
 
 // TestCopyAppends runs what proves PostgreSQL appends again with every append going through
-// COPY (batches from 64 events on take it): the conformance suite (version checks, races,
+// COPY (batches from 256 events on take it): the conformance suite (version checks, races,
 // all-or-nothing, hostile values, idempotent retries, transactions), the sequence-order guard,
 // the soak test of the global stream, and appends cancelled at random moments.
 func TestCopyAppends(t *testing.T) {

@@ -52,7 +52,7 @@ func TestCrashDuringWrites(t *testing.T) {
 			for !stop.Load() {
 				size := 1 + int(version%3)
 				if w%4 == 0 {
-					size += 64 // batches that go through COPY
+					size += 256 // batches that go through COPY
 				}
 				batch := envs(t, size)
 				ids := make([]string, len(batch))

@@ -25,7 +25,8 @@
 // hand-written SQL with placeholders, on PostgreSQL through pgx's native connection under
 // database/sql (the transaction's own connection when there is one). A PostgreSQL append is a
 // single statement that checks the version and inserts the batch: its own transaction, one
-// round trip, when the context carries none.
+// round trip, when the context carries none; from 256 events on it reads the head and writes
+// with COPY instead.
 //
 // # The global stream on PostgreSQL
 //

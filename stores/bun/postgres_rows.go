@@ -64,7 +64,7 @@ func (c *rowStrings) get(slot int, b []byte) string {
 	return c.last[slot]
 }
 
-// pgEpoch is 2000-01-01 UTC, where PostgreSQL's binary timestamps count from.
+// pgEpochMicros is 2000-01-01 UTC in Unix microseconds: PostgreSQL's binary timestamps count from it.
 var pgEpochMicros = time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC).UnixMicro()
 
 // decodeEventRow fills e from the raw values of a row of eventColumns (rawEventRows said they
