@@ -7,9 +7,9 @@ PKGS := ./...
 test:
 	$(GO) test -race -count=1 $(PKGS)
 
-## bench: benchmarks of every store next to its raw baseline
+## bench: every store next to its raw baselines (limit, minimal), as one markdown table of medians
 bench:
-	$(GO) test -run '^$$' -bench . -benchmem $(PKGS)
+	$(GO) run ./internal/cmd/benchreport -count 5 ./stores/...
 
 ## lint: gofmt, go vet here, and go vet for Windows and macOS (everything builds on every platform)
 lint:

@@ -34,6 +34,11 @@ type AggregateRoot struct {
 	handlers map[string]handler
 	self     Aggregate
 	defErr   error // the first mistake in the handler definitions, reported by Apply
+
+	// The On<Name> methods of self's type, looked up once per aggregate rather than per event.
+	methodsType reflect.Type
+	methods     map[string]handler
+	methodsErr  error
 }
 
 func (r *AggregateRoot) root() *AggregateRoot { return r }
@@ -43,6 +48,10 @@ type handler struct {
 	name  string // for messages: "es.When" or the method's name
 	param reflect.Type
 	call  func(self Aggregate, arg reflect.Value) error
+	// replay, when set, decodes a stored payload straight into the parameter type and calls
+	// the handler, without reflection: decodeErr when the payload does not decode, else the
+	// handler's own error.
+	replay func(payload []byte) (decodeErr, err error)
 }
 
 // When registers fn as agg's handler for events of type E (named by [EventTypeOf]). Replayed
@@ -95,6 +104,13 @@ func register[E any](agg Aggregate, fn func(E) error) {
 		call: func(_ Aggregate, arg reflect.Value) error {
 			return fn(arg.Interface().(E))
 		},
+		replay: func(payload []byte) (error, error) {
+			var e E
+			if err := json.Unmarshal(payload, &e); err != nil {
+				return err, nil
+			}
+			return nil, fn(e)
+		},
 	}
 }
 
@@ -111,11 +127,21 @@ func (r *AggregateRoot) definitionError() error {
 	if r.defErr != nil {
 		return r.defErr
 	}
-	if r.self == nil {
-		return nil
-	}
-	_, err := methodsOf(reflect.TypeOf(r.self))
+	_, err := r.methodSet()
 	return err
+}
+
+// methodSet returns the On<Name> handlers of the aggregate's type (none while the root is
+// unbound), found once per aggregate.
+func (r *AggregateRoot) methodSet() (map[string]handler, error) {
+	if r.self == nil {
+		return nil, nil
+	}
+	if t := reflect.TypeOf(r.self); t != r.methodsType {
+		r.methods, r.methodsErr = methodsOf(t)
+		r.methodsType = t
+	}
+	return r.methods, r.methodsErr
 }
 
 // Init binds an aggregate's root to the aggregate, so that the promoted Apply can reach its
@@ -142,8 +168,12 @@ func (r *AggregateRoot) Apply(event any) error {
 	if isNil(event) {
 		return invalidArg("event: must not be nil")
 	}
-	if err := r.dispatch(EventTypeOf(event), func(param reflect.Type) (reflect.Value, error) {
-		return convertEvent(event, param)
+	if err := r.dispatch(EventTypeOf(event), func(h handler) error {
+		v, err := convertEvent(event, h.param)
+		if err != nil {
+			return err
+		}
+		return h.call(r.self, v)
 	}); err != nil {
 		return err
 	}
@@ -154,12 +184,22 @@ func (r *AggregateRoot) Apply(event any) error {
 // Replay dispatches a stored event: its payload is decoded into the handler's parameter type. The
 // version moves by one; nothing is queued.
 func (r *AggregateRoot) Replay(e Envelope) error {
-	return r.dispatch(e.EventType, func(param reflect.Type) (reflect.Value, error) {
-		ptr := reflect.New(param)
-		if err := json.Unmarshal(e.Payload, ptr.Interface()); err != nil {
-			return reflect.Value{}, fmt.Errorf("%w: payload of event %s does not decode into %v: %v", ErrDecode, e.EventID, param, err)
+	return r.dispatch(e.EventType, func(h handler) error {
+		decodeErr := func(err error) error {
+			return fmt.Errorf("%w: payload of event %s does not decode into %v: %v", ErrDecode, e.EventID, h.param, err)
 		}
-		return ptr.Elem(), nil
+		if h.replay != nil {
+			derr, err := h.replay(e.Payload)
+			if derr != nil {
+				return decodeErr(derr)
+			}
+			return err
+		}
+		ptr := reflect.New(h.param)
+		if err := json.Unmarshal(e.Payload, ptr.Interface()); err != nil {
+			return decodeErr(err)
+		}
+		return h.call(r.self, ptr.Elem())
 	})
 }
 
@@ -171,23 +211,21 @@ func (r *AggregateRoot) PendingEvents() []any {
 // MarkCommitted clears the pending events; the version stays.
 func (r *AggregateRoot) MarkCommitted() { r.pending, r.saved = nil, nil }
 
-func (r *AggregateRoot) dispatch(eventType string, arg func(reflect.Type) (reflect.Value, error)) error {
+// dispatch finds the handler of eventType and runs it through run; the version moves by one when
+// run succeeds.
+func (r *AggregateRoot) dispatch(eventType string, run func(h handler) error) error {
 	if err := r.definitionError(); err != nil {
 		return err
 	}
 	h, ok := r.handlers[eventType]
-	if !ok && r.self != nil {
-		methods, _ := methodsOf(reflect.TypeOf(r.self))
+	if !ok {
+		methods, _ := r.methodSet()
 		h, ok = methods[eventType]
 	}
 	if !ok {
 		return r.noHandler(eventType)
 	}
-	v, err := arg(h.param)
-	if err == nil {
-		err = h.call(r.self, v)
-	}
-	if err != nil {
+	if err := run(h); err != nil {
 		return &EventHandlerError{EventType: eventType, AggregateType: r.typeName(), Err: err}
 	}
 	r.Version++

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -26,6 +27,28 @@ func TestNewEnvelope(t *testing.T) {
 	for _, bad := range []any{nil, 42, "text", []int{1}, (*OrderPlaced)(nil), map[string]any{"f": func() {}}} {
 		_, err := es.NewEnvelope(bad)
 		assert.ErrorIs(t, err, es.ErrInvalidArgument, "%T", bad)
+	}
+}
+
+// TestNewEnvelopeIDsAreTimeOrdered: event ids are UUIDs of version 7 whose text sorts in the order
+// they were made, and carries the time they were made.
+func TestNewEnvelopeIDsAreTimeOrdered(t *testing.T) {
+	before := time.Now()
+	prev := ""
+	for i := range 10_000 {
+		e, err := es.NewEnvelope(OrderPlaced{OrderID: "o", Amount: i})
+		require.NoError(t, err)
+		id, err := uuid.Parse(e.EventID)
+		require.NoError(t, err)
+		require.Equal(t, uuid.Version(7), id.Version(), e.EventID)
+		require.Equal(t, uuid.RFC4122, id.Variant(), e.EventID)
+		require.Equal(t, id.String(), e.EventID, "the canonical text form")
+		require.Less(t, prev, e.EventID, "id %d sorts after the one before", i)
+		prev = e.EventID
+		sec, nsec := id.Time().UnixTime()
+		made := time.Unix(sec, nsec)
+		require.False(t, made.Before(before.Truncate(time.Millisecond)), "id time %v before %v", made, before)
+		require.False(t, made.After(time.Now()), "id time %v in the future", made)
 	}
 }
 

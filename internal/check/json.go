@@ -151,10 +151,28 @@ func (p *jsonParser) array(depth int) {
 	}
 }
 
+// plainByte marks the bytes a JSON string holds as they are: printable ASCII but '"' and '\\'.
+var plainByte = func() (t [256]bool) {
+	for c := 0x20; c < utf8.RuneSelf; c++ {
+		t[c] = c != '"' && c != '\\'
+	}
+	return t
+}()
+
 func (p *jsonParser) string() {
 	p.i++ // opening quote
-	for p.i < len(p.b) {
-		c := p.b[p.i]
+	b := p.b
+	for p.i < len(b) {
+		// Most of a payload is plain ASCII in strings: skip it in a tight loop.
+		i := p.i
+		for i < len(b) && plainByte[b[i]] {
+			i++
+		}
+		p.i = i
+		if i >= len(b) {
+			break
+		}
+		c := b[i]
 		switch {
 		case c == '"':
 			p.i++

@@ -6,6 +6,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"maps"
 	"strconv"
 	"strings"
 )
@@ -22,6 +23,9 @@ func Raw(b json.RawMessage) json.RawMessage {
 func Map(m map[string]any) map[string]any {
 	if m == nil {
 		return nil
+	}
+	if scalars(m) {
+		return maps.Clone(m)
 	}
 	out := make(map[string]any, len(m))
 	for k, v := range m {
@@ -57,6 +61,9 @@ func Normalize(m map[string]any) (map[string]any, error) {
 	if len(m) == 0 {
 		return map[string]any{}, nil
 	}
+	if scalars(m) {
+		return maps.Clone(m), nil // nothing inside to copy deeper, and the runtime clones a map fastest
+	}
 	if Plain(m) {
 		return Map(m), nil
 	}
@@ -73,6 +80,9 @@ const maxExactInt = 1 << 53
 // DecodeObject decodes a JSON object as encoding/json would into map[string]any, with one
 // difference: an integer beyond ±2^53, which a float64 would round, stays exact as a json.Number.
 func DecodeObject(raw []byte) (map[string]any, error) {
+	if m, ok := decodeFlat(raw); ok {
+		return m, nil
+	}
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.UseNumber()
 	out := map[string]any{}
@@ -124,6 +134,19 @@ func isInteger(s string) bool {
 	}
 	for i := 0; i < len(s); i++ {
 		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// scalars reports whether every value of m is a string, a bool, a float64 or nil: the usual
+// metadata, which a shallow copy copies whole.
+func scalars(m map[string]any) bool {
+	for _, v := range m {
+		switch v.(type) {
+		case nil, string, bool, float64:
+		default:
 			return false
 		}
 	}

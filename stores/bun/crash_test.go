@@ -37,11 +37,10 @@ func TestCrashDuringWrites(t *testing.T) {
 	s := newEventStore(t, db)
 
 	var (
-		stop       atomic.Bool // writers stop
-		stopReader atomic.Bool // the reader stops at its next empty page
-		mu         sync.Mutex
-		attempts   []attempt
-		wg         sync.WaitGroup
+		stop     atomic.Bool
+		mu       sync.Mutex
+		attempts []attempt
+		wg       sync.WaitGroup
 	)
 	const writers = 8
 	for w := range writers {
@@ -51,7 +50,11 @@ func TestCrashDuringWrites(t *testing.T) {
 			id := fmt.Sprintf("writer-%d", w)
 			var version int64
 			for !stop.Load() {
-				batch := envs(t, 1+int(version%3))
+				size := 1 + int(version%3)
+				if w%4 == 0 {
+					size += 256 // batches that go through COPY
+				}
+				batch := envs(t, size)
 				ids := make([]string, len(batch))
 				for i := range batch {
 					ids[i] = batch[i].EventID
@@ -79,6 +82,10 @@ func TestCrashDuringWrites(t *testing.T) {
 		}()
 	}
 	var seen []es.Envelope
+	// The reader stops at its first empty page once drained is set: after the writers stopped
+	// and it caught up with the last position. (Stopping at an empty page as soon as the writers
+	// are told to stop would miss the appends still in flight then.)
+	var drained atomic.Bool
 	readerDone := make(chan struct{})
 	go func() {
 		defer close(readerDone)
@@ -93,7 +100,7 @@ func TestCrashDuringWrites(t *testing.T) {
 				seen = append(seen, page...)
 				mu.Unlock()
 				after = page[len(page)-1].GlobalPosition
-			case stopReader.Load():
+			case drained.Load():
 				return
 			default:
 				time.Sleep(5 * time.Millisecond)
@@ -125,7 +132,7 @@ func TestCrashDuringWrites(t *testing.T) {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	stopReader.Store(true)
+	drained.Store(true)
 	<-readerDone
 
 	all, err := s.ReadAll(ctx, 0, 1_000_000)

@@ -45,6 +45,9 @@ func (d *dbTime) UTC() (time.Time, error) {
 	case dbTimeValue:
 		return d.t.UTC(), nil
 	case dbTimeText:
+		if t, ok := parseStoredTime(d.text); ok {
+			return t, nil
+		}
 		t, err := time.Parse(time.RFC3339Nano, d.text)
 		if err != nil {
 			return time.Time{}, err
@@ -52,4 +55,72 @@ func (d *dbTime) UTC() (time.Time, error) {
 		return t.UTC(), nil
 	}
 	return time.Time{}, errors.New("NULL is not a time")
+}
+
+// parseStoredTime reads the form SQLite stores, [sqliteTimeLayout] (2006-01-02T15:04:05.000000000Z),
+// without time.Parse; ok is false for any other text, which time.Parse then reads.
+func parseStoredTime(s string) (time.Time, bool) {
+	if len(s) != len(sqliteTimeLayout) || s[4] != '-' || s[7] != '-' || s[10] != 'T' || s[13] != ':' || s[16] != ':' ||
+		s[19] != '.' || s[29] != 'Z' {
+		return time.Time{}, false
+	}
+	num := func(from, to int) (int, bool) {
+		n := 0
+		for i := from; i < to; i++ {
+			c := s[i]
+			if c < '0' || c > '9' {
+				return 0, false
+			}
+			n = n*10 + int(c-'0')
+		}
+		return n, true
+	}
+	year, ok1 := num(0, 4)
+	month, ok2 := num(5, 7)
+	day, ok3 := num(8, 10)
+	hour, ok4 := num(11, 13)
+	minute, ok5 := num(14, 16)
+	sec, ok6 := num(17, 19)
+	nsec, ok7 := num(20, 29)
+	if !(ok1 && ok2 && ok3 && ok4 && ok5 && ok6 && ok7) || month < 1 || month > 12 || day < 1 || hour > 23 || minute > 59 || sec > 59 {
+		return time.Time{}, false
+	}
+	t := time.Date(year, time.Month(month), day, hour, minute, sec, nsec, time.UTC)
+	if t.Day() != day { // 31 February and the like: time.Parse says what is wrong
+		return time.Time{}, false
+	}
+	return t, true
+}
+
+// formatStoredTime writes t (UTC, years 1 to 9999, as every store keeps it) in
+// [sqliteTimeLayout] without time.Format; other times go through time.Format.
+func formatStoredTime(t time.Time) string {
+	t = t.UTC()
+	year, month, day := t.Date()
+	if year < 1 || year > 9999 {
+		return t.Format(sqliteTimeLayout)
+	}
+	hour, minute, sec := t.Clock()
+	var b [len(sqliteTimeLayout)]byte
+	put := func(at, width, v int) {
+		for i := at + width - 1; i >= at; i-- {
+			b[i] = byte('0' + v%10)
+			v /= 10
+		}
+	}
+	put(0, 4, year)
+	b[4] = '-'
+	put(5, 2, int(month))
+	b[7] = '-'
+	put(8, 2, day)
+	b[10] = 'T'
+	put(11, 2, hour)
+	b[13] = ':'
+	put(14, 2, minute)
+	b[16] = ':'
+	put(17, 2, sec)
+	b[19] = '.'
+	put(20, 9, t.Nanosecond())
+	b[29] = 'Z'
+	return string(b[:])
 }

@@ -85,7 +85,7 @@ func dialectFor(d Dialect, db *bun.DB) sqlDialect {
 	if d == DialectPostgres {
 		return newPostgresDialect(db)
 	}
-	return sqliteDialect{}
+	return sqliteDialect{stmts: &stmtCache{}}
 }
 
 // dialectOf returns the implementation of db's dialect, or DialectOf's error.

@@ -42,7 +42,8 @@
 // hand-written SQL with placeholders, on PostgreSQL through pgx's native connection under
 // database/sql (the transaction's own connection when there is one). A PostgreSQL append is a
 // single statement that checks the version and inserts the batch: its own transaction, one
-// round trip, when the context carries none.
+// round trip, when the context carries none; from 256 events on it reads the head and writes
+// with COPY instead.
 //
 // # The global stream on PostgreSQL
 //
@@ -85,8 +86,9 @@
 //
 // SQLite has one writer at a time: every transaction begins with BEGIN IMMEDIATE (so it holds
 // the write lock from its start to its commit) and waits up to 10 s for it (busy_timeout).
-// Positions are max(global_position) + 1, 2, … inside the write transaction, so they are dense
-// (1..n) and in commit order. An in-memory database (sqlite::memory:) has one connection and
+// The position is the table's rowid (INTEGER PRIMARY KEY, since migration 0005): SQLite gives
+// each new event the highest position + 1 inside the write transaction, so positions are dense
+// (1..n) and in commit order, and the table is stored in position order. An in-memory database (sqlite::memory:) has one connection and
 // lives as long as the *bun.DB. Appends of one EventStore queue in process rather than in
 // SQLite's busy handler. If the lock is held longer than the busy timeout the operation fails
 // with [ErrBusy].

@@ -2,6 +2,7 @@ package bunstore_test
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"os"
 	"strings"
@@ -9,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"github.com/uptrace/bun"
@@ -35,7 +37,7 @@ func migrations(t *testing.T, db *bun.DB) map[string]int {
 	return out
 }
 
-var allMigrations = map[string]int{"0001": 1, "0002": 1, "0003": 1, "0004": 1}
+var allMigrations = map[string]int{"0001": 1, "0002": 1, "0003": 1, "0004": 1, "0005": 1}
 
 // buildLegacySchema creates the schema exactly as the runner of earlier releases did
 // (testdata/legacy_<dialect>.sql), with its bookkeeping rows applied at a known time.
@@ -43,7 +45,16 @@ func buildLegacySchema(t *testing.T, db *bun.DB) {
 	t.Helper()
 	d, err := bunstore.DialectOf(db)
 	require.NoError(t, err)
-	raw, err := os.ReadFile("testdata/legacy_" + string(d) + ".sql")
+	execSQLFile(t, db, "testdata/legacy_"+string(d)+".sql")
+	_, err = db.DB.Exec("UPDATE pyfly_es_migrations SET applied_at = '2024-05-01T10:00:00.123Z'")
+	require.NoError(t, err)
+}
+
+// execSQLFile runs the statements of a fixture: each ends with a semicolon at the end of a line;
+// lines that start with -- are comments.
+func execSQLFile(t *testing.T, db *bun.DB, path string) {
+	t.Helper()
+	raw, err := os.ReadFile(path)
 	require.NoError(t, err)
 	for _, stmt := range strings.Split(string(raw), ";\n") {
 		var lines []string
@@ -57,8 +68,18 @@ func buildLegacySchema(t *testing.T, db *bun.DB) {
 			require.NoError(t, err, stmt)
 		}
 	}
-	_, err = db.DB.Exec("UPDATE pyfly_es_migrations SET applied_at = '2024-05-01T10:00:00.123Z'")
-	require.NoError(t, err)
+}
+
+// insertLegacyEvents writes n events of aggregate id as the store of earlier releases did, into
+// the table of the legacy schema (positions 1..n).
+func insertLegacyEvents(t *testing.T, db *bun.DB, id string, n int) {
+	t.Helper()
+	for i := 1; i <= n; i++ {
+		_, err := db.DB.Exec(fmt.Sprintf(`INSERT INTO pyfly_event_store
+	(event_id, aggregate_id, aggregate_type, sequence, event_type, payload, metadata, occurred_at, version, global_position)
+	VALUES ('%s', '%s', 'T', %d, 'Happened', '{"i":%d}', '{}', '2024-05-01T10:00:00.000000000Z', 1, %d)`, uuid.NewString(), id, i, i, i))
+		require.NoError(t, err)
+	}
 }
 
 func columns(t *testing.T, db *bun.DB, table string) []string {
@@ -85,19 +106,20 @@ func TestMigrateConvertsTheEarlierTable(t *testing.T) {
 			events := newEventStore(t, db)
 			snaps, err := bunstore.NewSnapshotStore(db)
 			require.NoError(t, err)
-			require.NoError(t, events.Append(ctx, "a", "T", 0, envs(t, 3)))
+			insertLegacyEvents(t, db, "a", 3)
 			require.NoError(t, snaps.Save(ctx, es.Snapshot{AggregateID: "a", AggregateType: "T", Sequence: 3, Payload: []byte(`{"n":3}`)}))
 
 			require.NoError(t, bunstore.Prepare(ctx, db, true))
 			assert.ElementsMatch(t, []string{"id", "name", "group_id", "migrated_at"}, columns(t, db, "pyfly_es_migrations"))
 			assert.Equal(t, allMigrations, migrations(t, db))
-			// bun reads the converted rows: group 1, applied_at kept.
+			// bun reads the converted rows: group 1, applied_at kept; later migrations come after.
 			applied, err := migrate.NewMigrator(db, migrate.NewMigrations(), migrate.WithTableName("pyfly_es_migrations")).AppliedMigrations(ctx)
 			require.NoError(t, err)
 			require.Len(t, applied, len(allMigrations))
 			for _, m := range applied {
 				if m.Name > "0002" {
-					continue // newer than the earlier runner: applied by this Prepare
+					assert.Greater(t, m.GroupID, int64(1), m.Name)
+					continue
 				}
 				assert.Equal(t, int64(1), m.GroupID, m.Name)
 				assert.True(t, m.MigratedAt.Equal(time.Date(2024, 5, 1, 10, 0, 0, 123e6, time.UTC)), "%s applied at %v", m.Name, m.MigratedAt)
@@ -173,7 +195,7 @@ func TestMigrateLeavesNewerMigrations(t *testing.T) {
 			require.NoError(t, err)
 
 			require.NoError(t, bunstore.Prepare(ctx, db, true))
-			assert.Equal(t, map[string]int{"0001": 1, "0002": 1, "0003": 1, "0004": 1, "0099": 1}, migrations(t, db))
+			assert.Equal(t, map[string]int{"0001": 1, "0002": 1, "0003": 1, "0004": 1, "0005": 1, "0099": 1}, migrations(t, db))
 			require.NoError(t, newEventStore(t, db).Append(ctx, "a", "T", 0, envs(t, 1)))
 		})
 	}

@@ -145,7 +145,6 @@ func NewOutboxStore(db *bun.DB) (*OutboxStore, error) {
 	return &OutboxStore{
 		db: db, dl: dl, q: dl.outboxSQL(),
 		commits: newCommitHub(db, dl, outboxChannel, orDiscard(nil)),
-		stmts:   stmtCache{db: db.DB},
 	}, nil
 }
 
@@ -241,9 +240,9 @@ func (s *OutboxStore) inOneTx(ctx context.Context, op string, multi bool, fn fun
 // with statements prepared once (see [stmtCache]).
 func (s *OutboxStore) on(st *txState) querier {
 	if st != nil {
-		return cachedQuerier{c: &s.stmts, tx: st.tx.Tx}
+		return s.stmts.querier(s.db.DB, st.tx.Tx)
 	}
-	return cachedQuerier{c: &s.stmts}
+	return s.stmts.querier(s.db.DB, nil)
 }
 
 // here returns the querier for ctx (see on).

@@ -22,9 +22,9 @@ func BenchmarkOutbox10(b *testing.B) { benchOutbox(b, 10) }
 
 // benchOutbox measures, per dialect and in the same run, with transactions that each append
 // batch events to a new aggregate:
-//   - append: the event store's own rate, appending in transactions;
+//   - baseline: the event store's own rate, appending in transactions;
 //   - enqueue: the same transactions, each also enqueueing its events, with no relay running;
-//   - relay: the same transactions, each also enqueueing its events in the outbox, while a
+//   - store: the same transactions, each also enqueueing its events in the outbox, while a
 //     relay publishes them through the EDA publisher to a gochannel subscriber: events/s from
 //     the first commit until the subscriber has received the last event;
 //   - drain: the relay alone, publishing a backlog of b.N committed records.
@@ -38,7 +38,7 @@ func benchOutbox(b *testing.B, batch int) {
 		events := newEventStore(b, tg.db)
 		store := newOutboxStore(b, tg.db)
 		append := func() {
-			b.Run(tg.name+"/append", func(b *testing.B) {
+			b.Run(tg.name+"/baseline", func(b *testing.B) {
 				batches := outboxBatches(b.N, batch)
 				b.ResetTimer()
 				for _, envs := range batches {
@@ -50,7 +50,7 @@ func benchOutbox(b *testing.B, batch int) {
 			})
 		}
 		relay := func() {
-			b.Run(tg.name+"/relay", func(b *testing.B) {
+			b.Run(tg.name+"/store", func(b *testing.B) {
 				batches := outboxBatches(b.N, batch)
 				received, ob := startBenchRelay(b, store, outboxName(b.Name()))
 				b.ResetTimer()

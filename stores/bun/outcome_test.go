@@ -23,66 +23,75 @@ import (
 func TestCancelledAppendsSayWhetherTheyCommitted(t *testing.T) {
 	for _, b := range fileBackends() {
 		t.Run(b.name, func(t *testing.T) {
-			ctx := context.Background()
-			s := newEventStore(t, openDB(t, b.url(t)))
-			r := rand.New(rand.NewPCG(1, 9))
-			const n = 200
-			var (
-				mu       sync.Mutex
-				definite = map[string]error{}
-				counts   = map[string]int{}
-			)
-			var wg sync.WaitGroup
-			sem := make(chan struct{}, 4)
-			for i := range n {
-				id := fmt.Sprintf("agg-%d", i)
-				delay := time.Duration(r.IntN(6000)) * time.Microsecond
-				batch := envs(t, 1+r.IntN(5))
-				wg.Add(1)
-				sem <- struct{}{}
-				go func() {
-					defer wg.Done()
-					defer func() { <-sem }()
-					actx, cancel := context.WithCancel(ctx)
-					time.AfterFunc(delay, cancel)
-					retry := make([]es.Envelope, len(batch))
-					for j := range batch {
-						retry[j] = batch[j].Clone()
-					}
-					err := s.Append(actx, id, "T", 0, batch)
-					cancel()
-					mu.Lock()
-					defer mu.Unlock()
-					switch {
-					case err == nil:
-						counts["committed"]++
-					case errors.Is(err, es.ErrOutcomeUnknown):
-						counts["unknown"]++
-						assert.ErrorIs(t, err, context.Canceled, "the context's error is still there")
-						assert.Contains(t, err.Error(), id)
-						assert.NoError(t, s.Append(ctx, id, "T", 0, retry), "retrying an unknown outcome settles it")
-					default:
-						counts["refused"]++
-						definite[id] = err
-					}
-				}()
-			}
-			wg.Wait()
-			t.Logf("%d appends: %v", n, counts)
-			time.Sleep(300 * time.Millisecond) // anything still in flight lands
-			for id, err := range definite {
-				v, verr := s.LatestVersion(ctx, id)
-				require.NoError(t, verr)
-				assert.Zero(t, v, "%s: refused with %v, yet committed", id, err)
-			}
-			all, err := s.ReadAll(ctx, 0, 10_000)
-			require.NoError(t, err)
-			seen := map[string]bool{}
-			for _, e := range all {
-				require.False(t, seen[e.EventID], "event %s stored twice", e.EventID)
-				seen[e.EventID] = true
-			}
+			cancelledAppends(t, newEventStore(t, openDB(t, b.url(t))))
 		})
+	}
+}
+
+func cancelledAppends(t *testing.T, s *bunstore.EventStore) {
+	ctx := context.Background()
+	r := rand.New(rand.NewPCG(1, 9))
+	const n = 200
+	var (
+		mu       sync.Mutex
+		definite = map[string]error{}
+		counts   = map[string]int{}
+	)
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, 4)
+	for i := range n {
+		id := fmt.Sprintf("agg-%d", i)
+		delay := time.Duration(r.IntN(6000)) * time.Microsecond
+		batch := envs(t, 1+r.IntN(5))
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			actx, cancel := context.WithCancel(ctx)
+			time.AfterFunc(delay, cancel)
+			retry := make([]es.Envelope, len(batch))
+			for j := range batch {
+				retry[j] = batch[j].Clone()
+			}
+			err := s.Append(actx, id, "T", 0, batch)
+			cancel()
+			mu.Lock()
+			defer mu.Unlock()
+			switch {
+			case err == nil:
+				counts["committed"]++
+			case errors.Is(err, es.ErrOutcomeUnknown):
+				counts["unknown"]++
+				assert.ErrorIs(t, err, context.Canceled, "the context's error is still there")
+				assert.Contains(t, err.Error(), id)
+				assert.NoError(t, s.Append(ctx, id, "T", 0, retry), "retrying an unknown outcome settles it")
+			default:
+				counts["refused"]++
+				definite[id] = err
+			}
+		}()
+	}
+	wg.Wait()
+	t.Logf("%d appends: %v", n, counts)
+	time.Sleep(300 * time.Millisecond) // anything still in flight lands
+	for id, err := range definite {
+		v, verr := s.LatestVersion(ctx, id)
+		require.NoError(t, verr)
+		assert.Zero(t, v, "%s: refused with %v, yet committed", id, err)
+	}
+	if s.Dialect() == bunstore.DialectPostgres {
+		var open int
+		require.NoError(t, s.DB().DB.QueryRowContext(ctx, `SELECT count(*) FROM pg_stat_activity
+			WHERE datname = current_database() AND state LIKE 'idle in transaction%'`).Scan(&open))
+		assert.Zero(t, open, "sessions left idle in a transaction, holding every reader's horizon back")
+	}
+	all, err := s.ReadAll(ctx, 0, 10_000)
+	require.NoError(t, err)
+	seen := map[string]bool{}
+	for _, e := range all {
+		require.False(t, seen[e.EventID], "event %s stored twice", e.EventID)
+		seen[e.EventID] = true
 	}
 }
 

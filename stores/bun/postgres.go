@@ -15,6 +15,9 @@ import (
 // the pool runs pgx's stdlib driver.
 type postgresDialect struct {
 	pgx bool // the pool runs pgx's stdlib driver: native paths, Go slices bound as arrays
+	// copyMin is the batch size from which appends on pgx go through COPY; 0 means
+	// pgCopyMinEvents (tests set 1 to run every append through COPY).
+	copyMin int
 }
 
 func newPostgresDialect(db *bun.DB) postgresDialect {

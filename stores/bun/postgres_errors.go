@@ -51,7 +51,7 @@ func uniqueKind(constraint string) errKind {
 	case strings.Contains(constraint, "aggregate_id") && strings.Contains(constraint, "sequence"),
 		constraint == "pyfly_event_store_aggregate_sequence_key":
 		return kindUniqueSequence
-	case constraint == "pyfly_event_store_pkey" || strings.HasSuffix(constraint, ".event_id"):
+	case constraint == "pyfly_event_store_pkey" || constraint == "pyfly_event_store_event_id_key" || strings.HasSuffix(constraint, ".event_id"):
 		return kindUniqueEventID
 	case strings.Contains(constraint, "global_position"):
 		return kindUniquePosition

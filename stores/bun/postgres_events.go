@@ -1,6 +1,7 @@
 package bunstore
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"strconv"
@@ -22,32 +23,56 @@ const (
 
 // pgAppendSQL is the version check, the sequence-order guard and the insert of a whole batch
 // from arrays in one statement (one text for every batch size): outside a transaction it is its
-// own transaction, one round trip per append. The head reads the transaction's base position
-// (which assigns its transaction id) and the aggregate's last event; ORDER BY … LIMIT 1 keeps
-// the plan an index probe under generic plans. Arguments: $1 aggregate id, $2 aggregate type,
-// $3 expected version, $4 the first ordinal − 1, $5..$11 the event columns. It returns the base
-// position, the aggregate's last sequence and position before the append, how many rows it
-// inserted (0 when a check failed) and, only when the version check failed, the id of the event
-// stored at the expected version + 1 (a retry of an append that committed finds its own first
-// event there).
+// own transaction, one round trip per append. The head reads the aggregate's last event; ORDER
+// BY … LIMIT 1 keeps the plan an index probe under generic plans. Arguments: $1 aggregate id, $2
+// aggregate type, $3 expected version, $4 the first ordinal − 1, $5..$11 the event columns.
+//
+// It returns the base position (0 when the version check failed), the aggregate's last sequence
+// and position before the append, how many rows it inserted (0 when a check failed or a
+// concurrent append took the first sequence) and, only when the version check failed, the id of
+// the event stored at the expected version + 1 (a retry of an append that committed finds its
+// own first event there).
+//
+// Refusals raise no error, because pgx drops its prepared statement after any error: a race
+// loser would then pay, on its connection's next append, a round trip to deallocate, one to
+// prepare again and five planned executions of this statement. So:
+//   - the transaction id (which positions derive from) is taken only once the version check has
+//     passed, so a refused append writes nothing, not even a commit record;
+//   - the first event goes in alone with ON CONFLICT (aggregate_id, sequence) DO NOTHING: an
+//     append that passed the check but lost the race to a concurrent one (which PostgreSQL
+//     waits for) inserts nothing; the others follow only when the first went in, so a batch is
+//     never partly written (no concurrent append can hold a later sequence without the first).
 const pgAppendSQL = `WITH head AS MATERIALIZED (
-	SELECT pg_current_xact_id()::text::bigint * ` + positionSpanSQL + ` AS base, coalesce(h.sequence, 0) AS seq, coalesce(h.global_position, 0) AS pos,
+	SELECT coalesce(h.sequence, 0) AS seq, coalesce(h.global_position, 0) AS pos,
 		CASE WHEN coalesce(h.sequence, 0) > $3 THEN
 			(SELECT n.event_id FROM pyfly_event_store AS n WHERE n.aggregate_id = $1 AND n.sequence = $3 + 1)
 		END AS at_next
 	FROM (SELECT 1) AS one LEFT JOIN LATERAL (
 		SELECT sequence, global_position FROM pyfly_event_store WHERE aggregate_id = $1 ORDER BY sequence DESC LIMIT 1
 	) AS h ON true
-), ins AS (
+), base AS MATERIALIZED (
+	SELECT CASE WHEN head.seq = $3 THEN pg_current_xact_id()::text::bigint * ` + positionSpanSQL + ` END AS base FROM head
+), events AS MATERIALIZED (
+	SELECT * FROM unnest($5::text[], $6::text[], $7::text[], $8::text[], $9::timestamptz[], $10::int[], $11::text[])
+		WITH ORDINALITY AS e(event_id, event_type, payload, metadata, occurred_at, version, tenant_id, ord)
+), first AS (
 	INSERT INTO pyfly_event_store
 		(event_id, aggregate_id, aggregate_type, sequence, event_type, payload, metadata, occurred_at, version, tenant_id, global_position)
-	SELECT e.event_id, $1, $2, $3 + e.ord, e.event_type, e.payload, e.metadata, e.occurred_at, e.version, nullif(e.tenant_id, ''), head.base + $4 + e.ord
-	FROM head, unnest($5::text[], $6::text[], $7::text[], $8::text[], $9::timestamptz[], $10::int[], $11::text[])
-		WITH ORDINALITY AS e(event_id, event_type, payload, metadata, occurred_at, version, tenant_id, ord)
-	WHERE head.seq = $3 AND (head.seq = 0 OR head.pos < head.base + ` + positionSpanSQL + `)
+	SELECT e.event_id, $1, $2, $3 + e.ord, e.event_type, e.payload, e.metadata, e.occurred_at, e.version, nullif(e.tenant_id, ''), base.base + $4 + e.ord
+	FROM head, base, events AS e
+	WHERE e.ord = 1 AND head.seq = $3 AND (head.seq = 0 OR head.pos < base.base + ` + positionSpanSQL + `)
+	ON CONFLICT (aggregate_id, sequence) DO NOTHING
+	RETURNING 1
+), rest AS (
+	INSERT INTO pyfly_event_store
+		(event_id, aggregate_id, aggregate_type, sequence, event_type, payload, metadata, occurred_at, version, tenant_id, global_position)
+	SELECT e.event_id, $1, $2, $3 + e.ord, e.event_type, e.payload, e.metadata, e.occurred_at, e.version, nullif(e.tenant_id, ''), base.base + $4 + e.ord
+	FROM base, events AS e
+	WHERE e.ord > 1 AND EXISTS (SELECT 1 FROM first)
 	RETURNING 1
 )
-SELECT base, seq, pos, (SELECT count(*) FROM ins), coalesce(at_next, '') FROM head`
+SELECT coalesce(base.base, 0), head.seq, head.pos, (SELECT count(*) FROM first) + (SELECT count(*) FROM rest), coalesce(head.at_next, '')
+FROM head, base`
 
 // pgHorizonSQL is the first position no reader may see yet: every transaction with an id below
 // the snapshot's xmin has ended, so positions below xmin × span are final.
@@ -62,10 +87,11 @@ func (postgresDialect) eventSQL() eventSQL {
 		loadSome: `SELECT ` + eventColumns + ` FROM pyfly_event_store WHERE aggregate_id = $1 AND sequence > $2 ORDER BY sequence LIMIT $3`,
 		latest:   `SELECT sequence FROM pyfly_event_store WHERE aggregate_id = $1 ORDER BY sequence DESC LIMIT 1`,
 		// The cursor must be 0 or a position on the stream; when it is not, the page comes back
-		// empty and ReadAll tells the two cases apart.
+		// empty and ReadAll tells the two cases apart. The casts type the cursor in the simple
+		// protocol too, where pgx writes it into the text and `$1 = 0` would read it as integer.
 		readAll: `SELECT ` + eventColumns + ` FROM pyfly_event_store
-WHERE global_position > $1 AND global_position < ` + pgHorizonSQL + `
-	AND ($1 = 0 OR EXISTS (SELECT 1 FROM pyfly_event_store WHERE global_position = $1))
+WHERE global_position > $1::bigint AND global_position < ` + pgHorizonSQL + `
+	AND ($1::bigint = 0 OR EXISTS (SELECT 1 FROM pyfly_event_store WHERE global_position = $1::bigint))
 ORDER BY global_position LIMIT $2`,
 		positionExists: `SELECT EXISTS (SELECT 1 FROM pyfly_event_store WHERE global_position = $1)`,
 		lastPosition: `SELECT coalesce((SELECT global_position FROM pyfly_event_store WHERE global_position < ` + pgHorizonSQL +
@@ -83,10 +109,14 @@ func (d postgresDialect) native(st *txState) bool {
 	return d.pgx && (st == nil || st.conn != nil)
 }
 
-// appendEvents runs pgAppendSQL: on pgx's native connection when it can, else through
-// database/sql, in st's transaction or as a transaction of its own.
+// appendEvents runs pgAppendSQL: on pgx's native connection when it can (with COPY from
+// pgCopyMinEvents events on), else through database/sql, in st's transaction or as a transaction
+// of its own.
 func (d postgresDialect) appendEvents(ctx context.Context, db *bun.DB, st *txState, b *batch) error {
 	if d.native(st) {
+		if len(b.eventIDs) >= cmp.Or(d.copyMin, pgCopyMinEvents) {
+			return d.appendCopy(ctx, db, st, b)
+		}
 		return d.appendPgx(ctx, db, st, b)
 	}
 	start, err := reserveOrdinals(st, len(b.eventIDs))
@@ -126,7 +156,20 @@ func (d postgresDialect) appendOutcome(ctx context.Context, st *txState, b *batc
 	if err := checkOrder(b, base, lastSeq, lastPos); err != nil {
 		return err
 	}
+	if inserted == 0 {
+		return raced(b)
+	}
 	return fmt.Errorf("bunstore: append: inserted %d of %d events", inserted, len(b.eventIDs))
+}
+
+// raced is the refusal of an append that passed the version check but found its first sequence
+// taken by a concurrent append that committed meanwhile: a conflict, or the original of this
+// append when it is a retry racing it (settleRetry reads what was stored and tells).
+func raced(b *batch) error {
+	return &possibleRetry{
+		cause:       &es.ConcurrencyError{AggregateID: b.aggregateID, AggregateType: b.aggregateType, Expected: b.expected, Actual: -1},
+		aggregateID: b.aggregateID, aggregateType: b.aggregateType, expected: b.expected, txUsable: true,
+	}
 }
 
 // checkOrder is the sequence-order guard: the aggregate's last event must come from a

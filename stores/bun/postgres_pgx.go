@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/stdlib"
@@ -72,25 +73,34 @@ func queryPgx(ctx context.Context, s *EventStore, st *txState, op string, sizeHi
 		}
 		defer rows.Close()
 		out = make([]es.Envelope, 0, sizeHint)
+		raw := rawEventRows(rows.FieldDescriptions())
 		var (
 			metadata []byte
 			tenant   *string
 			version  int32
+			strs     rowStrings
 		)
 		for rows.Next() {
 			var e es.Envelope
-			var payload []byte
-			tenant = nil
-			if err := rows.Scan(&e.EventID, &e.AggregateID, &e.AggregateType, &e.Sequence, &e.EventType,
-				&payload, &metadata, &e.OccurredAt, &version, &tenant, &e.GlobalPosition); err != nil {
-				opErr = wrapErr(ctx, op, eventTable, err)
-				return nil
-			}
-			e.Payload = payload
-			e.Version = int(version)
-			e.OccurredAt = e.OccurredAt.UTC()
-			if tenant != nil {
-				e.TenantID = *tenant
+			if raw {
+				if metadata, err = decodeEventRow(rows.RawValues(), &e, &strs); err != nil {
+					opErr = fmt.Errorf("bunstore: %s: %w: %w", op, es.ErrDecode, err)
+					return nil
+				}
+			} else {
+				var payload []byte
+				tenant = nil
+				if err := rows.Scan(&e.EventID, &e.AggregateID, &e.AggregateType, &e.Sequence, &e.EventType,
+					&payload, &metadata, &e.OccurredAt, &version, &tenant, &e.GlobalPosition); err != nil {
+					opErr = wrapErr(ctx, op, eventTable, err)
+					return nil
+				}
+				e.Payload = payload
+				e.Version = int(version)
+				e.OccurredAt = e.OccurredAt.UTC()
+				if tenant != nil {
+					e.TenantID = *tenant
+				}
 			}
 			if e, err = s.finish(op, e, metadata); err != nil {
 				opErr = err

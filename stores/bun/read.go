@@ -94,6 +94,11 @@ func queryEventsSQL(ctx context.Context, s *EventStore, st *txState, op string, 
 	if err != nil {
 		return nil, wrapErr(ctx, op, eventTable, err)
 	}
+	return scanEvents(ctx, s, op, sizeHint, rows)
+}
+
+// scanEvents decodes rows of eventColumns and closes them.
+func scanEvents(ctx context.Context, s *EventStore, op string, sizeHint int, rows *sql.Rows) ([]es.Envelope, error) {
 	defer rows.Close()
 	out := make([]es.Envelope, 0, sizeHint)
 	var (
@@ -103,6 +108,7 @@ func queryEventsSQL(ctx context.Context, s *EventStore, st *txState, op string, 
 		tenant   sql.NullString
 		version  int64
 		occurred dbTime
+		err      error
 	)
 	for rows.Next() {
 		e = es.Envelope{}

@@ -32,6 +32,9 @@ var (
 // sqlite_snapshots.go).
 type snapshotsDialect interface {
 	snapshotSQL() snapshotSQL
+	// loadRow runs q, the snapshot load, in st's transaction when st is set, else on the pool,
+	// and scans its one row into dest (sql.ErrNoRows when there is none).
+	loadRow(ctx context.Context, db *bun.DB, st *txState, q string, arg any, dest ...any) error
 }
 
 // snapshotSQL holds the statements of the snapshot store.
@@ -91,8 +94,7 @@ func (s *SnapshotStore) Load(ctx context.Context, aggregateID string) (es.Snapsh
 		payload []byte
 		created dbTime
 	)
-	err := reader(ctx, s.db).QueryRowContext(ctx, s.q.load, aggregateID).
-		Scan(&snap.AggregateType, &snap.Sequence, &payload, &created)
+	err := s.dl.loadRow(ctx, s.db, ambient(ctx, s.db), s.q.load, aggregateID, &snap.AggregateType, &snap.Sequence, &payload, &created)
 	if err == sql.ErrNoRows {
 		return es.Snapshot{}, false, nil
 	}

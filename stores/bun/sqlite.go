@@ -16,7 +16,9 @@ import (
 )
 
 // sqliteDialect is SQLite: one writer at a time, dense positions, times as fixed-width text.
-type sqliteDialect struct{}
+type sqliteDialect struct {
+	stmts *stmtCache // the statements of the append, prepared once per store
+}
 
 func (sqliteDialect) name() Dialect { return DialectSQLite }
 

@@ -21,7 +21,11 @@ func classifySQLite(code int, msg string) driverErr {
 	case code&0xff == sqliteBusy || code&0xff == sqliteLocked:
 		return driverErr{kind: kindBusy}
 	case code == sqliteConstraintUnique || code == sqliteConstraintPK:
-		// "UNIQUE constraint failed: pyfly_event_store.aggregate_id, pyfly_event_store.sequence"
+		// "UNIQUE constraint failed: pyfly_event_store.aggregate_id, pyfly_event_store.sequence".
+		// SQLite names the columns, not the constraint: event_id is the primary key of tables
+		// from before migration 0005 (SQLITE_CONSTRAINT_PRIMARYKEY) and a unique constraint
+		// after it, where global_position is the INTEGER PRIMARY KEY (its clash is
+		// SQLITE_CONSTRAINT_PRIMARYKEY too).
 		_, cols, _ := strings.Cut(msg, "constraint failed: ")
 		cols, _, _ = strings.Cut(cols, " (")
 		switch {

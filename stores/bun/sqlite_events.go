@@ -10,21 +10,28 @@ import (
 	es "github.com/gofly/eventsourcing/eventsourcing"
 )
 
-// sqliteRowsPerInsert keeps one INSERT under SQLite's limit of 32,766 bound variables.
-const sqliteRowsPerInsert = 2000
+// sqliteMaxRowsPerInsert is the most rows one INSERT writes: 512 rows of 10 values stay far
+// below SQLite's limit of 32,766 bound variables.
+const sqliteMaxRowsPerInsert = 512
 
-// sqliteHeadSQL reads the aggregate's version, the stream's highest position and the id of the
-// event at the expected version + 1 (” when none: a retry of an append that committed finds its
-// own first event there). Writers hold the write lock from BEGIN IMMEDIATE to commit, so max + i
-// is dense and commit-ordered. Arguments: ?1 aggregate id, ?2 expected version.
-const sqliteHeadSQL = `SELECT coalesce((SELECT sequence FROM pyfly_event_store WHERE aggregate_id = ?1 ORDER BY sequence DESC LIMIT 1), 0),
-	coalesce((SELECT max(global_position) FROM pyfly_event_store), 0),
-	coalesce((SELECT event_id FROM pyfly_event_store WHERE aggregate_id = ?1 AND sequence = ?2 + 1), '')`
+// sqliteHeadSQL reads the aggregate's version and, only when it is past the expected version,
+// the id of the event stored at the expected version + 1 (empty when none: a retry of an append that
+// committed finds its own first event there). Arguments: ?1 aggregate id, ?2 expected version.
+const sqliteHeadSQL = `SELECT h.seq, CASE WHEN h.seq > ?2 THEN
+		coalesce((SELECT event_id FROM pyfly_event_store WHERE aggregate_id = ?1 AND sequence = ?2 + 1), '')
+	ELSE '' END
+FROM (SELECT coalesce((SELECT sequence FROM pyfly_event_store WHERE aggregate_id = ?1 ORDER BY sequence DESC LIMIT 1), 0) AS seq) AS h`
 
+// sqliteInsertPrefix leaves global_position out: it is the rowid, and SQLite gives each new row
+// the highest one + 1. Writers hold the write lock from BEGIN IMMEDIATE to commit, so positions
+// are dense and commit-ordered.
 const sqliteInsertPrefix = `INSERT INTO pyfly_event_store
-	(event_id, aggregate_id, aggregate_type, sequence, event_type, payload, metadata, occurred_at, version, tenant_id, global_position) VALUES `
+	(event_id, aggregate_id, aggregate_type, sequence, event_type, payload, metadata, occurred_at, version, tenant_id) VALUES `
 
-const sqliteRowPlaceholders = "(?,?,?,?,?,?,?,?,?,?,?)"
+const (
+	sqliteRowPlaceholders = "(?,?,?,?,?,?,?,?,?,?)"
+	sqliteInsertColumns   = 10
+)
 
 // sqliteLastPositionSQL serves as last and head position: every committed event is visible.
 const sqliteLastPositionSQL = `SELECT coalesce(max(global_position), 0) FROM pyfly_event_store`
@@ -49,51 +56,93 @@ ORDER BY global_position LIMIT ?2`,
 // singleWriter is true: a SQLite database has one writer at a time.
 func (sqliteDialect) singleWriter() bool { return true }
 
-// appendEvents reads the head and inserts in st's transaction, or in one of its own.
-func (sqliteDialect) appendEvents(ctx context.Context, db *bun.DB, st *txState, b *batch) error {
-	return appendSQL(ctx, db, st, b, sqliteAppendTx)
+// appendEvents reads the head and inserts in st's transaction, or in one of its own. Its own
+// transaction first prepares the statements it will run (the head, and the INSERT of each size
+// its batch is cut into), once for the store, so SQLite does not parse them at every append.
+func (d sqliteDialect) appendEvents(ctx context.Context, db *bun.DB, st *txState, b *batch) error {
+	if st == nil {
+		queries := []string{sqliteHeadSQL}
+		for n := len(b.eventIDs); n > 0; {
+			rows := sqliteInsertRows(n)
+			queries = append(queries, sqliteInsertSQL(rows))
+			n -= rows
+		}
+		if err := d.stmts.prepare(ctx, db.DB, queries...); err != nil {
+			return wrapErr(ctx, "append: prepare", eventTable, err)
+		}
+	}
+	return appendSQL(ctx, db, st, b, d.appendTx)
 }
 
-func (sqliteDialect) queryEvents(ctx context.Context, s *EventStore, st *txState, op string, sizeHint int, q string, args ...any) ([]es.Envelope, error) {
-	return queryEventsSQL(ctx, s, st, op, sizeHint, q, args...)
+// queryEvents runs q prepared (once per store and connection) and decodes its rows.
+func (d sqliteDialect) queryEvents(ctx context.Context, s *EventStore, st *txState, op string, sizeHint int, q string, args ...any) ([]es.Envelope, error) {
+	rows, err := d.stmts.query(ctx, s.db.DB, st, q, args...)
+	if err != nil {
+		return nil, wrapErr(ctx, op, eventTable, err)
+	}
+	return scanEvents(ctx, s, op, sizeHint, rows)
 }
 
-func sqliteAppendTx(ctx context.Context, tx *sql.Tx, _ *txState, b *batch) error {
-	var lastSeq, lastPos int64
+func (d sqliteDialect) appendTx(ctx context.Context, tx *sql.Tx, _ *txState, b *batch) error {
+	var lastSeq int64
 	var atNext string
-	if err := tx.QueryRowContext(ctx, sqliteHeadSQL, b.aggregateID, b.expected).Scan(&lastSeq, &lastPos, &atNext); err != nil {
+	if err := d.stmts.queryRow(ctx, tx, sqliteHeadSQL, b.aggregateID, b.expected).Scan(&lastSeq, &atNext); err != nil {
 		return mapAppendErr(ctx, b, "append: read version", err)
 	}
 	if err := checkVersion(b, lastSeq, atNext); err != nil {
 		return err
 	}
-	n := len(b.eventIDs)
-	for from := 0; from < n; from += sqliteRowsPerInsert {
-		to := min(from+sqliteRowsPerInsert, n)
-		query, args := sqliteInsert(b, from, to, lastPos)
-		if _, err := tx.ExecContext(ctx, query, args...); err != nil {
+	args := make([]any, 0, min(len(b.eventIDs), sqliteMaxRowsPerInsert)*sqliteInsertColumns)
+	for from := 0; from < len(b.eventIDs); {
+		rows := sqliteInsertRows(len(b.eventIDs) - from)
+		args = sqliteInsertArgs(args[:0], b, from, from+rows)
+		if _, err := d.stmts.exec(ctx, tx, sqliteInsertSQL(rows), args...); err != nil {
 			return mapAppendErr(ctx, b, "append: insert", err)
 		}
+		from += rows
 	}
 	return nil
 }
 
-func sqliteInsert(b *batch, from, to int, lastPos int64) (string, []any) {
-	var q strings.Builder
-	q.Grow(len(sqliteInsertPrefix) + (to-from)*(len(sqliteRowPlaceholders)+1))
-	q.WriteString(sqliteInsertPrefix)
-	args := make([]any, 0, (to-from)*11)
-	for i := from; i < to; i++ {
-		if i > from {
-			q.WriteByte(',')
+// sqliteInsertRows is how many of n remaining rows the next INSERT writes: the largest power of
+// two up to n and sqliteMaxRowsPerInsert, so a store prepares at most ten INSERT texts.
+func sqliteInsertRows(n int) int {
+	rows := 1
+	for rows*2 <= min(n, sqliteMaxRowsPerInsert) {
+		rows *= 2
+	}
+	return rows
+}
+
+// sqliteInsertTexts holds the INSERT of 1, 2, 4, … sqliteMaxRowsPerInsert rows.
+var sqliteInsertTexts = func() map[int]string {
+	m := map[int]string{}
+	for rows := 1; rows <= sqliteMaxRowsPerInsert; rows *= 2 {
+		var q strings.Builder
+		q.WriteString(sqliteInsertPrefix)
+		for i := range rows {
+			if i > 0 {
+				q.WriteByte(',')
+			}
+			q.WriteString(sqliteRowPlaceholders)
 		}
-		q.WriteString(sqliteRowPlaceholders)
+		m[rows] = q.String()
+	}
+	return m
+}()
+
+// sqliteInsertSQL is the INSERT of rows rows (a power of two).
+func sqliteInsertSQL(rows int) string { return sqliteInsertTexts[rows] }
+
+// sqliteInsertArgs appends the values of b's events [from, to) to args.
+func sqliteInsertArgs(args []any, b *batch, from, to int) []any {
+	for i := from; i < to; i++ {
 		var tenant any
 		if b.tenants[i] != "" {
 			tenant = b.tenants[i]
 		}
 		args = append(args, b.eventIDs[i], b.aggregateID, b.aggregateType, b.expected+int64(i)+1, b.eventTypes[i],
-			b.payloads[i], b.metadata[i], b.occurredAt[i].Format(sqliteTimeLayout), int64(b.versions[i]), tenant, lastPos+int64(i)+1)
+			b.payloads[i], b.metadata[i], formatStoredTime(b.occurredAt[i]), int64(b.versions[i]), tenant)
 	}
-	return q.String(), args
+	return args
 }

@@ -2,6 +2,9 @@ package bunstore
 
 import (
 	"context"
+	"database/sql"
+	"errors"
+	"fmt"
 
 	"github.com/uptrace/bun"
 )
@@ -12,8 +15,22 @@ func (sqliteDialect) migrationLockSQL() string { return "" }
 
 func (sqliteDialect) columnsSQL() string { return "SELECT name FROM pragma_table_info(?)" }
 
-// verify has nothing to check: SQLite positions are dense and need no server state.
-func (sqliteDialect) verify(context.Context, *bun.DB) error { return nil }
+// verify refuses an event table from before migration 0005, where global_position is not the
+// rowid: the store leaves positions to SQLite, which gives them only to an INTEGER PRIMARY KEY.
+// SQLite positions are otherwise dense and need no server state.
+func (sqliteDialect) verify(ctx context.Context, db *bun.DB) error {
+	var typ string
+	var pk int
+	err := db.DB.QueryRowContext(ctx, `SELECT upper(type), pk FROM pragma_table_info('`+eventTable+`') WHERE name = 'global_position'`).Scan(&typ, &pk)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return wrapErr(ctx, "check schema", eventTable, err)
+	}
+	if typ != "INTEGER" || pk != 1 {
+		return fmt.Errorf("%w: table %s is in the layout of earlier releases (global_position is not its INTEGER PRIMARY KEY); "+
+			"run bunstore.Migrate or enable the auto-migrate option (migration 0005 rebuilds it, keeping every event)", ErrSchema, eventTable)
+	}
+	return nil
+}
 
 // durabilityWarning: SQLite files are opened with the write-ahead log, where a commit survives a
 // crash of the process; only a power loss can take back the last commits.

@@ -121,9 +121,11 @@ func TestReadersWriteNothing(t *testing.T) {
 // TestSequenceOrder: a transaction that wrote something first and then appends an aggregate's
 // event #2 after another transaction committed #1 must not stream #2 before #1.
 func TestSequenceOrder(t *testing.T) {
-	ctx := context.Background()
-	s := newEventStore(t, openDB(t, testkit.StartPostgres(t)))
+	sequenceOrder(t, newEventStore(t, openDB(t, testkit.StartPostgres(t))))
+}
 
+func sequenceOrder(t *testing.T, s *bunstore.EventStore) {
+	ctx := context.Background()
 	wroteFirst := make(chan struct{})
 	otherCommitted := make(chan struct{})
 	result := make(chan error, 1)

@@ -14,7 +14,7 @@ import (
 func BenchmarkProjection(b *testing.B) {
 	store := memory.NewEventStore()
 	for i := range 100 {
-		if err := store.Append(context.Background(), fmt.Sprintf("order-%d", i), "Order", 0, envelopes(b, i*100, 100)); err != nil {
+		if err := store.Append(context.Background(), fmt.Sprintf("order-%d", i), "Order", 0, testkit.Envelopes(b, "OrderPlaced", i*100, 100)); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -7,7 +7,12 @@
 // reports an "events/s" metric. In a package with one store the <store> part may be left out;
 // the package name is used. Every figure is the median of -count runs.
 //
-//	go run ./internal/cmd/benchreport -count 5 ./stores/... ./eventsourcing/...
+// The runs happen in one go test process: benchreport runs go test -count 1 with
+// ES_BENCH_ROUNDS=<count>, and the benchmarks (internal/benchkit.InTurn) measure their variants
+// that many rounds, turning the order from one round to the next (go test's own -count would run
+// each variant n times in a row). The testing package names the later rounds <variant>#01, #02, …
+//
+//	go run ./internal/cmd/benchreport -count 5 ./stores/...
 package main
 
 import (
@@ -21,21 +26,36 @@ import (
 	"strings"
 )
 
+// roundsEnv is internal/benchkit.RoundsEnv (benchreport imports nothing of the project).
+const roundsEnv = "ES_BENCH_ROUNDS"
+
 func main() {
 	count := flag.Int("count", 5, "runs of each benchmark; the table shows medians")
 	bench := flag.String("bench", ".", "benchmarks to run (go test -bench)")
 	benchtime := flag.String("benchtime", "", "go test -benchtime, when set")
+	in := flag.String("in", "", "read the output of an earlier run (go test -bench, as benchreport writes it on stderr) from this file instead of running")
 	flag.Parse()
+	if *in != "" {
+		f, err := os.Open(*in)
+		if err != nil {
+			fail(err)
+		}
+		defer f.Close()
+		fmt.Printf("From %s; medians of the runs it holds.\n\n", *in)
+		writeTable(os.Stdout, parse(f))
+		return
+	}
 	pkgs := flag.Args()
 	if len(pkgs) == 0 {
 		pkgs = []string{"./..."}
 	}
-	args := []string{"test", "-run", "^$", "-bench", *bench, "-count", fmt.Sprint(*count)}
+	args := []string{"test", "-run", "^$", "-bench", *bench, "-count", "1", "-timeout", "0"}
 	if *benchtime != "" {
 		args = append(args, "-benchtime", *benchtime)
 	}
 	args = append(args, pkgs...)
 	cmd := exec.Command("go", args...)
+	cmd.Env = append(os.Environ(), fmt.Sprintf("%s=%d", roundsEnv, *count))
 	cmd.Stderr = os.Stderr
 	out, err := cmd.StdoutPipe()
 	if err != nil {
@@ -49,7 +69,8 @@ func main() {
 	if err := cmd.Wait(); err != nil {
 		fail(fmt.Errorf("go %s: %w", strings.Join(args, " "), err))
 	}
-	fmt.Printf("Measured on %s (%d CPUs, %s/%s), %s; medians of %d runs.\n\n", hostDescription(), runtime.NumCPU(), runtime.GOOS, runtime.GOARCH, runtime.Version(), *count)
+	fmt.Printf("Measured on %s (%d CPUs, %s/%s), %s; medians of %d runs, ratios the medians of the ratios within each run.\n\n",
+		hostDescription(), runtime.NumCPU(), runtime.GOOS, runtime.GOARCH, runtime.Version(), *count)
 	writeTable(os.Stdout, results)
 }
 

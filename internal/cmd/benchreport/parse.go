@@ -64,7 +64,7 @@ func metric(fields []string, unit string) (float64, bool) {
 	return 0, false
 }
 
-// name splits BenchmarkOp/store/variant-GOMAXPROCS.
+// name splits BenchmarkOp/store/variant-GOMAXPROCS; a round suffix (variant#01) is dropped.
 func name(pkg, full string) (key, string, bool) {
 	full = strings.TrimPrefix(full, "Benchmark")
 	if i := strings.LastIndexByte(full, '-'); i > 0 {
@@ -77,6 +77,11 @@ func name(pkg, full string) (key, string, bool) {
 		return key{}, "", false
 	}
 	variant := parts[len(parts)-1]
+	if i := strings.LastIndexByte(variant, '#'); i > 0 {
+		if _, err := strconv.Atoi(variant[i+1:]); err == nil {
+			variant = variant[:i] // a later round of the same variant
+		}
+	}
 	switch variant {
 	case "raw", "baseline":
 		variant = "limit"

@@ -22,13 +22,17 @@ func describe(op string) string {
 	case "CatchUp":
 		return "catch-up read, pages of 500"
 	case "Race16":
-		return "16-way race on one aggregate, one round"
+		return "16-way race on one aggregate, one round (events/s = rounds/s)"
 	case "SnapshotLoad":
-		return "snapshot load of a 100,000-event aggregate"
+		return "snapshot load, 50 events after it (store/aggregate size)"
 	case "Projection":
-		return "projection runner, no-op handler"
-	case "OutboxRelay":
-		return "outbox: commit to publish through the relay"
+		return "projection runner, no-op handler, batches of 100 (limit: paging ReadAll)"
+	case "ProjectionBatch500":
+		return "projection runner, no-op handler, batches of 500 (limit: paging ReadAll)"
+	case "Outbox1":
+		return "outbox: commit to publish through the relay, 1 event per transaction (limit: the append alone)"
+	case "Outbox10":
+		return "outbox: commit to publish through the relay, 10 events per transaction (limit: the append alone)"
 	}
 	return op
 }
@@ -40,7 +44,7 @@ func writeTable(w io.Writer, res *results) {
 		v := res.rates[k]
 		ours, limit, minimal := rate(v["store"]), rate(v["limit"]), rate(v["minimal"])
 		fmt.Fprintf(w, "| %s | %s | %s | %s | %s | %s | %s |\n", describe(k.operation), k.store,
-			format(ours), format(limit), ratio(ours, limit), format(minimal), ratio(ours, minimal))
+			format(ours), format(limit), ratio(v["store"], v["limit"]), format(minimal), ratio(v["store"], v["minimal"]))
 	}
 }
 
@@ -62,9 +66,27 @@ func format(v float64) string {
 	}
 }
 
-func ratio(a, b float64) string {
-	if math.IsNaN(a) || math.IsNaN(b) || b == 0 {
+// ratio is the median of a[i] ÷ b[i], the ratios within each run (round i of both variants ran
+// side by side), so a machine that drifts over the whole measurement does not skew it; with
+// unequal counts, the ratio of the medians.
+func ratio(a, b []float64) string {
+	if len(a) == 0 || len(b) == 0 {
 		return "–"
 	}
-	return fmt.Sprintf("%.2f", a/b)
+	if len(a) != len(b) {
+		if m := median(b); m != 0 {
+			return fmt.Sprintf("%.2f", median(a)/m)
+		}
+		return "–"
+	}
+	r := make([]float64, 0, len(a))
+	for i := range a {
+		if b[i] != 0 {
+			r = append(r, a[i]/b[i])
+		}
+	}
+	if len(r) == 0 {
+		return "–"
+	}
+	return fmt.Sprintf("%.2f", median(r))
 }

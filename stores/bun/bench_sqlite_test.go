@@ -1,0 +1,250 @@
+package bunstore_test
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/gofly/eventsourcing/internal/benchkit"
+)
+
+// The SQLite baselines, through database/sql on the store's own pool (the same file, WAL, BEGIN
+// IMMEDIATE): a transaction per append that reads the version and inserts with one multi-row
+// statement.
+//
+// limit: the lean table that stores our columns: the position as the rowid (INTEGER PRIMARY
+// KEY, given by SQLite: dense and commit-ordered under the single writer), time-ordered event
+// ids unique, (aggregate_id, sequence) unique; reads check the cursor, as ours must.
+//
+// minimal: rowid position, aggregate id, sequence, payload, UNIQUE (aggregate_id, sequence).
+const (
+	sqliteBenchSchema = `
+CREATE TABLE bench_limit_events (
+	global_position INTEGER      PRIMARY KEY,
+	event_id        VARCHAR(64)  NOT NULL UNIQUE,
+	aggregate_id    VARCHAR(64)  NOT NULL,
+	aggregate_type  VARCHAR(255) NOT NULL,
+	sequence        BIGINT       NOT NULL,
+	event_type      VARCHAR(255) NOT NULL,
+	payload         TEXT         NOT NULL,
+	metadata        TEXT         NOT NULL,
+	occurred_at     TEXT         NOT NULL,
+	version         INTEGER      NOT NULL,
+	tenant_id       VARCHAR(64)  NULL,
+	recorded_at     TEXT         NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
+	UNIQUE (aggregate_id, sequence)
+);
+CREATE TABLE bench_limit_snapshots (
+	aggregate_id VARCHAR(64) NOT NULL PRIMARY KEY,
+	sequence     BIGINT      NOT NULL,
+	payload      TEXT        NOT NULL
+);
+CREATE TABLE bench_minimal (
+	position     INTEGER     PRIMARY KEY,
+	aggregate_id VARCHAR(64) NOT NULL,
+	sequence     BIGINT      NOT NULL,
+	payload      TEXT        NOT NULL,
+	UNIQUE (aggregate_id, sequence)
+)`
+
+	sqliteLimitHead   = `SELECT coalesce((SELECT sequence FROM bench_limit_events WHERE aggregate_id = ? ORDER BY sequence DESC LIMIT 1), 0)`
+	sqliteLimitInsert = `INSERT INTO bench_limit_events
+	(event_id, aggregate_id, aggregate_type, sequence, event_type, payload, metadata, occurred_at, version, tenant_id) VALUES `
+	sqliteLimitColumns  = `event_id, aggregate_id, aggregate_type, sequence, event_type, payload, metadata, occurred_at, version, tenant_id, global_position`
+	sqliteLimitLoad     = `SELECT ` + sqliteLimitColumns + ` FROM bench_limit_events WHERE aggregate_id = ? AND sequence > ? ORDER BY sequence`
+	sqliteLimitReadPage = `SELECT ` + sqliteLimitColumns + ` FROM bench_limit_events
+WHERE global_position > ?1 AND (?1 = 0 OR EXISTS (SELECT 1 FROM bench_limit_events WHERE global_position = ?1))
+ORDER BY global_position LIMIT ?2`
+	sqliteLimitSaveSnapshot = `INSERT INTO bench_limit_snapshots (aggregate_id, sequence, payload) VALUES (?, ?, ?)
+ON CONFLICT (aggregate_id) DO UPDATE SET sequence = EXCLUDED.sequence, payload = EXCLUDED.payload WHERE bench_limit_snapshots.sequence < EXCLUDED.sequence`
+	sqliteLimitLoadSnapshot = `SELECT sequence, payload FROM bench_limit_snapshots WHERE aggregate_id = ?`
+
+	sqliteMinimalHead     = `SELECT coalesce((SELECT sequence FROM bench_minimal WHERE aggregate_id = ? ORDER BY sequence DESC LIMIT 1), 0)`
+	sqliteMinimalInsert   = `INSERT INTO bench_minimal (aggregate_id, sequence, payload) VALUES `
+	sqliteMinimalLoad     = `SELECT payload FROM bench_minimal WHERE aggregate_id = ? ORDER BY sequence`
+	sqliteMinimalReadPage = `SELECT position, payload FROM bench_minimal WHERE position > ? ORDER BY position LIMIT ?`
+)
+
+// sqliteRaw is a SQLite baseline: lean (limit) or minimal.
+type sqliteRaw struct {
+	db   *sql.DB
+	lean bool
+}
+
+func (r *sqliteRaw) Append(ctx context.Context, id string, expected int64, events []benchkit.OrderPlaced) error {
+	cols, head, prefix := 10, sqliteLimitHead, sqliteLimitInsert
+	if !r.lean {
+		cols, head, prefix = 3, sqliteMinimalHead, sqliteMinimalInsert
+	}
+	row := "(" + strings.Repeat("?,", cols-1) + "?)"
+	var q strings.Builder
+	q.Grow(len(prefix) + len(events)*(len(row)+1))
+	q.WriteString(prefix)
+	args := make([]any, 0, len(events)*cols)
+	for i := range events {
+		p, err := json.Marshal(events[i])
+		if err != nil {
+			return err
+		}
+		if i > 0 {
+			q.WriteByte(',')
+		}
+		q.WriteString(row)
+		seq := expected + int64(i) + 1
+		if !r.lean {
+			args = append(args, id, seq, string(p))
+			continue
+		}
+		u, err := uuid.NewV7()
+		if err != nil {
+			return err
+		}
+		md, err := encodeBenchMetadata()
+		if err != nil {
+			return err
+		}
+		args = append(args, u.String(), id, benchkit.AggregateType, seq, "OrderPlaced", string(p), md,
+			time.Now().UTC().Truncate(time.Microsecond).Format("2006-01-02T15:04:05.000000000Z"), int64(1), nil)
+	}
+	tx, err := r.db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer func() { _ = tx.Rollback() }()
+	var seq int64
+	if err := tx.QueryRowContext(ctx, head, id).Scan(&seq); err != nil {
+		return err
+	}
+	if seq != expected {
+		return benchkit.ErrConflict
+	}
+	if _, err := tx.ExecContext(ctx, q.String(), args...); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
+
+// foldLeanSQLiteRows scans rows of sqliteLimitColumns, decodes the time and the metadata and
+// folds the payloads; it returns the last position and the count.
+func foldLeanSQLiteRows(rows *sql.Rows, st *benchkit.State) (int64, int, error) {
+	defer rows.Close()
+	var last int64
+	n := 0
+	for rows.Next() {
+		var (
+			eventID, aggregateID, aggregateType, eventType, occurred string
+			sequence, position, version                              int64
+			payload, metadata                                        []byte
+			tenant                                                   sql.NullString
+		)
+		if err := rows.Scan(&eventID, &aggregateID, &aggregateType, &sequence, &eventType, &payload, &metadata,
+			&occurred, &version, &tenant, &position); err != nil {
+			return 0, 0, err
+		}
+		if _, err := time.Parse(time.RFC3339Nano, occurred); err != nil {
+			return 0, 0, err
+		}
+		if _, err := decodeBenchMetadata(metadata); err != nil {
+			return 0, 0, err
+		}
+		if err := st.Fold(payload); err != nil {
+			return 0, 0, err
+		}
+		last = position
+		n++
+	}
+	return last, n, rows.Err()
+}
+
+func (r *sqliteRaw) Load(ctx context.Context, id string) (benchkit.State, error) {
+	var st benchkit.State
+	if !r.lean {
+		rows, err := r.db.QueryContext(ctx, sqliteMinimalLoad, id)
+		if err != nil {
+			return st, err
+		}
+		defer rows.Close()
+		var payload []byte
+		for rows.Next() {
+			if err := rows.Scan(&payload); err != nil {
+				return st, err
+			}
+			if err := st.Fold(payload); err != nil {
+				return st, err
+			}
+		}
+		return st, rows.Err()
+	}
+	rows, err := r.db.QueryContext(ctx, sqliteLimitLoad, id, int64(0))
+	if err != nil {
+		return st, err
+	}
+	_, _, err = foldLeanSQLiteRows(rows, &st)
+	return st, err
+}
+
+func (r *sqliteRaw) ReadPage(ctx context.Context, after int64, limit int, st *benchkit.State) (int64, int, error) {
+	if r.lean {
+		rows, err := r.db.QueryContext(ctx, sqliteLimitReadPage, after, limit)
+		if err != nil {
+			return after, 0, err
+		}
+		last, n, err := foldLeanSQLiteRows(rows, st)
+		if n == 0 {
+			last = after
+		}
+		return last, n, err
+	}
+	rows, err := r.db.QueryContext(ctx, sqliteMinimalReadPage, after, limit)
+	if err != nil {
+		return after, 0, err
+	}
+	defer rows.Close()
+	n := 0
+	var payload []byte
+	for rows.Next() {
+		if err := rows.Scan(&after, &payload); err != nil {
+			return after, 0, err
+		}
+		if err := st.Fold(payload); err != nil {
+			return after, 0, err
+		}
+		n++
+	}
+	return after, n, rows.Err()
+}
+
+func (r *sqliteRaw) SaveSnapshot(ctx context.Context, id string, seq int64, st benchkit.State) error {
+	if !r.lean {
+		return fmt.Errorf("the minimal table has no snapshots")
+	}
+	payload, err := json.Marshal(st)
+	if err != nil {
+		return err
+	}
+	_, err = r.db.ExecContext(ctx, sqliteLimitSaveSnapshot, id, seq, string(payload))
+	return err
+}
+
+func (r *sqliteRaw) LoadSnapshotted(ctx context.Context, id string) (benchkit.State, error) {
+	var st benchkit.State
+	var seq int64
+	var payload []byte
+	if err := r.db.QueryRowContext(ctx, sqliteLimitLoadSnapshot, id).Scan(&seq, &payload); err != nil {
+		return st, err
+	}
+	if err := json.Unmarshal(payload, &st); err != nil {
+		return st, err
+	}
+	rows, err := r.db.QueryContext(ctx, sqliteLimitLoad, id, seq)
+	if err != nil {
+		return st, err
+	}
+	_, _, err = foldLeanSQLiteRows(rows, &st)
+	return st, err
+}

@@ -1,0 +1,50 @@
+package bunstore
+
+import (
+	"math/rand/v2"
+	"testing"
+	"time"
+)
+
+// TestParseStoredTime: the fast writer and reader of SQLite's time text agree with time.Format
+// and time.Parse on every time the stores keep, and the reader leaves every other text to
+// time.Parse.
+func TestParseStoredTime(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 5))
+	for range 100_000 {
+		want := time.Unix(0, r.Int64()).UTC() // 1970 to 2262, to the nanosecond
+		if r.IntN(2) == 0 {
+			want = time.Unix(0, -r.Int64()).UTC() // 1677 to 1970
+		}
+		if r.IntN(4) == 0 {
+			want = time.Date(1+r.IntN(9999), time.Month(1+r.IntN(12)), 1+r.IntN(28), r.IntN(24), r.IntN(60), r.IntN(60), r.IntN(1e9), time.UTC)
+		}
+		text := want.Format(sqliteTimeLayout)
+		if f := formatStoredTime(want); f != text {
+			t.Fatalf("formatStoredTime(%v) = %q; time.Format gives %q", want, f, text)
+		}
+		got, ok := parseStoredTime(text)
+		if !ok || !got.Equal(want) || got.Location() != time.UTC {
+			t.Fatalf("parseStoredTime(%q) = %v, %v; want %v", text, got, ok, want)
+		}
+	}
+	for _, text := range []string{
+		"", "2024-05-01T10:00:00Z", "2024-05-01T10:00:00.000000000+01:00", "2024-05-01 10:00:00.000000000Z",
+		"2024-13-01T10:00:00.000000000Z", "2024-02-30T10:00:00.000000000Z", "2024-05-00T10:00:00.000000000Z",
+		"2024-05-01T24:00:00.000000000Z", "2024-05-01T10:60:00.000000000Z", "2024-05-01T10:00:60.000000000Z",
+		"2024-05-01T10:00:00.00000000xZ", "-024-05-01T10:00:00.000000000Z", "2024-05-01T10:00:00.000000000z",
+	} {
+		if got, ok := parseStoredTime(text); ok {
+			t.Errorf("parseStoredTime(%q) = %v; want it left to time.Parse", text, got)
+		}
+		var d dbTime
+		if err := d.Scan(text); err != nil {
+			t.Fatal(err)
+		}
+		want, werr := time.Parse(time.RFC3339Nano, text)
+		got, err := d.UTC()
+		if (err == nil) != (werr == nil) || (err == nil && !got.Equal(want)) {
+			t.Errorf("dbTime(%q).UTC() = %v, %v; time.Parse: %v, %v", text, got, err, want, werr)
+		}
+	}
+}
