@@ -68,7 +68,8 @@ func TestReadmeGoBlocksAreCompiledExamples(t *testing.T) {
 	}
 }
 
-// Every YAML block of the README parses as a configuration.
+// Every YAML block of the README parses as a configuration. Before the fix, the README showed
+// url: sqlite::memory: unquoted, which is not valid YAML.
 func TestReadmeYAMLBlocksParse(t *testing.T) {
 	blocks := fences(t, "yaml")
 	require.NotEmpty(t, blocks)

@@ -183,6 +183,8 @@ func (leakyPublisher) Publish(string, ...*message.Message) error {
 }
 func (leakyPublisher) Close() error { return nil }
 
+// A broker error quoting its URL is redacted like a database URL; before the fix it came back as
+// the publisher wrote it, password included.
 func TestPublishErrorsAreRedacted(t *testing.T) {
 	err := eda.NewPublisher(leakyPublisher{}, "t").Publish(context.Background(), envelope(t, 1))
 	require.Error(t, err)

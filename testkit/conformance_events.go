@@ -376,6 +376,9 @@ func testReadAllPaging(t *testing.T, newStore EventStoreFactory, f Features) {
 	assert.Empty(t, page, "nothing after the last position")
 }
 
+// testReadAllCursorNotOnStream: a cursor that is not a stored position (a rewound stream, a
+// reader of another database) fails loudly, saying what to do. Before the rule, ReadAll returned
+// an empty page or the events after it, and a reader could skip events silently.
 func testReadAllCursorNotOnStream(t *testing.T, newStore EventStoreFactory, _ Features) {
 	ctx := context.Background()
 	s := newStore(t)

@@ -81,7 +81,9 @@ func hostileCases() []hostileCase {
 
 // testHostileValuesRoundTrip appends every hostile value validation lets through and reads it
 // back by Load and ReadAll: nothing accepted may make a read fail, and each comes back as every
-// store returns it (times in UTC to the microsecond, metadata as JSON gives it back).
+// store returns it (times in UTC to the microsecond, metadata as JSON gives it back). Before the
+// fix, the escaped text \\u0000 was refused as a NUL and metadata integers above 2^53 came back
+// rounded.
 func testHostileValuesRoundTrip(t *testing.T, newStore EventStoreFactory, _ Features) {
 	ctx := context.Background()
 	s := newStore(t)
@@ -137,7 +139,9 @@ func checkRoundTrip(t *testing.T, name string, want, got es.Envelope) {
 }
 
 // testHostileValuesRefused lists what validation refuses, alike on every store, before anything
-// is written.
+// is written. Before the rule, SQLite stored years 10000 and -1 and every later read of them
+// failed with ErrDecode; memory and SQLite stored invalid UTF-8 inside JSON strings, which
+// PostgreSQL refused; a negative Version was stored.
 func testHostileValuesRefused(t *testing.T, newStore EventStoreFactory, _ Features) {
 	ctx := context.Background()
 	s := newStore(t)

@@ -15,7 +15,8 @@ import (
 )
 
 // Prepare warns when the database's settings let a crash lose acknowledged commits, which would
-// rewind global positions.
+// rewind global positions. Before the fix nothing said so, and a reader learnt of it only when
+// events went missing.
 func TestPrepareWarnsAboutLostCommits(t *testing.T) {
 	ctx := context.Background()
 	u := backends()[0].url(t)

@@ -141,6 +141,8 @@ func TestInTxNestedJoinsAndConcurrentUnits(t *testing.T) {
 	}
 }
 
+// Before the fix, memory.WithUpcasters(nil) was accepted and the first read panicked; the Bun
+// store already refused it.
 func TestNilUpcasterIsRefused(t *testing.T) {
 	s := memory.NewEventStore(memory.WithUpcasters(nil))
 	_, err := s.ReadAll(context.Background(), 0, 10)
