@@ -14,8 +14,6 @@ import (
 	"github.com/gofly/eventsourcing/internal/benchkit"
 )
 
-var jsonMarshal = json.Marshal
-
 // limitStore is the least an in-memory event store can do with the same data and guarantees: the
 // same JSON work (events encoded on append, decoded on reads), envelopes with new time-ordered
 // ids, the version check, event ids unique, dense global positions, copies in and out so no
