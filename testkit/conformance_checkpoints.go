@@ -19,10 +19,7 @@ import (
 type CheckpointStoreFactory func(t *testing.T) projection.CheckpointStore
 
 // CheckpointStoreTest is one named case of the checkpoint store suite.
-type CheckpointStoreTest struct {
-	Name string
-	Run  func(t *testing.T, newStore CheckpointStoreFactory)
-}
+type CheckpointStoreTest = Case[CheckpointStoreFactory]
 
 // CheckpointStoreTests returns the cases of the checkpoint store suite, in the order
 // [RunCheckpointStoreSuite] runs them.
@@ -46,9 +43,7 @@ func CheckpointStoreTests() []CheckpointStoreTest {
 // runs transactions, and the suite requires it.
 func RunCheckpointStoreSuite(t *testing.T, newStore CheckpointStoreFactory) {
 	t.Helper()
-	for _, tc := range CheckpointStoreTests() {
-		t.Run(tc.Name, func(t *testing.T) { tc.Run(t, newStore) })
-	}
+	runCases(t, CheckpointStoreTests(), newStore)
 }
 
 func requirePosition(t *testing.T, s projection.CheckpointStore, name string, want int64) {

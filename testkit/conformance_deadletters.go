@@ -20,10 +20,7 @@ import (
 type DeadLetterStoreFactory func(t *testing.T) projection.DeadLetterStore
 
 // DeadLetterStoreTest is one named case of the dead-letter store suite.
-type DeadLetterStoreTest struct {
-	Name string
-	Run  func(t *testing.T, newStore DeadLetterStoreFactory)
-}
+type DeadLetterStoreTest = Case[DeadLetterStoreFactory]
 
 // DeadLetterStoreTests returns the cases of the dead-letter store suite, in the order
 // [RunDeadLetterStoreSuite] runs them.
@@ -41,9 +38,7 @@ func DeadLetterStoreTests() []DeadLetterStoreTest {
 // the conformance suite every [projection.DeadLetterStore] must pass.
 func RunDeadLetterStoreSuite(t *testing.T, newStore DeadLetterStoreFactory) {
 	t.Helper()
-	for _, tc := range DeadLetterStoreTests() {
-		t.Run(tc.Name, func(t *testing.T) { tc.Run(t, newStore) })
-	}
+	runCases(t, DeadLetterStoreTests(), newStore)
 }
 
 // deadLetter returns a dead letter of projection p for an event at position pos.

@@ -19,10 +19,7 @@ import (
 type LeaseFactory func(t *testing.T) projection.Lease
 
 // LeaseTest is one named case of the lease suite.
-type LeaseTest struct {
-	Name string
-	Run  func(t *testing.T, newLease LeaseFactory)
-}
+type LeaseTest = Case[LeaseFactory]
 
 // LeaseTests returns the cases of the lease suite, in the order [RunLeaseSuite] runs them.
 func LeaseTests() []LeaseTest {
@@ -40,9 +37,7 @@ func LeaseTests() []LeaseTest {
 // suite every [projection.Lease] must pass. Two cases wait for a lease of 200 ms to expire.
 func RunLeaseSuite(t *testing.T, newLease LeaseFactory) {
 	t.Helper()
-	for _, tc := range LeaseTests() {
-		t.Run(tc.Name, func(t *testing.T) { tc.Run(t, newLease) })
-	}
+	runCases(t, LeaseTests(), newLease)
 }
 
 const (

@@ -55,10 +55,7 @@ type ProjectionStores struct {
 type ProjectionBackend func(t *testing.T) (open func(t *testing.T) ProjectionStores)
 
 // ProjectionRunnerTest is one named case of the runner suite.
-type ProjectionRunnerTest struct {
-	Name string
-	Run  func(t *testing.T, backend ProjectionBackend)
-}
+type ProjectionRunnerTest = Case[ProjectionBackend]
 
 // ProjectionRunnerTests returns the cases of the runner suite, in the order
 // [RunProjectionRunnerSuite] runs them.
@@ -82,9 +79,7 @@ func ProjectionRunnerTests() []ProjectionRunnerTest {
 // it: the acceptance suite of projection runners over one backend.
 func RunProjectionRunnerSuite(t *testing.T, backend ProjectionBackend) {
 	t.Helper()
-	for _, tc := range ProjectionRunnerTests() {
-		t.Run(tc.Name, func(t *testing.T) { tc.Run(t, backend) })
-	}
+	runCases(t, ProjectionRunnerTests(), backend)
 }
 
 // recorder is a projection that records each event in the read model and counts its calls.

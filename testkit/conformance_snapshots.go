@@ -19,10 +19,7 @@ import (
 type SnapshotStoreFactory func(t *testing.T) es.SnapshotStore
 
 // SnapshotStoreTest is one named case of the snapshot store suite.
-type SnapshotStoreTest struct {
-	Name string
-	Run  func(t *testing.T, newStore SnapshotStoreFactory)
-}
+type SnapshotStoreTest = Case[SnapshotStoreFactory]
 
 // SnapshotStoreTests returns the cases of the snapshot store suite, in the order
 // [RunSnapshotStoreSuite] runs them.
@@ -40,9 +37,7 @@ func SnapshotStoreTests() []SnapshotStoreTest {
 // conformance suite every [es.SnapshotStore] must pass.
 func RunSnapshotStoreSuite(t *testing.T, newStore SnapshotStoreFactory) {
 	t.Helper()
-	for _, tc := range SnapshotStoreTests() {
-		t.Run(tc.Name, func(t *testing.T) { tc.Run(t, newStore) })
-	}
+	runCases(t, SnapshotStoreTests(), newStore)
 }
 
 func snap(id string, seq int64, state string) es.Snapshot {

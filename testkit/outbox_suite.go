@@ -33,10 +33,7 @@ type OutboxStoreFactory func(t *testing.T) OutboxTarget
 
 // OutboxStoreTest is one named case of the outbox store suite. Run a single case with
 // tc.Run(t, newTarget), or filter with go test -run 'Suite/Name'.
-type OutboxStoreTest struct {
-	Name string
-	Run  func(t *testing.T, newTarget OutboxStoreFactory)
-}
+type OutboxStoreTest = Case[OutboxStoreFactory]
 
 // OutboxStoreTests returns the cases of the outbox store suite, in the order
 // [RunOutboxStoreSuite] runs them: first the [outbox.Store] contract, then an [outbox.Outbox] and
@@ -72,9 +69,7 @@ func OutboxStoreTests() []OutboxStoreTest {
 // conformance suite every [outbox.Store] must pass.
 func RunOutboxStoreSuite(t *testing.T, newTarget OutboxStoreFactory) {
 	t.Helper()
-	for _, tc := range OutboxStoreTests() {
-		t.Run(tc.Name, func(t *testing.T) { tc.Run(t, newTarget) })
-	}
+	runCases(t, OutboxStoreTests(), newTarget)
 }
 
 // OutboxEnvelopes returns n envelopes of aggregate aggregateID (type "Account") with sequences
