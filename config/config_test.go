@@ -365,3 +365,56 @@ pyfly:
 		assert.Contains(t, err.Error(), key, yaml)
 	}
 }
+
+// A bare YAML number is not a duration (30 would be 30ns) and a whole number must be whole and
+// fit (no wrapping, no cutting); the environment's strings are read the same way.
+func TestNumbersAreStrict(t *testing.T) {
+	for yaml, want := range map[string]string{
+		"outbox: {publish-timeout: 30}":                   `pyfly.eventsourcing.outbox.publish-timeout: expects a duration with a unit, such as "30s", "500ms" or "2m", got 30 without a unit`,
+		"projection: {poll-interval: 5}":                  `pyfly.eventsourcing.projection.poll-interval: expects a duration with a unit, such as "30s", "500ms" or "2m", got 5 without a unit`,
+		"projection: {poll-interval: 0.5}":                `pyfly.eventsourcing.projection.poll-interval: expects a duration with a unit`,
+		"projection: {retry-max: true}":                   `pyfly.eventsourcing.projection.retry-max: expects a duration with a unit`,
+		`projection: {lease-ttl: "30"}`:                   `pyfly.eventsourcing.projection.lease-ttl: expects a duration with a unit, such as "30s", "500ms" or "2m", got "30"`,
+		"outbox: {max-attempts: 99999999999999999999999}": "pyfly.eventsourcing.outbox.max-attempts: expects a whole number from -9223372036854775808 to 9223372036854775807, got 1e+23",
+		"outbox: {batch-size: 18446744073709551615}":      "pyfly.eventsourcing.outbox.batch-size: expects a whole number from -9223372036854775808 to 9223372036854775807, got 18446744073709551615",
+		"outbox: {batch-size: 1.5}":                       "pyfly.eventsourcing.outbox.batch-size: expects a whole number from -9223372036854775808 to 9223372036854775807, got 1.5",
+		"outbox: {relays: true}":                          "pyfly.eventsourcing.outbox.relays: expects a whole number",
+		"projection: {dead-letter-after: 9.3e18}":         "pyfly.eventsourcing.projection.dead-letter-after: expects a whole number",
+		`projection: {batch-size: "0x10"}`:                "pyfly.eventsourcing.projection.batch-size: expects a whole number",
+	} {
+		_, err := config.Load(config.WithoutEnv(), config.WithYAML([]byte("pyfly:\n  eventsourcing:\n    "+yaml+"\n")))
+		require.ErrorIs(t, err, config.ErrInvalidConfig, yaml)
+		assert.Contains(t, err.Error(), "eventsourcing: "+want, yaml)
+		assert.Equal(t, 1, strings.Count(err.Error(), "eventsourcing: "), "reads once: %s", err)
+	}
+	for _, kv := range []string{
+		"PYFLY_EVENTSOURCING_OUTBOX_PUBLISH__TIMEOUT=30",
+		"PYFLY_EVENTSOURCING_OUTBOX_MAX__ATTEMPTS=99999999999999999999999",
+		"PYFLY_EVENTSOURCING_OUTBOX_BATCH__SIZE=1.5",
+	} {
+		_, err := config.Load(environ(kv), config.WithDir(t.TempDir()))
+		require.ErrorIs(t, err, config.ErrInvalidConfig, kv)
+	}
+
+	// Whole numbers written as floats, 0 without a unit, and the environment's strings load.
+	cfg, err := config.Load(config.WithoutEnv(), config.WithYAML([]byte(`
+pyfly:
+  eventsourcing:
+    projection: {batch-size: 40.0, poll-interval: 0, lease-ttl: " 10s ", dead-letter-after: 3}
+    outbox: {publish-timeout: 5s, max-attempts: 9223372036854775807}
+`)))
+	require.NoError(t, err)
+	assert.Equal(t, 40, cfg.Projection.BatchSize)
+	assert.Equal(t, time.Duration(0), cfg.Projection.PollInterval)
+	assert.Equal(t, 10*time.Second, cfg.Projection.LeaseTTL)
+	assert.Equal(t, 3, cfg.Projection.DeadLetterAfter)
+	assert.Equal(t, 5*time.Second, cfg.Outbox.PublishTimeout)
+	assert.Equal(t, 9223372036854775807, cfg.Outbox.MaxAttempts)
+	cfg, err = config.Load(config.WithDir(t.TempDir()), environ(
+		"PYFLY_EVENTSOURCING_OUTBOX_PUBLISH__TIMEOUT=45s", "PYFLY_EVENTSOURCING_OUTBOX_BATCH__SIZE= 12 ",
+		"PYFLY_EVENTSOURCING_PROJECTION_RETRY__MAX=2m"))
+	require.NoError(t, err)
+	assert.Equal(t, 45*time.Second, cfg.Outbox.PublishTimeout)
+	assert.Equal(t, 12, cfg.Outbox.BatchSize)
+	assert.Equal(t, 2*time.Minute, cfg.Projection.RetryMax)
+}

@@ -32,7 +32,7 @@ func FromKoanf(k *koanf.Koanf) (Config, error) {
 		TagName:          "koanf",
 		MatchName:        func(mapKey, fieldName string) bool { return mapKey == fieldName },
 		DecodeHook: mapstructure.ComposeDecodeHookFunc(
-			mapstructure.StringToTimeDurationHookFunc(), mapstructure.TextUnmarshallerHookFunc()),
+			mapstructure.DecodeHookFuncType(strictNumbers), mapstructure.TextUnmarshallerHookFunc()),
 	}
 	if err := k.UnmarshalWithConf(Root, &cfg, koanf.UnmarshalConf{DecoderConfig: dc}); err != nil {
 		return Config{}, decodeError(k, err)
