@@ -155,6 +155,13 @@ func TestFullMessages(t *testing.T) {
 	_, err = config.Load(config.WithYAML([]byte("pyfly:\n  eventsourcing:\n    stor: {}\n    snapshots: {}\n")), config.WithoutEnv())
 	require.ErrorContains(t, err, "eventsourcing: unknown keys pyfly.eventsourcing.snapshots, pyfly.eventsourcing.stor; valid keys: ")
 
+	// A key with a NUL or a control character is quoted, never echoed raw.
+	_, err = config.Load(config.WithYAML([]byte("pyfly:\n  eventsourcing:\n    \"st\\0ore\\x1b\": {}\n")), config.WithoutEnv())
+	require.ErrorContains(t, err, `eventsourcing: "pyfly.eventsourcing.st\x00ore\x1b": unknown key; valid keys: `)
+	require.NotContains(t, err.Error(), "\x00")
+	_, err = config.Load(config.WithYAML([]byte("pyfly:\n  eventsourcing:\n    \"a\\0\": 1\n    bé: 2\n")), config.WithoutEnv())
+	require.ErrorContains(t, err, `eventsourcing: unknown keys "pyfly.eventsourcing.a\x00", pyfly.eventsourcing.bé; valid keys: `)
+
 	_, err = config.Load(config.WithoutEnv(), config.WithFile("/nonexistent/es.yaml"))
 	require.EqualError(t, err, "eventsourcing: config file /nonexistent/es.yaml: cannot be read: no such file or directory")
 	require.ErrorIs(t, err, fs.ErrNotExist)

@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/go-viper/mapstructure/v2"
 	"github.com/knadh/koanf/v2"
@@ -59,13 +61,22 @@ func unknownKeys(unused []string) error {
 	slices.Sort(keys)
 	full := make([]string, len(keys))
 	for i, k := range keys {
-		full[i] = Root + "." + k
+		full[i] = showKey(Root + "." + k)
 	}
 	valid := "valid keys: " + strings.Join(Keys(), ", ") + " (auto_migrate is accepted for auto-migrate)"
 	if len(full) == 1 {
 		return &Error{Key: full[0], Reason: "unknown key; " + valid}
 	}
 	return &Error{Reason: "unknown keys " + strings.Join(full, ", ") + "; " + valid}
+}
+
+// showKey shows a key written in the configuration: as it is when it is printable UTF-8,
+// quoted otherwise, so that a NUL or a control character cannot reach a log line raw.
+func showKey(key string) string {
+	if !utf8.ValidString(key) || strings.ContainsFunc(key, func(r rune) bool { return !unicode.IsPrint(r) }) {
+		return strconv.Quote(key)
+	}
+	return key
 }
 
 // Keys lists every key the module reads under pyfly.eventsourcing, in declaration order and in

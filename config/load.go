@@ -148,9 +148,6 @@ func loadYAML(s source) (*koanf.Koanf, error) {
 	k := koanf.New(".")
 	var err error
 	if s.path != "" {
-		if _, statErr := os.Stat(s.path); statErr != nil {
-			return nil, fileError(s.name, statErr)
-		}
 		err = k.Load(file.Provider(s.path), yaml.Parser())
 	} else {
 		err = k.Load(rawbytes.Provider(s.data), yaml.Parser())
