@@ -150,6 +150,31 @@ func TestErrorsReadOnce(t *testing.T) {
 				`database URL "mysql://root:xxxxx@db/app": unsupported scheme mysql://; valid forms: postgres://, postgresql://, postgresql+asyncpg://, ` +
 				`postgresql+psycopg:// (PostgreSQL); sqlite:///relative/path, sqlite:////absolute/path, sqlite+aiosqlite:///path, sqlite::memory:, sqlite:///:memory: (SQLite)`,
 		},
+		"outbox option": {
+			kv:   enabled(map[string]any{"pyfly.eventsourcing.outbox.enabled": true, "pyfly.eventsourcing.outbox.max-attempts": 2000000}),
+			want: "eventsourcing: pyfly.eventsourcing.outbox.max-attempts: must be from 1 to 1000000, got 2000000",
+		},
+		"outbox options together": {
+			kv: enabled(map[string]any{"pyfly.eventsourcing.outbox.enabled": true, "pyfly.eventsourcing.outbox.claim-timeout": "10s"}),
+			want: "eventsourcing: pyfly.eventsourcing.outbox.claim-timeout: outbox: the claim timeout (10s) must be longer than the publish timeout (30s): " +
+				"a relay starts a publish only when it can end before its claim does",
+		},
+		"outbox backoff": {
+			kv:   enabled(map[string]any{"pyfly.eventsourcing.outbox.enabled": true, "pyfly.eventsourcing.outbox.backoff-initial": "2m"}),
+			want: "eventsourcing: pyfly.eventsourcing.outbox.backoff-initial: initial (2m0s) must not exceed max (30s)",
+		},
+		"projection option": {
+			kv:   enabled(map[string]any{"pyfly.eventsourcing.projection.lease-ttl": "1ms"}),
+			want: "eventsourcing: pyfly.eventsourcing.projection.lease-ttl: lease ttl: from 10ms to 24h0m0s, got 1ms",
+		},
+		"projection retry": {
+			kv:   enabled(map[string]any{"pyfly.eventsourcing.projection.retry-initial": "2m"}),
+			want: "eventsourcing: pyfly.eventsourcing.projection.retry-initial: needs 0 < initial ≤ max, got initial 2m0s, max 1m0s",
+		},
+		"dead letters": {
+			kv:   enabled(map[string]any{"pyfly.eventsourcing.projection.dead-letter-after": 3000000000}),
+			want: "eventsourcing: pyfly.eventsourcing.projection.dead-letter-after: maxAttempts is from 1 to 2147483647, got 3000000000",
+		},
 	} {
 		t.Run(name, func(t *testing.T) {
 			app, _ := newApp(keys(t, c.kv), &beans{})

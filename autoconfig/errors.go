@@ -52,15 +52,21 @@ func (e *wrapped) Error() string { return e.msg }
 func (e *wrapped) Unwrap() error { return e.err }
 
 // cause returns err with its message redacted and without the prefixes the store packages put
-// first ("eventsourcing: invalid argument: ", "bunstore: ", "bunstore: schema missing: "), so
+// first ("eventsourcing: invalid argument: ", "bunstore: ", "bunstore: schema missing: ",
+// "eventsourcing: "), so
 // that a message that embeds it reads once. It unwraps to err.
 func cause(err error) error {
-	msg := bunstore.RedactURL(err.Error())
+	return &wrapped{msg: trimPrefixes(bunstore.RedactURL(err.Error())), err: err}
+}
+
+// trimPrefixes removes the prefixes cause removes from msg.
+func trimPrefixes(msg string) string {
 	prefixes := []string{
 		es.ErrInvalidArgument.Error() + ": ",
 		bunstore.ErrSchema.Error() + ": ",
 		bunstore.ErrPositionsAhead.Error() + ": ",
 		"bunstore: ",
+		"eventsourcing: ", // es.ErrInvalidHandler and others: the embedding message has the prefix
 	}
 	for trimmed := true; trimmed; {
 		trimmed = false
@@ -70,7 +76,7 @@ func cause(err error) error {
 			}
 		}
 	}
-	return &wrapped{msg: msg, err: err}
+	return msg
 }
 
 // keyOrDefault names the key a URL came from, for messages.

@@ -3,7 +3,6 @@ package autoconfig
 import (
 	"context"
 	"errors"
-	"fmt"
 	"time"
 
 	"github.com/gofly/eventsourcing/config"
@@ -43,7 +42,7 @@ func NewOutbox(s *Settings, dbs *Databases, pub *eda.Publisher) (*outbox.Outbox,
 		return nil, &config.Error{Key: config.Root + ".outbox.enabled", Reason: "is true but the application has no Watermill publisher " +
 			"to deliver to: provide one as message.Publisher (fx.Annotate(newPublisher, fx.As(new(message.Publisher)))), or disable the outbox"}
 	}
-	opts, err := outboxOptions(s)
+	opts, err := s.checkedOutboxOptions()
 	if err != nil {
 		return nil, err
 	}
@@ -62,44 +61,43 @@ func NewOutbox(s *Settings, dbs *Databases, pub *eda.Publisher) (*outbox.Outbox,
 	}
 	ob, err := outbox.New(store, pub.Publish, opts...)
 	if err != nil {
-		return nil, &config.Error{Key: config.Root + ".outbox", Reason: cause(err).Error(), Err: err}
+		return nil, optionError(config.Root+".outbox", err)
 	}
 	return ob, nil
 }
 
 // outboxOptions maps pyfly.eventsourcing.outbox.* onto the outbox's options (zero keeps the
-// default) and checks them together, so a bad combination fails with the configuration.
+// default) and checks them together on a throwaway store (New does no I/O), so a bad value or
+// combination fails with the configuration, naming its key.
 func outboxOptions(s *Settings) ([]outbox.Option, error) {
 	c := s.Config.Outbox
-	opts := []outbox.Option{outbox.WithLogger(s.logger())}
-	add := func(set bool, o outbox.Option) {
+	key := func(k string) string { return config.Root + ".outbox." + k }
+	entries := []keyed[outbox.Option]{{opt: outbox.WithLogger(s.logger())}}
+	add := func(set bool, k string, o outbox.Option) {
 		if set {
-			opts = append(opts, o)
+			entries = append(entries, keyed[outbox.Option]{key: key(k), opt: o})
 		}
 	}
-	add(c.Name != "", outbox.WithName(c.Name))
-	add(c.MaxAttempts > 0, outbox.WithMaxAttempts(c.MaxAttempts))
-	add(c.PollInterval > 0, outbox.WithPollInterval(c.PollInterval))
-	add(c.PublishTimeout > 0, outbox.WithPublishTimeout(c.PublishTimeout))
+	add(c.Name != "", "name", outbox.WithName(c.Name))
+	add(c.MaxAttempts > 0, "max-attempts", outbox.WithMaxAttempts(c.MaxAttempts))
+	add(c.PollInterval > 0, "poll-interval", outbox.WithPollInterval(c.PollInterval))
+	add(c.PublishTimeout > 0, "publish-timeout", outbox.WithPublishTimeout(c.PublishTimeout))
 	if c.BackoffInitial > 0 || c.BackoffMax > 0 {
-		initial, maxWait := c.BackoffInitial, c.BackoffMax
-		if initial == 0 {
-			initial = outbox.DefaultBackoffInitial
+		initial, maxWait := waitPair(c.BackoffInitial, c.BackoffMax, outbox.DefaultBackoffInitial, outbox.DefaultBackoffMax)
+		k := "backoff-initial"
+		if maxWait > outbox.MaxDuration && initial <= outbox.MaxDuration {
+			k = "backoff-max"
 		}
-		if maxWait == 0 {
-			maxWait = max(outbox.DefaultBackoffMax, initial)
-		}
-		opts = append(opts, outbox.WithBackoff(initial, maxWait))
+		add(true, k, outbox.WithBackoff(initial, maxWait))
 	}
-	add(c.ClaimTimeout > 0, outbox.WithClaimTimeout(c.ClaimTimeout))
-	add(c.Retention > 0, outbox.WithRetention(c.Retention))
-	add(c.BatchSize > 0, outbox.WithBatchSize(c.BatchSize))
-	add(c.Relays > 0, outbox.WithRelays(c.Relays))
-	// Check the whole set on a throwaway store: New does no I/O.
-	if _, err := outbox.New(memory.NewOutboxStore(), func(context.Context, es.Envelope) error { return nil }, opts...); err != nil {
-		return nil, &config.Error{Key: config.Root + ".outbox", Reason: cause(err).Error(), Err: err}
-	}
-	return opts, nil
+	add(c.ClaimTimeout > 0, "claim-timeout", outbox.WithClaimTimeout(c.ClaimTimeout))
+	add(c.Retention > 0, "retention", outbox.WithRetention(c.Retention))
+	add(c.BatchSize > 0, "batch-size", outbox.WithBatchSize(c.BatchSize))
+	add(c.Relays > 0, "relays", outbox.WithRelays(c.Relays))
+	return checkOptions(entries, config.Root+".outbox", func(opts []outbox.Option) error {
+		_, err := outbox.New(memory.NewOutboxStore(), func(context.Context, es.Envelope) error { return nil }, opts...)
+		return err
+	})
 }
 
 // bunOutboxStore is what the forwarding store needs of the Bun outbox store.
@@ -221,6 +219,3 @@ func (s *outboxStore) Prune(ctx context.Context, name string, before time.Time, 
 	}
 	return st.Prune(ctx, name, before, limit)
 }
-
-// String names the store in messages.
-func (s *outboxStore) String() string { return fmt.Sprintf("outbox store (%s)", s.slot.notStarted) }

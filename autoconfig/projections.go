@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 
 	"github.com/gofly/eventsourcing/config"
@@ -29,7 +30,8 @@ type Projections struct {
 }
 
 // NewProjections plans the runners of ps over store. It checks the projections (none nil, names
-// valid and unique) and does no I/O: the runners are built and started by Start, once dbs has
+// valid and unique, each accepted by projection.NewRunner with the configuration's options) and
+// does no I/O: the runners are built and started by Start, once dbs has
 // opened the checkpoint database.
 func NewProjections(s *Settings, dbs *Databases, store es.EventStore, ps []projection.Projection) (*Projections, error) {
 	if s == nil {
@@ -46,15 +48,25 @@ func NewProjections(s *Settings, dbs *Databases, store es.EventStore, ps []proje
 			return nil, err
 		}
 	}
+	opts, err := s.checkedRunnerOptions()
+	if err != nil {
+		return nil, err
+	}
+	probe := probeStores(opts)
+	if n := s.Config.Projection.DeadLetterAfter; n > 0 {
+		probe = append(probe, projection.WithDeadLetters(memory.NewDeadLetterStore(), n))
+	}
 	seen := map[string]bool{}
 	for i, p := range ps {
 		if p == nil {
 			return nil, fmt.Errorf("eventsourcing: projection %d of %d is nil", i, len(ps))
 		}
-		name := p.Name()
-		if err := projection.ValidateName("projection name", name); err != nil {
-			return nil, fmt.Errorf("eventsourcing: projection %d (%T): %w", i, p, err)
+		// A throwaway runner (NewRunner does no I/O) checks what Start would refuse: a bad
+		// name, one too long for its lease, a typed projection's registration mistake.
+		if _, err := projection.NewRunner(p, store, probe...); err != nil {
+			return nil, &wrapped{msg: fmt.Sprintf("eventsourcing: projection %d (%T): %s", i, p, cause(err)), err: err}
 		}
+		name := p.Name()
 		if seen[name] {
 			return nil, fmt.Errorf("eventsourcing: two projections are named %q; each name keeps its own checkpoint, so names must be unique", name)
 		}
@@ -129,7 +141,7 @@ func (p *Projections) Runner(name string) *projection.Runner {
 // options are the runners' options: the configuration's, and the checkpoint store, lease and
 // dead letters of the checkpoint database.
 func (p *Projections) options() ([]projection.Option, error) {
-	opts, err := runnerOptions(p.s)
+	opts, err := p.s.checkedRunnerOptions()
 	if err != nil {
 		return nil, err
 	}
@@ -167,40 +179,42 @@ func (p *Projections) options() ([]projection.Option, error) {
 }
 
 // runnerOptions maps pyfly.eventsourcing.projection.* onto the runner's options (zero keeps the
-// default) and checks them, so a bad value fails with the configuration.
+// default) and checks them on a throwaway runner (NewRunner does no I/O), dead letters included,
+// so a bad value fails with the configuration, naming its key. The dead-letter option itself is
+// added by Projections.options, with the checkpoint database's store.
 func runnerOptions(s *Settings) ([]projection.Option, error) {
 	c := s.Config.Projection
-	opts := []projection.Option{projection.WithLogger(s.logger())}
-	if c.BatchSize > 0 {
-		opts = append(opts, projection.WithBatchSize(c.BatchSize))
-	}
-	if c.PollInterval > 0 {
-		opts = append(opts, projection.WithPollInterval(c.PollInterval))
-	}
-	if c.StartFrom != "" {
-		from, err := projection.ParseStartFrom(c.StartFrom)
-		if err != nil {
-			return nil, &config.Error{Key: config.Root + ".projection.start-from", Reason: cause(err).Error(), Err: err}
+	key := func(k string) string { return config.Root + ".projection." + k }
+	entries := []keyed[projection.Option]{{opt: projection.WithLogger(s.logger())}}
+	add := func(set bool, k string, o projection.Option) {
+		if set {
+			entries = append(entries, keyed[projection.Option]{key: key(k), opt: o})
 		}
-		opts = append(opts, projection.WithStartFrom(from))
 	}
-	if c.LeaseTTL > 0 {
-		opts = append(opts, projection.WithLeaseTTL(c.LeaseTTL))
-	}
+	add(c.BatchSize > 0, "batch-size", projection.WithBatchSize(c.BatchSize))
+	add(c.PollInterval > 0, "poll-interval", projection.WithPollInterval(c.PollInterval))
+	add(c.StartFrom != "", "start-from", projection.WithStartFrom(projection.StartFrom(c.StartFrom)))
+	add(c.LeaseTTL > 0, "lease-ttl", projection.WithLeaseTTL(c.LeaseTTL))
 	if c.RetryInitial > 0 || c.RetryMax > 0 {
-		initial, maxWait := c.RetryInitial, c.RetryMax
-		if initial == 0 {
-			initial = min(projection.DefaultRetryInitial, maxWait)
-		}
-		if maxWait == 0 {
-			maxWait = max(projection.DefaultRetryMax, initial)
-		}
-		opts = append(opts, projection.WithRetry(initial, maxWait))
+		initial, maxWait := waitPair(c.RetryInitial, c.RetryMax, projection.DefaultRetryInitial, projection.DefaultRetryMax)
+		add(true, "retry-initial", projection.WithRetry(initial, maxWait))
 	}
-	// Check the set on a throwaway runner: NewRunner does no I/O.
+	add(c.DeadLetterAfter > 0, "dead-letter-after", projection.WithDeadLetters(memory.NewDeadLetterStore(), c.DeadLetterAfter))
 	probe := projection.FunctionProjection("probe", func(context.Context, es.Envelope) error { return nil })
-	if _, err := projection.NewRunner(probe, memory.NewEventStore(), append(opts, projection.WithCheckpoints(memory.NewCheckpointStore()))...); err != nil {
-		return nil, &config.Error{Key: config.Root + ".projection", Reason: cause(err).Error(), Err: err}
+	opts, err := checkOptions(entries, config.Root+".projection", func(opts []projection.Option) error {
+		_, err := projection.NewRunner(probe, memory.NewEventStore(), probeStores(opts)...)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	if c.DeadLetterAfter > 0 {
+		opts = opts[:len(opts)-1] // the probe's dead-letter store
 	}
 	return opts, nil
+}
+
+// probeStores adds in-memory checkpoints and lease to opts, for a throwaway runner.
+func probeStores(opts []projection.Option) []projection.Option {
+	return append(slices.Clip(opts), projection.WithCheckpoints(memory.NewCheckpointStore()), projection.WithLease(memory.NewLease()))
 }

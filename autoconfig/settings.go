@@ -3,10 +3,13 @@ package autoconfig
 import (
 	"log/slog"
 	"path/filepath"
+	"slices"
 
 	"github.com/jackc/pgx/v5"
 
 	"github.com/gofly/eventsourcing/config"
+	"github.com/gofly/eventsourcing/eventsourcing/outbox"
+	"github.com/gofly/eventsourcing/eventsourcing/projection"
 	bunstore "github.com/gofly/eventsourcing/stores/bun"
 )
 
@@ -25,6 +28,9 @@ type Settings struct {
 	Outbox Target
 	// Logger receives the module's and the Bun stores' logs.
 	Logger *slog.Logger
+
+	outboxOpts []outbox.Option     // checked by NewSettings; nil when the outbox is disabled
+	runnerOpts []projection.Option // checked by NewSettings; without stores and dead letters
 }
 
 // Target is one store's resolved backend.
@@ -89,11 +95,11 @@ func NewSettings(cfg config.Config, logger *slog.Logger) (*Settings, error) {
 		if err := sameDatabase(s.EventStore, s.Outbox); err != nil {
 			return nil, err
 		}
-		if _, err := outboxOptions(s); err != nil {
+		if s.outboxOpts, err = outboxOptions(s); err != nil {
 			return nil, err
 		}
 	}
-	if _, err := runnerOptions(s); err != nil {
+	if s.runnerOpts, err = runnerOptions(s); err != nil {
 		return nil, err
 	}
 	logTarget(logger, s.EventStore, cfg.Store.URL)
@@ -186,4 +192,22 @@ func (s *Settings) logger() *slog.Logger {
 		return slog.Default()
 	}
 	return s.Logger
+}
+
+// checkedOutboxOptions returns the outbox's options NewSettings checked, or maps and checks
+// them for Settings built otherwise.
+func (s *Settings) checkedOutboxOptions() ([]outbox.Option, error) {
+	if s.outboxOpts != nil {
+		return s.outboxOpts, nil
+	}
+	return outboxOptions(s)
+}
+
+// checkedRunnerOptions returns the runners' options NewSettings checked, or maps and checks
+// them for Settings built otherwise.
+func (s *Settings) checkedRunnerOptions() ([]projection.Option, error) {
+	if s.runnerOpts != nil {
+		return slices.Clip(s.runnerOpts), nil
+	}
+	return runnerOptions(s)
 }
