@@ -95,11 +95,21 @@ pyfly:
 	if err := app.Start(context.Background()); err != nil {
 		panic(err)
 	}
-	m := <-messages // delivered by the outbox's relay
+	deadline := time.After(10 * time.Second)
+	var m *message.Message
+	select {
+	case m = <-messages: // delivered by the outbox's relay
+	case <-deadline:
+		panic("no event was published within 10s")
+	}
 	m.Ack()
 	fmt.Println("published:", m.Metadata.Get("event_type"), "of", m.Metadata.Get("aggregate_id"))
 	for revenue.total.Load() == 0 { // the runner woke up on the commit; wait for its batch
-		time.Sleep(10 * time.Millisecond)
+		select {
+		case <-deadline:
+			panic("the projection applied nothing within 10s")
+		case <-time.After(10 * time.Millisecond):
+		}
 	}
 	fmt.Println("revenue:", revenue.total.Load())
 	if err := app.Stop(context.Background()); err != nil {
