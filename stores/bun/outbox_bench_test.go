@@ -14,20 +14,19 @@ import (
 	"github.com/gofly/eventsourcing/eda"
 	es "github.com/gofly/eventsourcing/eventsourcing"
 	"github.com/gofly/eventsourcing/eventsourcing/outbox"
+	"github.com/gofly/eventsourcing/internal/benchkit"
 	bunstore "github.com/gofly/eventsourcing/stores/bun"
 )
 
 func BenchmarkOutbox1(b *testing.B)  { benchOutbox(b, 1) }
 func BenchmarkOutbox10(b *testing.B) { benchOutbox(b, 10) }
 
-// benchOutbox measures, per dialect and in the same run, with transactions that each append
+// benchOutbox measures, per dialect, in turn in the same run, transactions that each append
 // batch events to a new aggregate:
-//   - baseline: the event store's own rate, appending in transactions;
-//   - enqueue: the same transactions, each also enqueueing its events, with no relay running;
-//   - store: the same transactions, each also enqueueing its events in the outbox, while a
-//     relay publishes them through the EDA publisher to a gochannel subscriber: events/s from
-//     the first commit until the subscriber has received the last event;
-//   - drain: the relay alone, publishing a backlog of b.N committed records.
+//   - limit: the event store alone, appending in transactions;
+//   - store: the same transactions, each also enqueueing its events in the outbox, while a relay
+//     publishes them through the EDA publisher to a gochannel subscriber: events/s from the first
+//     commit until the subscriber has received the last event.
 //
 // An aggregate's records go out one at a time (each waits for the one before it to be marked
 // delivered), so batches of 10 take ten relay rounds where batches of 1 take one.
@@ -37,76 +36,43 @@ func benchOutbox(b *testing.B, batch int) {
 		tg := target()
 		events := newEventStore(b, tg.db)
 		store := newOutboxStore(b, tg.db)
-		append := func() {
-			b.Run(tg.name+"/baseline", func(b *testing.B) {
-				batches := outboxBatches(b.N, batch)
-				b.ResetTimer()
-				for _, envs := range batches {
-					require.NoError(b, events.InTx(ctx, func(ctx context.Context) error {
-						return events.Append(ctx, nextAggregate(), "Order", 0, envs)
-					}))
-				}
-				reportEvents(b, 1)
-			})
-		}
-		relay := func() {
-			b.Run(tg.name+"/store", func(b *testing.B) {
-				batches := outboxBatches(b.N, batch)
-				received, ob := startBenchRelay(b, store, outboxName(b.Name()))
-				b.ResetTimer()
-				for _, envs := range batches {
-					require.NoError(b, events.InTx(ctx, func(ctx context.Context) error {
-						if err := events.Append(ctx, nextAggregate(), "Order", 0, envs); err != nil {
-							return err
-						}
-						return ob.EnqueueEvents(ctx, envs)
-					}))
-				}
-				waitReceived(b, received, b.N)
-				reportEvents(b, 1)
-			})
-		}
-		enqueue := func() {
-			b.Run(tg.name+"/enqueue", func(b *testing.B) {
-				batches := outboxBatches(b.N, batch)
-				ob, err := outbox.New(store, func(context.Context, es.Envelope) error { return nil }, outbox.WithName(outboxName(b.Name())))
-				require.NoError(b, err)
-				b.ResetTimer()
-				for _, envs := range batches {
-					require.NoError(b, events.InTx(ctx, func(ctx context.Context) error {
-						if err := events.Append(ctx, nextAggregate(), "Order", 0, envs); err != nil {
-							return err
-						}
-						return ob.EnqueueEvents(ctx, envs)
-					}))
-				}
-				reportEvents(b, 1)
-			})
-		}
-		inTurn(b, tg.name, append, func() { enqueue(); relay() })
-		b.Run(tg.name+"/drain", func(b *testing.B) {
-			name := outboxName(b.Name())
-			for _, envs := range outboxBatches(b.N, batch) {
-				aggregateID := nextAggregate()
-				for i := range envs {
-					envs[i].AggregateID, envs[i].AggregateType, envs[i].Sequence = aggregateID, "Order", int64(i+1)
-				}
-				require.NoError(b, store.Enqueue(ctx, name, envs, time.Now()))
-			}
+		appendAlone := func(b *testing.B) {
+			batches := outboxBatches(b, b.N, batch)
 			b.ResetTimer()
-			received, _ := startBenchRelay(b, store, name)
+			for _, envs := range batches {
+				require.NoError(b, events.InTx(ctx, func(ctx context.Context) error {
+					return events.Append(ctx, benchkit.NextAggregate(), benchkit.AggregateType, 0, envs)
+				}))
+			}
+			benchkit.Report(b, 1)
+		}
+		throughRelay := func(b *testing.B) {
+			batches := outboxBatches(b, b.N, batch)
+			received, ob := startBenchRelay(b, store, outboxName(b.Name()))
+			b.ResetTimer()
+			for _, envs := range batches {
+				require.NoError(b, events.InTx(ctx, func(ctx context.Context) error {
+					if err := events.Append(ctx, benchkit.NextAggregate(), benchkit.AggregateType, 0, envs); err != nil {
+						return err
+					}
+					return ob.EnqueueEvents(ctx, envs)
+				}))
+			}
 			waitReceived(b, received, b.N)
-			reportEvents(b, 1)
-		})
+			benchkit.Report(b, 1)
+		}
+		benchkit.InTurn(b, tg.name,
+			benchkit.Variant{Name: "limit", Run: appendAlone},
+			benchkit.Variant{Name: "store", Run: throughRelay})
 	}
 }
 
 // outboxBatches returns n events in batches of batch (the last may be shorter).
-func outboxBatches(n, batch int) [][]es.Envelope {
+func outboxBatches(b *testing.B, n, batch int) [][]es.Envelope {
 	var out [][]es.Envelope
 	for n > 0 {
 		k := min(n, batch)
-		out = append(out, benchEnvelopes(k))
+		out = append(out, benchEnvelopes(b, k))
 		n -= k
 	}
 	return out

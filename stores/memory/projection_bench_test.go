@@ -5,12 +5,13 @@ import (
 	"fmt"
 	"testing"
 
+	"github.com/gofly/eventsourcing/internal/benchkit"
 	"github.com/gofly/eventsourcing/stores/memory"
 	"github.com/gofly/eventsourcing/testkit"
 )
 
 // BenchmarkProjection compares a runner (no-op handler, one unit of work per batch on the memory
-// checkpoint store) with paging the same store by hand.
+// checkpoint store) with paging the same store by hand ("limit"), in turn in the same run.
 func BenchmarkProjection(b *testing.B) {
 	store := memory.NewEventStore()
 	for i := range 100 {
@@ -18,6 +19,8 @@ func BenchmarkProjection(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
-	b.Run("baseline", func(b *testing.B) { testkit.BenchReadAll(b, store, 100) })
-	b.Run("store", func(b *testing.B) { testkit.BenchRunner(b, store, memory.NewCheckpointStore(), 100) })
+	benchkit.InTurn(b, "",
+		benchkit.Variant{Name: "limit", Run: func(b *testing.B) { testkit.BenchReadAll(b, store, 100) }},
+		benchkit.Variant{Name: "store", Run: func(b *testing.B) { testkit.BenchRunner(b, store, memory.NewCheckpointStore(), 100) }},
+	)
 }
