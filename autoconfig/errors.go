@@ -53,8 +53,7 @@ func (e *wrapped) Unwrap() error { return e.err }
 
 // cause returns err with its message redacted and without the prefixes the store packages put
 // first ("eventsourcing: invalid argument: ", "bunstore: ", "bunstore: schema missing: ",
-// "eventsourcing: "), so
-// that a message that embeds it reads once. It unwraps to err.
+// "eventsourcing: "), so that a message that embeds it reads once. It unwraps to err.
 func cause(err error) error {
 	return &wrapped{msg: trimPrefixes(bunstore.RedactURL(err.Error())), err: err}
 }
