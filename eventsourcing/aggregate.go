@@ -162,8 +162,10 @@ func Init[A Aggregate](a A) A {
 // aggregate On<Name>(E) or On<Name>(E) error, where E is the event's Go type and Name is either
 // E's Go type name (OnOpened(Opened)) or its event type written as a method name
 // (OnAccountOpened(Opened) for "account.opened"). Any other On… method is not a handler. Two
-// methods for one event type, or a When handler for an interface type, make every Apply fail
-// with [ErrInvalidHandler]; [NewRepository] reports it when it is built.
+// methods for one event type, a method named after a parameter type that names no event (an
+// interface, or an EventType method that panics on a zero value), or a When handler for an
+// interface type make every Apply fail with [ErrInvalidHandler]; [NewRepository] reports it when
+// it is built.
 func (r *AggregateRoot) Apply(event any) error {
 	if isNil(event) {
 		return invalidArg("event: must not be nil")
