@@ -34,11 +34,6 @@ type AggregateRoot struct {
 	handlers map[string]handler
 	self     Aggregate
 	defErr   error // the first mistake in the handler definitions, reported by Apply
-
-	// The On<Name> methods of self's type, looked up once per aggregate rather than per event.
-	methodsType reflect.Type
-	methods     map[string]handler
-	methodsErr  error
 }
 
 func (r *AggregateRoot) root() *AggregateRoot { return r }
@@ -132,16 +127,12 @@ func (r *AggregateRoot) definitionError() error {
 }
 
 // methodSet returns the On<Name> handlers of the aggregate's type (none while the root is
-// unbound), found once per aggregate.
+// unbound), from the per-type cache.
 func (r *AggregateRoot) methodSet() (map[string]handler, error) {
 	if r.self == nil {
 		return nil, nil
 	}
-	if t := reflect.TypeOf(r.self); t != r.methodsType {
-		r.methods, r.methodsErr = methodsOf(t)
-		r.methodsType = t
-	}
-	return r.methods, r.methodsErr
+	return methodsOf(reflect.TypeOf(r.self))
 }
 
 // Init binds an aggregate's root to the aggregate, so that the promoted Apply can reach its
@@ -216,12 +207,15 @@ func (r *AggregateRoot) MarkCommitted() { r.pending, r.saved = nil, nil }
 // dispatch finds the handler of eventType and runs it through run; the version moves by one when
 // run succeeds.
 func (r *AggregateRoot) dispatch(eventType string, run func(h handler) error) error {
-	if err := r.definitionError(); err != nil {
+	if r.defErr != nil {
+		return r.defErr
+	}
+	methods, err := r.methodSet()
+	if err != nil {
 		return err
 	}
 	h, ok := r.handlers[eventType]
 	if !ok {
-		methods, _ := r.methodSet()
 		h, ok = methods[eventType]
 	}
 	if !ok {
