@@ -146,7 +146,7 @@ func TestWhenErrCanRefuse(t *testing.T) {
 
 func TestFactoryReturningNilIsRefused(t *testing.T) {
 	_, err := es.NewRepository(memory.NewEventStore(), func() *Counter { return nil })
-	require.Error(t, err)
+	require.ErrorIs(t, err, es.ErrInvalidArgument)
 	assert.Contains(t, err.Error(), "factory returned nil")
 }
 

@@ -2,7 +2,6 @@ package eventsourcing
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"reflect"
 	"time"
@@ -87,7 +86,7 @@ func (r *Repository[A]) newAggregate() (A, error) {
 	agg := r.factory()
 	if isNil(agg) {
 		var zero A
-		return zero, errors.New("eventsourcing: the repository's factory returned nil")
+		return zero, invalidArg("the repository's factory returned nil; it must return a new aggregate")
 	}
 	agg.root().self = agg
 	return agg, nil

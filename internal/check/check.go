@@ -3,8 +3,6 @@
 package check
 
 import (
-	"bytes"
-	"encoding/json"
 	"fmt"
 	"strings"
 	"unicode/utf8"
@@ -24,10 +22,4 @@ func Text(v string, maxBytes int, required bool) string {
 		return "must not contain NUL bytes"
 	}
 	return ""
-}
-
-// JSONObject reports whether b is one valid JSON object (surrounding white space allowed).
-func JSONObject(b []byte) bool {
-	b = bytes.TrimLeft(b, " \t\r\n")
-	return len(b) > 0 && b[0] == '{' && json.Valid(b)
 }
