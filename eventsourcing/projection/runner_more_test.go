@@ -67,6 +67,44 @@ func TestHeldAtTheReadHorizon(t *testing.T) {
 	assert.False(t, status(t, r).HeldAtHorizon)
 }
 
+// countingHorizon counts the position queries of a horizonStore.
+type countingHorizon struct {
+	*horizonStore
+	last, head atomic.Int32
+}
+
+func (c *countingHorizon) LastPosition(ctx context.Context) (int64, error) {
+	c.last.Add(1)
+	return c.horizonStore.LastPosition(ctx)
+}
+
+func (c *countingHorizon) HeadPosition(ctx context.Context) (int64, error) {
+	c.head.Add(1)
+	return c.horizonStore.HeadPosition(ctx)
+}
+
+// The horizon is watched only when a read comes back empty, from the head alone. Before the fix
+// a short page made two more queries (last and head position) whose answer could not matter.
+func TestHorizonWatchAsksOnlyForTheHeadWhenCaughtUp(t *testing.T) {
+	store := &countingHorizon{horizonStore: &horizonStore{EventStore: memory.NewEventStore()}}
+	store.horizon.Store(3)
+	place(t, store.EventStore, "o-1", 0, 5)
+	var c calls
+	logs := testkit.NewLogRecorder()
+	r := newRunner(t, recording("v", &c, nil), store, fast(logs)...)
+	require.NoError(t, r.Start(context.Background()))
+	eventually(t, "the held log line", func() bool { return logs.Count("projection_held_at_horizon") == 1 })
+	assert.Zero(t, store.last.Load(), "the loop never asks for the last readable position")
+	held := store.head.Load()
+	assert.GreaterOrEqual(t, held, int32(2), "an episode starts, then is logged")
+
+	// A short page that is not empty: the runner applies it without asking for the head.
+	store.horizon.Store(5)
+	eventually(t, "the rest", func() bool { return c.len() == 5 })
+	eventually(t, "the released log line", func() bool { return logs.Count("projection_horizon_released") == 1 })
+	assert.Zero(t, store.last.Load())
+}
+
 // commitFailing fails the commit of any batch whose move crosses poison.
 type commitFailing struct {
 	*memory.CheckpointStore
