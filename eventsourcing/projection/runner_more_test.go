@@ -3,6 +3,7 @@ package projection_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -273,4 +274,35 @@ func TestWakesOnCommitThroughDecorators(t *testing.T) {
 		place(t, inner, "o-1", i, 1)
 		eventually(t, "the event, long before the poll interval", func() bool { return c.len() == i+1 })
 	}
+}
+
+// lateConflicts is a checkpoint store without transactions whose first Move reports a conflict
+// it saw late, as a store that buffers writes may.
+type lateConflicts struct {
+	projection.CheckpointStore // the interface: InTx is not promoted
+	reported                   atomic.Bool
+}
+
+func (s *lateConflicts) Move(ctx context.Context, name string, expected, next, fence int64) (bool, error) {
+	if s.reported.CompareAndSwap(false, true) {
+		return false, fmt.Errorf("commit: %w", projection.ErrCheckpointMoved)
+	}
+	return s.CheckpointStore.Move(ctx, name, expected, next, fence)
+}
+
+// A move outside a transaction that matches ErrCheckpointMoved is a superseded batch, as inside
+// one: the runner reloads its checkpoint. Before the fix it was counted as a failure of the stores.
+func TestCheckpointMovedWithoutTransactionsIsSuperseded(t *testing.T) {
+	store := memory.NewEventStore()
+	place(t, store, "o-1", 0, 3)
+	var c calls
+	logs := testkit.NewLogRecorder()
+	cp := &lateConflicts{CheckpointStore: memory.NewCheckpointStore()}
+	r := newRunner(t, recording("v", &c, nil), store, append(fast(logs), projection.WithCheckpoints(cp))...)
+	require.NoError(t, r.Start(context.Background()))
+	eventually(t, "the checkpoint at 3", func() bool { return status(t, r).Position == 3 })
+	assert.True(t, cp.reported.Load())
+	assert.Equal(t, 1, logs.Count("projection_batch_superseded"))
+	assert.Zero(t, logs.Count("projection_runner_failed"), "a moved checkpoint is no failure of the stores:\n%s", logs)
+	assert.NoError(t, status(t, r).LastError)
 }
