@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"reflect"
+
+	"github.com/gofly/eventsourcing/internal/check"
 )
 
 // Aggregate is implemented by pointers to structs that embed [AggregateRoot]. It is sealed: only
@@ -71,7 +73,7 @@ func WhenErr[E any](agg Aggregate, fn func(E) error) {
 }
 
 func register[E any](agg Aggregate, fn func(E) error) {
-	if isNil(agg) {
+	if check.IsNil(agg) {
 		return
 	}
 	r := agg.root()
@@ -139,7 +141,7 @@ func (r *AggregateRoot) methodSet() (map[string]handler, error) {
 // On<EventType> methods (see [AggregateRoot.Apply] for how they are found), and returns it.
 // Constructors that only use methods call it; [When] and the repository bind on their own.
 func Init[A Aggregate](a A) A {
-	if !isNil(a) {
+	if !check.IsNil(a) {
 		a.root().self = a
 	}
 	return a
@@ -158,7 +160,7 @@ func Init[A Aggregate](a A) A {
 // interface type make every Apply fail with [ErrInvalidHandler]; [NewRepository] reports it when
 // it is built.
 func (r *AggregateRoot) Apply(event any) error {
-	if isNil(event) {
+	if check.IsNil(event) {
 		return invalidArg("event: must not be nil")
 	}
 	if err := r.dispatch(EventTypeOf(event), func(h handler) error {

@@ -1,5 +1,6 @@
 // Package check holds the input rules the core and the stores share: what a text column and a
-// JSON payload may hold. It returns problems as plain text; callers wrap them in their own errors.
+// JSON payload may hold, and how a text is clipped to fit a column. It returns problems as plain
+// text; callers wrap them in their own errors.
 package check
 
 import (
