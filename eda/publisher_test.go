@@ -191,3 +191,20 @@ func TestPublishErrorsAreRedacted(t *testing.T) {
 	require.NotContains(t, err.Error(), "s3cr3t")
 	require.Contains(t, err.Error(), "connection refused")
 }
+
+// tokenPublisher fails the way a NATS client quotes its server URL, token included.
+type tokenPublisher struct{}
+
+func (tokenPublisher) Publish(string, ...*message.Message) error {
+	return errors.New("nats: dial nats://s3cr3tT0k3n@nats.internal:4222: no servers available")
+}
+func (tokenPublisher) Close() error { return nil }
+
+// A NATS token sits in the URL's user info without a colon; before the fix it was kept as a
+// user name and the publish error showed it.
+func TestPublishErrorsHideBrokerTokens(t *testing.T) {
+	err := eda.NewPublisher(tokenPublisher{}, "t").Publish(context.Background(), envelope(t, 1))
+	require.Error(t, err)
+	require.NotContains(t, err.Error(), "s3cr3tT0k3n")
+	require.Contains(t, err.Error(), "no servers available")
+}

@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"reflect"
+
+	"github.com/gofly/eventsourcing/internal/check"
 )
 
 // Aggregate is implemented by pointers to structs that embed [AggregateRoot]. It is sealed: only
@@ -34,11 +36,6 @@ type AggregateRoot struct {
 	handlers map[string]handler
 	self     Aggregate
 	defErr   error // the first mistake in the handler definitions, reported by Apply
-
-	// The On<Name> methods of self's type, looked up once per aggregate rather than per event.
-	methodsType reflect.Type
-	methods     map[string]handler
-	methodsErr  error
 }
 
 func (r *AggregateRoot) root() *AggregateRoot { return r }
@@ -76,7 +73,7 @@ func WhenErr[E any](agg Aggregate, fn func(E) error) {
 }
 
 func register[E any](agg Aggregate, fn func(E) error) {
-	if isNil(agg) {
+	if check.IsNil(agg) {
 		return
 	}
 	r := agg.root()
@@ -132,23 +129,19 @@ func (r *AggregateRoot) definitionError() error {
 }
 
 // methodSet returns the On<Name> handlers of the aggregate's type (none while the root is
-// unbound), found once per aggregate.
+// unbound), from the per-type cache.
 func (r *AggregateRoot) methodSet() (map[string]handler, error) {
 	if r.self == nil {
 		return nil, nil
 	}
-	if t := reflect.TypeOf(r.self); t != r.methodsType {
-		r.methods, r.methodsErr = methodsOf(t)
-		r.methodsType = t
-	}
-	return r.methods, r.methodsErr
+	return methodsOf(reflect.TypeOf(r.self))
 }
 
 // Init binds an aggregate's root to the aggregate, so that the promoted Apply can reach its
 // On<EventType> methods (see [AggregateRoot.Apply] for how they are found), and returns it.
 // Constructors that only use methods call it; [When] and the repository bind on their own.
 func Init[A Aggregate](a A) A {
-	if !isNil(a) {
+	if !check.IsNil(a) {
 		a.root().self = a
 	}
 	return a
@@ -162,10 +155,12 @@ func Init[A Aggregate](a A) A {
 // aggregate On<Name>(E) or On<Name>(E) error, where E is the event's Go type and Name is either
 // E's Go type name (OnOpened(Opened)) or its event type written as a method name
 // (OnAccountOpened(Opened) for "account.opened"). Any other On… method is not a handler. Two
-// methods for one event type, or a When handler for an interface type, make every Apply fail
-// with [ErrInvalidHandler]; [NewRepository] reports it when it is built.
+// methods for one event type, a method named after a parameter type that names no event (an
+// interface, or an EventType method that panics on a zero value), or a When handler for an
+// interface type make every Apply fail with [ErrInvalidHandler]; [NewRepository] reports it when
+// it is built.
 func (r *AggregateRoot) Apply(event any) error {
-	if isNil(event) {
+	if check.IsNil(event) {
 		return invalidArg("event: must not be nil")
 	}
 	if err := r.dispatch(EventTypeOf(event), func(h handler) error {
@@ -214,12 +209,15 @@ func (r *AggregateRoot) MarkCommitted() { r.pending, r.saved = nil, nil }
 // dispatch finds the handler of eventType and runs it through run; the version moves by one when
 // run succeeds.
 func (r *AggregateRoot) dispatch(eventType string, run func(h handler) error) error {
-	if err := r.definitionError(); err != nil {
+	if r.defErr != nil {
+		return r.defErr
+	}
+	methods, err := r.methodSet()
+	if err != nil {
 		return err
 	}
 	h, ok := r.handlers[eventType]
 	if !ok {
-		methods, _ := r.methodSet()
 		h, ok = methods[eventType]
 	}
 	if !ok {

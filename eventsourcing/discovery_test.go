@@ -146,6 +146,71 @@ func TestWhenErrCanRefuse(t *testing.T) {
 
 func TestFactoryReturningNilIsRefused(t *testing.T) {
 	_, err := es.NewRepository(memory.NewEventStore(), func() *Counter { return nil })
-	require.Error(t, err)
+	require.ErrorIs(t, err, es.ErrInvalidArgument)
 	assert.Contains(t, err.Error(), "factory returned nil")
+}
+
+// Basket has an On… method whose parameter has no type name: it claims no event, so it is no
+// handler and no mistake.
+type Basket struct {
+	es.AggregateRoot
+	Owner string
+	Items []string
+}
+
+func NewBasket() *Basket { return es.Init(&Basket{}) }
+
+func (b *Basket) OnOpened(e Opened)      { b.Owner = e.Owner }
+func (b *Basket) OnItems(items []string) { b.Items = items }
+
+// Panicky names its event type through a field, and so panics on a zero value.
+type Panicky struct{ Kind *string }
+
+func (p Panicky) EventType() string { return *p.Kind }
+
+// Sturdy has an On… method for Panicky that is not named after it.
+type Sturdy struct {
+	es.AggregateRoot
+	Owner string
+}
+
+func (s *Sturdy) OnOpened(e Opened)     { s.Owner = e.Owner }
+func (s *Sturdy) OnSomething(p Panicky) {}
+
+func TestMethodsThatClaimNoEventDoNotBreakTheAggregate(t *testing.T) {
+	b := NewBasket()
+	require.NoError(t, b.Apply(Opened{Owner: "ann"}), "OnItems([]string) claims no event")
+	assert.Equal(t, "ann", b.Owner)
+	_, err := es.NewRepository(memory.NewEventStore(), NewBasket)
+	require.NoError(t, err)
+
+	s := es.Init(&Sturdy{})
+	require.NoError(t, s.Apply(Opened{Owner: "bo"}), "OnSomething(Panicky) claims no event")
+	assert.Equal(t, "bo", s.Owner)
+}
+
+// Claimer names a method after a parameter type whose EventType panics on a zero value.
+type Claimer struct{ es.AggregateRoot }
+
+func (c *Claimer) OnPanicky(p Panicky) {}
+
+func TestAHandlerWhoseEventTypePanicsIsAMistake(t *testing.T) {
+	c := es.Init(&Claimer{})
+	var err error
+	require.NotPanics(t, func() { err = c.Apply(Opened{}) })
+	require.ErrorIs(t, err, es.ErrInvalidHandler)
+	assert.Contains(t, err.Error(), "OnPanicky")
+	assert.Contains(t, err.Error(), "panicked")
+}
+
+// Typer names a method after the interface it takes.
+type Typer struct{ es.AggregateRoot }
+
+func (t *Typer) OnEventTyper(es.EventTyper) {}
+
+func TestAMethodNamedAfterAnInterfaceIsAMistake(t *testing.T) {
+	err := es.Init(&Typer{}).Apply(Opened{})
+	require.ErrorIs(t, err, es.ErrInvalidHandler)
+	assert.Contains(t, err.Error(), "Typer.OnEventTyper")
+	assert.Contains(t, err.Error(), "interface")
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/gofly/eventsourcing/internal/check"
 	"github.com/gofly/eventsourcing/internal/jsoncopy"
 )
 
@@ -48,7 +49,7 @@ type Envelope struct {
 // milliseconds, and ids made by one process sort, as text, in the order they were made, so a
 // store's index on them grows at its end instead of taking every insert at a random place.
 func NewEnvelope(event any) (Envelope, error) {
-	if isNil(event) {
+	if check.IsNil(event) {
 		return Envelope{}, invalidArg("event: must not be nil")
 	}
 	payload, err := json.Marshal(event)
@@ -181,16 +182,4 @@ func (e *Envelope) UnmarshalJSON(data []byte) error {
 		e.TenantID = *j.TenantID
 	}
 	return nil
-}
-
-func isNil(v any) bool {
-	if v == nil {
-		return true
-	}
-	rv := reflect.ValueOf(v)
-	switch rv.Kind() {
-	case reflect.Pointer, reflect.Map, reflect.Slice, reflect.Interface, reflect.Func, reflect.Chan:
-		return rv.IsNil()
-	}
-	return false
 }

@@ -26,8 +26,9 @@ var (
 	// the connection was lost, after the commit was sent. The error wraps the cause. Retrying with
 	// the same envelopes (same event ids) is safe: a store recognises events it already holds.
 	ErrOutcomeUnknown = errors.New("eventsourcing: outcome unknown")
-	// ErrInvalidHandler reports a mistake in an aggregate's handler definitions: two handlers for
-	// one event type, or a handler whose parameter is an interface.
+	// ErrInvalidHandler reports a mistake in the handler definitions of an aggregate or a
+	// projection: two handlers for one event type, a handler whose parameter names no event type
+	// (an interface, for one), or a nil handler function.
 	ErrInvalidHandler = errors.New("eventsourcing: invalid event handler")
 )
 

@@ -1,6 +1,10 @@
 package eventsourcing
 
-import "reflect"
+import (
+	"reflect"
+
+	"github.com/gofly/eventsourcing/internal/check"
+)
 
 // EventTyper is implemented by events that name their own type.
 type EventTyper interface {
@@ -10,7 +14,7 @@ type EventTyper interface {
 // EventTypeOf names an event: e.EventType() when e implements [EventTyper], else the unqualified
 // Go type name ("OrderPlaced"), pointer or not.
 func EventTypeOf(e any) string {
-	if t, ok := e.(EventTyper); ok && !isNil(e) {
+	if t, ok := e.(EventTyper); ok && !check.IsNil(e) {
 		return t.EventType()
 	}
 	rt := reflect.TypeOf(e)

@@ -23,7 +23,7 @@ var errorType = reflect.TypeFor[error]()
 
 // methodsOf returns the On<Name> handlers of t keyed by the event type they handle, found once per
 // type (see AggregateRoot.Apply for the rule), or an error matching ErrInvalidHandler when two
-// methods handle one event type or one takes an interface.
+// methods handle one event type or one named after its parameter's type cannot name its event.
 func methodsOf(t reflect.Type) (map[string]handler, error) {
 	if m, ok := methodCache.Load(t); ok {
 		ms := m.(methodSet)
@@ -48,19 +48,12 @@ func discoverMethods(t reflect.Type) methodSet {
 			continue
 		}
 		param := ft.In(1)
-		if param.Kind() == reflect.Interface {
-			if name == param.Name() {
-				return methodSet{err: fmt.Errorf("%w: %s.%s takes %v, an interface; a handler takes a concrete event type",
-					ErrInvalidHandler, typeNameOf(t), meth.Name, param)}
-			}
-			continue
+		eventType, claims, err := claimedEvent(name, param)
+		if !claims {
+			continue // OnboardUser(Greeted) and OnItems([]string) are not handlers
 		}
-		eventType, err := handledType(param)
 		if err != nil {
 			return methodSet{err: fmt.Errorf("%w: %s.%s: %w", ErrInvalidHandler, typeNameOf(t), meth.Name, err)}
-		}
-		if name != typeNameOf(param) && name != methodSuffix(eventType) {
-			continue // OnboardUser(Greeted) is not a handler of Greeted
 		}
 		if prev, dup := m[eventType]; dup {
 			return methodSet{err: fmt.Errorf("%w: %s has two handlers for event %q, %s and %s; keep one",
@@ -84,6 +77,23 @@ func methodHandler(meth reflect.Method, param reflect.Type, returnsErr bool) han
 			return nil
 		},
 	}
+}
+
+// claimedEvent reports whether a method On<name>(param) claims an event, and which: it does when
+// name is param's Go type name (OnOpened(Opened)), or when param names an event type that name
+// spells as a method name (OnAccountOpened(Opened) for "account.opened"). Only a method named
+// after its parameter's type can be a mistake: err says why that type names no event (an
+// interface, no name, an EventType method that panics on a zero value). Any other method is
+// simply not a handler.
+func claimedEvent(name string, param reflect.Type) (eventType string, claims bool, err error) {
+	eventType, err = handledType(param)
+	if name == typeNameOf(param) {
+		return eventType, true, err
+	}
+	if err != nil || name != methodSuffix(eventType) {
+		return "", false, nil
+	}
+	return eventType, true, nil
 }
 
 // handledType names the event type a handler with parameter type param handles. An interface

@@ -2,11 +2,11 @@ package eventsourcing
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"reflect"
 	"time"
 
+	"github.com/gofly/eventsourcing/internal/check"
 	"github.com/gofly/eventsourcing/internal/jsoncopy"
 )
 
@@ -25,7 +25,7 @@ type Repository[A Aggregate] struct {
 // snapshot would lose are reported here rather than on the first save. [WithOutbox] needs a
 // store that runs transactions (see [Transactor]).
 func NewRepository[A Aggregate](store EventStore, factory func() A, opts ...RepositoryOption) (*Repository[A], error) {
-	if isNil(store) {
+	if check.IsNil(store) {
 		return nil, invalidArg("NewRepository: the event store must not be nil")
 	}
 	if factory == nil {
@@ -73,7 +73,7 @@ func transactorOf(store EventStore) Transactor {
 			return nil
 		}
 		store = u.Unwrap()
-		if isNil(store) {
+		if check.IsNil(store) {
 			return nil
 		}
 	}
@@ -85,9 +85,9 @@ func (r *Repository[A]) AggregateType() string { return r.cfg.aggregateType }
 
 func (r *Repository[A]) newAggregate() (A, error) {
 	agg := r.factory()
-	if isNil(agg) {
+	if check.IsNil(agg) {
 		var zero A
-		return zero, errors.New("eventsourcing: the repository's factory returned nil")
+		return zero, invalidArg("the repository's factory returned nil; it must return a new aggregate")
 	}
 	agg.root().self = agg
 	return agg, nil
@@ -136,7 +136,7 @@ func (r *Repository[A]) Save(ctx context.Context, agg A) error {
 // pending checks agg and returns its root and the expected version of its pending events; a nil
 // root means there is nothing to save.
 func (r *Repository[A]) pending(agg A) (*AggregateRoot, int64, error) {
-	if isNil(agg) {
+	if check.IsNil(agg) {
 		return nil, 0, invalidArg("Save: the aggregate must not be nil")
 	}
 	root := agg.root()

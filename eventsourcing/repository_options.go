@@ -3,6 +3,8 @@ package eventsourcing
 import (
 	"context"
 	"log/slog"
+
+	"github.com/gofly/eventsourcing/internal/check"
 )
 
 // DefaultSnapshotInterval is the snapshot interval [WithSnapshots] uses when given 0.
@@ -46,7 +48,7 @@ type EventEnqueuer interface {
 // a multiple of interval. interval 0 means [DefaultSnapshotInterval]; a negative one is refused.
 func WithSnapshots(store SnapshotStore, interval int) RepositoryOption {
 	return func(c *repoConfig) error {
-		if isNil(store) {
+		if check.IsNil(store) {
 			return invalidArg("WithSnapshots: the snapshot store must not be nil")
 		}
 		if interval == 0 {
@@ -77,7 +79,7 @@ func WithAggregateType(name string) RepositoryOption {
 // does neither.
 func WithTransactor(t Transactor) RepositoryOption {
 	return func(c *repoConfig) error {
-		if isNil(t) {
+		if check.IsNil(t) {
 			return invalidArg("WithTransactor: must not be nil")
 		}
 		c.tx = t
@@ -88,7 +90,7 @@ func WithTransactor(t Transactor) RepositoryOption {
 // WithOutbox enqueues every saved event in the append's transaction.
 func WithOutbox(o EventEnqueuer) RepositoryOption {
 	return func(c *repoConfig) error {
-		if isNil(o) {
+		if check.IsNil(o) {
 			return invalidArg("WithOutbox: must not be nil")
 		}
 		c.outbox = o

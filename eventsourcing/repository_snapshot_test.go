@@ -41,6 +41,12 @@ func TestUnrestorableSnapshotFallsBackToEvents(t *testing.T) {
 
 	for name, payload := range map[string]string{
 		"null":         `null`,
+		"spaced null":  " \n\tnull",
+		"empty":        ``,
+		"white space":  " \r\n",
+		"string":       `"{}"`,
+		"number":       `3`,
+		"object then":  `{"N":3} x`,
 		"array":        `[1,2]`,
 		"wrong types":  `{"N":"three"}`,
 		"invalid JSON": `{"N":`,

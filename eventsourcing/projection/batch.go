@@ -9,6 +9,7 @@ import (
 	"time"
 
 	es "github.com/gofly/eventsourcing/eventsourcing"
+	"github.com/gofly/eventsourcing/internal/check"
 )
 
 // batchResult is what one attempt at a batch did.
@@ -56,9 +57,10 @@ func (r *Runner) apply(ctx context.Context, l *loopState, events []es.Envelope, 
 			l.known = false
 			l.lease.renewAt = time.Time{} // a newer lease holder may have fenced this runner out
 			return 0, false
-		case res.handlerErr != nil && res.err == nil && r.tx != nil && res.committed == 0 && res.failedAt > 0:
-			// The transaction rolled back the events before the failed one: store them alone now,
-			// then retry the failed one after the back-off.
+		case res.handlerErr != nil && r.tx != nil && res.failedAt > 0:
+			// The transaction rolled back the events before the failed one (in a transaction a
+			// handler failure stores nothing): store them alone now, then retry the failed one
+			// after the back-off.
 			e := batch[res.failedAt]
 			pending = &pendingFailure{event: e, attempts: r.noteHandlerFailure(l, e, res.handlerErr), err: res.handlerErr}
 			batch = batch[:res.failedAt]
@@ -110,7 +112,7 @@ func (r *Runner) runBatch(ctx context.Context, l *loopState, batch []es.Envelope
 		})
 		switch {
 		case res.handlerErr != nil:
-		case errors.Is(err, errSuperseded) || errors.Is(err, ErrCheckpointMoved):
+		case isSuperseded(err):
 			res.superseded = true
 		case err != nil:
 			res.err = err
@@ -130,7 +132,7 @@ func (r *Runner) runBatch(ctx context.Context, l *loopState, batch []es.Envelope
 		return res
 	}
 	switch err := r.move(ctx, l, batch[done-1].GlobalPosition); {
-	case errors.Is(err, errSuperseded):
+	case isSuperseded(err):
 		res.superseded = true
 	case err != nil:
 		res.err = err
@@ -150,6 +152,12 @@ func (r *Runner) move(ctx context.Context, l *loopState, next int64) error {
 		return errSuperseded
 	}
 	return nil
+}
+
+// isSuperseded reports whether a checkpoint move failed because the checkpoint was elsewhere:
+// found by the move itself, or reported by the store at commit.
+func isSuperseded(err error) bool {
+	return errors.Is(err, errSuperseded) || errors.Is(err, ErrCheckpointMoved)
 }
 
 // handle calls the projection, turning a panic into an error.
@@ -190,7 +198,7 @@ func (r *Runner) afterHandlerFailure(ctx context.Context, l *loopState, e es.Env
 	if r.cfg.deadLetters == nil || attempts < r.cfg.maxAttempts {
 		return r.backoff(attempts), false
 	}
-	d := DeadLetter{Projection: r.name, Event: e, Attempts: attempts, Error: errorText(cause), FailedAt: time.Now().UTC()}
+	d := DeadLetter{Projection: r.name, Event: e, Attempts: attempts, Error: check.Clip(cause.Error(), MaxErrorBytes), FailedAt: time.Now().UTC()}
 	var err error
 	if r.tx != nil {
 		err = r.tx.InTx(ctx, func(ctx context.Context) error {
@@ -206,7 +214,7 @@ func (r *Runner) afterHandlerFailure(ctx context.Context, l *loopState, e es.Env
 	case ctx.Err() != nil:
 		l.known = false
 		return 0, false
-	case errors.Is(err, errSuperseded) || errors.Is(err, ErrCheckpointMoved):
+	case isSuperseded(err):
 		l.known = false
 		return 0, false
 	case err != nil:

@@ -2,9 +2,9 @@ package projection
 
 import (
 	"context"
-	"reflect"
 
 	es "github.com/gofly/eventsourcing/eventsourcing"
+	"github.com/gofly/eventsourcing/internal/check"
 )
 
 // headPositioner is implemented by stores whose readers can lag behind what is stored (the
@@ -22,7 +22,7 @@ type volatile interface {
 // Unwrap() es.EventStore, that implements T.
 func capability[T any](store es.EventStore) (T, bool) {
 	for range 32 { // a bound, in case a decorator unwraps to itself
-		if isNil(store) {
+		if check.IsNil(store) {
 			break
 		}
 		if c, ok := store.(T); ok {
@@ -42,16 +42,4 @@ func capability[T any](store es.EventStore) (T, bool) {
 func isVolatile(store es.EventStore) bool {
 	v, ok := capability[volatile](store)
 	return ok && v.Volatile()
-}
-
-// isNil reports whether v is nil or a nil pointer, map, slice, func, channel or interface.
-func isNil(v any) bool {
-	if v == nil {
-		return true
-	}
-	switch rv := reflect.ValueOf(v); rv.Kind() {
-	case reflect.Pointer, reflect.Map, reflect.Slice, reflect.Func, reflect.Chan, reflect.Interface:
-		return rv.IsNil()
-	}
-	return false
 }

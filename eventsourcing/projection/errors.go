@@ -2,9 +2,6 @@ package projection
 
 import (
 	"errors"
-	"fmt"
-
-	es "github.com/gofly/eventsourcing/eventsourcing"
 )
 
 var (
@@ -16,8 +13,3 @@ var (
 	// ErrRunning reports a call to [Runner.Run] while the runner is already running.
 	ErrRunning = errors.New("projection: the runner is already running")
 )
-
-// invalid builds an error matching es.ErrInvalidArgument with the formatted text.
-func invalid(format string, args ...any) error {
-	return fmt.Errorf("%w: %s", es.ErrInvalidArgument, fmt.Sprintf(format, args...))
-}

@@ -14,10 +14,11 @@ type horizonWatch struct {
 	logged    bool
 }
 
-// watchHorizon runs when a page came back short (the runner has read everything readable). At
-// most once a poll interval it compares the store's last readable position with its head, and
-// logs once when the runner stays held back by the same events for a poll interval or more. The
-// runner never skips past them: it keeps reading after its checkpoint.
+// watchHorizon runs when a read came back empty: the runner has applied everything readable, so
+// its position is the store's last readable one. At most once a poll interval it compares that
+// position with the store's head, and logs once when the runner stays held back by the same
+// events for a poll interval or more. The runner never skips past them: it keeps reading after
+// its checkpoint.
 func (r *Runner) watchHorizon(ctx context.Context, l *loopState) {
 	if r.head == nil {
 		return
@@ -28,28 +29,24 @@ func (r *Runner) watchHorizon(ctx context.Context, l *loopState) {
 		return
 	}
 	w.checkedAt = now
-	last, err := r.store.LastPosition(ctx)
-	if err != nil {
-		return
-	}
 	head, err := r.head.HeadPosition(ctx)
 	if err != nil {
 		return
 	}
-	if head <= last || l.position < last {
+	if head <= l.position {
 		if w.logged {
-			r.log.Info("projection_horizon_released", slog.Int64("position", l.position), slog.Int64("last_position", last))
+			r.log.Info("projection_horizon_released", slog.Int64("position", l.position))
 		}
 		*w = horizonWatch{checkedAt: now}
 		return
 	}
-	if w.since.IsZero() || last >= w.head {
+	if w.since.IsZero() || l.position >= w.head {
 		*w = horizonWatch{checkedAt: now, since: now, head: head, logged: w.logged}
 		return
 	}
 	if !w.logged && now.Sub(w.since) >= r.cfg.pollInterval {
 		r.log.Warn("projection_held_at_horizon",
-			slog.Int64("position", l.position), slog.Int64("last_position", last), slog.Int64("head_position", head),
+			slog.Int64("position", l.position), slog.Int64("head_position", head),
 			slog.Duration("held_for", now.Sub(w.since)),
 			slog.String("hint", "events are stored beyond the read horizon: a transaction that began before them is still open "+
 				"(idle in transaction?); the projection waits for them and skips nothing"))

@@ -95,11 +95,9 @@ func (r *Runner) round(ctx context.Context, l *loopState) (time.Duration, bool) 
 		l.known = false
 		return r.storeFailed(ctx, l, fmt.Sprintf("read the stream after position %d", l.position), err)
 	}
-	if len(events) < limit {
-		r.watchHorizon(ctx, l)
-	}
 	if len(events) == 0 {
 		l.failures = 0
+		r.watchHorizon(ctx, l)
 		// Caught up: make sure no one reset the checkpoint meanwhile (a Reset in a transaction
 		// that committed after this runner reloaded, or one from another process).
 		if p, ok, err := r.cfg.checkpoints.Position(ctx, r.name); err == nil && (!ok || p != l.position) {

@@ -1,14 +1,14 @@
 package projection
 
 import (
-	"crypto/rand"
-	"encoding/hex"
 	"fmt"
 	"log/slog"
 	"math"
-	"os"
 	"strings"
 	"time"
+
+	"github.com/gofly/eventsourcing/eventsourcing/storekit"
+	"github.com/gofly/eventsourcing/internal/check"
 )
 
 // Defaults of the runner's settings.
@@ -36,7 +36,7 @@ func ParseStartFrom(s string) (StartFrom, error) {
 	case StartEarliest, StartLatest:
 		return v, nil
 	}
-	return "", invalid("start-from: %q is not %q or %q", s, StartEarliest, StartLatest)
+	return "", storekit.InvalidArgument("start-from: %q is not %q or %q", s, StartEarliest, StartLatest)
 }
 
 // Option configures a [Runner]. Options are checked by [NewRunner], which names the first one at
@@ -74,7 +74,7 @@ func defaults() config {
 func WithBatchSize(n int) Option {
 	return func(c *config) error {
 		if n < 1 {
-			return invalid("projection.WithBatchSize: at least 1, got %d", n)
+			return storekit.InvalidArgument("projection.WithBatchSize: at least 1, got %d", n)
 		}
 		c.batchSize = n
 		return nil
@@ -88,7 +88,7 @@ func WithBatchSize(n int) Option {
 func WithPollInterval(d time.Duration) Option {
 	return func(c *config) error {
 		if d <= 0 {
-			return invalid("projection.WithPollInterval: must be more than 0, got %v", d)
+			return storekit.InvalidArgument("projection.WithPollInterval: must be more than 0, got %v", d)
 		}
 		c.pollInterval = d
 		return nil
@@ -100,8 +100,8 @@ func WithPollInterval(d time.Duration) Option {
 // the runner logs a warning when the event store is durable.
 func WithCheckpoints(s CheckpointStore) Option {
 	return func(c *config) error {
-		if isNil(s) {
-			return invalid("projection.WithCheckpoints: the checkpoint store is nil")
+		if check.IsNil(s) {
+			return storekit.InvalidArgument("projection.WithCheckpoints: the checkpoint store is nil")
 		}
 		c.checkpoints = s
 		return nil
@@ -113,7 +113,7 @@ func WithCheckpoints(s CheckpointStore) Option {
 func WithStartFrom(s StartFrom) Option {
 	return func(c *config) error {
 		if s != StartEarliest && s != StartLatest {
-			return invalid("projection.WithStartFrom: %q is not %q or %q", string(s), StartEarliest, StartLatest)
+			return storekit.InvalidArgument("projection.WithStartFrom: %q is not %q or %q", string(s), StartEarliest, StartLatest)
 		}
 		c.startFrom = s
 		return nil
@@ -125,8 +125,8 @@ func WithStartFrom(s StartFrom) Option {
 // over within the lease's time to live when the active one stops or dies.
 func WithLease(l Lease) Option {
 	return func(c *config) error {
-		if isNil(l) {
-			return invalid("projection.WithLease: the lease is nil")
+		if check.IsNil(l) {
+			return storekit.InvalidArgument("projection.WithLease: the lease is nil")
 		}
 		c.lease = l
 		return nil
@@ -150,7 +150,7 @@ func WithLeaseTTL(ttl time.Duration) Option {
 func WithRetry(initial, max time.Duration) Option {
 	return func(c *config) error {
 		if initial <= 0 || max < initial {
-			return invalid("projection.WithRetry: needs 0 < initial ≤ max, got initial %v, max %v", initial, max)
+			return storekit.InvalidArgument("projection.WithRetry: needs 0 < initial ≤ max, got initial %v, max %v", initial, max)
 		}
 		c.retryInitial, c.retryMax = initial, max
 		return nil
@@ -161,7 +161,7 @@ func WithRetry(initial, max time.Duration) Option {
 func WithLogger(l *slog.Logger) Option {
 	return func(c *config) error {
 		if l == nil {
-			return invalid("projection.WithLogger: the logger is nil")
+			return storekit.InvalidArgument("projection.WithLogger: the logger is nil")
 		}
 		c.logger = l
 		return nil
@@ -185,28 +185,13 @@ func WithOwner(owner string) Option {
 // joins them. Without it the runner retries a failing event for ever: it never skips one.
 func WithDeadLetters(store DeadLetterStore, maxAttempts int) Option {
 	return func(c *config) error {
-		if isNil(store) {
-			return invalid("projection.WithDeadLetters: the dead-letter store is nil")
+		if check.IsNil(store) {
+			return storekit.InvalidArgument("projection.WithDeadLetters: the dead-letter store is nil")
 		}
 		if maxAttempts < 1 || maxAttempts > math.MaxInt32 {
-			return invalid("projection.WithDeadLetters: maxAttempts is from 1 to %d, got %d", math.MaxInt32, maxAttempts)
+			return storekit.InvalidArgument("projection.WithDeadLetters: maxAttempts is from 1 to %d, got %d", math.MaxInt32, maxAttempts)
 		}
 		c.deadLetters, c.maxAttempts = store, maxAttempts
 		return nil
 	}
-}
-
-// defaultOwner names a runner: host, process id and a random suffix.
-func defaultOwner() string {
-	host, err := os.Hostname()
-	if err != nil || host == "" {
-		host = "unknown-host"
-	}
-	var b [6]byte
-	_, _ = rand.Read(b[:])
-	owner := fmt.Sprintf("%s/%d/%s", host, os.Getpid(), hex.EncodeToString(b[:]))
-	if len(owner) > MaxNameBytes {
-		owner = owner[len(owner)-MaxNameBytes:]
-	}
-	return owner
 }

@@ -2,6 +2,7 @@ package projection
 
 import (
 	"context"
+	"fmt"
 
 	es "github.com/gofly/eventsourcing/eventsourcing"
 )
@@ -35,7 +36,7 @@ func (p *functionProjection) Handle(ctx context.Context, e es.Envelope) error {
 // Err reports a nil function; [NewRunner] refuses such a projection.
 func (p *functionProjection) Err() error {
 	if p.fn == nil {
-		return invalid("projection.FunctionProjection(%q): the handler function is nil", p.name)
+		return fmt.Errorf("%w: projection.FunctionProjection(%q): the handler function is nil", es.ErrInvalidHandler, p.name)
 	}
 	return nil
 }

@@ -9,6 +9,8 @@ import (
 	"sync/atomic"
 
 	es "github.com/gofly/eventsourcing/eventsourcing"
+	"github.com/gofly/eventsourcing/eventsourcing/storekit"
+	"github.com/gofly/eventsourcing/internal/check"
 )
 
 // Runner applies the global stream of an event store to a [Projection], from a checkpoint, in
@@ -55,11 +57,11 @@ type Runner struct {
 // without NUL, a projection that reports a mistake through an Err() error method (see [Typed]),
 // and bad options, with an error matching es.ErrInvalidArgument (or the projection's own).
 func NewRunner(p Projection, store es.EventStore, opts ...Option) (*Runner, error) {
-	if isNil(p) {
-		return nil, invalid("projection.NewRunner: the projection is nil")
+	if check.IsNil(p) {
+		return nil, storekit.InvalidArgument("projection.NewRunner: the projection is nil")
 	}
-	if isNil(store) {
-		return nil, invalid("projection.NewRunner: the event store is nil")
+	if check.IsNil(store) {
+		return nil, storekit.InvalidArgument("projection.NewRunner: the event store is nil")
 	}
 	if e, ok := p.(interface{ Err() error }); ok {
 		if err := e.Err(); err != nil {
@@ -73,7 +75,7 @@ func NewRunner(p Projection, store es.EventStore, opts ...Option) (*Runner, erro
 	cfg := defaults()
 	for i, o := range opts {
 		if o == nil {
-			return nil, invalid("projection.NewRunner: option %d is nil", i)
+			return nil, storekit.InvalidArgument("projection.NewRunner: option %d is nil", i)
 		}
 		if err := o(&cfg); err != nil {
 			return nil, err
@@ -81,7 +83,7 @@ func NewRunner(p Projection, store es.EventStore, opts ...Option) (*Runner, erro
 	}
 	if cfg.lease != nil {
 		if err := ValidateName("projection name", LeasePrefix+name); err != nil {
-			return nil, invalid("projection name: with a lease, at most %d bytes, got %d", MaxNameBytes-len(LeasePrefix), len(name))
+			return nil, storekit.InvalidArgument("projection name: with a lease, at most %d bytes, got %d", MaxNameBytes-len(LeasePrefix), len(name))
 		}
 	}
 	if cfg.checkpoints == nil {
@@ -91,7 +93,7 @@ func NewRunner(p Projection, store es.EventStore, opts ...Option) (*Runner, erro
 		cfg.logger = slog.Default()
 	}
 	if cfg.owner == "" {
-		cfg.owner = defaultOwner()
+		cfg.owner = check.DefaultOwner(MaxNameBytes)
 	}
 	r := &Runner{
 		p: p, name: name, store: store, cfg: cfg,
@@ -252,7 +254,7 @@ func (r *Runner) Reset(ctx context.Context, position int64) error {
 // Without [WithDeadLetters] it returns an error matching es.ErrInvalidArgument.
 func (r *Runner) DeadLetters(ctx context.Context, after int64, limit int) ([]DeadLetter, error) {
 	if r.cfg.deadLetters == nil {
-		return nil, invalid("projection %q: DeadLetters: the runner has no dead-letter store (see WithDeadLetters)", r.name)
+		return nil, storekit.InvalidArgument("projection %q: DeadLetters: the runner has no dead-letter store (see WithDeadLetters)", r.name)
 	}
 	out, err := r.cfg.deadLetters.List(ctx, r.name, after, limit)
 	if err != nil {

@@ -3,6 +3,7 @@ package projection_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -65,6 +66,44 @@ func TestHeldAtTheReadHorizon(t *testing.T) {
 	eventually(t, "the rest", func() bool { return c.len() == 5 })
 	eventually(t, "the released log line", func() bool { return logs.Count("projection_horizon_released") == 1 })
 	assert.False(t, status(t, r).HeldAtHorizon)
+}
+
+// countingHorizon counts the position queries of a horizonStore.
+type countingHorizon struct {
+	*horizonStore
+	last, head atomic.Int32
+}
+
+func (c *countingHorizon) LastPosition(ctx context.Context) (int64, error) {
+	c.last.Add(1)
+	return c.horizonStore.LastPosition(ctx)
+}
+
+func (c *countingHorizon) HeadPosition(ctx context.Context) (int64, error) {
+	c.head.Add(1)
+	return c.horizonStore.HeadPosition(ctx)
+}
+
+// The horizon is watched only when a read comes back empty, from the head alone. Before the fix
+// a short page made two more queries (last and head position) whose answer could not matter.
+func TestHorizonWatchAsksOnlyForTheHeadWhenCaughtUp(t *testing.T) {
+	store := &countingHorizon{horizonStore: &horizonStore{EventStore: memory.NewEventStore()}}
+	store.horizon.Store(3)
+	place(t, store.EventStore, "o-1", 0, 5)
+	var c calls
+	logs := testkit.NewLogRecorder()
+	r := newRunner(t, recording("v", &c, nil), store, fast(logs)...)
+	require.NoError(t, r.Start(context.Background()))
+	eventually(t, "the held log line", func() bool { return logs.Count("projection_held_at_horizon") == 1 })
+	assert.Zero(t, store.last.Load(), "the loop never asks for the last readable position")
+	held := store.head.Load()
+	assert.GreaterOrEqual(t, held, int32(2), "an episode starts, then is logged")
+
+	// A short page that is not empty: the runner applies it without asking for the head.
+	store.horizon.Store(5)
+	eventually(t, "the rest", func() bool { return c.len() == 5 })
+	eventually(t, "the released log line", func() bool { return logs.Count("projection_horizon_released") == 1 })
+	assert.Zero(t, store.last.Load())
 }
 
 // commitFailing fails the commit of any batch whose move crosses poison.
@@ -206,29 +245,64 @@ func TestStatusAndResetWithoutTransactions(t *testing.T) {
 	eventually(t, "5 events", func() bool { return c.len() == 5 })
 	require.NoError(t, r.Reset(context.Background(), 2))
 	eventually(t, "3 events again", func() bool { return c.len() == 8 })
-	assert.Equal(t, 5, len(c.list()[:5]))
+	all, err := store.ReadAll(context.Background(), 0, 10)
+	require.NoError(t, err)
+	require.Len(t, all, 5)
+	ids := make([]string, len(all))
+	for i, e := range all {
+		ids[i] = e.EventID
+	}
+	assert.Equal(t, append(ids, ids[2:]...), c.list(), "the five events, then events 3 to 5 again after Reset(2)")
 	st = status(t, r)
 	assert.Equal(t, int64(5), st.Position)
 	assert.Zero(t, st.Lag)
 	assert.ErrorIs(t, r.Reset(context.Background(), 6), es.ErrInvalidArgument, "beyond the stream")
-	_, err := r.DeadLetters(context.Background(), 0, 10)
+	_, err = r.DeadLetters(context.Background(), 0, 10)
 	assert.ErrorIs(t, err, es.ErrInvalidArgument, "no dead-letter store")
 }
 
 func TestWakesOnCommitThroughDecorators(t *testing.T) {
 	inner := memory.NewEventStore()
 	var c calls
-	r := newRunner(t, recording("v", &c, nil), &counting{EventStore: inner},
+	store := &counting{EventStore: inner}
+	r := newRunner(t, recording("v", &c, nil), store,
 		projection.WithPollInterval(time.Hour), projection.WithLogger(testkit.NewLogRecorder().Logger()))
 	require.NoError(t, r.Start(context.Background()))
-	eventually(t, "the first read", func() bool { _, ok, _ := statusPosition(r); return ok })
+	// The loop subscribes to commits before its first read: from then on no commit is missed.
+	eventually(t, "the first read", func() bool { return len(store.reads()) > 0 })
 	for i := range 3 {
 		place(t, inner, "o-1", i, 1)
 		eventually(t, "the event, long before the poll interval", func() bool { return c.len() == i+1 })
 	}
 }
 
-func statusPosition(r *projection.Runner) (int64, bool, error) {
-	st, err := r.Status(context.Background())
-	return st.Position, st.Running, err
+// lateConflicts is a checkpoint store without transactions whose first Move reports a conflict
+// it saw late, as a store that buffers writes may.
+type lateConflicts struct {
+	projection.CheckpointStore // the interface: InTx is not promoted
+	reported                   atomic.Bool
+}
+
+func (s *lateConflicts) Move(ctx context.Context, name string, expected, next, fence int64) (bool, error) {
+	if s.reported.CompareAndSwap(false, true) {
+		return false, fmt.Errorf("commit: %w", projection.ErrCheckpointMoved)
+	}
+	return s.CheckpointStore.Move(ctx, name, expected, next, fence)
+}
+
+// A move outside a transaction that matches ErrCheckpointMoved is a superseded batch, as inside
+// one: the runner reloads its checkpoint. Before the fix it was counted as a failure of the stores.
+func TestCheckpointMovedWithoutTransactionsIsSuperseded(t *testing.T) {
+	store := memory.NewEventStore()
+	place(t, store, "o-1", 0, 3)
+	var c calls
+	logs := testkit.NewLogRecorder()
+	cp := &lateConflicts{CheckpointStore: memory.NewCheckpointStore()}
+	r := newRunner(t, recording("v", &c, nil), store, append(fast(logs), projection.WithCheckpoints(cp))...)
+	require.NoError(t, r.Start(context.Background()))
+	eventually(t, "the checkpoint at 3", func() bool { return status(t, r).Position == 3 })
+	assert.True(t, cp.reported.Load())
+	assert.Equal(t, 1, logs.Count("projection_batch_superseded"))
+	assert.Zero(t, logs.Count("projection_runner_failed"), "a moved checkpoint is no failure of the stores:\n%s", logs)
+	assert.NoError(t, status(t, r).LastError)
 }

@@ -7,6 +7,7 @@ import (
 	"reflect"
 
 	es "github.com/gofly/eventsourcing/eventsourcing"
+	"github.com/gofly/eventsourcing/eventsourcing/storekit"
 )
 
 // Typed is a [Projection] that routes events by type to handlers registered with [On], each
@@ -64,7 +65,7 @@ func On[E any](t *Typed, fn func(ctx context.Context, e E, env es.Envelope) erro
 	t.handlers[eventType] = func(ctx context.Context, env es.Envelope) error {
 		var e E
 		if err := json.Unmarshal(env.Payload, &e); err != nil {
-			return fmt.Errorf("%w: projection %q: payload of event %s (%s at position %d) does not decode into %v: %v",
+			return fmt.Errorf("%w: projection %q: payload of event %s (%s at position %d) does not decode into %v: %w",
 				es.ErrDecode, t.name, env.EventID, env.EventType, env.GlobalPosition, param, err)
 		}
 		return fn(ctx, e, env)
@@ -95,7 +96,7 @@ func (t *Typed) Handles(eventType string) bool {
 // Err reports the first mistake made registering handlers, or nil.
 func (t *Typed) Err() error {
 	if t == nil {
-		return invalid("projection: the typed projection is nil")
+		return storekit.InvalidArgument("projection: the typed projection is nil")
 	}
 	return t.err
 }

@@ -70,6 +70,9 @@ func TestTypedDecodeFailureIsAnError(t *testing.T) {
 	e.Payload = json.RawMessage(`{"amount":"not a number"}`)
 	err := tp.Handle(context.Background(), e)
 	require.ErrorIs(t, err, es.ErrDecode)
+	var typeErr *json.UnmarshalTypeError
+	require.ErrorAs(t, err, &typeErr, "the decoder's own error is wrapped too")
+	assert.Equal(t, "amount", typeErr.Field)
 	assert.Contains(t, err.Error(), e.EventID)
 	assert.Contains(t, err.Error(), "position 7")
 	assert.False(t, called)

@@ -3,9 +3,7 @@ package projection
 import (
 	"fmt"
 	"math"
-	"strings"
 	"time"
-	"unicode/utf8"
 
 	es "github.com/gofly/eventsourcing/eventsourcing"
 	"github.com/gofly/eventsourcing/eventsourcing/storekit"
@@ -26,7 +24,7 @@ const (
 // Store implementations call it before touching anything.
 func ValidateName(what, name string) error {
 	if p := check.Text(name, MaxNameBytes, true); p != "" {
-		return invalid("%s: %s", what, p)
+		return storekit.InvalidArgument("%s: %s", what, p)
 	}
 	return nil
 }
@@ -34,7 +32,7 @@ func ValidateName(what, name string) error {
 // ValidatePosition checks a stream position: 0 or more.
 func ValidatePosition(what string, p int64) error {
 	if p < 0 {
-		return invalid("%s: a position is 0 or more, got %d", what, p)
+		return storekit.InvalidArgument("%s: a position is 0 or more, got %d", what, p)
 	}
 	return nil
 }
@@ -42,7 +40,7 @@ func ValidatePosition(what string, p int64) error {
 // ValidateTTL checks a lease time to live: from [MinLeaseTTL] to [MaxLeaseTTL].
 func ValidateTTL(ttl time.Duration) error {
 	if ttl < MinLeaseTTL || ttl > MaxLeaseTTL {
-		return invalid("lease ttl: from %v to %v, got %v", MinLeaseTTL, MaxLeaseTTL, ttl)
+		return storekit.InvalidArgument("lease ttl: from %v to %v, got %v", MinLeaseTTL, MaxLeaseTTL, ttl)
 	}
 	return nil
 }
@@ -63,31 +61,16 @@ func ValidateDeadLetter(d DeadLetter) error {
 		return fmt.Errorf("dead letter event: %w", err)
 	}
 	if e.GlobalPosition < 1 {
-		return invalid("dead letter event: global position must be 1 or more, got %d", e.GlobalPosition)
+		return storekit.InvalidArgument("dead letter event: global position must be 1 or more, got %d", e.GlobalPosition)
 	}
 	if d.Attempts < 1 || d.Attempts > math.MaxInt32 {
-		return invalid("dead letter attempts: from 1 to %d, got %d", math.MaxInt32, d.Attempts)
+		return storekit.InvalidArgument("dead letter attempts: from 1 to %d, got %d", math.MaxInt32, d.Attempts)
 	}
 	if p := check.Text(d.Error, MaxErrorBytes, false); p != "" {
-		return invalid("dead letter error text: %s", p)
+		return storekit.InvalidArgument("dead letter error text: %s", p)
 	}
 	if y := d.FailedAt.UTC().Year(); y < storekit.MinYear || y > storekit.MaxYear {
-		return invalid("dead letter FailedAt: the year must be from %d to %d in UTC, got %d", storekit.MinYear, storekit.MaxYear, y)
+		return storekit.InvalidArgument("dead letter FailedAt: the year must be from %d to %d in UTC, got %d", storekit.MinYear, storekit.MaxYear, y)
 	}
 	return nil
-}
-
-// errorText makes an error's text fit a dead letter: valid UTF-8, no NUL, at most
-// MaxErrorBytes bytes.
-func errorText(err error) string {
-	s := strings.ToValidUTF8(err.Error(), "\uFFFD")
-	s = strings.ReplaceAll(s, "\x00", "\uFFFD")
-	if len(s) <= MaxErrorBytes {
-		return s
-	}
-	cut := MaxErrorBytes - len("…")
-	for cut > 0 && !utf8.RuneStart(s[cut]) {
-		cut--
-	}
-	return s[:cut] + "…"
 }

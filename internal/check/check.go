@@ -1,10 +1,9 @@
 // Package check holds the input rules the core and the stores share: what a text column and a
-// JSON payload may hold. It returns problems as plain text; callers wrap them in their own errors.
+// JSON payload may hold, and how a text is clipped to fit a column. It returns problems as plain
+// text; callers wrap them in their own errors.
 package check
 
 import (
-	"bytes"
-	"encoding/json"
 	"fmt"
 	"strings"
 	"unicode/utf8"
@@ -24,10 +23,4 @@ func Text(v string, maxBytes int, required bool) string {
 		return "must not contain NUL bytes"
 	}
 	return ""
-}
-
-// JSONObject reports whether b is one valid JSON object (surrounding white space allowed).
-func JSONObject(b []byte) bool {
-	b = bytes.TrimLeft(b, " \t\r\n")
-	return len(b) > 0 && b[0] == '{' && json.Valid(b)
 }

@@ -4,20 +4,24 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"io"
 	"math/rand/v2"
 	"reflect"
 	"testing"
 )
 
-// general is DecodeObject without its fast path.
+// general is DecodeObject without its fast path: encoding/json, one object and nothing after it.
 func general(raw []byte) (map[string]any, error) {
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.UseNumber()
-	out := map[string]any{}
+	var out map[string]any
 	if err := dec.Decode(&out); err != nil {
 		return nil, err
 	}
-	if dec.More() {
+	if out == nil {
+		return nil, errSentinel
+	}
+	if _, err := dec.Token(); err != io.EOF {
 		return nil, errSentinel
 	}
 	for k, v := range out {

@@ -6,6 +6,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"io"
 	"maps"
 	"strconv"
 	"strings"
@@ -77,19 +78,23 @@ func Normalize(m map[string]any) (map[string]any, error) {
 // maxExactInt is the largest integer magnitude a float64 holds exactly.
 const maxExactInt = 1 << 53
 
-// DecodeObject decodes a JSON object as encoding/json would into map[string]any, with one
-// difference: an integer beyond ±2^53, which a float64 would round, stays exact as a json.Number.
+// DecodeObject decodes one JSON object, and nothing after it but white space, as encoding/json
+// would into map[string]any, with one difference: an integer beyond ±2^53, which a float64 would
+// round, stays exact as a json.Number. The map is never nil; null is an error.
 func DecodeObject(raw []byte) (map[string]any, error) {
 	if m, ok := decodeFlat(raw); ok {
 		return m, nil
 	}
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.UseNumber()
-	out := map[string]any{}
+	var out map[string]any
 	if err := dec.Decode(&out); err != nil {
 		return nil, err
 	}
-	if dec.More() {
+	if out == nil {
+		return nil, errors.New("got null, want a JSON object")
+	}
+	if _, err := dec.Token(); err != io.EOF {
 		return nil, errors.New("unexpected data after the JSON object")
 	}
 	for k, v := range out {

@@ -1,6 +1,7 @@
-// Package redact removes passwords from database and broker URLs, keyword DSNs and the error
-// messages that quote them. It errs on the side of hiding too much: whatever stands between
-// "://" and the last "@" after it, past the user name, is treated as a password.
+// Package redact removes passwords and tokens from database and broker URLs, keyword DSNs and
+// the error messages that quote them. It errs on the side of hiding too much: whatever stands
+// between "://" and the last "@" after it, past the user name, is treated as a secret, and so is
+// a user info without a password outside PostgreSQL URLs (a NATS or AMQP token).
 package redact
 
 import "strings"
@@ -8,15 +9,18 @@ import "strings"
 // Mask replaces every password.
 const Mask = "xxxxx"
 
-// URL returns s with its passwords replaced by [Mask]: the password of every
+// URL returns s with its secrets replaced by [Mask]: the password of every
 // scheme://user:password@host (up to the last "@", so unencoded "@", "/", "?" and "#" in a
-// password are hidden too) and the value of every password=, sslpassword= or similar key in a
-// query string or a keyword DSN. s may be a URL, a DSN or any text that quotes them.
+// password are hidden too), the whole user info of scheme://token@host unless the scheme is
+// PostgreSQL's (postgres://user@host names a user and holds no secret), and the value of every
+// password=, sslpassword= or similar key in a query string or a keyword DSN. s may be a URL, a
+// DSN or any text that quotes them.
 func URL(s string) string {
 	return params(userinfo(s))
 }
 
-// userinfo hides the password part of scheme://user:password@… wherever "://" occurs.
+// userinfo hides the secret part of scheme://user:password@… and scheme://token@… wherever
+// "://" occurs.
 func userinfo(s string) string {
 	var b strings.Builder
 	rest := s
@@ -31,16 +35,12 @@ func userinfo(s string) string {
 			break
 		}
 		at += start
-		info := rest[start:at]
 		b.WriteString(rest[:start])
-		if c := strings.IndexByte(info, ':'); c >= 0 {
-			b.WriteString(info[:c+1])
-			b.WriteString(Mask)
-		} else if strings.Contains(info, "://") {
-			// Another URL inside what would be the user name: hide it all.
-			b.WriteString(Mask)
+		user, _, kept := userOf(schemeBefore(rest, i), rest[start:at])
+		if kept {
+			b.WriteString(user)
 		} else {
-			b.WriteString(info)
+			b.WriteString(Mask)
 		}
 		rest = rest[at:]
 	}
@@ -49,6 +49,41 @@ func userinfo(s string) string {
 	}
 	b.WriteString(rest)
 	return b.String()
+}
+
+// userOf splits the user info of a URL with the given scheme into what may be shown (a user name
+// and, when a password follows, the ":") and the secret. kept is false when nothing may be shown:
+// a token, or text that is not one user info (an "@" in the user name, another URL inside).
+func userOf(scheme, info string) (shown, secret string, kept bool) {
+	if user, pw, ok := strings.Cut(info, ":"); ok {
+		if strings.IndexByte(user, '@') >= 0 {
+			return "", info, false
+		}
+		return user + ":" + Mask, pw, true
+	}
+	if strings.Contains(info, "://") || !namesUserOnly(scheme) {
+		return "", info, false
+	}
+	return info, "", true
+}
+
+// namesUserOnly reports whether a URL of this scheme without a password holds a user name rather
+// than a token: PostgreSQL's (postgres, postgresql, postgresql+asyncpg, …).
+func namesUserOnly(scheme string) bool {
+	return strings.HasPrefix(strings.ToLower(scheme), "postgres")
+}
+
+// schemeBefore returns the URL scheme that ends at s[i] ("://" starts at i).
+func schemeBefore(s string, i int) string {
+	j := i
+	for j > 0 && isSchemeByte(s[j-1]) {
+		j--
+	}
+	return s[j:i]
+}
+
+func isSchemeByte(c byte) bool {
+	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '+' || c == '-' || c == '.'
 }
 
 // params hides the values of keys that end in "password" (password=, sslpassword=, …), in query
@@ -150,8 +185,9 @@ type redacted struct {
 func (e *redacted) Error() string { return e.msg }
 func (e *redacted) Unwrap() error { return e.err }
 
-// Password returns the password of a URL's user info as written (up to the last "@"), or "" when
-// it has none. Callers scrub it from messages that might quote it decoded or alone.
+// Password returns the secret of a URL's user info as written (up to the last "@"): the password,
+// or a token outside PostgreSQL URLs; "" when it has none. Callers scrub it from messages that
+// might quote it decoded or alone.
 func Password(s string) string {
 	i := strings.Index(s, "://")
 	if i < 0 {
@@ -162,9 +198,6 @@ func Password(s string) string {
 	if at < 0 {
 		return ""
 	}
-	_, pw, ok := strings.Cut(rest[:at], ":")
-	if !ok {
-		return ""
-	}
-	return pw
+	_, secret, _ := userOf(schemeBefore(s, i), rest[:at])
+	return secret
 }

@@ -25,6 +25,15 @@ func TestURL(t *testing.T) {
 		"dial postgres://a:b@h1/x then amqp://c:d@h2/":         "dial postgres://a:xxxxx@h2/",
 		"sqlite:///./app.db":                                   "sqlite:///./app.db",
 		"postgres://only-user@host/db":                         "postgres://only-user@host/db",
+		"postgresql://only-user@host/db":                       "postgresql://only-user@host/db",
+		"POSTGRES://only-user@host/db":                         "POSTGRES://only-user@host/db",
+		"nats://s3cr3tT0k3n@nats.internal:4222":                "nats://xxxxx@nats.internal:4222",
+		"publish: nats://tok@h1:4222, nats://tok2@h2: timeout": "publish: nats://xxxxx@h2: timeout",
+		"amqp://s3cr3t@rabbit/vhost":                           "amqp://xxxxx@rabbit/vhost",
+		"amqps://guest:s3cr3t@rabbit:5671/":                    "amqps://guest:xxxxx@rabbit:5671/",
+		"redis://tok@cache:6379/0":                             "redis://xxxxx@cache:6379/0",
+		"https://tok@example.com/x":                            "https://xxxxx@example.com/x",
+		"dial tcp nats://a@b@c@host":                           "dial tcp nats://xxxxx@host",
 		"no url here":                                          "no url here",
 	} {
 		if got := URL(in); got != want {
@@ -60,6 +69,12 @@ func TestPasswordsNeverSurvive(t *testing.T) {
 			"postgres://db/app?password={ENC}&sslmode=disable",
 			"postgres://db/app?sslpassword={ENC}",
 			"connect failed: postgres://app:{RAW}@db/app: refused",
+			"nats: publish to nats://{ENC}@nats-1:4222,nats://{ENC}@nats-2:4222 failed",
+			"amqps://{ENC}@rabbit",
+			"dial amqp://guest:{RAW}@rabbit:5672/: connection refused",
+		}
+		if !strings.Contains(pw, ":") { // by URL syntax, what stands before a ':' is a user name
+			forms = append(forms, "nats://{RAW}@nats.internal:4222", "amqp://{RAW}@rabbit:5672/vhost")
 		}
 		if !strings.ContainsAny(pw, " &'\"") {
 			forms = append(forms, "host=db password={RAW} dbname=app")
@@ -93,5 +108,21 @@ func TestErrorKeepsTheChain(t *testing.T) {
 	plain := errors.New("nothing secret")
 	if Error(plain) != plain {
 		t.Fatal("an error without secrets is returned as is")
+	}
+}
+
+// Password gives the token of a broker URL as well, so callers can scrub it when it is quoted alone.
+func TestPasswordOfATokenURL(t *testing.T) {
+	for in, want := range map[string]string{
+		"postgres://app:pw@db/app":    "pw",
+		"postgres://only-user@db/app": "",
+		"nats://T0K3N@nats:4222":      "T0K3N",
+		"amqp://guest:pw@rabbit/":     "pw",
+		"sqlite:///./app.db":          "",
+		"no url":                      "",
+	} {
+		if got := Password(in); got != want {
+			t.Errorf("Password(%q) = %q, want %q", in, got, want)
+		}
 	}
 }
