@@ -588,9 +588,8 @@ func testRunnerStartLatest(t *testing.T, backend ProjectionBackend) {
 func testRunnerWakesOnCommit(t *testing.T, backend ProjectionBackend) {
 	open := backend(t)
 	s := open(t)
-	if _, ok := s.Events.(es.CommitNotifier); !ok {
-		t.Skipf("%T does not signal commits", s.Events)
-	}
+	_, ok := s.Events.(es.CommitNotifier)
+	require.True(t, ok, "%T must implement es.CommitNotifier: every store of this module signals commits", s.Events)
 	logs := NewLogRecorder()
 	suiteRunner(t, &recorder{name: "wake_view", writer: "w", rm: s.ReadModel}, s, logs, projection.WithPollInterval(time.Hour))
 	waitFor(t, 10*time.Second, func() string { return "the checkpoint to be created" }, func() bool {
