@@ -588,8 +588,7 @@ func testConcurrentAggregates(t *testing.T, newStore EventStoreFactory, f Featur
 func testTransactions(t *testing.T, newStore EventStoreFactory, _ Features) {
 	ctx := context.Background()
 	s := newStore(t)
-	tx, ok := s.(es.Transactor)
-	require.True(t, ok, "%T must implement es.Transactor: every store runs transactions", s)
+	tx := transactorOf(t, s)
 	boom := errors.New("boom")
 	err := tx.InTx(ctx, func(ctx context.Context) error {
 		if err := s.Append(ctx, "a", "T", 0, Envelopes(t, "E", 1, 2)); err != nil {

@@ -156,13 +156,13 @@ func appendEvents(t *testing.T, s es.EventStore, id string, from, n int) {
 }
 
 // readAll returns the whole stream.
-func readAll(t *testing.T, s es.EventStore) []es.Envelope {
-	t.Helper()
+func readAll(tb testing.TB, s es.EventStore) []es.Envelope {
+	tb.Helper()
 	var out []es.Envelope
 	var after int64
 	for {
 		page, err := s.ReadAll(context.Background(), after, 500)
-		require.NoError(t, err)
+		require.NoError(tb, err)
 		out = append(out, page...)
 		if len(page) < 500 {
 			return out
