@@ -171,16 +171,10 @@ func readAll(tb testing.TB, s es.EventStore) []es.Envelope {
 	}
 }
 
-// waitFor polls cond every 10 ms until it holds, failing the test after timeout.
+// waitFor is [WaitFor] with a message that says what was awaited, computed only on failure.
 func waitFor(t *testing.T, timeout time.Duration, what func() string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("waited %v for %s", timeout, what())
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	WaitFor(t, timeout, cond, "for %s", lazyText(what))
 }
 
 func rows(t *testing.T, rm ReadModel) []ReadModelRow {
