@@ -25,36 +25,46 @@ type Features struct {
 	DensePositions bool
 }
 
+// EventStoreTarget is what the event store suite runs on: a factory of empty stores and what
+// those stores promise.
+type EventStoreTarget struct {
+	New      EventStoreFactory
+	Features Features
+}
+
 // EventStoreTest is one named case of the event store suite. Run a single case with
-// tc.Run(t, newStore, features), or filter with go test -run 'Suite/Name'.
-type EventStoreTest struct {
-	Name string
-	Run  func(t *testing.T, newStore EventStoreFactory, f Features)
+// tc.Run(t, testkit.EventStoreTarget{New: newStore, Features: f}), or filter with
+// go test -run 'Suite/Name'.
+type EventStoreTest = Case[EventStoreTarget]
+
+// eventStoreCase makes a case of the event store suite out of a test of a factory and features.
+func eventStoreCase(name string, run func(t *testing.T, newStore EventStoreFactory, f Features)) EventStoreTest {
+	return EventStoreTest{Name: name, Run: func(t *testing.T, target EventStoreTarget) { run(t, target.New, target.Features) }}
 }
 
 // EventStoreTests returns the cases of the event store suite, in the order
 // [RunEventStoreSuite] runs them.
 func EventStoreTests() []EventStoreTest {
 	return []EventStoreTest{
-		{"AppendAndLoad", testAppendAndLoad},
-		{"LoadAfterSequence", testLoadAfterSequence},
-		{"UnknownAggregate", testUnknownAggregate},
-		{"VersionMismatch", testVersionMismatch},
-		{"AllOrNothing", testAllOrNothing},
-		{"BadInput", testBadInput},
-		{"HostileIDs", testHostileIDs},
-		{"HostileValuesRoundTrip", testHostileValuesRoundTrip},
-		{"HostileValuesRefused", testHostileValuesRefused},
-		{"CopiesInAndOut", testCopiesInAndOut},
-		{"MetadataAndTenant", testMetadataAndTenant},
-		{"ReadAllPaging", testReadAllPaging},
-		{"ReadAllCursorNotOnStream", testReadAllCursorNotOnStream},
-		{"Upcasters", testUpcasters},
-		{"UpcastersCannotMoveEvents", testUpcastersCannotMoveEvents},
-		{"RaceSameExpectedVersion", testRaceSameExpectedVersion},
-		{"ConcurrentAggregates", testConcurrentAggregates},
-		{"Transactions", testTransactions},
-		{"IdempotentRetry", testIdempotentRetry},
+		eventStoreCase("AppendAndLoad", testAppendAndLoad),
+		eventStoreCase("LoadAfterSequence", testLoadAfterSequence),
+		eventStoreCase("UnknownAggregate", testUnknownAggregate),
+		eventStoreCase("VersionMismatch", testVersionMismatch),
+		eventStoreCase("AllOrNothing", testAllOrNothing),
+		eventStoreCase("BadInput", testBadInput),
+		eventStoreCase("HostileIDs", testHostileIDs),
+		eventStoreCase("HostileValuesRoundTrip", testHostileValuesRoundTrip),
+		eventStoreCase("HostileValuesRefused", testHostileValuesRefused),
+		eventStoreCase("CopiesInAndOut", testCopiesInAndOut),
+		eventStoreCase("MetadataAndTenant", testMetadataAndTenant),
+		eventStoreCase("ReadAllPaging", testReadAllPaging),
+		eventStoreCase("ReadAllCursorNotOnStream", testReadAllCursorNotOnStream),
+		eventStoreCase("Upcasters", testUpcasters),
+		eventStoreCase("UpcastersCannotMoveEvents", testUpcastersCannotMoveEvents),
+		eventStoreCase("RaceSameExpectedVersion", testRaceSameExpectedVersion),
+		eventStoreCase("ConcurrentAggregates", testConcurrentAggregates),
+		eventStoreCase("Transactions", testTransactions),
+		eventStoreCase("IdempotentRetry", testIdempotentRetry),
 	}
 }
 
@@ -62,9 +72,7 @@ func EventStoreTests() []EventStoreTest {
 // conformance suite every [es.EventStore] must pass.
 func RunEventStoreSuite(t *testing.T, newStore EventStoreFactory, f Features) {
 	t.Helper()
-	for _, tc := range EventStoreTests() {
-		t.Run(tc.Name, func(t *testing.T) { tc.Run(t, newStore, f) })
-	}
+	runCases(t, EventStoreTests(), EventStoreTarget{New: newStore, Features: f})
 }
 
 // suiteEvent is the event the suites store.
