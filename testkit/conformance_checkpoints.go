@@ -46,12 +46,15 @@ func RunCheckpointStoreSuite(t *testing.T, newStore CheckpointStoreFactory) {
 	runCases(t, CheckpointStoreTests(), newStore)
 }
 
-func requirePosition(t *testing.T, s projection.CheckpointStore, name string, want int64) {
+// requirePosition checks that checkpoint name exists at want, as seen through ctx (inside a
+// transaction, that transaction's view); why, if given, says what the check shows.
+func requirePosition(ctx context.Context, t *testing.T, s projection.CheckpointStore, name string, want int64, why ...string) {
 	t.Helper()
-	got, ok, err := s.Position(context.Background(), name)
+	note := strings.Join(why, " ")
+	got, ok, err := s.Position(ctx, name)
 	require.NoError(t, err)
-	require.True(t, ok, "checkpoint %q exists", name)
-	assert.Equal(t, want, got, "position of %q", name)
+	require.True(t, ok, "checkpoint %q exists %s", name, note)
+	assert.Equal(t, want, got, "position of %q %s", name, note)
 }
 
 func testCheckpointLoadCreatesOnce(t *testing.T, newStore CheckpointStoreFactory) {
@@ -69,7 +72,7 @@ func testCheckpointLoadCreatesOnce(t *testing.T, newStore CheckpointStoreFactory
 	p, err = s.Load(ctx, "orders_view", 9, 0)
 	require.NoError(t, err)
 	assert.Equal(t, int64(5), p, "a stored checkpoint wins over initial")
-	requirePosition(t, s, "orders_view", 5)
+	requirePosition(ctx, t, s, "orders_view", 5)
 	_, ok, err = s.Position(ctx, "ORDERS_VIEW")
 	require.NoError(t, err)
 	assert.False(t, ok, "names compare exactly")
@@ -92,19 +95,19 @@ func testCheckpointMove(t *testing.T, newStore CheckpointStoreFactory) {
 	ok, err = s.Move(ctx, "p", 0, 3, 0)
 	require.NoError(t, err)
 	assert.True(t, ok)
-	requirePosition(t, s, "p", 3)
+	requirePosition(ctx, t, s, "p", 3)
 	ok, err = s.Move(ctx, "p", 0, 7, 0)
 	require.NoError(t, err)
 	assert.False(t, ok, "not at the expected position")
-	requirePosition(t, s, "p", 3)
+	requirePosition(ctx, t, s, "p", 3)
 	ok, err = s.Move(ctx, "p", 3, 1, 0)
 	require.NoError(t, err)
 	assert.True(t, ok, "a move may go back")
-	requirePosition(t, s, "p", 1)
+	requirePosition(ctx, t, s, "p", 1)
 	ok, err = s.Move(ctx, "p", 1, math.MaxInt64, 0)
 	require.NoError(t, err)
 	assert.True(t, ok)
-	requirePosition(t, s, "p", math.MaxInt64)
+	requirePosition(ctx, t, s, "p", math.MaxInt64)
 }
 
 func testCheckpointFencing(t *testing.T, newStore CheckpointStoreFactory) {
@@ -120,7 +123,7 @@ func testCheckpointFencing(t *testing.T, newStore CheckpointStoreFactory) {
 	}
 	assert.True(t, move(0, 1, 3), "token 3 moves and is recorded")
 	assert.False(t, move(1, 2, 2), "token 2 is older than 3")
-	requirePosition(t, s, "p", 1)
+	requirePosition(ctx, t, s, "p", 1)
 	assert.True(t, move(1, 2, 3), "the same token again")
 	p, err := s.Load(ctx, "p", 0, 5)
 	require.NoError(t, err)
@@ -133,7 +136,7 @@ func testCheckpointFencing(t *testing.T, newStore CheckpointStoreFactory) {
 	assert.True(t, move(3, 4, 0), "fence 0 is a runner without a lease: not checked")
 	assert.False(t, move(4, 5, 4), "and not recorded either: 5 still fences 4 out")
 	assert.True(t, move(4, 5, math.MaxInt64))
-	requirePosition(t, s, "p", 5)
+	requirePosition(ctx, t, s, "p", 5)
 	_, err = s.Load(ctx, "q", 0, 9)
 	require.NoError(t, err)
 	ok, err := s.Move(ctx, "q", 0, 1, 8)
@@ -148,14 +151,14 @@ func testCheckpointReset(t *testing.T, newStore CheckpointStoreFactory) {
 	ctx := context.Background()
 	s := newStore(t)
 	require.NoError(t, s.Reset(ctx, "fresh", 4))
-	requirePosition(t, s, "fresh", 4)
+	requirePosition(ctx, t, s, "fresh", 4)
 	p, err := s.Load(ctx, "fresh", 0, 0)
 	require.NoError(t, err)
 	assert.Equal(t, int64(4), p, "Reset creates a missing checkpoint")
 	_, err = s.Load(ctx, "p", 10, 7)
 	require.NoError(t, err)
 	require.NoError(t, s.Reset(ctx, "p", 0))
-	requirePosition(t, s, "p", 0)
+	requirePosition(ctx, t, s, "p", 0)
 	ok, err := s.Move(ctx, "p", 10, 11, 7)
 	require.NoError(t, err)
 	assert.False(t, ok, "a runner still at the old position is superseded")
@@ -166,7 +169,7 @@ func testCheckpointReset(t *testing.T, newStore CheckpointStoreFactory) {
 	require.NoError(t, err)
 	assert.True(t, ok)
 	require.NoError(t, s.Reset(ctx, "p", math.MaxInt64))
-	requirePosition(t, s, "p", math.MaxInt64)
+	requirePosition(ctx, t, s, "p", math.MaxInt64)
 }
 
 // hostileNames are valid names that break naive storage: SQL, quotes, wide characters, the
@@ -193,13 +196,13 @@ func testCheckpointHostileNames(t *testing.T, newStore CheckpointStoreFactory) {
 		require.NoError(t, err, "name %q", n)
 	}
 	for i, n := range names {
-		requirePosition(t, s, n, int64(i))
+		requirePosition(ctx, t, s, n, int64(i))
 		ok, err := s.Move(ctx, n, int64(i), int64(i+100), 0)
 		require.NoError(t, err)
 		assert.True(t, ok, "name %q", n)
 	}
 	for i, n := range names {
-		requirePosition(t, s, n, int64(i+100))
+		requirePosition(ctx, t, s, n, int64(i+100))
 	}
 	_, ok, err := s.Position(ctx, "percent X and Y underscore")
 	require.NoError(t, err)
@@ -235,7 +238,7 @@ func testCheckpointBadInput(t *testing.T, newStore CheckpointStoreFactory) {
 		assert.ErrorIs(t, err, es.ErrInvalidArgument, "Move%v", args)
 	}
 	assert.ErrorIs(t, s.Reset(ctx, "p", -1), es.ErrInvalidArgument)
-	requirePosition(t, s, "p", 3)
+	requirePosition(ctx, t, s, "p", 3)
 	_, ok, err := s.Position(ctx, "n")
 	require.NoError(t, err)
 	assert.False(t, ok, "bad input writes nothing")
@@ -252,7 +255,7 @@ func testCheckpointContextEnded(t *testing.T, newStore CheckpointStoreFactory) {
 	_, err = s.Move(ctx, "p", 1, 2, 0)
 	assert.ErrorIs(t, err, context.Canceled)
 	assert.ErrorIs(t, s.Reset(ctx, "p", 9), context.Canceled)
-	requirePosition(t, s, "p", 1)
+	requirePosition(context.Background(), t, s, "p", 1, "nothing moved under the ended context")
 }
 
 func testCheckpointRace(t *testing.T, newStore CheckpointStoreFactory) {
@@ -282,7 +285,7 @@ func testCheckpointRace(t *testing.T, newStore CheckpointStoreFactory) {
 		}
 	}
 	require.NotEqual(t, -1, winner, "one runner moves the checkpoint")
-	requirePosition(t, s, "hot", int64(winner+1))
+	requirePosition(ctx, t, s, "hot", int64(winner+1))
 }
 
 func transactorOf(t *testing.T, s any) es.Transactor {
@@ -310,14 +313,14 @@ func testCheckpointTransactions(t *testing.T, newStore CheckpointStoreFactory) {
 		ok, err := s.Move(ctx, "p", 0, 5, 1)
 		require.NoError(t, err)
 		require.True(t, ok)
-		requirePositionCtx(ctx, t, s, "p", 5, "the transaction sees its own move")
+		requirePosition(ctx, t, s, "p", 5, "the transaction sees its own move")
 		require.NoError(t, s.Reset(ctx, "other", 8))
 		_, err = s.Load(ctx, "created", 2, 0)
 		require.NoError(t, err)
 		return boom
 	})
 	require.ErrorIs(t, err, boom)
-	requirePosition(t, s, "p", 0)
+	requirePosition(ctx, t, s, "p", 0)
 	for _, n := range []string{"other", "created"} {
 		_, ok, err := s.Position(ctx, n)
 		require.NoError(t, err)
@@ -340,18 +343,10 @@ func testCheckpointTransactions(t *testing.T, newStore CheckpointStoreFactory) {
 		}
 		return err
 	}))
-	requirePosition(t, s, "p", 7)
+	requirePosition(ctx, t, s, "p", 7)
 	ok, err = s.Move(ctx, "p", 7, 8, 1)
 	require.NoError(t, err)
 	assert.False(t, ok, "the committed move recorded its fence")
-}
-
-func requirePositionCtx(ctx context.Context, t *testing.T, s projection.CheckpointStore, name string, want int64, msg string) {
-	t.Helper()
-	got, ok, err := s.Position(ctx, name)
-	require.NoError(t, err)
-	require.True(t, ok, msg)
-	assert.Equal(t, want, got, msg)
 }
 
 // testCheckpointRaceInTransactions: runners that each move the checkpoint from the same position
@@ -397,5 +392,5 @@ func testCheckpointRaceInTransactions(t *testing.T, newStore CheckpointStoreFact
 		}
 	}
 	require.NotEqual(t, -1, winner, "one runner commits its move")
-	requirePosition(t, s, "hot", int64(winner+1))
+	requirePosition(ctx, t, s, "hot", int64(winner+1))
 }

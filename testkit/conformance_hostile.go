@@ -14,7 +14,6 @@ import (
 	"github.com/stretchr/testify/require"
 
 	es "github.com/gofly/eventsourcing/eventsourcing"
-	"github.com/gofly/eventsourcing/eventsourcing/storekit"
 )
 
 // hostileCase is one envelope at the edge of what validation accepts.
@@ -93,13 +92,7 @@ func testHostileValuesRoundTrip(t *testing.T, newStore EventStoreFactory, _ Feat
 		batch := Envelopes(t, "E", 1, 1)
 		c.mutate(&batch[0])
 		require.NoError(t, s.Append(ctx, c.aggregateID, c.aggregateType, 0, batch), c.name)
-		env := batch[0]
-		w := env.Clone()
-		w.OccurredAt = storekit.StoredTime(env.OccurredAt)
-		md, err := storekit.NormalizeMetadata(env.Metadata)
-		require.NoError(t, err)
-		w.Metadata = md
-		want[env.EventID] = w
+		want[batch[0].EventID] = wantStored(t, batch[0])
 	}
 	for _, c := range cases {
 		got, err := s.Load(ctx, c.aggregateID, 0)
@@ -141,35 +134,54 @@ func checkRoundTrip(t *testing.T, name string, want, got es.Envelope) {
 // testHostileValuesRefused lists what validation refuses, alike on every store, before anything
 // is written. Before the rule, SQLite stored years 10000 and -1 and every later read of them
 // failed with ErrDecode; memory and SQLite stored invalid UTF-8 inside JSON strings, which
-// PostgreSQL refused; a negative Version was stored.
+// PostgreSQL refused; a negative Version was stored. Ids and types over es.MaxIDBytes and
+// es.MaxTypeBytes, and aggregate ids and types with NUL or invalid UTF-8, are refused too.
 func testHostileValuesRefused(t *testing.T, newStore EventStoreFactory, _ Features) {
 	ctx := context.Background()
 	s := newStore(t)
-	cases := map[string]func(e *es.Envelope){
-		"year 10000":    func(e *es.Envelope) { e.OccurredAt = time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC) },
-		"negative year": func(e *es.Envelope) { e.OccurredAt = time.Date(-1, 1, 1, 0, 0, 0, 0, time.UTC) },
-		"year 0":        func(e *es.Envelope) { e.OccurredAt = time.Date(0, 12, 31, 23, 0, 0, 0, time.UTC) },
-		"year 10000 in UTC": func(e *es.Envelope) {
-			e.OccurredAt = time.Date(9999, 12, 31, 23, 0, 0, 0, time.FixedZone("W", -3600*2))
-		},
-		"negative version":     func(e *es.Envelope) { e.Version = -1 },
-		"version over 32 bits": func(e *es.Envelope) { e.Version = math.MaxInt32 + 1 },
-		"NUL escape":           func(e *es.Envelope) { e.Payload = json.RawMessage(`{"a":"x\u0000y"}`) },
-		"NUL after backslash":  func(e *es.Envelope) { e.Payload = json.RawMessage(`{"a":"\\\u0000"}`) },
-		"invalid UTF-8":        func(e *es.Envelope) { e.Payload = json.RawMessage("{\"a\":\"\xff\"}") },
-		"invalid UTF-8 key":    func(e *es.Envelope) { e.Payload = json.RawMessage("{\"\xc3\x28\":1}") },
-		"raw control char":     func(e *es.Envelope) { e.Payload = json.RawMessage("{\"a\":\"\x01\"}") },
-		"too deep": func(e *es.Envelope) {
-			e.Payload = json.RawMessage(`{"a":` + strings.Repeat("[", 10001) + strings.Repeat("]", 10001) + `}`)
-		},
-		"trailing text":        func(e *es.Envelope) { e.Payload = json.RawMessage(`{}{}`) },
-		"NUL byte in id":       func(e *es.Envelope) { e.EventID = "a\x00b" },
-		"event type not UTF-8": func(e *es.Envelope) { e.EventType = "\xff" },
+	type refused struct {
+		aggregateID, aggregateType string
+		mutate                     func(e *es.Envelope)
 	}
-	for name, mutate := range cases {
+	envelope := func(mutate func(e *es.Envelope)) refused { return refused{"a", "T", mutate} }
+	aggregate := func(id, typ string) refused { return refused{id, typ, func(*es.Envelope) {}} }
+	overID := strings.Repeat("i", es.MaxIDBytes) + "x"
+	overType := strings.Repeat("t", es.MaxTypeBytes) + "x"
+	cases := map[string]refused{
+		"year 10000":    envelope(func(e *es.Envelope) { e.OccurredAt = time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC) }),
+		"negative year": envelope(func(e *es.Envelope) { e.OccurredAt = time.Date(-1, 1, 1, 0, 0, 0, 0, time.UTC) }),
+		"year 0":        envelope(func(e *es.Envelope) { e.OccurredAt = time.Date(0, 12, 31, 23, 0, 0, 0, time.UTC) }),
+		"year 10000 in UTC": envelope(func(e *es.Envelope) {
+			e.OccurredAt = time.Date(9999, 12, 31, 23, 0, 0, 0, time.FixedZone("W", -3600*2))
+		}),
+		"negative version":     envelope(func(e *es.Envelope) { e.Version = -1 }),
+		"version over 32 bits": envelope(func(e *es.Envelope) { e.Version = math.MaxInt32 + 1 }),
+		"NUL escape":           envelope(func(e *es.Envelope) { e.Payload = json.RawMessage(`{"a":"x\u0000y"}`) }),
+		"NUL after backslash":  envelope(func(e *es.Envelope) { e.Payload = json.RawMessage(`{"a":"\\\u0000"}`) }),
+		"invalid UTF-8":        envelope(func(e *es.Envelope) { e.Payload = json.RawMessage("{\"a\":\"\xff\"}") }),
+		"invalid UTF-8 key":    envelope(func(e *es.Envelope) { e.Payload = json.RawMessage("{\"\xc3\x28\":1}") }),
+		"raw control char":     envelope(func(e *es.Envelope) { e.Payload = json.RawMessage("{\"a\":\"\x01\"}") }),
+		"too deep": envelope(func(e *es.Envelope) {
+			e.Payload = json.RawMessage(`{"a":` + strings.Repeat("[", 10001) + strings.Repeat("]", 10001) + `}`)
+		}),
+		"trailing text":                 envelope(func(e *es.Envelope) { e.Payload = json.RawMessage(`{}{}`) }),
+		"NUL byte in id":                envelope(func(e *es.Envelope) { e.EventID = "a\x00b" }),
+		"event type not UTF-8":          envelope(func(e *es.Envelope) { e.EventType = "\xff" }),
+		"event id over the limit":       envelope(func(e *es.Envelope) { e.EventID = overID }),
+		"tenant id over the limit":      envelope(func(e *es.Envelope) { e.TenantID = overID }),
+		"event type over the limit":     envelope(func(e *es.Envelope) { e.EventType = overType }),
+		"multibyte event type over":     envelope(func(e *es.Envelope) { e.EventType = strings.Repeat("é", es.MaxTypeBytes/2) + "é" }),
+		"aggregate id over the limit":   aggregate(overID, "T"),
+		"aggregate type over the limit": aggregate("a", overType),
+		"NUL in aggregate type":         aggregate("a", "T\x00"),
+		"aggregate type not UTF-8":      aggregate("a", "T\xc3\x28"),
+		"NUL in aggregate id":           aggregate("a\x00", "T"),
+		"aggregate id not UTF-8":        aggregate("\xff", "T"),
+	}
+	for name, c := range cases {
 		env := Envelopes(t, "E", 1, 1)[0]
-		mutate(&env)
-		err := s.Append(ctx, "a", "T", 0, []es.Envelope{env})
+		c.mutate(&env)
+		err := s.Append(ctx, c.aggregateID, c.aggregateType, 0, []es.Envelope{env})
 		require.ErrorIs(t, err, es.ErrInvalidArgument, name)
 	}
 	all, err := s.ReadAll(ctx, 0, 100)

@@ -92,12 +92,13 @@ func testLeaseAcquireExtendRelease(t *testing.T, newLease LeaseFactory) {
 	assert.Greater(t, t3, t2, "tokens keep increasing across releases")
 }
 
+// testLeaseExpiry checks only what happens once the time to live has passed: that a lease is
+// refused to others while it runs is testLeaseAcquireExtendRelease's part, with a TTL no slow
+// machine outlasts (checked here, it needed a second call within shortTTL of the first).
 func testLeaseExpiry(t *testing.T, newLease LeaseFactory) {
 	l := newLease(t)
 	t1, ok := acquire(t, l, leaseName, "a", shortTTL)
 	require.True(t, ok)
-	_, ok = acquire(t, l, leaseName, "b", shortTTL)
-	require.False(t, ok)
 	time.Sleep(shortTTL + 150*time.Millisecond)
 	t2, ok := acquire(t, l, leaseName, "b", longTTL)
 	require.True(t, ok, "an expired lease goes to the next owner: a dead holder keeps nothing")

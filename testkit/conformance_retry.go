@@ -55,8 +55,7 @@ func testIdempotentRetry(t *testing.T, newStore EventStoreFactory, _ Features) {
 	require.ErrorIs(t, err, es.ErrInvalidArgument)
 
 	// A retry inside a transaction is decided the same way.
-	tx, ok := s.(es.Transactor)
-	require.True(t, ok)
+	tx := transactorOf(t, s)
 	require.NoError(t, tx.InTx(ctx, func(ctx context.Context) error { return s.Append(ctx, "a", "T", 0, retry()) }))
 	all, err = s.ReadAll(ctx, 0, 10)
 	require.NoError(t, err)

@@ -31,10 +31,7 @@ func StartNATS(t testing.TB) string {
 	t.Helper()
 	u, err := natsURL()
 	if errors.Is(err, errNoNATS) {
-		if os.Getenv(envRequireNATS) == "1" {
-			t.Fatalf("testkit: %v; %s=1 requires NATS", err, envRequireNATS)
-		}
-		t.Skipf("testkit: skipping: %v", err)
+		skipOrFail(t, envRequireNATS, err)
 	}
 	if err != nil {
 		t.Fatalf("testkit: %v", err)

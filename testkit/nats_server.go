@@ -10,7 +10,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"sync"
-	"syscall"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -90,7 +89,7 @@ func (s *natsServer) launch(bin string) (string, error) {
 		_ = os.RemoveAll(dir)
 		return "", err
 	}
-	w, err := startNATSWatchdog(bin, port, dir)
+	w, err := watchdog{name: "nats", script: natsWatchdogScript, args: []string{bin, strconv.Itoa(port), dir}, dir: dir}.start()
 	if err != nil {
 		_ = os.RemoveAll(dir)
 		return "", err
@@ -103,35 +102,6 @@ func (s *natsServer) launch(bin string) (string, error) {
 	}
 	s.watchdog = w
 	return u, nil
-}
-
-// startNATSWatchdog starts the watchdog shell, in its own process group so that signals sent to
-// the test binary's group do not reach it, and returns the write end of its stdin.
-func startNATSWatchdog(bin string, port int, dir string) (*os.File, error) {
-	r, w, err := os.Pipe()
-	if err != nil {
-		return nil, fmt.Errorf("nats watchdog: %w", err)
-	}
-	defer func() { _ = r.Close() }()
-	logFile, err := os.OpenFile(filepath.Join(dir, "watchdog.log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
-	if err != nil {
-		_ = w.Close()
-		return nil, fmt.Errorf("nats watchdog: %w", err)
-	}
-	defer func() { _ = logFile.Close() }()
-	cmd := exec.Command("/bin/sh", "-c", natsWatchdogScript, "es-nats-watchdog", bin, strconv.Itoa(port), dir)
-	cmd.Dir = dir
-	cmd.Stdin = r
-	cmd.Stdout = logFile
-	cmd.Stderr = logFile
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	if err := cmd.Start(); err != nil {
-		_ = w.Close()
-		return nil, fmt.Errorf("nats watchdog: %w", err)
-	}
-	// The watchdog outlives this process by design; reap it if it ends earlier.
-	go func() { _ = cmd.Wait() }()
-	return w, nil
 }
 
 // waitForJetStream connects until the server answers with JetStream enabled.

@@ -43,7 +43,7 @@ func StartPostgres(t testing.TB) string {
 	t.Helper()
 	adminURL, err := postgresAdminURL()
 	if errors.Is(err, errNoPostgres) {
-		skipOrFail(t, err)
+		skipOrFail(t, envRequirePostgres, err)
 	}
 	if err != nil {
 		t.Fatalf("testkit: %v", err)
@@ -72,15 +72,6 @@ func StartPostgres(t testing.TB) string {
 		}
 	})
 	return dbURL
-}
-
-// skipOrFail skips t for want of PostgreSQL, or fails it when ES_REQUIRE_POSTGRES=1.
-func skipOrFail(t testing.TB, err error) {
-	t.Helper()
-	if os.Getenv(envRequirePostgres) == "1" {
-		t.Fatalf("testkit: %v; %s=1 requires PostgreSQL", err, envRequirePostgres)
-	}
-	t.Skipf("testkit: skipping: %v", err)
 }
 
 // postgresAdminURL returns the URL of a maintenance database on the server the tests use.

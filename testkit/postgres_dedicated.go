@@ -28,7 +28,7 @@ type PostgresServer struct {
 func NewPostgresServer(t testing.TB, settings ...string) *PostgresServer {
 	t.Helper()
 	if _, err := findPostgresBinDir(); err != nil {
-		skipOrFail(t, err)
+		skipOrFail(t, envRequirePostgres, err)
 	}
 	srv := &postgresServer{settings: settings}
 	url, err := srv.start()

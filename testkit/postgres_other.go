@@ -22,7 +22,7 @@ type PostgresServer struct{}
 // NewPostgresServer skips t, or fails it when ES_REQUIRE_POSTGRES=1: this platform has no launcher.
 func NewPostgresServer(t testing.TB, _ ...string) *PostgresServer {
 	t.Helper()
-	skipOrFail(t, errNoPostgres)
+	skipOrFail(t, envRequirePostgres, errNoPostgres)
 	return nil
 }
 

@@ -174,35 +174,13 @@ func serverLogs(ctlLog, serverLog string) string {
 	return fmt.Sprintf("--- pg_ctl output (tail) ---\n%s\n--- server log (tail) ---\n%s", logTail(ctlLog), logTail(serverLog))
 }
 
-// startWatchdog starts a shell in its own process group that stops the server and removes dir when its
-// stdin reaches EOF, which happens when this process exits, even by SIGKILL.
+// startWatchdog starts the watchdog that stops the server at once and removes dir when this
+// process closes its stdin or exits.
 func (s *postgresServer) startWatchdog(pgCtl, dir, dataDir string, cred *syscall.Credential) error {
-	r, w, err := os.Pipe()
+	w, err := watchdog{name: "pg", script: watchdogScript, args: []string{pgCtl, dataDir, dir}, dir: dir, env: childEnv(), cred: cred}.start()
 	if err != nil {
-		return fmt.Errorf("postgres watchdog: %w", err)
+		return err
 	}
-	logFile, err := os.OpenFile(filepath.Join(dir, "watchdog.log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
-	if err != nil {
-		_ = r.Close()
-		_ = w.Close()
-		return fmt.Errorf("postgres watchdog: %w", err)
-	}
-	defer func() { _ = logFile.Close() }()
-	defer func() { _ = r.Close() }()
-
-	cmd := exec.Command("/bin/sh", "-c", watchdogScript, "es-pg-watchdog", pgCtl, dataDir, dir)
-	cmd.Dir = dir
-	cmd.Env = childEnv()
-	cmd.Stdin = r
-	cmd.Stdout = logFile
-	cmd.Stderr = logFile
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Credential: cred}
-	if err := cmd.Start(); err != nil {
-		_ = w.Close()
-		return fmt.Errorf("postgres watchdog: %w", err)
-	}
-	// The watchdog outlives this process by design; reap it if it ends earlier.
-	go func() { _ = cmd.Wait() }()
 	s.watchdog = w
 	return nil
 }

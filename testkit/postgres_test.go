@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/url"
+	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -43,7 +44,11 @@ func TestStartPostgres(t *testing.T) {
 			t.Run(name, func(t *testing.T) {
 				t.Parallel()
 				dbURL := testkit.StartPostgres(t)
-				require.True(t, strings.HasPrefix(dbURL, "postgres://"), dbURL)
+				if os.Getenv("ES_TEST_POSTGRES_URL") == "" {
+					require.True(t, strings.HasPrefix(dbURL, "postgres://"), dbURL)
+				} else { // the server's own URL may say postgresql://
+					require.True(t, strings.HasPrefix(dbURL, "postgres://") || strings.HasPrefix(dbURL, "postgresql://"), dbURL)
+				}
 				ctx := t.Context()
 				conn := connect(t, dbURL)
 

@@ -12,6 +12,7 @@ import (
 
 	es "github.com/gofly/eventsourcing/eventsourcing"
 	"github.com/gofly/eventsourcing/eventsourcing/outbox"
+	"github.com/gofly/eventsourcing/eventsourcing/projection"
 	bunstore "github.com/gofly/eventsourcing/stores/bun"
 	"github.com/gofly/eventsourcing/testkit"
 )
@@ -62,6 +63,33 @@ func TestConformancePgdriver(t *testing.T) {
 					return newOutboxStore(t, other), func() { _ = other.Close() }
 				},
 			}
+		})
+	})
+	t.Run("CheckpointStore", func(t *testing.T) {
+		testkit.RunCheckpointStoreSuite(t, func(t *testing.T) projection.CheckpointStore {
+			s, err := bunstore.NewCheckpointStore(open(t))
+			if err != nil {
+				t.Fatal(err)
+			}
+			return s
+		})
+	})
+	t.Run("Lease", func(t *testing.T) {
+		testkit.RunLeaseSuite(t, func(t *testing.T) projection.Lease {
+			l, err := bunstore.NewLease(open(t))
+			if err != nil {
+				t.Fatal(err)
+			}
+			return l
+		})
+	})
+	t.Run("DeadLetterStore", func(t *testing.T) {
+		testkit.RunDeadLetterStoreSuite(t, func(t *testing.T) projection.DeadLetterStore {
+			s, err := bunstore.NewDeadLetterStore(open(t))
+			if err != nil {
+				t.Fatal(err)
+			}
+			return s
 		})
 	})
 	t.Run("SequenceOrderAndNoSkip", func(t *testing.T) {

@@ -2,7 +2,7 @@ package bunstore_test
 
 import (
 	"context"
-	"strings"
+	"net/url"
 	"sync"
 	"testing"
 	"time"
@@ -21,7 +21,7 @@ import (
 // the soak test of the global stream, and appends cancelled at random moments.
 func TestCopyAppends(t *testing.T) {
 	newStore := func(t *testing.T, ups ...es.Upcaster) *bunstore.EventStore {
-		return bunstore.CopyEveryAppend(newEventStore(t, openDB(t, testkit.StartPostgres(t)), bunstore.WithUpcasters(ups...)))
+		return bunstore.CopyEveryAppend(t, newEventStore(t, openDB(t, testkit.StartPostgres(t)), bunstore.WithUpcasters(ups...)))
 	}
 	t.Run("EventStore", func(t *testing.T) {
 		testkit.RunEventStoreSuite(t, func(t *testing.T, ups ...es.Upcaster) es.EventStore { return newStore(t, ups...) }, testkit.Features{})
@@ -32,7 +32,7 @@ func TestCopyAppends(t *testing.T) {
 	t.Run("RefusedLeavesNoTransactionOpen", func(t *testing.T) {
 		ctx := context.Background()
 		url := testkit.StartPostgres(t)
-		s := bunstore.CopyEveryAppend(newEventStore(t, openDB(t, url)))
+		s := bunstore.CopyEveryAppend(t, newEventStore(t, openDB(t, url)))
 		require.NoError(t, s.Append(ctx, "a", "T", 0, envs(t, 2)))
 		taken := envs(t, 1)
 		taken[0].EventID = "taken"
@@ -65,11 +65,19 @@ func TestCopyAppends(t *testing.T) {
 // store reads through pgx's own scanning instead of its binary row decoder.
 func TestConformanceSimpleProtocol(t *testing.T) {
 	testkit.RunEventStoreSuite(t, func(t *testing.T, ups ...es.Upcaster) es.EventStore {
-		url := testkit.StartPostgres(t)
-		sep := "?"
-		if strings.Contains(url, "?") {
-			sep = "&"
-		}
-		return newEventStore(t, openDB(t, url+sep+"default_query_exec_mode=simple_protocol"), bunstore.WithUpcasters(ups...))
+		url := withParam(t, testkit.StartPostgres(t), "default_query_exec_mode", "simple_protocol")
+		return newEventStore(t, openDB(t, url), bunstore.WithUpcasters(ups...))
 	}, testkit.Features{})
+}
+
+// withParam returns the connection URL u with the query parameter key set to value, whether u
+// has a query or not.
+func withParam(t testing.TB, u, key, value string) string {
+	t.Helper()
+	parsed, err := url.Parse(u)
+	require.NoError(t, err, "parse connection URL")
+	q := parsed.Query()
+	q.Set(key, value)
+	parsed.RawQuery = q.Encode()
+	return parsed.String()
 }

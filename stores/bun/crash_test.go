@@ -116,22 +116,17 @@ func TestCrashDuringWrites(t *testing.T) {
 	stop.Store(true)
 	wg.Wait()
 	// Let the reader drain what was committed, then stop it.
-	deadline := time.Now().Add(20 * time.Second)
-	for {
+	testkit.WaitFor(t, 20*time.Second, func() bool {
 		last, err := s.LastPosition(ctx)
 		require.NoError(t, err)
 		mu.Lock()
-		n := len(seen)
+		defer mu.Unlock()
 		var top int64
-		if n > 0 {
+		if n := len(seen); n > 0 {
 			top = seen[n-1].GlobalPosition
 		}
-		mu.Unlock()
-		if top == last || time.Now().After(deadline) {
-			break
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+		return top == last
+	}, "the reader to read up to the last committed position")
 	drained.Store(true)
 	<-readerDone
 

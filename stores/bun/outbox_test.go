@@ -120,11 +120,8 @@ func TestOutboxWakesOnCommit(t *testing.T) {
 							}
 							return writer.EnqueueEvents(ctx, envs)
 						}))
-						deadline := time.Now().Add(time.Minute)
-						for rec.Distinct() < i+1 {
-							require.True(t, time.Now().Before(deadline), "record %d not published before the poll interval", i)
-							time.Sleep(5 * time.Millisecond)
-						}
+						testkit.WaitFor(t, time.Minute, func() bool { return rec.Distinct() >= i+1 },
+							"record %d not published before the poll interval", i)
 					}
 				})
 			}

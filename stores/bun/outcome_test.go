@@ -102,8 +102,8 @@ func TestPostgresTimeouts(t *testing.T) {
 	ctx := context.Background()
 	url := backends()[0].url(t)
 	holder := newEventStore(t, openDB(t, url))
-	locked := newEventStore(t, openDB(t, url+"&lock_timeout=150ms"))
-	limited := newEventStore(t, openDB(t, url+"&statement_timeout=150ms"))
+	locked := newEventStore(t, openDB(t, withParam(t, url, "lock_timeout", "150ms")))
+	limited := newEventStore(t, openDB(t, withParam(t, url, "statement_timeout", "150ms")))
 
 	require.NoError(t, holder.InTx(ctx, func(ctx context.Context) error {
 		require.NoError(t, holder.Append(ctx, "busy", "Order", 0, envs(t, 1)))

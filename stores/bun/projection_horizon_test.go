@@ -48,11 +48,8 @@ func TestProjectionHeldAtTheReadHorizon(t *testing.T) {
 	require.NoError(t, r.Start(ctx))
 	t.Cleanup(func() { _ = r.Stop(context.Background()) })
 
-	deadline := time.Now().Add(20 * time.Second)
-	for logs.Count("projection_held_at_horizon") == 0 {
-		require.True(t, time.Now().Before(deadline), "no held log line:\n%s", logs)
-		time.Sleep(10 * time.Millisecond)
-	}
+	testkit.WaitFor(t, 20*time.Second, func() bool { return logs.Count("projection_held_at_horizon") > 0 },
+		"no held log line:\n%s", logs)
 	st, err := r.Status(ctx)
 	require.NoError(t, err)
 	assert.True(t, st.HeldAtHorizon)
@@ -65,14 +62,10 @@ func TestProjectionHeldAtTheReadHorizon(t *testing.T) {
 	assert.Equal(t, int32(3), handled.Load(), "nothing is skipped or applied past the horizon")
 
 	require.NoError(t, blocker.Rollback())
-	for handled.Load() < 7 {
-		require.True(t, time.Now().Before(deadline), "the events after the horizon were not applied:\n%s", logs)
-		time.Sleep(10 * time.Millisecond)
-	}
-	for logs.Count("projection_horizon_released") == 0 {
-		require.True(t, time.Now().Before(deadline), "no released log line:\n%s", logs)
-		time.Sleep(10 * time.Millisecond)
-	}
+	testkit.WaitFor(t, 20*time.Second, func() bool { return handled.Load() >= 7 },
+		"the events after the horizon were not applied:\n%s", logs)
+	testkit.WaitFor(t, 20*time.Second, func() bool { return logs.Count("projection_horizon_released") > 0 },
+		"no released log line:\n%s", logs)
 	st, err = r.Status(ctx)
 	require.NoError(t, err)
 	assert.False(t, st.HeldAtHorizon)

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 	"sync/atomic"
 	"testing"
 
@@ -50,11 +49,7 @@ func bunProjectionBackend(b backend) testkit.ProjectionBackend {
 			app := fmt.Sprintf("projection-test-%d", pools.Add(1))
 			u := url
 			if b.name == "postgres" {
-				sep := "?"
-				if strings.Contains(u, "?") {
-					sep = "&"
-				}
-				u += sep + "application_name=" + app
+				u = withParam(t, u, "application_name", app)
 			}
 			db, err := bunstore.Open(context.Background(), u)
 			require.NoError(t, err)
