@@ -579,6 +579,7 @@ func testOutboxConcurrentClaims(t *testing.T, newTarget OutboxStoreFactory) {
 		claimed = map[string]int{}
 		order   = map[string][]int64{}
 		done    atomic.Int64
+		stop    atomic.Bool // set by a worker that failed
 		wg      sync.WaitGroup
 	)
 	errs := make(chan error, workers)
@@ -586,11 +587,15 @@ func testOutboxConcurrentClaims(t *testing.T, newTarget OutboxStoreFactory) {
 		s, _ := tg.Open(t)
 		wg.Go(func() {
 			owner := fmt.Sprintf("w%d", w)
-			for done.Load() < int64(len(all)) {
+			fail := func(err error) {
+				errs <- err
+				stop.Store(true) // the others stop too: this worker's claims would hold its records for an hour
+			}
+			for !stop.Load() && done.Load() < int64(len(all)) {
 				now := time.Now()
 				recs, err := s.Claim(ctx, outbox.ClaimRequest{Outbox: suiteOutbox, Owner: owner, Limit: 7, Now: now, Until: now.Add(time.Hour)})
 				if err != nil {
-					errs <- fmt.Errorf("%s: claim: %w", owner, err)
+					fail(fmt.Errorf("%s: claim: %w", owner, err))
 					return
 				}
 				mu.Lock()
@@ -605,11 +610,11 @@ func testOutboxConcurrentClaims(t *testing.T, newTarget OutboxStoreFactory) {
 				}
 				n, err := s.MarkDelivered(ctx, suiteOutbox, claimsOf(recs), time.Now())
 				if err != nil {
-					errs <- fmt.Errorf("%s: mark: %w", owner, err)
+					fail(fmt.Errorf("%s: mark: %w", owner, err))
 					return
 				}
 				if n != len(recs) {
-					errs <- fmt.Errorf("%s: marked %d of %d", owner, n, len(recs))
+					fail(fmt.Errorf("%s: marked %d of %d", owner, n, len(recs)))
 					return
 				}
 				done.Add(int64(n))
