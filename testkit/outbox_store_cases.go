@@ -165,6 +165,11 @@ func testOutboxEnqueueRefused(t *testing.T, newTarget OutboxStoreFactory) {
 	for _, name := range []string{"", strings.Repeat("n", 65), "a\x00b", "\xff"} {
 		require.ErrorIs(t, s.Enqueue(ctx, name, OutboxEnvelopes(t, "a", 1, 1), now), es.ErrInvalidArgument, "outbox name %q", name)
 	}
+	// An enqueue time out of range was stored before (SQLite) and made every later Pending fail
+	// with es.ErrDecode.
+	for name, at := range badTimes() {
+		require.ErrorIs(t, s.Enqueue(ctx, suiteOutbox, OutboxEnvelopes(t, "a", 1, 1), at), es.ErrInvalidArgument, "enqueue time: %s", name)
+	}
 	assert.Zero(t, pendingCount(t, s, suiteOutbox), "refused input writes nothing")
 }
 
@@ -515,6 +520,18 @@ func testOutboxesApart(t *testing.T, newTarget OutboxStoreFactory) {
 	assert.Len(t, pending(t, s), 1)
 }
 
+// badTimes are times no outbox store takes as an enqueue, delivery or prune time: unset, or
+// outside the years 1 to 9999 in UTC.
+func badTimes() map[string]time.Time {
+	return map[string]time.Time{
+		"zero":              {},
+		"year 0":            time.Date(0, 12, 31, 0, 0, 0, 0, time.UTC),
+		"year 0 in UTC":     time.Date(1, 1, 1, 0, 30, 0, 0, time.FixedZone("+01", 3600)),
+		"year 10000":        time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC),
+		"year 10000 in UTC": time.Date(9999, 12, 31, 23, 30, 0, 0, time.FixedZone("-01", -3600)),
+	}
+}
+
 // testOutboxBadCalls: every method refuses bad arguments with es.ErrInvalidArgument.
 func testOutboxBadCalls(t *testing.T, newTarget OutboxStoreFactory) {
 	ctx := context.Background()
@@ -550,6 +567,25 @@ func testOutboxBadCalls(t *testing.T, newTarget OutboxStoreFactory) {
 	require.ErrorIs(t, err, es.ErrInvalidArgument)
 	_, err = s.Prune(ctx, suiteOutbox, now, 0)
 	require.ErrorIs(t, err, es.ErrInvalidArgument)
+	// A zero delivery time once counted a record delivered yet left it live, and no prune ever
+	// removed it.
+	require.NoError(t, s.Enqueue(ctx, "times", OutboxEnvelopes(t, "a", 1, 1), now))
+	held, err := s.Claim(ctx, outbox.ClaimRequest{Outbox: "times", Owner: "r", Limit: 1, Now: now, Until: now.Add(time.Minute)})
+	require.NoError(t, err)
+	require.Len(t, held, 1)
+	for name, at := range badTimes() {
+		_, err = s.MarkDelivered(ctx, "times", claimsOf(held), at)
+		require.ErrorIs(t, err, es.ErrInvalidArgument, "delivery time: %s", name)
+		_, err = s.Prune(ctx, "times", at, 10)
+		require.ErrorIs(t, err, es.ErrInvalidArgument, "prune time: %s", name)
+	}
+	n, err := s.MarkDelivered(ctx, "times", claimsOf(held), now)
+	require.NoError(t, err)
+	assert.Equal(t, 1, n, "the refused calls left the claim as it was")
+	assert.Zero(t, pendingCount(t, s, "times"))
+	pruned, err := s.Prune(ctx, "times", now.Add(time.Second), 10)
+	require.NoError(t, err)
+	assert.Equal(t, 1, pruned)
 	require.ErrorIs(t, s.Retry(ctx, suiteOutbox, ""), es.ErrInvalidArgument)
 	require.ErrorIs(t, s.Retry(ctx, suiteOutbox, "a\x00"), es.ErrInvalidArgument)
 
@@ -579,6 +615,7 @@ func testOutboxConcurrentClaims(t *testing.T, newTarget OutboxStoreFactory) {
 		claimed = map[string]int{}
 		order   = map[string][]int64{}
 		done    atomic.Int64
+		stop    atomic.Bool // set by a worker that failed
 		wg      sync.WaitGroup
 	)
 	errs := make(chan error, workers)
@@ -586,11 +623,15 @@ func testOutboxConcurrentClaims(t *testing.T, newTarget OutboxStoreFactory) {
 		s, _ := tg.Open(t)
 		wg.Go(func() {
 			owner := fmt.Sprintf("w%d", w)
-			for done.Load() < int64(len(all)) {
+			fail := func(err error) {
+				errs <- err
+				stop.Store(true) // the others stop too: this worker's claims would hold its records for an hour
+			}
+			for !stop.Load() && done.Load() < int64(len(all)) {
 				now := time.Now()
 				recs, err := s.Claim(ctx, outbox.ClaimRequest{Outbox: suiteOutbox, Owner: owner, Limit: 7, Now: now, Until: now.Add(time.Hour)})
 				if err != nil {
-					errs <- fmt.Errorf("%s: claim: %w", owner, err)
+					fail(fmt.Errorf("%s: claim: %w", owner, err))
 					return
 				}
 				mu.Lock()
@@ -605,11 +646,11 @@ func testOutboxConcurrentClaims(t *testing.T, newTarget OutboxStoreFactory) {
 				}
 				n, err := s.MarkDelivered(ctx, suiteOutbox, claimsOf(recs), time.Now())
 				if err != nil {
-					errs <- fmt.Errorf("%s: mark: %w", owner, err)
+					fail(fmt.Errorf("%s: mark: %w", owner, err))
 					return
 				}
 				if n != len(recs) {
-					errs <- fmt.Errorf("%s: marked %d of %d", owner, n, len(recs))
+					fail(fmt.Errorf("%s: marked %d of %d", owner, n, len(recs)))
 					return
 				}
 				done.Add(int64(n))

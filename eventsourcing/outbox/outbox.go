@@ -71,13 +71,10 @@ func (o *Outbox) Enqueue(ctx context.Context, env es.Envelope) error {
 }
 
 // EnqueueEvents implements [es.EventEnqueuer]: [Outbox.Enqueue] for several events, all or none.
-// An empty slice does nothing.
+// An empty slice does nothing. The store validates the events ([ValidateEnqueue]).
 func (o *Outbox) EnqueueEvents(ctx context.Context, events []es.Envelope) error {
 	if len(events) == 0 {
 		return nil
-	}
-	if err := ValidateEnqueue(o.cfg.name, events); err != nil {
-		return fmt.Errorf("outbox %q: enqueue: %w", o.cfg.name, err)
 	}
 	inTx := o.store.JoinsTx(ctx)
 	if err := o.store.Enqueue(ctx, o.cfg.name, events, time.Now()); err != nil {
@@ -91,9 +88,6 @@ func (o *Outbox) EnqueueEvents(ctx context.Context, events []es.Envelope) error 
 
 // Pending lists up to limit records not yet delivered and not dead, in enqueue order.
 func (o *Outbox) Pending(ctx context.Context, limit int) ([]Record, error) {
-	if err := ValidateLimit(limit); err != nil {
-		return nil, fmt.Errorf("outbox %q: pending: %w", o.cfg.name, err)
-	}
 	recs, err := o.store.Pending(ctx, o.cfg.name, limit)
 	if err != nil {
 		return nil, fmt.Errorf("outbox %q: pending: %w", o.cfg.name, err)
@@ -104,9 +98,6 @@ func (o *Outbox) Pending(ctx context.Context, limit int) ([]Record, error) {
 // DeadLetters lists up to limit dead letters, the most recently failed first, with their last
 // error and attempt count.
 func (o *Outbox) DeadLetters(ctx context.Context, limit int) ([]Record, error) {
-	if err := ValidateLimit(limit); err != nil {
-		return nil, fmt.Errorf("outbox %q: dead letters: %w", o.cfg.name, err)
-	}
 	recs, err := o.store.DeadLetters(ctx, o.cfg.name, limit)
 	if err != nil {
 		return nil, fmt.Errorf("outbox %q: dead letters: %w", o.cfg.name, err)
@@ -118,9 +109,6 @@ func (o *Outbox) DeadLetters(ctx context.Context, limit int) ([]Record, error) {
 // attempts. An id that is not a dead letter of this outbox is an error matching
 // [ErrNoDeadLetter].
 func (o *Outbox) Retry(ctx context.Context, id string) error {
-	if err := ValidateID(id); err != nil {
-		return fmt.Errorf("outbox %q: retry: %w", o.cfg.name, err)
-	}
 	if err := o.store.Retry(ctx, o.cfg.name, id); err != nil {
 		return fmt.Errorf("outbox %q: retry %q: %w", o.cfg.name, id, err)
 	}

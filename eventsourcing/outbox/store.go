@@ -21,7 +21,8 @@ type Store interface {
 	// Enqueue adds one record per event, due at once, in the transaction ctx carries when the
 	// store joins it, else in a transaction of its own: all or none. An event whose id is
 	// already in the outbox (delivered, pending or dead) is left as it is, so enqueueing again
-	// after an unknown outcome is safe. Callers validate first ([ValidateEnqueue]).
+	// after an unknown outcome is safe. at is the records' CreatedAt. Stores validate with
+	// [ValidateEnqueue], refusing bad input with an error matching es.ErrInvalidArgument.
 	Enqueue(ctx context.Context, outbox string, events []es.Envelope, at time.Time) error
 
 	// Claim takes up to req.Limit due records for req.Owner until req.Until, in enqueue order,
@@ -33,7 +34,7 @@ type Store interface {
 	Claim(ctx context.Context, req ClaimRequest) ([]Record, error)
 
 	// MarkDelivered records the delivery of each claimed record whose claim is still current
-	// and returns how many it marked.
+	// and returns how many it marked. Stores validate with [ValidateMarkDelivered].
 	MarkDelivered(ctx context.Context, outbox string, claims []Claim, at time.Time) (int, error)
 
 	// MarkFailed records a failed attempt of a claimed record whose claim is still current:
@@ -57,6 +58,7 @@ type Store interface {
 	Retry(ctx context.Context, outbox, id string) error
 
 	// Prune deletes up to limit records delivered before the given time and returns how many.
+	// Stores validate with [ValidatePrune].
 	Prune(ctx context.Context, outbox string, deliveredBefore time.Time, limit int) (int, error)
 }
 

@@ -41,13 +41,16 @@ func ValidateID(id string) error {
 }
 
 // ValidateEnqueue checks what [Store.Enqueue] is given, the same way for every store: the
-// outbox name, at least one event, and for each event an EventID (unique within the call), an
-// AggregateID (the key that orders delivery), an EventType, an aggregate type and tenant id that
-// fit, a Sequence and schema Version of 0 or more, an OccurredAt in the years 1 to 9999 and a
-// payload that is one JSON object. Metadata is checked where the store encodes it
-// (storekit.NormalizeMetadata).
-func ValidateEnqueue(outbox string, events []es.Envelope) error {
+// outbox name, the enqueue time at (set, in the years 1 to 9999), at least one event, and for
+// each event an EventID (unique within the call), an AggregateID (the key that orders delivery),
+// an EventType, an aggregate type and tenant id that fit, a Sequence and schema Version of 0 or
+// more, an OccurredAt in the years 1 to 9999 and a payload that is one JSON object. Metadata is
+// checked where the store encodes it (storekit.NormalizeMetadata).
+func ValidateEnqueue(outbox string, events []es.Envelope, at time.Time) error {
 	if err := ValidateName("outbox name", outbox); err != nil {
+		return err
+	}
+	if err := validateSetTime("enqueue time", at); err != nil {
 		return err
 	}
 	if err := storekit.ValidateEvents(events); err != nil {
@@ -88,6 +91,15 @@ func validateTime(what string, t time.Time, optional bool) error {
 	return storekit.ValidateTime(what, t)
 }
 
+// validateSetTime checks a time the caller's clock gives: set (not the zero time) and in the
+// years every store keeps.
+func validateSetTime(what string, t time.Time) error {
+	if t.IsZero() {
+		return storekit.InvalidArgument("%s: must be set", what)
+	}
+	return storekit.ValidateTime(what, t)
+}
+
 // ValidateClaimRequest checks a [ClaimRequest]: names, a limit from 1 to [MaxBatchSize], and
 // Until after Now, both in the years 1 to 9999.
 func ValidateClaimRequest(req ClaimRequest) error {
@@ -100,10 +112,7 @@ func ValidateClaimRequest(req ClaimRequest) error {
 	if req.Limit < 1 || req.Limit > MaxBatchSize {
 		return storekit.InvalidArgument("limit: must be from 1 to %d, got %d", MaxBatchSize, req.Limit)
 	}
-	if req.Now.IsZero() {
-		return storekit.InvalidArgument("now: must be set")
-	}
-	if err := validateTime("now", req.Now, false); err != nil {
+	if err := validateSetTime("now", req.Now); err != nil {
 		return err
 	}
 	if err := validateTime("until", req.Until, false); err != nil {
@@ -130,6 +139,16 @@ func ValidateClaims(outbox string, claims []Claim) error {
 		}
 	}
 	return nil
+}
+
+// ValidateMarkDelivered checks what [Store.MarkDelivered] is given: the claims (see
+// [ValidateClaims]) and the delivery time at, set and in the years 1 to 9999 (a zero time would
+// read as "not delivered").
+func ValidateMarkDelivered(outbox string, claims []Claim, at time.Time) error {
+	if err := ValidateClaims(outbox, claims); err != nil {
+		return err
+	}
+	return validateSetTime("delivery time", at)
 }
 
 func validateClaim(i int, c Claim) error {
@@ -170,6 +189,18 @@ func ValidateLimit(limit int) error {
 		return storekit.InvalidArgument("limit: must be 1 or more, got %d", limit)
 	}
 	return nil
+}
+
+// ValidatePrune checks what [Store.Prune] is given: the outbox name, a deliveredBefore that is
+// set and in the years 1 to 9999, and a limit of 1 or more.
+func ValidatePrune(outbox string, deliveredBefore time.Time, limit int) error {
+	if err := ValidateName("outbox name", outbox); err != nil {
+		return err
+	}
+	if err := validateSetTime("delivered before", deliveredBefore); err != nil {
+		return err
+	}
+	return ValidateLimit(limit)
 }
 
 // ErrorText returns err's message as a store keeps it: valid UTF-8 (invalid bytes become U+FFFD),

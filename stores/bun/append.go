@@ -2,12 +2,9 @@ package bunstore
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"fmt"
 	"time"
-
-	"github.com/uptrace/bun"
 
 	es "github.com/gofly/eventsourcing/eventsourcing"
 	"github.com/gofly/eventsourcing/eventsourcing/storekit"
@@ -24,6 +21,7 @@ type batch struct {
 	tenants                    []string
 }
 
+// newBatch takes events that passed storekit.ValidateAppend (versions fit in 32 bits).
 func newBatch(aggregateID, aggregateType string, expected int64, events []es.Envelope) (*batch, error) {
 	n := len(events)
 	b := &batch{
@@ -36,9 +34,6 @@ func newBatch(aggregateID, aggregateType string, expected int64, events []es.Env
 		md, err := encodeMetadata(e.Metadata)
 		if err != nil {
 			return nil, storekit.InvalidArgument("events[%d].Metadata: metadata values must be JSON-encodable: %v", i, err)
-		}
-		if e.Version < -1<<31 || e.Version > 1<<31-1 {
-			return nil, storekit.InvalidArgument("events[%d].Version: must fit in 32 bits, got %d", i, e.Version)
 		}
 		b.eventIDs[i] = e.EventID
 		b.eventTypes[i] = e.EventType
@@ -115,30 +110,6 @@ func (s *EventStore) appendQueued(ctx context.Context, b *batch) error {
 		return fmt.Errorf("bunstore: append: %w", ctx.Err())
 	}
 	return s.dl.appendEvents(ctx, s.db, nil, b)
-}
-
-// appendTxFunc is a dialect's append through database/sql: it checks b's version and inserts
-// its events inside tx. st is the ambient transaction, nil in the store's own.
-type appendTxFunc func(ctx context.Context, tx *sql.Tx, st *txState, b *batch) error
-
-// appendSQL runs f in st's transaction when st is set, else in a transaction of its own that it
-// commits.
-func appendSQL(ctx context.Context, db *bun.DB, st *txState, b *batch, f appendTxFunc) error {
-	if st != nil {
-		return f(ctx, st.tx.Tx, st, b)
-	}
-	tx, err := db.DB.BeginTx(ctx, nil)
-	if err != nil {
-		return wrapErr(ctx, "append: begin", eventTable, err)
-	}
-	if err := f(ctx, tx, nil, b); err != nil {
-		_ = tx.Rollback()
-		return err
-	}
-	if err := tx.Commit(); err != nil {
-		return mapAppendErr(ctx, b, "append: commit", err)
-	}
-	return nil
 }
 
 // checkVersion is the optimistic concurrency check: the aggregate's last sequence must be the

@@ -36,7 +36,7 @@ type OutboxStore struct {
 	dl      sqlDialect
 	q       outboxSQL
 	commits *commitHub
-	stmts   stmtCache
+	stmts   *stmtCache // the dialect's: fixed statement texts prepared once (nil: none)
 }
 
 var (
@@ -50,6 +50,9 @@ var (
 // sqlite_outbox.go).
 type outboxDialect interface {
 	outboxSQL() outboxSQL
+	// outboxStmts is the cache the outbox store prepares its fixed statements in, nil when the
+	// driver caches statements itself.
+	outboxStmts() *stmtCache
 }
 
 // outboxSQL holds the statements of the outbox store. Statements that take lists are built per
@@ -75,9 +78,6 @@ type outboxSQL struct {
 	prune string
 	// arg is the placeholder of the i-th argument, from 1.
 	arg func(i int) string
-	// timeArg binds a time. Unlike the dialect's, it keeps the zero time (year 1) a time on
-	// every driver: Bun's PostgreSQL driver binds a zero time.Time as NULL.
-	timeArg func(t time.Time) any
 }
 
 // outboxClaimCandidates returns the common table expressions a claim picks from: heads, the
@@ -143,7 +143,7 @@ func NewOutboxStore(db *bun.DB) (*OutboxStore, error) {
 		return nil, err
 	}
 	return &OutboxStore{
-		db: db, dl: dl, q: dl.outboxSQL(),
+		db: db, dl: dl, q: dl.outboxSQL(), stmts: dl.outboxStmts(),
 		commits: newCommitHub(db, dl, outboxChannel, orDiscard(nil)),
 	}, nil
 }
@@ -168,29 +168,25 @@ func (s *OutboxStore) InTx(ctx context.Context, fn func(ctx context.Context) err
 
 // Enqueue implements [outbox.Store].
 func (s *OutboxStore) Enqueue(ctx context.Context, name string, events []es.Envelope, at time.Time) error {
-	if err := outbox.ValidateEnqueue(name, events); err != nil {
+	if err := outbox.ValidateEnqueue(name, events, at); err != nil {
 		return err
 	}
 	args := make([]any, 0, outboxInsertWidth*len(events))
-	created := s.q.timeArg(storekit.StoredTime(at))
+	created := s.dl.timeArg(storekit.StoredTime(at))
 	for i := range events {
 		e := &events[i]
-		md, err := storekit.NormalizeMetadata(e.Metadata)
+		meta, err := encodeMetadata(e.Metadata)
 		if err != nil {
-			return fmt.Errorf("events[%d]: %w", i, err)
-		}
-		meta, err := encodeMetadata(md)
-		if err != nil {
-			return storekit.InvalidArgument("events[%d].Metadata: %v", i, err)
+			return storekit.InvalidArgument("events[%d].Metadata: metadata values must be JSON-encodable: %v", i, err)
 		}
 		var tenant any
 		if e.TenantID != "" {
 			tenant = e.TenantID
 		}
 		args = append(args, name, e.EventID, e.AggregateID, e.AggregateType, e.Sequence, e.EventType, string(e.Payload), meta,
-			s.q.timeArg(storekit.StoredTime(e.OccurredAt)), e.Version, tenant, e.GlobalPosition, created)
+			s.dl.timeArg(storekit.StoredTime(e.OccurredAt)), e.Version, tenant, e.GlobalPosition, created)
 	}
-	err := s.inOneTx(ctx, "enqueue", len(events) > outboxChunk, func(q querier) error {
+	err := s.inOneTx(ctx, "enqueue", len(events) > outboxChunk, func(st *txState) error {
 		for from := 0; from < len(events); from += outboxChunk {
 			n := min(outboxChunk, len(events)-from)
 			rows := make([]string, n)
@@ -198,7 +194,7 @@ func (s *OutboxStore) Enqueue(ctx context.Context, name string, events []es.Enve
 				rows[i] = s.row(i*outboxInsertWidth+1, outboxInsertWidth)
 			}
 			stmt := fmt.Sprintf(s.q.insert, strings.Join(rows, ", "))
-			if _, err := q.ExecContext(ctx, stmt, args[from*outboxInsertWidth:(from+n)*outboxInsertWidth]...); err != nil {
+			if _, err := s.perCall(st, n).ExecContext(ctx, stmt, args[from*outboxInsertWidth:(from+n)*outboxInsertWidth]...); err != nil {
 				return err
 			}
 		}
@@ -224,11 +220,11 @@ func (s *OutboxStore) row(first, width int) string {
 	return b.String()
 }
 
-// inOneTx runs fn on the ambient transaction, or on the pool; with several statements
-// (multi) and no ambient transaction, in a transaction of its own.
-func (s *OutboxStore) inOneTx(ctx context.Context, op string, multi bool, fn func(q querier) error) error {
+// inOneTx runs fn on the ambient transaction, or on the pool (st nil); with several
+// statements (multi) and no ambient transaction, in a transaction of its own.
+func (s *OutboxStore) inOneTx(ctx context.Context, op string, multi bool, fn func(st *txState) error) error {
 	if st := ambient(ctx, s.db); st != nil || !multi {
-		if err := fn(s.on(st)); err != nil {
+		if err := fn(st); err != nil {
 			return wrapErr(ctx, op, outboxTable, err)
 		}
 		return nil
@@ -236,13 +232,23 @@ func (s *OutboxStore) inOneTx(ctx context.Context, op string, multi bool, fn fun
 	return InTx(ctx, s.db, func(ctx context.Context) error { return s.inOneTx(ctx, op, false, fn) })
 }
 
-// on returns what runs the store's statements: the transaction st when it is set, else the pool,
-// with statements prepared once (see [stmtCache]).
+// on returns what runs the store's fixed statements: the transaction st when it is set, else
+// the pool, with statements prepared once when the dialect has a cache (see [stmtCache]).
 func (s *OutboxStore) on(st *txState) querier {
 	if st != nil {
 		return s.stmts.querier(s.db.DB, st.tx.Tx)
 	}
 	return s.stmts.querier(s.db.DB, nil)
+}
+
+// perCall returns what runs a statement built for a list of n items: a text of its own per
+// length, sent as it is rather than prepared, so one-off texts do not take the cache's places.
+// A list of one is a fixed text and goes through [OutboxStore.on].
+func (s *OutboxStore) perCall(st *txState, n int) querier {
+	if n == 1 {
+		return s.on(st)
+	}
+	return querierOf(st, s.db)
 }
 
 // here returns the querier for ctx (see on).
@@ -253,7 +259,7 @@ func (s *OutboxStore) Claim(ctx context.Context, req outbox.ClaimRequest) ([]out
 	if err := outbox.ValidateClaimRequest(req); err != nil {
 		return nil, err
 	}
-	now, until := s.q.timeArg(storekit.StoredTime(req.Now)), s.q.timeArg(storekit.StoredTime(req.Until))
+	now, until := s.dl.timeArg(storekit.StoredTime(req.Now)), s.dl.timeArg(storekit.StoredTime(req.Until))
 	recs, err := s.query(ctx, "claim", s.q.claim, req.Outbox, now, req.Limit, req.Owner, until, claimWindow(req.Limit))
 	if err != nil {
 		return nil, err
@@ -264,10 +270,10 @@ func (s *OutboxStore) Claim(ctx context.Context, req outbox.ClaimRequest) ([]out
 
 // MarkDelivered implements [outbox.Store].
 func (s *OutboxStore) MarkDelivered(ctx context.Context, name string, claims []outbox.Claim, at time.Time) (int, error) {
-	if err := outbox.ValidateClaims(name, claims); err != nil {
+	if err := outbox.ValidateMarkDelivered(name, claims, at); err != nil {
 		return 0, err
 	}
-	return s.updateClaims(ctx, "mark delivered", s.q.markDelivered, []any{name, s.q.timeArg(storekit.StoredTime(at))}, claims)
+	return s.updateClaims(ctx, "mark delivered", s.q.markDelivered, []any{name, s.dl.timeArg(storekit.StoredTime(at))}, claims)
 }
 
 // Release implements [outbox.Store].
@@ -302,7 +308,7 @@ func (s *OutboxStore) updateClaims(ctx context.Context, op, stmt string, fixed [
 		statements += (len(ids) + outboxChunk - 1) / outboxChunk
 	}
 	total := 0
-	err := s.inOneTx(ctx, op, statements > 1, func(q querier) error {
+	err := s.inOneTx(ctx, op, statements > 1, func(st *txState) error {
 		for _, k := range order {
 			ids := groups[k]
 			for from := 0; from < len(ids); from += outboxChunk {
@@ -314,7 +320,7 @@ func (s *OutboxStore) updateClaims(ctx context.Context, op, stmt string, fixed [
 					list[i] = s.q.arg(len(args) + 1)
 					args = append(args, id)
 				}
-				res, err := q.ExecContext(ctx, fmt.Sprintf(stmt, strings.Join(list, ", ")), args...)
+				res, err := s.perCall(st, len(chunk)).ExecContext(ctx, fmt.Sprintf(stmt, strings.Join(list, ", ")), args...)
 				if err != nil {
 					return err
 				}
@@ -337,10 +343,10 @@ func (s *OutboxStore) MarkFailed(ctx context.Context, name string, c outbox.Clai
 	}
 	var next any
 	if !f.NextAttemptAt.IsZero() && !f.Dead {
-		next = s.q.timeArg(storekit.StoredTime(f.NextAttemptAt))
+		next = s.dl.timeArg(storekit.StoredTime(f.NextAttemptAt))
 	}
 	res, err := s.here(ctx).ExecContext(ctx, s.q.markFailed, name, c.ID, c.Owner, c.Attempt, f.Error,
-		s.q.timeArg(storekit.StoredTime(f.At)), next, f.Dead)
+		s.dl.timeArg(storekit.StoredTime(f.At)), next, f.Dead)
 	if err != nil {
 		return false, wrapErr(ctx, "mark failed", outboxTable, err)
 	}
@@ -394,10 +400,10 @@ func (s *OutboxStore) Retry(ctx context.Context, name, id string) error {
 
 // Prune implements [outbox.Store].
 func (s *OutboxStore) Prune(ctx context.Context, name string, deliveredBefore time.Time, limit int) (int, error) {
-	if err := listArgs(name, limit); err != nil {
+	if err := outbox.ValidatePrune(name, deliveredBefore, limit); err != nil {
 		return 0, err
 	}
-	res, err := s.here(ctx).ExecContext(ctx, s.q.prune, name, s.q.timeArg(storekit.StoredTime(deliveredBefore)), limit)
+	res, err := s.here(ctx).ExecContext(ctx, s.q.prune, name, s.dl.timeArg(storekit.StoredTime(deliveredBefore)), limit)
 	if err != nil {
 		return 0, wrapErr(ctx, "prune", outboxTable, err)
 	}

@@ -47,5 +47,7 @@ func (postgresDialect) openDB(raw, dsn string) (*bun.DB, error) {
 	return bun.NewDB(sqldb, pgdialect.New()), nil
 }
 
-// timeArg binds times as TIMESTAMPTZ.
-func (postgresDialect) timeArg(t time.Time) any { return t }
+// timeArg binds times as RFC 3339 text, which the statements' TIMESTAMPTZ columns and
+// comparisons read as such. A time.Time would not do: Bun's pgdriver binds the zero time (year 1,
+// a valid time) as NULL.
+func (postgresDialect) timeArg(t time.Time) any { return t.UTC().Format(time.RFC3339Nano) }

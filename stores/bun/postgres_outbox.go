@@ -1,9 +1,6 @@
 package bunstore
 
-import (
-	"strconv"
-	"time"
-)
+import "strconv"
 
 // live is the condition of a record that is neither delivered nor dead; the partial indexes of
 // the outbox table carry the same text.
@@ -43,7 +40,9 @@ WHERE outbox = $1 AND event_id IN (%s) AND claimed_by = $2 AND attempts = $3 AND
 WHERE outbox = $1 AND event_id = $2 AND dead`,
 		prune: `DELETE FROM pyfly_outbox WHERE seq IN (
 	SELECT seq FROM pyfly_outbox WHERE outbox = $1 AND delivered_at < $2 LIMIT $3)`,
-		arg:     func(i int) string { return "$" + strconv.Itoa(i) },
-		timeArg: func(t time.Time) any { return t.UTC().Format(time.RFC3339Nano) },
+		arg: func(i int) string { return "$" + strconv.Itoa(i) },
 	}
 }
+
+// outboxStmts is nil: pgx caches the statements it prepares on each connection itself.
+func (postgresDialect) outboxStmts() *stmtCache { return nil }

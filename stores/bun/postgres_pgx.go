@@ -21,6 +21,10 @@ var errNotPgx = errors.New("bunstore: not a pgx connection")
 // around database/sql's per-row value conversion is what keeps loads and appends near raw pgx.
 // The connection returns to the pool after f; database/sql discards it if f left it broken or
 // inside a transaction.
+//
+// A transaction the caller ended through [TxFrom] leaves its connection outside any
+// transaction, where f's statements would commit on their own: withPgx then refuses with
+// sql.ErrTxDone, as database/sql does for a statement on an ended *sql.Tx.
 func withPgx(ctx context.Context, db *bun.DB, st *txState, f func(*pgx.Conn) error) error {
 	conn := (*sql.Conn)(nil)
 	if st != nil {
@@ -38,6 +42,9 @@ func withPgx(ctx context.Context, db *bun.DB, st *txState, f func(*pgx.Conn) err
 		sc, ok := dc.(*stdlib.Conn)
 		if !ok {
 			return errNotPgx
+		}
+		if st != nil && sc.Conn().PgConn().TxStatus() == 'I' {
+			return sql.ErrTxDone
 		}
 		return f(sc.Conn())
 	})

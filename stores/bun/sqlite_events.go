@@ -60,18 +60,30 @@ func (sqliteDialect) singleWriter() bool { return true }
 // transaction first prepares the statements it will run (the head, and the INSERT of each size
 // its batch is cut into), once for the store, so SQLite does not parse them at every append.
 func (d sqliteDialect) appendEvents(ctx context.Context, db *bun.DB, st *txState, b *batch) error {
-	if st == nil {
-		queries := []string{sqliteHeadSQL}
-		for n := len(b.eventIDs); n > 0; {
-			rows := sqliteInsertRows(n)
-			queries = append(queries, sqliteInsertSQL(rows))
-			n -= rows
-		}
-		if err := d.stmts.prepare(ctx, db.DB, queries...); err != nil {
-			return wrapErr(ctx, "append: prepare", eventTable, err)
-		}
+	if st != nil {
+		return d.appendTx(ctx, st.tx.Tx, b)
 	}
-	return appendSQL(ctx, db, st, b, d.appendTx)
+	queries := []string{sqliteHeadSQL}
+	for n := len(b.eventIDs); n > 0; {
+		rows := sqliteInsertRows(n)
+		queries = append(queries, sqliteInsertSQL(rows))
+		n -= rows
+	}
+	if err := d.stmts.prepare(ctx, db.DB, queries...); err != nil {
+		return wrapErr(ctx, "append: prepare", eventTable, err)
+	}
+	tx, err := db.DB.BeginTx(ctx, nil)
+	if err != nil {
+		return wrapErr(ctx, "append: begin", eventTable, err)
+	}
+	if err := d.appendTx(ctx, tx, b); err != nil {
+		_ = tx.Rollback()
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return mapAppendErr(ctx, b, "append: commit", err)
+	}
+	return nil
 }
 
 // queryEvents runs q prepared (once per store and connection) and decodes its rows.
@@ -83,7 +95,8 @@ func (d sqliteDialect) queryEvents(ctx context.Context, s *EventStore, st *txSta
 	return scanEvents(ctx, s, op, sizeHint, rows)
 }
 
-func (d sqliteDialect) appendTx(ctx context.Context, tx *sql.Tx, _ *txState, b *batch) error {
+// appendTx checks b's version and inserts its events inside tx.
+func (d sqliteDialect) appendTx(ctx context.Context, tx *sql.Tx, b *batch) error {
 	var lastSeq int64
 	var atNext string
 	if err := d.stmts.queryRow(ctx, tx, sqliteHeadSQL, b.aggregateID, b.expected).Scan(&lastSeq, &atNext); err != nil {

@@ -10,7 +10,7 @@ const sqliteOutboxLive = `delivered_at IS NULL AND dead = 0`
 // see [outboxClaimCandidates]. Arguments: ?1 the outbox, ?2 now, ?3 the limit, ?6 the window.
 var sqliteClaimCandidates = outboxClaimCandidates(sqliteOutboxLive, "?1", "?2", "?3", "?6")
 
-func (d sqliteDialect) outboxSQL() outboxSQL {
+func (sqliteDialect) outboxSQL() outboxSQL {
 	return outboxSQL{
 		insert: `INSERT INTO pyfly_outbox (` + outboxInsertColumns + `) VALUES %s ON CONFLICT (outbox, event_id) DO NOTHING`,
 		// One statement: SQLite runs one writer at a time, so no two claims see the same row free.
@@ -37,7 +37,9 @@ WHERE outbox = ?1 AND event_id IN (%s) AND claimed_by = ?2 AND attempts = ?3 AND
 WHERE outbox = ?1 AND event_id = ?2 AND dead = 1`,
 		prune: `DELETE FROM pyfly_outbox WHERE seq IN (
 	SELECT seq FROM pyfly_outbox WHERE outbox = ?1 AND delivered_at < ?2 LIMIT ?3)`,
-		arg:     func(i int) string { return "?" + strconv.Itoa(i) },
-		timeArg: d.timeArg,
+		arg: func(i int) string { return "?" + strconv.Itoa(i) },
 	}
 }
+
+// outboxStmts is the dialect's statement cache, shared with the store's other statements.
+func (d sqliteDialect) outboxStmts() *stmtCache { return d.stmts }

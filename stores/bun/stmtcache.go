@@ -85,22 +85,11 @@ func (c *stmtCache) queryRow(ctx context.Context, tx *sql.Tx, query string, args
 // query runs query prepared: in st's transaction when st is set (prepared when the cache has it),
 // else on db's pool, preparing it there first.
 func (c *stmtCache) query(ctx context.Context, db *sql.DB, st *txState, query string, args ...any) (*sql.Rows, error) {
+	var tx *sql.Tx
 	if st != nil {
-		if stmt := c.in(ctx, st.tx.Tx, query); stmt != nil {
-			return stmt.QueryContext(ctx, args...)
-		}
-		return st.tx.Tx.QueryContext(ctx, query, args...)
+		tx = st.tx.Tx
 	}
-	if err := c.prepare(ctx, db, query); err != nil {
-		return nil, err
-	}
-	c.mu.Lock()
-	stmt := c.m[query]
-	c.mu.Unlock()
-	if stmt == nil { // a nil cache
-		return db.QueryContext(ctx, query, args...)
-	}
-	return stmt.QueryContext(ctx, args...)
+	return c.querier(db, tx).QueryContext(ctx, query, args...)
 }
 
 // pooled returns query's statement prepared on db's pool, preparing it first, or nil when it

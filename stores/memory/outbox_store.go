@@ -79,7 +79,7 @@ func (s *OutboxStore) box(name string) *outboxBox {
 
 // Enqueue implements [outbox.Store]. Under a unit of work the records are added when it commits.
 func (s *OutboxStore) Enqueue(ctx context.Context, name string, events []es.Envelope, at time.Time) error {
-	if err := outbox.ValidateEnqueue(name, events); err != nil {
+	if err := outbox.ValidateEnqueue(name, events, at); err != nil {
 		return err
 	}
 	if err := ctx.Err(); err != nil {
@@ -199,7 +199,7 @@ func (b *outboxBox) current(c outbox.Claim) *outboxEntry {
 
 // MarkDelivered implements [outbox.Store].
 func (s *OutboxStore) MarkDelivered(ctx context.Context, name string, claims []outbox.Claim, at time.Time) (int, error) {
-	if err := outbox.ValidateClaims(name, claims); err != nil {
+	if err := outbox.ValidateMarkDelivered(name, claims, at); err != nil {
 		return 0, err
 	}
 	if err := ctx.Err(); err != nil {
@@ -360,7 +360,10 @@ func (s *OutboxStore) Retry(ctx context.Context, name, id string) error {
 
 // Prune implements [outbox.Store].
 func (s *OutboxStore) Prune(ctx context.Context, name string, deliveredBefore time.Time, limit int) (int, error) {
-	if err := listArgs(ctx, name, limit); err != nil {
+	if err := outbox.ValidatePrune(name, deliveredBefore, limit); err != nil {
+		return 0, err
+	}
+	if err := ctx.Err(); err != nil {
 		return 0, err
 	}
 	s.mu.Lock()
