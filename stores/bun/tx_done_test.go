@@ -20,7 +20,7 @@ func TestAppendAfterTxEnded(t *testing.T) {
 			db := openDB(t, b.url(t))
 			stores := map[string]*bunstore.EventStore{"insert": newEventStore(t, db)}
 			if b.name == "postgres" {
-				stores["copy"] = bunstore.CopyEveryAppend(newEventStore(t, db))
+				stores["copy"] = bunstore.CopyEveryAppend(t, newEventStore(t, db))
 			}
 			for path, s := range stores {
 				ctx := context.Background()
