@@ -28,7 +28,7 @@ var (
 	ErrOutcomeUnknown = errors.New("eventsourcing: outcome unknown")
 	// ErrInvalidHandler reports a mistake in the handler definitions of an aggregate or a
 	// projection: two handlers for one event type, a handler whose parameter names no event type
-	// (an interface, for one), or a nil handler function.
+	// (an interface, for one), or a nil On handler.
 	ErrInvalidHandler = errors.New("eventsourcing: invalid event handler")
 )
 

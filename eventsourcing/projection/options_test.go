@@ -30,6 +30,7 @@ func TestNewRunnerRefusesBadArguments(t *testing.T) {
 		"nil typed projection":    {nilTyped, store, nil, "projection is nil"},
 		"nil store":               {p, nil, nil, "event store is nil"},
 		"nil memory store":        {p, (*memory.EventStore)(nil), nil, "event store is nil"},
+		"nil function":            {projection.FunctionProjection("x", nil), store, nil, "handler function is nil"},
 		"empty name":              {projection.FunctionProjection("", noop), store, nil, "projection name: must not be empty"},
 		"name too long":           {projection.FunctionProjection(strings.Repeat("n", 256), noop), store, nil, "projection name: at most 255 bytes"},
 		"name with NUL":           {projection.FunctionProjection("a\x00", noop), store, nil, "NUL"},
@@ -62,14 +63,6 @@ func TestNewRunnerRefusesBadArguments(t *testing.T) {
 			assert.Contains(t, err.Error(), tc.want)
 		})
 	}
-}
-
-// A nil handler function is a mistake in the projection's definition, as a nil On handler of a
-// Typed projection is: both match es.ErrInvalidHandler.
-func TestNewRunnerRefusesANilFunction(t *testing.T) {
-	_, err := projection.NewRunner(projection.FunctionProjection("x", nil), memory.NewEventStore())
-	require.ErrorIs(t, err, es.ErrInvalidHandler)
-	assert.Contains(t, err.Error(), "handler function is nil")
 }
 
 func TestNewRunnerAcceptsTheLimits(t *testing.T) {

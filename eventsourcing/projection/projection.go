@@ -36,7 +36,7 @@ func (p *functionProjection) Handle(ctx context.Context, e es.Envelope) error {
 // Err reports a nil function; [NewRunner] refuses such a projection.
 func (p *functionProjection) Err() error {
 	if p.fn == nil {
-		return fmt.Errorf("%w: projection.FunctionProjection(%q): the handler function is nil", es.ErrInvalidHandler, p.name)
+		return fmt.Errorf("%w: projection.FunctionProjection(%q): the handler function is nil", es.ErrInvalidArgument, p.name)
 	}
 	return nil
 }
