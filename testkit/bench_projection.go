@@ -15,19 +15,7 @@ import (
 // CountEvents pages through the whole stream and returns how many events it holds.
 func CountEvents(tb testing.TB, store es.EventStore) int {
 	tb.Helper()
-	var n int
-	var after int64
-	for {
-		page, err := store.ReadAll(context.Background(), after, 1000)
-		if err != nil {
-			tb.Fatal(err)
-		}
-		n += len(page)
-		if len(page) < 1000 {
-			return n
-		}
-		after = page[len(page)-1].GlobalPosition
-	}
+	return len(readAll(tb, store))
 }
 
 // BenchReadAll is the baseline of [BenchRunner]: each operation pages through the whole stream
