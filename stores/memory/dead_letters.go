@@ -49,12 +49,10 @@ func (s *DeadLetterStore) Park(ctx context.Context, d projection.DeadLetter) err
 	d.FailedAt = storekit.StoredTime(d.FailedAt)
 	op := letterOp{letter: d}
 	if u := unitFrom(ctx); u != nil {
-		p, err := ops(u, s, newPendingLetters)
-		if err != nil {
-			return err
-		}
-		p.add(op)
-		return nil
+		return with(u, s, newPendingLetters, func(p *pendingLetters) error {
+			p.ops = append(p.ops, op)
+			return nil
+		})
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -115,12 +113,11 @@ func (s *DeadLetterStore) Delete(ctx context.Context, name, eventID string) (boo
 	_, had := s.visible(ctx, name)[eventID]
 	op := letterOp{del: true, letter: projection.DeadLetter{Projection: name, Event: es.Envelope{EventID: eventID}}}
 	if u := unitFrom(ctx); u != nil {
-		p, err := ops(u, s, newPendingLetters)
-		if err != nil {
-			return false, err
-		}
-		p.add(op)
-		return had, nil
+		err := with(u, s, newPendingLetters, func(p *pendingLetters) error {
+			p.ops = append(p.ops, op)
+			return nil
+		})
+		return had, err
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -131,15 +128,17 @@ func (s *DeadLetterStore) Delete(ctx context.Context, name, eventID string) (boo
 // visible returns the projection's letters a reader under ctx sees, by event id (shared values:
 // clone before handing them out).
 func (s *DeadLetterStore) visible(ctx context.Context, name string) map[string]projection.DeadLetter {
-	s.mu.RLock()
-	out := make(map[string]projection.DeadLetter, len(s.letters[name]))
-	for id, d := range s.letters[name] {
-		out[id] = d
-	}
-	s.mu.RUnlock()
-	if p := peek[pendingLetters](unitFrom(ctx), s); p != nil {
-		p.mu.Lock()
-		defer p.mu.Unlock()
+	var out map[string]projection.DeadLetter
+	read(unitFrom(ctx), s, func(p *pendingLetters) {
+		s.mu.RLock()
+		out = make(map[string]projection.DeadLetter, len(s.letters[name]))
+		for id, d := range s.letters[name] {
+			out[id] = d
+		}
+		s.mu.RUnlock()
+		if p == nil {
+			return
+		}
 		for _, op := range p.ops {
 			if op.letter.Projection != name {
 				continue
@@ -150,7 +149,7 @@ func (s *DeadLetterStore) visible(ctx context.Context, name string) map[string]p
 				out[op.letter.Event.EventID] = op.letter
 			}
 		}
-	}
+	})
 	return out
 }
 
@@ -176,18 +175,13 @@ type letterOp struct {
 	letter projection.DeadLetter
 }
 
+// pendingLetters are a dead-letter store's writes inside one unit of work, in call order; the
+// unit's lock guards them.
 type pendingLetters struct {
-	mu  sync.Mutex
 	ops []letterOp
 }
 
 func newPendingLetters() *pendingLetters { return &pendingLetters{} }
-
-func (p *pendingLetters) add(op letterOp) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	p.ops = append(p.ops, op)
-}
 
 func (s *DeadLetterStore) lockForCommit()     { s.mu.Lock() }
 func (s *DeadLetterStore) unlockAfterCommit() { s.mu.Unlock() }

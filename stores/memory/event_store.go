@@ -179,27 +179,28 @@ func (s *EventStore) Load(ctx context.Context, aggregateID string, afterSequence
 	if err := storekit.ValidateLoad(aggregateID, afterSequence); err != nil {
 		return nil, err
 	}
-	p := pendingIn(unitFrom(ctx), s)
-	s.mu.RLock()
-	stream := s.streams[aggregateID]
-	var ownEvents []es.Envelope
-	if p != nil {
-		stream, ownEvents = p.view(aggregateID, stream)
-	}
 	var out []es.Envelope
-	if afterSequence < int64(len(stream)) {
-		idx := stream[afterSequence:]
-		out = make([]es.Envelope, len(idx), len(idx)+len(ownEvents))
-		for i, pos := range idx {
-			out[i] = s.log.at(pos).Clone()
+	read(unitFrom(ctx), s, func(p *pendingAppends) {
+		s.mu.RLock()
+		defer s.mu.RUnlock()
+		stream := s.streams[aggregateID]
+		var ownEvents []es.Envelope
+		if p != nil {
+			stream, ownEvents = p.view(aggregateID, stream)
 		}
-	}
-	s.mu.RUnlock()
-	for _, e := range ownEvents {
-		if e.Sequence > afterSequence {
-			out = append(out, e.Clone())
+		if afterSequence < int64(len(stream)) {
+			idx := stream[afterSequence:]
+			out = make([]es.Envelope, len(idx), len(idx)+len(ownEvents))
+			for i, pos := range idx {
+				out[i] = s.log.at(pos).Clone()
+			}
 		}
-	}
+		for _, e := range ownEvents {
+			if e.Sequence > afterSequence {
+				out = append(out, e.Clone())
+			}
+		}
+	})
 	return s.upcast(out)
 }
 
@@ -211,17 +212,17 @@ func (s *EventStore) LatestVersion(ctx context.Context, aggregateID string) (int
 	if err := storekit.ValidateAggregateID(aggregateID); err != nil {
 		return 0, err
 	}
-	p := pendingIn(unitFrom(ctx), s)
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	stream := s.streams[aggregateID]
-	if p != nil {
-		var own []es.Envelope
-		if stream, own = p.view(aggregateID, stream); len(own) > 0 {
-			return own[len(own)-1].Sequence, nil
+	var version int64
+	read(unitFrom(ctx), s, func(p *pendingAppends) {
+		if ps := pendingStreamOf(p, aggregateID); ps != nil {
+			version = ps.base + int64(len(ps.events))
+			return
 		}
-	}
-	return int64(len(stream)), nil
+		s.mu.RLock()
+		defer s.mu.RUnlock()
+		version = int64(len(s.streams[aggregateID]))
+	})
+	return version, nil
 }
 
 // ReadAll implements [es.EventStore]: committed events only. A cursor beyond the last position is
