@@ -21,8 +21,8 @@ type EventStore struct {
 
 	mu      sync.RWMutex
 	log     eventLog
-	streams map[string][]int64 // aggregate id -> positions of its events, in sequence order
-	ids     map[string]int64   // event id -> position
+	streams map[string][]int64  // aggregate id -> positions of its events, in sequence order
+	ids     map[string]struct{} // ids of the stored events
 }
 
 var (
@@ -49,7 +49,7 @@ func WithUpcasters(ups ...es.Upcaster) Option {
 
 // NewEventStore returns an empty store.
 func NewEventStore(opts ...Option) *EventStore {
-	s := &EventStore{streams: make(map[string][]int64), ids: make(map[string]int64)}
+	s := &EventStore{streams: make(map[string][]int64), ids: make(map[string]struct{})}
 	for _, o := range opts {
 		if o != nil {
 			o(s)
@@ -159,7 +159,7 @@ func (s *EventStore) write(aggregateID string, stored []es.Envelope) {
 	stream := s.streams[aggregateID]
 	for i := range stored {
 		pos := s.log.add(stored[i])
-		s.ids[stored[i].EventID] = pos
+		s.ids[stored[i].EventID] = struct{}{}
 		stream = append(stream, pos)
 	}
 	s.streams[aggregateID] = stream
