@@ -3,6 +3,7 @@ package memory
 import (
 	"context"
 	"sync"
+	"time"
 
 	es "github.com/gofly/eventsourcing/eventsourcing"
 	"github.com/gofly/eventsourcing/eventsourcing/storekit"
@@ -33,7 +34,9 @@ func (s *SnapshotStore) InTx(ctx context.Context, fn func(ctx context.Context) e
 	return InTx(ctx, fn)
 }
 
-// Save implements [es.SnapshotStore]: a snapshot with an equal or older sequence is ignored.
+// Save implements [es.SnapshotStore]: a snapshot with an equal or older sequence is ignored. A
+// zero CreatedAt becomes now; every CreatedAt is kept in UTC to the microsecond, as the SQL
+// stores keep it.
 func (s *SnapshotStore) Save(ctx context.Context, snap es.Snapshot) error {
 	if err := storekit.ValidateSnapshot(snap); err != nil {
 		return err
@@ -42,6 +45,9 @@ func (s *SnapshotStore) Save(ctx context.Context, snap es.Snapshot) error {
 		return err
 	}
 	snap = snap.Clone()
+	if snap.CreatedAt.IsZero() {
+		snap.CreatedAt = time.Now()
+	}
 	snap.CreatedAt = storekit.StoredTime(snap.CreatedAt)
 	if u := unitFrom(ctx); u != nil {
 		return with(u, s, newPendingSnapshots, func(p *pendingSnapshots) error {
