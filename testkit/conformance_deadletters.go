@@ -6,6 +6,8 @@ import (
 	"errors"
 	"math"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -31,6 +33,7 @@ func DeadLetterStoreTests() []DeadLetterStoreTest {
 		{"RoundTrip", testDeadLetterRoundTrip},
 		{"BadInput", testDeadLetterBadInput},
 		{"Transactions", testDeadLetterTransactions},
+		{"ConcurrentDelete", testDeadLetterConcurrentDelete},
 	}
 }
 
@@ -209,6 +212,49 @@ func testDeadLetterTransactions(t *testing.T, newStore DeadLetterStoreFactory) {
 		return s.Park(ctx, deadLetter(t, "p", 2, "y"))
 	}))
 	requireLetters(t, s, "p", 0, 10, 2)
+}
+
+// testDeadLetterConcurrentDelete races deletes of one letter: exactly one of them deleted it.
+// Before the fix the memory store decided "had it" and deleted under two separate locks, and two
+// deletes could both report true.
+func testDeadLetterConcurrentDelete(t *testing.T, newStore DeadLetterStoreFactory) {
+	ctx := context.Background()
+	s := newStore(t)
+	const rounds, deleters, others = 20, 8, 300
+	for i := range others { // other letters of the projection, which a store may read while deleting
+		require.NoError(t, s.Park(ctx, deadLetter(t, "p", int64(1000+i), "other")))
+	}
+	for round := range rounds {
+		d := deadLetter(t, "p", int64(round+1), "boom")
+		require.NoError(t, s.Park(ctx, d))
+		var (
+			wg      sync.WaitGroup
+			deleted atomic.Int32
+		)
+		errs := make([]error, deleters)
+		start := make(chan struct{})
+		for i := range deleters {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				<-start
+				ok, err := s.Delete(ctx, "p", d.Event.EventID)
+				if ok {
+					deleted.Add(1)
+				}
+				errs[i] = err
+			}()
+		}
+		close(start)
+		wg.Wait()
+		for _, err := range errs {
+			require.NoError(t, err)
+		}
+		require.Equal(t, int32(1), deleted.Load(), "round %d: deletes that reported the letter deleted", round)
+	}
+	n, err := s.Count(ctx, "p")
+	require.NoError(t, err)
+	require.Equal(t, int64(others), n, "only the raced letters are gone")
 }
 
 func requireLettersCtx(ctx context.Context, t *testing.T, s projection.DeadLetterStore, p string, want ...int64) {

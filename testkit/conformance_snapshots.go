@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	es "github.com/gofly/eventsourcing/eventsourcing"
+	"github.com/gofly/eventsourcing/eventsourcing/storekit"
 )
 
 // SnapshotStoreFactory returns a new, empty snapshot store for one test.
@@ -30,6 +31,8 @@ func SnapshotStoreTests() []SnapshotStoreTest {
 		{"Copies", testSnapshotCopies},
 		{"BadInput", testSnapshotBadInput},
 		{"ConcurrentSaves", testSnapshotConcurrentSaves},
+		{"CreatedAtZeroIsNow", testSnapshotCreatedAtZero},
+		{"HostileRoundTrip", testSnapshotHostileRoundTrip},
 	}
 }
 
@@ -40,13 +43,17 @@ func RunSnapshotStoreSuite(t *testing.T, newStore SnapshotStoreFactory) {
 	runCases(t, SnapshotStoreTests(), newStore)
 }
 
+// snapCreatedAt is the CreatedAt of the suite's snapshots: fixed, so a snapshot built again
+// compares equal to the one saved.
+var snapCreatedAt = time.Date(2025, 3, 4, 5, 6, 7, 123456000, time.UTC)
+
 func snap(id string, seq int64, state string) es.Snapshot {
 	return es.Snapshot{
 		AggregateID:   id,
 		AggregateType: "Order",
 		Sequence:      seq,
 		Payload:       json.RawMessage(fmt.Sprintf(`{"state":%q,"seq":%d}`, state, seq)),
-		CreatedAt:     time.Now().UTC().Truncate(time.Microsecond),
+		CreatedAt:     snapCreatedAt,
 	}
 }
 
@@ -60,6 +67,13 @@ func requireSnapshot(t *testing.T, s es.SnapshotStore, want es.Snapshot) {
 	assert.Equal(t, want.Sequence, got.Sequence)
 	assert.JSONEq(t, string(want.Payload), string(got.Payload))
 	assert.False(t, got.CreatedAt.IsZero())
+	assert.Equal(t, time.UTC, got.CreatedAt.Location(), "CreatedAt of %q is in UTC", want.AggregateID)
+	if want.CreatedAt.IsZero() { // the store took the time of the save
+		assert.WithinDuration(t, time.Now(), got.CreatedAt, time.Minute, "a zero CreatedAt of %q becomes now", want.AggregateID)
+		return
+	}
+	wantAt := storekit.StoredTime(want.CreatedAt)
+	assert.True(t, wantAt.Equal(got.CreatedAt), "CreatedAt of %q: got %v, want %v", want.AggregateID, got.CreatedAt, wantAt)
 }
 
 func testSnapshotSaveLoadDelete(t *testing.T, newStore SnapshotStoreFactory) {
@@ -165,4 +179,67 @@ func testSnapshotConcurrentSaves(t *testing.T, newStore SnapshotStoreFactory) {
 		require.NoError(t, err)
 	}
 	requireSnapshot(t, s, snap("hot", writers, fmt.Sprint(writers)))
+}
+
+// testSnapshotCreatedAtZero: a snapshot saved without CreatedAt reads back with the time of the
+// save, on every store (the memory store kept year 1 while the SQL stores took now).
+func testSnapshotCreatedAtZero(t *testing.T, newStore SnapshotStoreFactory) {
+	ctx := context.Background()
+	s := newStore(t)
+	sn := snap("a", 1, "v")
+	sn.CreatedAt = time.Time{}
+	before := time.Now().Add(-time.Second)
+	require.NoError(t, s.Save(ctx, sn))
+	after := time.Now().Add(time.Second)
+	requireSnapshot(t, s, sn)
+	got, _, err := s.Load(ctx, "a")
+	require.NoError(t, err)
+	assert.True(t, !got.CreatedAt.Before(before) && !got.CreatedAt.After(after),
+		"CreatedAt %v is between %v and %v", got.CreatedAt, before, after)
+	assert.Equal(t, got.CreatedAt, got.CreatedAt.Truncate(time.Microsecond), "kept to the microsecond")
+}
+
+// testSnapshotHostileRoundTrip saves snapshots with payloads and times a store could mangle
+// (escapes that look like NUL, characters outside the BMP, a large payload, the first and last
+// years, a zone west of UTC with nanoseconds) and reads each back equal.
+func testSnapshotHostileRoundTrip(t *testing.T, newStore SnapshotStoreFactory) {
+	ctx := context.Background()
+	s := newStore(t)
+	west := time.FixedZone("UTC-09:30", -(9*3600 + 30*60))
+	big := `{"big":"` + strings.Repeat("é🚀x", 1<<20/7) + `","n":1}`
+	cases := []es.Snapshot{
+		{AggregateID: "escaped-nul", Payload: json.RawMessage(`{"s":"\\u0000","t":"a\\\\u0000b","k\\u0000":1}`)},
+		{AggregateID: "escapes", Payload: json.RawMessage(`{"q":"\"quoted\"","ctl":"\u0001\u001f\t\n","ls":"\u2028\u2029","sur":"\ud83d\ude80"}`)},
+		{AggregateID: "wide-名前-🚀", AggregateType: "Ordre-ü", Payload: json.RawMessage(`{"名前":"値","emoji":"🚀🧪","rtl":"שלום","comb":"e\u0301"}`)},
+		{AggregateID: "large", Payload: json.RawMessage(big)},
+		{AggregateID: "year-1", CreatedAt: time.Date(1, 1, 1, 0, 0, 0, 1000, time.UTC)},
+		{AggregateID: "year-1-later", CreatedAt: time.Date(1, 2, 3, 4, 5, 6, 789999999, time.UTC)},
+		{AggregateID: "year-9999", CreatedAt: time.Date(9999, 12, 31, 23, 59, 59, 999999999, time.UTC)},
+		{AggregateID: "west-nanos", CreatedAt: time.Date(2024, 2, 29, 23, 30, 0, 123456789, west)},
+		{AggregateID: "east-nanos", CreatedAt: time.Date(2024, 3, 1, 0, 15, 0, 987654321, time.FixedZone("UTC+14", 14*3600))},
+		{AggregateID: strings.Repeat("界", es.MaxIDBytes/3), Payload: json.RawMessage(`{}`)},
+	}
+	for i := range cases {
+		c := &cases[i]
+		if c.AggregateType == "" {
+			c.AggregateType = "Order"
+		}
+		if c.Payload == nil {
+			c.Payload = json.RawMessage(`{"at":"` + c.AggregateID + `"}`)
+		}
+		if c.CreatedAt.IsZero() {
+			c.CreatedAt = snapCreatedAt
+		}
+		c.Sequence = int64(i + 1)
+		require.NoError(t, s.Save(ctx, *c), c.AggregateID)
+	}
+	for _, c := range cases {
+		requireSnapshot(t, s, c)
+	}
+	got, _, err := s.Load(ctx, "large")
+	require.NoError(t, err)
+	assert.Greater(t, len(got.Payload), 1<<20, "the large payload is whole")
+	got, _, err = s.Load(ctx, "west-nanos")
+	require.NoError(t, err)
+	assert.Equal(t, time.Date(2024, 3, 1, 9, 0, 0, 123456000, time.UTC), got.CreatedAt, "west of UTC, to the microsecond")
 }

@@ -52,18 +52,16 @@ func (s *CheckpointStore) Load(ctx context.Context, name string, initial, fence 
 	}
 	op := checkpointOp{kind: opLoad, name: name, a: initial, fence: fence}
 	if u := unitFrom(ctx); u != nil {
-		p, err := ops(u, s, newPendingCheckpoints)
-		if err != nil {
-			return 0, err
-		}
-		s.mu.RLock()
-		defer s.mu.RUnlock()
-		cp, _ := p.add(op, s.points)
-		return cp.position, nil
+		var cp checkpoint
+		err := with(u, s, newPendingCheckpoints, func(p *pendingCheckpoints) error {
+			cp, _ = s.addInUnit(p, op)
+			return nil
+		})
+		return cp.position, err
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	cp, _ := op.apply(s.points[name], s.has(name))
+	cp, _ := op.apply(s.committed(name))
 	s.points[name] = cp
 	return cp.position, nil
 }
@@ -76,12 +74,18 @@ func (s *CheckpointStore) Position(ctx context.Context, name string) (int64, boo
 	if err := ctx.Err(); err != nil {
 		return 0, false, err
 	}
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	cp, ok := s.points[name]
-	if p := peek[pendingCheckpoints](unitFrom(ctx), s); p != nil {
-		cp, ok = p.view(name, cp, ok)
-	}
+	var (
+		cp checkpoint
+		ok bool
+	)
+	read(unitFrom(ctx), s, func(p *pendingCheckpoints) {
+		s.mu.RLock()
+		defer s.mu.RUnlock()
+		cp, ok = s.points[name]
+		if p != nil {
+			cp, ok = p.view(name, cp, ok)
+		}
+	})
 	return cp.position, ok, nil
 }
 
@@ -95,18 +99,16 @@ func (s *CheckpointStore) Move(ctx context.Context, name string, expected, next,
 	}
 	op := checkpointOp{kind: opMove, name: name, a: expected, b: next, fence: fence}
 	if u := unitFrom(ctx); u != nil {
-		p, err := ops(u, s, newPendingCheckpoints)
-		if err != nil {
-			return false, err
-		}
-		s.mu.RLock()
-		defer s.mu.RUnlock()
-		_, ok := p.add(op, s.points)
-		return ok, nil
+		var ok bool
+		err := with(u, s, newPendingCheckpoints, func(p *pendingCheckpoints) error {
+			_, ok = s.addInUnit(p, op)
+			return nil
+		})
+		return ok, err
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	cp, ok := op.apply(s.points[name], s.has(name))
+	cp, ok := op.apply(s.committed(name))
 	if ok {
 		s.points[name] = cp
 	}
@@ -120,25 +122,34 @@ func (s *CheckpointStore) Reset(ctx context.Context, name string, position int64
 	}
 	op := checkpointOp{kind: opReset, name: name, a: position}
 	if u := unitFrom(ctx); u != nil {
-		p, err := ops(u, s, newPendingCheckpoints)
-		if err != nil {
-			return err
-		}
-		s.mu.RLock()
-		defer s.mu.RUnlock()
-		p.add(op, s.points)
-		return nil
+		return with(u, s, newPendingCheckpoints, func(p *pendingCheckpoints) error {
+			s.addInUnit(p, op)
+			return nil
+		})
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.points[name], _ = op.apply(s.points[name], s.has(name))
+	s.points[name], _ = op.apply(s.committed(name))
 	return nil
 }
 
-// has reports whether name has a committed checkpoint; it runs under s.mu.
-func (s *CheckpointStore) has(name string) bool {
-	_, ok := s.points[name]
-	return ok
+// committed returns name's committed checkpoint and whether it exists; it runs under s.mu.
+func (s *CheckpointStore) committed(name string) (checkpoint, bool) {
+	cp, ok := s.points[name]
+	return cp, ok
+}
+
+// addInUnit applies op to what the unit p belongs to sees and, when it applied, keeps it for the
+// commit. It runs under the unit's lock and takes s.mu (read).
+func (s *CheckpointStore) addInUnit(p *pendingCheckpoints, op checkpointOp) (checkpoint, bool) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	cur, exists := s.committed(op.name)
+	cp, ok := op.apply(p.view(op.name, cur, exists))
+	if ok {
+		p.ops = append(p.ops, op)
+	}
+	return cp, ok
 }
 
 func checkCheckpointArgs(ctx context.Context, name string, position, fence int64) error {
@@ -191,37 +202,17 @@ func (op checkpointOp) apply(cp checkpoint, exists bool) (checkpoint, bool) {
 	return cp, true
 }
 
-// pendingCheckpoints are a checkpoint store's writes inside one unit of work, in call order.
+// pendingCheckpoints are a checkpoint store's writes inside one unit of work, in call order; the
+// unit's lock guards them.
 type pendingCheckpoints struct {
-	mu     sync.Mutex
 	ops    []checkpointOp
 	result map[string]checkpoint // computed by prepare, written by apply
 }
 
 func newPendingCheckpoints() *pendingCheckpoints { return &pendingCheckpoints{} }
 
-// add applies op to what the unit sees and, when it applied, keeps it for the commit. committed
-// is the store's map, read under s.mu.
-func (p *pendingCheckpoints) add(op checkpointOp, committed map[string]checkpoint) (checkpoint, bool) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	cur, exists := committed[op.name]
-	cur, exists = p.viewLocked(op.name, cur, exists)
-	cp, ok := op.apply(cur, exists)
-	if ok {
-		p.ops = append(p.ops, op)
-	}
-	return cp, ok
-}
-
-// view returns what a reader under the unit sees of name.
+// view returns what a reader under the unit sees of name, given its committed checkpoint.
 func (p *pendingCheckpoints) view(name string, cp checkpoint, exists bool) (checkpoint, bool) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return p.viewLocked(name, cp, exists)
-}
-
-func (p *pendingCheckpoints) viewLocked(name string, cp checkpoint, exists bool) (checkpoint, bool) {
 	for _, op := range p.ops {
 		if op.name == name {
 			cp, _ = op.apply(cp, exists)

@@ -1,6 +1,7 @@
 package memory
 
 import (
+	"cmp"
 	"context"
 	"slices"
 	"sync"
@@ -49,12 +50,10 @@ func (s *DeadLetterStore) Park(ctx context.Context, d projection.DeadLetter) err
 	d.FailedAt = storekit.StoredTime(d.FailedAt)
 	op := letterOp{letter: d}
 	if u := unitFrom(ctx); u != nil {
-		p, err := ops(u, s, newPendingLetters)
-		if err != nil {
-			return err
-		}
-		p.add(op)
-		return nil
+		return with(u, s, newPendingLetters, func(p *pendingLetters) error {
+			p.ops = append(p.ops, op)
+			return nil
+		})
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -73,19 +72,31 @@ func (s *DeadLetterStore) List(ctx context.Context, name string, after int64, li
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	all := s.visible(ctx, name)
-	out := make([]projection.DeadLetter, 0, min(len(all), limit))
-	for _, d := range all {
-		if d.Event.GlobalPosition > after {
-			d.Event = d.Event.Clone()
-			out = append(out, d)
+	out := []projection.DeadLetter{} // empty, not nil, when there are none
+	read(unitFrom(ctx), s, func(p *pendingLetters) {
+		own := p.last(name)
+		s.mu.RLock()
+		for id, d := range s.letters[name] {
+			if _, mine := own[id]; !mine && d.Event.GlobalPosition > after {
+				out = append(out, d)
+			}
 		}
-	}
-	slices.SortFunc(out, func(a, b projection.DeadLetter) int {
-		return int(min(max(a.Event.GlobalPosition-b.Event.GlobalPosition, -1), 1))
+		s.mu.RUnlock()
+		for _, op := range own {
+			if !op.del && op.letter.Event.GlobalPosition > after {
+				out = append(out, op.letter)
+			}
+		}
 	})
-	if len(out) > limit {
-		out = out[:limit]
+	slices.SortFunc(out, func(a, b projection.DeadLetter) int {
+		if c := cmp.Compare(a.Event.GlobalPosition, b.Event.GlobalPosition); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.Event.EventID, b.Event.EventID)
+	})
+	out = out[:min(len(out), limit)]
+	for i := range out {
+		out[i].Event = out[i].Event.Clone() // the store's values share the payload
 	}
 	return out, nil
 }
@@ -98,7 +109,23 @@ func (s *DeadLetterStore) Count(ctx context.Context, name string) (int64, error)
 	if err := ctx.Err(); err != nil {
 		return 0, err
 	}
-	return int64(len(s.visible(ctx, name))), nil
+	var n int
+	read(unitFrom(ctx), s, func(p *pendingLetters) {
+		own := p.last(name)
+		s.mu.RLock()
+		defer s.mu.RUnlock()
+		committed := s.letters[name]
+		n = len(committed)
+		for id, op := range own {
+			switch _, had := committed[id]; {
+			case had && op.del:
+				n--
+			case !had && !op.del:
+				n++
+			}
+		}
+	})
+	return int64(n), nil
 }
 
 // Delete implements [projection.DeadLetterStore].
@@ -112,46 +139,27 @@ func (s *DeadLetterStore) Delete(ctx context.Context, name, eventID string) (boo
 	if err := ctx.Err(); err != nil {
 		return false, err
 	}
-	_, had := s.visible(ctx, name)[eventID]
 	op := letterOp{del: true, letter: projection.DeadLetter{Projection: name, Event: es.Envelope{EventID: eventID}}}
+	var had bool
 	if u := unitFrom(ctx); u != nil {
-		p, err := ops(u, s, newPendingLetters)
-		if err != nil {
-			return false, err
-		}
-		p.add(op)
-		return had, nil
+		err := with(u, s, newPendingLetters, func(p *pendingLetters) error {
+			if last, ok := p.lastOf(name, eventID); ok {
+				had = !last.del
+			} else {
+				s.mu.RLock()
+				_, had = s.letters[name][eventID]
+				s.mu.RUnlock()
+			}
+			p.ops = append(p.ops, op)
+			return nil
+		})
+		return had, err
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	_, had = s.letters[name][eventID] // in the same critical section as the delete: one caller had it
 	s.write(op)
 	return had, nil
-}
-
-// visible returns the projection's letters a reader under ctx sees, by event id (shared values:
-// clone before handing them out).
-func (s *DeadLetterStore) visible(ctx context.Context, name string) map[string]projection.DeadLetter {
-	s.mu.RLock()
-	out := make(map[string]projection.DeadLetter, len(s.letters[name]))
-	for id, d := range s.letters[name] {
-		out[id] = d
-	}
-	s.mu.RUnlock()
-	if p := peek[pendingLetters](unitFrom(ctx), s); p != nil {
-		p.mu.Lock()
-		defer p.mu.Unlock()
-		for _, op := range p.ops {
-			if op.letter.Projection != name {
-				continue
-			}
-			if op.del {
-				delete(out, op.letter.Event.EventID)
-			} else {
-				out[op.letter.Event.EventID] = op.letter
-			}
-		}
-	}
-	return out
 }
 
 // write applies op; it runs under s.mu.
@@ -176,17 +184,41 @@ type letterOp struct {
 	letter projection.DeadLetter
 }
 
+// pendingLetters are a dead-letter store's writes inside one unit of work, in call order; the
+// unit's lock guards them.
 type pendingLetters struct {
-	mu  sync.Mutex
 	ops []letterOp
 }
 
 func newPendingLetters() *pendingLetters { return &pendingLetters{} }
 
-func (p *pendingLetters) add(op letterOp) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	p.ops = append(p.ops, op)
+// last returns the unit's last write of each of the projection's letters it wrote, by event id;
+// p may be nil.
+func (p *pendingLetters) last(name string) map[string]letterOp {
+	if p == nil {
+		return nil
+	}
+	var out map[string]letterOp
+	for _, op := range p.ops {
+		if op.letter.Projection != name {
+			continue
+		}
+		if out == nil {
+			out = map[string]letterOp{}
+		}
+		out[op.letter.Event.EventID] = op
+	}
+	return out
+}
+
+// lastOf returns the unit's last write of one letter, if it wrote it.
+func (p *pendingLetters) lastOf(name, eventID string) (letterOp, bool) {
+	for i := len(p.ops) - 1; i >= 0; i-- {
+		if op := p.ops[i]; op.letter.Projection == name && op.letter.Event.EventID == eventID {
+			return op, true
+		}
+	}
+	return letterOp{}, false
 }
 
 func (s *DeadLetterStore) lockForCommit()     { s.mu.Lock() }

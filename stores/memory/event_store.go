@@ -21,8 +21,8 @@ type EventStore struct {
 
 	mu      sync.RWMutex
 	log     eventLog
-	streams map[string][]int64 // aggregate id -> positions of its events, in sequence order
-	ids     map[string]int64   // event id -> position
+	streams map[string][]int64  // aggregate id -> positions of its events, in sequence order
+	ids     map[string]struct{} // ids of the stored events
 }
 
 var (
@@ -49,7 +49,7 @@ func WithUpcasters(ups ...es.Upcaster) Option {
 
 // NewEventStore returns an empty store.
 func NewEventStore(opts ...Option) *EventStore {
-	s := &EventStore{streams: make(map[string][]int64), ids: make(map[string]int64)}
+	s := &EventStore{streams: make(map[string][]int64), ids: make(map[string]struct{})}
 	for _, o := range opts {
 		if o != nil {
 			o(s)
@@ -159,7 +159,7 @@ func (s *EventStore) write(aggregateID string, stored []es.Envelope) {
 	stream := s.streams[aggregateID]
 	for i := range stored {
 		pos := s.log.add(stored[i])
-		s.ids[stored[i].EventID] = pos
+		s.ids[stored[i].EventID] = struct{}{}
 		stream = append(stream, pos)
 	}
 	s.streams[aggregateID] = stream
@@ -179,27 +179,28 @@ func (s *EventStore) Load(ctx context.Context, aggregateID string, afterSequence
 	if err := storekit.ValidateLoad(aggregateID, afterSequence); err != nil {
 		return nil, err
 	}
-	p := pendingIn(unitFrom(ctx), s)
-	s.mu.RLock()
-	stream := s.streams[aggregateID]
-	var ownEvents []es.Envelope
-	if p != nil {
-		stream, ownEvents = p.view(aggregateID, stream)
-	}
 	var out []es.Envelope
-	if afterSequence < int64(len(stream)) {
-		idx := stream[afterSequence:]
-		out = make([]es.Envelope, len(idx), len(idx)+len(ownEvents))
-		for i, pos := range idx {
-			out[i] = s.log.at(pos).Clone()
+	read(unitFrom(ctx), s, func(p *pendingAppends) {
+		s.mu.RLock()
+		defer s.mu.RUnlock()
+		stream := s.streams[aggregateID]
+		var ownEvents []es.Envelope
+		if p != nil {
+			stream, ownEvents = p.view(aggregateID, stream)
 		}
-	}
-	s.mu.RUnlock()
-	for _, e := range ownEvents {
-		if e.Sequence > afterSequence {
-			out = append(out, e.Clone())
+		if afterSequence < int64(len(stream)) {
+			idx := stream[afterSequence:]
+			out = make([]es.Envelope, len(idx), len(idx)+len(ownEvents))
+			for i, pos := range idx {
+				out[i] = s.log.at(pos).Clone()
+			}
 		}
-	}
+		for _, e := range ownEvents {
+			if e.Sequence > afterSequence {
+				out = append(out, e.Clone())
+			}
+		}
+	})
 	return s.upcast(out)
 }
 
@@ -211,17 +212,17 @@ func (s *EventStore) LatestVersion(ctx context.Context, aggregateID string) (int
 	if err := storekit.ValidateAggregateID(aggregateID); err != nil {
 		return 0, err
 	}
-	p := pendingIn(unitFrom(ctx), s)
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	stream := s.streams[aggregateID]
-	if p != nil {
-		var own []es.Envelope
-		if stream, own = p.view(aggregateID, stream); len(own) > 0 {
-			return own[len(own)-1].Sequence, nil
+	var version int64
+	read(unitFrom(ctx), s, func(p *pendingAppends) {
+		if ps := pendingStreamOf(p, aggregateID); ps != nil {
+			version = ps.base + int64(len(ps.events))
+			return
 		}
-	}
-	return int64(len(stream)), nil
+		s.mu.RLock()
+		defer s.mu.RUnlock()
+		version = int64(len(s.streams[aggregateID]))
+	})
+	return version, nil
 }
 
 // ReadAll implements [es.EventStore]: committed events only. A cursor beyond the last position is

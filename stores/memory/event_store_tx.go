@@ -1,14 +1,12 @@
 package memory
 
 import (
-	"sync"
-
 	es "github.com/gofly/eventsourcing/eventsourcing"
 )
 
-// pendingAppends are an event store's appends inside one unit of work.
+// pendingAppends are an event store's appends inside one unit of work; the unit's lock guards
+// them.
 type pendingAppends struct {
-	mu      sync.Mutex
 	streams map[string]*pendingStream
 	batches []pendingBatch // in call order, which becomes position order at commit
 	ids     map[string]struct{}
@@ -31,14 +29,10 @@ func newPendingAppends() *pendingAppends {
 	return &pendingAppends{streams: map[string]*pendingStream{}, ids: map[string]struct{}{}}
 }
 
-// pendingIn returns s's appends in u, or nil.
-func pendingIn(u *unit, s *EventStore) *pendingAppends { return peek[pendingAppends](u, s) }
-
 // view returns the committed positions a reader under the unit sees for aggregateID and the
-// unit's own events after them. It runs under s.mu (read).
+// unit's own events after them (shared: clone before handing them out). It runs under the unit's
+// lock and s.mu (read).
 func (p *pendingAppends) view(aggregateID string, committed []int64) ([]int64, []es.Envelope) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
 	ps := p.streams[aggregateID]
 	if ps == nil {
 		return committed, nil
@@ -46,18 +40,20 @@ func (p *pendingAppends) view(aggregateID string, committed []int64) ([]int64, [
 	if int64(len(committed)) > ps.base {
 		committed = committed[:ps.base]
 	}
-	return committed, append([]es.Envelope(nil), ps.events...)
+	return committed, ps.events
 }
 
 func (s *EventStore) appendInUnit(u *unit, aggregateID, aggregateType string, expected int64, stored []es.Envelope) error {
-	p, err := ops(u, s, newPendingAppends)
-	if err != nil {
-		return err
-	}
+	return with(u, s, newPendingAppends, func(p *pendingAppends) error {
+		return s.bufferAppend(u, p, aggregateID, aggregateType, expected, stored)
+	})
+}
+
+// bufferAppend checks an append under a unit of work and keeps it in p for the commit. It runs
+// under the unit's lock and takes s.mu (read).
+func (s *EventStore) bufferAppend(u *unit, p *pendingAppends, aggregateID, aggregateType string, expected int64, stored []es.Envelope) error {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	p.mu.Lock()
-	defer p.mu.Unlock()
 	ps := p.streams[aggregateID]
 	actual := int64(len(s.streams[aggregateID]))
 	if ps != nil {
@@ -77,7 +73,7 @@ func (s *EventStore) appendInUnit(u *unit, aggregateID, aggregateType string, ex
 		p.streams[aggregateID] = ps
 	}
 	if len(p.batches) == 0 {
-		u.onCommit(s.commits.signal)
+		u.onCommitLocked(s.commits.signal)
 	}
 	ps.events = append(ps.events, stored...)
 	p.batches = append(p.batches, pendingBatch{aggregateID: aggregateID, events: stored})
@@ -115,4 +111,12 @@ func (s *EventStore) apply(o any) {
 	for _, b := range o.(*pendingAppends).batches {
 		s.write(b.aggregateID, b.events)
 	}
+}
+
+// pendingStreamOf returns what the unit p appended to aggregateID, or nil; p may be nil.
+func pendingStreamOf(p *pendingAppends, aggregateID string) *pendingStream {
+	if p == nil {
+		return nil
+	}
+	return p.streams[aggregateID]
 }

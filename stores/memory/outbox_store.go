@@ -99,14 +99,13 @@ func (s *OutboxStore) Enqueue(ctx context.Context, name string, events []es.Enve
 		recs[i] = outbox.Record{ID: e.EventID, Outbox: name, Event: e, CreatedAt: at}
 	}
 	if u := unitFrom(ctx); u != nil {
-		p, err := ops(u, s, newPendingOutbox)
-		if err != nil {
-			return err
-		}
-		if p.add(recs) {
-			u.onCommit(s.commits.signal)
-		}
-		return nil
+		return with(u, s, newPendingOutbox, func(p *pendingOutbox) error {
+			if len(p.recs) == 0 {
+				u.onCommitLocked(s.commits.signal)
+			}
+			p.recs = append(p.recs, recs...)
+			return nil
+		})
 	}
 	s.mu.Lock()
 	s.insert(recs)
@@ -401,22 +400,13 @@ func storedOrZero(t time.Time) time.Time {
 	return storekit.StoredTime(t)
 }
 
-// pendingOutbox is an outbox store's records inside one unit of work.
+// pendingOutbox is an outbox store's records inside one unit of work; the unit's lock guards
+// them.
 type pendingOutbox struct {
-	mu   sync.Mutex
 	recs []outbox.Record
 }
 
 func newPendingOutbox() *pendingOutbox { return &pendingOutbox{} }
-
-// add buffers recs and reports whether they are the unit's first.
-func (p *pendingOutbox) add(recs []outbox.Record) bool {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	first := len(p.recs) == 0
-	p.recs = append(p.recs, recs...)
-	return first
-}
 
 func (s *OutboxStore) lockForCommit()     { s.mu.Lock() }
 func (s *OutboxStore) unlockAfterCommit() { s.mu.Unlock() }

@@ -3,6 +3,7 @@ package memory
 import (
 	"context"
 	"sync"
+	"time"
 
 	es "github.com/gofly/eventsourcing/eventsourcing"
 	"github.com/gofly/eventsourcing/eventsourcing/storekit"
@@ -33,7 +34,9 @@ func (s *SnapshotStore) InTx(ctx context.Context, fn func(ctx context.Context) e
 	return InTx(ctx, fn)
 }
 
-// Save implements [es.SnapshotStore]: a snapshot with an equal or older sequence is ignored.
+// Save implements [es.SnapshotStore]: a snapshot with an equal or older sequence is ignored. A
+// zero CreatedAt becomes now; every CreatedAt is kept in UTC to the microsecond, as the SQL
+// stores keep it.
 func (s *SnapshotStore) Save(ctx context.Context, snap es.Snapshot) error {
 	if err := storekit.ValidateSnapshot(snap); err != nil {
 		return err
@@ -42,14 +45,15 @@ func (s *SnapshotStore) Save(ctx context.Context, snap es.Snapshot) error {
 		return err
 	}
 	snap = snap.Clone()
+	if snap.CreatedAt.IsZero() {
+		snap.CreatedAt = time.Now()
+	}
 	snap.CreatedAt = storekit.StoredTime(snap.CreatedAt)
 	if u := unitFrom(ctx); u != nil {
-		p, err := ops(u, s, newPendingSnapshots)
-		if err != nil {
-			return err
-		}
-		p.add(snapshotOp{snap: snap})
-		return nil
+		return with(u, s, newPendingSnapshots, func(p *pendingSnapshots) error {
+			p.ops = append(p.ops, snapshotOp{snap: snap})
+			return nil
+		})
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -73,16 +77,29 @@ func (s *SnapshotStore) Load(ctx context.Context, aggregateID string) (es.Snapsh
 	if err := ctx.Err(); err != nil {
 		return es.Snapshot{}, false, err
 	}
-	s.mu.RLock()
-	snap, ok := s.snaps[aggregateID]
-	s.mu.RUnlock()
-	if p := peek[pendingSnapshots](unitFrom(ctx), s); p != nil {
-		snap, ok = p.overlay(aggregateID, snap, ok)
-	}
+	var (
+		snap es.Snapshot
+		ok   bool
+	)
+	read(unitFrom(ctx), s, func(p *pendingSnapshots) {
+		snap, ok = s.visible(aggregateID, p)
+	})
 	if !ok {
 		return es.Snapshot{}, false, nil
 	}
 	return snap.Clone(), true, nil
+}
+
+// visible returns the snapshot of aggregateID a reader sees: the committed one with the unit's
+// writes p (may be nil) on top. It takes s.mu (read); the returned snapshot is shared.
+func (s *SnapshotStore) visible(aggregateID string, p *pendingSnapshots) (es.Snapshot, bool) {
+	s.mu.RLock()
+	snap, ok := s.snaps[aggregateID]
+	s.mu.RUnlock()
+	if p != nil {
+		snap, ok = p.overlay(aggregateID, snap, ok)
+	}
+	return snap, ok
 }
 
 // Delete implements [es.SnapshotStore].
@@ -94,16 +111,13 @@ func (s *SnapshotStore) Delete(ctx context.Context, aggregateID string) (bool, e
 		return false, err
 	}
 	if u := unitFrom(ctx); u != nil {
-		_, had, err := s.Load(ctx, aggregateID)
-		if err != nil {
-			return false, err
-		}
-		p, err := ops(u, s, newPendingSnapshots)
-		if err != nil {
-			return false, err
-		}
-		p.add(snapshotOp{del: true, snap: es.Snapshot{AggregateID: aggregateID}})
-		return had, nil
+		var had bool
+		err := with(u, s, newPendingSnapshots, func(p *pendingSnapshots) error {
+			_, had = s.visible(aggregateID, p)
+			p.ops = append(p.ops, snapshotOp{del: true, snap: es.Snapshot{AggregateID: aggregateID}})
+			return nil
+		})
+		return had, err
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -118,24 +132,16 @@ type snapshotOp struct {
 	snap es.Snapshot
 }
 
-// pendingSnapshots are a snapshot store's writes inside one unit of work, in call order.
+// pendingSnapshots are a snapshot store's writes inside one unit of work, in call order; the
+// unit's lock guards them.
 type pendingSnapshots struct {
-	mu  sync.Mutex
 	ops []snapshotOp
 }
 
 func newPendingSnapshots() *pendingSnapshots { return &pendingSnapshots{} }
 
-func (p *pendingSnapshots) add(op snapshotOp) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	p.ops = append(p.ops, op)
-}
-
 // overlay applies the unit's writes for one aggregate to what is committed.
 func (p *pendingSnapshots) overlay(aggregateID string, snap es.Snapshot, ok bool) (es.Snapshot, bool) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
 	for _, op := range p.ops {
 		switch {
 		case op.snap.AggregateID != aggregateID:

@@ -1,6 +1,7 @@
 package memory
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"reflect"
@@ -70,12 +71,15 @@ func unitFrom(ctx context.Context) *unit {
 // joins reports whether ctx carries a unit of work memory stores write through.
 func joins(ctx context.Context) bool { return unitFrom(ctx) != nil }
 
-// ops returns p's buffered writes in u, creating them with create on first use.
-func ops[T any](u *unit, p participant, create func() *T) (*T, error) {
+// with runs f on p's buffered writes in u, creating them with create on first use, under u.mu:
+// either the unit is open and f's writes are part of its commit, or it has ended and with
+// returns errUnitClosed without calling f. f may take the store's own lock (the order is always
+// u.mu, then the store's), and registers commit callbacks with onCommitLocked.
+func with[T any](u *unit, p participant, create func() *T, f func(*T) error) error {
 	u.mu.Lock()
 	defer u.mu.Unlock()
 	if u.closed {
-		return nil, errUnitClosed
+		return errUnitClosed
 	}
 	if u.parts == nil {
 		u.parts = make(map[participant]any, 2)
@@ -85,24 +89,28 @@ func ops[T any](u *unit, p participant, create func() *T) (*T, error) {
 		o = create()
 		u.parts[p] = o
 	}
-	return o, nil
+	return f(o)
 }
 
-// peek returns p's buffered writes in u, or nil.
-func peek[T any](u *unit, p participant) *T {
+// read runs f on p's buffered writes in u, under u.mu. f gets nil when there is no unit, when it
+// has ended (its writes are applied or dropped: only the store tells), or when p has no writes in
+// it. f may take the store's own lock.
+func read[T any](u *unit, p participant, f func(*T)) {
 	if u == nil {
-		return nil
+		f(nil)
+		return
 	}
 	u.mu.Lock()
 	defer u.mu.Unlock()
-	o, _ := u.parts[p].(*T)
-	return o
+	var o *T
+	if !u.closed {
+		o, _ = u.parts[p].(*T)
+	}
+	f(o)
 }
 
-// onCommit registers f to run after u commits.
-func (u *unit) onCommit(f func()) {
-	u.mu.Lock()
-	defer u.mu.Unlock()
+// onCommitLocked registers f to run after u commits; it runs under u.mu (in with's f).
+func (u *unit) onCommitLocked(f func()) {
 	u.afterCommit = append(u.afterCommit, f)
 }
 
@@ -112,7 +120,9 @@ func (u *unit) close() {
 	u.closed = true
 }
 
-// commit applies every participant's writes, or none.
+// commit applies every participant's writes, or none. Once it has marked u closed (under u.mu)
+// no write can reach the buffers any more, so it reads them without u.mu; it never holds u.mu
+// while it takes the stores' locks.
 func (u *unit) commit() error {
 	u.mu.Lock()
 	u.closed = true
@@ -120,31 +130,25 @@ func (u *unit) commit() error {
 	for p := range u.parts {
 		parts = append(parts, p)
 	}
+	buffered := u.parts
 	after := u.afterCommit
 	u.mu.Unlock()
 	// A fixed lock order (by address) keeps two commits over the same stores from deadlocking.
 	slices.SortFunc(parts, func(a, b participant) int {
-		pa, pb := reflect.ValueOf(a).Pointer(), reflect.ValueOf(b).Pointer()
-		switch {
-		case pa < pb:
-			return -1
-		case pa > pb:
-			return 1
-		}
-		return 0
+		return cmp.Compare(reflect.ValueOf(a).Pointer(), reflect.ValueOf(b).Pointer())
 	})
 	for _, p := range parts {
 		p.lockForCommit()
 	}
 	var err error
 	for _, p := range parts {
-		if err = p.prepare(u.parts[p]); err != nil {
+		if err = p.prepare(buffered[p]); err != nil {
 			break
 		}
 	}
 	if err == nil {
 		for _, p := range parts {
-			p.apply(u.parts[p])
+			p.apply(buffered[p])
 		}
 	}
 	for _, p := range parts {
