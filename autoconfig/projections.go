@@ -192,6 +192,7 @@ func runnerOptions(s *Settings) ([]projection.Option, error) {
 		}
 	}
 	add(c.BatchSize > 0, "batch-size", projection.WithBatchSize(c.BatchSize))
+	add(c.CommitSize > 0, "commit-size", projection.WithCommitSize(c.CommitSize))
 	add(c.PollInterval > 0, "poll-interval", projection.WithPollInterval(c.PollInterval))
 	add(c.StartFrom != "", "start-from", projection.WithStartFrom(projection.StartFrom(c.StartFrom)))
 	add(c.LeaseTTL > 0, "lease-ttl", projection.WithLeaseTTL(c.LeaseTTL))

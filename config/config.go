@@ -72,8 +72,11 @@ type ProjectionConfig struct {
 	// Checkpoint selects and locates the checkpoint store, its lease and its dead letters:
 	// provider defaults to the event store's; url falls back to the event store's URL chain.
 	Checkpoint StoreConfig `koanf:"checkpoint"`
-	// BatchSize is the most events a runner reads and applies at once (default 100).
+	// BatchSize is the most events a runner reads at once (default 100).
 	BatchSize int `koanf:"batch-size"`
+	// CommitSize is the most events one transaction of a catching-up runner applies: full
+	// pages read back to back share a commit up to it (default 5000).
+	CommitSize int `koanf:"commit-size"`
 	// PollInterval is how long a caught-up runner waits before reading again when no commit
 	// wakes it (default 1s).
 	PollInterval time.Duration `koanf:"poll-interval"`
@@ -136,6 +139,7 @@ func Default() Config {
 		EDA:      EDAConfig{Destination: DefaultDestination},
 		Projection: ProjectionConfig{
 			BatchSize:    projection.DefaultBatchSize,
+			CommitSize:   projection.DefaultCommitSize,
 			PollInterval: projection.DefaultPollInterval,
 			StartFrom:    string(projection.StartEarliest),
 			LeaseTTL:     projection.DefaultLeaseTTL,

@@ -299,6 +299,7 @@ func TestKeys(t *testing.T) {
 		"pyfly.eventsourcing.projection.checkpoint.url",
 		"pyfly.eventsourcing.projection.checkpoint.auto-migrate",
 		"pyfly.eventsourcing.projection.batch-size",
+		"pyfly.eventsourcing.projection.commit-size",
 		"pyfly.eventsourcing.projection.poll-interval",
 		"pyfly.eventsourcing.projection.start-from",
 		"pyfly.eventsourcing.projection.lease-ttl",
@@ -330,6 +331,7 @@ pyfly:
       url: postgresql://app@db/app
     projection:
       batch-size: 40
+      commit-size: 400
       poll-interval: 250ms
       start-from: Latest
       lease_ttl: 10s
@@ -342,6 +344,7 @@ pyfly:
 	assert.Equal(t, config.ProviderBun, cfg.CheckpointProvider(), "the checkpoint store follows the event store")
 	assert.Equal(t, config.ProviderBun, cfg.OutboxProvider())
 	assert.Equal(t, 40, cfg.Projection.BatchSize)
+	assert.Equal(t, 400, cfg.Projection.CommitSize)
 	assert.Equal(t, 250*time.Millisecond, cfg.Projection.PollInterval)
 	assert.Equal(t, "latest", cfg.Projection.StartFrom)
 	assert.Equal(t, 10*time.Second, cfg.Projection.LeaseTTL, "lease_ttl is accepted for lease-ttl")
@@ -362,6 +365,7 @@ pyfly:
 	for yaml, key := range map[string]string{
 		"projection: {start-from: middle}":           "pyfly.eventsourcing.projection.start-from",
 		"projection: {batch-size: -1}":               "pyfly.eventsourcing.projection.batch-size",
+		"projection: {commit-size: -5}":              "pyfly.eventsourcing.projection.commit-size",
 		"projection: {poll-interval: soon}":          "pyfly.eventsourcing.projection.poll-interval",
 		"outbox: {retention: -1h}":                   "pyfly.eventsourcing.outbox.retention",
 		"outbox: {provider: kafka}":                  "pyfly.eventsourcing.outbox.provider",

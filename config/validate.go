@@ -49,7 +49,7 @@ func (c *Config) validateProjection() error {
 	default:
 		return &Error{Key: Root + ".projection.start-from", Reason: fmt.Sprintf("%q is not a start; valid values: earliest, latest", p.StartFrom)}
 	}
-	if err := nonNegative(Root+".projection.", map[string]int64{"batch-size": int64(p.BatchSize), "dead-letter-after": int64(p.DeadLetterAfter)}); err != nil {
+	if err := nonNegative(Root+".projection.", map[string]int64{"batch-size": int64(p.BatchSize), "commit-size": int64(p.CommitSize), "dead-letter-after": int64(p.DeadLetterAfter)}); err != nil {
 		return err
 	}
 	return nonNegativeDurations(Root+".projection.", map[string]time.Duration{

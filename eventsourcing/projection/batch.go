@@ -14,12 +14,13 @@ import (
 
 // batchResult is what one attempt at a batch did.
 type batchResult struct {
-	committed  int   // events whose progress is stored (their checkpoint move committed)
-	failedAt   int   // index of the event whose handler failed, when handlerErr is set
-	handlerErr error // the handler's error
-	superseded bool  // the checkpoint was elsewhere: another runner, a reset or a newer lease
-	err        error // a store failed (the move, or the commit)
-	handled    bool  // every handler succeeded: an err came from the commit
+	committed  int           // events whose progress is stored (their checkpoint move committed)
+	failedAt   int           // index of the event whose handler failed, when handlerErr is set
+	handlerErr error         // the handler's error
+	superseded bool          // the checkpoint was elsewhere: another runner, a reset or a newer lease
+	err        error         // a store failed (the move, or the commit)
+	handled    bool          // every handler succeeded: an err came from the commit
+	handling   time.Duration // the handlers' time
 }
 
 // pendingFailure is a handler failure whose event is retried once the events before it are
@@ -30,8 +31,9 @@ type pendingFailure struct {
 	err      error
 }
 
-// apply applies a page of events after l.position and returns the wait before the next round.
-func (r *Runner) apply(ctx context.Context, l *loopState, events []es.Envelope, limit int) (time.Duration, bool) {
+// apply applies the events read after l.position (one page, or several full pages and the one
+// after them) and returns the wait before the next round; more says the last page was full.
+func (r *Runner) apply(ctx context.Context, l *loopState, events pages, more bool) (time.Duration, bool) {
 	if err := checkOrder(l.position, events); err != nil {
 		l.known = false
 		return r.storeFailed(ctx, l, "check the page read", err)
@@ -39,9 +41,14 @@ func (r *Runner) apply(ctx context.Context, l *loopState, events []es.Envelope, 
 	batch := events
 	var pending *pendingFailure
 	for {
+		began := time.Now()
 		res := r.runBatch(ctx, l, batch)
+		n := batch.len()
+		if res.committed == n {
+			l.pace.observe(n, time.Since(began), res.handling)
+		}
 		if res.committed > 0 {
-			l.position = batch[res.committed-1].GlobalPosition
+			l.position = batch.at(res.committed - 1).GlobalPosition
 			l.failures = 0
 			if l.failing != 0 && l.failing <= l.position {
 				r.clearFailing(l)
@@ -61,12 +68,12 @@ func (r *Runner) apply(ctx context.Context, l *loopState, events []es.Envelope, 
 			// The transaction rolled back the events before the failed one (in a transaction a
 			// handler failure stores nothing): store them alone now, then retry the failed one
 			// after the back-off.
-			e := batch[res.failedAt]
+			e := *batch.at(res.failedAt)
 			pending = &pendingFailure{event: e, attempts: r.noteHandlerFailure(l, e, res.handlerErr), err: res.handlerErr}
-			batch = batch[:res.failedAt]
+			batch = batch.head(res.failedAt)
 			continue
 		case res.handlerErr != nil:
-			e := batch[res.failedAt]
+			e := *batch.at(res.failedAt)
 			attempts := r.noteHandlerFailure(l, e, res.handlerErr)
 			if res.err != nil {
 				l.known = false
@@ -75,15 +82,15 @@ func (r *Runner) apply(ctx context.Context, l *loopState, events []es.Envelope, 
 			return r.afterHandlerFailure(ctx, l, e, attempts, res.handlerErr)
 		case res.err != nil:
 			l.known = false
-			if res.handled && len(batch) > 1 {
+			if res.handled && n > 1 {
 				// The commit failed: read the batch again one event at a time, to find the event
 				// whose writes break it.
-				l.narrowUntil = max(l.narrowUntil, batch[len(batch)-1].GlobalPosition)
+				l.narrowUntil = max(l.narrowUntil, batch.last().GlobalPosition)
 			}
-			return r.storeFailed(ctx, l, fmt.Sprintf("apply %d events after position %d", len(batch), l.position), res.err)
+			return r.storeFailed(ctx, l, fmt.Sprintf("apply %d events after position %d", n, l.position), res.err)
 		case pending != nil:
 			return r.afterHandlerFailure(ctx, l, pending.event, pending.attempts, pending.err)
-		case len(events) < limit:
+		case !more:
 			return r.cfg.pollInterval, true
 		}
 		return 0, false
@@ -93,21 +100,20 @@ func (r *Runner) apply(ctx context.Context, l *loopState, events []es.Envelope, 
 // runBatch makes one attempt at batch: in one transaction of the checkpoint store when it runs
 // them (the checkpoint is moved first, so a competing runner waits for this one, then finds it
 // moved), else event by event with one move at the end.
-func (r *Runner) runBatch(ctx context.Context, l *loopState, batch []es.Envelope) batchResult {
+func (r *Runner) runBatch(ctx context.Context, l *loopState, batch pages) batchResult {
 	res := batchResult{failedAt: -1}
-	target := batch[len(batch)-1].GlobalPosition
+	target := batch.last().GlobalPosition
 	if r.tx != nil {
 		err := r.tx.InTx(ctx, func(ctx context.Context) error {
 			if err := r.move(ctx, l, target); err != nil {
 				return err
 			}
-			for i := range batch {
-				if err := r.handle(ctx, batch[i]); err != nil {
-					res.failedAt, res.handlerErr = i, err
-					return err
-				}
+			began := time.Now()
+			if i, err := r.handleAll(ctx, batch); err != nil {
+				res.failedAt, res.handlerErr = i, err
+				return err
 			}
-			res.handled = true
+			res.handled, res.handling = true, time.Since(began)
 			return nil
 		})
 		switch {
@@ -117,21 +123,20 @@ func (r *Runner) runBatch(ctx context.Context, l *loopState, batch []es.Envelope
 		case err != nil:
 			res.err = err
 		default:
-			res.committed = len(batch)
+			res.committed = batch.len()
 		}
 		return res
 	}
-	done := len(batch)
-	for i := range batch {
-		if err := r.handle(ctx, batch[i]); err != nil {
-			res.failedAt, res.handlerErr, done = i, err, i
-			break
-		}
+	done := batch.len()
+	began := time.Now()
+	if i, err := r.handleAll(ctx, batch); err != nil {
+		res.failedAt, res.handlerErr, done = i, err, i
 	}
+	res.handling = time.Since(began)
 	if done == 0 {
 		return res
 	}
-	switch err := r.move(ctx, l, batch[done-1].GlobalPosition); {
+	switch err := r.move(ctx, l, batch.at(done-1).GlobalPosition); {
 	case isSuperseded(err):
 		res.superseded = true
 	case err != nil:
@@ -158,6 +163,21 @@ func (r *Runner) move(ctx context.Context, l *loopState, next int64) error {
 // found by the move itself, or reported by the store at commit.
 func isSuperseded(err error) bool {
 	return errors.Is(err, errSuperseded) || errors.Is(err, ErrCheckpointMoved)
+}
+
+// handleAll calls the projection for each event of batch in order; on a failure it returns the
+// failed event's index and the error.
+func (r *Runner) handleAll(ctx context.Context, batch pages) (int, error) {
+	i := 0
+	for _, pg := range batch {
+		for j := range pg {
+			if err := r.handle(ctx, pg[j]); err != nil {
+				return i, err
+			}
+			i++
+		}
+	}
+	return 0, nil
 }
 
 // handle calls the projection, turning a panic into an error.
@@ -230,15 +250,17 @@ func (r *Runner) afterHandlerFailure(ctx context.Context, l *loopState, e es.Env
 
 // checkOrder refuses a page whose positions do not strictly increase after the cursor: applying
 // it could skip or repeat events.
-func checkOrder(after int64, events []es.Envelope) error {
+func checkOrder(after int64, events pages) error {
 	prev := after
-	for i := range events {
-		p := events[i].GlobalPosition
-		if p <= prev {
-			return fmt.Errorf("the store returned position %d after position %d (event %s): positions must strictly increase after the cursor",
-				p, prev, events[i].EventID)
+	for _, pg := range events {
+		for i := range pg {
+			p := pg[i].GlobalPosition
+			if p <= prev {
+				return fmt.Errorf("the store returned position %d after position %d (event %s): positions must strictly increase after the cursor",
+					p, prev, pg[i].EventID)
+			}
+			prev = p
 		}
-		prev = p
 	}
 	return nil
 }

@@ -26,6 +26,12 @@
 // idempotent (the event id is unique). A checkpoint store without transactions (the runner's
 // private default) gives at-least-once delivery for everything.
 //
+// A batch is a page of at most the batch size ([WithBatchSize]) while the runner keeps up. While
+// it catches up, full pages read back to back join one batch, and so one transaction and one
+// checkpoint move, when commits are dear next to reading and handling a page (a disk flush on
+// PostgreSQL): up to [WithCommitSize] events, and only as many as its handlers get through in
+// about 50 ms at the last batch's pace. Every read still asks for the batch size.
+//
 // # Failures
 //
 // A handler error stops its batch at that event. The events before it keep their progress: in

@@ -21,6 +21,8 @@ type loopState struct {
 	attempts int   // failures on it
 	failures int   // consecutive failures of the stores
 
+	pace pace // what the last batch cost, which sizes a catch-up's commits
+
 	horizon horizonWatch
 }
 
@@ -90,7 +92,9 @@ func (r *Runner) round(ctx context.Context, l *loopState) (time.Duration, bool) 
 		l.position, l.known = p, true
 	}
 	limit := r.pageSize(l)
+	began := time.Now()
 	events, err := r.store.ReadAll(ctx, l.position, limit)
+	read := time.Since(began)
 	if err != nil {
 		l.known = false
 		return r.storeFailed(ctx, l, fmt.Sprintf("read the stream after position %d", l.position), err)
@@ -106,7 +110,33 @@ func (r *Runner) round(ctx context.Context, l *loopState) (time.Duration, bool) 
 		}
 		return r.cfg.pollInterval, true
 	}
-	return r.apply(ctx, l, events, limit)
+	run, more := pages{events}, len(events) >= limit
+	if more && limit == r.cfg.batchSize {
+		if n := l.pace.pages(read, limit, r.cfg.commitSize); n > 1 {
+			run, more = r.readOn(ctx, run, limit, n)
+		}
+	}
+	return r.apply(ctx, l, run, more)
+}
+
+// readOn reads up to n-1 more pages after run's full one, back to back while they come back
+// full, so that a catch-up commits once for several pages. It returns the pages and whether the
+// last one was full (more may follow). A read that fails ends the run: the events read so far
+// are applied, and the next round reads again and reports the failure.
+func (r *Runner) readOn(ctx context.Context, run pages, limit, n int) (pages, bool) {
+	for range n - 1 {
+		page, err := r.store.ReadAll(ctx, run.last().GlobalPosition, limit)
+		if err != nil {
+			return run, true
+		}
+		if len(page) > 0 {
+			run = append(run, page)
+		}
+		if len(page) < limit {
+			return run, false
+		}
+	}
+	return run, true
 }
 
 // pageSize is the next read's limit: 1 while isolating the event of a batch whose commit failed.

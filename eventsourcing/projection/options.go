@@ -14,6 +14,7 @@ import (
 // Defaults of the runner's settings.
 const (
 	DefaultBatchSize    = 100
+	DefaultCommitSize   = 5000
 	DefaultPollInterval = time.Second
 	DefaultLeaseTTL     = 30 * time.Second
 	DefaultRetryInitial = time.Second
@@ -45,6 +46,7 @@ type Option func(*config) error
 
 type config struct {
 	batchSize    int
+	commitSize   int
 	pollInterval time.Duration
 	checkpoints  CheckpointStore
 	ownStore     bool // checkpoints is the runner's private in-memory store
@@ -62,6 +64,7 @@ type config struct {
 func defaults() config {
 	return config{
 		batchSize:    DefaultBatchSize,
+		commitSize:   DefaultCommitSize,
 		pollInterval: DefaultPollInterval,
 		startFrom:    StartEarliest,
 		leaseTTL:     DefaultLeaseTTL,
@@ -70,13 +73,35 @@ func defaults() config {
 	}
 }
 
-// WithBatchSize sets how many events one read and one transaction take (default 100, at least 1).
+// WithBatchSize sets how many events one read takes (default 100, at least 1). A runner that
+// keeps up applies each page in a transaction of its own; one that catches up joins full pages
+// into larger ones (see [WithCommitSize]).
 func WithBatchSize(n int) Option {
 	return func(c *config) error {
 		if n < 1 {
 			return storekit.InvalidArgument("projection.WithBatchSize: at least 1, got %d", n)
 		}
 		c.batchSize = n
+		return nil
+	}
+}
+
+// WithCommitSize sets the most events one commit takes while the runner catches up (default
+// 5,000, at least 1): full pages, read back to back, are applied in one transaction of the
+// checkpoint store, with one checkpoint move, until it holds n events, a page comes back short,
+// or, at the pace of the last batch, the transaction would last more than 50 ms. A runner that
+// keeps up commits each page as it comes, and the first batch after a start is a page alone, so
+// this only bounds the transactions of a catch-up whose handlers are fast: they share the
+// commit's round trips and disk flush among more events. Smaller transactions hold the read
+// model's locks, and on PostgreSQL every reader's horizon, for less time. A value up to the batch
+// size commits each page alone. When a handler fails, its transaction rolls back and the events
+// before the failed one are applied again, in a transaction of their own, before it is retried.
+func WithCommitSize(n int) Option {
+	return func(c *config) error {
+		if n < 1 {
+			return storekit.InvalidArgument("projection.WithCommitSize: at least 1, got %d", n)
+		}
+		c.commitSize = n
 		return nil
 	}
 }

@@ -38,6 +38,8 @@ func TestNewRunnerRefusesBadArguments(t *testing.T) {
 		"nil option":              {p, store, []projection.Option{nil}, "option 0 is nil"},
 		"batch size 0":            {p, store, []projection.Option{projection.WithBatchSize(0)}, "WithBatchSize: at least 1, got 0"},
 		"batch size negative":     {p, store, []projection.Option{projection.WithBatchSize(-5)}, "WithBatchSize"},
+		"commit size 0":           {p, store, []projection.Option{projection.WithCommitSize(0)}, "WithCommitSize: at least 1, got 0"},
+		"commit size negative":    {p, store, []projection.Option{projection.WithCommitSize(-1 << 62)}, "WithCommitSize"},
 		"poll interval 0":         {p, store, []projection.Option{projection.WithPollInterval(0)}, "WithPollInterval: must be more than 0"},
 		"poll interval < 0":       {p, store, []projection.Option{projection.WithPollInterval(-time.Second)}, "WithPollInterval"},
 		"nil checkpoints":         {p, store, []projection.Option{projection.WithCheckpoints(nil)}, "WithCheckpoints"},

@@ -18,8 +18,8 @@ import (
 //
 // Each round reads a page of at most the batch size after the checkpoint; full pages are read back
 // to back, and the runner waits (a poll interval, or until the store signals a commit) only once
-// it has caught up. When the checkpoint store runs transactions (es.Transactor), each batch runs
-// in one of them: the handler finds it in its context, so a read model in the checkpoint's
+// it has caught up; while catching up, full pages may share a batch ([WithCommitSize]). When the
+// checkpoint store runs transactions (es.Transactor), each batch runs in one of them: the handler finds it in its context, so a read model in the checkpoint's
 // database commits with the checkpoint and sees each event exactly once. Otherwise each event is
 // applied at least once: after a crash, the events of the batch in flight are applied again.
 //

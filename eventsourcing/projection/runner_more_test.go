@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -170,7 +171,7 @@ func TestFailedCommitIsolatesTheEvent(t *testing.T) {
 	cp.poison.Store(6)
 	logs := testkit.NewLogRecorder()
 	r := newRunner(t, projection.FunctionProjection("v", noop), store,
-		append(fast(logs), projection.WithCheckpoints(cp), projection.WithBatchSize(4))...)
+		append(fast(logs), projection.WithCheckpoints(cp), projection.WithBatchSize(4), projection.WithCommitSize(4))...)
 	require.NoError(t, r.Start(context.Background()))
 	eventually(t, "the poisoned commit to fail 3 times", func() bool { return cp.failures.Load() >= 3 })
 	st := status(t, r)
@@ -305,4 +306,110 @@ func TestCheckpointMovedWithoutTransactionsIsSuperseded(t *testing.T) {
 	assert.Equal(t, 1, logs.Count("projection_batch_superseded"))
 	assert.Zero(t, logs.Count("projection_runner_failed"), "a moved checkpoint is no failure of the stores:\n%s", logs)
 	assert.NoError(t, status(t, r).LastError)
+}
+
+// moveCounting records the span of every checkpoint move (rolled back or not). Its commits take
+// 5 ms, as a disk flush may: dear next to reading a page from memory, so a catch-up joins pages.
+type moveCounting struct {
+	*memory.CheckpointStore
+	mu    sync.Mutex
+	moves [][2]int64
+}
+
+func (c *moveCounting) InTx(ctx context.Context, fn func(ctx context.Context) error) error {
+	return c.CheckpointStore.InTx(ctx, func(ctx context.Context) error {
+		if err := fn(ctx); err != nil {
+			return err
+		}
+		time.Sleep(5 * time.Millisecond)
+		return nil
+	})
+}
+
+func (c *moveCounting) Move(ctx context.Context, name string, expected, next, fence int64) (bool, error) {
+	ok, err := c.CheckpointStore.Move(ctx, name, expected, next, fence)
+	if ok && err == nil {
+		c.mu.Lock()
+		c.moves = append(c.moves, [2]int64{expected, next})
+		c.mu.Unlock()
+	}
+	return ok, err
+}
+
+func (c *moveCounting) spans() [][2]int64 {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return slices.Clone(c.moves)
+}
+
+// A runner that catches up reads full pages back to back at the batch size and commits them
+// together, up to the commit size; a short page ends the commit.
+func TestCatchUpCommitsSeveralPagesAtOnce(t *testing.T) {
+	inner := memory.NewEventStore()
+	place(t, inner, "o-1", 0, 25)
+	store := &counting{EventStore: inner}
+	cp := &moveCounting{CheckpointStore: memory.NewCheckpointStore()}
+	var c calls
+	logs := testkit.NewLogRecorder()
+	r := newRunner(t, recording("v", &c, nil), store,
+		append(fast(logs), projection.WithCheckpoints(cp), projection.WithBatchSize(4), projection.WithCommitSize(10))...)
+	require.NoError(t, r.Start(context.Background()))
+	eventually(t, "every event", func() bool { return status(t, r).Position == 25 })
+	require.NoError(t, r.Stop(context.Background()))
+	assert.Equal(t, [][2]int64{{0, 4}, {4, 12}, {12, 20}, {20, 25}}, cp.spans(),
+		"the first page alone (its pace is not known yet), then two full pages per commit, then the last full page with the short one")
+	limits := store.reads()
+	require.GreaterOrEqual(t, len(limits), 7)
+	for i, l := range limits {
+		assert.Equal(t, 4, l, "read %d asks for the batch size", i)
+	}
+	assert.Len(t, c.list(), 25, "each event once")
+}
+
+// A handler failure in a commit of several pages rolls the whole transaction back: the events
+// before the failed one are stored in a transaction of their own, then the failed one is retried.
+// Nothing after it is stored first, and every event ends up applied in order.
+func TestHandlerFailureInAMultiPageCommit(t *testing.T) {
+	store := memory.NewEventStore()
+	place(t, store, "o-1", 0, 12)
+	cp := &moveCounting{CheckpointStore: memory.NewCheckpointStore()}
+	var failed atomic.Bool
+	var c calls
+	logs := testkit.NewLogRecorder()
+	r := newRunner(t, recording("v", &c, func(e es.Envelope) error {
+		if e.GlobalPosition == 6 && failed.CompareAndSwap(false, true) {
+			return errors.New("transient")
+		}
+		return nil
+	}), store, append(fast(logs), projection.WithCheckpoints(cp), projection.WithBatchSize(4), projection.WithCommitSize(100))...)
+	require.NoError(t, r.Start(context.Background()))
+	eventually(t, "every event", func() bool { return status(t, r).Position == 12 })
+	require.NoError(t, r.Stop(context.Background()))
+	assert.Equal(t, [][2]int64{{0, 4}, {4, 12}, {4, 5}, {5, 12}}, cp.spans(),
+		"the first page alone, the eight after it (rolled back by the failure), the one before the failure, then the rest")
+	var ids []string
+	for _, e := range readAll(t, store) {
+		ids = append(ids, e.EventID)
+	}
+	want := slices.Concat(ids[:6], ids[4:5], ids[5:]) // 1-6 (6 fails), 5 again, 6-12
+	assert.Equal(t, want, c.list())
+	assert.Equal(t, 1, logs.Count("projection_event_failed"))
+}
+
+// Slow handlers keep a page per transaction: at their pace, two pages would hold the transaction
+// (its locks, and on PostgreSQL every reader's horizon) for longer than the catch-up bound.
+func TestSlowHandlersCommitEachPage(t *testing.T) {
+	store := memory.NewEventStore()
+	place(t, store, "o-1", 0, 12)
+	cp := &moveCounting{CheckpointStore: memory.NewCheckpointStore()}
+	logs := testkit.NewLogRecorder()
+	slow := projection.FunctionProjection("v", func(context.Context, es.Envelope) error {
+		time.Sleep(15 * time.Millisecond)
+		return nil
+	})
+	r := newRunner(t, slow, store, append(fast(logs), projection.WithCheckpoints(cp), projection.WithBatchSize(4), projection.WithCommitSize(100))...)
+	require.NoError(t, r.Start(context.Background()))
+	eventually(t, "every event", func() bool { return status(t, r).Position == 12 })
+	require.NoError(t, r.Stop(context.Background()))
+	assert.Equal(t, [][2]int64{{0, 4}, {4, 8}, {8, 12}}, cp.spans())
 }

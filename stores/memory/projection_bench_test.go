@@ -14,7 +14,7 @@ import (
 // checkpoint store) with paging the same store by hand ("limit"), in turn in the same run.
 func BenchmarkProjection(b *testing.B) {
 	store := memory.NewEventStore()
-	for i := range 100 {
+	for i := range 1000 { // 100,000 events, as on the SQL stores
 		if err := store.Append(context.Background(), fmt.Sprintf("order-%d", i), "Order", 0, testkit.Envelopes(b, "OrderPlaced", i*100, 100)); err != nil {
 			b.Fatal(err)
 		}
