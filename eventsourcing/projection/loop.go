@@ -111,7 +111,7 @@ func (r *Runner) round(ctx context.Context, l *loopState) (time.Duration, bool) 
 		return r.cfg.pollInterval, true
 	}
 	run, more := pages{events}, len(events) >= limit
-	if more && limit == r.cfg.batchSize {
+	if more && l.narrowUntil == 0 { // never while isolating an event whose commit failed
 		if n := l.pace.pages(read, limit, r.cfg.commitSize); n > 1 {
 			run, more = r.readOn(ctx, run, limit, n)
 		}

@@ -413,3 +413,33 @@ func TestSlowHandlersCommitEachPage(t *testing.T) {
 	require.NoError(t, r.Stop(context.Background()))
 	assert.Equal(t, [][2]int64{{0, 4}, {4, 8}, {8, 12}}, cp.spans())
 }
+
+// slowCommitFailing is commitFailing whose commits take 5 ms: a catch-up joins its pages.
+type slowCommitFailing struct{ *commitFailing }
+
+func (c slowCommitFailing) InTx(ctx context.Context, fn func(ctx context.Context) error) error {
+	return c.commitFailing.InTx(ctx, func(ctx context.Context) error {
+		if err := fn(ctx); err != nil {
+			return err
+		}
+		time.Sleep(5 * time.Millisecond)
+		return nil
+	})
+}
+
+// At batch size 1, the pages of a catch-up are single events too: while isolating the event whose
+// commit fails they must not be joined again. Before the fix the runner joined events 2-10 once
+// more after each failed commit and never stored 2-5.
+func TestFailedCommitIsIsolatedAtBatchSizeOne(t *testing.T) {
+	store := memory.NewEventStore()
+	place(t, store, "o-1", 0, 10)
+	cp := &commitFailing{CheckpointStore: memory.NewCheckpointStore()}
+	cp.poison.Store(6)
+	logs := testkit.NewLogRecorder()
+	r := newRunner(t, projection.FunctionProjection("v", noop), store,
+		append(fast(logs), projection.WithCheckpoints(slowCommitFailing{cp}), projection.WithBatchSize(1), projection.WithCommitSize(100))...)
+	require.NoError(t, r.Start(context.Background()))
+	eventually(t, "the events before the poisoned one", func() bool { return status(t, r).Position == 5 })
+	cp.poison.Store(0)
+	eventually(t, "every event", func() bool { return status(t, r).Position == 10 })
+}
