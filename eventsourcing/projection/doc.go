@@ -29,8 +29,8 @@
 // A batch is a page of at most the batch size ([WithBatchSize]) while the runner keeps up. While
 // it catches up, full pages read back to back join one batch, and so one transaction and one
 // checkpoint move, when commits are dear next to reading and handling a page (a disk flush on
-// PostgreSQL): up to [WithCommitSize] events, and only as many as its handlers get through in
-// about 50 ms at the last batch's pace. Every read still asks for the batch size.
+// PostgreSQL): up to [WithCommitSize] events, and only as many as it reads and handles in about
+// 50 ms at the last batch's pace. Every read still asks for the batch size.
 //
 // # Failures
 //

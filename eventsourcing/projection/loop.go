@@ -112,11 +112,20 @@ func (r *Runner) round(ctx context.Context, l *loopState) (time.Duration, bool) 
 	}
 	run, more := pages{events}, len(events) >= limit
 	if more && l.narrowUntil == 0 { // never while isolating an event whose commit failed
-		if n := l.pace.pages(read, limit, r.cfg.commitSize); n > 1 {
+		if n := l.pace.pages(read, limit, r.cfg.commitSize, r.catchUpBound()); n > 1 {
 			run, more = r.readOn(ctx, run, limit, n)
 		}
 	}
 	return r.apply(ctx, l, run, more)
+}
+
+// catchUpBound is the longest a catch-up batch may take to read and handle: catchUpTxTime, and
+// with a lease a third of its time to live, so that the runner renews it in time.
+func (r *Runner) catchUpBound() time.Duration {
+	if r.cfg.lease != nil {
+		return min(catchUpTxTime, r.cfg.leaseTTL/3)
+	}
+	return catchUpTxTime
 }
 
 // readOn reads up to n-1 more pages after run's full one, back to back while they come back

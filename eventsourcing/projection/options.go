@@ -86,16 +86,18 @@ func WithBatchSize(n int) Option {
 	}
 }
 
-// WithCommitSize sets the most events one commit takes while the runner catches up (default
-// 5,000, at least 1): full pages, read back to back, are applied in one transaction of the
-// checkpoint store, with one checkpoint move, until it holds n events, a page comes back short,
-// or, at the pace of the last batch, the transaction would last more than 50 ms. A runner that
-// keeps up commits each page as it comes, and the first batch after a start is a page alone, so
-// this only bounds the transactions of a catch-up whose handlers are fast: they share the
-// commit's round trips and disk flush among more events. Smaller transactions hold the read
-// model's locks, and on PostgreSQL every reader's horizon, for less time. A value up to the batch
-// size commits each page alone. When a handler fails, its transaction rolls back and the events
-// before the failed one are applied again, in a transaction of their own, before it is retried.
+// WithCommitSize sets the most events one batch takes while the runner catches up (default
+// 5,000, at least 1). A runner that keeps up applies each page as it comes. One that catches up
+// joins full pages, read back to back, into one batch (one transaction of the checkpoint store,
+// one checkpoint move) when, at the last batch's pace, its commit costs more than a tenth of
+// reading and handling a page (a disk flush on PostgreSQL; not memory's bookkeeping): as many
+// pages as bring the commit under that tenth, up to n events, and no more than it reads and
+// handles in about 50 ms (a third of the lease's time to live, when shorter). Larger batches
+// share the commit's round trips and disk flush among more events; smaller ones hold the read
+// model's locks, and on PostgreSQL every reader's horizon, for less time. The first batch after
+// a start is a page alone, and a value up to the batch size applies each page alone. When a
+// handler fails, its transaction rolls back and the events before the failed one are applied
+// again, in a transaction of their own, before it is retried.
 func WithCommitSize(n int) Option {
 	return func(c *config) error {
 		if n < 1 {

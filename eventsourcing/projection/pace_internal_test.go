@@ -19,15 +19,21 @@ func TestPacePages(t *testing.T) {
 		"capped by the commit size":                       {10 * ms, 0, 300 * us, 100, 1000, 10},
 		"a commit size below the batch: a page alone":     {10 * ms, 0, 300 * us, 100, 40, 1},
 		"a cheap commit: a page alone":                    {us, 0, 300 * us, 100, 5000, 1},
-		"slow handlers keep the transaction short":        {10 * ms, 100 * us, 300 * us, 100, 5000, 5},
+		"slow handlers keep the transaction short":        {10 * ms, 100 * us, 300 * us, 100, 5000, 4},
 		"handlers slower than the bound: a page alone":    {10 * ms, ms, 300 * us, 100, 5000, 1},
-		"a huge commit cost does not overflow":            {time.Duration(1 << 62), 0, 1, 1, 1 << 30, 1<<20 + 1},
+		"a huge commit cost does not overflow":            {time.Duration(1 << 62), 0, 1, 1, 1 << 30, 1 << 20},
 	} {
 		t.Run(name, func(t *testing.T) {
 			p := pace{commit: tc.commit, perEvent: tc.perEvent}
-			assert.Equal(t, tc.want, p.pages(tc.read, tc.limit, tc.commitSize))
+			assert.Equal(t, tc.want, p.pages(tc.read, tc.limit, tc.commitSize, catchUpTxTime))
 		})
 	}
+}
+
+func TestPacePagesWithinTheBound(t *testing.T) {
+	p := pace{commit: 10 * time.Millisecond}
+	assert.Equal(t, 10, p.pages(time.Millisecond, 100, 5000, 10*time.Millisecond), "ten pages of 1 ms fit in 10 ms")
+	assert.Equal(t, 1, p.pages(time.Millisecond, 100, 5000, 0), "a page alone when none fits")
 }
 
 func TestPaceObserve(t *testing.T) {
