@@ -264,3 +264,39 @@ func TestURLWithMemoryProviderWarns(t *testing.T) {
 	require.Contains(t, logs.String(), "pyfly.eventsourcing.store.provider is memory")
 	require.NotContains(t, logs.String(), ":pw@")
 }
+
+// Without auto-migrate, a database is checked for the tables of the stores on it: a schema with
+// the event and snapshot tables alone serves an application without an outbox or projections,
+// and an enabled outbox needs its table. Before, every table was required.
+func TestSchemaCheckCoversTheStoresInUse(t *testing.T) {
+	ctx := context.Background()
+	url := testkit.SQLiteFileURL(t)
+	db, err := bunstore.Open(ctx, url)
+	require.NoError(t, err)
+	require.NoError(t, bunstore.Migrate(ctx, db))
+	for _, table := range []string{bunstore.TableOutbox, bunstore.TableCheckpoints, bunstore.TableLeases, bunstore.TableDeadLetters} {
+		_, err := db.DB.ExecContext(ctx, "DROP TABLE "+table)
+		require.NoError(t, err)
+	}
+	require.NoError(t, db.Close())
+
+	no := false
+	cfg := enabledConfig()
+	cfg.Store = config.StoreConfig{Provider: "bun", URL: url, AutoMigrate: &no}
+	cfg.Snapshot = config.StoreConfig{Provider: "bun", URL: url}
+	s, err := autoconfig.NewSettings(cfg, discard)
+	require.NoError(t, err)
+	dbs, err := autoconfig.NewDatabases(s)
+	require.NoError(t, err)
+	require.NoError(t, dbs.Start(ctx), "events and snapshots need only their tables")
+	require.NoError(t, dbs.Close())
+
+	cfg.Outbox.Enabled = true
+	s, err = autoconfig.NewSettings(cfg, discard)
+	require.NoError(t, err)
+	dbs, err = autoconfig.NewDatabases(s)
+	require.NoError(t, err)
+	err = dbs.Start(ctx)
+	require.ErrorIs(t, err, bunstore.ErrSchema)
+	require.Contains(t, err.Error(), "table pyfly_outbox does not exist")
+}

@@ -208,7 +208,11 @@ func (db *database) open(ctx context.Context, logger *slog.Logger) error {
 		return &wrapped{msg: fmt.Sprintf("eventsourcing: %s: cannot reach the database %s (from %s): %s",
 			describe(db.targets), t.Redacted(), keyOrDefault(t.URL.Key), cause(err)), err: err}
 	}
-	if err := bunstore.Prepare(ctx, bdb, db.migrate, bunstore.WithLogger(logger)); err != nil {
+	var tables []string
+	for _, t := range db.targets {
+		tables = append(tables, t.Tables...)
+	}
+	if err := bunstore.Prepare(ctx, bdb, db.migrate, bunstore.WithLogger(logger), bunstore.WithTables(tables...)); err != nil {
 		return &wrapped{msg: "eventsourcing: " + where + ": " + prepareProblem(err, t, db.migrate), err: err}
 	}
 	return nil

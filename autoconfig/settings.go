@@ -48,6 +48,9 @@ type Target struct {
 	Dialect bunstore.Dialect
 	// AutoMigrate is the store's auto_migrate setting, nil when unset.
 	AutoMigrate *bool
+	// Tables are the tables the store needs (bunstore.TableEvents and so on): without
+	// auto-migrate, only the tables of the stores on a database are checked.
+	Tables []string
 
 	dsn string
 }
@@ -76,20 +79,21 @@ func NewSettings(cfg config.Config, logger *slog.Logger) (*Settings, error) {
 	}
 	s := &Settings{Config: cfg, Logger: logger}
 	var err error
-	if s.EventStore, err = resolveTarget("event store", config.Root+".store", cfg.Store, cfg.StoreURL()); err != nil {
+	if s.EventStore, err = resolveTarget("event store", config.Root+".store", cfg.Store, cfg.StoreURL(), bunstore.TableEvents); err != nil {
 		return nil, err
 	}
-	if s.SnapshotStore, err = resolveTarget("snapshot store", config.Root+".snapshot", cfg.Snapshot, cfg.SnapshotURL()); err != nil {
+	if s.SnapshotStore, err = resolveTarget("snapshot store", config.Root+".snapshot", cfg.Snapshot, cfg.SnapshotURL(), bunstore.TableSnapshots); err != nil {
 		return nil, err
 	}
 	cp := cfg.Projection.Checkpoint
 	cp.Provider = cfg.CheckpointProvider()
-	if s.Checkpoints, err = resolveTarget("checkpoint store", config.Root+".projection.checkpoint", cp, cfg.CheckpointURL()); err != nil {
+	if s.Checkpoints, err = resolveTarget("checkpoint store", config.Root+".projection.checkpoint", cp, cfg.CheckpointURL(),
+		bunstore.TableCheckpoints, bunstore.TableLeases, bunstore.TableDeadLetters); err != nil {
 		return nil, err
 	}
 	if cfg.Outbox.Enabled {
 		ob := config.StoreConfig{Provider: cfg.OutboxProvider(), URL: cfg.Outbox.URL}
-		if s.Outbox, err = resolveTarget("outbox", config.Root+".outbox", ob, cfg.OutboxURL()); err != nil {
+		if s.Outbox, err = resolveTarget("outbox", config.Root+".outbox", ob, cfg.OutboxURL(), bunstore.TableOutbox); err != nil {
 			return nil, err
 		}
 		if err := sameDatabase(s.EventStore, s.Outbox); err != nil {
@@ -132,8 +136,8 @@ func describeTarget(t Target) string {
 	return t.Redacted()
 }
 
-func resolveTarget(name, prefix string, sc config.StoreConfig, u config.ResolvedURL) (Target, error) {
-	t := Target{Name: name, Prefix: prefix, Provider: sc.Provider, AutoMigrate: sc.AutoMigrate}
+func resolveTarget(name, prefix string, sc config.StoreConfig, u config.ResolvedURL, tables ...string) (Target, error) {
+	t := Target{Name: name, Prefix: prefix, Provider: sc.Provider, AutoMigrate: sc.AutoMigrate, Tables: tables}
 	if sc.Provider != config.ProviderBun {
 		return t, nil
 	}

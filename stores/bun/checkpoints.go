@@ -12,9 +12,6 @@ import (
 	"github.com/gofly/eventsourcing/eventsourcing/storekit"
 )
 
-// checkpointTable is the table of the checkpoint store.
-const checkpointTable = "pyfly_projection_checkpoints"
-
 // CheckpointStore is a projection.CheckpointStore on PostgreSQL or SQLite, in the table
 // pyfly_projection_checkpoints: one row per projection with its position and the highest lease
 // token that loaded or moved it. It runs transactions (es.Transactor): a projection runner over

@@ -13,9 +13,6 @@ import (
 	"github.com/gofly/eventsourcing/internal/check"
 )
 
-// deadLetterTable is the table of the dead-letter store.
-const deadLetterTable = "pyfly_projection_dead_letters"
-
 // DeadLetterStore is a projection.DeadLetterStore on PostgreSQL or SQLite, in the table
 // pyfly_projection_dead_letters: one row per projection and event, with the event's columns as
 // the event store keeps them. Every method joins the transaction in the context when it belongs

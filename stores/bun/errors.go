@@ -27,10 +27,23 @@ var (
 	ErrPositionsAhead = errors.New("bunstore: stored global positions are ahead of the server's transaction ids")
 )
 
-// Table names.
+// The stores' tables, for [CheckSchema] and [WithTables].
 const (
-	eventTable    = "pyfly_event_store"
-	snapshotTable = "pyfly_snapshots"
+	TableEvents      = "pyfly_event_store"             // EventStore
+	TableSnapshots   = "pyfly_snapshots"               // SnapshotStore
+	TableOutbox      = "pyfly_outbox"                  // OutboxStore
+	TableCheckpoints = "pyfly_projection_checkpoints"  // CheckpointStore
+	TableLeases      = "pyfly_locks"                   // Lease
+	TableDeadLetters = "pyfly_projection_dead_letters" // DeadLetterStore
+)
+
+const (
+	eventTable      = TableEvents
+	snapshotTable   = TableSnapshots
+	outboxTable     = TableOutbox
+	checkpointTable = TableCheckpoints
+	leaseTable      = TableLeases
+	deadLetterTable = TableDeadLetters
 )
 
 // errKind classifies a driver error.

@@ -10,10 +10,6 @@ import (
 	"github.com/gofly/eventsourcing/eventsourcing/projection"
 )
 
-// leaseTable is pyfly's lock table, with its columns: name, lock_until, locked_at, locked_by and
-// fence (the fencing token).
-const leaseTable = "pyfly_locks"
-
 // Lease is a projection.Lease on PostgreSQL or SQLite, in the table pyfly_locks: a row per name
 // with its holder, its expiry and its fencing token, which grows by one per acquisition. Expiry
 // is measured by the database's clock (on PostgreSQL, the server's; on SQLite, the machine's), so

@@ -17,7 +17,7 @@ type SnapshotStoreOption interface {
 	applySnapshotStore(*snapshotStoreConfig)
 }
 
-// PrepareOption configures [Prepare]: [WithLogger], for its warnings.
+// PrepareOption configures [Prepare]: [WithLogger], for its warnings, and [WithTables].
 type PrepareOption interface {
 	applyPrepare(*prepareConfig)
 }
@@ -32,6 +32,7 @@ type Option interface {
 
 type prepareConfig struct {
 	logger *slog.Logger
+	tables []string
 }
 
 type eventStoreConfig struct {
@@ -61,6 +62,17 @@ func (o upcastersOption) applyEventStore(c *eventStoreConfig) {
 func WithLogger(l *slog.Logger) Option {
 	return loggerOption{l}
 }
+
+// WithTables limits what [Prepare] checks, when it does not migrate, to the tables of the stores
+// the application uses ([TableEvents] and the other Table constants); by default it checks every
+// table. Migrating always creates every table.
+func WithTables(tables ...string) PrepareOption {
+	return tablesOption(tables)
+}
+
+type tablesOption []string
+
+func (o tablesOption) applyPrepare(c *prepareConfig) { c.tables = append(c.tables, o...) }
 
 type loggerOption struct{ l *slog.Logger }
 

@@ -16,9 +16,6 @@ import (
 	"github.com/gofly/eventsourcing/eventsourcing/storekit"
 )
 
-// outboxTable is the outbox store's table.
-const outboxTable = "pyfly_outbox"
-
 // outboxChannel is the channel of the outbox store's commit signals (see [commitHub]).
 const outboxChannel = "pyfly_es_outbox"
 

@@ -3,6 +3,7 @@ package bunstore
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/gofly/eventsourcing/eventsourcing/storekit"
@@ -45,14 +46,24 @@ func requiredColumns() []tableColumnsRequired {
 }
 
 // CheckSchema verifies, without changing anything, that the stores' tables and columns exist:
-// use it when the schema is managed elsewhere. The error matches [ErrSchema] and names the first
-// missing table or column, and says to run Migrate or enable the auto-migrate option.
-func CheckSchema(ctx context.Context, db *bun.DB) error {
+// use it when the schema is managed elsewhere. It checks the given tables ([TableEvents] and the
+// other Table constants), or every table when none is given, so that an application without an
+// outbox or projections needs none of their tables. The error matches [ErrSchema] and names the
+// first missing table or column, and says to run Migrate or enable the auto-migrate option; an
+// unknown table name matches es.ErrInvalidArgument.
+func CheckSchema(ctx context.Context, db *bun.DB, tables ...string) error {
 	dl, err := dialectOf(db)
 	if err != nil {
 		return err
 	}
+	want, err := checkedTables(tables)
+	if err != nil {
+		return err
+	}
 	for _, t := range requiredColumns() {
+		if !want[t.table] {
+			continue
+		}
 		have, err := tableColumns(ctx, db.DB, dl, t.table)
 		if err != nil {
 			return err
@@ -67,6 +78,29 @@ func CheckSchema(ctx context.Context, db *bun.DB) error {
 		}
 	}
 	return nil
+}
+
+// checkedTables returns the set of tables to check: tables, or every table when none is given.
+func checkedTables(tables []string) (map[string]bool, error) {
+	all := requiredColumns()
+	want := make(map[string]bool, len(all))
+	if len(tables) == 0 {
+		for _, t := range all {
+			want[t.table] = true
+		}
+		return want, nil
+	}
+	known := make([]string, len(all))
+	for i, t := range all {
+		known[i] = t.table
+	}
+	for _, name := range tables {
+		if !slices.Contains(known, name) {
+			return nil, storekit.InvalidArgument("bunstore: table %q is not one of the stores' tables (%s)", name, strings.Join(known, ", "))
+		}
+		want[name] = true
+	}
+	return want, nil
 }
 
 func tableColumns(ctx context.Context, q querier, dl sqlDialect, table string) (map[string]bool, error) {
@@ -89,10 +123,10 @@ func tableColumns(ctx context.Context, q querier, dl sqlDialect, table string) (
 	return have, nil
 }
 
-// Prepare readies db for the stores: it runs [Migrate] when migrate is true, else [CheckSchema];
-// on PostgreSQL it then refuses a database whose stored global positions lie ahead of the server's
-// transaction ids, as after a dump restored into another server (see the package documentation
-// for the remedy).
+// Prepare readies db for the stores: it runs [Migrate] when migrate is true (every table), else
+// [CheckSchema] (the tables of [WithTables], or every table); on PostgreSQL it then refuses a
+// database whose stored global positions lie ahead of the server's transaction ids, as after a
+// dump restored into another server (see the package documentation for the remedy).
 func Prepare(ctx context.Context, db *bun.DB, migrate bool, opts ...PrepareOption) error {
 	dl, err := dialectOf(db)
 	if err != nil {
@@ -108,13 +142,15 @@ func Prepare(ctx context.Context, db *bun.DB, migrate bool, opts ...PrepareOptio
 	if migrate {
 		err = Migrate(ctx, db)
 	} else {
-		err = CheckSchema(ctx, db)
+		err = CheckSchema(ctx, db, cfg.tables...)
 	}
 	if err != nil {
 		return err
 	}
-	if err := dl.verify(ctx, db); err != nil {
-		return err
+	if migrate || len(cfg.tables) == 0 || slices.Contains(cfg.tables, eventTable) {
+		if err := dl.verify(ctx, db); err != nil {
+			return err
+		}
 	}
 	warning, err := dl.durabilityWarning(ctx, db)
 	if err != nil {
