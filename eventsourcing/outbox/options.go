@@ -1,15 +1,11 @@
 package outbox
 
 import (
-	"crypto/rand"
-	"encoding/hex"
 	"log/slog"
-	"os"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/gofly/eventsourcing/eventsourcing/storekit"
+	"github.com/gofly/eventsourcing/internal/check"
 )
 
 // Defaults of the options.
@@ -94,28 +90,12 @@ func (c *config) apply(opts []Option) error {
 			"a relay starts a publish only when it can end before its claim does", c.claimTimeout, c.publishTimeout)
 	}
 	if c.owner == "" {
-		c.owner = defaultOwner()
+		c.owner = check.DefaultOwner(MaxNameBytes)
 	}
 	if c.logger == nil {
 		c.logger = slog.Default()
 	}
 	return nil
-}
-
-// defaultOwner names this process: host name, process id and a random suffix, so that two
-// outboxes of one process, or a restarted process, never share an owner by chance.
-func defaultOwner() string {
-	host, err := os.Hostname()
-	if err != nil || host == "" {
-		host = "host"
-	}
-	var b [4]byte
-	_, _ = rand.Read(b[:])
-	suffix := "-" + strconv.Itoa(os.Getpid()) + "-" + hex.EncodeToString(b[:])
-	if max := MaxNameBytes - len(suffix); len(host) > max {
-		host = host[:max]
-	}
-	return strings.ReplaceAll(strings.ToValidUTF8(host, "_"), "\x00", "_") + suffix
 }
 
 // WithName sets the outbox's name (default "default"): outboxes with different names share a

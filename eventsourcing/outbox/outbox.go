@@ -3,12 +3,12 @@ package outbox
 import (
 	"context"
 	"fmt"
-	"reflect"
 	"sync"
 	"time"
 
 	es "github.com/gofly/eventsourcing/eventsourcing"
 	"github.com/gofly/eventsourcing/eventsourcing/storekit"
+	"github.com/gofly/eventsourcing/internal/check"
 )
 
 // PublishFunc sends one event to the broker; nil means the broker has it. (*eda.Publisher).Publish
@@ -37,7 +37,7 @@ var (
 // New returns an outbox over store that publishes through publish. It does no I/O; relays run
 // from [Outbox.Start] to [Outbox.Stop]. Bad options are errors matching es.ErrInvalidArgument.
 func New(store Store, publish PublishFunc, opts ...Option) (*Outbox, error) {
-	if store == nil || isNil(store) {
+	if check.IsNil(store) {
 		return nil, storekit.InvalidArgument("outbox.New: the store must not be nil")
 	}
 	if publish == nil {
@@ -124,16 +124,4 @@ func (o *Outbox) wake() {
 	if r != nil {
 		r.wake()
 	}
-}
-
-// isNil reports whether v is nil or a typed nil pointer, map, slice, func or channel.
-func isNil(v any) bool {
-	if v == nil {
-		return true
-	}
-	switch rv := reflect.ValueOf(v); rv.Kind() {
-	case reflect.Pointer, reflect.Map, reflect.Slice, reflect.Func, reflect.Chan, reflect.Interface:
-		return rv.IsNil()
-	}
-	return false
 }

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	es "github.com/gofly/eventsourcing/eventsourcing"
+	"github.com/gofly/eventsourcing/internal/backoff"
 )
 
 // pruneLimit is how many delivered records one prune statement deletes.
@@ -247,7 +248,7 @@ func (r *run) storeCtx() (context.Context, context.CancelFunc) {
 func (r *run) fail(rec Record, perr error) {
 	cfg := &r.o.cfg
 	now := time.Now()
-	wait := backoff(cfg.backoffInitial, cfg.backoffMax, rec.Attempts)
+	wait := backoff.Exp(cfg.backoffInitial, cfg.backoffMax, rec.Attempts)
 	next := now.Add(wait)
 	if errors.Is(perr, errPublishTimeout) && next.Before(rec.ClaimedUntil) {
 		// The abandoned publish may still be running: no one starts another before the claim

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"log/slog"
 	"time"
+
+	"github.com/gofly/eventsourcing/internal/backoff"
 )
 
 // loopState is what one run of the loop keeps; only the loop's goroutine touches it.
@@ -176,12 +178,5 @@ func (r *Runner) storeFailed(ctx context.Context, l *loopState, step string, err
 
 // backoff is the wait after the n-th failure in a row: initial, doubled each time, up to max.
 func (r *Runner) backoff(n int) time.Duration {
-	d := r.cfg.retryInitial
-	for i := 1; i < n; i++ {
-		if d > r.cfg.retryMax/2 {
-			return r.cfg.retryMax
-		}
-		d *= 2
-	}
-	return min(d, r.cfg.retryMax)
+	return backoff.Exp(r.cfg.retryInitial, r.cfg.retryMax, n)
 }

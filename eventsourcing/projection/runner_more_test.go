@@ -317,7 +317,12 @@ type moveCounting struct {
 }
 
 func (c *moveCounting) InTx(ctx context.Context, fn func(ctx context.Context) error) error {
-	return c.CheckpointStore.InTx(ctx, func(ctx context.Context) error {
+	return slowCommit(ctx, c.CheckpointStore.InTx, fn)
+}
+
+// slowCommit runs fn in inTx's transaction and, when fn succeeds, takes 5 ms to commit.
+func slowCommit(ctx context.Context, inTx func(context.Context, func(context.Context) error) error, fn func(ctx context.Context) error) error {
+	return inTx(ctx, func(ctx context.Context) error {
 		if err := fn(ctx); err != nil {
 			return err
 		}
@@ -418,13 +423,7 @@ func TestSlowHandlersCommitEachPage(t *testing.T) {
 type slowCommitFailing struct{ *commitFailing }
 
 func (c slowCommitFailing) InTx(ctx context.Context, fn func(ctx context.Context) error) error {
-	return c.commitFailing.InTx(ctx, func(ctx context.Context) error {
-		if err := fn(ctx); err != nil {
-			return err
-		}
-		time.Sleep(5 * time.Millisecond)
-		return nil
-	})
+	return slowCommit(ctx, c.commitFailing.InTx, fn)
 }
 
 // At batch size 1, the pages of a catch-up are single events too: while isolating the event whose

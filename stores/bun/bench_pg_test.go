@@ -214,16 +214,7 @@ func (r *pgRaw) Load(ctx context.Context, id string) (benchkit.State, error) {
 			return st, err
 		}
 		defer rows.Close()
-		var payload []byte
-		for rows.Next() {
-			if err := rows.Scan(&payload); err != nil {
-				return st, err
-			}
-			if err := st.Fold(payload); err != nil {
-				return st, err
-			}
-		}
-		return st, rows.Err()
+		return st, foldPayloadRows(rows, &st)
 	}
 	rows, err := r.pool.Query(ctx, pgLimitLoad, id, int64(0))
 	if err != nil {
@@ -250,18 +241,7 @@ func (r *pgRaw) ReadPage(ctx context.Context, after int64, limit int, st *benchk
 		return after, 0, err
 	}
 	defer rows.Close()
-	n := 0
-	var payload []byte
-	for rows.Next() {
-		if err := rows.Scan(&after, &payload); err != nil {
-			return after, 0, err
-		}
-		if err := st.Fold(payload); err != nil {
-			return after, 0, err
-		}
-		n++
-	}
-	return after, n, rows.Err()
+	return foldPositionRows(rows, after, st)
 }
 
 func (r *pgRaw) SaveSnapshot(ctx context.Context, id string, seq int64, st benchkit.State) error {

@@ -169,16 +169,7 @@ func (r *sqliteRaw) Load(ctx context.Context, id string) (benchkit.State, error)
 			return st, err
 		}
 		defer rows.Close()
-		var payload []byte
-		for rows.Next() {
-			if err := rows.Scan(&payload); err != nil {
-				return st, err
-			}
-			if err := st.Fold(payload); err != nil {
-				return st, err
-			}
-		}
-		return st, rows.Err()
+		return st, foldPayloadRows(rows, &st)
 	}
 	rows, err := r.db.QueryContext(ctx, sqliteLimitLoad, id, int64(0))
 	if err != nil {
@@ -205,18 +196,7 @@ func (r *sqliteRaw) ReadPage(ctx context.Context, after int64, limit int, st *be
 		return after, 0, err
 	}
 	defer rows.Close()
-	n := 0
-	var payload []byte
-	for rows.Next() {
-		if err := rows.Scan(&after, &payload); err != nil {
-			return after, 0, err
-		}
-		if err := st.Fold(payload); err != nil {
-			return after, 0, err
-		}
-		n++
-	}
-	return after, n, rows.Err()
+	return foldPositionRows(rows, after, st)
 }
 
 func (r *sqliteRaw) SaveSnapshot(ctx context.Context, id string, seq int64, st benchkit.State) error {

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/gofly/eventsourcing/eventsourcing/storekit"
+	"github.com/gofly/eventsourcing/internal/check"
 	"github.com/uptrace/bun"
 )
 
@@ -96,7 +97,7 @@ func checkedTables(tables []string) (map[string]bool, error) {
 	}
 	for _, name := range tables {
 		if !slices.Contains(known, name) {
-			return nil, storekit.InvalidArgument("bunstore: table %q is not one of the stores' tables (%s)", name, strings.Join(known, ", "))
+			return nil, storekit.InvalidArgument("bunstore: table %q is not one of the stores' tables (%s)", check.Clip(name, 80), strings.Join(known, ", "))
 		}
 		want[name] = true
 	}

@@ -2,6 +2,7 @@ package bunstore_test
 
 import (
 	"context"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -36,10 +37,13 @@ func TestCheckSchemaOfTheStoresInUse(t *testing.T) {
 			require.ErrorIs(t, err, bunstore.ErrSchema)
 			assert.Contains(t, err.Error(), "table pyfly_locks does not exist")
 
-			for _, bad := range []string{"users", "", "PYFLY_EVENT_STORE", "pyfly_event_store; DROP TABLE pyfly_snapshots"} {
+			huge := strings.Repeat("t", 1<<20)
+			for _, bad := range []string{"users", "", "PYFLY_EVENT_STORE", "pyfly_event_store; DROP TABLE pyfly_snapshots",
+				"pyfly_outbox\x00", "pyfly_\xff", huge} {
 				err = bunstore.CheckSchema(ctx, db, bad)
 				require.ErrorIs(t, err, es.ErrInvalidArgument, "%q", bad)
 				assert.Contains(t, err.Error(), "pyfly_event_store, pyfly_snapshots")
+				assert.Less(t, len(err.Error()), 1000, "the name is clipped in the message")
 				require.ErrorIs(t, bunstore.Prepare(ctx, db, false, bunstore.WithTables(bad)), es.ErrInvalidArgument)
 			}
 			require.NoError(t, bunstore.CheckSchema(ctx, db, bunstore.TableSnapshots), "the snapshot table is still there")
