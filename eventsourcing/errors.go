@@ -3,6 +3,8 @@ package eventsourcing
 import (
 	"errors"
 	"fmt"
+
+	"github.com/gofly/eventsourcing/internal/errs"
 )
 
 // Sentinel errors. Match them with [errors.Is]; the typed errors below match them too.
@@ -19,7 +21,7 @@ var (
 	// or type, or whose sequence does not follow the aggregate's version.
 	ErrEnvelopeMismatch = errors.New("eventsourcing: envelope does not match the aggregate")
 	// ErrInvalidArgument reports bad input: the message names the argument and what is valid.
-	ErrInvalidArgument = errors.New("eventsourcing: invalid argument")
+	ErrInvalidArgument = errs.InvalidArgument
 	// ErrDecode reports a payload, snapshot or upcaster output that could not be decoded.
 	ErrDecode = errors.New("eventsourcing: decode failed")
 	// ErrOutcomeUnknown reports an append that may or may not have committed: its context ended, or
@@ -80,6 +82,4 @@ func (e *EventHandlerError) Error() string {
 func (e *EventHandlerError) Unwrap() error { return e.Err }
 
 // invalidArg builds an ErrInvalidArgument error naming the argument.
-func invalidArg(format string, args ...any) error {
-	return fmt.Errorf("%w: %s", ErrInvalidArgument, fmt.Sprintf(format, args...))
-}
+func invalidArg(format string, args ...any) error { return errs.Invalid(format, args...) }

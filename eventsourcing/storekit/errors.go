@@ -1,12 +1,6 @@
 package storekit
 
-import (
-	"fmt"
-
-	es "github.com/gofly/eventsourcing/eventsourcing"
-)
+import "github.com/gofly/eventsourcing/internal/errs"
 
 // invalid builds an es.ErrInvalidArgument error with the formatted text.
-func invalid(format string, args ...any) error {
-	return fmt.Errorf("%w: %s", es.ErrInvalidArgument, fmt.Sprintf(format, args...))
-}
+func invalid(format string, args ...any) error { return errs.Invalid(format, args...) }
