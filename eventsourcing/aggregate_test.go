@@ -117,3 +117,28 @@ func TestReplayUnknownType(t *testing.T) {
 	err := o.Replay(es.Envelope{EventType: "Mystery", Payload: []byte(`{}`)})
 	require.True(t, errors.Is(err, es.ErrNoHandler))
 }
+
+type innerRoot struct {
+	es.AggregateRoot
+}
+
+type deepAggregate struct {
+	innerRoot
+}
+
+type rootViaPointer struct {
+	*es.AggregateRoot
+}
+
+func TestRootOf(t *testing.T) {
+	d := &deepAggregate{}
+	d.ID = "d"
+	require.Same(t, &d.AggregateRoot, es.RootOf(d))
+	assert.Equal(t, "d", es.RootOf(d).ID)
+	p := &rootViaPointer{AggregateRoot: &es.AggregateRoot{}}
+	require.Same(t, p.AggregateRoot, es.RootOf(p))
+	require.Nil(t, es.RootOf(&rootViaPointer{}), "an embedded nil root")
+	require.Nil(t, es.RootOf(nil))
+	require.Nil(t, es.RootOf((*deepAggregate)(nil)), "a typed nil pointer")
+	require.Nil(t, es.RootOf((*rootViaPointer)(nil)), "a typed nil pointer to an aggregate embedding a pointer")
+}

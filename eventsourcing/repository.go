@@ -146,7 +146,7 @@ func (r *Repository[A]) pending(agg A) (*AggregateRoot, int64, error) {
 	if len(root.pending) == 0 {
 		return nil, 0, nil
 	}
-	if err := checkText("Save: aggregate id", root.ID, MaxIDBytes, true); err != nil {
+	if err := check.TextArg("Save: aggregate id", root.ID, MaxIDBytes, true); err != nil {
 		return nil, 0, err
 	}
 	expected := root.Version - int64(len(root.pending))

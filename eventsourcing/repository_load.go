@@ -3,6 +3,8 @@ package eventsourcing
 import (
 	"context"
 	"fmt"
+
+	"github.com/gofly/eventsourcing/internal/check"
 )
 
 // Load rebuilds the aggregate id: the newest snapshot, then the events after it. It returns
@@ -14,7 +16,7 @@ import (
 // calls to the stores: the snapshot, then the events from the snapshot's own last one on.
 func (r *Repository[A]) Load(ctx context.Context, id string) (A, error) {
 	var zero A
-	if err := checkText("aggregate id", id, MaxIDBytes, true); err != nil {
+	if err := check.TextArg("aggregate id", id, MaxIDBytes, true); err != nil {
 		return zero, err
 	}
 	if r.cfg.snapshots != nil {

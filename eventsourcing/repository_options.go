@@ -66,7 +66,7 @@ func WithSnapshots(store SnapshotStore, interval int) RepositoryOption {
 // the Go type name. Set it to keep old streams loadable after renaming the Go type.
 func WithAggregateType(name string) RepositoryOption {
 	return func(c *repoConfig) error {
-		if err := checkText("WithAggregateType", name, MaxTypeBytes, true); err != nil {
+		if err := check.TextArg("WithAggregateType", name, MaxTypeBytes, true); err != nil {
 			return err
 		}
 		c.aggregateType = name

@@ -52,25 +52,3 @@ func TestValidateSnapshot(t *testing.T) {
 		assert.ErrorIs(t, storekit.ValidateSnapshot(s), es.ErrInvalidArgument, name)
 	}
 }
-
-type deep struct {
-	inner
-}
-
-type inner struct {
-	es.AggregateRoot
-}
-
-type viaPointer struct {
-	*es.AggregateRoot
-}
-
-func TestRootOf(t *testing.T) {
-	d := &deep{}
-	d.ID = "d"
-	require.Same(t, &d.AggregateRoot, storekit.RootOf(d))
-	p := &viaPointer{AggregateRoot: &es.AggregateRoot{}}
-	require.Same(t, p.AggregateRoot, storekit.RootOf(p))
-	require.Nil(t, storekit.RootOf(nil))
-	require.Nil(t, storekit.RootOf((*deep)(nil)))
-}

@@ -1,6 +1,7 @@
-// Package check holds the input rules the core and the stores share: what a text column and a
-// JSON payload may hold, and how a text is clipped to fit a column. It returns problems as plain
-// text; callers wrap them in their own errors.
+// Package check holds the input rules the core, its runtime packages and the stores share: what a
+// text column and a JSON payload may hold, and how a text is clipped to fit a column. [Text] and
+// [JSONPayload] return problems as plain text for callers to wrap in their own errors; the *Arg
+// functions wrap them in an error that names the argument and matches errs.InvalidArgument.
 package check
 
 import (
