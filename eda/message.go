@@ -9,7 +9,7 @@ import (
 	"github.com/ThreeDotsLabs/watermill/message"
 
 	es "github.com/gofly/eventsourcing/eventsourcing"
-	"github.com/gofly/eventsourcing/eventsourcing/storekit"
+	"github.com/gofly/eventsourcing/internal/errs"
 )
 
 // Reserved metadata keys set from the envelope's fields.
@@ -64,13 +64,13 @@ func NewMessage(env es.Envelope) (*message.Message, error) {
 // newMessage is NewMessage that also returns the metadata keys it left out.
 func newMessage(env es.Envelope) (*message.Message, []string, error) {
 	if env.EventID == "" {
-		return nil, nil, storekit.InvalidArgument("eda: envelope of %s %q sequence %d: EventID must not be empty", env.AggregateType, env.AggregateID, env.Sequence)
+		return nil, nil, errs.Invalid("eda: envelope of %s %q sequence %d: EventID must not be empty", env.AggregateType, env.AggregateID, env.Sequence)
 	}
 	payload := []byte(env.Payload)
 	if len(payload) == 0 {
 		payload = []byte("{}")
 	} else if !json.Valid(payload) {
-		return nil, nil, storekit.InvalidArgument("eda: envelope %s: payload is not valid JSON", env.EventID)
+		return nil, nil, errs.Invalid("eda: envelope %s: payload is not valid JSON", env.EventID)
 	}
 	msg := message.NewMessage(env.EventID, append([]byte(nil), payload...))
 	var skipped []string

@@ -16,6 +16,7 @@ import (
 
 	es "github.com/gofly/eventsourcing/eventsourcing"
 	"github.com/gofly/eventsourcing/eventsourcing/projection"
+	"github.com/gofly/eventsourcing/eventsourcing/storekit"
 )
 
 // DeadLetterStoreFactory returns a new, empty dead-letter store for one test.
@@ -140,7 +141,7 @@ func testDeadLetterRoundTrip(t *testing.T, newStore DeadLetterStoreFactory) {
 	got.Event.Payload[2] = 'Y'
 	again := requireLetters(t, s, d.Projection, 0, 10, 1<<62)[0]
 	assert.True(t, d.Event.Equal(again.Event), "a caller cannot change what the store holds")
-	long := deadLetter(t, "p", 1, strings.Repeat("é", projection.MaxErrorBytes/2))
+	long := deadLetter(t, "p", 1, strings.Repeat("é", storekit.MaxDeadLetterErrorBytes/2))
 	require.NoError(t, s.Park(ctx, long))
 	assert.Equal(t, long.Error, requireLetters(t, s, "p", 0, 1, 1)[0].Error, "the longest error text")
 }
@@ -163,7 +164,7 @@ func testDeadLetterBadInput(t *testing.T, newStore DeadLetterStoreFactory) {
 		"attempts > MaxInt32": func(d *projection.DeadLetter) { d.Attempts = math.MaxInt32 + 1 },
 		"error with NUL":      func(d *projection.DeadLetter) { d.Error = "bad\x00" },
 		"error bad UTF-8":     func(d *projection.DeadLetter) { d.Error = "bad\xff" },
-		"error too long":      func(d *projection.DeadLetter) { d.Error = strings.Repeat("e", projection.MaxErrorBytes+1) },
+		"error too long":      func(d *projection.DeadLetter) { d.Error = strings.Repeat("e", storekit.MaxDeadLetterErrorBytes+1) },
 		"failed in year 0":    func(d *projection.DeadLetter) { d.FailedAt = time.Date(0, 1, 1, 0, 0, 0, 0, time.UTC) },
 		"failed in year 1e4":  func(d *projection.DeadLetter) { d.FailedAt = time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC) },
 		"occurred in year 0":  func(d *projection.DeadLetter) { d.Event.OccurredAt = time.Date(0, 1, 1, 0, 0, 0, 0, time.UTC) },

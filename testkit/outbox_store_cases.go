@@ -559,7 +559,7 @@ func testOutboxBadCalls(t *testing.T, newTarget OutboxStoreFactory) {
 	require.ErrorIs(t, s.Release(ctx, suiteOutbox, []outbox.Claim{{ID: "x", Owner: "r", Attempt: 0}}), es.ErrInvalidArgument)
 	_, err = s.MarkFailed(ctx, suiteOutbox, outbox.Claim{ID: "x", Owner: "r", Attempt: 1}, outbox.Failure{Error: "a\x00b", At: now})
 	require.ErrorIs(t, err, es.ErrInvalidArgument, "NUL in the error text")
-	_, err = s.MarkFailed(ctx, suiteOutbox, outbox.Claim{ID: "x", Owner: "r", Attempt: 1}, outbox.Failure{Error: strings.Repeat("e", outbox.MaxErrorBytes+1), At: now})
+	_, err = s.MarkFailed(ctx, suiteOutbox, outbox.Claim{ID: "x", Owner: "r", Attempt: 1}, outbox.Failure{Error: strings.Repeat("e", storekit.MaxOutboxErrorBytes+1), At: now})
 	require.ErrorIs(t, err, es.ErrInvalidArgument, "error text too long")
 	_, err = s.Pending(ctx, suiteOutbox, 0)
 	require.ErrorIs(t, err, es.ErrInvalidArgument)

@@ -4,8 +4,8 @@ import (
 	"log/slog"
 	"time"
 
-	"github.com/gofly/eventsourcing/eventsourcing/storekit"
 	"github.com/gofly/eventsourcing/internal/check"
+	"github.com/gofly/eventsourcing/internal/errs"
 )
 
 // Defaults of the options.
@@ -79,14 +79,14 @@ func defaultConfig() config {
 func (c *config) apply(opts []Option) error {
 	for i, o := range opts {
 		if o == nil {
-			return storekit.InvalidArgument("outbox.New: option %d is nil", i)
+			return errs.Invalid("outbox.New: option %d is nil", i)
 		}
 		if err := o(c); err != nil {
 			return err
 		}
 	}
 	if c.claimTimeout <= c.publishTimeout {
-		return storekit.InvalidArgument("outbox: the claim timeout (%s) must be longer than the publish timeout (%s): "+
+		return errs.Invalid("outbox: the claim timeout (%s) must be longer than the publish timeout (%s): "+
 			"a relay starts a publish only when it can end before its claim does", c.claimTimeout, c.publishTimeout)
 	}
 	if c.owner == "" {
@@ -102,7 +102,7 @@ func (c *config) apply(opts []Option) error {
 // store and deliver apart. At most [MaxNameBytes] bytes of valid UTF-8 without NUL.
 func WithName(name string) Option {
 	return func(c *config) error {
-		if err := ValidateName("outbox.WithName", name); err != nil {
+		if err := validName("outbox.WithName", name); err != nil {
 			return err
 		}
 		c.name = name
@@ -115,7 +115,7 @@ func WithName(name string) Option {
 func WithMaxAttempts(n int) Option {
 	return func(c *config) error {
 		if n < 1 || n > 1_000_000 {
-			return storekit.InvalidArgument("outbox.WithMaxAttempts: must be from 1 to 1000000, got %d", n)
+			return errs.Invalid("outbox.WithMaxAttempts: must be from 1 to 1000000, got %d", n)
 		}
 		c.maxAttempts = n
 		return nil
@@ -134,7 +134,7 @@ func WithBackoff(initial, max time.Duration) Option {
 			return err
 		}
 		if initial > max {
-			return storekit.InvalidArgument("outbox.WithBackoff: initial (%s) must not exceed max (%s)", initial, max)
+			return errs.Invalid("outbox.WithBackoff: initial (%s) must not exceed max (%s)", initial, max)
 		}
 		c.backoffInitial, c.backoffMax = initial, max
 		return nil
@@ -182,7 +182,7 @@ func WithClaimTimeout(d time.Duration) Option {
 func WithBatchSize(n int) Option {
 	return func(c *config) error {
 		if n < 1 || n > MaxBatchSize {
-			return storekit.InvalidArgument("outbox.WithBatchSize: must be from 1 to %d, got %d", MaxBatchSize, n)
+			return errs.Invalid("outbox.WithBatchSize: must be from 1 to %d, got %d", MaxBatchSize, n)
 		}
 		c.batchSize = n
 		return nil
@@ -194,7 +194,7 @@ func WithBatchSize(n int) Option {
 func WithRelays(n int) Option {
 	return func(c *config) error {
 		if n < 1 || n > MaxRelays {
-			return storekit.InvalidArgument("outbox.WithRelays: must be from 1 to %d, got %d", MaxRelays, n)
+			return errs.Invalid("outbox.WithRelays: must be from 1 to %d, got %d", MaxRelays, n)
 		}
 		c.relays = n
 		return nil
@@ -207,7 +207,7 @@ func WithRelays(n int) Option {
 func WithRetention(d time.Duration) Option {
 	return func(c *config) error {
 		if d < 0 || d > MaxDuration {
-			return storekit.InvalidArgument("outbox.WithRetention: must be from 0 to %s, got %s", MaxDuration, d)
+			return errs.Invalid("outbox.WithRetention: must be from 0 to %s, got %s", MaxDuration, d)
 		}
 		c.retention = d
 		return nil
@@ -218,7 +218,7 @@ func WithRetention(d time.Duration) Option {
 // random suffix). Give every process its own.
 func WithOwner(id string) Option {
 	return func(c *config) error {
-		if err := ValidateName("outbox.WithOwner", id); err != nil {
+		if err := validName("outbox.WithOwner", id); err != nil {
 			return err
 		}
 		c.owner = id
@@ -231,7 +231,7 @@ func WithOwner(id string) Option {
 func WithLogger(l *slog.Logger) Option {
 	return func(c *config) error {
 		if l == nil {
-			return storekit.InvalidArgument("outbox.WithLogger: must not be nil")
+			return errs.Invalid("outbox.WithLogger: must not be nil")
 		}
 		c.logger = l
 		return nil
@@ -240,7 +240,7 @@ func WithLogger(l *slog.Logger) Option {
 
 func positive(what string, d time.Duration) error {
 	if d <= 0 || d > MaxDuration {
-		return storekit.InvalidArgument("%s: must be more than 0 and at most %s, got %s", what, MaxDuration, d)
+		return errs.Invalid("%s: must be more than 0 and at most %s, got %s", what, MaxDuration, d)
 	}
 	return nil
 }

@@ -2,8 +2,6 @@ package outbox_test
 
 import (
 	"context"
-	"errors"
-	"fmt"
 	"os"
 	"strconv"
 	"strings"
@@ -73,15 +71,6 @@ func TestDefaults(t *testing.T) {
 	assert.Equal(t, 5, outbox.DefaultMaxAttempts, "as the seed")
 	assert.Equal(t, time.Second, outbox.DefaultBackoffInitial)
 	assert.Equal(t, 30*time.Second, outbox.DefaultBackoffMax)
-}
-
-func TestErrorText(t *testing.T) {
-	assert.Empty(t, outbox.ErrorText(nil))
-	assert.Equal(t, "a\uFFFDb\uFFFDc", outbox.ErrorText(errors.New("a\x00b\xffc")))
-	long := outbox.ErrorText(errors.New(strings.Repeat("日", outbox.MaxErrorBytes)))
-	assert.LessOrEqual(t, len(long), outbox.MaxErrorBytes)
-	assert.True(t, strings.HasSuffix(long, "…"))
-	assert.Equal(t, strings.Repeat("x", outbox.MaxErrorBytes), outbox.ErrorText(fmt.Errorf("%s", strings.Repeat("x", outbox.MaxErrorBytes))))
 }
 
 func TestEnqueueRefusesBadEvents(t *testing.T) {

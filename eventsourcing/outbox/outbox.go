@@ -7,8 +7,8 @@ import (
 	"time"
 
 	es "github.com/gofly/eventsourcing/eventsourcing"
-	"github.com/gofly/eventsourcing/eventsourcing/storekit"
 	"github.com/gofly/eventsourcing/internal/check"
+	"github.com/gofly/eventsourcing/internal/errs"
 )
 
 // PublishFunc sends one event to the broker; nil means the broker has it. (*eda.Publisher).Publish
@@ -38,10 +38,10 @@ var (
 // from [Outbox.Start] to [Outbox.Stop]. Bad options are errors matching es.ErrInvalidArgument.
 func New(store Store, publish PublishFunc, opts ...Option) (*Outbox, error) {
 	if check.IsNil(store) {
-		return nil, storekit.InvalidArgument("outbox.New: the store must not be nil")
+		return nil, errs.Invalid("outbox.New: the store must not be nil")
 	}
 	if publish == nil {
-		return nil, storekit.InvalidArgument("outbox.New: the publish function must not be nil")
+		return nil, errs.Invalid("outbox.New: the publish function must not be nil")
 	}
 	o := &Outbox{store: store, publish: publish, cfg: defaultConfig()}
 	if err := o.cfg.apply(opts); err != nil {
@@ -71,7 +71,8 @@ func (o *Outbox) Enqueue(ctx context.Context, env es.Envelope) error {
 }
 
 // EnqueueEvents implements [es.EventEnqueuer]: [Outbox.Enqueue] for several events, all or none.
-// An empty slice does nothing. The store validates the events ([ValidateEnqueue]).
+// An empty slice does nothing. The store validates the events: bad input is an error matching
+// es.ErrInvalidArgument.
 func (o *Outbox) EnqueueEvents(ctx context.Context, events []es.Envelope) error {
 	if len(events) == 0 {
 		return nil

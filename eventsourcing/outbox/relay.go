@@ -256,7 +256,7 @@ func (r *run) fail(rec Record, perr error) {
 		next = rec.ClaimedUntil
 		wait = next.Sub(now)
 	}
-	f := Failure{Error: ErrorText(perr), At: now, NextAttemptAt: next, Dead: rec.Attempts >= cfg.maxAttempts}
+	f := Failure{Error: errorText(perr), At: now, NextAttemptAt: next, Dead: rec.Attempts >= cfg.maxAttempts}
 	ctx, cancel := r.storeCtx()
 	defer cancel()
 	current, err := r.o.store.MarkFailed(ctx, cfg.name, rec.Claim(), f)

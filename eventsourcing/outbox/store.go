@@ -12,7 +12,9 @@ import (
 // outboxes with different names share a store without seeing each other's records.
 //
 // Times are given by the caller (the relay's clock) and kept to the microsecond in UTC. A store
-// that also implements [es.CommitNotifier] wakes relays after records commit.
+// that also implements [es.CommitNotifier] wakes relays after records commit. Every store checks
+// each method's arguments the same way, with the matching storekit.Validate* function, before it
+// touches anything: bad input is an error matching es.ErrInvalidArgument.
 type Store interface {
 	// JoinsTx reports whether the store writes through the transaction ctx carries (see
 	// [es.TxJoiner]).
@@ -21,8 +23,7 @@ type Store interface {
 	// Enqueue adds one record per event, due at once, in the transaction ctx carries when the
 	// store joins it, else in a transaction of its own: all or none. An event whose id is
 	// already in the outbox (delivered, pending or dead) is left as it is, so enqueueing again
-	// after an unknown outcome is safe. at is the records' CreatedAt. Stores validate with
-	// [ValidateEnqueue], refusing bad input with an error matching es.ErrInvalidArgument.
+	// after an unknown outcome is safe. at is the records' CreatedAt.
 	Enqueue(ctx context.Context, outbox string, events []es.Envelope, at time.Time) error
 
 	// Claim takes up to req.Limit due records for req.Owner until req.Until, in enqueue order,
@@ -34,7 +35,7 @@ type Store interface {
 	Claim(ctx context.Context, req ClaimRequest) ([]Record, error)
 
 	// MarkDelivered records the delivery of each claimed record whose claim is still current
-	// and returns how many it marked. Stores validate with [ValidateMarkDelivered].
+	// and returns how many it marked.
 	MarkDelivered(ctx context.Context, outbox string, claims []Claim, at time.Time) (int, error)
 
 	// MarkFailed records a failed attempt of a claimed record whose claim is still current:
@@ -58,7 +59,6 @@ type Store interface {
 	Retry(ctx context.Context, outbox, id string) error
 
 	// Prune deletes up to limit records delivered before the given time and returns how many.
-	// Stores validate with [ValidatePrune].
 	Prune(ctx context.Context, outbox string, deliveredBefore time.Time, limit int) (int, error)
 }
 

@@ -218,7 +218,7 @@ func (r *Runner) afterHandlerFailure(ctx context.Context, l *loopState, e es.Env
 	if r.cfg.deadLetters == nil || attempts < r.cfg.maxAttempts {
 		return r.backoff(attempts), false
 	}
-	d := DeadLetter{Projection: r.name, Event: e, Attempts: attempts, Error: check.Clip(cause.Error(), MaxErrorBytes), FailedAt: time.Now().UTC()}
+	d := DeadLetter{Projection: r.name, Event: e, Attempts: attempts, Error: check.Clip(cause.Error(), check.DeadLetterErrorBytes), FailedAt: time.Now().UTC()}
 	var err error
 	if r.tx != nil {
 		err = r.tx.InTx(ctx, func(ctx context.Context) error {

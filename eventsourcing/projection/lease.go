@@ -5,9 +5,6 @@ import (
 	"time"
 )
 
-// LeasePrefix is put before a projection's name to name its lease.
-const LeasePrefix = "pyfly.projection."
-
 // Lease gives one owner at a time the right to run a named job across processes, for a time to
 // live that the owner keeps extending. Every acquisition hands out a fencing token that is higher
 // than any token the lease handed out before; the runner passes it to [CheckpointStore.Move], so

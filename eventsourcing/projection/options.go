@@ -7,8 +7,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/gofly/eventsourcing/eventsourcing/storekit"
 	"github.com/gofly/eventsourcing/internal/check"
+	"github.com/gofly/eventsourcing/internal/errs"
 )
 
 // Defaults of the runner's settings.
@@ -37,7 +37,7 @@ func ParseStartFrom(s string) (StartFrom, error) {
 	case StartEarliest, StartLatest:
 		return v, nil
 	}
-	return "", storekit.InvalidArgument("start-from: %q is not %q or %q", s, StartEarliest, StartLatest)
+	return "", errs.Invalid("start-from: %q is not %q or %q", s, StartEarliest, StartLatest)
 }
 
 // Option configures a [Runner]. Options are checked by [NewRunner], which names the first one at
@@ -79,7 +79,7 @@ func defaults() config {
 func WithBatchSize(n int) Option {
 	return func(c *config) error {
 		if n < 1 {
-			return storekit.InvalidArgument("projection.WithBatchSize: at least 1, got %d", n)
+			return errs.Invalid("projection.WithBatchSize: at least 1, got %d", n)
 		}
 		c.batchSize = n
 		return nil
@@ -101,7 +101,7 @@ func WithBatchSize(n int) Option {
 func WithCommitSize(n int) Option {
 	return func(c *config) error {
 		if n < 1 {
-			return storekit.InvalidArgument("projection.WithCommitSize: at least 1, got %d", n)
+			return errs.Invalid("projection.WithCommitSize: at least 1, got %d", n)
 		}
 		c.commitSize = n
 		return nil
@@ -115,7 +115,7 @@ func WithCommitSize(n int) Option {
 func WithPollInterval(d time.Duration) Option {
 	return func(c *config) error {
 		if d <= 0 {
-			return storekit.InvalidArgument("projection.WithPollInterval: must be more than 0, got %v", d)
+			return errs.Invalid("projection.WithPollInterval: must be more than 0, got %v", d)
 		}
 		c.pollInterval = d
 		return nil
@@ -128,7 +128,7 @@ func WithPollInterval(d time.Duration) Option {
 func WithCheckpoints(s CheckpointStore) Option {
 	return func(c *config) error {
 		if check.IsNil(s) {
-			return storekit.InvalidArgument("projection.WithCheckpoints: the checkpoint store is nil")
+			return errs.Invalid("projection.WithCheckpoints: the checkpoint store is nil")
 		}
 		c.checkpoints = s
 		return nil
@@ -140,20 +140,20 @@ func WithCheckpoints(s CheckpointStore) Option {
 func WithStartFrom(s StartFrom) Option {
 	return func(c *config) error {
 		if s != StartEarliest && s != StartLatest {
-			return storekit.InvalidArgument("projection.WithStartFrom: %q is not %q or %q", string(s), StartEarliest, StartLatest)
+			return errs.Invalid("projection.WithStartFrom: %q is not %q or %q", string(s), StartEarliest, StartLatest)
 		}
 		c.startFrom = s
 		return nil
 	}
 }
 
-// WithLease makes the runner active only while it holds l's lease named [LeasePrefix]+name, so
+// WithLease makes the runner active only while it holds l's lease named "pyfly.projection." + name, so
 // that one runner per projection applies events across processes; the others stand by and take
 // over within the lease's time to live when the active one stops or dies.
 func WithLease(l Lease) Option {
 	return func(c *config) error {
 		if check.IsNil(l) {
-			return storekit.InvalidArgument("projection.WithLease: the lease is nil")
+			return errs.Invalid("projection.WithLease: the lease is nil")
 		}
 		c.lease = l
 		return nil
@@ -164,7 +164,7 @@ func WithLease(l Lease) Option {
 // The active runner extends it every third of it. Without [WithLease] it has no effect.
 func WithLeaseTTL(ttl time.Duration) Option {
 	return func(c *config) error {
-		if err := ValidateTTL(ttl); err != nil {
+		if err := validTTL(ttl); err != nil {
 			return fmt.Errorf("projection.WithLeaseTTL: %w", err)
 		}
 		c.leaseTTL = ttl
@@ -177,7 +177,7 @@ func WithLeaseTTL(ttl time.Duration) Option {
 func WithRetry(initial, max time.Duration) Option {
 	return func(c *config) error {
 		if initial <= 0 || max < initial {
-			return storekit.InvalidArgument("projection.WithRetry: needs 0 < initial ≤ max, got initial %v, max %v", initial, max)
+			return errs.Invalid("projection.WithRetry: needs 0 < initial ≤ max, got initial %v, max %v", initial, max)
 		}
 		c.retryInitial, c.retryMax = initial, max
 		return nil
@@ -188,7 +188,7 @@ func WithRetry(initial, max time.Duration) Option {
 func WithLogger(l *slog.Logger) Option {
 	return func(c *config) error {
 		if l == nil {
-			return storekit.InvalidArgument("projection.WithLogger: the logger is nil")
+			return errs.Invalid("projection.WithLogger: the logger is nil")
 		}
 		c.logger = l
 		return nil
@@ -199,7 +199,7 @@ func WithLogger(l *slog.Logger) Option {
 // and a random suffix, unique per runner). Two runners must never share one.
 func WithOwner(owner string) Option {
 	return func(c *config) error {
-		if err := ValidateName("projection.WithOwner", owner); err != nil {
+		if err := validName("projection.WithOwner", owner); err != nil {
 			return err
 		}
 		c.owner = owner
@@ -213,10 +213,10 @@ func WithOwner(owner string) Option {
 func WithDeadLetters(store DeadLetterStore, maxAttempts int) Option {
 	return func(c *config) error {
 		if check.IsNil(store) {
-			return storekit.InvalidArgument("projection.WithDeadLetters: the dead-letter store is nil")
+			return errs.Invalid("projection.WithDeadLetters: the dead-letter store is nil")
 		}
 		if maxAttempts < 1 || maxAttempts > math.MaxInt32 {
-			return storekit.InvalidArgument("projection.WithDeadLetters: maxAttempts is from 1 to %d, got %d", math.MaxInt32, maxAttempts)
+			return errs.Invalid("projection.WithDeadLetters: maxAttempts is from 1 to %d, got %d", math.MaxInt32, maxAttempts)
 		}
 		c.deadLetters, c.maxAttempts = store, maxAttempts
 		return nil

@@ -9,8 +9,8 @@ import (
 	"sync/atomic"
 
 	es "github.com/gofly/eventsourcing/eventsourcing"
-	"github.com/gofly/eventsourcing/eventsourcing/storekit"
 	"github.com/gofly/eventsourcing/internal/check"
+	"github.com/gofly/eventsourcing/internal/errs"
 )
 
 // Runner applies the global stream of an event store to a [Projection], from a checkpoint, in
@@ -58,10 +58,10 @@ type Runner struct {
 // and bad options, with an error matching es.ErrInvalidArgument (or the projection's own).
 func NewRunner(p Projection, store es.EventStore, opts ...Option) (*Runner, error) {
 	if check.IsNil(p) {
-		return nil, storekit.InvalidArgument("projection.NewRunner: the projection is nil")
+		return nil, errs.Invalid("projection.NewRunner: the projection is nil")
 	}
 	if check.IsNil(store) {
-		return nil, storekit.InvalidArgument("projection.NewRunner: the event store is nil")
+		return nil, errs.Invalid("projection.NewRunner: the event store is nil")
 	}
 	if e, ok := p.(interface{ Err() error }); ok {
 		if err := e.Err(); err != nil {
@@ -69,21 +69,21 @@ func NewRunner(p Projection, store es.EventStore, opts ...Option) (*Runner, erro
 		}
 	}
 	name := p.Name()
-	if err := ValidateName("projection name", name); err != nil {
+	if err := validName("projection name", name); err != nil {
 		return nil, err
 	}
 	cfg := defaults()
 	for i, o := range opts {
 		if o == nil {
-			return nil, storekit.InvalidArgument("projection.NewRunner: option %d is nil", i)
+			return nil, errs.Invalid("projection.NewRunner: option %d is nil", i)
 		}
 		if err := o(&cfg); err != nil {
 			return nil, err
 		}
 	}
 	if cfg.lease != nil {
-		if err := ValidateName("projection name", LeasePrefix+name); err != nil {
-			return nil, storekit.InvalidArgument("projection name: with a lease, at most %d bytes, got %d", MaxNameBytes-len(LeasePrefix), len(name))
+		if err := validName("projection name", leasePrefix+name); err != nil {
+			return nil, errs.Invalid("projection name: with a lease, at most %d bytes, got %d", MaxNameBytes-len(leasePrefix), len(name))
 		}
 	}
 	if cfg.checkpoints == nil {
@@ -98,7 +98,7 @@ func NewRunner(p Projection, store es.EventStore, opts ...Option) (*Runner, erro
 	r := &Runner{
 		p: p, name: name, store: store, cfg: cfg,
 		log:         cfg.logger.With(slog.String("projection", name)),
-		leaseName:   LeasePrefix + name,
+		leaseName:   leasePrefix + name,
 		resetSignal: make(chan struct{}, 1),
 	}
 	if tx, ok := cfg.checkpoints.(es.Transactor); ok {
@@ -231,7 +231,7 @@ func (r *Runner) initialPosition(ctx context.Context) (int64, error) {
 // new position up after its batch in flight, whose own move then fails. A position that is not 0
 // must be on the store's stream (a position ReadAll returned), else es.ErrInvalidArgument.
 func (r *Runner) Reset(ctx context.Context, position int64) error {
-	if err := ValidatePosition("position", position); err != nil {
+	if err := check.PositionArg("position", position); err != nil {
 		return err
 	}
 	if position > 0 {
@@ -254,7 +254,7 @@ func (r *Runner) Reset(ctx context.Context, position int64) error {
 // Without [WithDeadLetters] it returns an error matching es.ErrInvalidArgument.
 func (r *Runner) DeadLetters(ctx context.Context, after int64, limit int) ([]DeadLetter, error) {
 	if r.cfg.deadLetters == nil {
-		return nil, storekit.InvalidArgument("projection %q: DeadLetters: the runner has no dead-letter store (see WithDeadLetters)", r.name)
+		return nil, errs.Invalid("projection %q: DeadLetters: the runner has no dead-letter store (see WithDeadLetters)", r.name)
 	}
 	out, err := r.cfg.deadLetters.List(ctx, r.name, after, limit)
 	if err != nil {

@@ -230,9 +230,9 @@ func TestLostLeaseStandsByAndReacquires(t *testing.T) {
 	}
 	assert.Equal(t, []string{"1", "2"}, tokens[:2], "each acquisition has a new token")
 	require.NoError(t, r.Stop(context.Background()))
-	_, ok, err := lease.TryAcquire(context.Background(), projection.LeasePrefix+"v", "other", time.Minute)
+	_, ok, err := lease.TryAcquire(context.Background(), "pyfly.projection.v", "other", time.Minute)
 	require.NoError(t, err)
-	assert.True(t, ok, "Stop released the lease")
+	assert.True(t, ok, "Stop released the lease, named \"pyfly.projection.\" + the projection's name")
 }
 
 func TestStatusAndResetWithoutTransactions(t *testing.T) {

@@ -7,7 +7,7 @@ import (
 	"reflect"
 
 	es "github.com/gofly/eventsourcing/eventsourcing"
-	"github.com/gofly/eventsourcing/eventsourcing/storekit"
+	"github.com/gofly/eventsourcing/internal/errs"
 )
 
 // Typed is a [Projection] that routes events by type to handlers registered with [On], each
@@ -96,7 +96,7 @@ func (t *Typed) Handles(eventType string) bool {
 // Err reports the first mistake made registering handlers, or nil.
 func (t *Typed) Err() error {
 	if t == nil {
-		return storekit.InvalidArgument("projection: the typed projection is nil")
+		return errs.Invalid("projection: the typed projection is nil")
 	}
 	return t.err
 }

@@ -2,7 +2,19 @@
 // github.com/gofly/eventsourcing applies the same way, so that a new store answers bad input with
 // the same errors as the memory and Bun stores. Applications do not need it.
 //
-// A store's Append starts with [ValidateAppend] and stores metadata as [NormalizeMetadata] gives
-// it back; its reads run [ApplyUpcasters] on their own copies; its snapshot Save starts with
-// [ValidateSnapshot]. Every error here matches es.ErrInvalidArgument or es.ErrDecode.
+// One file per concern:
+//   - events.go, for es.EventStore and es.SnapshotStore: a store's Append starts with
+//     [ValidateAppend], its reads with [ValidateLoad] or [ValidateReadAll] and run
+//     [ApplyUpcasters] on their own copies, its snapshot Save starts with [ValidateSnapshot];
+//     times are kept as [StoredTime] gives them.
+//   - outbox.go, for outbox.Store: one check per method ([ValidateEnqueue],
+//     [ValidateClaimRequest], [ValidateMarkDelivered], [ValidateFailure], [ValidateClaims],
+//     [ValidateOutboxList], [ValidateRetry], [ValidatePrune]).
+//   - projection.go, for projection.CheckpointStore, projection.Lease and
+//     projection.DeadLetterStore: [ValidateCheckpoint], [ValidateCheckpointMove], [ValidateLease],
+//     [ValidateDeadLetter] and their kin.
+//   - metadata.go, for all of them: metadata is stored as [NormalizeMetadata] gives it and read
+//     back with [DecodeMetadata].
+//
+// Every error here matches es.ErrInvalidArgument or es.ErrDecode.
 package storekit

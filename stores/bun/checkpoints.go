@@ -76,7 +76,7 @@ func (s *CheckpointStore) JoinsTx(ctx context.Context) bool { return ambient(ctx
 // Load implements projection.CheckpointStore. It takes the checkpoint's row lock (until the
 // end of the transaction in ctx, if any): it waits for a batch that holds it to end.
 func (s *CheckpointStore) Load(ctx context.Context, name string, initial, fence int64) (int64, error) {
-	if err := checkCheckpointArgs(name, initial, fence); err != nil {
+	if err := storekit.ValidateCheckpoint(name, initial, fence); err != nil {
 		return 0, err
 	}
 	var p int64
@@ -89,7 +89,7 @@ func (s *CheckpointStore) Load(ctx context.Context, name string, initial, fence 
 
 // Position implements projection.CheckpointStore.
 func (s *CheckpointStore) Position(ctx context.Context, name string) (int64, bool, error) {
-	if err := projection.ValidateName("checkpoint name", name); err != nil {
+	if err := storekit.ValidateCheckpointName(name); err != nil {
 		return 0, false, err
 	}
 	var p int64
@@ -107,10 +107,7 @@ func (s *CheckpointStore) Position(ctx context.Context, name string) (int64, boo
 // lock until the transaction in ctx ends: a competing runner's move from the same position waits,
 // then finds the checkpoint moved.
 func (s *CheckpointStore) Move(ctx context.Context, name string, expected, next, fence int64) (bool, error) {
-	if err := checkCheckpointArgs(name, expected, fence); err != nil {
-		return false, err
-	}
-	if err := projection.ValidatePosition("next", next); err != nil {
+	if err := storekit.ValidateCheckpointMove(name, expected, next, fence); err != nil {
 		return false, err
 	}
 	res, err := reader(ctx, s.db).ExecContext(ctx, s.q.move, name, expected, next, fence, s.now())
@@ -126,7 +123,7 @@ func (s *CheckpointStore) Move(ctx context.Context, name string, expected, next,
 
 // Reset implements projection.CheckpointStore.
 func (s *CheckpointStore) Reset(ctx context.Context, name string, position int64) error {
-	if err := checkCheckpointArgs(name, position, 0); err != nil {
+	if err := storekit.ValidateCheckpoint(name, position, 0); err != nil {
 		return err
 	}
 	if _, err := reader(ctx, s.db).ExecContext(ctx, s.q.reset, name, position, s.now()); err != nil {
@@ -136,16 +133,3 @@ func (s *CheckpointStore) Reset(ctx context.Context, name string, position int64
 }
 
 func (s *CheckpointStore) now() any { return s.dl.timeArg(storekit.StoredTime(time.Now())) }
-
-func checkCheckpointArgs(name string, position, fence int64) error {
-	if err := projection.ValidateName("checkpoint name", name); err != nil {
-		return err
-	}
-	if err := projection.ValidatePosition("position", position); err != nil {
-		return err
-	}
-	if fence < 0 {
-		return storekit.InvalidArgument("fence: a lease token is 0 (no lease) or more, got %d", fence)
-	}
-	return nil
-}

@@ -10,7 +10,6 @@ import (
 	es "github.com/gofly/eventsourcing/eventsourcing"
 	"github.com/gofly/eventsourcing/eventsourcing/projection"
 	"github.com/gofly/eventsourcing/eventsourcing/storekit"
-	"github.com/gofly/eventsourcing/internal/check"
 )
 
 // DeadLetterStore is a projection.DeadLetterStore on PostgreSQL or SQLite, in the table
@@ -75,7 +74,7 @@ func (s *DeadLetterStore) JoinsTx(ctx context.Context) bool { return ambient(ctx
 
 // Park implements projection.DeadLetterStore.
 func (s *DeadLetterStore) Park(ctx context.Context, d projection.DeadLetter) error {
-	if err := projection.ValidateDeadLetter(d); err != nil {
+	if err := storekit.ValidateDeadLetter(d); err != nil {
 		return err
 	}
 	e := d.Event
@@ -98,10 +97,7 @@ func (s *DeadLetterStore) Park(ctx context.Context, d projection.DeadLetter) err
 
 // List implements projection.DeadLetterStore.
 func (s *DeadLetterStore) List(ctx context.Context, name string, after int64, limit int) ([]projection.DeadLetter, error) {
-	if err := projection.ValidateName("projection name", name); err != nil {
-		return nil, err
-	}
-	if err := storekit.ValidateReadAll(after, limit); err != nil {
+	if err := storekit.ValidateDeadLetterList(name, after, limit); err != nil {
 		return nil, err
 	}
 	rows, err := reader(ctx, s.db).QueryContext(ctx, s.q.list, name, after, limit)
@@ -153,7 +149,7 @@ func scanDeadLetter(rows *sql.Rows, name string) (projection.DeadLetter, error) 
 
 // Count implements projection.DeadLetterStore.
 func (s *DeadLetterStore) Count(ctx context.Context, name string) (int64, error) {
-	if err := projection.ValidateName("projection name", name); err != nil {
+	if err := storekit.ValidateDeadLetterCount(name); err != nil {
 		return 0, err
 	}
 	var n int64
@@ -165,11 +161,8 @@ func (s *DeadLetterStore) Count(ctx context.Context, name string) (int64, error)
 
 // Delete implements projection.DeadLetterStore.
 func (s *DeadLetterStore) Delete(ctx context.Context, name, eventID string) (bool, error) {
-	if err := projection.ValidateName("projection name", name); err != nil {
+	if err := storekit.ValidateDeadLetterDelete(name, eventID); err != nil {
 		return false, err
-	}
-	if p := check.Text(eventID, es.MaxIDBytes, true); p != "" {
-		return false, storekit.InvalidArgument("event id: %s", p)
 	}
 	res, err := reader(ctx, s.db).ExecContext(ctx, s.q.delete, name, eventID)
 	if err != nil {

@@ -8,6 +8,7 @@ import (
 	"github.com/uptrace/bun"
 
 	"github.com/gofly/eventsourcing/eventsourcing/projection"
+	"github.com/gofly/eventsourcing/eventsourcing/storekit"
 )
 
 // Lease is a projection.Lease on PostgreSQL or SQLite, in the table pyfly_locks: a row per name
@@ -53,7 +54,7 @@ func NewLease(db *bun.DB) (*Lease, error) {
 
 // TryAcquire implements projection.Lease.
 func (l *Lease) TryAcquire(ctx context.Context, name, owner string, ttl time.Duration) (int64, bool, error) {
-	if err := checkLeaseArgs(name, owner, ttl); err != nil {
+	if err := storekit.ValidateLease(name, owner, ttl); err != nil {
 		return 0, false, err
 	}
 	var fence int64
@@ -69,7 +70,7 @@ func (l *Lease) TryAcquire(ctx context.Context, name, owner string, ttl time.Dur
 
 // Extend implements projection.Lease.
 func (l *Lease) Extend(ctx context.Context, name, owner string, token int64, ttl time.Duration) (bool, error) {
-	if err := checkLeaseArgs(name, owner, ttl); err != nil {
+	if err := storekit.ValidateLease(name, owner, ttl); err != nil {
 		return false, err
 	}
 	res, err := l.db.DB.ExecContext(ctx, l.q.extend, name, owner, token, l.dl.ttlArg(ttl))
@@ -85,21 +86,11 @@ func (l *Lease) Extend(ctx context.Context, name, owner string, token int64, ttl
 
 // Release implements projection.Lease.
 func (l *Lease) Release(ctx context.Context, name, owner string, token int64) error {
-	if err := checkLeaseArgs(name, owner, projection.MinLeaseTTL); err != nil {
+	if err := storekit.ValidateLeaseOwner(name, owner); err != nil {
 		return err
 	}
 	if _, err := l.db.DB.ExecContext(ctx, l.q.release, name, owner, token); err != nil {
 		return wrapErr(ctx, "release lease", leaseTable, err)
 	}
 	return nil
-}
-
-func checkLeaseArgs(name, owner string, ttl time.Duration) error {
-	if err := projection.ValidateName("lease name", name); err != nil {
-		return err
-	}
-	if err := projection.ValidateName("lease owner", owner); err != nil {
-		return err
-	}
-	return projection.ValidateTTL(ttl)
 }

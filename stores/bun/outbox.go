@@ -165,7 +165,7 @@ func (s *OutboxStore) InTx(ctx context.Context, fn func(ctx context.Context) err
 
 // Enqueue implements [outbox.Store].
 func (s *OutboxStore) Enqueue(ctx context.Context, name string, events []es.Envelope, at time.Time) error {
-	if err := outbox.ValidateEnqueue(name, events, at); err != nil {
+	if err := storekit.ValidateEnqueue(name, events, at); err != nil {
 		return err
 	}
 	args := make([]any, 0, outboxInsertWidth*len(events))
@@ -253,7 +253,7 @@ func (s *OutboxStore) here(ctx context.Context) querier { return s.on(ambient(ct
 
 // Claim implements [outbox.Store].
 func (s *OutboxStore) Claim(ctx context.Context, req outbox.ClaimRequest) ([]outbox.Record, error) {
-	if err := outbox.ValidateClaimRequest(req); err != nil {
+	if err := storekit.ValidateClaimRequest(req); err != nil {
 		return nil, err
 	}
 	now, until := s.dl.timeArg(storekit.StoredTime(req.Now)), s.dl.timeArg(storekit.StoredTime(req.Until))
@@ -267,7 +267,7 @@ func (s *OutboxStore) Claim(ctx context.Context, req outbox.ClaimRequest) ([]out
 
 // MarkDelivered implements [outbox.Store].
 func (s *OutboxStore) MarkDelivered(ctx context.Context, name string, claims []outbox.Claim, at time.Time) (int, error) {
-	if err := outbox.ValidateMarkDelivered(name, claims, at); err != nil {
+	if err := storekit.ValidateMarkDelivered(name, claims, at); err != nil {
 		return 0, err
 	}
 	return s.updateClaims(ctx, "mark delivered", s.q.markDelivered, []any{name, s.dl.timeArg(storekit.StoredTime(at))}, claims)
@@ -275,7 +275,7 @@ func (s *OutboxStore) MarkDelivered(ctx context.Context, name string, claims []o
 
 // Release implements [outbox.Store].
 func (s *OutboxStore) Release(ctx context.Context, name string, claims []outbox.Claim) error {
-	if err := outbox.ValidateClaims(name, claims); err != nil {
+	if err := storekit.ValidateClaims(name, claims); err != nil {
 		return err
 	}
 	_, err := s.updateClaims(ctx, "release", s.q.release, []any{name}, claims)
@@ -335,7 +335,7 @@ func (s *OutboxStore) updateClaims(ctx context.Context, op, stmt string, fixed [
 
 // MarkFailed implements [outbox.Store].
 func (s *OutboxStore) MarkFailed(ctx context.Context, name string, c outbox.Claim, f outbox.Failure) (bool, error) {
-	if err := outbox.ValidateFailure(name, c, f); err != nil {
+	if err := storekit.ValidateFailure(name, c, f); err != nil {
 		return false, err
 	}
 	var next any
@@ -356,7 +356,7 @@ func (s *OutboxStore) MarkFailed(ctx context.Context, name string, c outbox.Clai
 
 // Pending implements [outbox.Store].
 func (s *OutboxStore) Pending(ctx context.Context, name string, limit int) ([]outbox.Record, error) {
-	if err := listArgs(name, limit); err != nil {
+	if err := storekit.ValidateOutboxList(name, limit); err != nil {
 		return nil, err
 	}
 	recs, err := s.query(ctx, "pending", s.q.pending, name, limit)
@@ -365,7 +365,7 @@ func (s *OutboxStore) Pending(ctx context.Context, name string, limit int) ([]ou
 
 // DeadLetters implements [outbox.Store].
 func (s *OutboxStore) DeadLetters(ctx context.Context, name string, limit int) ([]outbox.Record, error) {
-	if err := listArgs(name, limit); err != nil {
+	if err := storekit.ValidateOutboxList(name, limit); err != nil {
 		return nil, err
 	}
 	recs, err := s.query(ctx, "dead letters", s.q.deadLetters, name, limit)
@@ -374,10 +374,7 @@ func (s *OutboxStore) DeadLetters(ctx context.Context, name string, limit int) (
 
 // Retry implements [outbox.Store].
 func (s *OutboxStore) Retry(ctx context.Context, name, id string) error {
-	if err := outbox.ValidateName("outbox name", name); err != nil {
-		return err
-	}
-	if err := outbox.ValidateID(id); err != nil {
+	if err := storekit.ValidateRetry(name, id); err != nil {
 		return err
 	}
 	res, err := s.here(ctx).ExecContext(ctx, s.q.retry, name, id)
@@ -397,7 +394,7 @@ func (s *OutboxStore) Retry(ctx context.Context, name, id string) error {
 
 // Prune implements [outbox.Store].
 func (s *OutboxStore) Prune(ctx context.Context, name string, deliveredBefore time.Time, limit int) (int, error) {
-	if err := outbox.ValidatePrune(name, deliveredBefore, limit); err != nil {
+	if err := storekit.ValidatePrune(name, deliveredBefore, limit); err != nil {
 		return 0, err
 	}
 	res, err := s.here(ctx).ExecContext(ctx, s.q.prune, name, s.dl.timeArg(storekit.StoredTime(deliveredBefore)), limit)
@@ -409,13 +406,6 @@ func (s *OutboxStore) Prune(ctx context.Context, name string, deliveredBefore ti
 		return 0, wrapErr(ctx, "prune", outboxTable, err)
 	}
 	return int(n), nil
-}
-
-func listArgs(name string, limit int) error {
-	if err := outbox.ValidateName("outbox name", name); err != nil {
-		return err
-	}
-	return outbox.ValidateLimit(limit)
 }
 
 // seqRecord is a record with its place in the table.

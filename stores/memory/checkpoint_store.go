@@ -68,7 +68,7 @@ func (s *CheckpointStore) Load(ctx context.Context, name string, initial, fence 
 
 // Position implements [projection.CheckpointStore].
 func (s *CheckpointStore) Position(ctx context.Context, name string) (int64, bool, error) {
-	if err := projection.ValidateName("checkpoint name", name); err != nil {
+	if err := storekit.ValidateCheckpointName(name); err != nil {
 		return 0, false, err
 	}
 	if err := ctx.Err(); err != nil {
@@ -91,10 +91,10 @@ func (s *CheckpointStore) Position(ctx context.Context, name string) (int64, boo
 
 // Move implements [projection.CheckpointStore].
 func (s *CheckpointStore) Move(ctx context.Context, name string, expected, next, fence int64) (bool, error) {
-	if err := checkCheckpointArgs(ctx, name, expected, fence); err != nil {
+	if err := storekit.ValidateCheckpointMove(name, expected, next, fence); err != nil {
 		return false, err
 	}
-	if err := projection.ValidatePosition("next", next); err != nil {
+	if err := ctx.Err(); err != nil {
 		return false, err
 	}
 	op := checkpointOp{kind: opMove, name: name, a: expected, b: next, fence: fence}
@@ -153,14 +153,8 @@ func (s *CheckpointStore) addInUnit(p *pendingCheckpoints, op checkpointOp) (che
 }
 
 func checkCheckpointArgs(ctx context.Context, name string, position, fence int64) error {
-	if err := projection.ValidateName("checkpoint name", name); err != nil {
+	if err := storekit.ValidateCheckpoint(name, position, fence); err != nil {
 		return err
-	}
-	if err := projection.ValidatePosition("position", position); err != nil {
-		return err
-	}
-	if fence < 0 {
-		return storekit.InvalidArgument("fence: a lease token is 0 (no lease) or more, got %d", fence)
 	}
 	return ctx.Err()
 }

@@ -9,7 +9,6 @@ import (
 	es "github.com/gofly/eventsourcing/eventsourcing"
 	"github.com/gofly/eventsourcing/eventsourcing/projection"
 	"github.com/gofly/eventsourcing/eventsourcing/storekit"
-	"github.com/gofly/eventsourcing/internal/check"
 )
 
 // DeadLetterStore is an in-memory [projection.DeadLetterStore]. Under a unit of work ([InTx])
@@ -34,7 +33,7 @@ func (s *DeadLetterStore) JoinsTx(ctx context.Context) bool { return joins(ctx) 
 
 // Park implements [projection.DeadLetterStore].
 func (s *DeadLetterStore) Park(ctx context.Context, d projection.DeadLetter) error {
-	if err := projection.ValidateDeadLetter(d); err != nil {
+	if err := storekit.ValidateDeadLetter(d); err != nil {
 		return err
 	}
 	if err := ctx.Err(); err != nil {
@@ -63,10 +62,7 @@ func (s *DeadLetterStore) Park(ctx context.Context, d projection.DeadLetter) err
 
 // List implements [projection.DeadLetterStore].
 func (s *DeadLetterStore) List(ctx context.Context, name string, after int64, limit int) ([]projection.DeadLetter, error) {
-	if err := projection.ValidateName("projection name", name); err != nil {
-		return nil, err
-	}
-	if err := storekit.ValidateReadAll(after, limit); err != nil {
+	if err := storekit.ValidateDeadLetterList(name, after, limit); err != nil {
 		return nil, err
 	}
 	if err := ctx.Err(); err != nil {
@@ -103,7 +99,7 @@ func (s *DeadLetterStore) List(ctx context.Context, name string, after int64, li
 
 // Count implements [projection.DeadLetterStore].
 func (s *DeadLetterStore) Count(ctx context.Context, name string) (int64, error) {
-	if err := projection.ValidateName("projection name", name); err != nil {
+	if err := storekit.ValidateDeadLetterCount(name); err != nil {
 		return 0, err
 	}
 	if err := ctx.Err(); err != nil {
@@ -130,11 +126,8 @@ func (s *DeadLetterStore) Count(ctx context.Context, name string) (int64, error)
 
 // Delete implements [projection.DeadLetterStore].
 func (s *DeadLetterStore) Delete(ctx context.Context, name, eventID string) (bool, error) {
-	if err := projection.ValidateName("projection name", name); err != nil {
+	if err := storekit.ValidateDeadLetterDelete(name, eventID); err != nil {
 		return false, err
-	}
-	if p := check.Text(eventID, es.MaxIDBytes, true); p != "" {
-		return false, storekit.InvalidArgument("event id: %s", p)
 	}
 	if err := ctx.Err(); err != nil {
 		return false, err

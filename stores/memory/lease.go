@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/gofly/eventsourcing/eventsourcing/projection"
+	"github.com/gofly/eventsourcing/eventsourcing/storekit"
 )
 
 // Lease is an in-memory [projection.Lease]: it elects one owner among the runners of one process
@@ -32,7 +33,10 @@ func NewLease() *Lease {
 
 // TryAcquire implements [projection.Lease].
 func (l *Lease) TryAcquire(ctx context.Context, name, owner string, ttl time.Duration) (int64, bool, error) {
-	if err := checkLeaseArgs(ctx, name, owner, ttl); err != nil {
+	if err := storekit.ValidateLease(name, owner, ttl); err != nil {
+		return 0, false, err
+	}
+	if err := ctx.Err(); err != nil {
 		return 0, false, err
 	}
 	now := time.Now()
@@ -53,7 +57,10 @@ func (l *Lease) TryAcquire(ctx context.Context, name, owner string, ttl time.Dur
 
 // Extend implements [projection.Lease].
 func (l *Lease) Extend(ctx context.Context, name, owner string, token int64, ttl time.Duration) (bool, error) {
-	if err := checkLeaseArgs(ctx, name, owner, ttl); err != nil {
+	if err := storekit.ValidateLease(name, owner, ttl); err != nil {
+		return false, err
+	}
+	if err := ctx.Err(); err != nil {
 		return false, err
 	}
 	now := time.Now()
@@ -69,7 +76,10 @@ func (l *Lease) Extend(ctx context.Context, name, owner string, token int64, ttl
 
 // Release implements [projection.Lease].
 func (l *Lease) Release(ctx context.Context, name, owner string, token int64) error {
-	if err := checkLeaseArgs(ctx, name, owner, projection.MinLeaseTTL); err != nil {
+	if err := storekit.ValidateLeaseOwner(name, owner); err != nil {
+		return err
+	}
+	if err := ctx.Err(); err != nil {
 		return err
 	}
 	l.mu.Lock()
@@ -78,17 +88,4 @@ func (l *Lease) Release(ctx context.Context, name, owner string, token int64) er
 		e.held = false
 	}
 	return nil
-}
-
-func checkLeaseArgs(ctx context.Context, name, owner string, ttl time.Duration) error {
-	if err := projection.ValidateName("lease name", name); err != nil {
-		return err
-	}
-	if err := projection.ValidateName("lease owner", owner); err != nil {
-		return err
-	}
-	if err := projection.ValidateTTL(ttl); err != nil {
-		return err
-	}
-	return ctx.Err()
 }

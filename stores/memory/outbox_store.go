@@ -79,7 +79,7 @@ func (s *OutboxStore) box(name string) *outboxBox {
 
 // Enqueue implements [outbox.Store]. Under a unit of work the records are added when it commits.
 func (s *OutboxStore) Enqueue(ctx context.Context, name string, events []es.Envelope, at time.Time) error {
-	if err := outbox.ValidateEnqueue(name, events, at); err != nil {
+	if err := storekit.ValidateEnqueue(name, events, at); err != nil {
 		return err
 	}
 	if err := ctx.Err(); err != nil {
@@ -130,7 +130,7 @@ func (s *OutboxStore) insert(recs []outbox.Record) {
 
 // Claim implements [outbox.Store].
 func (s *OutboxStore) Claim(ctx context.Context, req outbox.ClaimRequest) ([]outbox.Record, error) {
-	if err := outbox.ValidateClaimRequest(req); err != nil {
+	if err := storekit.ValidateClaimRequest(req); err != nil {
 		return nil, err
 	}
 	if err := ctx.Err(); err != nil {
@@ -198,7 +198,7 @@ func (b *outboxBox) current(c outbox.Claim) *outboxEntry {
 
 // MarkDelivered implements [outbox.Store].
 func (s *OutboxStore) MarkDelivered(ctx context.Context, name string, claims []outbox.Claim, at time.Time) (int, error) {
-	if err := outbox.ValidateMarkDelivered(name, claims, at); err != nil {
+	if err := storekit.ValidateMarkDelivered(name, claims, at); err != nil {
 		return 0, err
 	}
 	if err := ctx.Err(); err != nil {
@@ -225,7 +225,7 @@ func (s *OutboxStore) MarkDelivered(ctx context.Context, name string, claims []o
 
 // MarkFailed implements [outbox.Store].
 func (s *OutboxStore) MarkFailed(ctx context.Context, name string, c outbox.Claim, f outbox.Failure) (bool, error) {
-	if err := outbox.ValidateFailure(name, c, f); err != nil {
+	if err := storekit.ValidateFailure(name, c, f); err != nil {
 		return false, err
 	}
 	if err := ctx.Err(); err != nil {
@@ -252,7 +252,7 @@ func (s *OutboxStore) MarkFailed(ctx context.Context, name string, c outbox.Clai
 
 // Release implements [outbox.Store].
 func (s *OutboxStore) Release(ctx context.Context, name string, claims []outbox.Claim) error {
-	if err := outbox.ValidateClaims(name, claims); err != nil {
+	if err := storekit.ValidateClaims(name, claims); err != nil {
 		return err
 	}
 	if err := ctx.Err(); err != nil {
@@ -325,10 +325,7 @@ func (s *OutboxStore) DeadLetters(ctx context.Context, name string, limit int) (
 
 // Retry implements [outbox.Store].
 func (s *OutboxStore) Retry(ctx context.Context, name, id string) error {
-	if err := outbox.ValidateName("outbox name", name); err != nil {
-		return err
-	}
-	if err := outbox.ValidateID(id); err != nil {
+	if err := storekit.ValidateRetry(name, id); err != nil {
 		return err
 	}
 	if err := ctx.Err(); err != nil {
@@ -359,7 +356,7 @@ func (s *OutboxStore) Retry(ctx context.Context, name, id string) error {
 
 // Prune implements [outbox.Store].
 func (s *OutboxStore) Prune(ctx context.Context, name string, deliveredBefore time.Time, limit int) (int, error) {
-	if err := outbox.ValidatePrune(name, deliveredBefore, limit); err != nil {
+	if err := storekit.ValidatePrune(name, deliveredBefore, limit); err != nil {
 		return 0, err
 	}
 	if err := ctx.Err(); err != nil {
@@ -384,10 +381,7 @@ func (s *OutboxStore) Prune(ctx context.Context, name string, deliveredBefore ti
 }
 
 func listArgs(ctx context.Context, name string, limit int) error {
-	if err := outbox.ValidateName("outbox name", name); err != nil {
-		return err
-	}
-	if err := outbox.ValidateLimit(limit); err != nil {
+	if err := storekit.ValidateOutboxList(name, limit); err != nil {
 		return err
 	}
 	return ctx.Err()

@@ -10,16 +10,10 @@ import (
 	"github.com/gofly/eventsourcing/internal/check"
 )
 
-// InvalidArgument returns an error matching es.ErrInvalidArgument whose message is the formatted
-// text, so every store words bad input alike.
-func InvalidArgument(format string, args ...any) error {
-	return invalid(format, args...)
-}
-
 // ValidateAggregateID checks an aggregate id: not empty, at most es.MaxIDBytes bytes of valid
 // UTF-8 without NUL.
 func ValidateAggregateID(id string) error {
-	return checkText("aggregate id", id, es.MaxIDBytes, true)
+	return check.TextArg("aggregate id", id, es.MaxIDBytes, true)
 }
 
 // ValidateAppend checks an append's arguments the same way for every store: the aggregate id, the
@@ -33,7 +27,7 @@ func ValidateAppend(aggregateID, aggregateType string, expected int64, events []
 	if err := ValidateAggregateID(aggregateID); err != nil {
 		return err
 	}
-	if err := checkText("aggregate type", aggregateType, es.MaxTypeBytes, false); err != nil {
+	if err := check.TextArg("aggregate type", aggregateType, es.MaxTypeBytes, false); err != nil {
 		return err
 	}
 	if expected < 0 {
@@ -148,10 +142,10 @@ func ValidateLoad(aggregateID string, afterSequence int64) error {
 // ValidateSnapshot checks a snapshot before a store saves it: the aggregate id, an aggregate type
 // that fits, a sequence of 1 or more, and a payload that is a JSON object without NUL.
 func ValidateSnapshot(s es.Snapshot) error {
-	if err := checkText("snapshot aggregate id", s.AggregateID, es.MaxIDBytes, true); err != nil {
+	if err := check.TextArg("snapshot aggregate id", s.AggregateID, es.MaxIDBytes, true); err != nil {
 		return err
 	}
-	if err := checkText("snapshot aggregate type", s.AggregateType, es.MaxTypeBytes, false); err != nil {
+	if err := check.TextArg("snapshot aggregate type", s.AggregateType, es.MaxTypeBytes, false); err != nil {
 		return err
 	}
 	if s.Sequence < 1 {
@@ -166,10 +160,40 @@ func ValidateSnapshot(s es.Snapshot) error {
 	return nil
 }
 
-// checkText checks a text argument and names it in the error.
-func checkText(name, v string, maxBytes int, required bool) error {
-	if p := check.Text(v, maxBytes, required); p != "" {
-		return invalid("%s: %s", name, p)
+// ApplyUpcasters runs ups over e in order. e must be the caller's own copy. An upcaster's error,
+// an output payload no reader could decode, or an output that moves the event (another aggregate
+// id, sequence or global position) matches es.ErrDecode and names the upcaster: a store must never
+// hand out a silently reordered stream.
+func ApplyUpcasters(ups []es.Upcaster, e es.Envelope) (es.Envelope, error) {
+	for i, u := range ups {
+		if !u.AppliesTo(e) {
+			continue
+		}
+		out, err := u.Upcast(e)
+		if err != nil {
+			return es.Envelope{}, fmt.Errorf("%w: upcaster %d (%T) on event %s (%s): %w", es.ErrDecode, i, u, e.EventID, e.EventType, err)
+		}
+		if p := check.JSONPayload(out.Payload); p != "" {
+			return es.Envelope{}, fmt.Errorf("%w: upcaster %d (%T) on event %s (%s) returned a payload that %s", es.ErrDecode, i, u, e.EventID, e.EventType, p)
+		}
+		if moved := movedBy(e, out); moved != "" {
+			return es.Envelope{}, fmt.Errorf("%w: upcaster %d (%T) on event %s (%s) changed its %s; an upcaster may rewrite an event, never move it",
+				es.ErrDecode, i, u, e.EventID, e.EventType, moved)
+		}
+		e = out
 	}
-	return nil
+	return e, nil
+}
+
+// movedBy names what of an event's place changed between in and out, "" when nothing did.
+func movedBy(in, out es.Envelope) string {
+	switch {
+	case out.AggregateID != in.AggregateID:
+		return fmt.Sprintf("aggregate id (%q to %q)", in.AggregateID, out.AggregateID)
+	case out.Sequence != in.Sequence:
+		return fmt.Sprintf("sequence (%d to %d)", in.Sequence, out.Sequence)
+	case out.GlobalPosition != in.GlobalPosition:
+		return fmt.Sprintf("global position (%d to %d)", in.GlobalPosition, out.GlobalPosition)
+	}
+	return ""
 }
