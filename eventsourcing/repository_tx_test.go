@@ -118,7 +118,7 @@ func TestWithOutboxNeedsTransactions(t *testing.T) {
 // A save retried after an unknown outcome appends the same event ids.
 func TestSaveRetryReusesEventIDs(t *testing.T) {
 	ctx := context.Background()
-	store := &failOnce{EventStore: memory.NewEventStore()}
+	store := &failingOnceStore{EventStore: memory.NewEventStore()}
 	repo, err := es.NewRepository(store, NewCounter)
 	require.NoError(t, err)
 	c := NewCounter()
@@ -130,12 +130,12 @@ func TestSaveRetryReusesEventIDs(t *testing.T) {
 	assert.Equal(t, store.ids[0], store.ids[1], "the retry carries the event id of the first attempt")
 }
 
-type failOnce struct {
+type failingOnceStore struct {
 	es.EventStore
 	ids []string
 }
 
-func (f *failOnce) Append(ctx context.Context, id, typ string, expected int64, evs []es.Envelope) error {
+func (f *failingOnceStore) Append(ctx context.Context, id, typ string, expected int64, evs []es.Envelope) error {
 	f.ids = append(f.ids, evs[0].EventID)
 	if len(f.ids) == 1 {
 		return es.ErrOutcomeUnknown

@@ -404,13 +404,13 @@ func testReadAllCursorNotOnStream(t *testing.T, newStore EventStoreFactory, _ Fe
 	assert.Contains(t, err.Error(), "rebuild the reader from 0", "the error says what to do")
 }
 
-// bumpV1 upcasts version-1 "Renamed" events into version 2 "RenamedV2", mutating its input in
+// v1Bumper upcasts version-1 "Renamed" events into version 2 "RenamedV2", mutating its input in
 // place.
-type bumpV1 struct{ calls *int }
+type v1Bumper struct{ calls *int }
 
-func (u bumpV1) AppliesTo(e es.Envelope) bool { return e.EventType == "Renamed" && e.Version == 1 }
+func (u v1Bumper) AppliesTo(e es.Envelope) bool { return e.EventType == "Renamed" && e.Version == 1 }
 
-func (u bumpV1) Upcast(e es.Envelope) (es.Envelope, error) {
+func (u v1Bumper) Upcast(e es.Envelope) (es.Envelope, error) {
 	*u.calls++
 	e.EventType = "RenamedV2"
 	e.Version = 2
@@ -421,11 +421,12 @@ func (u bumpV1) Upcast(e es.Envelope) (es.Envelope, error) {
 	return e, nil
 }
 
-type addField struct{}
+// fieldAdder adds "added": true to the payload of "RenamedV2" events.
+type fieldAdder struct{}
 
-func (addField) AppliesTo(e es.Envelope) bool { return e.EventType == "RenamedV2" }
+func (fieldAdder) AppliesTo(e es.Envelope) bool { return e.EventType == "RenamedV2" }
 
-func (addField) Upcast(e es.Envelope) (es.Envelope, error) {
+func (fieldAdder) Upcast(e es.Envelope) (es.Envelope, error) {
 	var m map[string]any
 	if err := json.Unmarshal(e.Payload, &m); err != nil {
 		return e, err
@@ -453,18 +454,19 @@ func (m mover) Upcast(e es.Envelope) (es.Envelope, error) {
 	return e, nil
 }
 
-type failing struct{}
+// failingUpcaster refuses every "Broken" event.
+type failingUpcaster struct{}
 
-func (failing) AppliesTo(e es.Envelope) bool { return e.EventType == "Broken" }
+func (failingUpcaster) AppliesTo(e es.Envelope) bool { return e.EventType == "Broken" }
 
-func (failing) Upcast(e es.Envelope) (es.Envelope, error) {
+func (failingUpcaster) Upcast(e es.Envelope) (es.Envelope, error) {
 	return e, errors.New("cannot read this")
 }
 
 func testUpcasters(t *testing.T, newStore EventStoreFactory, _ Features) {
 	ctx := context.Background()
 	calls := 0
-	s := newStore(t, bumpV1{&calls}, addField{}, failing{})
+	s := newStore(t, v1Bumper{&calls}, fieldAdder{}, failingUpcaster{})
 	require.NoError(t, s.Append(ctx, "a", "T", 0, append(Envelopes(t, "Renamed", 1, 1), Envelopes(t, "Other", 2, 1)...)))
 	assert.Zero(t, calls, "upcasters never run on writes")
 	for round := 0; round < 2; round++ {

@@ -25,8 +25,8 @@ type Outbox struct {
 	publish PublishFunc
 	cfg     config
 
-	mu  sync.Mutex
-	run *run // the relays between Start and Stop, nil otherwise
+	mu     sync.Mutex
+	relays *relayGroup // the relays between Start and Stop, nil otherwise
 }
 
 var (
@@ -120,7 +120,7 @@ func (o *Outbox) Retry(ctx context.Context, id string) error {
 // wake tells running relays to look for due records now.
 func (o *Outbox) wake() {
 	o.mu.Lock()
-	r := o.run
+	r := o.relays
 	o.mu.Unlock()
 	if r != nil {
 		r.wake()

@@ -17,8 +17,8 @@ const pruneLimit = 1000
 // errPublishTimeout reports a publish that did not return within the publish timeout.
 var errPublishTimeout = errors.New("publish timed out")
 
-// run is the relays of one Start, until Stop.
-type run struct {
+// relayGroup is the relays of one Start, until Stop.
+type relayGroup struct {
 	o        *Outbox
 	ctx      context.Context // ends when Stop gives up waiting
 	cancel   context.CancelFunc
@@ -33,14 +33,14 @@ type run struct {
 func (o *Outbox) Start(ctx context.Context) error {
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	if o.run != nil {
+	if o.relays != nil {
 		return nil
 	}
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("outbox %q: start: %w", o.cfg.name, err)
 	}
 	runCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
-	r := &run{o: o, ctx: runCtx, cancel: cancel, stopping: make(chan struct{}), done: make(chan struct{})}
+	r := &relayGroup{o: o, ctx: runCtx, cancel: cancel, stopping: make(chan struct{}), done: make(chan struct{})}
 	r.wakers = make([]chan struct{}, o.cfg.relays)
 	for i := range r.wakers {
 		r.wakers[i] = make(chan struct{}, 1)
@@ -53,7 +53,7 @@ func (o *Outbox) Start(ctx context.Context) error {
 		wg.Wait()
 		close(r.done)
 	}()
-	o.run = r
+	o.relays = r
 	return nil
 }
 
@@ -64,8 +64,8 @@ func (o *Outbox) Start(ctx context.Context) error {
 // Start may be called again after it.
 func (o *Outbox) Stop(ctx context.Context) error {
 	o.mu.Lock()
-	r := o.run
-	o.run = nil
+	r := o.relays
+	o.relays = nil
 	o.mu.Unlock()
 	if r == nil {
 		return nil
@@ -82,7 +82,7 @@ func (o *Outbox) Stop(ctx context.Context) error {
 }
 
 // wake makes every relay look for due records now.
-func (r *run) wake() {
+func (r *relayGroup) wake() {
 	for _, c := range r.wakers {
 		select {
 		case c <- struct{}{}:
@@ -91,7 +91,7 @@ func (r *run) wake() {
 	}
 }
 
-func (r *run) stopped() bool {
+func (r *relayGroup) stopped() bool {
 	select {
 	case <-r.stopping:
 		return true
@@ -101,7 +101,7 @@ func (r *run) stopped() bool {
 }
 
 // relay is one relay goroutine: it claims and publishes batches until Stop. Relay 0 also prunes.
-func (r *run) relay(i int) {
+func (r *relayGroup) relay(i int) {
 	cfg := &r.o.cfg
 	var commits <-chan struct{}
 	if n, ok := r.o.store.(es.CommitNotifier); ok {
@@ -160,7 +160,7 @@ func (r *run) relay(i int) {
 const wakeGap = 2 * time.Millisecond
 
 // coalesce waits until wakeGap after the previous round began, or until Stop.
-func (r *run) coalesce(lastRound time.Time) {
+func (r *relayGroup) coalesce(lastRound time.Time) {
 	wait := min(wakeGap, r.o.cfg.pollInterval) - time.Since(lastRound)
 	if wait <= 0 {
 		return
@@ -175,12 +175,12 @@ func (r *run) coalesce(lastRound time.Time) {
 }
 
 // pruneEvery is how often relay 0 prunes delivered records.
-func (r *run) pruneEvery() time.Duration {
+func (r *relayGroup) pruneEvery() time.Duration {
 	return min(time.Minute, max(r.o.cfg.retention, r.o.cfg.pollInterval))
 }
 
 // round claims one batch and publishes it. It returns how many records it claimed.
-func (r *run) round() (int, error) {
+func (r *relayGroup) round() (int, error) {
 	cfg := &r.o.cfg
 	now := time.Now()
 	recs, err := r.o.store.Claim(r.ctx, ClaimRequest{
@@ -216,7 +216,7 @@ func (r *run) round() (int, error) {
 
 // publishOne publishes rec's event within the publish timeout. A publish that does not return
 // in time is abandoned and fails the attempt; a panic fails it too.
-func (r *run) publishOne(rec Record) error {
+func (r *relayGroup) publishOne(rec Record) error {
 	ctx, cancel := context.WithTimeout(r.ctx, r.o.cfg.publishTimeout)
 	defer cancel()
 	res := make(chan error, 1)
@@ -241,11 +241,11 @@ func (r *run) publishOne(rec Record) error {
 
 // storeCtx bounds a store call that records an outcome: it runs even after Stop gave up waiting,
 // for at most the claim timeout (after which the outcome no longer matters).
-func (r *run) storeCtx() (context.Context, context.CancelFunc) {
+func (r *relayGroup) storeCtx() (context.Context, context.CancelFunc) {
 	return context.WithTimeout(context.WithoutCancel(r.ctx), r.o.cfg.claimTimeout)
 }
 
-func (r *run) fail(rec Record, perr error) {
+func (r *relayGroup) fail(rec Record, perr error) {
 	cfg := &r.o.cfg
 	now := time.Now()
 	wait := backoff.Exp(cfg.backoffInitial, cfg.backoffMax, rec.Attempts)
@@ -276,7 +276,7 @@ func (r *run) fail(rec Record, perr error) {
 	}
 }
 
-func (r *run) markDelivered(claims []Claim) {
+func (r *relayGroup) markDelivered(claims []Claim) {
 	if len(claims) == 0 {
 		return
 	}
@@ -294,7 +294,7 @@ func (r *run) markDelivered(claims []Claim) {
 	}
 }
 
-func (r *run) release(recs []Record) {
+func (r *relayGroup) release(recs []Record) {
 	if len(recs) == 0 {
 		return
 	}
@@ -312,7 +312,7 @@ func (r *run) release(recs []Record) {
 }
 
 // prune deletes delivered records older than the retention, a statement at a time.
-func (r *run) prune() {
+func (r *relayGroup) prune() {
 	cfg := &r.o.cfg
 	before := time.Now().Add(-cfg.retention)
 	for !r.stopped() {

@@ -35,15 +35,15 @@ func decodeBenchMetadata(raw []byte) (map[string]any, error) {
 	return m, json.Unmarshal(raw, &m)
 }
 
-// scanRows is what pgx.Rows and *sql.Rows have in common for the baselines' loops.
-type scanRows interface {
+// rowScanner is what pgx.Rows and *sql.Rows have in common for the baselines' loops.
+type rowScanner interface {
 	Next() bool
 	Scan(dest ...any) error
 	Err() error
 }
 
 // foldPayloadRows folds rows of one payload column into st.
-func foldPayloadRows(rows scanRows, st *benchkit.State) error {
+func foldPayloadRows(rows rowScanner, st *benchkit.State) error {
 	var payload []byte
 	for rows.Next() {
 		if err := rows.Scan(&payload); err != nil {
@@ -58,7 +58,7 @@ func foldPayloadRows(rows scanRows, st *benchkit.State) error {
 
 // foldPositionRows folds rows of (position, payload) into st; it returns the last position
 // (after when there is none) and the count.
-func foldPositionRows(rows scanRows, after int64, st *benchkit.State) (int64, int, error) {
+func foldPositionRows(rows rowScanner, after int64, st *benchkit.State) (int64, int, error) {
 	n := 0
 	var payload []byte
 	for rows.Next() {
