@@ -42,17 +42,18 @@ func DialectOf(db *bun.DB) (Dialect, error) {
 // call it; the generic code (stores, reads, transactions, migrations) never asks which database
 // it runs on.
 //
-// The layout, per table:
+// The layout, per store (files are named after the type they hold, as in stores/memory):
 //   - a generic file with the store's logic and an interface naming what it needs from a
-//     dialect (eventstore.go and eventsDialect, snapshot.go and snapshotsDialect, migrate.go and
-//     schemaDialect), usually a method returning a struct of SQL statements;
-//   - one file per dialect implementing that interface (postgres_events.go and
-//     sqlite_events.go, postgres_snapshots.go and sqlite_snapshots.go, ...).
+//     dialect (event_store.go and eventsDialect, snapshot_store.go and snapshotsDialect,
+//     schema.go and schemaDialect), usually a method returning a struct of SQL statements;
+//   - one file per dialect implementing that interface, the generic file's name behind the
+//     dialect's (postgres_event_store.go and sqlite_event_store.go, postgres_snapshot_store.go
+//     and sqlite_snapshot_store.go, ...).
 //
-// A new table (checkpoints, leases, outbox) adds its generic file with its interface, embeds
-// that interface below (one line), and adds postgres_<table>.go and sqlite_<table>.go; the
-// compiler then refuses a dialect that lacks its methods. Its DDL goes into the next numbered
-// migration of migrations/postgres and migrations/sqlite.
+// A new store adds its generic file with its interface, embeds that interface below (one
+// line), and adds postgres_<file>.go and sqlite_<file>.go; the compiler then refuses a dialect
+// that lacks its methods. Its DDL goes into the next numbered migration of migrations/postgres
+// and migrations/sqlite.
 type sqlDialect interface {
 	// name is the exported name of the dialect.
 	name() Dialect

@@ -11,8 +11,8 @@ import (
 	"github.com/uptrace/bun"
 )
 
-// schemaDialect is what migrations and schema checks need from a dialect (postgres_migrate.go,
-// sqlite_migrate.go, and the SQL files in migrations/<dialect>).
+// schemaDialect is what migrations and schema checks need from a dialect (postgres_schema.go,
+// sqlite_schema.go, and the SQL files in migrations/<dialect>).
 type schemaDialect interface {
 	// migrationLockSQL, run first in a transaction, makes concurrent Migrate calls (other
 	// pools, other processes) wait for that transaction to end; "" when BEGIN already does.

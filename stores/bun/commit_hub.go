@@ -18,8 +18,8 @@ const (
 // coalesce into one.
 const notifyInterval = 25 * time.Millisecond
 
-// notifyDialect is what the commit signals need from a dialect (postgres_notify.go,
-// sqlite_notify.go).
+// notifyDialect is what the commit signals need from a dialect
+// (postgres_commit_hub.go, sqlite_commit_hub.go).
 type notifyDialect interface {
 	// notifies reports whether the database can signal other sessions (LISTEN/NOTIFY).
 	notifies() bool

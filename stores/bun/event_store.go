@@ -29,8 +29,8 @@ var (
 	_ es.CommitNotifier = (*EventStore)(nil)
 )
 
-// eventsDialect is what the event store needs from a dialect (postgres_events.go,
-// sqlite_events.go).
+// eventsDialect is what the event store needs from a dialect (postgres_event_store.go,
+// sqlite_event_store.go).
 type eventsDialect interface {
 	// eventSQL returns the statements of the read paths.
 	eventSQL() eventSQL

@@ -28,8 +28,8 @@ var (
 	_ es.TxJoiner      = (*SnapshotStore)(nil)
 )
 
-// snapshotsDialect is what the snapshot store needs from a dialect (postgres_snapshots.go,
-// sqlite_snapshots.go).
+// snapshotsDialect is what the snapshot store needs from a dialect
+// (postgres_snapshot_store.go, sqlite_snapshot_store.go).
 type snapshotsDialect interface {
 	snapshotSQL() snapshotSQL
 	// loadRow runs q, the snapshot load, in st's transaction when st is set, else on the pool,

@@ -30,7 +30,7 @@ var (
 )
 
 // deadLettersDialect is what the dead-letter store needs from a dialect
-// (postgres_dead_letters.go, sqlite_dead_letters.go).
+// (postgres_dead_letter_store.go, sqlite_dead_letter_store.go).
 type deadLettersDialect interface {
 	deadLetterSQL() deadLetterSQL
 }

@@ -43,8 +43,8 @@ var (
 	_ es.CommitNotifier = (*OutboxStore)(nil)
 )
 
-// outboxDialect is what the outbox store needs from a dialect (postgres_outbox.go,
-// sqlite_outbox.go).
+// outboxDialect is what the outbox store needs from a dialect
+// (postgres_outbox_store.go, sqlite_outbox_store.go).
 type outboxDialect interface {
 	outboxSQL() outboxSQL
 	// outboxStmts is the cache the outbox store prepares its fixed statements in, nil when the

@@ -31,8 +31,8 @@ var (
 	_ es.TxJoiner                = (*CheckpointStore)(nil)
 )
 
-// checkpointsDialect is what the checkpoint store needs from a dialect (postgres_checkpoints.go,
-// sqlite_checkpoints.go).
+// checkpointsDialect is what the checkpoint store needs from a dialect
+// (postgres_checkpoint_store.go, sqlite_checkpoint_store.go).
 type checkpointsDialect interface {
 	checkpointSQL() checkpointSQL
 }

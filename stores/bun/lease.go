@@ -24,7 +24,7 @@ type Lease struct {
 
 var _ projection.Lease = (*Lease)(nil)
 
-// leasesDialect is what the lease needs from a dialect (postgres_leases.go, sqlite_leases.go).
+// leasesDialect is what the lease needs from a dialect (postgres_lease.go, sqlite_lease.go).
 type leasesDialect interface {
 	leaseSQL() leaseSQL
 	// ttlArg binds a time to live for the statements below.
