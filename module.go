@@ -1,6 +1,6 @@
 // Package eventsourcing is gofly event sourcing as an Uber Fx module: aggregates whose events are
-// stored in memory, PostgreSQL or SQLite, snapshots, and a bridge that publishes stored events to
-// Watermill.
+// stored in memory, PostgreSQL or SQLite, snapshots, a transactional outbox that publishes stored
+// events to Watermill, and projection runners that keep read models from the event stream.
 //
 //	import (
 //		"github.com/gofly/eventsourcing"
@@ -14,13 +14,24 @@
 //
 // # Beans
 //
-// [Module] provides es.EventStore, es.SnapshotStore, *eda.Publisher and
-// [*autoconfig.Databases] (the *bun.DB handles, for read models that share the event store's
-// database; nil until the application starts). The publisher is nil when the graph has no
-// Watermill publisher: supply one as exactly the type message.Publisher, for example
-// fx.Provide(fx.Annotate(newPubSub, fx.As(new(message.Publisher)))). On start the module logs
-// why the publisher is nil: a warning naming a publisher provided under another type (such as
-// *gochannel.GoChannel), else one info line.
+// [Module] provides seven values:
+//   - es.EventStore and es.SnapshotStore, as pyfly.eventsourcing.store.* and snapshot.*
+//     choose them;
+//   - [*autoconfig.Databases], the *bun.DB handles, for read models that share the event store's
+//     database (nil until the application starts);
+//   - *eda.Publisher, which publishes envelopes to the graph's Watermill publisher on the topic
+//     pyfly.eventsourcing.eda.destination names; it is nil when the graph has no Watermill
+//     publisher: supply one as exactly the type message.Publisher, for example
+//     fx.Provide(fx.Annotate(newPubSub, fx.As(new(message.Publisher)))). On start the module
+//     logs why the publisher is nil: a warning naming a publisher provided under another type
+//     (such as *gochannel.GoChannel), else one info line;
+//   - *outbox.Outbox, the transactional outbox of pyfly.eventsourcing.outbox.*, started and
+//     stopped with the application; nil while outbox.enabled is false;
+//   - [autoconfig.RepositoryOptions], the options to pass to es.NewRepository: es.WithOutbox
+//     with the module's outbox, none without one;
+//   - [*autoconfig.Projections], the runners of the projections registered with
+//     [ProvideProjection], configured by pyfly.eventsourcing.projection.* and run from the
+//     application's start to its stop.
 //
 // # Lifecycle
 //

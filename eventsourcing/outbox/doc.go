@@ -1,15 +1,16 @@
 // Package outbox is the transactional outbox: saved events are written to an outbox store in the
 // same transaction as the events themselves, and a relay publishes them to a broker at least once.
 //
-// The seed's usage carries over:
+// An outbox is built over a [Store] and a [PublishFunc], started, and given events:
 //
 //	ob, err := outbox.New(store, publisher.Publish, outbox.WithMaxAttempts(5))
 //	err = ob.Start(ctx)
 //	err = ob.Enqueue(ctx, envelope)
 //	defer ob.Stop(ctx)
 //
-// and a repository built with es.WithOutbox(ob) enqueues every event it saves inside the append's
-// transaction, so a record exists exactly when the business transaction commits. The store must
+// Most events reach it through a repository: one built with es.WithOutbox(ob) enqueues every event
+// it saves inside the append's transaction, so a record exists exactly when the business
+// transaction commits. The store must
 // write through that transaction: memory.OutboxStore joins memory units of work, the Bun outbox
 // store joins bunstore.InTx on the same *bun.DB.
 //

@@ -1,5 +1,6 @@
-// Package bunstore implements the event store, the snapshot store and the outbox store of
-// github.com/gofly/eventsourcing on PostgreSQL and SQLite through Bun.
+// Package bunstore implements every store of github.com/gofly/eventsourcing on PostgreSQL and
+// SQLite through Bun: the event store, the snapshot store, the outbox store, and the checkpoint
+// store, lease and dead-letter store of projection runners.
 //
 // # Opening and preparing a database
 //
@@ -10,8 +11,9 @@
 //	records, err := bunstore.NewOutboxStore(db) // for outbox.New; it joins the events' transactions
 //
 // The tables are pyfly_event_store and pyfly_snapshots, as in pyfly, with a global_position and a
-// database-clock recorded_at added to the events, and pyfly_outbox for the transactional outbox. [Migrate] applies the versioned SQL files
-// embedded for the dialect with github.com/uptrace/bun/migrate and records them in
+// database-clock recorded_at added to the events, and pyfly_outbox for the transactional outbox
+// (the projections' tables follow below). [Migrate] applies the versioned SQL files embedded for
+// the dialect with github.com/uptrace/bun/migrate and records them in
 // pyfly_es_migrations; it is safe to run from several processes at once, and a process that
 // dies while migrating blocks no later start. Any *bun.DB on pgdialect or sqlitedialect works;
 // [Open] gives one with pool settings that suit each dialect (pgx's stdlib driver for

@@ -31,11 +31,12 @@ const (
 // pyfly_es_migrations: Migrate reads the table again and goes on.
 var errAppliedElsewhere = errors.New("bunstore: migration applied by another process")
 
-// Migrate creates or upgrades the stores' tables (pyfly_event_store, pyfly_snapshots,
-// pyfly_outbox) from the SQL files embedded for db's dialect, with github.com/uptrace/bun/migrate,
-// recording each in pyfly_es_migrations (bun's format; a table in the format of earlier
-// releases, with version, name and applied_at columns, is converted in place first). Calling it
-// again is a no-op.
+// Migrate creates or upgrades the tables of all six stores (pyfly_event_store, pyfly_snapshots,
+// pyfly_outbox, pyfly_projection_checkpoints, pyfly_locks and pyfly_projection_dead_letters; see
+// [TableEvents] and the other Table constants) from the SQL files embedded for db's dialect,
+// with github.com/uptrace/bun/migrate, recording each migration in pyfly_es_migrations (bun's
+// format; a table in the format of earlier releases, with version, name and applied_at columns,
+// is converted in place first). Calling it again is a no-op.
 //
 // It is safe to call concurrently from several pools and processes, and a process that dies
 // half-way blocks no one: the bookkeeping table is created or converted under a
