@@ -19,6 +19,7 @@ import (
 	"github.com/gofly/eventsourcing/eda"
 	es "github.com/gofly/eventsourcing/eventsourcing"
 	"github.com/gofly/eventsourcing/eventsourcing/outbox"
+	"github.com/gofly/eventsourcing/testkit/natstest"
 )
 
 // fanOut enqueues every event in several outboxes.
@@ -47,7 +48,7 @@ func (f fanOut) JoinsTx(ctx context.Context) bool {
 // publish every event once leave one message per event in the stream, and a subscriber receives
 // every event with the EDA headers.
 func testRelayJetStream(t *testing.T, newTarget OutboxStoreFactory) {
-	url := StartNATS(t)
+	url := natstest.Start(t)
 	ctx := es.WithCorrelationID(context.Background(), "corr-js")
 	tg := newTarget(t)
 

@@ -18,6 +18,7 @@ import (
 	es "github.com/gofly/eventsourcing/eventsourcing"
 	"github.com/gofly/eventsourcing/eventsourcing/outbox"
 	"github.com/gofly/eventsourcing/testkit"
+	"github.com/gofly/eventsourcing/testkit/pgtest"
 )
 
 type accountOpened struct {
@@ -39,7 +40,7 @@ func newAccount() *account {
 // the outbox relay and the EDA publisher, each once, with the EDA headers.
 func TestOutboxWatermillSQL(t *testing.T) {
 	ctx := es.WithCorrelationID(context.Background(), "corr-sql")
-	url := testkit.StartPostgres(t)
+	url := pgtest.Start(t)
 	db := openDB(t, url)
 	events := newEventStore(t, db)
 	store := newOutboxStore(t, db)
