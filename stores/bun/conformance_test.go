@@ -15,6 +15,7 @@ import (
 	"github.com/gofly/eventsourcing/eventsourcing/projection"
 	bunstore "github.com/gofly/eventsourcing/stores/bun"
 	"github.com/gofly/eventsourcing/testkit"
+	"github.com/gofly/eventsourcing/testkit/brokertest"
 	"github.com/gofly/eventsourcing/testkit/pgtest"
 )
 
@@ -64,7 +65,7 @@ func TestConformancePgdriver(t *testing.T) {
 					return newOutboxStore(t, other), func() { _ = other.Close() }
 				},
 			}
-		})
+		}, brokertest.All()...)
 	})
 	t.Run("CheckpointStore", func(t *testing.T) {
 		testkit.RunCheckpointStoreSuite(t, func(t *testing.T) projection.CheckpointStore {
@@ -137,7 +138,7 @@ func TestOutboxConformance(t *testing.T) {
 						return newOutboxStore(t, other), func() { _ = other.Close() }
 					},
 				}
-			})
+			}, brokertest.All()...)
 		})
 	}
 }

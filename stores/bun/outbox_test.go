@@ -18,6 +18,7 @@ import (
 	es "github.com/gofly/eventsourcing/eventsourcing"
 	"github.com/gofly/eventsourcing/eventsourcing/outbox"
 	"github.com/gofly/eventsourcing/testkit"
+	"github.com/gofly/eventsourcing/testkit/brokertest"
 	"github.com/gofly/eventsourcing/testkit/pgtest"
 )
 
@@ -78,7 +79,7 @@ func TestOutboxWatermillSQL(t *testing.T) {
 		require.NoError(t, repo.Save(ctx, a))
 		ids = append(ids, a.ID)
 	}
-	testkit.CheckMessages(t, msgs, events, ids, func(m *message.Message) {
+	brokertest.CheckMessages(t, msgs, events, ids, func(m *message.Message) {
 		assert.Equal(t, "corr-sql", m.Metadata.Get("correlation_id"))
 	})
 }

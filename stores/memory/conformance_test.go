@@ -7,6 +7,7 @@ import (
 	"github.com/gofly/eventsourcing/eventsourcing/outbox"
 	"github.com/gofly/eventsourcing/stores/memory"
 	"github.com/gofly/eventsourcing/testkit"
+	"github.com/gofly/eventsourcing/testkit/brokertest"
 )
 
 func TestEventStoreConformance(t *testing.T) {
@@ -30,5 +31,5 @@ func TestOutboxStoreConformance(t *testing.T) {
 			Events: memory.NewEventStore(),
 			Open:   func(*testing.T) (outbox.Store, func()) { return testkit.Killable(s) },
 		}
-	})
+	}, brokertest.All()...)
 }
