@@ -17,6 +17,7 @@ import (
 
 	es "github.com/gofly/eventsourcing/eventsourcing"
 	"github.com/gofly/eventsourcing/testkit"
+	"github.com/gofly/eventsourcing/testkit/pgtest"
 )
 
 // OrderPlaced and OrderShipped are the events of the end-to-end tests.
@@ -136,7 +137,7 @@ func TestEndToEndGoChannel(t *testing.T) {
 
 func TestEndToEndWatermillSQL(t *testing.T) {
 	t.Parallel()
-	url := testkit.StartPostgres(t)
+	url := pgtest.Start(t)
 	sqldb, err := sql.Open("pgx", url)
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = sqldb.Close() })

@@ -24,6 +24,7 @@ import (
 	bunstore "github.com/gofly/eventsourcing/stores/bun"
 	"github.com/gofly/eventsourcing/stores/memory"
 	"github.com/gofly/eventsourcing/testkit"
+	"github.com/gofly/eventsourcing/testkit/pgtest"
 )
 
 func TestValidateApp(t *testing.T) {
@@ -388,7 +389,7 @@ func TestPostgres(t *testing.T) {
 	for _, provider := range []string{"bun", "sqlalchemy"} {
 		t.Run(provider, func(t *testing.T) {
 			t.Parallel()
-			url := testkit.StartPostgres(t)
+			url := pgtest.Start(t)
 			t.Run("schema missing without auto_migrate", func(t *testing.T) {
 				var b beans
 				app, _ := newApp(keys(t, enabled(map[string]any{

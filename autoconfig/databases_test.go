@@ -12,6 +12,7 @@ import (
 	"github.com/gofly/eventsourcing/config"
 	bunstore "github.com/gofly/eventsourcing/stores/bun"
 	"github.com/gofly/eventsourcing/testkit"
+	"github.com/gofly/eventsourcing/testkit/pgtest"
 )
 
 // The module builds its databases on start; they must have the same pool and connection
@@ -21,7 +22,7 @@ func TestDatabasesMatchBunstoreOpen(t *testing.T) {
 	for name, url := range map[string]func(t testing.TB) string{
 		"sqlite file":   testkit.SQLiteFileURL,
 		"sqlite memory": func(testing.TB) string { return "sqlite::memory:" },
-		"postgres":      testkit.StartPostgres,
+		"postgres":      pgtest.Start,
 	} {
 		t.Run(name, func(t *testing.T) {
 			u := url(t)

@@ -37,9 +37,9 @@ type OutboxStoreTest = Case[OutboxStoreFactory]
 
 // OutboxStoreTests returns the cases of the outbox store suite, in the order
 // [RunOutboxStoreSuite] runs them: first the [outbox.Store] contract, then an [outbox.Outbox] and
-// its relays over the store.
-func OutboxStoreTests() []OutboxStoreTest {
-	return []OutboxStoreTest{
+// its relays over the store, then one case per broker, relaying to it.
+func OutboxStoreTests(brokers ...OutboxBroker) []OutboxStoreTest {
+	cases := []OutboxStoreTest{
 		{"EnqueueAndPending", testOutboxEnqueueAndPending},
 		{"EnqueueTwice", testOutboxEnqueueTwice},
 		{"EnqueueRefused", testOutboxEnqueueRefused},
@@ -60,16 +60,18 @@ func OutboxStoreTests() []OutboxStoreTest {
 		{"RelayDeadLettersAndRetry", testRelayDeadLetters},
 		{"RelayRestart", testRelayRestart},
 		{"RelayKilledWhileHolding", testRelayKilled},
-		{"RelayGoChannel", testRelayGoChannel},
-		{"RelayJetStreamDeduplicated", testRelayJetStream},
 	}
+	for _, b := range brokers {
+		cases = append(cases, brokerCase(b))
+	}
+	return cases
 }
 
 // RunOutboxStoreSuite runs every case of [OutboxStoreTests] as a subtest named after it: the
-// conformance suite every [outbox.Store] must pass.
-func RunOutboxStoreSuite(t *testing.T, newTarget OutboxStoreFactory) {
+// conformance suite every [outbox.Store] must pass, with the brokers at hand.
+func RunOutboxStoreSuite(t *testing.T, newTarget OutboxStoreFactory, brokers ...OutboxBroker) {
 	t.Helper()
-	runCases(t, OutboxStoreTests(), newTarget)
+	runCases(t, OutboxStoreTests(brokers...), newTarget)
 }
 
 // OutboxEnvelopes returns n envelopes of aggregate aggregateID (type "Account") with sequences

@@ -10,7 +10,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/gofly/eventsourcing/testkit"
+	"github.com/gofly/eventsourcing/testkit/natstest"
+	"github.com/gofly/eventsourcing/testkit/pgtest"
 )
 
 // inTempDir moves the test into a directory of its own and returns the example's configuration
@@ -61,7 +62,7 @@ func TestRunTwiceOnSQLite(t *testing.T) {
 // The same application on PostgreSQL, given its URL.
 func TestRunOnPostgres(t *testing.T) {
 	config := inTempDir(t)
-	url := testkit.StartPostgres(t)
+	url := pgtest.Start(t)
 	assert.Contains(t, runOnce(t, config, url, ""), "No orders yet")
 	second := runOnce(t, config, url, "")
 	assert.Contains(t, second, "Reloaded 3 orders stored by earlier runs.")
@@ -71,7 +72,7 @@ func TestRunOnPostgres(t *testing.T) {
 // The same application delivering through NATS JetStream.
 func TestRunOnNATS(t *testing.T) {
 	config := inTempDir(t)
-	out := runOnce(t, config, "", testkit.StartNATS(t))
+	out := runOnce(t, config, "", natstest.Start(t))
 	assert.Contains(t, out, "9 events saved in this run, 9 received")
 	assert.Contains(t, out, "order-002: order.placed (sequence 1), order.line_added (sequence 2), order.cancelled (sequence 3)")
 }

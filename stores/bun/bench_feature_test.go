@@ -14,6 +14,7 @@ import (
 	es "github.com/gofly/eventsourcing/eventsourcing"
 	"github.com/gofly/eventsourcing/internal/benchkit"
 	"github.com/gofly/eventsourcing/testkit"
+	"github.com/gofly/eventsourcing/testkit/pgtest"
 )
 
 // benchEnvelopes returns n of benchkit's events (about 200 bytes of JSON each) as envelopes.
@@ -33,7 +34,7 @@ type benchTarget struct {
 func benchTargets(b *testing.B) []func() benchTarget {
 	return []func() benchTarget{
 		func() benchTarget {
-			url := testkit.NewPostgresServer(b, "fsync=on").URL() // durable commits, as in production
+			url := pgtest.NewServer(b, "fsync=on").URL() // durable commits, as in production
 			return benchTarget{name: "postgres", db: openDB(b, url)}
 		},
 		func() benchTarget { return benchTarget{name: "sqlite", db: openDB(b, testkit.SQLiteFileURL(b))} },

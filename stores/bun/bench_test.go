@@ -11,7 +11,7 @@ import (
 	"github.com/uptrace/bun"
 
 	"github.com/gofly/eventsourcing/internal/benchkit"
-	"github.com/gofly/eventsourcing/testkit"
+	"github.com/gofly/eventsourcing/testkit/pgtest"
 )
 
 // The benchmarks run each workload of benchkit on our store (store), on raw SQL over the lean
@@ -26,7 +26,7 @@ func benchDatabases() []func(b *testing.B) benchkit.Sides {
 	names := []string{"store", "limit", "minimal"}
 	return []func(b *testing.B) benchkit.Sides{
 		func(b *testing.B) benchkit.Sides {
-			srv := testkit.NewPostgresServer(b, "fsync=on")
+			srv := pgtest.NewServer(b, "fsync=on")
 			db := openDB(b, srv.URL())
 			cfg, err := pgxpool.ParseConfig(srv.URL())
 			require.NoError(b, err)

@@ -15,13 +15,15 @@ import (
 	"github.com/gofly/eventsourcing/eventsourcing/projection"
 	bunstore "github.com/gofly/eventsourcing/stores/bun"
 	"github.com/gofly/eventsourcing/testkit"
+	"github.com/gofly/eventsourcing/testkit/brokertest"
+	"github.com/gofly/eventsourcing/testkit/pgtest"
 )
 
 // TestConformancePgdriver runs the suites on a *bun.DB built on Bun's own PostgreSQL driver, which
 // takes the database/sql path instead of the native pgx one.
 func TestConformancePgdriver(t *testing.T) {
 	open := func(t *testing.T) *bun.DB {
-		url := testkit.StartPostgres(t)
+		url := pgtest.Start(t)
 		db := bun.NewDB(sql.OpenDB(pgdriver.NewConnector(pgdriver.WithDSN(url))), pgdialect.New())
 		t.Cleanup(func() { _ = db.Close() })
 		if err := bunstore.Prepare(context.Background(), db, true); err != nil {
@@ -45,7 +47,7 @@ func TestConformancePgdriver(t *testing.T) {
 	})
 	t.Run("OutboxStore", func(t *testing.T) {
 		testkit.RunOutboxStoreSuite(t, func(t *testing.T) testkit.OutboxTarget {
-			url := testkit.StartPostgres(t)
+			url := pgtest.Start(t)
 			pool := func(t *testing.T) *bun.DB {
 				db := bun.NewDB(sql.OpenDB(pgdriver.NewConnector(pgdriver.WithDSN(url))), pgdialect.New())
 				t.Cleanup(func() { _ = db.Close() })
@@ -63,7 +65,7 @@ func TestConformancePgdriver(t *testing.T) {
 					return newOutboxStore(t, other), func() { _ = other.Close() }
 				},
 			}
-		})
+		}, brokertest.All()...)
 	})
 	t.Run("CheckpointStore", func(t *testing.T) {
 		testkit.RunCheckpointStoreSuite(t, func(t *testing.T) projection.CheckpointStore {
@@ -136,7 +138,7 @@ func TestOutboxConformance(t *testing.T) {
 						return newOutboxStore(t, other), func() { _ = other.Close() }
 					},
 				}
-			})
+			}, brokertest.All()...)
 		})
 	}
 }

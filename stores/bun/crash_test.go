@@ -15,6 +15,7 @@ import (
 	es "github.com/gofly/eventsourcing/eventsourcing"
 	bunstore "github.com/gofly/eventsourcing/stores/bun"
 	"github.com/gofly/eventsourcing/testkit"
+	"github.com/gofly/eventsourcing/testkit/pgtest"
 )
 
 // attempt is one append a writer made and what it returned.
@@ -28,7 +29,7 @@ type attempt struct {
 // once, every one that failed is stored whole or not at all, and the reader saw every event
 // exactly once, in position order, with each aggregate in sequence order.
 func TestCrashDuringWrites(t *testing.T) {
-	srv := testkit.NewPostgresServer(t)
+	srv := pgtest.NewServer(t)
 	ctx := context.Background()
 	db, err := bunstore.Open(ctx, srv.URL())
 	require.NoError(t, err)

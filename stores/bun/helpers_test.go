@@ -10,6 +10,7 @@ import (
 	es "github.com/gofly/eventsourcing/eventsourcing"
 	bunstore "github.com/gofly/eventsourcing/stores/bun"
 	"github.com/gofly/eventsourcing/testkit"
+	"github.com/gofly/eventsourcing/testkit/pgtest"
 )
 
 // backend opens one kind of database for a test.
@@ -20,7 +21,7 @@ type backend struct {
 
 func backends() []backend {
 	return []backend{
-		{"postgres", func(t testing.TB) string { return testkit.StartPostgres(t) }},
+		{"postgres", func(t testing.TB) string { return pgtest.Start(t) }},
 		{"sqlite-file", func(t testing.TB) string { return testkit.SQLiteFileURL(t) }},
 		{"sqlite-memory", func(testing.TB) string { return "sqlite::memory:" }},
 	}

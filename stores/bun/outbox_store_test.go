@@ -18,6 +18,8 @@ import (
 	es "github.com/gofly/eventsourcing/eventsourcing"
 	"github.com/gofly/eventsourcing/eventsourcing/outbox"
 	"github.com/gofly/eventsourcing/testkit"
+	"github.com/gofly/eventsourcing/testkit/brokertest"
+	"github.com/gofly/eventsourcing/testkit/pgtest"
 )
 
 type accountOpened struct {
@@ -39,7 +41,7 @@ func newAccount() *account {
 // the outbox relay and the EDA publisher, each once, with the EDA headers.
 func TestOutboxWatermillSQL(t *testing.T) {
 	ctx := es.WithCorrelationID(context.Background(), "corr-sql")
-	url := testkit.StartPostgres(t)
+	url := pgtest.Start(t)
 	db := openDB(t, url)
 	events := newEventStore(t, db)
 	store := newOutboxStore(t, db)
@@ -77,7 +79,7 @@ func TestOutboxWatermillSQL(t *testing.T) {
 		require.NoError(t, repo.Save(ctx, a))
 		ids = append(ids, a.ID)
 	}
-	testkit.CheckMessages(t, msgs, events, ids, func(m *message.Message) {
+	brokertest.CheckMessages(t, msgs, events, ids, func(m *message.Message) {
 		assert.Equal(t, "corr-sql", m.Metadata.Get("correlation_id"))
 	})
 }

@@ -16,12 +16,13 @@ import (
 	"github.com/gofly/eventsourcing/eventsourcing/projection"
 	bunstore "github.com/gofly/eventsourcing/stores/bun"
 	"github.com/gofly/eventsourcing/testkit"
+	"github.com/gofly/eventsourcing/testkit/pgtest"
 )
 
 // openPgdriver opens a migrated *bun.DB on Bun's own PostgreSQL driver.
 func openPgdriver(t *testing.T) *bun.DB {
 	t.Helper()
-	db := bun.NewDB(sql.OpenDB(pgdriver.NewConnector(pgdriver.WithDSN(testkit.StartPostgres(t)))), pgdialect.New())
+	db := bun.NewDB(sql.OpenDB(pgdriver.NewConnector(pgdriver.WithDSN(pgtest.Start(t)))), pgdialect.New())
 	t.Cleanup(func() { _ = db.Close() })
 	require.NoError(t, bunstore.Prepare(context.Background(), db, true))
 	return db

@@ -13,6 +13,7 @@ import (
 	es "github.com/gofly/eventsourcing/eventsourcing"
 	bunstore "github.com/gofly/eventsourcing/stores/bun"
 	"github.com/gofly/eventsourcing/testkit"
+	"github.com/gofly/eventsourcing/testkit/pgtest"
 )
 
 // TestCopyAppends runs what proves PostgreSQL appends again with every append going through
@@ -21,7 +22,7 @@ import (
 // the soak test of the global stream, and appends cancelled at random moments.
 func TestCopyAppends(t *testing.T) {
 	newStore := func(t *testing.T, ups ...es.Upcaster) *bunstore.EventStore {
-		return bunstore.CopyEveryAppend(t, newEventStore(t, openDB(t, testkit.StartPostgres(t)), bunstore.WithUpcasters(ups...)))
+		return bunstore.CopyEveryAppend(t, newEventStore(t, openDB(t, pgtest.Start(t)), bunstore.WithUpcasters(ups...)))
 	}
 	t.Run("EventStore", func(t *testing.T) {
 		testkit.RunEventStoreSuite(t, func(t *testing.T, ups ...es.Upcaster) es.EventStore { return newStore(t, ups...) }, testkit.Features{})
@@ -31,7 +32,7 @@ func TestCopyAppends(t *testing.T) {
 	t.Run("Cancelled", func(t *testing.T) { cancelledAppends(t, newStore(t)) })
 	t.Run("RefusedLeavesNoTransactionOpen", func(t *testing.T) {
 		ctx := context.Background()
-		url := testkit.StartPostgres(t)
+		url := pgtest.Start(t)
 		s := bunstore.CopyEveryAppend(t, newEventStore(t, openDB(t, url)))
 		require.NoError(t, s.Append(ctx, "a", "T", 0, envs(t, 2)))
 		taken := envs(t, 1)
@@ -65,7 +66,7 @@ func TestCopyAppends(t *testing.T) {
 // store reads through pgx's own scanning instead of its binary row decoder.
 func TestConformanceSimpleProtocol(t *testing.T) {
 	testkit.RunEventStoreSuite(t, func(t *testing.T, ups ...es.Upcaster) es.EventStore {
-		url := withParam(t, testkit.StartPostgres(t), "default_query_exec_mode", "simple_protocol")
+		url := withParam(t, pgtest.Start(t), "default_query_exec_mode", "simple_protocol")
 		return newEventStore(t, openDB(t, url), bunstore.WithUpcasters(ups...))
 	}, testkit.Features{})
 }

@@ -8,7 +8,6 @@ import (
 
 	"github.com/gofly/eventsourcing/internal/benchkit"
 	bunstore "github.com/gofly/eventsourcing/stores/bun"
-	"github.com/gofly/eventsourcing/testkit"
 )
 
 // BenchmarkProjection runs a projection over a 100,000-event stream at the default batch size
@@ -33,8 +32,8 @@ func benchProjection(b *testing.B, batch int) {
 		checkpoints, err := bunstore.NewCheckpointStore(tg.db)
 		require.NoError(b, err)
 		benchkit.InTurn(b, tg.name,
-			benchkit.Variant{Name: "limit", Run: func(b *testing.B) { testkit.BenchReadAll(b, s, batch) }},
-			benchkit.Variant{Name: "store", Run: func(b *testing.B) { testkit.BenchRunner(b, s, checkpoints, batch) }},
+			benchkit.Variant{Name: "limit", Run: func(b *testing.B) { benchkit.ReadAll(b, s, batch) }},
+			benchkit.Variant{Name: "store", Run: func(b *testing.B) { benchkit.Runner(b, s, checkpoints, batch) }},
 		)
 	}
 }

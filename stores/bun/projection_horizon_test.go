@@ -13,6 +13,7 @@ import (
 	"github.com/gofly/eventsourcing/eventsourcing/projection"
 	bunstore "github.com/gofly/eventsourcing/stores/bun"
 	"github.com/gofly/eventsourcing/testkit"
+	"github.com/gofly/eventsourcing/testkit/pgtest"
 )
 
 // TestProjectionHeldAtTheReadHorizon: a transaction left open on PostgreSQL hides the events
@@ -20,7 +21,7 @@ import (
 // log and in its status, skips nothing, and goes on when the transaction ends.
 func TestProjectionHeldAtTheReadHorizon(t *testing.T) {
 	ctx := context.Background()
-	db := openDB(t, testkit.StartPostgres(t))
+	db := openDB(t, pgtest.Start(t))
 	store := newEventStore(t, db)
 	checkpoints, err := bunstore.NewCheckpointStore(db)
 	require.NoError(t, err)

@@ -15,7 +15,7 @@ import (
 
 	es "github.com/gofly/eventsourcing/eventsourcing"
 	bunstore "github.com/gofly/eventsourcing/stores/bun"
-	"github.com/gofly/eventsourcing/testkit"
+	"github.com/gofly/eventsourcing/testkit/pgtest"
 )
 
 // The race of 16 writers at the same expected version is in the conformance suite
@@ -26,7 +26,7 @@ import (
 // cursor, gets the late event.
 func TestNoSkip(t *testing.T) {
 	ctx := context.Background()
-	s := newEventStore(t, openDB(t, testkit.StartPostgres(t)))
+	s := newEventStore(t, openDB(t, pgtest.Start(t)))
 	require.NoError(t, s.Append(ctx, "before", "T", 0, envs(t, 1)))
 
 	appended := make(chan struct{})
@@ -97,7 +97,7 @@ func TestNoSkip(t *testing.T) {
 // so readers never hold the read horizon back.
 func TestReadersWriteNothing(t *testing.T) {
 	ctx := context.Background()
-	db := openDB(t, testkit.StartPostgres(t))
+	db := openDB(t, pgtest.Start(t))
 	s := newEventStore(t, db)
 	require.NoError(t, s.Append(ctx, "a", "T", 0, envs(t, 3)))
 	require.NoError(t, s.InTx(ctx, func(ctx context.Context) error {
@@ -121,7 +121,7 @@ func TestReadersWriteNothing(t *testing.T) {
 // TestSequenceOrder: a transaction that wrote something first and then appends an aggregate's
 // event #2 after another transaction committed #1 must not stream #2 before #1.
 func TestSequenceOrder(t *testing.T) {
-	sequenceOrder(t, newEventStore(t, openDB(t, testkit.StartPostgres(t))))
+	sequenceOrder(t, newEventStore(t, openDB(t, pgtest.Start(t))))
 }
 
 func sequenceOrder(t *testing.T, s *bunstore.EventStore) {
@@ -282,7 +282,7 @@ func soak(t *testing.T, s *bunstore.EventStore, d time.Duration) {
 // deadlock on the unique index; the one PostgreSQL aborts gets es.ErrConcurrency.
 func TestDeadlockIsAConflict(t *testing.T) {
 	ctx := context.Background()
-	s := newEventStore(t, openDB(t, testkit.StartPostgres(t)))
+	s := newEventStore(t, openDB(t, pgtest.Start(t)))
 	var (
 		firstDone sync.WaitGroup
 		wg        sync.WaitGroup

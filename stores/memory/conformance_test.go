@@ -5,8 +5,10 @@ import (
 
 	es "github.com/gofly/eventsourcing/eventsourcing"
 	"github.com/gofly/eventsourcing/eventsourcing/outbox"
+	"github.com/gofly/eventsourcing/internal/faults"
 	"github.com/gofly/eventsourcing/stores/memory"
 	"github.com/gofly/eventsourcing/testkit"
+	"github.com/gofly/eventsourcing/testkit/brokertest"
 )
 
 func TestEventStoreConformance(t *testing.T) {
@@ -28,7 +30,7 @@ func TestOutboxStoreConformance(t *testing.T) {
 			Store:  s,
 			Tx:     s,
 			Events: memory.NewEventStore(),
-			Open:   func(*testing.T) (outbox.Store, func()) { return testkit.Killable(s) },
+			Open:   func(*testing.T) (outbox.Store, func()) { return faults.Killable(s) },
 		}
-	})
+	}, brokertest.All()...)
 }

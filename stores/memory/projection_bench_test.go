@@ -20,7 +20,7 @@ func BenchmarkProjection(b *testing.B) {
 		}
 	}
 	benchkit.InTurn(b, "",
-		benchkit.Variant{Name: "limit", Run: func(b *testing.B) { testkit.BenchReadAll(b, store, 100) }},
-		benchkit.Variant{Name: "store", Run: func(b *testing.B) { testkit.BenchRunner(b, store, memory.NewCheckpointStore(), 100) }},
+		benchkit.Variant{Name: "limit", Run: func(b *testing.B) { benchkit.ReadAll(b, store, 100) }},
+		benchkit.Variant{Name: "store", Run: func(b *testing.B) { benchkit.Runner(b, store, memory.NewCheckpointStore(), 100) }},
 	)
 }

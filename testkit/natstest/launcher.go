@@ -1,6 +1,6 @@
 //go:build unix
 
-package testkit
+package natstest
 
 import (
 	"errors"
@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/nats-io/nats.go"
+
+	"github.com/gofly/eventsourcing/internal/testserver"
 )
 
 // errNoNATS reports that no nats-server binary is installed.
@@ -84,19 +86,19 @@ func (s *natsServer) launch(bin string) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("nats temp dir: %w", err)
 	}
-	port, err := freePort()
+	port, err := testserver.FreePort()
 	if err != nil {
 		_ = os.RemoveAll(dir)
 		return "", err
 	}
-	w, err := watchdog{name: "nats", script: natsWatchdogScript, args: []string{bin, strconv.Itoa(port), dir}, dir: dir}.start()
+	w, err := testserver.Watchdog{Name: "nats", Script: natsWatchdogScript, Args: []string{bin, strconv.Itoa(port), dir}, Dir: dir}.Start()
 	if err != nil {
 		_ = os.RemoveAll(dir)
 		return "", err
 	}
 	u := "nats://127.0.0.1:" + strconv.Itoa(port)
 	if err := waitForJetStream(u); err != nil {
-		err = fmt.Errorf("start nats-server on port %d: %w\n--- server log (tail) ---\n%s", port, err, logTail(filepath.Join(dir, "server.log")))
+		err = fmt.Errorf("start nats-server on port %d: %w\n--- server log (tail) ---\n%s", port, err, testserver.LogTail(filepath.Join(dir, "server.log")))
 		_ = w.Close()
 		return "", err
 	}

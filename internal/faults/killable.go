@@ -1,4 +1,6 @@
-package testkit
+// Package faults injects failures into stores for tests: [Killable] makes an outbox store behave
+// as the store of a process that died.
+package faults
 
 import (
 	"context"
@@ -11,11 +13,11 @@ import (
 )
 
 // errKilled is what a killed store returns.
-var errKilled = errors.New("testkit: the store's process was killed")
+var errKilled = errors.New("faults: the store's process was killed")
 
 // Killable wraps s so that kill makes every later call fail, as the store of a process that
 // died would: relays over it keep running but reach nothing. It serves the Open function of an
-// in-memory [OutboxTarget]; a database target closes a connection pool instead.
+// in-memory testkit.OutboxTarget; a database target closes a connection pool instead.
 func Killable(s outbox.Store) (store outbox.Store, kill func()) {
 	k := &killable{s: s}
 	return k, func() { k.dead.Store(true) }

@@ -1,4 +1,4 @@
-package testkit
+package natstest
 
 import (
 	"testing"
@@ -7,7 +7,7 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-func TestNATSURLFromEnvironment(t *testing.T) {
+func TestURLFromEnvironment(t *testing.T) {
 	t.Setenv(envNATSURL, "nats://example.invalid:4222")
 	u, err := natsURL()
 	require.NoError(t, err)

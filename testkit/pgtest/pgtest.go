@@ -1,4 +1,4 @@
-package testkit
+package pgtest
 
 import (
 	"context"
@@ -7,12 +7,13 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
-	"os"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/gofly/eventsourcing/internal/testserver"
 )
 
 const (
@@ -27,7 +28,7 @@ const (
 	adminTimeout = 60 * time.Second
 )
 
-// StartPostgres returns the URL (postgres://user@127.0.0.1:port/dbname?sslmode=disable) of a fresh, empty
+// Start returns the URL (postgres://user@127.0.0.1:port/dbname?sslmode=disable) of a fresh, empty
 // database created for this test and dropped (WITH (FORCE)) in t.Cleanup.
 //
 // When ES_TEST_POSTGRES_URL is set, the database is created on that server, on every platform: the URL
@@ -38,37 +39,37 @@ const (
 // Other platforms have no launcher.
 //
 // Without PostgreSQL the test is skipped, unless ES_REQUIRE_POSTGRES=1, in which case it fails.
-// StartPostgres is safe for parallel tests: each call gets its own database.
-func StartPostgres(t testing.TB) string {
+// Start is safe for parallel tests: each call gets its own database.
+func Start(t testing.TB) string {
 	t.Helper()
 	adminURL, err := postgresAdminURL()
 	if errors.Is(err, errNoPostgres) {
-		skipOrFail(t, envRequirePostgres, err)
+		testserver.SkipOrFail(t, "pgtest", envRequirePostgres, err)
 	}
 	if err != nil {
-		t.Fatalf("testkit: %v", err)
+		t.Fatalf("pgtest: %v", err)
 	}
 
 	name, err := databaseName(t.Name())
 	if err != nil {
-		t.Fatalf("testkit: %v", err)
+		t.Fatalf("pgtest: %v", err)
 	}
 	dbURL, err := withDatabase(adminURL, name)
 	if err != nil {
-		t.Fatalf("testkit: %v", err)
+		t.Fatalf("pgtest: %v", err)
 	}
 	ident := pgx.Identifier{name}.Sanitize()
 
 	ctx, cancel := context.WithTimeout(context.Background(), adminTimeout)
 	defer cancel()
 	if err := adminExec(ctx, adminURL, "CREATE DATABASE "+ident+" TEMPLATE template0"); err != nil {
-		t.Fatalf("testkit: create database %s: %v", ident, err)
+		t.Fatalf("pgtest: create database %s: %v", ident, err)
 	}
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), adminTimeout)
 		defer cancel()
 		if err := adminExec(ctx, adminURL, "DROP DATABASE IF EXISTS "+ident+" WITH (FORCE)"); err != nil {
-			t.Errorf("testkit: drop database %s: %v", ident, err)
+			t.Errorf("pgtest: drop database %s: %v", ident, err)
 		}
 	})
 	return dbURL
@@ -76,15 +77,9 @@ func StartPostgres(t testing.TB) string {
 
 // postgresAdminURL returns the URL of a maintenance database on the server the tests use.
 func postgresAdminURL() (string, error) {
-	if raw := os.Getenv(envPostgresURL); raw != "" {
-		u, err := url.Parse(raw)
-		if err != nil {
-			return "", fmt.Errorf("%s: %w", envPostgresURL, err)
-		}
-		if u.Scheme != "postgres" && u.Scheme != "postgresql" {
-			return "", fmt.Errorf("%s must be a postgres:// URL, got scheme %q", envPostgresURL, u.Scheme)
-		}
-		return raw, nil
+	raw, err := testserver.URLFromEnv(envPostgresURL, "postgres", "postgresql")
+	if err != nil || raw != "" {
+		return raw, err
 	}
 	return localAdminURL()
 }

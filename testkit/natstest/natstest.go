@@ -1,11 +1,10 @@
-package testkit
+package natstest
 
 import (
 	"errors"
-	"fmt"
-	"net/url"
-	"os"
 	"testing"
+
+	"github.com/gofly/eventsourcing/internal/testserver"
 )
 
 const (
@@ -17,7 +16,7 @@ const (
 	envRequireNATS = "ES_REQUIRE_NATS"
 )
 
-// StartNATS returns the URL (nats://127.0.0.1:port) of a NATS server with JetStream enabled.
+// Start returns the URL (nats://127.0.0.1:port) of a NATS server with JetStream enabled.
 //
 // When ES_TEST_NATS_URL is set, that server is used. Otherwise the first call in a test binary
 // starts a private server from the installed nats-server binary (nats-server -js on 127.0.0.1, a
@@ -27,29 +26,23 @@ const (
 //
 // Without nats-server the test is skipped, unless ES_REQUIRE_NATS=1, in which case it fails.
 // Other platforms than Unix have no launcher: set ES_TEST_NATS_URL there.
-func StartNATS(t testing.TB) string {
+func Start(t testing.TB) string {
 	t.Helper()
 	u, err := natsURL()
 	if errors.Is(err, errNoNATS) {
-		skipOrFail(t, envRequireNATS, err)
+		testserver.SkipOrFail(t, "natstest", envRequireNATS, err)
 	}
 	if err != nil {
-		t.Fatalf("testkit: %v", err)
+		t.Fatalf("natstest: %v", err)
 	}
 	return u
 }
 
 // natsURL returns the URL of the server the tests use.
 func natsURL() (string, error) {
-	if raw := os.Getenv(envNATSURL); raw != "" {
-		u, err := url.Parse(raw)
-		if err != nil {
-			return "", fmt.Errorf("%s: %w", envNATSURL, err)
-		}
-		if u.Scheme != "nats" && u.Scheme != "tls" {
-			return "", fmt.Errorf("%s must be a nats:// URL, got scheme %q", envNATSURL, u.Scheme)
-		}
-		return raw, nil
+	raw, err := testserver.URLFromEnv(envNATSURL, "nats", "tls")
+	if err != nil || raw != "" {
+		return raw, err
 	}
 	return localNATSURL()
 }

@@ -1,11 +1,13 @@
 //go:build !unix
 
-package testkit
+package pgtest
 
 import (
 	"errors"
 	"runtime"
 	"testing"
+
+	"github.com/gofly/eventsourcing/internal/testserver"
 )
 
 // errNoPostgres reports that this platform has no PostgreSQL launcher.
@@ -16,21 +18,21 @@ var errNoPostgres = errors.New("no PostgreSQL launcher on this platform (" + run
 // processes, users and signals.
 func localAdminURL() (string, error) { return "", errNoPostgres }
 
-// PostgresServer is a PostgreSQL server of one test; this platform has no launcher.
-type PostgresServer struct{}
+// Server is a PostgreSQL server of one test; this platform has no launcher.
+type Server struct{}
 
-// NewPostgresServer skips t, or fails it when ES_REQUIRE_POSTGRES=1: this platform has no launcher.
-func NewPostgresServer(t testing.TB, _ ...string) *PostgresServer {
+// NewServer skips t, or fails it when ES_REQUIRE_POSTGRES=1: this platform has no launcher.
+func NewServer(t testing.TB, _ ...string) *Server {
 	t.Helper()
-	skipOrFail(t, envRequirePostgres, errNoPostgres)
+	testserver.SkipOrFail(t, "pgtest", envRequirePostgres, errNoPostgres)
 	return nil
 }
 
 // URL is empty: there is no server.
-func (*PostgresServer) URL() string { return "" }
+func (*Server) URL() string { return "" }
 
 // Kill reports that there is no server.
-func (*PostgresServer) Kill() error { return errNoPostgres }
+func (*Server) Kill() error { return errNoPostgres }
 
 // Restart reports that there is no server.
-func (*PostgresServer) Restart() error { return errNoPostgres }
+func (*Server) Restart() error { return errNoPostgres }

@@ -1,4 +1,4 @@
-package testkit
+package benchkit
 
 import (
 	"context"
@@ -12,31 +12,42 @@ import (
 	"github.com/gofly/eventsourcing/eventsourcing/projection"
 )
 
-// CountEvents pages through the whole stream and returns how many events it holds.
-func CountEvents(tb testing.TB, store es.EventStore) int {
-	tb.Helper()
-	return len(readAll(tb, store))
+// countEvents pages through the whole stream and returns how many events it holds.
+func countEvents(b *testing.B, store es.EventStore) int {
+	b.Helper()
+	n, err := pageThrough(context.Background(), store, 500)
+	must(b, err)
+	return n
 }
 
-// BenchReadAll is the baseline of [BenchRunner]: each operation pages through the whole stream
-// with ReadAll at limit, as a runner does, and does nothing with the events. It reports events/s.
-func BenchReadAll(b *testing.B, store es.EventStore, limit int) {
+// pageThrough reads the whole stream with ReadAll at limit, as a runner does, and returns how
+// many events it read.
+func pageThrough(ctx context.Context, store es.EventStore, limit int) (int, error) {
+	var after int64
+	n := 0
+	for {
+		page, err := store.ReadAll(ctx, after, limit)
+		if err != nil {
+			return n, err
+		}
+		n += len(page)
+		if len(page) < limit {
+			return n, nil
+		}
+		after = page[len(page)-1].GlobalPosition
+	}
+}
+
+// ReadAll is the baseline of [Runner]: each operation pages through the whole stream with
+// ReadAll at limit, as a runner does, and does nothing with the events. It reports events/s.
+func ReadAll(b *testing.B, store es.EventStore, limit int) {
 	ctx := context.Background()
-	total := CountEvents(b, store)
+	total := countEvents(b, store)
 	b.ResetTimer()
 	for range b.N {
-		var after int64
-		n := 0
-		for {
-			page, err := store.ReadAll(ctx, after, limit)
-			if err != nil {
-				b.Fatal(err)
-			}
-			n += len(page)
-			if len(page) < limit {
-				break
-			}
-			after = page[len(page)-1].GlobalPosition
+		n, err := pageThrough(ctx, store, limit)
+		if err != nil {
+			b.Fatal(err)
 		}
 		if n != total {
 			b.Fatalf("read %d events, want %d", n, total)
@@ -47,12 +58,12 @@ func BenchReadAll(b *testing.B, store es.EventStore, limit int) {
 
 var benchProjections atomic.Int64
 
-// BenchRunner measures a projection runner end to end: each operation runs a new projection
-// (batch size limit, a no-op handler, checkpoints in the given store) from position 0 until it
-// has applied and committed the whole stream, then stops it. It reports events/s; compare it
-// with [BenchReadAll] on the same store in the same run.
-func BenchRunner(b *testing.B, store es.EventStore, checkpoints projection.CheckpointStore, limit int) {
-	total := CountEvents(b, store)
+// Runner measures a projection runner end to end: each operation runs a new projection (batch
+// size limit, a no-op handler, checkpoints in the given store) from position 0 until it has
+// applied and committed the whole stream, then stops it. It reports events/s; compare it with
+// [ReadAll] on the same store in the same run.
+func Runner(b *testing.B, store es.EventStore, checkpoints projection.CheckpointStore, limit int) {
+	total := countEvents(b, store)
 	if total == 0 {
 		b.Fatal("the store holds no events")
 	}

@@ -1,13 +1,12 @@
 //go:build unix
 
-package testkit
+package pgtest
 
 import (
 	"bytes"
 	"context"
 	"errors"
 	"fmt"
-	"net"
 	"os"
 	"os/exec"
 	"os/user"
@@ -20,6 +19,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/gofly/eventsourcing/internal/testserver"
 )
 
 // errNoPostgres reports that no PostgreSQL server binaries are installed.
@@ -27,15 +28,15 @@ var errNoPostgres = errors.New("no PostgreSQL server binaries found (looked in /
 	"install them (apt-get install postgresql) or set " + envPostgresURL + " to the URL of a server")
 
 // localPostgres is the throwaway server of this test binary, started on first use.
-var localPostgres postgresServer
+var localPostgres instance
 
 // localAdminURL starts this test binary's server on first use and returns the URL of its
 // "postgres" database.
 func localAdminURL() (string, error) { return localPostgres.adminURL() }
 
-// postgresServer is a throwaway PostgreSQL server: one per test binary (shared), or one for a
-// test alone ([NewPostgresServer]).
-type postgresServer struct {
+// instance is a throwaway PostgreSQL server: one per test binary (shared), or one for a test
+// alone ([NewServer]).
+type instance struct {
 	once sync.Once
 	url  string
 	err  error
@@ -52,7 +53,7 @@ type postgresServer struct {
 }
 
 // adminURL starts the server on first use and returns the URL of its "postgres" database.
-func (s *postgresServer) adminURL() (string, error) {
+func (s *instance) adminURL() (string, error) {
 	s.once.Do(func() { s.url, s.err = s.start() })
 	return s.url, s.err
 }
@@ -69,10 +70,9 @@ const (
 	startAttempts = 3
 	startTimeout  = 2 * time.Minute
 	pgCtlWait     = 60 // seconds pg_ctl waits for the server to accept connections
-	logTailBytes  = 4096
 )
 
-func (s *postgresServer) start() (string, error) {
+func (s *instance) start() (string, error) {
 	bindir, err := findPostgresBinDir()
 	if err != nil {
 		return "", err
@@ -119,19 +119,19 @@ func (s *postgresServer) start() (string, error) {
 
 // launch runs initdb and starts the server, retrying on another port if the chosen one was taken.
 // Its errors carry the end of the logs that explain them.
-func (s *postgresServer) launch(bindir, dir, dataDir, sockDir string, cred *syscall.Credential) (string, error) {
+func (s *instance) launch(bindir, dir, dataDir, sockDir string, cred *syscall.Credential) (string, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), startTimeout)
 	defer cancel()
 	initLog := filepath.Join(dir, "initdb.log")
 	initdb := filepath.Join(bindir, "initdb")
 	if err := runLogged(ctx, initLog, dir, cred, initdb,
 		"-D", dataDir, "-U", "postgres", "--auth=trust", "-E", "UTF8", "--locale=C", "--no-sync"); err != nil {
-		return "", fmt.Errorf("start PostgreSQL: %w\n--- initdb output (tail) ---\n%s", err, logTail(initLog))
+		return "", fmt.Errorf("start PostgreSQL: %w\n--- initdb output (tail) ---\n%s", err, testserver.LogTail(initLog))
 	}
 
 	var lastErr error
 	for range startAttempts {
-		port, err := freePort()
+		port, err := testserver.FreePort()
 		if err != nil {
 			return "", err
 		}
@@ -140,7 +140,7 @@ func (s *postgresServer) launch(bindir, dir, dataDir, sockDir string, cred *sysc
 			return url, nil
 		}
 		lastErr = err
-		if !strings.Contains(logTail(filepath.Join(dir, "server.log")), "already in use") {
+		if !strings.Contains(testserver.LogTail(filepath.Join(dir, "server.log")), "already in use") {
 			break
 		}
 	}
@@ -148,7 +148,7 @@ func (s *postgresServer) launch(bindir, dir, dataDir, sockDir string, cred *sysc
 }
 
 // run starts the initialised server on port and waits until it accepts connections.
-func (s *postgresServer) run(ctx context.Context, port int) (string, error) {
+func (s *instance) run(ctx context.Context, port int) (string, error) {
 	ctlLog := filepath.Join(s.dir, "pg_ctl.log")
 	serverLog := filepath.Join(s.dir, "server.log")
 	opts := fmt.Sprintf("-c fsync=off -c listen_addresses=127.0.0.1 -c max_connections=200 -p %d -k %s",
@@ -171,13 +171,13 @@ func (s *postgresServer) run(ctx context.Context, port int) (string, error) {
 
 // serverLogs formats the end of pg_ctl's output and of the server log.
 func serverLogs(ctlLog, serverLog string) string {
-	return fmt.Sprintf("--- pg_ctl output (tail) ---\n%s\n--- server log (tail) ---\n%s", logTail(ctlLog), logTail(serverLog))
+	return fmt.Sprintf("--- pg_ctl output (tail) ---\n%s\n--- server log (tail) ---\n%s", testserver.LogTail(ctlLog), testserver.LogTail(serverLog))
 }
 
 // startWatchdog starts the watchdog that stops the server at once and removes dir when this
 // process closes its stdin or exits.
-func (s *postgresServer) startWatchdog(pgCtl, dir, dataDir string, cred *syscall.Credential) error {
-	w, err := watchdog{name: "pg", script: watchdogScript, args: []string{pgCtl, dataDir, dir}, dir: dir, env: childEnv(), cred: cred}.start()
+func (s *instance) startWatchdog(pgCtl, dir, dataDir string, cred *syscall.Credential) error {
+	w, err := testserver.Watchdog{Name: "pg", Script: watchdogScript, Args: []string{pgCtl, dataDir, dir}, Dir: dir, Env: childEnv(), Cred: cred}.Start()
 	if err != nil {
 		return err
 	}
@@ -323,43 +323,7 @@ func childEnv() []string {
 	return append(env, "LC_ALL=C")
 }
 
-// freePort returns a TCP port on 127.0.0.1 that was free a moment ago.
-func freePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, fmt.Errorf("find a free port: %w", err)
-	}
-	addr, ok := l.Addr().(*net.TCPAddr)
-	if err := l.Close(); err != nil {
-		return 0, fmt.Errorf("find a free port: %w", err)
-	}
-	if !ok {
-		return 0, fmt.Errorf("find a free port: unexpected address %v", l.Addr())
-	}
-	return addr.Port, nil
-}
-
 // shellQuote quotes s for the POSIX shell that pg_ctl starts the server with.
 func shellQuote(s string) string {
 	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
-}
-
-// logTail returns the end of a log file, or a note why it cannot.
-func logTail(path string) string {
-	f, err := os.Open(path)
-	if err != nil {
-		return fmt.Sprintf("(%v)", err)
-	}
-	defer func() { _ = f.Close() }()
-	fi, err := f.Stat()
-	if err != nil {
-		return fmt.Sprintf("(%v)", err)
-	}
-	off := max(fi.Size()-logTailBytes, 0)
-	buf := make([]byte, fi.Size()-off)
-	n, err := f.ReadAt(buf, off)
-	if err != nil && n == 0 {
-		return fmt.Sprintf("(%v)", err)
-	}
-	return strings.TrimSpace(string(buf[:n]))
 }

@@ -1,6 +1,6 @@
 //go:build unix
 
-package testkit
+package pgtest
 
 import (
 	"context"
@@ -13,38 +13,40 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/gofly/eventsourcing/internal/testserver"
 )
 
-// PostgresServer is a PostgreSQL server started for one test alone, for tests that crash,
-// restart or reconfigure it; the server [StartPostgres] shares must stay up for the other tests.
-type PostgresServer struct {
-	srv *postgresServer
+// Server is a PostgreSQL server started for one test alone, for tests that crash, restart or
+// reconfigure it; the server [Start] shares must stay up for the other tests.
+type Server struct {
+	srv *instance
 	url string
 }
 
-// NewPostgresServer starts a server for t and stops it, removing its data, when t ends (or when
+// NewServer starts a server for t and stops it, removing its data, when t ends (or when
 // the test binary dies, however it dies). settings are extra server settings such as
 // "synchronous_commit=off". Without PostgreSQL the test is skipped, unless ES_REQUIRE_POSTGRES=1.
-func NewPostgresServer(t testing.TB, settings ...string) *PostgresServer {
+func NewServer(t testing.TB, settings ...string) *Server {
 	t.Helper()
 	if _, err := findPostgresBinDir(); err != nil {
-		skipOrFail(t, envRequirePostgres, err)
+		testserver.SkipOrFail(t, "pgtest", envRequirePostgres, err)
 	}
-	srv := &postgresServer{settings: settings}
+	srv := &instance{settings: settings}
 	url, err := srv.start()
 	if err != nil {
-		t.Fatalf("testkit: %v", err)
+		t.Fatalf("pgtest: %v", err)
 	}
 	t.Cleanup(func() { _ = srv.watchdog.Close() }) // the watchdog stops the server and removes its files
-	return &PostgresServer{srv: srv, url: url}
+	return &Server{srv: srv, url: url}
 }
 
 // URL is the server's "postgres" database.
-func (p *PostgresServer) URL() string { return p.url }
+func (p *Server) URL() string { return p.url }
 
 // Kill ends the server as a crash would: SIGKILL to the postmaster and every server process,
 // without a shutdown checkpoint. It returns once they are gone.
-func (p *PostgresServer) Kill() error {
+func (p *Server) Kill() error {
 	pid, err := p.postmasterPID()
 	if err != nil {
 		return err
@@ -57,7 +59,7 @@ func (p *PostgresServer) Kill() error {
 	for _, q := range pids {
 		for syscall.Kill(q, 0) == nil {
 			if time.Now().After(deadline) {
-				return fmt.Errorf("testkit: server process %d still runs after SIGKILL", q)
+				return fmt.Errorf("pgtest: server process %d still runs after SIGKILL", q)
 			}
 			time.Sleep(10 * time.Millisecond)
 		}
@@ -66,7 +68,7 @@ func (p *PostgresServer) Kill() error {
 }
 
 // Restart starts the server again on its data and port, running crash recovery after [Kill].
-func (p *PostgresServer) Restart() error {
+func (p *Server) Restart() error {
 	ctx, cancel := context.WithTimeout(context.Background(), startTimeout)
 	defer cancel()
 	_ = os.Remove(filepath.Join(p.srv.dataDir, "postmaster.pid")) // left behind by a SIGKILL
@@ -81,15 +83,15 @@ func (p *PostgresServer) Restart() error {
 }
 
 // postmasterPID reads the first line of postmaster.pid.
-func (p *PostgresServer) postmasterPID() (int, error) {
+func (p *Server) postmasterPID() (int, error) {
 	b, err := os.ReadFile(filepath.Join(p.srv.dataDir, "postmaster.pid"))
 	if err != nil {
-		return 0, fmt.Errorf("testkit: the server is not running: %w", err)
+		return 0, fmt.Errorf("pgtest: the server is not running: %w", err)
 	}
 	line, _, _ := strings.Cut(string(b), "\n")
 	pid, err := strconv.Atoi(strings.TrimSpace(line))
 	if err != nil || pid <= 0 {
-		return 0, errors.New("testkit: postmaster.pid holds no process id")
+		return 0, errors.New("pgtest: postmaster.pid holds no process id")
 	}
 	return pid, nil
 }

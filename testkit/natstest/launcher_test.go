@@ -1,6 +1,6 @@
 //go:build unix
 
-package testkit_test
+package natstest_test
 
 import (
 	"bufio"
@@ -16,31 +16,31 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/gofly/eventsourcing/testkit"
+	"github.com/gofly/eventsourcing/testkit/natstest"
 )
 
-// envNATSChild makes TestNATSChild start a server, print its URL and wait to be killed.
-const envNATSChild = "ES_TESTKIT_NATS_CHILD"
+// envChild makes TestServerChild start a server, print its URL and wait to be killed.
+const envChild = "ES_NATSTEST_CHILD"
 
-// TestNATSChild is the test binary's child process in TestNATSServerGoneWhenBinaryKilled.
-func TestNATSChild(t *testing.T) {
-	if os.Getenv(envNATSChild) != "1" {
-		t.Skip("runs as the child of TestNATSServerGoneWhenBinaryKilled")
+// TestServerChild is the test binary's child process in TestServerGoneWhenBinaryKilled.
+func TestServerChild(t *testing.T) {
+	if os.Getenv(envChild) != "1" {
+		t.Skip("runs as the child of TestServerGoneWhenBinaryKilled")
 	}
-	os.Stdout.WriteString("URL " + testkit.StartNATS(t) + "\n")
+	os.Stdout.WriteString("URL " + natstest.Start(t) + "\n")
 	time.Sleep(time.Hour)
 }
 
-// TestNATSServerGoneWhenBinaryKilled: a test binary killed with SIGKILL leaves no server and no
+// TestServerGoneWhenBinaryKilled: a test binary killed with SIGKILL leaves no server and no
 // directory behind.
-func TestNATSServerGoneWhenBinaryKilled(t *testing.T) {
-	testkit.StartNATS(t) // skips (or fails) without nats-server, like the child would
+func TestServerGoneWhenBinaryKilled(t *testing.T) {
+	natstest.Start(t) // skips (or fails) without nats-server, like the child would
 	if os.Getenv("ES_TEST_NATS_URL") != "" {
 		t.Skip("a server named by ES_TEST_NATS_URL is not started by the test kit")
 	}
 	tmp := t.TempDir()
-	cmd := exec.Command(os.Args[0], "-test.run=^TestNATSChild$", "-test.v")
-	cmd.Env = append(os.Environ(), envNATSChild+"=1", "TMPDIR="+tmp)
+	cmd := exec.Command(os.Args[0], "-test.run=^TestServerChild$", "-test.v")
+	cmd.Env = append(os.Environ(), envChild+"=1", "TMPDIR="+tmp)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	out, err := cmd.StdoutPipe()
 	require.NoError(t, err)

@@ -1,4 +1,4 @@
-package testkit_test
+package pgtest_test
 
 import (
 	"context"
@@ -12,7 +12,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/stretchr/testify/require"
 
-	"github.com/gofly/eventsourcing/testkit"
+	"github.com/gofly/eventsourcing/testkit/pgtest"
 )
 
 // connect opens a connection to dbURL, closed when the test ends.
@@ -33,7 +33,7 @@ func adminURLOf(t *testing.T, dbURL string) string {
 	return u.String()
 }
 
-func TestStartPostgres(t *testing.T) {
+func TestStart(t *testing.T) {
 	var (
 		mu      sync.Mutex
 		dbs     = map[string]string{} // subtest name -> database name
@@ -43,7 +43,7 @@ func TestStartPostgres(t *testing.T) {
 		for _, name := range []string{"first", "second"} {
 			t.Run(name, func(t *testing.T) {
 				t.Parallel()
-				dbURL := testkit.StartPostgres(t)
+				dbURL := pgtest.Start(t)
 				if os.Getenv("ES_TEST_POSTGRES_URL") == "" {
 					require.True(t, strings.HasPrefix(dbURL, "postgres://"), dbURL)
 				} else { // the server's own URL may say postgresql://
@@ -104,21 +104,21 @@ func TestStartPostgres(t *testing.T) {
 	require.Zero(t, left, "databases are dropped in cleanup")
 }
 
-func TestStartPostgresManyParallel(t *testing.T) {
+func TestStartManyParallel(t *testing.T) {
 	for i := range 12 {
 		t.Run(fmt.Sprintf("n%02d", i), func(t *testing.T) {
 			t.Parallel()
-			conn := connect(t, testkit.StartPostgres(t))
+			conn := connect(t, pgtest.Start(t))
 			_, err := conn.Exec(t.Context(), `CREATE TABLE t (id int)`)
 			require.NoError(t, err)
 		})
 	}
 }
 
-func TestStartPostgresUnusualTestName(t *testing.T) {
+func TestStartUnusualTestName(t *testing.T) {
 	name := "Ünïcode név/with \"quotes\"; DROP DATABASE postgres; -- " + strings.Repeat("very long ", 10)
 	t.Run(name, func(t *testing.T) {
-		conn := connect(t, testkit.StartPostgres(t))
+		conn := connect(t, pgtest.Start(t))
 		var db string
 		require.NoError(t, conn.QueryRow(t.Context(), "SELECT current_database()").Scan(&db))
 		require.LessOrEqual(t, len(db), 63)
@@ -127,12 +127,12 @@ func TestStartPostgresUnusualTestName(t *testing.T) {
 }
 
 // ES_TEST_POSTGRES_URL names a server to create the databases on (the path every platform has).
-func TestStartPostgresOnGivenServer(t *testing.T) {
-	admin := adminURLOf(t, testkit.StartPostgres(t))
+func TestStartOnGivenServer(t *testing.T) {
+	admin := adminURLOf(t, pgtest.Start(t))
 	t.Setenv("ES_TEST_POSTGRES_URL", admin)
 	var dbURL string
 	t.Run("given", func(t *testing.T) {
-		dbURL = testkit.StartPostgres(t)
+		dbURL = pgtest.Start(t)
 		u, err := url.Parse(dbURL)
 		require.NoError(t, err)
 		a, err := url.Parse(admin)
@@ -156,9 +156,9 @@ func mustPath(t *testing.T, raw string) string {
 	return u.Path
 }
 
-func TestDedicatedServerSurvivesAKill(t *testing.T) {
+func TestServerSurvivesAKill(t *testing.T) {
 	ctx := context.Background()
-	srv := testkit.NewPostgresServer(t, "synchronous_commit=on")
+	srv := pgtest.NewServer(t, "synchronous_commit=on")
 	conn, err := pgx.Connect(ctx, srv.URL())
 	require.NoError(t, err)
 	_, err = conn.Exec(ctx, "CREATE TABLE kept (n int)")
