@@ -59,9 +59,9 @@ type Config struct {
 	Logger *slog.Logger
 }
 
-// ConfigError reports a bad setting: Field names the [Config] field, Option the option that set
-// it ("" when a whole Config did), Reason what is wrong and what is valid. It matches
-// es.ErrInvalidArgument with errors.Is.
+// ConfigError reports a bad setting: Config is "outbox.Config", Field names the [Config]
+// field, Option the option that set it ("" when a whole Config did), Reason what is wrong and
+// what is valid. It matches es.ErrInvalidArgument with errors.Is.
 type ConfigError = errs.ConfigError
 
 // configName names the Config in errors.
