@@ -157,7 +157,7 @@ func TestErrorsReadOnce(t *testing.T) {
 		},
 		"outbox options together": {
 			kv: enabled(map[string]any{"pyfly.eventsourcing.outbox.enabled": true, "pyfly.eventsourcing.outbox.claim-timeout": "10s"}),
-			want: "eventsourcing: pyfly.eventsourcing.outbox.claim-timeout: outbox: the claim timeout (10s) must be longer than the publish timeout (30s): " +
+			want: "eventsourcing: pyfly.eventsourcing.outbox.claim-timeout: the claim timeout (10s) must be longer than the publish timeout (30s): " +
 				"a relay starts a publish only when it can end before its claim does",
 		},
 		"outbox backoff": {
@@ -166,7 +166,7 @@ func TestErrorsReadOnce(t *testing.T) {
 		},
 		"projection option": {
 			kv:   enabled(map[string]any{"pyfly.eventsourcing.projection.lease-ttl": "1ms"}),
-			want: "eventsourcing: pyfly.eventsourcing.projection.lease-ttl: lease ttl: from 10ms to 24h0m0s, got 1ms",
+			want: "eventsourcing: pyfly.eventsourcing.projection.lease-ttl: must be from 10ms to 24h0m0s, got 1ms",
 		},
 		"projection retry": {
 			kv:   enabled(map[string]any{"pyfly.eventsourcing.projection.retry-initial": "2m"}),
@@ -174,7 +174,7 @@ func TestErrorsReadOnce(t *testing.T) {
 		},
 		"dead letters": {
 			kv:   enabled(map[string]any{"pyfly.eventsourcing.projection.dead-letter-after": 3000000000}),
-			want: "eventsourcing: pyfly.eventsourcing.projection.dead-letter-after: maxAttempts is from 1 to 2147483647, got 3000000000",
+			want: "eventsourcing: pyfly.eventsourcing.projection.dead-letter-after: must be from 1 to 2147483647, got 3000000000",
 		},
 	} {
 		t.Run(name, func(t *testing.T) {

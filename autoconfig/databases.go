@@ -58,8 +58,9 @@ type binder interface {
 
 // NewDatabases plans the databases of the Bun stores in s, one per distinct database (stores
 // whose URLs name the same database share it). It builds no *bun.DB and does no I/O; it returns
-// an empty Databases when both stores are in memory. With Fx, the module starts it on OnStart
-// and closes it on OnStop; without Fx, call [Databases.Start] and [Databases.Close].
+// an empty Databases when the four stores (event, snapshot, checkpoint and outbox) are all in
+// memory. With Fx, the module starts it on OnStart and closes it on OnStop; without Fx, call
+// [Databases.Start] and [Databases.Close].
 func NewDatabases(s *Settings) (*Databases, error) {
 	if s == nil {
 		return nil, errors.New("eventsourcing: NewDatabases: settings are nil; build them with NewSettings")

@@ -42,10 +42,6 @@ func NewOutbox(s *Settings, dbs *Databases, pub *eda.Publisher) (*outbox.Outbox,
 		return nil, &config.Error{Key: config.Root + ".outbox.enabled", Reason: "is true but the application has no Watermill publisher " +
 			"to deliver to: provide one as message.Publisher (fx.Annotate(newPublisher, fx.As(new(message.Publisher)))), or disable the outbox"}
 	}
-	opts, err := s.checkedOutboxOptions()
-	if err != nil {
-		return nil, err
-	}
 	var store outbox.Store
 	if s.Outbox.Provider == config.ProviderBun {
 		if err := checkDatabases(s, dbs, "NewOutbox"); err != nil {
@@ -59,45 +55,13 @@ func NewOutbox(s *Settings, dbs *Databases, pub *eda.Publisher) (*outbox.Outbox,
 	} else {
 		store = memory.NewOutboxStore()
 	}
-	ob, err := outbox.New(store, pub.Publish, opts...)
+	settings := s.Config.Outbox.Config // checked by NewSettings
+	settings.Logger = s.logger()
+	ob, err := outbox.New(store, pub.Publish, outbox.WithConfig(settings))
 	if err != nil {
-		return nil, optionError(config.Root+".outbox", err)
+		return nil, &config.Error{Key: config.Root + ".outbox", Err: cause(err)}
 	}
 	return ob, nil
-}
-
-// outboxOptions maps pyfly.eventsourcing.outbox.* onto the outbox's options (zero keeps the
-// default) and checks them together on a throwaway store (New does no I/O), so a bad value or
-// combination fails with the configuration, naming its key.
-func outboxOptions(s *Settings) ([]outbox.Option, error) {
-	c := s.Config.Outbox
-	key := func(k string) string { return config.Root + ".outbox." + k }
-	entries := []keyed[outbox.Option]{{opt: outbox.WithLogger(s.logger())}}
-	add := func(set bool, k string, o outbox.Option) {
-		if set {
-			entries = append(entries, keyed[outbox.Option]{key: key(k), opt: o})
-		}
-	}
-	add(c.Name != "", "name", outbox.WithName(c.Name))
-	add(c.MaxAttempts > 0, "max-attempts", outbox.WithMaxAttempts(c.MaxAttempts))
-	add(c.PollInterval > 0, "poll-interval", outbox.WithPollInterval(c.PollInterval))
-	add(c.PublishTimeout > 0, "publish-timeout", outbox.WithPublishTimeout(c.PublishTimeout))
-	if c.BackoffInitial > 0 || c.BackoffMax > 0 {
-		initial, maxWait := waitPair(c.BackoffInitial, c.BackoffMax, outbox.DefaultBackoffInitial, outbox.DefaultBackoffMax)
-		k := "backoff-initial"
-		if maxWait > outbox.MaxDuration && initial <= outbox.MaxDuration {
-			k = "backoff-max"
-		}
-		add(true, k, outbox.WithBackoff(initial, maxWait))
-	}
-	add(c.ClaimTimeout > 0, "claim-timeout", outbox.WithClaimTimeout(c.ClaimTimeout))
-	add(c.Retention > 0, "retention", outbox.WithRetention(c.Retention))
-	add(c.BatchSize > 0, "batch-size", outbox.WithBatchSize(c.BatchSize))
-	add(c.Relays > 0, "relays", outbox.WithRelays(c.Relays))
-	return checkOptions(entries, config.Root+".outbox", func(opts []outbox.Option) error {
-		_, err := outbox.New(memory.NewOutboxStore(), func(context.Context, es.Envelope) error { return nil }, opts...)
-		return err
-	})
 }
 
 // bunOutboxStore is what the forwarding store needs of the Bun outbox store.

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"slices"
 	"sync"
 
 	"github.com/gofly/eventsourcing/config"
@@ -30,7 +29,7 @@ type Projections struct {
 }
 
 // NewProjections plans the runners of ps over store. It checks the projections (none nil, names
-// valid and unique, each accepted by projection.NewRunner with the configuration's options) and
+// valid and unique, each accepted by projection.NewRunner with the configuration's settings) and
 // does no I/O: the runners are built and started by Start, once dbs has
 // opened the checkpoint database.
 func NewProjections(s *Settings, dbs *Databases, store es.EventStore, ps []projection.Projection) (*Projections, error) {
@@ -48,14 +47,7 @@ func NewProjections(s *Settings, dbs *Databases, store es.EventStore, ps []proje
 			return nil, err
 		}
 	}
-	opts, err := s.checkedRunnerOptions()
-	if err != nil {
-		return nil, err
-	}
-	probe := probeStores(opts)
-	if n := s.Config.Projection.DeadLetterAfter; n > 0 {
-		probe = append(probe, projection.WithDeadLetters(memory.NewDeadLetterStore(), n))
-	}
+	probe := runnerOptions(s, memory.NewCheckpointStore(), memory.NewLease(), memory.NewDeadLetterStore())
 	seen := map[string]bool{}
 	for i, p := range ps {
 		if p == nil {
@@ -141,10 +133,6 @@ func (p *Projections) Runner(name string) *projection.Runner {
 // options are the runners' options: the configuration's, and the checkpoint store, lease and
 // dead letters of the checkpoint database.
 func (p *Projections) options() ([]projection.Option, error) {
-	opts, err := p.s.checkedRunnerOptions()
-	if err != nil {
-		return nil, err
-	}
 	var (
 		checkpoints projection.CheckpointStore
 		lease       projection.Lease
@@ -171,51 +159,18 @@ func (p *Projections) options() ([]projection.Option, error) {
 	} else {
 		checkpoints, lease, deadLetters = memory.NewCheckpointStore(), memory.NewLease(), memory.NewDeadLetterStore()
 	}
-	opts = append(opts, projection.WithCheckpoints(checkpoints), projection.WithLease(lease))
-	if n := p.s.Config.Projection.DeadLetterAfter; n > 0 {
+	return runnerOptions(p.s, checkpoints, lease, deadLetters), nil
+}
+
+// runnerOptions are the options of a runner over the given stores: the settings of
+// pyfly.eventsourcing.projection.* (checked by NewSettings) with the module's logger, and the
+// dead-letter store when dead-letter-after is set.
+func runnerOptions(s *Settings, checkpoints projection.CheckpointStore, lease projection.Lease, deadLetters projection.DeadLetterStore) []projection.Option {
+	settings := s.Config.Projection.Config
+	settings.Logger = s.logger()
+	opts := []projection.Option{projection.WithConfig(settings), projection.WithCheckpoints(checkpoints), projection.WithLease(lease)}
+	if n := settings.DeadLetterAfter; n > 0 {
 		opts = append(opts, projection.WithDeadLetters(deadLetters, n))
 	}
-	return opts, nil
-}
-
-// runnerOptions maps pyfly.eventsourcing.projection.* onto the runner's options (zero keeps the
-// default) and checks them on a throwaway runner (NewRunner does no I/O), dead letters included,
-// so a bad value fails with the configuration, naming its key. The dead-letter option itself is
-// added by Projections.options, with the checkpoint database's store.
-func runnerOptions(s *Settings) ([]projection.Option, error) {
-	c := s.Config.Projection
-	key := func(k string) string { return config.Root + ".projection." + k }
-	entries := []keyed[projection.Option]{{opt: projection.WithLogger(s.logger())}}
-	add := func(set bool, k string, o projection.Option) {
-		if set {
-			entries = append(entries, keyed[projection.Option]{key: key(k), opt: o})
-		}
-	}
-	add(c.BatchSize > 0, "batch-size", projection.WithBatchSize(c.BatchSize))
-	add(c.CommitSize > 0, "commit-size", projection.WithCommitSize(c.CommitSize))
-	add(c.PollInterval > 0, "poll-interval", projection.WithPollInterval(c.PollInterval))
-	add(c.StartFrom != "", "start-from", projection.WithStartFrom(projection.StartFrom(c.StartFrom)))
-	add(c.LeaseTTL > 0, "lease-ttl", projection.WithLeaseTTL(c.LeaseTTL))
-	if c.RetryInitial > 0 || c.RetryMax > 0 {
-		initial, maxWait := waitPair(c.RetryInitial, c.RetryMax, projection.DefaultRetryInitial, projection.DefaultRetryMax)
-		add(true, "retry-initial", projection.WithRetry(initial, maxWait))
-	}
-	add(c.DeadLetterAfter > 0, "dead-letter-after", projection.WithDeadLetters(memory.NewDeadLetterStore(), c.DeadLetterAfter))
-	probe := projection.FunctionProjection("probe", func(context.Context, es.Envelope) error { return nil })
-	opts, err := checkOptions(entries, config.Root+".projection", func(opts []projection.Option) error {
-		_, err := projection.NewRunner(probe, memory.NewEventStore(), probeStores(opts)...)
-		return err
-	})
-	if err != nil {
-		return nil, err
-	}
-	if c.DeadLetterAfter > 0 {
-		opts = opts[:len(opts)-1] // the probe's dead-letter store
-	}
-	return opts, nil
-}
-
-// probeStores adds in-memory checkpoints and lease to opts, for a throwaway runner.
-func probeStores(opts []projection.Option) []projection.Option {
-	return append(slices.Clip(opts), projection.WithCheckpoints(memory.NewCheckpointStore()), projection.WithLease(memory.NewLease()))
+	return opts
 }

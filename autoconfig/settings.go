@@ -3,13 +3,10 @@ package autoconfig
 import (
 	"log/slog"
 	"path/filepath"
-	"slices"
 
 	"github.com/jackc/pgx/v5"
 
 	"github.com/gofly/eventsourcing/config"
-	"github.com/gofly/eventsourcing/eventsourcing/outbox"
-	"github.com/gofly/eventsourcing/eventsourcing/projection"
 	bunstore "github.com/gofly/eventsourcing/stores/bun"
 )
 
@@ -28,9 +25,6 @@ type Settings struct {
 	Outbox Target
 	// Logger receives the module's and the Bun stores' logs.
 	Logger *slog.Logger
-
-	outboxOpts []outbox.Option     // checked by NewSettings; nil when the outbox is disabled
-	runnerOpts []projection.Option // checked by NewSettings; without stores and dead letters
 }
 
 // Target is one store's resolved backend.
@@ -62,7 +56,8 @@ func (t Target) Redacted() string { return bunstore.RedactURL(t.URL.URL) }
 func (t Target) dbKey() string { return string(t.Dialect) + "|" + t.dsn }
 
 // NewSettings is the module's gate: it checks that the module is enabled ([config.ErrDisabled]
-// otherwise), validates cfg and resolves each bun store's URL through the chain, parsing it and
+// otherwise), validates cfg ([config.Config.Validate], the runners' and the outbox's settings
+// included) and resolves each bun store's URL through the chain, parsing it and
 // its connection settings. It opens nothing. Each choice is logged at info level through logger
 // (slog.Default() when nil). Errors match [config.ErrDisabled] or [config.ErrInvalidConfig]
 // (a *config.Error naming the key) and never contain a password. Every other constructor of
@@ -99,12 +94,6 @@ func NewSettings(cfg config.Config, logger *slog.Logger) (*Settings, error) {
 		if err := sameDatabase(s.EventStore, s.Outbox); err != nil {
 			return nil, err
 		}
-		if s.outboxOpts, err = outboxOptions(s); err != nil {
-			return nil, err
-		}
-	}
-	if s.runnerOpts, err = runnerOptions(s); err != nil {
-		return nil, err
 	}
 	logTarget(logger, s.EventStore, cfg.Store.URL)
 	logTarget(logger, s.SnapshotStore, cfg.Snapshot.URL)
@@ -196,22 +185,4 @@ func (s *Settings) logger() *slog.Logger {
 		return slog.Default()
 	}
 	return s.Logger
-}
-
-// checkedOutboxOptions returns the outbox's options NewSettings checked, or maps and checks
-// them for Settings built otherwise.
-func (s *Settings) checkedOutboxOptions() ([]outbox.Option, error) {
-	if s.outboxOpts != nil {
-		return s.outboxOpts, nil
-	}
-	return outboxOptions(s)
-}
-
-// checkedRunnerOptions returns the runners' options NewSettings checked, or maps and checks
-// them for Settings built otherwise.
-func (s *Settings) checkedRunnerOptions() ([]projection.Option, error) {
-	if s.runnerOpts != nil {
-		return slices.Clip(s.runnerOpts), nil
-	}
-	return runnerOptions(s)
 }

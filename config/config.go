@@ -2,7 +2,6 @@ package config
 
 import (
 	"strings"
-	"time"
 
 	"github.com/gofly/eventsourcing/eventsourcing/outbox"
 	"github.com/gofly/eventsourcing/eventsourcing/projection"
@@ -44,7 +43,8 @@ type Config struct {
 	Projection ProjectionConfig `koanf:"projection"`
 	// Outbox configures the transactional outbox (pyfly.eventsourcing.outbox.*).
 	Outbox OutboxConfig `koanf:"outbox"`
-	// DataRelationalURL is pyfly.data.relational.url, the URL both stores fall back to.
+	// DataRelationalURL is pyfly.data.relational.url, the URL the four stores (event, snapshot,
+	// checkpoint and outbox) fall back to, through the event store's URL for the last two.
 	DataRelationalURL string `koanf:"-"`
 }
 
@@ -67,36 +67,18 @@ type EDAConfig struct {
 }
 
 // ProjectionConfig configures the runners of the projections in the application
-// (pyfly.eventsourcing.projection.*). Zero values mean the projection package's defaults.
+// (pyfly.eventsourcing.projection.*).
 type ProjectionConfig struct {
 	// Checkpoint selects and locates the checkpoint store, its lease and its dead letters:
 	// provider defaults to the event store's; url falls back to the event store's URL chain.
 	Checkpoint StoreConfig `koanf:"checkpoint"`
-	// BatchSize is the most events a runner reads at once (default 100).
-	BatchSize int `koanf:"batch-size"`
-	// CommitSize is the most events one transaction of a catching-up runner applies: full
-	// pages read back to back share a commit up to it (default 5000).
-	CommitSize int `koanf:"commit-size"`
-	// PollInterval is how long a caught-up runner waits before reading again when no commit
-	// wakes it (default 1s).
-	PollInterval time.Duration `koanf:"poll-interval"`
-	// StartFrom is where a projection without a checkpoint starts: earliest (default) or
-	// latest.
-	StartFrom string `koanf:"start-from"`
-	// LeaseTTL is how long a runner holds its projection's lease without renewing it (default
-	// 30s); another process takes over within it when the active one dies.
-	LeaseTTL time.Duration `koanf:"lease-ttl"`
-	// RetryInitial and RetryMax bound the back-off before a failed event is tried again
-	// (defaults 1s and 1m).
-	RetryInitial time.Duration `koanf:"retry-initial"`
-	RetryMax     time.Duration `koanf:"retry-max"`
-	// DeadLetterAfter parks an event that failed this many times in the dead-letter store and
-	// moves on; 0 (the default) retries for ever.
-	DeadLetterAfter int `koanf:"dead-letter-after"`
+	// Config holds the runners' settings, their defaults filled in by [Config.Validate]. Each
+	// other key under projection sets one of its fields (batch-size sets BatchSize, and so
+	// on); Owner and Logger are set in code only.
+	projection.Config `koanf:"-"`
 }
 
-// OutboxConfig configures the transactional outbox (pyfly.eventsourcing.outbox.*). Zero values
-// mean the outbox package's defaults.
+// OutboxConfig configures the transactional outbox (pyfly.eventsourcing.outbox.*).
 type OutboxConfig struct {
 	// Enabled wires the outbox, its relays and the repository option (default false).
 	Enabled bool `koanf:"enabled"`
@@ -104,60 +86,23 @@ type OutboxConfig struct {
 	// outbox must live in the event store's database so that records commit with the events.
 	Provider string `koanf:"provider"`
 	URL      string `koanf:"url"`
-	// Name separates outboxes that share a store (default "default").
-	Name string `koanf:"name"`
-	// MaxAttempts is how many times a record is published before it becomes a dead letter
-	// (default 5).
-	MaxAttempts int `koanf:"max-attempts"`
-	// PollInterval is how long an idle relay waits before looking again when no commit wakes it
-	// (default 1s).
-	PollInterval time.Duration `koanf:"poll-interval"`
-	// PublishTimeout bounds one publish (default 30s).
-	PublishTimeout time.Duration `koanf:"publish-timeout"`
-	// BackoffInitial and BackoffMax bound the wait before a failed record is published again
-	// (defaults 1s doubling to 30s).
-	BackoffInitial time.Duration `koanf:"backoff-initial"`
-	BackoffMax     time.Duration `koanf:"backoff-max"`
-	// ClaimTimeout is how long a relay holds the records it claimed; a relay that dies releases
-	// them to another after it (default 2m, more than PublishTimeout).
-	ClaimTimeout time.Duration `koanf:"claim-timeout"`
-	// Retention is how long delivered records are kept before they are pruned (default 1h).
-	Retention time.Duration `koanf:"retention"`
-	// BatchSize is the most records a relay claims at once (default 100).
-	BatchSize int `koanf:"batch-size"`
-	// Relays is the number of relay goroutines (default 1).
-	Relays int `koanf:"relays"`
+	// Config holds the outbox's settings, their defaults filled in by [Config.Validate]. Each
+	// other key under outbox sets one of its fields (max-attempts sets MaxAttempts, and so
+	// on); Owner and Logger are set in code only.
+	outbox.Config `koanf:"-"`
 }
 
 // Default returns the configuration with every default applied: disabled, memory stores,
-// destination pyfly.events, the projection and outbox packages' defaults. The checkpoint and outbox providers stay empty: they follow the
-// event store's ([Config.CheckpointProvider], [Config.OutboxProvider]).
+// destination pyfly.events, the projection and outbox packages' defaults
+// (projection.DefaultConfig, outbox.DefaultConfig). The checkpoint and outbox providers stay
+// empty: they follow the event store's ([Config.CheckpointProvider], [Config.OutboxProvider]).
 func Default() Config {
 	return Config{
-		Store:    StoreConfig{Provider: ProviderMemory},
-		Snapshot: StoreConfig{Provider: ProviderMemory},
-		EDA:      EDAConfig{Destination: DefaultDestination},
-		Projection: ProjectionConfig{
-			BatchSize:    projection.DefaultBatchSize,
-			CommitSize:   projection.DefaultCommitSize,
-			PollInterval: projection.DefaultPollInterval,
-			StartFrom:    string(projection.StartEarliest),
-			LeaseTTL:     projection.DefaultLeaseTTL,
-			RetryInitial: projection.DefaultRetryInitial,
-			RetryMax:     projection.DefaultRetryMax,
-		},
-		Outbox: OutboxConfig{
-			Name:           outbox.DefaultName,
-			MaxAttempts:    outbox.DefaultMaxAttempts,
-			PollInterval:   outbox.DefaultPollInterval,
-			PublishTimeout: outbox.DefaultPublishTimeout,
-			BackoffInitial: outbox.DefaultBackoffInitial,
-			BackoffMax:     outbox.DefaultBackoffMax,
-			ClaimTimeout:   outbox.DefaultClaimTimeout,
-			Retention:      outbox.DefaultRetention,
-			BatchSize:      outbox.DefaultBatchSize,
-			Relays:         outbox.DefaultRelays,
-		},
+		Store:      StoreConfig{Provider: ProviderMemory},
+		Snapshot:   StoreConfig{Provider: ProviderMemory},
+		EDA:        EDAConfig{Destination: DefaultDestination},
+		Projection: ProjectionConfig{Config: projection.DefaultConfig()},
+		Outbox:     OutboxConfig{Config: outbox.DefaultConfig()},
 	}
 }
 

@@ -16,6 +16,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/gofly/eventsourcing/config"
+	"github.com/gofly/eventsourcing/eventsourcing/projection"
 )
 
 func environ(kv ...string) config.Option {
@@ -346,7 +347,7 @@ pyfly:
 	assert.Equal(t, 40, cfg.Projection.BatchSize)
 	assert.Equal(t, 400, cfg.Projection.CommitSize)
 	assert.Equal(t, 250*time.Millisecond, cfg.Projection.PollInterval)
-	assert.Equal(t, "latest", cfg.Projection.StartFrom)
+	assert.Equal(t, projection.StartLatest, cfg.Projection.StartFrom)
 	assert.Equal(t, 10*time.Second, cfg.Projection.LeaseTTL, "lease_ttl is accepted for lease-ttl")
 	assert.True(t, cfg.Outbox.Enabled)
 	assert.Equal(t, 3, cfg.Outbox.MaxAttempts)
@@ -416,7 +417,7 @@ pyfly:
 `)))
 	require.NoError(t, err)
 	assert.Equal(t, 40, cfg.Projection.BatchSize)
-	assert.Equal(t, time.Duration(0), cfg.Projection.PollInterval)
+	assert.Equal(t, projection.DefaultPollInterval, cfg.Projection.PollInterval, "0 is the default")
 	assert.Equal(t, 10*time.Second, cfg.Projection.LeaseTTL)
 	assert.Equal(t, 3, cfg.Projection.DeadLetterAfter)
 	assert.Equal(t, 5*time.Second, cfg.Outbox.PublishTimeout)

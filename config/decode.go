@@ -12,6 +12,9 @@ import (
 
 	"github.com/go-viper/mapstructure/v2"
 	"github.com/knadh/koanf/v2"
+
+	"github.com/gofly/eventsourcing/eventsourcing/outbox"
+	"github.com/gofly/eventsourcing/eventsourcing/projection"
 )
 
 // FromKoanf reads the configuration from k, strictly: defaults for what k lacks, an *[Error]
@@ -23,19 +26,19 @@ func FromKoanf(k *koanf.Koanf) (Config, error) {
 	if k == nil {
 		return cfg, nil
 	}
+	// The runtime components' settings start from zero, so that their Validate tells a key set
+	// from one left to its default; Validate then fills the defaults in.
+	cfg.Projection.Config, cfg.Outbox.Config = projection.Config{}, outbox.Config{}
 	k = k.Copy()
 	if err := foldAliases(k, ""); err != nil {
 		return Config{}, err
 	}
-	var md mapstructure.Metadata
-	dc := &mapstructure.DecoderConfig{
-		Metadata:         &md,
-		WeaklyTypedInput: true,
-		TagName:          "koanf",
-		MatchName:        func(mapKey, fieldName string) bool { return mapKey == fieldName },
-		DecodeHook: mapstructure.ComposeDecodeHookFunc(
-			mapstructure.DecodeHookFuncType(strictNumbers), mapstructure.TextUnmarshallerHookFunc()),
+	if err := decodeSettings(k, &cfg); err != nil {
+		return Config{}, err
 	}
+	var md mapstructure.Metadata
+	dc := decoderConfig()
+	dc.Metadata = &md
 	if err := k.UnmarshalWithConf(Root, &cfg, koanf.UnmarshalConf{DecoderConfig: dc}); err != nil {
 		return Config{}, decodeError(k, err)
 	}
@@ -53,6 +56,45 @@ func FromKoanf(k *koanf.Koanf) (Config, error) {
 		return Config{}, err
 	}
 	return cfg, nil
+}
+
+// decoderConfig is how values are decoded: strictly, with the key spelt as the koanf tag says.
+func decoderConfig() *mapstructure.DecoderConfig {
+	return &mapstructure.DecoderConfig{
+		WeaklyTypedInput: true,
+		TagName:          "koanf",
+		MatchName:        func(mapKey, fieldName string) bool { return mapKey == fieldName },
+		DecodeHook: mapstructure.ComposeDecodeHookFunc(
+			mapstructure.DecodeHookFuncType(strictNumbers), mapstructure.TextUnmarshallerHookFunc()),
+	}
+}
+
+// decodeSettings decodes the keys of the runtime components' settings (see settingsOf) into
+// the fields they set, and removes them from k, so that the decoder of the rest of cfg does not
+// take them for unknown keys.
+func decodeSettings(k *koanf.Koanf, cfg *Config) error {
+	v := reflect.ValueOf(cfg).Elem()
+	for _, n := range nodes() {
+		full := Root + "." + n.key
+		if n.owner == nil || !k.Exists(full) {
+			continue
+		}
+		raw := k.Get(full)
+		dc := decoderConfig()
+		dc.Result = v.FieldByIndex(n.index).Addr().Interface()
+		d, err := mapstructure.NewDecoder(dc)
+		if err == nil {
+			err = d.Decode(raw)
+		}
+		if err != nil {
+			if bad := decodeErrors(err); len(bad) > 0 {
+				err = bad[0].Unwrap()
+			}
+			return &Error{Key: full, Reason: expect(n.key, raw, n.typ, err)}
+		}
+		k.Delete(full)
+	}
+	return nil
 }
 
 // unknownKeys words the error for keys the Config has no field for.
@@ -83,28 +125,30 @@ func showKey(key string) string {
 // their documented spelling.
 func Keys() []string {
 	var out []string
-	walkKeys(reflect.TypeFor[Config](), Root, &out)
-	return out
-}
-
-func walkKeys(t reflect.Type, prefix string, out *[]string) {
-	for f := range t.Fields() {
-		tag := f.Tag.Get("koanf")
-		if tag == "" || tag == "-" {
-			continue
+	for _, n := range nodes() {
+		if n.typ.Kind() != reflect.Struct {
+			out = append(out, Root+"."+n.key)
 		}
-		key := prefix + "." + tag
-		if f.Type.Kind() == reflect.Struct {
-			walkKeys(f.Type, key, out)
-			continue
-		}
-		*out = append(*out, key)
 	}
+	return out
 }
 
 // decodeError words a mapstructure error as an *Error about the first bad key, saying what the
 // key expects and what it got; further bad keys follow in the reason.
 func decodeError(k *koanf.Koanf, err error) error {
+	bad := decodeErrors(err)
+	if len(bad) == 0 {
+		return &Error{Key: Root, Reason: strings.Join(strings.Fields(err.Error()), " ")}
+	}
+	first := &Error{Key: fullKey(bad[0].Name()), Reason: expectation(k, bad[0])}
+	for _, d := range bad[1:] {
+		first.Reason += "; " + fullKey(d.Name()) + ": " + expectation(k, d)
+	}
+	return first
+}
+
+// decodeErrors returns the innermost mapstructure errors in err, one per bad key.
+func decodeErrors(err error) []*mapstructure.DecodeError {
 	var bad []*mapstructure.DecodeError
 	var walk func(error)
 	walk = func(e error) {
@@ -126,14 +170,7 @@ func decodeError(k *koanf.Koanf, err error) error {
 		}
 	}
 	walk(err)
-	if len(bad) == 0 {
-		return &Error{Key: Root, Reason: strings.Join(strings.Fields(err.Error()), " ")}
-	}
-	first := &Error{Key: fullKey(bad[0].Name()), Reason: expectation(k, bad[0])}
-	for _, d := range bad[1:] {
-		first.Reason += "; " + fullKey(d.Name()) + ": " + expectation(k, d)
-	}
-	return first
+	return bad
 }
 
 func fullKey(name string) string {
@@ -145,13 +182,18 @@ func fullKey(name string) string {
 
 // expectation says what the key of d expects and what it got.
 func expectation(k *koanf.Koanf, d *mapstructure.DecodeError) string {
-	got := describeValue(k.Get(fullKey(d.Name())))
-	if strings.HasSuffix(d.Name(), "url") {
-		got = fmt.Sprintf("a %T", k.Get(fullKey(d.Name()))) // a URL may hold a password
+	return expect(d.Name(), k.Get(fullKey(d.Name())), fieldType(strings.Split(d.Name(), ".")), d.Unwrap())
+}
+
+// expect says what key (relative to Root), of type t (nil when unknown), expects and that it got
+// v; cause is the decoder's complaint.
+func expect(key string, v any, t reflect.Type, cause error) string {
+	got := describeValue(v)
+	if strings.HasSuffix(key, "url") {
+		got = fmt.Sprintf("a %T", v) // a URL may hold a password
 	}
-	t := fieldType(strings.Split(d.Name(), "."))
 	if t == nil {
-		return strings.Join(strings.Fields(d.Unwrap().Error()), " ")
+		return strings.Join(strings.Fields(cause.Error()), " ")
 	}
 	for t.Kind() == reflect.Pointer {
 		t = t.Elem()
@@ -162,40 +204,18 @@ func expectation(k *koanf.Koanf, d *mapstructure.DecodeError) string {
 	case reflect.String:
 		return "expects a string, got " + got
 	case reflect.Struct:
-		var keys []string
-		for f := range t.Fields() {
-			if tag := f.Tag.Get("koanf"); tag != "" && tag != "-" {
-				keys = append(keys, tag)
-			}
-		}
-		return "expects a map with the keys " + strings.Join(keys, ", ") + ", got " + got
+		return "expects a map with the keys " + strings.Join(childKeys(key), ", ") + ", got " + got
 	}
-	return strings.Join(strings.Fields(d.Unwrap().Error()), " ")
+	return strings.Join(strings.Fields(cause.Error()), " ")
 }
 
-// fieldType returns the type of the Config field at path (koanf tags), or nil.
+// fieldType returns the type of the Config field at path (keys relative to Root), or nil.
 func fieldType(path []string) reflect.Type {
-	t := reflect.TypeFor[Config]()
-	for _, name := range path {
-		for t.Kind() == reflect.Pointer {
-			t = t.Elem()
-		}
-		if t.Kind() != reflect.Struct {
-			return nil
-		}
-		var next reflect.Type
-		for f := range t.Fields() {
-			if f.Tag.Get("koanf") == name {
-				next = f.Type
-				break
-			}
-		}
-		if next == nil {
-			return nil
-		}
-		t = next
+	n, ok := findNode(strings.Join(path, "."))
+	if !ok {
+		return nil
 	}
-	return t
+	return n.typ
 }
 
 // maxShown bounds how much of a value a message shows.

@@ -2,6 +2,7 @@ package outbox_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -65,4 +66,24 @@ func Example() {
 		fmt.Println("no message")
 	}
 	// Output: OrderPlaced order-1 {"amount":42}
+}
+
+// A whole Config at once: a zero field keeps its default, and Validate (which New runs) names
+// the field at fault.
+func ExampleWithConfig() {
+	cfg := outbox.Config{Name: "orders", BatchSize: 50, BackoffMax: 10 * time.Second}
+	ob, err := outbox.New(memory.NewOutboxStore(), func(context.Context, es.Envelope) error { return nil },
+		outbox.WithConfig(cfg), outbox.WithRelays(2))
+	fmt.Println(ob.Name(), err)
+
+	cfg.ClaimTimeout = 5 * time.Second
+	var ce *outbox.ConfigError
+	if err := cfg.Validate(); errors.As(err, &ce) {
+		fmt.Println(ce.Field)
+		fmt.Println(err)
+	}
+	// Output:
+	// orders <nil>
+	// ClaimTimeout
+	// eventsourcing: invalid argument: outbox.Config.ClaimTimeout: the claim timeout (5s) must be longer than the publish timeout (30s): a relay starts a publish only when it can end before its claim does
 }

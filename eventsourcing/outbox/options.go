@@ -4,13 +4,12 @@ import (
 	"log/slog"
 	"time"
 
-	"github.com/gofly/eventsourcing/internal/check"
 	"github.com/gofly/eventsourcing/internal/errs"
 )
 
-// Defaults of the options.
+// Defaults of the settings: [Config.SetDefaults] fills a zero field with its constant.
 const (
-	// DefaultName is the outbox name when [WithName] is not given.
+	// DefaultName is the outbox name when none is given.
 	DefaultName = "default"
 	// DefaultMaxAttempts is the number of attempts before a record becomes a dead letter.
 	DefaultMaxAttempts = 5
@@ -33,214 +32,123 @@ const (
 	DefaultRetention = time.Hour
 )
 
-// Bounds of the options.
+// Bounds of the settings.
 const (
 	// MaxRelays is the most relay goroutines one outbox runs.
 	MaxRelays = 1024
-	// MaxDuration bounds every duration option.
+	// MaxDuration bounds every duration setting.
 	MaxDuration = 366 * 24 * time.Hour
 )
 
-// Option configures an [Outbox]. Options report bad values as errors matching
-// es.ErrInvalidArgument, from [New].
-type Option func(*config) error
+// Option configures an [Outbox]: each sets fields of its [Config]. Options report bad values as
+// errors matching es.ErrInvalidArgument (a *[ConfigError]), from [New].
+type Option func(*Config) error
 
-type config struct {
-	name           string
-	maxAttempts    int
-	backoffInitial time.Duration
-	backoffMax     time.Duration
-	pollInterval   time.Duration
-	publishTimeout time.Duration
-	claimTimeout   time.Duration
-	batchSize      int
-	relays         int
-	retention      time.Duration
-	owner          string
-	logger         *slog.Logger
-}
-
-func defaultConfig() config {
-	return config{
-		name:           DefaultName,
-		maxAttempts:    DefaultMaxAttempts,
-		backoffInitial: DefaultBackoffInitial,
-		backoffMax:     DefaultBackoffMax,
-		pollInterval:   DefaultPollInterval,
-		publishTimeout: DefaultPublishTimeout,
-		claimTimeout:   DefaultClaimTimeout,
-		batchSize:      DefaultBatchSize,
-		relays:         DefaultRelays,
-		retention:      DefaultRetention,
-	}
-}
-
-// apply runs the options, fills what depends on others and checks the combination.
-func (c *config) apply(opts []Option) error {
-	for i, o := range opts {
-		if o == nil {
-			return errs.Invalid("outbox.New: option %d is nil", i)
-		}
-		if err := o(c); err != nil {
+// option returns an Option that fails with problem, naming field and the option, when problem
+// is not "", and otherwise runs set.
+func option(name, field, problem string, set func(*Config)) Option {
+	return func(c *Config) error {
+		if err := errs.OptionError(configName, "outbox."+name, field, problem); err != nil {
 			return err
 		}
+		set(c)
+		return nil
 	}
-	if c.claimTimeout <= c.publishTimeout {
-		return errs.Invalid("outbox: the claim timeout (%s) must be longer than the publish timeout (%s): "+
-			"a relay starts a publish only when it can end before its claim does", c.claimTimeout, c.publishTimeout)
-	}
-	if c.owner == "" {
-		c.owner = check.DefaultOwner(MaxNameBytes)
-	}
-	if c.logger == nil {
-		c.logger = slog.Default()
-	}
-	return nil
 }
 
-// WithName sets the outbox's name (default "default"): outboxes with different names share a
+// WithConfig sets every setting to cfg's: a zero field means its default. Options after it
+// change single settings. [New] validates the result ([Config.Validate]).
+func WithConfig(cfg Config) Option {
+	return func(c *Config) error {
+		*c = cfg
+		return nil
+	}
+}
+
+// WithName sets the outbox's name (default [DefaultName]): outboxes with different names share a
 // store and deliver apart. At most [MaxNameBytes] bytes of valid UTF-8 without NUL.
 func WithName(name string) Option {
-	return func(c *config) error {
-		if err := validName("outbox.WithName", name); err != nil {
-			return err
-		}
-		c.name = name
-		return nil
-	}
+	return option("WithName", "Name", nameProblem(name), func(c *Config) { c.Name = name })
 }
 
-// WithMaxAttempts sets how many attempts a record gets before it becomes a dead letter: 1 or
-// more (default 5).
+// WithMaxAttempts sets how many attempts a record gets before it becomes a dead letter: 1 to
+// 1,000,000 (default [DefaultMaxAttempts]).
 func WithMaxAttempts(n int) Option {
-	return func(c *config) error {
-		if n < 1 || n > 1_000_000 {
-			return errs.Invalid("outbox.WithMaxAttempts: must be from 1 to 1000000, got %d", n)
-		}
-		c.maxAttempts = n
-		return nil
-	}
+	return option("WithMaxAttempts", "MaxAttempts", rangeProblem(n, 1, attemptsLimit), func(c *Config) { c.MaxAttempts = n })
 }
 
 // WithBackoff sets the wait after a failed attempt: initial after the first, doubling after each
-// further one, never more than max (default 1 s up to 30 s). Both must be positive, initial at
-// most max.
+// further one, never more than max (defaults [DefaultBackoffInitial] and [DefaultBackoffMax]).
+// Both must be more than 0 and at most [MaxDuration], initial at most max.
 func WithBackoff(initial, max time.Duration) Option {
-	return func(c *config) error {
-		if err := positive("outbox.WithBackoff: initial", initial); err != nil {
-			return err
-		}
-		if err := positive("outbox.WithBackoff: max", max); err != nil {
-			return err
-		}
-		if initial > max {
-			return errs.Invalid("outbox.WithBackoff: initial (%s) must not exceed max (%s)", initial, max)
-		}
-		c.backoffInitial, c.backoffMax = initial, max
-		return nil
+	field, problem := "BackoffInitial", waitProblem(initial)
+	switch {
+	case problem != "":
+		problem = "initial: " + problem
+	case waitProblem(max) != "":
+		field, problem = "BackoffMax", "max: "+waitProblem(max)
+	default:
+		problem = backoffProblem(initial, max)
 	}
+	return option("WithBackoff", field, problem, func(c *Config) { c.BackoffInitial, c.BackoffMax = initial, max })
 }
 
-// WithPollInterval sets how often an idle relay looks for due records (default 1 s). Relays
-// also wake on commits when the store signals them.
+// WithPollInterval sets how often an idle relay looks for due records (default
+// [DefaultPollInterval]). Relays also wake on commits when the store signals them.
 func WithPollInterval(d time.Duration) Option {
-	return func(c *config) error {
-		if err := positive("outbox.WithPollInterval", d); err != nil {
-			return err
-		}
-		c.pollInterval = d
-		return nil
-	}
+	return option("WithPollInterval", "PollInterval", waitProblem(d), func(c *Config) { c.PollInterval = d })
 }
 
-// WithPublishTimeout bounds one publish (default 30 s): a publish that takes longer is a failed
-// attempt. It must be shorter than the claim timeout.
+// WithPublishTimeout bounds one publish (default [DefaultPublishTimeout]): a publish that takes
+// longer is a failed attempt. It must be shorter than the claim timeout.
 func WithPublishTimeout(d time.Duration) Option {
-	return func(c *config) error {
-		if err := positive("outbox.WithPublishTimeout", d); err != nil {
-			return err
-		}
-		c.publishTimeout = d
-		return nil
-	}
+	return option("WithPublishTimeout", "PublishTimeout", waitProblem(d), func(c *Config) { c.PublishTimeout = d })
 }
 
-// WithClaimTimeout sets how long a relay holds the records it claimed (default 2 min): records
-// of a relay that died are taken over by another after it. It must be longer than the publish
-// timeout.
+// WithClaimTimeout sets how long a relay holds the records it claimed (default
+// [DefaultClaimTimeout]): records of a relay that died are taken over by another after it. It
+// must be longer than the publish timeout.
 func WithClaimTimeout(d time.Duration) Option {
-	return func(c *config) error {
-		if err := positive("outbox.WithClaimTimeout", d); err != nil {
-			return err
-		}
-		c.claimTimeout = d
-		return nil
-	}
+	return option("WithClaimTimeout", "ClaimTimeout", waitProblem(d), func(c *Config) { c.ClaimTimeout = d })
 }
 
-// WithBatchSize sets how many records a relay claims at once: 1 to [MaxBatchSize] (default 100).
+// WithBatchSize sets how many records a relay claims at once: 1 to [MaxBatchSize] (default
+// [DefaultBatchSize]).
 func WithBatchSize(n int) Option {
-	return func(c *config) error {
-		if n < 1 || n > MaxBatchSize {
-			return errs.Invalid("outbox.WithBatchSize: must be from 1 to %d, got %d", MaxBatchSize, n)
-		}
-		c.batchSize = n
-		return nil
-	}
+	return option("WithBatchSize", "BatchSize", rangeProblem(n, 1, MaxBatchSize), func(c *Config) { c.BatchSize = n })
 }
 
-// WithRelays sets the number of relay goroutines: 1 to [MaxRelays] (default 1). Each claims its
-// own batches; records of one aggregate still go out in order.
+// WithRelays sets the number of relay goroutines: 1 to [MaxRelays] (default [DefaultRelays]).
+// Each claims its own batches; records of one aggregate still go out in order.
 func WithRelays(n int) Option {
-	return func(c *config) error {
-		if n < 1 || n > MaxRelays {
-			return errs.Invalid("outbox.WithRelays: must be from 1 to %d, got %d", MaxRelays, n)
-		}
-		c.relays = n
-		return nil
-	}
+	return option("WithRelays", "Relays", rangeProblem(n, 1, MaxRelays), func(c *Config) { c.Relays = n })
 }
 
-// WithRetention sets how long delivered records are kept before they are pruned (default 1 h);
-// 0 prunes them at the next pruning round. Pruning runs at most once a minute (sooner when the
-// retention is shorter, but no more often than the poll interval).
+// WithRetention sets how long delivered records are kept before they are pruned, 0 to
+// [MaxDuration] (default [DefaultRetention]); 0 prunes them at the next pruning round. Pruning
+// runs at most once a minute (sooner when the retention is shorter, but no more often than the
+// poll interval).
 func WithRetention(d time.Duration) Option {
-	return func(c *config) error {
-		if d < 0 || d > MaxDuration {
-			return errs.Invalid("outbox.WithRetention: must be from 0 to %s, got %s", MaxDuration, d)
+	return option("WithRetention", "Retention", retentionProblem(d), func(c *Config) {
+		c.Retention = d
+		if d == 0 {
+			c.Retention = -1 // keep none: in a Config, 0 is the default
 		}
-		c.retention = d
-		return nil
-	}
+	})
 }
 
 // WithOwner sets the id this outbox claims records under (default: host name, process id and a
 // random suffix). Give every process its own.
 func WithOwner(id string) Option {
-	return func(c *config) error {
-		if err := validName("outbox.WithOwner", id); err != nil {
-			return err
-		}
-		c.owner = id
-		return nil
-	}
+	return option("WithOwner", "Owner", nameProblem(id), func(c *Config) { c.Owner = id })
 }
 
 // WithLogger sets the logger for failed attempts, dead letters and store errors (default
 // slog.Default()).
 func WithLogger(l *slog.Logger) Option {
-	return func(c *config) error {
-		if l == nil {
-			return errs.Invalid("outbox.WithLogger: must not be nil")
-		}
-		c.logger = l
-		return nil
+	problem := ""
+	if l == nil {
+		problem = "must not be nil"
 	}
-}
-
-func positive(what string, d time.Duration) error {
-	if d <= 0 || d > MaxDuration {
-		return errs.Invalid("%s: must be more than 0 and at most %s, got %s", what, MaxDuration, d)
-	}
-	return nil
+	return option("WithLogger", "Logger", problem, func(c *Config) { c.Logger = l })
 }

@@ -34,8 +34,10 @@ var (
 	_ es.TxJoiner      = (*Outbox)(nil)
 )
 
-// New returns an outbox over store that publishes through publish. It does no I/O; relays run
-// from [Outbox.Start] to [Outbox.Stop]. Bad options are errors matching es.ErrInvalidArgument.
+// New returns an outbox over store that publishes through publish, configured by opts: options
+// that set single settings, or [WithConfig] for a whole [Config]. It does no I/O; relays run from
+// [Outbox.Start] to [Outbox.Stop]. Bad settings are errors matching es.ErrInvalidArgument (a
+// *[ConfigError] naming the field; see [Config.Validate]).
 func New(store Store, publish PublishFunc, opts ...Option) (*Outbox, error) {
 	if check.IsNil(store) {
 		return nil, errs.Invalid("outbox.New: the store must not be nil")
@@ -43,11 +45,19 @@ func New(store Store, publish PublishFunc, opts ...Option) (*Outbox, error) {
 	if publish == nil {
 		return nil, errs.Invalid("outbox.New: the publish function must not be nil")
 	}
-	o := &Outbox{store: store, publish: publish, cfg: defaultConfig()}
-	if err := o.cfg.apply(opts); err != nil {
+	var c Config
+	for i, opt := range opts {
+		if opt == nil {
+			return nil, errs.Invalid("outbox.New: option %d is nil", i)
+		}
+		if err := opt(&c); err != nil {
+			return nil, err
+		}
+	}
+	if err := c.Validate(); err != nil {
 		return nil, err
 	}
-	return o, nil
+	return &Outbox{store: store, publish: publish, cfg: c.resolve()}, nil
 }
 
 // Name returns the outbox's name.

@@ -2,6 +2,7 @@ package projection_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 	"time"
@@ -53,4 +54,25 @@ func ExampleNewRunner() {
 	fmt.Println(totals["order-1"], totals["order-2"])
 	mu.Unlock()
 	// Output: 30 12
+}
+
+// A whole Config at once, beside the options that give the stores: a zero field keeps its
+// default, and a setting NewRunner refuses is a *ConfigError naming the field.
+func ExampleWithConfig() {
+	store := memory.NewEventStore()
+	view := projection.FunctionProjection("orders_view", func(context.Context, es.Envelope) error { return nil })
+	cfg := projection.Config{BatchSize: 500, StartFrom: projection.StartLatest, DeadLetterAfter: 3}
+	_, err := projection.NewRunner(view, store, projection.WithConfig(cfg),
+		projection.WithCheckpoints(memory.NewCheckpointStore()), projection.WithDeadLetters(memory.NewDeadLetterStore(), cfg.DeadLetterAfter))
+	fmt.Println(err)
+
+	cfg.LeaseTTL = time.Millisecond
+	_, err = projection.NewRunner(view, store, projection.WithConfig(cfg), projection.WithDeadLetters(memory.NewDeadLetterStore(), 3))
+	var ce *projection.ConfigError
+	if errors.As(err, &ce) {
+		fmt.Println(ce.Field, "-", ce.Reason)
+	}
+	// Output:
+	// <nil>
+	// LeaseTTL - must be from 10ms to 24h0m0s, got 1ms
 }

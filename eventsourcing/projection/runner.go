@@ -52,10 +52,12 @@ type Runner struct {
 	state state
 }
 
-// NewRunner returns a runner of p over store, configured by opts. It does no I/O. It refuses a
-// nil projection or store, a projection whose name is not 1 to [MaxNameBytes] bytes of UTF-8
-// without NUL, a projection that reports a mistake through an Err() error method (see [Typed]),
-// and bad options, with an error matching es.ErrInvalidArgument (or the projection's own).
+// NewRunner returns a runner of p over store, configured by opts: options that set single
+// settings, or [WithConfig] for a whole [Config], and the options that give its stores. It does
+// no I/O. It refuses a nil projection or store, a projection whose name is not 1 to
+// [MaxNameBytes] bytes of UTF-8 without NUL, a projection that reports a mistake through an Err()
+// error method (see [Typed]), and bad settings, with an error matching es.ErrInvalidArgument (or
+// the projection's own); a bad setting is a *[ConfigError] naming the field.
 func NewRunner(p Projection, store es.EventStore, opts ...Option) (*Runner, error) {
 	if check.IsNil(p) {
 		return nil, errs.Invalid("projection.NewRunner: the projection is nil")
@@ -72,29 +74,24 @@ func NewRunner(p Projection, store es.EventStore, opts ...Option) (*Runner, erro
 	if err := validName("projection name", name); err != nil {
 		return nil, err
 	}
-	cfg := defaults()
+	var s setup
 	for i, o := range opts {
 		if o == nil {
 			return nil, errs.Invalid("projection.NewRunner: option %d is nil", i)
 		}
-		if err := o(&cfg); err != nil {
+		if err := o(&s); err != nil {
 			return nil, err
 		}
 	}
-	if cfg.lease != nil {
+	if err := s.validate(); err != nil {
+		return nil, err
+	}
+	if s.lease != nil {
 		if err := validName("projection name", leasePrefix+name); err != nil {
 			return nil, errs.Invalid("projection name: with a lease, at most %d bytes, got %d", MaxNameBytes-len(leasePrefix), len(name))
 		}
 	}
-	if cfg.checkpoints == nil {
-		cfg.checkpoints, cfg.ownStore = newPrivateCheckpoints(), true
-	}
-	if cfg.logger == nil {
-		cfg.logger = slog.Default()
-	}
-	if cfg.owner == "" {
-		cfg.owner = check.DefaultOwner(MaxNameBytes)
-	}
+	cfg := s.resolve()
 	r := &Runner{
 		p: p, name: name, store: store, cfg: cfg,
 		log:         cfg.logger.With(slog.String("projection", name)),

@@ -19,3 +19,18 @@ func TestExpDoublesUpToMax(t *testing.T) {
 	assert.Equal(t, time.Duration(math.MaxInt64), Exp(time.Nanosecond, math.MaxInt64, 1_000_000), "no overflow below the largest max")
 	assert.Equal(t, time.Nanosecond, Exp(time.Nanosecond, time.Nanosecond, 0))
 }
+
+func TestDefaults(t *testing.T) {
+	for _, tc := range []struct{ initial, max, wantInitial, wantMax time.Duration }{
+		{0, 0, time.Second, time.Minute},
+		{0, 10 * time.Millisecond, 10 * time.Millisecond, 10 * time.Millisecond}, // a max alone holds
+		{0, time.Hour, time.Second, time.Hour},
+		{2 * time.Second, 0, 2 * time.Second, time.Minute},
+		{2 * time.Hour, 0, 2 * time.Hour, time.Minute}, // left for the caller's check to refuse
+		{5 * time.Millisecond, 10 * time.Millisecond, 5 * time.Millisecond, 10 * time.Millisecond},
+	} {
+		initial, maxWait := Defaults(tc.initial, tc.max, time.Second, time.Minute)
+		assert.Equal(t, tc.wantInitial, initial, "%v", tc)
+		assert.Equal(t, tc.wantMax, maxWait, "%v", tc)
+	}
+}

@@ -16,3 +16,17 @@ func TestInvalid(t *testing.T) {
 		t.Fatalf("got %q, want %q", got, want)
 	}
 }
+
+func TestConfigError(t *testing.T) {
+	err := error(&errs.ConfigError{Config: "outbox.Config", Field: "BatchSize", Reason: "must be from 1 to 10000, got -1"})
+	if !errors.Is(err, errs.InvalidArgument) {
+		t.Fatalf("%v does not match InvalidArgument", err)
+	}
+	if got, want := err.Error(), "eventsourcing: invalid argument: outbox.Config.BatchSize: must be from 1 to 10000, got -1"; got != want {
+		t.Fatalf("got %q, want %q", got, want)
+	}
+	err = &errs.ConfigError{Config: "outbox.Config", Field: "BatchSize", Option: "outbox.WithBatchSize", Reason: "must be from 1 to 10000, got 0"}
+	if got, want := err.Error(), "eventsourcing: invalid argument: outbox.WithBatchSize: must be from 1 to 10000, got 0"; got != want {
+		t.Fatalf("got %q, want %q", got, want)
+	}
+}

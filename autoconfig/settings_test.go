@@ -15,8 +15,8 @@ import (
 	"github.com/gofly/eventsourcing/stores/memory"
 )
 
-// A max wait set alone below the default first wait is the first wait too: a loaded
-// configuration carries the defaults, so nothing blames a first wait the user never set.
+// A max wait set alone below the default first wait is the first wait too: nothing blames a
+// first wait the user never set. A first wait set above the max is refused, naming its key.
 func TestMaxWaitAlone(t *testing.T) {
 	cfg, err := config.Load(config.WithoutEnv(), config.WithYAML([]byte(`
 pyfly:
@@ -26,8 +26,10 @@ pyfly:
     outbox: {enabled: true, backoff-max: 10ms}
 `)))
 	require.NoError(t, err)
-	_, err = autoconfig.NewSettings(cfg, discard)
+	s, err := autoconfig.NewSettings(cfg, discard)
 	require.NoError(t, err)
+	require.Equal(t, 10*time.Millisecond, s.Config.Projection.RetryInitial)
+	require.Equal(t, 10*time.Millisecond, s.Config.Outbox.BackoffInitial)
 
 	// A first wait set above the max is still refused, naming its key.
 	cfg.Projection.RetryInitial = 2 * time.Second

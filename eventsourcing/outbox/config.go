@@ -1,0 +1,199 @@
+package outbox
+
+import (
+	"cmp"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/gofly/eventsourcing/internal/backoff"
+	"github.com/gofly/eventsourcing/internal/check"
+	"github.com/gofly/eventsourcing/internal/errs"
+)
+
+// Config holds every setting of an [Outbox]. A zero field means its default: [Config.SetDefaults]
+// fills them, from the Default* constants. Pass a whole Config to [New] with [WithConfig]; the
+// other options set one field each. The YAML keys pyfly.eventsourcing.outbox.* (package config)
+// set these fields.
+type Config struct {
+	// Name separates outboxes that share a store: they deliver apart (default [DefaultName]). At
+	// most [MaxNameBytes] bytes of valid UTF-8 without NUL.
+	Name string
+	// MaxAttempts is how many attempts a record gets before it becomes a dead letter: 1 to
+	// 1,000,000 (default [DefaultMaxAttempts]).
+	MaxAttempts int
+	// BackoffInitial is the wait after the first failed attempt; it doubles after each further
+	// one, up to BackoffMax. Both are more than 0 and at most [MaxDuration], the initial wait
+	// at most the max (defaults [DefaultBackoffInitial] and [DefaultBackoffMax]). A BackoffMax
+	// set alone below the default initial wait is the initial wait too.
+	BackoffInitial time.Duration
+	// BackoffMax caps the wait between attempts (see BackoffInitial).
+	BackoffMax time.Duration
+	// PollInterval is how often an idle relay looks for due records (default
+	// [DefaultPollInterval]). Relays also wake on commits when the store signals them.
+	PollInterval time.Duration
+	// PublishTimeout bounds one publish (default [DefaultPublishTimeout]): a publish that takes
+	// longer is a failed attempt. It must be shorter than ClaimTimeout.
+	PublishTimeout time.Duration
+	// ClaimTimeout is how long a relay holds the records it claimed (default
+	// [DefaultClaimTimeout]): records of a relay that died are taken over by another after it.
+	// It must be longer than PublishTimeout: a relay starts a publish only when it can end
+	// before its claim does.
+	ClaimTimeout time.Duration
+	// BatchSize is how many records a relay claims at once: 1 to [MaxBatchSize] (default
+	// [DefaultBatchSize]).
+	BatchSize int
+	// Relays is the number of relay goroutines: 1 to [MaxRelays] (default [DefaultRelays]).
+	// Each claims its own batches; records of one aggregate still go out in order.
+	Relays int
+	// Retention is how long delivered records are kept before they are pruned, at most
+	// [MaxDuration] (default [DefaultRetention]); a negative value keeps none: they are pruned
+	// at the next pruning round. Pruning runs at most once a minute (sooner when the retention
+	// is shorter, but no more often than the poll interval).
+	Retention time.Duration
+	// Owner is the id the outbox claims records under, at most [MaxNameBytes] bytes of valid
+	// UTF-8 without NUL. Empty: [New] makes one of the host name, the process id and a random
+	// suffix. Give every process its own.
+	Owner string
+	// Logger receives failed attempts, dead letters and store errors (nil: slog.Default()).
+	Logger *slog.Logger
+}
+
+// ConfigError reports a bad setting: Config is "outbox.Config", Field names the [Config]
+// field, Option the option that set it ("" when a whole Config did), Reason what is wrong and
+// what is valid. It matches es.ErrInvalidArgument with errors.Is.
+type ConfigError = errs.ConfigError
+
+// configName names the Config in errors.
+const configName = "outbox.Config"
+
+// attemptsLimit is the most attempts a record may get.
+const attemptsLimit = 1_000_000
+
+// DefaultConfig returns the defaults: the zero Config with [Config.SetDefaults] applied. Owner
+// and Logger stay empty: [New] picks them.
+func DefaultConfig() Config {
+	var c Config
+	c.SetDefaults()
+	return c
+}
+
+// SetDefaults fills the zero fields with their defaults, the Default* constants, but Owner and
+// Logger, which [New] fills. A BackoffMax set alone below [DefaultBackoffInitial] becomes the
+// initial wait too, so that the max holds. Call it on a Config [Config.Validate] accepts.
+func (c *Config) SetDefaults() {
+	c.Name = cmp.Or(c.Name, DefaultName)
+	c.MaxAttempts = cmp.Or(c.MaxAttempts, DefaultMaxAttempts)
+	c.BackoffInitial, c.BackoffMax = backoff.Defaults(c.BackoffInitial, c.BackoffMax, DefaultBackoffInitial, DefaultBackoffMax)
+	c.PollInterval = cmp.Or(c.PollInterval, DefaultPollInterval)
+	c.PublishTimeout = cmp.Or(c.PublishTimeout, DefaultPublishTimeout)
+	c.ClaimTimeout = cmp.Or(c.ClaimTimeout, DefaultClaimTimeout)
+	c.BatchSize = cmp.Or(c.BatchSize, DefaultBatchSize)
+	c.Relays = cmp.Or(c.Relays, DefaultRelays)
+	c.Retention = cmp.Or(c.Retention, DefaultRetention)
+}
+
+// Validate checks every field that is set, then the fields together with the defaults of those
+// that are not: the back-off's initial wait at most its max, the claim timeout longer than the
+// publish timeout. The error is a *[ConfigError] naming the field at fault; a check of two
+// fields names the one that is set (the initial wait, the claim timeout when both are).
+func (c Config) Validate() error {
+	if err := errs.CheckFields(configName,
+		errs.Check("Name", c.Name != "", nameProblem(c.Name)),
+		errs.Check("MaxAttempts", c.MaxAttempts != 0, rangeProblem(c.MaxAttempts, 1, attemptsLimit)),
+		errs.Check("BackoffInitial", c.BackoffInitial != 0, waitProblem(c.BackoffInitial)),
+		errs.Check("BackoffMax", c.BackoffMax != 0, waitProblem(c.BackoffMax)),
+		errs.Check("PollInterval", c.PollInterval != 0, waitProblem(c.PollInterval)),
+		errs.Check("PublishTimeout", c.PublishTimeout != 0, waitProblem(c.PublishTimeout)),
+		errs.Check("ClaimTimeout", c.ClaimTimeout != 0, waitProblem(c.ClaimTimeout)),
+		errs.Check("BatchSize", c.BatchSize != 0, rangeProblem(c.BatchSize, 1, MaxBatchSize)),
+		errs.Check("Relays", c.Relays != 0, rangeProblem(c.Relays, 1, MaxRelays)),
+		errs.Check("Retention", c.Retention > 0, retentionProblem(c.Retention)),
+		errs.Check("Owner", c.Owner != "", nameProblem(c.Owner)),
+	); err != nil {
+		return err
+	}
+	d := c
+	d.SetDefaults()
+	claim := "ClaimTimeout"
+	if c.ClaimTimeout == 0 {
+		claim = "PublishTimeout" // the default claim timeout is not the one at fault
+	}
+	return errs.CheckFields(configName,
+		errs.Check("BackoffInitial", true, backoffProblem(d.BackoffInitial, d.BackoffMax)),
+		errs.Check(claim, true, claimProblem(d.ClaimTimeout, d.PublishTimeout)),
+	)
+}
+
+// config is what the relays read: a valid Config with every default filled in.
+type config struct {
+	name           string
+	maxAttempts    int
+	backoffInitial time.Duration
+	backoffMax     time.Duration
+	pollInterval   time.Duration
+	publishTimeout time.Duration
+	claimTimeout   time.Duration
+	batchSize      int
+	relays         int
+	retention      time.Duration
+	owner          string
+	logger         *slog.Logger
+}
+
+// resolve returns the settings of a valid c: its defaults, a fresh owner id and slog.Default()
+// where c leaves them out.
+func (c Config) resolve() config {
+	c.SetDefaults()
+	if c.Owner == "" {
+		c.Owner = check.DefaultOwner(MaxNameBytes)
+	}
+	if c.Logger == nil {
+		c.Logger = slog.Default()
+	}
+	return config{
+		name: c.Name, maxAttempts: c.MaxAttempts, backoffInitial: c.BackoffInitial, backoffMax: c.BackoffMax,
+		pollInterval: c.PollInterval, publishTimeout: c.PublishTimeout, claimTimeout: c.ClaimTimeout,
+		batchSize: c.BatchSize, relays: c.Relays, retention: max(c.Retention, 0), owner: c.Owner, logger: c.Logger,
+	}
+}
+
+// The problems below say what is wrong with a value, "" when nothing is.
+
+func nameProblem(name string) string { return check.Text(name, MaxNameBytes, true) }
+
+func rangeProblem(n, lo, hi int) string {
+	if n < lo || n > hi {
+		return fmt.Sprintf("must be from %d to %d, got %d", lo, hi, n)
+	}
+	return ""
+}
+
+func waitProblem(d time.Duration) string {
+	if d <= 0 || d > MaxDuration {
+		return fmt.Sprintf("must be more than 0 and at most %s, got %s", MaxDuration, d)
+	}
+	return ""
+}
+
+func retentionProblem(d time.Duration) string {
+	if d < 0 || d > MaxDuration {
+		return fmt.Sprintf("must be from 0 to %s, got %s", MaxDuration, d)
+	}
+	return ""
+}
+
+func backoffProblem(initial, maxWait time.Duration) string {
+	if initial > maxWait {
+		return fmt.Sprintf("initial (%s) must not exceed max (%s)", initial, maxWait)
+	}
+	return ""
+}
+
+func claimProblem(claim, publish time.Duration) string {
+	if claim <= publish {
+		return fmt.Sprintf("the claim timeout (%s) must be longer than the publish timeout (%s): "+
+			"a relay starts a publish only when it can end before its claim does", claim, publish)
+	}
+	return ""
+}
