@@ -56,9 +56,8 @@ func DialectOf(db *bun.DB) (Dialect, error) {
 type sqlDialect interface {
 	// name is the exported name of the dialect.
 	name() Dialect
-	// openDB builds a pool with the dialect's settings for dsn (see [ParseURL]); raw is the URL
-	// the caller gave, for error messages.
-	openDB(raw, dsn string) (*bun.DB, error)
+	// openDB builds a pool with the dialect's settings on src, without I/O.
+	openDB(src Source) (*bun.DB, error)
 	// timeArg is how a UTC time is bound as a statement argument. Scans go through [dbTime],
 	// which reads every dialect's form.
 	timeArg(t time.Time) any
