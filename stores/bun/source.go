@@ -100,16 +100,6 @@ func pgxParseError(err error) error {
 	return err
 }
 
-// reworded is a driver's error said in words a person can act on; it unwraps to the driver's
-// error.
-type reworded struct {
-	msg string
-	err error
-}
-
-func (e *reworded) Error() string { return e.msg }
-func (e *reworded) Unwrap() error { return e.err }
-
 // checkPostgresQuery refuses query parameters pgx reads differently or quotes in its errors:
 // each is key=value with one "=", both validly percent-encoded.
 func checkPostgresQuery(params []redact.Param) string {
