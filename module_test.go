@@ -439,6 +439,22 @@ func TestUnreachableDatabaseFailsStartWithoutPassword(t *testing.T) {
 	require.Contains(t, logs.String(), "app:xxxxx@")
 }
 
+// A SQLite URL whose directory does not exist fails the start with the directory and the key,
+// not SQLite's "unable to open database file".
+func TestStartNamesTheMissingSQLiteDirectory(t *testing.T) {
+	dir := filepath.ToSlash(filepath.Join(t.TempDir(), "nodir", "sub"))
+	app, _ := newApp(keys(t, enabled(map[string]any{
+		"pyfly.eventsourcing.store.provider": "bun",
+		"pyfly.eventsourcing.store.url":      "sqlite:///" + dir + "/app.db",
+	})), &beans{})
+	require.NoError(t, app.Err())
+	err := app.Start(context.Background())
+	require.EqualError(t, err, "eventsourcing: event store: cannot reach the database sqlite:///"+dir+"/app.db (from pyfly.eventsourcing.store.url): "+
+		"directory "+dir+" does not exist; create it, or change the URL")
+	_, statErr := os.Stat(dir)
+	require.True(t, os.IsNotExist(statErr))
+}
+
 func TestUpcasters(t *testing.T) {
 	t.Parallel()
 	rename := func(from, to string) es.Upcaster {

@@ -195,17 +195,18 @@ func (d *Databases) Start(ctx context.Context) error {
 	return nil
 }
 
-// open builds the pool, pings and prepares the schema.
+// open builds the pool from the first target's Source (all targets share its key), pings and
+// prepares the schema.
 func (db *database) open(ctx context.Context, logger *slog.Logger) error {
 	t := db.targets[0]
 	where := fmt.Sprintf("%s on %s (from %s)", describe(db.targets), t.Redacted(), keyOrDefault(t.URL.Key))
-	bdb, err := bunstore.NewDB(t.URL.URL)
+	bdb, err := bunstore.NewDBFrom(t.Source)
 	if err != nil {
 		c := cause(err)
 		return &wrapped{msg: "eventsourcing: " + where + ": " + c.Error(), err: err}
 	}
 	db.db.Store(bdb)
-	if err := bdb.PingContext(ctx); err != nil {
+	if err := bunstore.Ping(ctx, bdb, t.Source); err != nil {
 		return &wrapped{msg: fmt.Sprintf("eventsourcing: %s: cannot reach the database %s (from %s): %s",
 			describe(db.targets), t.Redacted(), keyOrDefault(t.URL.Key), cause(err)), err: err}
 	}

@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	es "github.com/gofly/eventsourcing/eventsourcing"
+	"github.com/gofly/eventsourcing/internal/redact"
 	bunstore "github.com/gofly/eventsourcing/stores/bun"
 )
 
@@ -55,7 +56,7 @@ func (e *wrapped) Unwrap() error { return e.err }
 // first ("eventsourcing: invalid argument: ", "bunstore: ", "bunstore: schema missing: ",
 // "eventsourcing: "), so that a message that embeds it reads once. It unwraps to err.
 func cause(err error) error {
-	return &wrapped{msg: trimPrefixes(bunstore.RedactURL(err.Error())), err: err}
+	return &wrapped{msg: trimPrefixes(redact.Text(err.Error())), err: err}
 }
 
 // trimPrefixes removes the prefixes cause removes from msg.

@@ -2,9 +2,6 @@ package autoconfig
 
 import (
 	"log/slog"
-	"path/filepath"
-
-	"github.com/jackc/pgx/v5"
 
 	"github.com/gofly/eventsourcing/config"
 	bunstore "github.com/gofly/eventsourcing/stores/bun"
@@ -38,22 +35,24 @@ type Target struct {
 	Provider string
 	// URL is the database URL and the key it came from; empty for memory stores.
 	URL config.ResolvedURL
-	// Dialect is the database's dialect; empty for memory stores.
+	// Source is URL read once by bunstore.Parse: what the store's database is opened from, and
+	// what messages show of it. Zero for memory stores.
+	Source bunstore.Source
+	// Dialect is the database's dialect (Source's); empty for memory stores.
 	Dialect bunstore.Dialect
 	// AutoMigrate is the store's auto_migrate setting, nil when unset.
 	AutoMigrate *bool
 	// Tables are the tables the store needs (bunstore.TableEvents and so on): without
 	// auto-migrate, only the tables of the stores on a database are checked.
 	Tables []string
-
-	dsn string
 }
 
 // Redacted returns the target's URL with its password replaced, for messages.
-func (t Target) Redacted() string { return bunstore.RedactURL(t.URL.URL) }
+func (t Target) Redacted() string { return t.Source.Redacted() }
 
-// dbKey identifies the database: targets with equal keys share one *bun.DB.
-func (t Target) dbKey() string { return string(t.Dialect) + "|" + t.dsn }
+// dbKey identifies the database: targets with equal keys share one *bun.DB, opened from the
+// Source of the first.
+func (t Target) dbKey() string { return t.Source.Key() }
 
 // NewSettings is the module's gate: it checks that the module is enabled ([config.ErrDisabled]
 // otherwise), validates cfg ([config.Config.Validate], the runners' and the outbox's settings
@@ -131,28 +130,13 @@ func resolveTarget(name, prefix string, sc config.StoreConfig, u config.Resolved
 		return t, nil
 	}
 	t.URL = u
-	unusable := func(err error) error {
-		return &config.Error{Key: keyOrDefault(u.Key), Reason: "unusable by the " + name + " (" + prefix + ".provider is bun)", Err: cause(err)}
-	}
-	d, dsn, err := bunstore.ParseURL(u.URL)
+	// The pool is built on start from src; its settings are read now, so a bad port or option
+	// fails with the configuration.
+	src, err := bunstore.Parse(u.URL)
 	if err != nil {
-		return Target{}, unusable(err)
+		return Target{}, &config.Error{Key: keyOrDefault(u.Key), Reason: "unusable by the " + name + " (" + prefix + ".provider is bun)", Err: cause(err)}
 	}
-	switch {
-	case d == bunstore.DialectPostgres:
-		// The pool is built on start; its settings are checked now, so a bad port or option
-		// fails with the configuration.
-		if _, err := pgx.ParseConfig(dsn); err != nil {
-			return Target{}, unusable(err)
-		}
-	case dsn != ":memory:":
-		abs, err := filepath.Abs(dsn)
-		if err != nil {
-			return Target{}, unusable(err)
-		}
-		dsn = abs
-	}
-	t.Dialect, t.dsn = d, dsn
+	t.Source, t.Dialect = src, src.Dialect()
 	return t, nil
 }
 
@@ -170,8 +154,8 @@ func logTarget(logger *slog.Logger, t Target, ownURL string) {
 		from = "default: neither " + t.Prefix + ".url nor " + config.DataRelationalURLKey + " is set"
 	}
 	if t.Dialect == bunstore.DialectSQLite {
-		file := t.dsn
-		if file == ":memory:" {
+		file := t.Source.DSN()
+		if t.Source.Memory() {
 			file = "in-memory database"
 		}
 		logger.Info("eventsourcing: "+t.Name+" on SQLite", "file", file, "url", t.Redacted(), "from", from)

@@ -57,9 +57,11 @@ func DialectOf(db *bun.DB) (Dialect, error) {
 type sqlDialect interface {
 	// name is the exported name of the dialect.
 	name() Dialect
-	// openDB builds a pool with the dialect's settings for dsn (see [ParseURL]); raw is the URL
-	// the caller gave, for error messages.
-	openDB(raw, dsn string) (*bun.DB, error)
+	// openDB builds a pool with the dialect's settings on src, without I/O.
+	openDB(src Source) (*bun.DB, error)
+	// explain turns the error of a first connection into what to fix, or returns nil when it
+	// has nothing to add (see [Ping]).
+	explain(src Source, err error) error
 	// timeArg is how a UTC time is bound as a statement argument. Scans go through [dbTime],
 	// which reads every dialect's form.
 	timeArg(t time.Time) any

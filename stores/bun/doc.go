@@ -17,7 +17,10 @@
 // pyfly_es_migrations; it is safe to run from several processes at once, and a process that
 // dies while migrating blocks no later start. Any *bun.DB on pgdialect or sqlitedialect works;
 // [Open] gives one with pool settings that suit each dialect (pgx's stdlib driver for
-// PostgreSQL, the pure-Go modernc.org/sqlite for SQLite).
+// PostgreSQL, the pure-Go modernc.org/sqlite for SQLite). [Parse] reads a URL once into a
+// [Source] (dialect, what is opened, the redacted text, the key of the database) that
+// [OpenSource] and [NewDBFrom] open; no error or message shows a secret of the URL, and a URL
+// that could be read two ways (an unencoded "@" in the password) is refused before any dial.
 //
 // # Projections
 //

@@ -3,48 +3,55 @@ package bunstore
 import (
 	"context"
 	"fmt"
-	"net/url"
 
-	"github.com/gofly/eventsourcing/internal/redact"
 	"github.com/uptrace/bun"
+
+	"github.com/gofly/eventsourcing/eventsourcing/storekit"
 )
 
-// Open parses url (see [ParseURL]), builds a pool with settings for its dialect ([NewDB]) and
-// pings the database. Errors never contain the URL's password.
+// Open parses url (see [Parse]) and opens it with [OpenSource]. Errors never contain the URL's
+// secrets.
 func Open(ctx context.Context, url string) (*bun.DB, error) {
-	db, err := NewDB(url)
+	src, err := Parse(url)
 	if err != nil {
 		return nil, err
 	}
-	if err := db.PingContext(ctx); err != nil {
+	return OpenSource(ctx, src)
+}
+
+// OpenSource builds a pool on src with settings for its dialect ([NewDBFrom]) and connects
+// ([Ping]). Its errors show src redacted and say what to fix: a SQLite file's missing
+// directory, PostgreSQL's refusal (a wrong password, say) before any other attempt's error.
+func OpenSource(ctx context.Context, src Source) (*bun.DB, error) {
+	db, err := NewDBFrom(src)
+	if err != nil {
+		return nil, err
+	}
+	if err := Ping(ctx, db, src); err != nil {
 		_ = db.Close()
-		_, dsn, _ := ParseURL(url)
-		return nil, fmt.Errorf("bunstore: open %s: cannot reach the database: %w", RedactURL(url), scrub(err, dsn))
+		return nil, fmt.Errorf("bunstore: open %s: cannot reach the database: %w", src, err)
 	}
 	return db, nil
 }
 
-// NewDB parses url (see [ParseURL]) and builds a *bun.DB with the pool settings of its dialect,
-// without connecting: database/sql connects on first use, so NewDB does no I/O (an Fx constructor
-// can call it and ping on start). PostgreSQL goes through pgx's database/sql driver; SQLite through
-// modernc.org/sqlite. sqlite::memory: is a private in-memory database that lives until the DB is
-// closed. Errors never contain the URL's password.
+// NewDB parses url (see [Parse]) and builds a *bun.DB on it with [NewDBFrom].
 func NewDB(url string) (*bun.DB, error) {
-	d, dsn, err := ParseURL(url)
+	src, err := Parse(url)
 	if err != nil {
 		return nil, err
 	}
-	return dialectFor(d, nil).openDB(url, dsn)
+	return NewDBFrom(src)
 }
 
-// scrub returns err with its message redacted ([RedactURL]) and every occurrence of raw's
-// password removed, as written or as decoded. The result still unwraps to err for errors.Is and
-// errors.As.
-func scrub(err error, raw string) error {
-	pw := redact.Password(raw)
-	decoded, derr := url.PathUnescape(pw)
-	if derr != nil {
-		decoded = ""
+// NewDBFrom builds a *bun.DB on src with the pool settings of its dialect, without connecting:
+// database/sql connects on first use, so NewDBFrom does no I/O (an Fx constructor can call it
+// and [Ping] on start). PostgreSQL goes through pgx's database/sql driver with the settings
+// [Parse] read; SQLite through modernc.org/sqlite on the absolute path. A sqlite::memory:
+// Source gives a private in-memory database that lives until the DB is closed. Errors never
+// contain the URL's secrets.
+func NewDBFrom(src Source) (*bun.DB, error) {
+	if src.dialect == "" {
+		return nil, storekit.InvalidArgument("bunstore: the Source is empty; build it with Parse")
 	}
-	return redact.Error(err, pw, decoded)
+	return dialectFor(src.dialect, nil).openDB(src)
 }

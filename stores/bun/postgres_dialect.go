@@ -1,10 +1,8 @@
 package bunstore
 
 import (
-	"fmt"
 	"time"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/stdlib"
 	"github.com/uptrace/bun"
 	"github.com/uptrace/bun/dialect/pgdialect"
@@ -34,13 +32,9 @@ func (postgresDialect) name() Dialect { return DialectPostgres }
 // open, so bursts reuse connections and their prepared statements.
 const postgresMaxOpenConns = 20
 
-// openDB opens a pool through pgx's database/sql driver.
-func (postgresDialect) openDB(raw, dsn string) (*bun.DB, error) {
-	cfg, err := pgx.ParseConfig(dsn)
-	if err != nil {
-		return nil, fmt.Errorf("bunstore: open %s: %w", RedactURL(raw), scrub(err, dsn))
-	}
-	sqldb := stdlib.OpenDB(*cfg)
+// openDB opens a pool through pgx's database/sql driver on the settings Parse read.
+func (postgresDialect) openDB(src Source) (*bun.DB, error) {
+	sqldb := stdlib.OpenDB(*src.PgxConfig())
 	sqldb.SetMaxOpenConns(postgresMaxOpenConns)
 	sqldb.SetMaxIdleConns(postgresMaxOpenConns)
 	sqldb.SetConnMaxIdleTime(5 * time.Minute)

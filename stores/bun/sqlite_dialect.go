@@ -38,21 +38,21 @@ const sqlitePragmas = "_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pr
 // sqliteTimeLayout stores times as fixed-width UTC text, so they sort as text and keep nanoseconds.
 const sqliteTimeLayout = "2006-01-02T15:04:05.000000000Z"
 
-// openDB opens a pool on the file at path through modernc.org/sqlite, or a private in-memory
-// database for ":memory:".
-func (sqliteDialect) openDB(raw, path string) (*bun.DB, error) {
+// openDB opens a pool on the file at src's absolute path through modernc.org/sqlite, or a
+// private in-memory database for ":memory:".
+func (sqliteDialect) openDB(src Source) (*bun.DB, error) {
 	var dsn string
-	memory := path == memoryDSN
+	memory := src.Memory()
 	if memory {
 		var b [12]byte
 		_, _ = rand.Read(b[:])
 		dsn = "file:es-" + hex.EncodeToString(b[:]) + "?mode=memory&cache=shared&_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_txlock=immediate"
 	} else {
-		dsn = "file:" + (&url.URL{Path: path}).EscapedPath() + "?" + sqlitePragmas
+		dsn = "file:" + (&url.URL{Path: src.dsn}).EscapedPath() + "?" + sqlitePragmas
 	}
 	conn, err := sqlite.NewConnector(dsn)
 	if err != nil {
-		return nil, fmt.Errorf("bunstore: open %s: %w", RedactURL(raw), err)
+		return nil, fmt.Errorf("bunstore: open %s: %w", src, src.scrub(err))
 	}
 	sqldb := sql.OpenDB(sqliteConnector{conn})
 	if memory {

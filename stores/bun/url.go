@@ -34,55 +34,30 @@ func isSQLiteScheme(scheme string) bool {
 
 // ParseURL reads a SQLAlchemy-style database URL. For PostgreSQL the dsn is the URL with the
 // scheme postgres:// (driver suffixes such as +asyncpg dropped). For SQLite it is the file path
-// (sqlite:///rel/path gives "rel/path", sqlite:////abs/path gives "/abs/path") or ":memory:"
-// for sqlite::memory: and sqlite:///:memory:. Any other URL is an error matching
+// as written (sqlite:///rel/path gives "rel/path", sqlite:////abs/path gives "/abs/path") or
+// ":memory:" for sqlite::memory: and sqlite:///:memory:. Any other URL is an error matching
 // es.ErrInvalidArgument that shows the URL with its password redacted and lists the valid forms.
+// It is [Parse] reduced to two values; [Parse] also gives the absolute path that is opened.
 func ParseURL(raw string) (dialect Dialect, dsn string, err error) {
-	s := strings.TrimSpace(raw)
-	if s == "" {
-		return "", "", storekit.InvalidArgument("bunstore: database URL is empty; valid forms: %s", validSchemes)
+	src, err := Parse(raw)
+	if err != nil {
+		return "", "", err
 	}
-	scheme, rest, ok := strings.Cut(s, ":")
-	if !ok {
-		return "", "", badURL(raw, "it has no scheme")
+	if src.dialect == DialectSQLite {
+		return src.dialect, src.written, nil
 	}
-	scheme = strings.ToLower(scheme)
-	switch {
-	case isPostgresScheme(scheme):
-		if !strings.HasPrefix(rest, "//") || len(rest) == 2 {
-			return "", "", badURL(raw, "a PostgreSQL URL needs a host or path after //")
-		}
-		return DialectPostgres, "postgres:" + rest, nil
-	case isSQLiteScheme(scheme):
-		return parseSQLite(raw, rest)
-	}
-	return "", "", badURL(raw, "unsupported scheme "+scheme+"://")
+	return src.dialect, src.dsn, nil
 }
 
-func parseSQLite(raw, rest string) (Dialect, string, error) {
-	switch {
-	case rest == ":memory:" || rest == "//" || rest == "///:memory:" || rest == "//:memory:":
-		return DialectSQLite, memoryDSN, nil
-	case strings.HasPrefix(rest, "///"):
-		path := rest[3:]
-		if i := strings.IndexAny(path, "?#"); i >= 0 {
-			path = path[:i]
-		}
-		if path == "" || path == "/" {
-			return "", "", badURL(raw, "the SQLite URL has no file path")
-		}
-		return DialectSQLite, path, nil
-	default:
-		return "", "", badURL(raw, "a SQLite URL is sqlite:///relative/path, sqlite:////absolute/path or sqlite::memory:")
-	}
+// badURL is the error of a URL Parse refuses; shown is the URL redacted, or its scheme alone.
+func badURL(shown, why string) error {
+	return storekit.InvalidArgument("bunstore: database URL %q: %s; valid forms: %s", shown, why, validSchemes)
 }
 
-func badURL(raw, why string) error {
-	return storekit.InvalidArgument("bunstore: database URL %q: %s; valid forms: %s", RedactURL(raw), why, validSchemes)
-}
-
-// RedactURL returns raw with its passwords replaced by xxxxx: the password of the user info
-// (everything between the user name and the last "@", so unencoded "@", "/", "?" and "#" in a
-// password are hidden too) and the value of every password=, sslpassword= or similar key. Text
-// that is not a URL, or quotes one, gets the same replacements wherever they can be recognised.
-func RedactURL(raw string) string { return redact.URL(raw) }
+// RedactURL returns a database or broker URL with its password, a token in its user info and
+// the values of its secret query parameters (password=, sslpassword=, key=, token=, secret=,
+// _pragma=key(…), …) replaced by xxxxx. It reads raw as [Parse] does, and shows a text it
+// cannot read with certainty as its scheme and the reason alone ("postgres… (hidden: …)"), never
+// whole: a malformed URL has no reliable place for its password. It is meant for one URL, not
+// for text that quotes URLs. For a URL Parse accepts, it returns [Source.Redacted].
+func RedactURL(raw string) string { return redact.URL(strings.TrimSpace(raw)) }
