@@ -48,9 +48,18 @@
 // application.yaml.example at the repository root for every key.
 //
 // pyfly.eventsourcing.enabled must be true: while it is false, asking for any of the module's
-// beans fails with config.ErrDisabled. A bad configuration (an unknown key, an unknown
-// provider, a malformed URL or YAML file) fails fx.New with config.ErrInvalidConfig before
-// anything is opened.
+// beans fails with config.ErrDisabled. A bad configuration (an unknown key, with the key it most
+// likely meant; keys under a misspelling of pyfly.eventsourcing itself; an unknown provider, a
+// malformed URL or YAML file) fails fx.New with config.ErrInvalidConfig before anything is
+// opened. The *config.Error inside Fx's error names the key at fault and reads alone:
+//
+//	var cfgErr *config.Error
+//	if errors.As(app.Err(), &cfgErr) {
+//		fmt.Fprintln(os.Stderr, cfgErr)
+//	}
+//
+// The module logs through the graph's *slog.Logger (that exact type; optional, slog.Default()
+// without one): the store each bean uses and why the publisher is nil.
 //
 // Upcasters for the event store are supplied as one ordered list:
 // fx.Supply(autoconfig.Upcasters{…}).

@@ -94,6 +94,52 @@ func TestUnknownKey(t *testing.T) {
 	require.Contains(t, app.Err().Error(), "pyfly.eventsourcing.store.provder")
 }
 
+// The configuration error is reachable with errors.As through Fx's wrapping, and reads as the
+// module's message alone: the key at fault and what to do.
+func TestConfigErrorThroughFx(t *testing.T) {
+	t.Parallel()
+	for name, c := range map[string]struct {
+		kv        map[string]any
+		key, want string
+	}{
+		"misspelt key": {
+			kv:   enabled(map[string]any{"pyfly.eventsourcing.outbox.max_attemps": 5}),
+			key:  "pyfly.eventsourcing.outbox.max_attemps",
+			want: "eventsourcing: pyfly.eventsourcing.outbox.max_attemps: unknown key; did you mean `pyfly.eventsourcing.outbox.max-attempts`?",
+		},
+		"misspelt module key": {
+			kv:  map[string]any{"pyfly.event-sourcing.enabled": true, "pyfly.event-sourcing.store.provider": "bun"},
+			key: "pyfly.event-sourcing",
+			want: "eventsourcing: pyfly.event-sourcing: the module does not read this key; did you mean `pyfly.eventsourcing`? " +
+				"The settings under it are ignored, and the module would start on its defaults (in memory)",
+		},
+	} {
+		t.Run(name, func(t *testing.T) {
+			app := fx.New(fx.NopLogger, eventsourcing.Module, fx.Supply(keys(t, c.kv)), fx.Invoke(func(es.EventStore) {}))
+			err := app.Err()
+			require.ErrorIs(t, err, config.ErrInvalidConfig)
+			var cfgErr *config.Error
+			require.True(t, errors.As(err, &cfgErr), "%v", err)
+			require.Equal(t, c.key, cfgErr.Key)
+			require.Equal(t, c.want, cfgErr.Error())
+			require.Greater(t, len(err.Error()), len(cfgErr.Error()), "Fx adds its own words around it")
+		})
+	}
+}
+
+// A misspelt module key in the application.yaml the module loads itself is an error too, not a
+// start on the defaults.
+func TestMisspeltModuleKeyInApplicationYAML(t *testing.T) {
+	dir := t.TempDir()
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "application.yaml"), []byte("pyfly:\n  eventSourcing:\n    enabled: true\n"), 0o600))
+	t.Chdir(dir)
+	app := fx.New(fx.NopLogger, eventsourcing.Module, fx.Invoke(func(es.EventStore) {}))
+	var cfgErr *config.Error
+	require.ErrorAs(t, app.Err(), &cfgErr)
+	require.Equal(t, "pyfly.eventSourcing", cfgErr.Key)
+	require.NotErrorIs(t, app.Err(), config.ErrDisabled, "not a silent start on the defaults")
+}
+
 func TestBadURLNamesKeyWithoutPassword(t *testing.T) {
 	t.Parallel()
 	app, _ := newApp(keys(t, enabled(map[string]any{
@@ -132,9 +178,8 @@ func TestErrorsReadOnce(t *testing.T) {
 			want: `eventsourcing: pyfly.eventsourcing.snapshot.provider: "redis" is not a known provider; valid values: memory, bun, sqlalchemy (an alias of bun)`,
 		},
 		"key": {
-			kv: enabled(map[string]any{"pyfly.eventsourcing.store.provder": "bun"}),
-			want: "eventsourcing: pyfly.eventsourcing.store.provder: unknown key; valid keys: " + strings.Join(config.Keys(), ", ") +
-				" (auto_migrate is accepted for auto-migrate)",
+			kv:   enabled(map[string]any{"pyfly.eventsourcing.store.provder": "bun"}),
+			want: "eventsourcing: pyfly.eventsourcing.store.provder: unknown key; did you mean `pyfly.eventsourcing.store.provider`?",
 		},
 		"type": {
 			kv:   enabled(map[string]any{"pyfly.eventsourcing.store.auto-migrate": "sometimes"}),

@@ -18,13 +18,17 @@ import (
 )
 
 // FromKoanf reads the configuration from k, strictly: defaults for what k lacks, an *[Error]
-// naming the full key for an unknown key under pyfly.eventsourcing, a value of the wrong type or
-// two spellings of one key that disagree, then [Config.Validate]. k is not modified. A nil k
+// naming the full key for an unknown key under pyfly.eventsourcing (with the key it most likely
+// meant), for keys under a misspelling of pyfly.eventsourcing itself (pyfly.event-sourcing), for
+// a value of the wrong type or two spellings of one key that disagree, then [Config.Validate]. k is not modified. A nil k
 // gives the defaults.
 func FromKoanf(k *koanf.Koanf) (Config, error) {
 	cfg := Default()
 	if k == nil {
 		return cfg, nil
+	}
+	if err := misspeltRoot(k.Keys()); err != nil {
+		return Config{}, err
 	}
 	// The runtime components' settings start from zero, so that their Validate tells a key set
 	// from one left to its default; Validate then fills the defaults in.
@@ -97,19 +101,56 @@ func decodeSettings(k *koanf.Koanf, cfg *Config) error {
 	return nil
 }
 
-// unknownKeys words the error for keys the Config has no field for.
+// unknownKeys words the error for keys the Config has no field for: each with the key it most
+// likely meant ("did you mean `pyfly.eventsourcing.store.provider`?"), and, when one has no such
+// key, the keys that are valid where it was written.
 func unknownKeys(unused []string) error {
 	keys := slices.Clone(unused)
 	slices.Sort(keys)
-	full := make([]string, len(keys))
-	for i, k := range keys {
-		full[i] = showKey(Root + "." + k)
+	if len(keys) == 1 {
+		rel := keys[0]
+		full := showKey(Root + "." + rel)
+		if s, ok := suggestion(rel); ok {
+			return &Error{Key: full, Reason: "unknown key; did you mean `" + Root + "." + s + "`?"}
+		}
+		return &Error{Key: full, Reason: "unknown key; " + validKeysNear(rel)}
 	}
-	valid := "valid keys: " + strings.Join(Keys(), ", ") + " (auto_migrate is accepted for auto-migrate)"
-	if len(full) == 1 {
-		return &Error{Key: full[0], Reason: "unknown key; " + valid}
+	shown := make([]string, len(keys))
+	all := true
+	for i, rel := range keys {
+		shown[i] = showKey(Root + "." + rel)
+		if s, ok := suggestion(rel); ok {
+			shown[i] += " (did you mean `" + Root + "." + s + "`?)"
+		} else {
+			all = false
+		}
 	}
-	return &Error{Reason: "unknown keys " + strings.Join(full, ", ") + "; " + valid}
+	reason := "unknown keys " + strings.Join(shown, ", ")
+	if !all {
+		reason += "; valid keys: " + strings.Join(Keys(), ", ") + " (auto_migrate is accepted for auto-migrate)"
+	}
+	return &Error{Reason: reason}
+}
+
+// validKeysNear lists the keys valid in the section rel (relative to Root) was written in: the
+// deepest section of the Config that rel is under.
+func validKeysNear(rel string) string {
+	section := ""
+	for _, n := range nodes() {
+		if n.typ.Kind() == reflect.Struct && n.owner == nil && strings.HasPrefix(rel, n.key+".") && len(n.key) > len(section) {
+			section = n.key
+		}
+	}
+	children := childKeys(section)
+	where := Root
+	if section != "" {
+		where += "." + section
+	}
+	note := ""
+	if slices.Contains(children, "auto-migrate") {
+		note = " (auto_migrate is accepted for auto-migrate)"
+	}
+	return "valid keys under " + where + ": " + strings.Join(children, ", ") + note
 }
 
 // showKey shows a key written in the configuration: as it is when it is printable UTF-8,

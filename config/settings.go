@@ -112,11 +112,16 @@ func findNode(key string) (node, bool) {
 	return node{}, false
 }
 
-// childKeys lists the keys right under the section key (relative to Root), as written there.
+// childKeys lists the keys right under the section key (relative to Root; "" for Root itself),
+// as written there.
 func childKeys(section string) []string {
 	var out []string
+	prefix := section + "."
+	if section == "" {
+		prefix = ""
+	}
 	for _, n := range nodes() {
-		if rest, ok := strings.CutPrefix(n.key, section+"."); ok && !strings.Contains(rest, ".") {
+		if rest, ok := strings.CutPrefix(n.key, prefix); ok && !strings.Contains(rest, ".") {
 			out = append(out, rest)
 		}
 	}

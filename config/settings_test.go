@@ -161,10 +161,10 @@ func TestSettingTypes(t *testing.T) {
 		"outbox: {publish-timeout: 30}":       `eventsourcing: pyfly.eventsourcing.outbox.publish-timeout: expects a duration with a unit, such as "30s", "500ms" or "2m", got 30 without a unit`,
 		"outbox: 5":                           "eventsourcing: pyfly.eventsourcing.outbox: expects a map with the keys enabled, provider, url, name, max-attempts, poll-interval, publish-timeout, backoff-initial, backoff-max, claim-timeout, retention, batch-size, relays, got 5",
 		"projection: [a]":                     "eventsourcing: pyfly.eventsourcing.projection: expects a map with the keys checkpoint, batch-size, commit-size, poll-interval, start-from, lease-ttl, retry-initial, retry-max, dead-letter-after, got a list of 1",
-		"outbox: {Name: x}":                   "eventsourcing: pyfly.eventsourcing.outbox.Name: unknown key; valid keys: ",
-		"outbox: {owner: me}":                 "eventsourcing: pyfly.eventsourcing.outbox.owner: unknown key; valid keys: ",
-		"projection: {MaxAttempts: 3}":        "eventsourcing: pyfly.eventsourcing.projection.MaxAttempts: unknown key; valid keys: ",
-		"projection: {name: 3, logger: \"\"}": "eventsourcing: unknown keys pyfly.eventsourcing.projection.logger, pyfly.eventsourcing.projection.name; valid keys: ",
+		"outbox: {Name: x}":                   "eventsourcing: pyfly.eventsourcing.outbox.Name: unknown key; did you mean `pyfly.eventsourcing.outbox.name`?",
+		"outbox: {owner: me}":                 "eventsourcing: pyfly.eventsourcing.outbox.owner: unknown key; valid keys under pyfly.eventsourcing.outbox: enabled, provider, ",
+		"projection: {MaxAttempts: 3}":        "eventsourcing: pyfly.eventsourcing.projection.MaxAttempts: unknown key; did you mean `pyfly.eventsourcing.outbox.max-attempts`?",
+		"projection: {name: 3, logger: \"\"}": "eventsourcing: unknown keys pyfly.eventsourcing.projection.logger, pyfly.eventsourcing.projection.name (did you mean `pyfly.eventsourcing.outbox.name`?); valid keys: ",
 	} {
 		_, err := loadYAML("    " + yaml + "\n")
 		require.ErrorIs(t, err, config.ErrInvalidConfig, yaml)
