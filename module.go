@@ -27,8 +27,9 @@
 //     (such as *gochannel.GoChannel), else one info line;
 //   - *outbox.Outbox, the transactional outbox of pyfly.eventsourcing.outbox.*, started and
 //     stopped with the application; nil while outbox.enabled is false;
-//   - [autoconfig.RepositoryOptions], the options to pass to es.NewRepository: es.WithOutbox
-//     with the module's outbox, none without one;
+//   - [autoconfig.RepositoryOptions], the options to pass to es.NewRepository: es.WithSnapshots
+//     with the module's snapshot store every pyfly.eventsourcing.snapshot.interval events when
+//     snapshot.provider is bun, and es.WithOutbox with the module's outbox when there is one;
 //   - [*autoconfig.Projections], the runners of the projections registered with
 //     [ProvideProjection], configured by pyfly.eventsourcing.projection.* and run from the
 //     application's start to its stop.
@@ -59,7 +60,8 @@
 //	}
 //
 // The module logs through the graph's *slog.Logger (that exact type; optional, slog.Default()
-// without one): the store each bean uses and why the publisher is nil.
+// without one): the store each bean uses, why the publisher is nil, and warnings such as
+// snapshots that cannot commit with their events.
 //
 // Upcasters for the event store are supplied as one ordered list:
 // fx.Supply(autoconfig.Upcasters{…}).

@@ -103,15 +103,20 @@ func TestConfigErrorThroughFx(t *testing.T) {
 		key, want string
 	}{
 		"misspelt key": {
-			kv:   enabled(map[string]any{"pyfly.eventsourcing.outbox.max_attemps": 5}),
-			key:  "pyfly.eventsourcing.outbox.max_attemps",
-			want: "eventsourcing: pyfly.eventsourcing.outbox.max_attemps: unknown key; did you mean `pyfly.eventsourcing.outbox.max-attempts`?",
+			kv:   enabled(map[string]any{"pyfly.eventsourcing.snapshot.intervall": 5}),
+			key:  "pyfly.eventsourcing.snapshot.intervall",
+			want: "eventsourcing: pyfly.eventsourcing.snapshot.intervall: unknown key; did you mean `pyfly.eventsourcing.snapshot.interval`?",
 		},
 		"misspelt module key": {
 			kv:  map[string]any{"pyfly.event-sourcing.enabled": true, "pyfly.event-sourcing.store.provider": "bun"},
 			key: "pyfly.event-sourcing",
 			want: "eventsourcing: pyfly.event-sourcing: the module does not read this key; did you mean `pyfly.eventsourcing`? " +
 				"The settings under it are ignored, and the module would start on its defaults (in memory)",
+		},
+		"snapshot interval": {
+			kv:   enabled(map[string]any{"pyfly.eventsourcing.snapshot.interval": 0}),
+			key:  "pyfly.eventsourcing.snapshot.interval",
+			want: "eventsourcing: pyfly.eventsourcing.snapshot.interval: must be 1 or more: a repository takes a snapshot each time a save crosses a multiple of it (default 100), got 0",
 		},
 	} {
 		t.Run(name, func(t *testing.T) {

@@ -244,7 +244,7 @@ func TestAutoMigrateRules(t *testing.T) {
 
 	// One store sets auto-migrate: true on the shared database: it migrates.
 	yes := true
-	cfg.Snapshot = config.StoreConfig{Provider: "bun", URL: cfg.Store.URL, AutoMigrate: &yes}
+	cfg.Snapshot.StoreConfig = config.StoreConfig{Provider: "bun", URL: cfg.Store.URL, AutoMigrate: &yes}
 	s, err = autoconfig.NewSettings(cfg, discard)
 	require.NoError(t, err)
 	dbs, err = autoconfig.NewDatabases(s)
@@ -283,7 +283,7 @@ func TestSchemaCheckCoversTheStoresInUse(t *testing.T) {
 	no := false
 	cfg := enabledConfig()
 	cfg.Store = config.StoreConfig{Provider: "bun", URL: url, AutoMigrate: &no}
-	cfg.Snapshot = config.StoreConfig{Provider: "bun", URL: url}
+	cfg.Snapshot.StoreConfig = config.StoreConfig{Provider: "bun", URL: url}
 	s, err := autoconfig.NewSettings(cfg, discard)
 	require.NoError(t, err)
 	dbs, err := autoconfig.NewDatabases(s)

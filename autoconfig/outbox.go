@@ -13,20 +13,6 @@ import (
 	"github.com/gofly/eventsourcing/stores/memory"
 )
 
-// RepositoryOptions are the options the module's configuration gives repositories: es.WithOutbox
-// when pyfly.eventsourcing.outbox.enabled is true, nothing otherwise. Pass them on:
-// es.NewRepository(store, NewOrder, opts...).
-type RepositoryOptions []es.RepositoryOption
-
-// NewRepositoryOptions returns the repository options of ob, the module's outbox (nil when the
-// outbox is disabled).
-func NewRepositoryOptions(ob *outbox.Outbox) RepositoryOptions {
-	if ob == nil {
-		return RepositoryOptions{}
-	}
-	return RepositoryOptions{es.WithOutbox(ob)}
-}
-
 // NewOutbox returns the transactional outbox pyfly.eventsourcing.outbox.* configures, publishing
 // through pub, or nil when outbox.enabled is false. Its store lives in the event store's database
 // (memory.OutboxStore in memory; on Bun a store that forwards to bunstore.OutboxStore once

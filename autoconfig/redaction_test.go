@@ -34,7 +34,7 @@ func TestPasswordsNeverInLogsOrErrors(t *testing.T) {
 			cfg := config.Default()
 			cfg.Enabled = true
 			cfg.Store = config.StoreConfig{Provider: "bun"}
-			cfg.Snapshot = config.StoreConfig{Provider: "memory", URL: u} // a URL the memory provider warns about
+			cfg.Snapshot.StoreConfig = config.StoreConfig{Provider: "memory", URL: u} // a URL the memory provider warns about
 			cfg.DataRelationalURL = u
 			var msgs []string
 			s, err := autoconfig.NewSettings(cfg, slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug})))

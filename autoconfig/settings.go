@@ -76,7 +76,7 @@ func NewSettings(cfg config.Config, logger *slog.Logger) (*Settings, error) {
 	if s.EventStore, err = resolveTarget("event store", config.Root+".store", cfg.Store, cfg.StoreURL(), bunstore.TableEvents); err != nil {
 		return nil, err
 	}
-	if s.SnapshotStore, err = resolveTarget("snapshot store", config.Root+".snapshot", cfg.Snapshot, cfg.SnapshotURL(), bunstore.TableSnapshots); err != nil {
+	if s.SnapshotStore, err = resolveTarget("snapshot store", config.Root+".snapshot", cfg.Snapshot.StoreConfig, cfg.SnapshotURL(), bunstore.TableSnapshots); err != nil {
 		return nil, err
 	}
 	cp := cfg.Projection.Checkpoint
@@ -99,7 +99,28 @@ func NewSettings(cfg config.Config, logger *slog.Logger) (*Settings, error) {
 	if cfg.Outbox.Enabled {
 		logTarget(logger, s.Outbox, cfg.Outbox.URL)
 	}
+	warnSnapshotsApart(logger, s)
 	return s, nil
+}
+
+// warnSnapshotsApart warns when the snapshot store lands in another database than the event
+// store only by the URL chain: store.url is set and snapshot.url is not, so the snapshots follow
+// pyfly.data.relational.url or the default URL (pyfly's documented chain, kept) while the events
+// go where store.url says. Snapshots then cannot commit with their events.
+func warnSnapshotsApart(logger *slog.Logger, s *Settings) {
+	ev, sn := s.EventStore, s.SnapshotStore
+	if ev.Provider != config.ProviderBun || sn.Provider != config.ProviderBun ||
+		s.Config.Store.URL == "" || s.Config.Snapshot.URL != "" || ev.dbKey() == sn.dbKey() {
+		return
+	}
+	from := sn.URL.Key
+	if from == "" {
+		from = "the default URL " + config.DefaultURL
+	}
+	logger.Warn("eventsourcing: "+config.Root+".store.url is set and "+config.Root+".snapshot.url is not, so the snapshot store follows "+
+		from+" into another database than the event store: snapshots and events will not commit together; "+
+		"set "+config.Root+".snapshot.url to the event store's URL to keep them in one transaction",
+		"events", ev.Redacted(), "snapshots", sn.Redacted())
 }
 
 // sameDatabase refuses an outbox outside the event store's database: its records must commit in

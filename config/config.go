@@ -3,6 +3,7 @@ package config
 import (
 	"strings"
 
+	es "github.com/gofly/eventsourcing/eventsourcing"
 	"github.com/gofly/eventsourcing/eventsourcing/outbox"
 	"github.com/gofly/eventsourcing/eventsourcing/projection"
 )
@@ -35,8 +36,9 @@ type Config struct {
 	Enabled bool `koanf:"enabled"`
 	// Store configures the event store (pyfly.eventsourcing.store.*).
 	Store StoreConfig `koanf:"store"`
-	// Snapshot configures the snapshot store (pyfly.eventsourcing.snapshot.*).
-	Snapshot StoreConfig `koanf:"snapshot"`
+	// Snapshot configures the snapshot store and the repositories' snapshot interval
+	// (pyfly.eventsourcing.snapshot.*).
+	Snapshot SnapshotConfig `koanf:"snapshot"`
 	// EDA configures the Watermill publisher (pyfly.eventsourcing.eda.*).
 	EDA EDAConfig `koanf:"eda"`
 	// Projection configures the projection runners (pyfly.eventsourcing.projection.*).
@@ -58,6 +60,16 @@ type StoreConfig struct {
 	// spelling auto_migrate is accepted too). Unset means true on SQLite and false on PostgreSQL,
 	// where the schema is usually owned by migrations.
 	AutoMigrate *bool `koanf:"auto-migrate"`
+}
+
+// SnapshotConfig selects and locates the snapshot store, and says how often the repositories
+// built with the module's options take a snapshot.
+type SnapshotConfig struct {
+	// StoreConfig is snapshot.provider, snapshot.url and snapshot.auto-migrate.
+	StoreConfig `koanf:",squash"`
+	// Interval is snapshot.interval: a repository takes a snapshot when a save crosses a
+	// multiple of it (default 100, as es.WithSnapshots; at least 1).
+	Interval int `koanf:"interval"`
 }
 
 // EDAConfig configures the publisher onto Watermill.
@@ -93,13 +105,13 @@ type OutboxConfig struct {
 }
 
 // Default returns the configuration with every default applied: disabled, memory stores,
-// destination pyfly.events, the projection and outbox packages' defaults
+// destination pyfly.events, a snapshot every 100 events, the projection and outbox packages' defaults
 // (projection.DefaultConfig, outbox.DefaultConfig). The checkpoint and outbox providers stay
 // empty: they follow the event store's ([Config.CheckpointProvider], [Config.OutboxProvider]).
 func Default() Config {
 	return Config{
 		Store:      StoreConfig{Provider: ProviderMemory},
-		Snapshot:   StoreConfig{Provider: ProviderMemory},
+		Snapshot:   SnapshotConfig{StoreConfig: StoreConfig{Provider: ProviderMemory}, Interval: es.DefaultSnapshotInterval},
 		EDA:        EDAConfig{Destination: DefaultDestination},
 		Projection: ProjectionConfig{Config: projection.DefaultConfig()},
 		Outbox:     OutboxConfig{Config: outbox.DefaultConfig()},

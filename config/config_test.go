@@ -295,6 +295,7 @@ func TestKeys(t *testing.T) {
 		"pyfly.eventsourcing.snapshot.provider",
 		"pyfly.eventsourcing.snapshot.url",
 		"pyfly.eventsourcing.snapshot.auto-migrate",
+		"pyfly.eventsourcing.snapshot.interval",
 		"pyfly.eventsourcing.eda.destination",
 		"pyfly.eventsourcing.projection.checkpoint.provider",
 		"pyfly.eventsourcing.projection.checkpoint.url",
@@ -429,4 +430,31 @@ pyfly:
 	assert.Equal(t, 45*time.Second, cfg.Outbox.PublishTimeout)
 	assert.Equal(t, 12, cfg.Outbox.BatchSize)
 	assert.Equal(t, 2*time.Minute, cfg.Projection.RetryMax)
+}
+
+// snapshot.interval: 100 by default, set from YAML or the environment, and at least 1.
+func TestSnapshotInterval(t *testing.T) {
+	require.Equal(t, 100, config.Default().Snapshot.Interval)
+	cfg, err := config.Load(config.WithoutEnv(), config.WithYAML([]byte("pyfly:\n  eventsourcing:\n    snapshot: {provider: bun, interval: 3}\n")))
+	require.NoError(t, err)
+	require.Equal(t, 3, cfg.Snapshot.Interval)
+	require.Equal(t, "bun", cfg.Snapshot.Provider)
+	cfg, err = config.Load(config.WithDir(t.TempDir()), environ("PYFLY_EVENTSOURCING_SNAPSHOT_INTERVAL=7"))
+	require.NoError(t, err)
+	require.Equal(t, 7, cfg.Snapshot.Interval)
+	for value, reason := range map[string]string{
+		"0":   "must be 1 or more: a repository takes a snapshot each time a save crosses a multiple of it (default 100), got 0",
+		"-5":  "must be 1 or more: a repository takes a snapshot each time a save crosses a multiple of it (default 100), got -5",
+		"1.5": "expects a whole number from -9223372036854775808 to 9223372036854775807, got 1.5",
+		"ten": `expects a whole number from -9223372036854775808 to 9223372036854775807, got "ten"`,
+	} {
+		_, err := config.Load(config.WithoutEnv(), config.WithYAML([]byte("pyfly:\n  eventsourcing:\n    snapshot: {interval: "+value+"}\n")))
+		require.EqualError(t, err, "eventsourcing: pyfly.eventsourcing.snapshot.interval: "+reason, value)
+		var ce *config.Error
+		require.ErrorAs(t, err, &ce)
+		require.Equal(t, "pyfly.eventsourcing.snapshot.interval", ce.Key)
+	}
+	// store and checkpoint sections have no interval.
+	_, err = config.Load(config.WithoutEnv(), config.WithYAML([]byte("pyfly:\n  eventsourcing:\n    store: {interval: 3}\n")))
+	require.ErrorContains(t, err, "pyfly.eventsourcing.store.interval: unknown key; did you mean `pyfly.eventsourcing.snapshot.interval`?")
 }

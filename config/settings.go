@@ -94,6 +94,10 @@ func walkNodes(t reflect.Type, prefix string, index []int, out *[]node) {
 		if tag == "" || tag == "-" {
 			continue
 		}
+		if tag == ",squash" { // an embedded struct whose keys sit beside the outer struct's
+			walkNodes(f.Type, prefix, idx, out)
+			continue
+		}
 		n := node{key: join(tag), index: idx, typ: f.Type}
 		*out = append(*out, n)
 		if f.Type.Kind() == reflect.Struct {

@@ -20,6 +20,7 @@ func TestMisspeltKeysSayWhatTheyMeant(t *testing.T) {
 		"store: {URL: x}":                  "eventsourcing: pyfly.eventsourcing.store.URL: unknown key; did you mean `pyfly.eventsourcing.store.url`?",
 		"projection: {batchSize: 5}":       "eventsourcing: pyfly.eventsourcing.projection.batchSize: unknown key; did you mean `pyfly.eventsourcing.projection.batch-size`?",
 		"outbox: {max_attemps: 5}":         "eventsourcing: pyfly.eventsourcing.outbox.max_attemps: unknown key; did you mean `pyfly.eventsourcing.outbox.max-attempts`?",
+		"snapshot: {intervall: 5}":         "eventsourcing: pyfly.eventsourcing.snapshot.intervall: unknown key; did you mean `pyfly.eventsourcing.snapshot.interval`?",
 		"outbox: {enable: true}":           "eventsourcing: pyfly.eventsourcing.outbox.enable: unknown key; did you mean `pyfly.eventsourcing.outbox.enabled`?",
 		"projections: {batch-size: 5}":     "eventsourcing: pyfly.eventsourcing.projections: unknown key; did you mean `pyfly.eventsourcing.projection`?",
 		"projection: {checkpoints: {}}":    "eventsourcing: pyfly.eventsourcing.projection.checkpoints: unknown key; did you mean `pyfly.eventsourcing.projection.checkpoint`?",

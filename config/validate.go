@@ -4,11 +4,12 @@ import (
 	"fmt"
 	"strings"
 
+	es "github.com/gofly/eventsourcing/eventsourcing"
 	"github.com/gofly/eventsourcing/eventsourcing/projection"
 )
 
 // Validate checks c and normalises it: providers are trimmed and lower-cased, sqlalchemy becomes
-// bun, a blank destination becomes pyfly.events, start-from is lower-cased, and the projection
+// bun, a blank destination becomes pyfly.events, a snapshot interval below 1 is refused, start-from is lower-cased, and the projection
 // runners' and the outbox's settings get their defaults where they are 0. An error is an
 // *[Error] (matching [ErrInvalidConfig]) that names the key at fault and what is valid: an
 // unknown provider, a negative number or duration, or a setting projection.Config.Validate or,
@@ -28,6 +29,11 @@ func (c *Config) Validate() error {
 	}
 	c.Store.URL = strings.TrimSpace(c.Store.URL)
 	c.Snapshot.URL = strings.TrimSpace(c.Snapshot.URL)
+	if c.Snapshot.Interval < 1 {
+		return &Error{Key: Root + ".snapshot.interval", Reason: fmt.Sprintf(
+			"must be 1 or more: a repository takes a snapshot each time a save crosses a multiple of it (default %d), got %d",
+			es.DefaultSnapshotInterval, c.Snapshot.Interval)}
+	}
 	c.DataRelationalURL = strings.TrimSpace(c.DataRelationalURL)
 	if c.Projection.Checkpoint.Provider, err = followingProvider(c.Projection.Checkpoint.Provider, Root+".projection.checkpoint.provider"); err != nil {
 		return err
