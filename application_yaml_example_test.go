@@ -1,6 +1,7 @@
 package eventsourcing_test
 
 import (
+	"fmt"
 	"os"
 	"regexp"
 	"testing"
@@ -29,6 +30,18 @@ func TestApplicationYAMLExample(t *testing.T) {
 	for _, key := range append(config.Keys(), config.DataRelationalURLKey) {
 		require.True(t, k.Exists(key), "example documents %s", key)
 		require.Contains(t, string(readme), "`"+key+"`", "README documents %s", key)
+	}
+	// As written, the example sets each key whose default is one value to that value (as the
+	// README's table, generated from config.KeyDocs, shows it), and leaves the others commented out.
+	plain, err := config.LoadKoanf(config.WithYAML(data), config.WithoutEnv())
+	require.NoError(t, err)
+	for _, d := range config.KeyDocs() {
+		if d.Literal == "" {
+			require.False(t, plain.Exists(d.Key), "%s has no one default value: the example shows it commented out", d.Key)
+			continue
+		}
+		require.True(t, plain.Exists(d.Key), "the example sets %s to its default %s", d.Key, d.Literal)
+		require.Equal(t, d.Literal, fmt.Sprint(plain.Get(d.Key)), "the example's default of %s", d.Key)
 	}
 	all, err := config.Load(config.WithYAML([]byte(on)), config.WithoutEnv())
 	require.NoError(t, err)

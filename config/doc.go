@@ -10,25 +10,15 @@
 // URLs with options survive.
 //
 // An application that already has a *koanf.Koanf hands it to [FromKoanf] instead. Either way the
-// result is strict: an unknown key under pyfly.eventsourcing, a value of the wrong type, an
-// unknown provider, or auto-migrate and auto_migrate set to different values is an *[Error] that
-// names the full key and what is valid, matching [ErrInvalidConfig].
+// result is strict: an unknown key under pyfly.eventsourcing (named with the key it most likely
+// meant: "did you mean `pyfly.eventsourcing.store.provider`?"), keys under a misspelling of
+// pyfly.eventsourcing itself (pyfly.event-sourcing), a value of the wrong type, an unknown
+// provider, or auto-migrate and auto_migrate set to different values is an *[Error] that names
+// the full key and what is valid, matching [ErrInvalidConfig].
 //
 // Multi-word keys are spelt in kebab case, as pyfly spells them (auto-migrate); auto_migrate is
 // accepted too. Within one source (a file, the environment) the two must agree; a later source
 // overrides an earlier one whichever spelling each uses.
-//
-// # Keys
-//
-//	pyfly.eventsourcing.enabled               false         gates the Fx module
-//	pyfly.eventsourcing.store.provider        memory        memory, bun (sqlalchemy is an alias of bun)
-//	pyfly.eventsourcing.store.url             (none)        falls back to pyfly.data.relational.url, then sqlite:///./app.db
-//	pyfly.eventsourcing.store.auto-migrate    (by dialect)  create the tables on start: default true on SQLite, false on PostgreSQL
-//	pyfly.eventsourcing.snapshot.provider     memory        as store.provider
-//	pyfly.eventsourcing.snapshot.url          (none)        as store.url
-//	pyfly.eventsourcing.snapshot.auto-migrate (by dialect)  as store.auto-migrate
-//	pyfly.eventsourcing.eda.destination       pyfly.events  Watermill topic of the publisher
-//	pyfly.data.relational.url                 (none)        the application's database, shared fallback
 //
 // The other keys under pyfly.eventsourcing.projection and pyfly.eventsourcing.outbox ([Keys]
 // lists them) each set one field of projection.Config or outbox.Config, which document them:
@@ -38,4 +28,82 @@
 // those Configs' Validate refuses is an *[Error] naming the key, which also matches
 // es.ErrInvalidArgument. A max wait set alone (retry-max, backoff-max) below the default first
 // wait is the first wait too.
+//
+// # Keys
+//
+// Every key the module reads, its default and what it does (README.md has the same table; both are
+// generated from [KeyDocs]):
+//
+//   - pyfly.eventsourcing.enabled (default: false): Turns the module on; while false, asking for
+//     any of its beans fails with an error saying to set it.
+//   - pyfly.eventsourcing.store.provider (default: memory): Event store backend: memory (lost on
+//     restart), bun (PostgreSQL or SQLite), or sqlalchemy (alias of bun).
+//   - pyfly.eventsourcing.store.url (no default): Database URL of a bun event store; falls back to
+//     pyfly.data.relational.url, then sqlite:///./app.db.
+//   - pyfly.eventsourcing.store.auto-migrate (default: true on SQLite, false on PostgreSQL): Create
+//     or upgrade the tables on start; when off, the tables of the stores on that database are
+//     checked (the outbox's only when it is enabled, the projections' only when there are
+//     projections) and a missing one fails the start. auto_migrate is accepted too.
+//   - pyfly.eventsourcing.snapshot.provider (default: memory): Snapshot store backend: memory, bun
+//     or sqlalchemy (alias of bun).
+//   - pyfly.eventsourcing.snapshot.url (no default): Database URL of a bun snapshot store; same
+//     fallback chain as store.url, which can put the snapshots in another database than the events
+//     (the module warns at start): set it to store.url to commit them together.
+//   - pyfly.eventsourcing.snapshot.auto-migrate (default: as store.auto-migrate): As
+//     store.auto-migrate, for the snapshot store's database.
+//   - pyfly.eventsourcing.snapshot.interval (default: 100): With snapshot.provider: bun,
+//     repositories built with autoconfig.RepositoryOptions take a snapshot each time a save crosses
+//     a multiple of this many events; at least 1.
+//   - pyfly.eventsourcing.eda.destination (default: pyfly.events): Watermill topic the publisher
+//     sends stored events to.
+//   - pyfly.eventsourcing.projection.checkpoint.provider (default: the event store's): Where
+//     checkpoints, the runners' lease and dead letters live: memory or bun.
+//   - pyfly.eventsourcing.projection.checkpoint.url (default: the event store's URL): Database URL
+//     of bun checkpoints; in the read model's database, read model and checkpoint commit together
+//     (exactly once).
+//   - pyfly.eventsourcing.projection.checkpoint.auto-migrate (default: as store.auto-migrate): As
+//     store.auto-migrate, for the checkpoint database.
+//   - pyfly.eventsourcing.projection.batch-size (default: 100): Most events a runner reads at once;
+//     a runner that keeps up applies each read in one transaction.
+//   - pyfly.eventsourcing.projection.commit-size (default: 5000): Most events one transaction takes
+//     while a runner catches up: full pages read back to back share it (one commit, one checkpoint
+//     move) where commits are dear, while, at the last batch's pace, reading and handling them
+//     takes at most 50 ms.
+//   - pyfly.eventsourcing.projection.poll-interval (default: 1s): How long a caught-up runner waits
+//     before reading again when no commit wakes it.
+//   - pyfly.eventsourcing.projection.start-from (default: earliest): Where a projection without a
+//     checkpoint starts: earliest or latest.
+//   - pyfly.eventsourcing.projection.lease-ttl (default: 30s): How long a runner holds its
+//     projection's lease; another process takes over within it when the active one dies.
+//   - pyfly.eventsourcing.projection.retry-initial (default: 1s): First wait before a failed event
+//     is tried again; it doubles up to retry-max.
+//   - pyfly.eventsourcing.projection.retry-max (default: 1m): Longest wait between tries of a
+//     failed event.
+//   - pyfly.eventsourcing.projection.dead-letter-after (default: 0): Park an event that failed this
+//     many times as a dead letter and move on; 0 retries for ever.
+//   - pyfly.eventsourcing.outbox.enabled (default: false): Wires the transactional outbox:
+//     repositories built with autoconfig.RepositoryOptions enqueue saved events in the append's
+//     transaction; relays publish them through the EDA publisher.
+//   - pyfly.eventsourcing.outbox.provider (default: the event store's): Outbox store; it must be
+//     the event store's database.
+//   - pyfly.eventsourcing.outbox.url (default: the event store's URL): As provider.
+//   - pyfly.eventsourcing.outbox.name (default: default): Outboxes with different names share a
+//     store and deliver apart.
+//   - pyfly.eventsourcing.outbox.max-attempts (default: 5): Publishes of one record before it
+//     becomes a dead letter.
+//   - pyfly.eventsourcing.outbox.poll-interval (default: 1s): How long an idle relay waits before
+//     looking again when no commit wakes it.
+//   - pyfly.eventsourcing.outbox.publish-timeout (default: 30s): Longest a publish may take; a
+//     slower one counts as a failed attempt.
+//   - pyfly.eventsourcing.outbox.backoff-initial (default: 1s): First wait before a failed record
+//     is published again; it doubles up to backoff-max.
+//   - pyfly.eventsourcing.outbox.backoff-max (default: 30s): Longest wait between attempts.
+//   - pyfly.eventsourcing.outbox.claim-timeout (default: 2m): How long a relay holds the records it
+//     claimed; a dead relay's records go to another after it.
+//   - pyfly.eventsourcing.outbox.retention (default: 1h): How long delivered records are kept
+//     before they are pruned.
+//   - pyfly.eventsourcing.outbox.batch-size (default: 100): Most records a relay claims at once.
+//   - pyfly.eventsourcing.outbox.relays (default: 1): Relay goroutines in this process.
+//   - pyfly.data.relational.url (no default): The application's database, used by bun stores that
+//     set no URL of their own.
 package config
