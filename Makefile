@@ -18,6 +18,6 @@ lint:
 	GOOS=windows $(GO) vet $(PKGS)
 	GOOS=darwin $(GO) vet $(PKGS)
 
-## run: the example application (SQLite file examples/orders/orders.db; run it twice, delete the file to start over)
+## run: the example application (SQLite file orders.db in the working directory; run it twice; it says how to start over)
 run:
-	cd examples/orders && $(GO) run .
+	$(GO) run ./examples/orders

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 	"time"
@@ -21,6 +22,8 @@ const topic = "pyfly.events"
 type Bus struct {
 	Publisher  message.Publisher
 	subscriber message.Subscriber
+	// Name says what carries the messages, for the account.
+	Name string
 
 	mu       sync.Mutex
 	received map[string][]string // order id -> "event_type (sequence n)"
@@ -33,18 +36,11 @@ func NewBus(natsURL string) (*Bus, error) {
 	if natsURL == "" {
 		// Blocking until the subscriber acks keeps the outbox's order per order on the channel.
 		ch := gochannel.NewGoChannel(gochannel.Config{OutputChannelBuffer: 1024, BlockPublishUntilSubscriberAck: true}, logger)
-		return &Bus{Publisher: ch, subscriber: ch, received: map[string][]string{}}, nil
+		return &Bus{Publisher: ch, subscriber: ch, Name: "Watermill Go channel, in process", received: map[string][]string{}}, nil
 	}
-	if err := ensureStream(natsURL); err != nil {
-		return nil, err
-	}
-	pub, err := wmnats.NewPublisher(wmnats.PublisherConfig{
-		URL: natsURL, Marshaler: &wmnats.NATSMarshaler{},
-		// The message id is the event id: JetStream drops a second delivery of one event.
-		JetStream: wmnats.JetStreamConfig{TrackMsgId: true},
-	}, logger)
+	pub, err := NewJetStreamPublisher(natsURL)
 	if err != nil {
-		return nil, fmt.Errorf("NATS publisher: %w", err)
+		return nil, err
 	}
 	sub, err := wmnats.NewSubscriber(wmnats.SubscriberConfig{
 		URL: natsURL, Unmarshaler: &wmnats.NATSMarshaler{}, AckWaitTimeout: 5 * time.Second,
@@ -54,26 +50,40 @@ func NewBus(natsURL string) (*Bus, error) {
 		_ = pub.Close()
 		return nil, fmt.Errorf("NATS subscriber: %w", err)
 	}
-	return &Bus{Publisher: pub, subscriber: sub, received: map[string][]string{}}, nil
+	return &Bus{Publisher: pub, subscriber: sub, Name: "NATS JetStream, stream " + streamName, received: map[string][]string{}}, nil
 }
 
-// ensureStream creates the JetStream stream of the topic, de-duplicating on the message id.
-func ensureStream(url string) error {
+// streamName is the JetStream stream that keeps the messages of the topic.
+const streamName = "PYFLY_EVENTS"
+
+// NewJetStreamPublisher returns a Watermill publisher onto NATS JetStream for the outbox. The
+// stream drops a message whose id it has seen within its duplicates window, and the publisher
+// sends each message's id, the event id, as the JetStream message id (TrackMsgId): an event that
+// the outbox delivers twice (a relay that died after publishing, before marking the record) is
+// kept once.
+func NewJetStreamPublisher(url string) (message.Publisher, error) {
 	nc, err := nats.Connect(url)
 	if err != nil {
-		return fmt.Errorf("connect to NATS: %w", err)
+		return nil, fmt.Errorf("connect to NATS: %w", err)
 	}
 	defer nc.Close()
 	js, err := nc.JetStream()
 	if err != nil {
-		return err
+		return nil, err
 	}
-	cfg := &nats.StreamConfig{Name: "PYFLY_EVENTS", Subjects: []string{topic}, Duplicates: 10 * time.Minute}
-	if _, err := js.StreamInfo(cfg.Name); err == nil {
-		return nil
+	stream := &nats.StreamConfig{Name: streamName, Subjects: []string{topic}, Duplicates: 10 * time.Minute}
+	_, err = js.StreamInfo(stream.Name)
+	if errors.Is(err, nats.ErrStreamNotFound) {
+		_, err = js.AddStream(stream)
 	}
-	_, err = js.AddStream(cfg)
-	return err
+	if err != nil {
+		return nil, fmt.Errorf("JetStream stream %s: %w", stream.Name, err)
+	}
+	return wmnats.NewPublisher(wmnats.PublisherConfig{
+		URL:       url,
+		Marshaler: &wmnats.NATSMarshaler{},
+		JetStream: wmnats.JetStreamConfig{TrackMsgId: true}, // JetStream's message id is the event id
+	}, watermill.NopLogger{})
 }
 
 // Listen records every message on the topic until ctx ends.

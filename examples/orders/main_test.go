@@ -37,10 +37,19 @@ func runOnce(t *testing.T, config, url, natsURL string) string {
 func TestRunTwiceOnSQLite(t *testing.T) {
 	config := inTempDir(t)
 	first := runOnce(t, config, "", "")
+	dir, err := os.Getwd()
+	require.NoError(t, err)
+	db := filepath.Join(dir, "orders.db")
+	assert.Contains(t, first, "Configuration: "+config+"\n")
+	assert.Contains(t, first, "Database: SQLite file "+db+" (events, snapshots, read model, checkpoints and outbox)\n")
 	assert.Contains(t, first, "No orders yet: this is the first run.")
 	assert.Contains(t, first, "9 events saved in this run, 9 received")
 	assert.Contains(t, first, "order-001: order.placed (sequence 1), order.line_added (sequence 2), order.line_added (sequence 3), order.shipped (sequence 4)")
 	assert.Contains(t, first, "placed    1: order-003 Linus €35.00")
+	assert.Contains(t, first, "Snapshots (one each time a save crosses a multiple of 3, pyfly.eventsourcing.snapshot.interval):\n"+
+		"  taken: order-001 at version 4, order-002 at version 3\n"+
+		"  loaded: order-001 from its snapshot at version 4 and 0 events after it\n")
+	assert.Contains(t, first, "To start over, delete the database file and its -wal and -shm files: rm "+db+"*\n")
 
 	second := runOnce(t, config, "", "")
 	assert.Contains(t, second, "Reloaded 3 orders stored by earlier runs.")
@@ -48,6 +57,7 @@ func TestRunTwiceOnSQLite(t *testing.T) {
 	assert.Contains(t, second, "shipped   3: order-001 Ada €21.00, order-003 Linus €35.00, order-004 Ada €21.00")
 	assert.Contains(t, second, "10 events saved in this run, 10 received")
 	assert.Contains(t, second, "order-003: order.shipped (sequence 3)")
+	assert.Contains(t, second, "  taken: order-003 at version 3, order-004 at version 4, order-005 at version 3\n")
 
 	matches, err := filepath.Glob("orders.db*")
 	require.NoError(t, err)
@@ -59,11 +69,29 @@ func TestRunTwiceOnSQLite(t *testing.T) {
 	assert.Contains(t, again, "No orders yet: this is the first run.", "deleting the database file starts over")
 }
 
+// Without application.yaml in the working directory, -config or PYFLY_CONFIG, the example runs on
+// its own configuration: it runs from any directory.
+func TestRunWithItsOwnConfiguration(t *testing.T) {
+	t.Setenv("PYFLY_CONFIG", "")
+	inTempDir(t)
+	dir, err := os.Getwd()
+	require.NoError(t, err)
+	out := runOnce(t, "", "", "")
+	assert.Contains(t, out, "Configuration: the example's own application.yaml (no application.yaml in "+dir+")\n")
+	assert.Contains(t, out, "Database: SQLite file "+filepath.Join(dir, "orders.db"))
+	assert.Contains(t, out, "9 events saved in this run, 9 received")
+	assert.FileExists(t, "orders.db")
+}
+
 // The same application on PostgreSQL, given its URL.
 func TestRunOnPostgres(t *testing.T) {
 	config := inTempDir(t)
 	url := pgtest.Start(t)
-	assert.Contains(t, runOnce(t, config, url, ""), "No orders yet")
+	first := runOnce(t, config, url, "")
+	assert.Contains(t, first, "No orders yet")
+	assert.Contains(t, first, "Database: PostgreSQL postgres://")
+	assert.Contains(t, first, "To start over, use an empty database, or drop the table orders_by_status and the pyfly_* tables.")
+	assert.Contains(t, first, "  taken: order-001 at version 4, order-002 at version 3\n")
 	second := runOnce(t, config, url, "")
 	assert.Contains(t, second, "Reloaded 3 orders stored by earlier runs.")
 	assert.NoFileExists(t, "orders.db", "nothing went to the SQLite default")
@@ -73,6 +101,7 @@ func TestRunOnPostgres(t *testing.T) {
 func TestRunOnNATS(t *testing.T) {
 	config := inTempDir(t)
 	out := runOnce(t, config, "", natstest.Start(t))
+	assert.Contains(t, out, "Bus: NATS JetStream, stream PYFLY_EVENTS\n")
 	assert.Contains(t, out, "9 events saved in this run, 9 received")
 	assert.Contains(t, out, "order-002: order.placed (sequence 1), order.line_added (sequence 2), order.cancelled (sequence 3)")
 }

@@ -32,36 +32,41 @@ type OrdersByStatus struct {
 	dbs *autoconfig.Databases
 }
 
-// NewOrdersByStatus builds the projection and, when the application starts, creates its table
-// (its hook runs after the databases open and before the projection runners start).
+// NewOrdersByStatus builds the projection; the module runs it. Its table is created in an OnStart
+// hook: Fx runs the hooks in the order their constructors ran, so the module's databases (this
+// constructor takes *autoconfig.Databases) are open by then, and the projection runners (built
+// from this projection) have not started yet.
 func NewOrdersByStatus(lc fx.Lifecycle, dbs *autoconfig.Databases) *OrdersByStatus {
 	v := &OrdersByStatus{Typed: projection.NewTyped("orders_by_status"), dbs: dbs}
+	lc.Append(fx.StartHook(func(ctx context.Context) error {
+		// The checkpoints' database (the event store's, unless projection.checkpoint.url says
+		// otherwise): the read model must live there to commit with the checkpoint.
+		_, err := dbs.CheckpointsDB().NewCreateTable().Model((*OrderRow)(nil)).IfNotExists().Exec(ctx)
+		return err
+	}))
 	projection.On(v.Typed, func(ctx context.Context, e OrderPlaced, env es.Envelope) error {
-		return v.exec(ctx, "INSERT INTO orders_by_status (order_id, customer, status, lines, total_cents) VALUES (?, ?, ?, 0, 0)",
+		return exec(ctx, "INSERT INTO orders_by_status (order_id, customer, status, lines, total_cents) VALUES (?, ?, ?, 0, 0)",
 			env.AggregateID, e.Customer, StatusPlaced)
 	})
 	projection.On(v.Typed, func(ctx context.Context, e LineAdded, env es.Envelope) error {
-		return v.exec(ctx, "UPDATE orders_by_status SET lines = lines + 1, total_cents = total_cents + ? WHERE order_id = ?",
+		return exec(ctx, "UPDATE orders_by_status SET lines = lines + 1, total_cents = total_cents + ? WHERE order_id = ?",
 			e.Quantity*e.PriceCents, env.AggregateID)
 	})
 	projection.On(v.Typed, func(ctx context.Context, _ OrderShipped, env es.Envelope) error {
-		return v.exec(ctx, "UPDATE orders_by_status SET status = ? WHERE order_id = ?", StatusShipped, env.AggregateID)
+		return exec(ctx, "UPDATE orders_by_status SET status = ? WHERE order_id = ?", StatusShipped, env.AggregateID)
 	})
 	projection.On(v.Typed, func(ctx context.Context, _ OrderCancelled, env es.Envelope) error {
-		return v.exec(ctx, "UPDATE orders_by_status SET status = ? WHERE order_id = ?", StatusCancelled, env.AggregateID)
+		return exec(ctx, "UPDATE orders_by_status SET status = ? WHERE order_id = ?", StatusCancelled, env.AggregateID)
 	})
-	lc.Append(fx.StartHook(func(ctx context.Context) error {
-		_, err := v.db().NewCreateTable().Model((*OrderRow)(nil)).IfNotExists().Exec(ctx)
-		return err
-	}))
 	return v
 }
 
-// exec runs a statement in the batch's transaction: the runner commits it with the checkpoint.
-func (v *OrdersByStatus) exec(ctx context.Context, query string, args ...any) error {
+// exec runs a statement in the batch's transaction, which the runner commits with the
+// checkpoint: each event changes the read model exactly once.
+func exec(ctx context.Context, query string, args ...any) error {
 	tx, ok := bunstore.TxFrom(ctx)
 	if !ok {
-		return errors.New("orders_by_status: no transaction in the context; the checkpoints must be in the event store's database")
+		return errors.New("orders_by_status: no transaction in the context; the checkpoints must be on bun")
 	}
 	_, err := tx.ExecContext(ctx, query, args...)
 	return err
@@ -76,4 +81,4 @@ func (v *OrdersByStatus) All(ctx context.Context) ([]OrderRow, error) {
 	return rows, nil
 }
 
-func (v *OrdersByStatus) db() *bun.DB { return v.dbs.EventStoreDB() }
+func (v *OrdersByStatus) db() *bun.DB { return v.dbs.CheckpointsDB() }

@@ -15,12 +15,15 @@ import (
 
 // play is one run: it reports what earlier runs left, ships the orders they left open, places
 // three new orders (one stays open for the next run), shows two commands the rules refuse, then
-// waits for the read model and the bus and prints them.
-func play(ctx context.Context, out io.Writer, b beans, bus *Bus) error {
-	repo, err := es.NewRepository(b.Store, NewOrder, append(b.Options, es.WithSnapshots(b.Snapshots, 3))...)
+// waits for the read model and the bus and prints them, and the snapshots taken and used.
+// snapshotInterval is the configured pyfly.eventsourcing.snapshot.interval.
+func play(ctx context.Context, out io.Writer, b beans, bus *Bus, snapshotInterval int) error {
+	// The module's options: the outbox, and the snapshot store at the configured interval.
+	repo, err := es.NewRepository(b.Store, NewOrder, b.Options...)
 	if err != nil {
 		return err
 	}
+	snaps := &snapshotLog{store: b.Snapshots, interval: snapshotInterval}
 	before, err := b.View.All(ctx)
 	if err != nil {
 		return err
@@ -42,13 +45,13 @@ func play(ctx context.Context, out io.Writer, b beans, bus *Bus) error {
 			return err
 		}
 		saved += n
-		return nil
+		return snaps.saved(ctx, o, o.Version-int64(n))
 	}
 	for _, row := range before {
 		if row.Status != StatusPlaced {
 			continue
 		}
-		o, err := repo.Load(ctx, row.OrderID)
+		o, err := snaps.load(ctx, repo, row.OrderID)
 		if err != nil {
 			return err
 		}
@@ -100,7 +103,7 @@ func play(ctx context.Context, out io.Writer, b beans, bus *Bus) error {
 	if err := empty.Ship("UPS"); errors.Is(err, ErrEmpty) {
 		fmt.Fprintf(out, "Refused: shipping an order without lines (%v).\n", err)
 	}
-	shipped, err := repo.Load(ctx, ids[0])
+	shipped, err := snaps.load(ctx, repo, ids[0])
 	if err != nil {
 		return err
 	}
@@ -117,6 +120,7 @@ func play(ctx context.Context, out io.Writer, b beans, bus *Bus) error {
 	}
 	printView(out, rows)
 	printBus(out, bus, saved)
+	snaps.print(out)
 	return nil
 }
 
