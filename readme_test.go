@@ -46,14 +46,57 @@ func readmePrograms(t *testing.T) map[string]string {
 	return out
 }
 
+// excerptOf returns the file a README Go block is an excerpt of, named by its first line
+// ("// examples/orders/bus.go"), and the excerpt; ok is false for a whole program.
+func excerptOf(block string) (file, excerpt string, ok bool) {
+	first, rest, _ := strings.Cut(block, "\n")
+	m := regexp.MustCompile(`^// (examples/[\w/.-]+\.go)$`).FindStringSubmatch(first)
+	if m == nil {
+		return "", "", false
+	}
+	return m[1], rest, true
+}
+
+// unindented drops the leading tabs of every line, so that an excerpt shown at the left margin
+// matches its lines inside a function.
+func unindented(s string) string {
+	lines := strings.Split(strings.TrimSpace(s), "\n")
+	for i, l := range lines {
+		lines[i] = strings.TrimLeft(l, "\t")
+	}
+	return strings.Join(lines, "\n")
+}
+
+// programBlocks returns the README's Go blocks that are whole programs (not excerpts).
+func programBlocks(t *testing.T) []string {
+	t.Helper()
+	var out []string
+	for _, b := range fences(t, "go") {
+		if _, _, ok := excerptOf(b); !ok {
+			out = append(out, b)
+		}
+	}
+	return out
+}
+
 // Every Go block of the README is a file of examples/readme, word for word, which `go vet` and
-// `go test ./...` compile and run; and every such file is in the README.
+// `go test ./...` compile and run, or an excerpt of a file of examples/orders, whose tests run
+// it (TestRunOnNATS, TestRunTwiceOnSQLite, …), line for line (indentation aside), that names the
+// file on its first line; and every file of examples/readme is in the README.
 func TestReadmeGoBlocksAreCompiledExamples(t *testing.T) {
 	programs := readmePrograms(t)
 	blocks := fences(t, "go")
 	require.NotEmpty(t, blocks)
 	shown := map[string]bool{}
+	excerpts := 0
 	for i, b := range blocks {
+		if file, excerpt, ok := excerptOf(b); ok {
+			src, err := os.ReadFile(file)
+			require.NoError(t, err, "README Go block %d names %s", i, file)
+			require.Contains(t, unindented(string(src)), unindented(excerpt), "README Go block %d is not an excerpt of %s", i, file)
+			excerpts++
+			continue
+		}
 		found := ""
 		for f, src := range programs {
 			if strings.TrimSpace(src) == strings.TrimSpace(b) {
@@ -66,6 +109,7 @@ func TestReadmeGoBlocksAreCompiledExamples(t *testing.T) {
 	for f := range programs {
 		require.True(t, shown[f], "%s is not shown in the README", f)
 	}
+	require.GreaterOrEqual(t, excerpts, 3, "the read model, the JetStream publisher and the logger and configuration error of examples/orders")
 }
 
 // Every YAML block of the README parses as a configuration. Before the fix, the README showed
@@ -94,7 +138,7 @@ func TestReadmeInAScratchModule(t *testing.T) {
 	sum, err := os.ReadFile("go.sum")
 	require.NoError(t, err)
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "go.sum"), sum, 0o644))
-	for i, b := range fences(t, "go") {
+	for i, b := range programBlocks(t) {
 		name := "main.go"
 		if strings.Contains(b, "func Test") {
 			name = "readme_test.go"

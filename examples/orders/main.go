@@ -49,10 +49,23 @@ func main() {
 	url := flag.String("url", "", "database URL for every store, e.g. postgres://user@localhost/orders (default: the configuration's)")
 	natsURL := flag.String("nats", "", "NATS URL: deliver through NATS JetStream instead of an in-process channel")
 	flag.Parse()
-	if err := run(context.Background(), os.Stdout, *configFile, *url, *natsURL); err != nil {
-		fmt.Fprintln(os.Stderr, "orders:", err)
-		os.Exit(1)
+	os.Exit(report(os.Stderr, run(context.Background(), os.Stdout, *configFile, *url, *natsURL)))
+}
+
+// report prints err to w and returns the exit status: 0 without an error, 2 for a configuration
+// error, which it prints alone (the key at fault and what to do, without the words Fx puts
+// around it), 1 for any other.
+func report(w io.Writer, err error) int {
+	var cfgErr *config.Error
+	if errors.As(err, &cfgErr) {
+		fmt.Fprintln(w, "orders:", cfgErr)
+		return 2
 	}
+	if err != nil {
+		fmt.Fprintln(w, "orders:", err)
+		return 1
+	}
+	return 0
 }
 
 // beans are what the scenario uses from the application.
@@ -74,38 +87,38 @@ func run(ctx context.Context, out io.Writer, configFile, url, natsURL string) er
 	if err != nil {
 		return err
 	}
+	bus, err := NewBus(natsURL)
+	if err != nil {
+		return err
+	}
+	defer bus.Close()
+
+	var b beans
+	app := fx.New(
+		fx.NopLogger,
+		eventsourcing.Module,
+		fx.Supply(k), // the configuration, instead of the module loading its own
+		// The module logs through the graph's *slog.Logger (optional; slog.Default() without one).
+		fx.Supply(slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))),
+		// The outbox publishes through the graph's message.Publisher (that exact type).
+		fx.Provide(fx.Annotate(func() message.Publisher { return bus.Publisher }, fx.As(new(message.Publisher)))),
+		eventsourcing.ProvideProjection(NewOrdersByStatus),
+		fx.Populate(&b),
+	)
+	if err := app.Err(); err != nil {
+		return err // a *config.Error when the configuration is at fault: see report
+	}
 	where, cfg, err := describeData(k)
 	if err != nil {
 		return err
 	}
 	fmt.Fprintln(out, "Configuration:", from)
 	fmt.Fprintln(out, "Database:", where.what)
-	bus, err := NewBus(natsURL)
-	if err != nil {
-		return err
-	}
-	defer bus.Close()
 	fmt.Fprintln(out, "Bus:", bus.Name)
 	listenCtx, stopListening := context.WithCancel(ctx)
 	defer stopListening()
 	if err := bus.Listen(listenCtx); err != nil {
 		return err
-	}
-
-	var b beans
-	app := fx.New(
-		fx.NopLogger,
-		eventsourcing.Module,
-		fx.Supply(k),
-		// The module logs through the graph's *slog.Logger (optional; without one, slog.Default()).
-		fx.Supply(slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))),
-		fx.Provide(fx.Annotate(func() message.Publisher { return bus.Publisher }, fx.As(new(message.Publisher)))),
-		eventsourcing.ProvideProjection(NewOrdersByStatus),
-		fx.Populate(&b),
-	)
-	var cfgErr *config.Error
-	if errors.As(app.Err(), &cfgErr) {
-		return cfgErr // the key at fault and what to do, without Fx's words around it
 	}
 	startCtx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()

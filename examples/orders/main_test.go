@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -104,4 +105,23 @@ func TestRunOnNATS(t *testing.T) {
 	assert.Contains(t, out, "Bus: NATS JetStream, stream PYFLY_EVENTS\n")
 	assert.Contains(t, out, "9 events saved in this run, 9 received")
 	assert.Contains(t, out, "order-002: order.placed (sequence 1), order.line_added (sequence 2), order.cancelled (sequence 3)")
+}
+
+// A configuration error is printed alone, naming the key and what it meant, with exit status 2.
+func TestConfigurationErrorIsPrintedAlone(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "orders.yaml")
+	require.NoError(t, os.WriteFile(file, []byte("pyfly:\n  eventsourcing:\n    enabled: true\n    snapshot: {intervall: 3}\n"), 0o600))
+	var out, stderr strings.Builder
+	err := run(context.Background(), &out, file, "", "")
+	require.Error(t, err)
+	require.Greater(t, len(err.Error()), 200, "Fx's words around the module's")
+	assert.Equal(t, 2, report(&stderr, err))
+	assert.Equal(t, "orders: eventsourcing: pyfly.eventsourcing.snapshot.intervall: unknown key; did you mean `pyfly.eventsourcing.snapshot.interval`?\n", stderr.String())
+	assert.Empty(t, out.String())
+
+	stderr.Reset()
+	assert.Equal(t, 1, report(&stderr, errors.New("boom")))
+	assert.Equal(t, "orders: boom\n", stderr.String())
+	assert.Equal(t, 0, report(&stderr, nil))
 }
