@@ -28,7 +28,15 @@
 //
 // A bun store uses its own url key, else pyfly.data.relational.url, else sqlite:///./app.db; the
 // choice is logged at info level with the password redacted. Stores whose URLs name the same
-// database share one *bun.DB.
+// database share one *bun.DB. When store.url is set and snapshot.url is not, and the chain puts
+// the snapshots in another database than the events, [NewSettings] warns that they will not
+// commit together and names snapshot.url.
+//
+// # Repository options
+//
+// [NewRepositoryOptions] gives repositories es.WithSnapshots with the snapshot store at
+// pyfly.eventsourcing.snapshot.interval when the snapshot provider is bun, and es.WithOutbox
+// when the outbox is enabled.
 //
 // # Migrations
 //

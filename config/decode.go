@@ -47,7 +47,7 @@ func FromKoanf(k *koanf.Koanf) (Config, error) {
 		return Config{}, decodeError(k, err)
 	}
 	if len(md.Unused) > 0 {
-		return Config{}, unknownKeys(md.Unused)
+		return Config{}, unknownKeys(k, md.Unused)
 	}
 	if v := k.Get(DataRelationalURLKey); v != nil {
 		s, ok := v.(string)
@@ -101,17 +101,28 @@ func decodeSettings(k *koanf.Koanf, cfg *Config) error {
 	return nil
 }
 
-// unknownKeys words the error for keys the Config has no field for: each with the key it most
-// likely meant ("did you mean `pyfly.eventsourcing.store.provider`?"), and, when one has no such
-// key, the keys that are valid where it was written.
-func unknownKeys(unused []string) error {
+// unknownKeys words the error for keys of k the Config has no field for (unused, relative to
+// Root): each with the key it most likely meant ("did you mean
+// `pyfly.eventsourcing.store.provider`?"), and, when one has no such key, the keys that are
+// valid where it was written.
+func unknownKeys(k *koanf.Koanf, unused []string) error {
 	keys := slices.Clone(unused)
 	slices.Sort(keys)
+	meant := func(rel string) (string, bool) {
+		if s, ok := suggestion(rel); ok {
+			return "did you mean `" + Root + "." + s + "`?", true
+		}
+		if s, ok := splitKey(k, rel); ok {
+			return "did you mean `" + Root + "." + s + "`? In the environment it is " + envName(Root+"."+s) +
+				` ("__" for "-" or "_", "_" for ".")`, true
+		}
+		return "", false
+	}
 	if len(keys) == 1 {
 		rel := keys[0]
 		full := showKey(Root + "." + rel)
-		if s, ok := suggestion(rel); ok {
-			return &Error{Key: full, Reason: "unknown key; did you mean `" + Root + "." + s + "`?"}
+		if m, ok := meant(rel); ok {
+			return &Error{Key: full, Reason: "unknown key; " + m}
 		}
 		return &Error{Key: full, Reason: "unknown key; " + validKeysNear(rel)}
 	}
@@ -119,8 +130,8 @@ func unknownKeys(unused []string) error {
 	all := true
 	for i, rel := range keys {
 		shown[i] = showKey(Root + "." + rel)
-		if s, ok := suggestion(rel); ok {
-			shown[i] += " (did you mean `" + Root + "." + s + "`?)"
+		if m, ok := meant(rel); ok {
+			shown[i] += " (" + m + ")"
 		} else {
 			all = false
 		}

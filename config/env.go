@@ -23,3 +23,11 @@ func EnvKey(name, value string) (string, any) {
 	k = strings.ReplaceAll(k, "\x00", "_")
 	return k, value
 }
+
+// envName is the environment variable that sets key, the inverse of [EnvKey]: upper case, "_"
+// for ".", "__" for a "-" or "_" in a name (EnvKey reads it as "_", which the configuration
+// accepts for the kebab-case key).
+func envName(key string) string {
+	r := strings.NewReplacer("-", "__", "_", "__", ".", "_")
+	return strings.ToUpper(r.Replace(key))
+}

@@ -1,8 +1,11 @@
 package config
 
 import (
+	"reflect"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/knadh/koanf/v2"
 )
 
 // suggestion returns the key (relative to [Root], a section or a value) that rel, a key the
@@ -27,6 +30,27 @@ func suggestion(rel string) (key string, ok bool) {
 	}
 	if len(same) == 1 {
 		return same[0], true
+	}
+	return "", false
+}
+
+// splitKey returns the key (relative to Root) that rel, a key the module does not read, and the
+// keys of k below it spell with a "." where the key has a "-" or "_": the environment's
+// PYFLY_EVENTSOURCING_OUTBOX_MAX_ATTEMPTS reads as outbox.max.attempts, which meant
+// outbox.max-attempts (PYFLY_EVENTSOURCING_OUTBOX_MAX__ATTEMPTS).
+func splitKey(k *koanf.Koanf, rel string) (string, bool) {
+	undotted := func(s string) string { return strings.ReplaceAll(fold(s), ".", "") }
+	for _, leaf := range k.Keys() {
+		below, ok := strings.CutPrefix(leaf, Root+"."+rel+".")
+		if !ok {
+			continue
+		}
+		written := undotted(rel + "." + below)
+		for _, n := range nodes() {
+			if n.typ.Kind() != reflect.Struct && undotted(n.key) == written {
+				return n.key, true
+			}
+		}
 	}
 	return "", false
 }
