@@ -55,6 +55,7 @@ func EventStoreTests() []EventStoreTest {
 		eventStoreCase("HostileIDs", testHostileIDs),
 		eventStoreCase("HostileValuesRoundTrip", testHostileValuesRoundTrip),
 		eventStoreCase("HostileValuesRefused", testHostileValuesRefused),
+		eventStoreCase("HostileMetadataRefused", testHostileMetadataRefused),
 		eventStoreCase("CopiesInAndOut", testCopiesInAndOut),
 		eventStoreCase("MetadataAndTenant", testMetadataAndTenant),
 		eventStoreCase("ReadAllPaging", testReadAllPaging),
@@ -240,7 +241,7 @@ func testBadInput(t *testing.T, newStore EventStoreFactory, _ Features) {
 		{"payload not JSON", "a", "T", 0, func() []es.Envelope { e := ok(); e[0].Payload = json.RawMessage("not json"); return e }, "JSON object"},
 		{"payload JSON array", "a", "T", 0, func() []es.Envelope { e := ok(); e[0].Payload = json.RawMessage("[1,2]"); return e }, "JSON object"},
 		{"payload with NUL", "a", "T", 0, func() []es.Envelope { e := ok(); e[0].Payload = json.RawMessage(`{"a":"\u0000"}`); return e }, "NUL"},
-		{"metadata not JSON", "a", "T", 0, func() []es.Envelope { e := ok(); e[0].Metadata = map[string]any{"f": func() {}}; return e }, "metadata"},
+		{"metadata not JSON", "a", "T", 0, func() []es.Envelope { e := ok(); e[0].Metadata = map[string]any{"f": func() {}}; return e }, `Metadata["f"]`},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

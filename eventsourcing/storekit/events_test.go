@@ -4,11 +4,13 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	es "github.com/gofly/eventsourcing/eventsourcing"
+	"github.com/gofly/eventsourcing/eventsourcing/projection"
 	"github.com/gofly/eventsourcing/eventsourcing/storekit"
 )
 
@@ -51,4 +53,41 @@ func TestValidateSnapshot(t *testing.T) {
 		mutate(&s)
 		assert.ErrorIs(t, storekit.ValidateSnapshot(s), es.ErrInvalidArgument, name)
 	}
+}
+
+// What a caller gives nests at most MaxJSONDepth levels; an event a store read back (a dead
+// letter's) may nest as deep as readers decode, so parking an event written before the limit
+// applied does not fail.
+func TestNestingLimits(t *testing.T) {
+	e, err := es.NewEnvelope(placed{})
+	require.NoError(t, err)
+	deep := func(levels int) json.RawMessage {
+		return json.RawMessage(strings.Repeat(`{"a":`, levels) + "1" + strings.Repeat("}", levels))
+	}
+	e.Payload = deep(storekit.MaxJSONDepth)
+	require.NoError(t, storekit.ValidateAppend("a", "T", 0, []es.Envelope{e}))
+	e.Payload = deep(storekit.MaxJSONDepth + 1)
+	err = storekit.ValidateAppend("a", "T", 0, []es.Envelope{e})
+	require.ErrorIs(t, err, es.ErrInvalidArgument)
+	assert.Contains(t, err.Error(), "events[0].Payload: nests deeper than 100 levels")
+
+	e.Payload = deep(500)
+	e.Metadata = map[string]any{"m": deepMap(500)}
+	e.AggregateID, e.GlobalPosition = "a", 7
+	d := projection.DeadLetter{Projection: "p", Event: e, Attempts: 1, FailedAt: time.Now()}
+	require.NoError(t, storekit.ValidateDeadLetter(d))
+	err = storekit.ValidateEnqueue("o", []es.Envelope{e}, time.Now())
+	require.ErrorIs(t, err, es.ErrInvalidArgument)
+	e.Payload = deep(1)
+	err = storekit.ValidateEnqueue("o", []es.Envelope{e}, time.Now())
+	require.ErrorIs(t, err, es.ErrInvalidArgument)
+	assert.Contains(t, err.Error(), `events[0].Metadata["m"]["a"]["a"]["a"]…["a"]["a"]: nests deeper than 100 levels`)
+}
+
+func deepMap(levels int) map[string]any {
+	m := map[string]any{"end": true}
+	for range levels - 1 {
+		m = map[string]any{"a": m}
+	}
+	return m
 }
