@@ -209,7 +209,10 @@ func WithOwner(owner string) Option {
 
 // WithDeadLetters parks an event the projection failed on maxAttempts times (1 to MaxInt32) in
 // store and moves past it, in one transaction when the checkpoint store runs them and store
-// joins them. Without it the runner retries a failing event for ever: it never skips one.
+// joins them. An event the store cannot hand out (an *es.DecodeError from ReadAll: a row that
+// does not decode, an upcaster that fails on it) counts as failing on every read: it is parked
+// as the store could read it (a payload that did not decode as {}) with the decode error. Without
+// it the runner retries a failing event for ever: it never skips one.
 func WithDeadLetters(store DeadLetterStore, maxAttempts int) Option {
 	return func(c *config) error {
 		if check.IsNil(store) {

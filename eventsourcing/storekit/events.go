@@ -182,8 +182,9 @@ func ValidateSnapshot(s es.Snapshot) error {
 
 // ApplyUpcasters runs ups over e in order. e must be the caller's own copy. An upcaster's error,
 // an output payload no reader could decode, or an output that moves the event (another aggregate
-// id, sequence or global position) matches es.ErrDecode and names the upcaster: a store must never
-// hand out a silently reordered stream.
+// id, sequence or global position) or renames it (another event id, which consumers de-duplicate
+// on) is an *es.DecodeError (matching es.ErrDecode) naming the event and the upcaster: a store
+// must never hand out a silently reordered stream.
 func ApplyUpcasters(ups []es.Upcaster, e es.Envelope) (es.Envelope, error) {
 	for i, u := range ups {
 		if !u.AppliesTo(e) {
@@ -191,18 +192,52 @@ func ApplyUpcasters(ups []es.Upcaster, e es.Envelope) (es.Envelope, error) {
 		}
 		out, err := u.Upcast(e)
 		if err != nil {
-			return es.Envelope{}, fmt.Errorf("%w: upcaster %d (%T) on event %s (%s): %w", es.ErrDecode, i, u, e.EventID, e.EventType, err)
+			return es.Envelope{}, &es.DecodeError{Event: e, Err: fmt.Errorf("upcaster %d (%T) on event type %s: %w", i, u, e.EventType, err)}
 		}
-		if p := check.JSONPayload(out.Payload); p != "" {
-			return es.Envelope{}, fmt.Errorf("%w: upcaster %d (%T) on event %s (%s) returned a payload that %s", es.ErrDecode, i, u, e.EventID, e.EventType, p)
+		if p := check.JSONObject(out.Payload, check.DecodeJSONDepth); p != "" {
+			return es.Envelope{}, &es.DecodeError{Event: e, Err: fmt.Errorf("upcaster %d (%T) on event type %s returned a payload that %s", i, u, e.EventType, p)}
 		}
 		if moved := movedBy(e, out); moved != "" {
-			return es.Envelope{}, fmt.Errorf("%w: upcaster %d (%T) on event %s (%s) changed its %s; an upcaster may rewrite an event, never move it",
-				es.ErrDecode, i, u, e.EventID, e.EventType, moved)
+			return es.Envelope{}, &es.DecodeError{Event: e, Err: fmt.Errorf("upcaster %d (%T) on event type %s changed its %s; an upcaster may rewrite an event, never move or rename it",
+				i, u, e.EventType, moved)}
 		}
 		e = out
 	}
 	return e, nil
+}
+
+// DecodeEvent finishes an event a store read back: e holds every column but the metadata,
+// metadata the stored JSON text of it. It decodes the metadata (see [DecodeMetadata]), checks
+// that the payload is one JSON object a reader decodes (valid syntax and UTF-8, no NUL
+// character, nesting up to the 10,000 levels encoding/json decodes: rows written before
+// [MaxJSONDepth] applied still read back), and applies ups. Anything that fails is an
+// *es.DecodeError naming the event (see [Undecodable]), which ReadAll returns after the events
+// before it.
+func DecodeEvent(e es.Envelope, metadata []byte, ups []es.Upcaster) (es.Envelope, error) {
+	if p := check.JSONObject(e.Payload, check.DecodeJSONDepth); p != "" {
+		return es.Envelope{}, Undecodable(e, fmt.Errorf("payload %s, got %.40q", p, e.Payload))
+	}
+	md, err := DecodeMetadata(metadata)
+	if err != nil {
+		return es.Envelope{}, Undecodable(e, err)
+	}
+	e.Metadata = md
+	if len(ups) == 0 {
+		return e, nil
+	}
+	return ApplyUpcasters(ups, e)
+}
+
+// Undecodable is the error of a stored event a store cannot hand out: e as far as the store read
+// it (its id and place at least), cause what failed. The error's Event keeps e's payload only
+// when it is a JSON object a reader decodes (else nil) and no metadata, so that a dead letter
+// can hold it.
+func Undecodable(e es.Envelope, cause error) *es.DecodeError {
+	if check.JSONObject(e.Payload, check.DecodeJSONDepth) != "" {
+		e.Payload = nil
+	}
+	e.Metadata = nil
+	return &es.DecodeError{Event: e, Err: cause}
 }
 
 // movedBy names what of an event's place changed between in and out, "" when nothing did.
@@ -214,6 +249,8 @@ func movedBy(in, out es.Envelope) string {
 		return fmt.Sprintf("sequence (%d to %d)", in.Sequence, out.Sequence)
 	case out.GlobalPosition != in.GlobalPosition:
 		return fmt.Sprintf("global position (%d to %d)", in.GlobalPosition, out.GlobalPosition)
+	case out.EventID != in.EventID:
+		return fmt.Sprintf("event id (%q to %q)", in.EventID, out.EventID)
 	}
 	return ""
 }
