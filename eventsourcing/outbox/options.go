@@ -111,13 +111,14 @@ func WithName(name string) Option {
 }
 
 // WithMaxAttempts sets how many attempts a record gets before it becomes a dead letter: 1 or
-// more (default 5).
+// more (default 5). A number above [MaxAttempts], the most attempts a store counts, means
+// MaxAttempts, which no record reaches in practice: pass math.MaxInt to retry for ever.
 func WithMaxAttempts(n int) Option {
 	return func(c *config) error {
-		if n < 1 || n > 1_000_000 {
-			return errs.Invalid("outbox.WithMaxAttempts: must be from 1 to 1000000, got %d", n)
+		if n < 1 {
+			return errs.Invalid("outbox.WithMaxAttempts: must be 1 or more, got %d", n)
 		}
-		c.maxAttempts = n
+		c.maxAttempts = min(n, MaxAttempts)
 		return nil
 	}
 }
