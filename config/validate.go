@@ -3,13 +3,17 @@ package config
 import (
 	"fmt"
 	"maps"
+	"math"
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/gofly/eventsourcing/internal/check"
 )
 
 // Validate checks c and normalises it: providers are trimmed and lower-cased, sqlalchemy becomes
-// bun, a blank destination becomes pyfly.events. An unknown provider is an *[Error] (matching
+// bun, a blank destination becomes pyfly.events (a destination must be valid UTF-8 without NUL
+// bytes). An unknown provider is an *[Error] (matching
 // [ErrInvalidConfig]) that names the key and the valid values. Validate does not look at Enabled.
 func (c *Config) Validate() error {
 	var err error
@@ -22,6 +26,9 @@ func (c *Config) Validate() error {
 	c.EDA.Destination = strings.TrimSpace(c.EDA.Destination)
 	if c.EDA.Destination == "" {
 		c.EDA.Destination = DefaultDestination
+	}
+	if p := check.Text(c.EDA.Destination, math.MaxInt, true); p != "" {
+		return &Error{Key: Root + ".eda.destination", Reason: fmt.Sprintf("a Watermill topic %s, got %.40q", p, c.EDA.Destination)}
 	}
 	c.Store.URL = strings.TrimSpace(c.Store.URL)
 	c.Snapshot.URL = strings.TrimSpace(c.Snapshot.URL)
