@@ -10,6 +10,7 @@ import (
 	"github.com/gofly/eventsourcing/config"
 	"github.com/gofly/eventsourcing/eventsourcing/outbox"
 	"github.com/gofly/eventsourcing/eventsourcing/projection"
+	"github.com/gofly/eventsourcing/internal/check"
 	bunstore "github.com/gofly/eventsourcing/stores/bun"
 )
 
@@ -55,8 +56,10 @@ type Target struct {
 	dsn string
 }
 
-// Redacted returns the target's URL with its password replaced, for messages.
-func (t Target) Redacted() string { return bunstore.RedactURL(t.URL.URL) }
+// Redacted returns the target's URL with its password replaced, for messages: cut to 200 bytes.
+func (t Target) Redacted() string {
+	return check.Clip(bunstore.RedactURL(t.URL.URL), check.URLTextBytes)
+}
 
 // dbKey identifies the database: targets with equal keys share one *bun.DB.
 func (t Target) dbKey() string { return string(t.Dialect) + "|" + t.dsn }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/url"
 
+	"github.com/gofly/eventsourcing/internal/check"
 	"github.com/gofly/eventsourcing/internal/redact"
 	"github.com/uptrace/bun"
 )
@@ -19,7 +20,7 @@ func Open(ctx context.Context, url string) (*bun.DB, error) {
 	if err := db.PingContext(ctx); err != nil {
 		_ = db.Close()
 		_, dsn, _ := ParseURL(url)
-		return nil, fmt.Errorf("bunstore: open %s: cannot reach the database: %w", RedactURL(url), scrub(err, dsn))
+		return nil, fmt.Errorf("bunstore: open %s: cannot reach the database: %w", urlText(url), check.ClippedError{Err: scrub(err, dsn)})
 	}
 	return db, nil
 }

@@ -8,6 +8,8 @@ import (
 	"github.com/jackc/pgx/v5/stdlib"
 	"github.com/uptrace/bun"
 	"github.com/uptrace/bun/dialect/pgdialect"
+
+	"github.com/gofly/eventsourcing/internal/check"
 )
 
 // postgresDialect is PostgreSQL: global positions from transaction ids (see the package
@@ -38,7 +40,7 @@ const postgresMaxOpenConns = 20
 func (postgresDialect) openDB(raw, dsn string) (*bun.DB, error) {
 	cfg, err := pgx.ParseConfig(dsn)
 	if err != nil {
-		return nil, fmt.Errorf("bunstore: open %s: %w", RedactURL(raw), scrub(err, dsn))
+		return nil, fmt.Errorf("bunstore: open %s: %w", urlText(raw), check.ClippedError{Err: scrub(err, dsn)})
 	}
 	sqldb := stdlib.OpenDB(*cfg)
 	sqldb.SetMaxOpenConns(postgresMaxOpenConns)

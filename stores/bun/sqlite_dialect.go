@@ -13,6 +13,8 @@ import (
 	"github.com/uptrace/bun"
 	"github.com/uptrace/bun/dialect/sqlitedialect"
 	"modernc.org/sqlite"
+
+	"github.com/gofly/eventsourcing/internal/check"
 )
 
 // sqliteDialect is SQLite: one writer at a time, dense positions, times as fixed-width text.
@@ -52,7 +54,7 @@ func (sqliteDialect) openDB(raw, path string) (*bun.DB, error) {
 	}
 	conn, err := sqlite.NewConnector(dsn)
 	if err != nil {
-		return nil, fmt.Errorf("bunstore: open %s: %w", RedactURL(raw), err)
+		return nil, fmt.Errorf("bunstore: open %s: %w", urlText(raw), check.ClippedError{Err: err})
 	}
 	sqldb := sql.OpenDB(sqliteConnector{conn})
 	if memory {

@@ -78,7 +78,7 @@ func parseSQLite(raw, rest string) (Dialect, string, error) {
 }
 
 func badURL(raw, why string) error {
-	return storekit.InvalidArgument("bunstore: database URL %q: %s; valid forms: %s", RedactURL(raw), why, validSchemes)
+	return storekit.InvalidArgument("bunstore: database URL %q: %s; valid forms: %s", urlText(raw), why, validSchemes)
 }
 
 // RedactURL returns raw with its passwords replaced by xxxxx: the password of the user info
