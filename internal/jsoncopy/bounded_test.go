@@ -107,3 +107,40 @@ func TestNormalizeAsJSONGivesBack(t *testing.T) {
 		}
 	}
 }
+
+// A cycle deep down a long path is found, and a long path that comes back up and down again
+// (the set the path keeps from 32 levels on is dropped and built again) stays exact.
+func TestDeepPaths(t *testing.T) {
+	var p Path
+	lists := make([][]any, 100)
+	for i := range lists {
+		lists[i] = []any{i}
+		if !p.Enter(lists[i]) {
+			t.Fatalf("level %d refused", i)
+		}
+	}
+	if p.Enter(lists[3]) || p.Enter(lists[99]) {
+		t.Error("a list on the path entered again")
+	}
+	for range 70 {
+		p.Leave()
+	}
+	if !p.Enter(lists[50]) {
+		t.Error("a list that left the path is refused")
+	}
+	if p.Enter(lists[29]) {
+		t.Error("a list still on the path entered again")
+	}
+	self := deep(500)
+	inner := self
+	for range 498 {
+		inner = inner["a"].(map[string]any)
+	}
+	inner["a"] = self
+	if Plain(self) {
+		t.Error("a cycle 500 levels down is plain")
+	}
+	if _, err := Normalize(self); err == nil {
+		t.Error("a cycle 500 levels down normalises")
+	}
+}

@@ -247,12 +247,17 @@ func (w *plainWalk) value(v any, depth int) bool {
 }
 
 // Path holds the maps and lists a walk over a JSON value is inside, so that the walk finds a map
-// or list inside itself (a cycle) instead of going round it without end.
-// The zero Path is empty; a Path must not be copied once used.
+// or list inside itself (a cycle) instead of going round it without end. The zero Path is empty;
+// a Path must not be copied once used.
 type Path struct {
 	open []container
-	buf  [8]container // the first levels, without an allocation
+	buf  [8]container      // the first levels, without an allocation
+	deep map[container]int // from pathIndexed levels on: how often each one is on the path
 }
+
+// pathIndexed is the depth from which a Path also keeps a set of its maps and lists, so that a
+// deep walk does not scan the whole path at each level.
+const pathIndexed = 32
 
 // container identifies a map (n is -1) or a list (n is its length: a shorter list over the same
 // array is another list).
@@ -274,19 +279,48 @@ func (p *Path) Enter(v any) bool {
 	if p.open == nil {
 		p.open = p.buf[:0]
 	}
-	if c.p != 0 && c.n != 0 {
-		for _, o := range p.open {
-			if o == c {
-				return false
-			}
-		}
+	if c.p != 0 && c.n != 0 && p.holds(c) {
+		return false
 	}
 	p.open = append(p.open, c)
+	if len(p.open) == pathIndexed {
+		p.deep = make(map[container]int, 2*pathIndexed)
+		for _, o := range p.open {
+			p.deep[o]++
+		}
+	} else if p.deep != nil {
+		p.deep[c]++
+	}
 	return true
 }
 
+// holds reports whether c is on the path.
+func (p *Path) holds(c container) bool {
+	if p.deep != nil {
+		return p.deep[c] > 0
+	}
+	for _, o := range p.open {
+		if o == c {
+			return true
+		}
+	}
+	return false
+}
+
 // Leave removes what the last Enter that reported true added.
-func (p *Path) Leave() { p.open = p.open[:len(p.open)-1] }
+func (p *Path) Leave() {
+	c := p.open[len(p.open)-1]
+	p.open = p.open[:len(p.open)-1]
+	if p.deep == nil {
+		return
+	}
+	if p.deep[c]--; p.deep[c] == 0 {
+		delete(p.deep, c)
+	}
+	if len(p.open) < pathIndexed {
+		p.deep = nil
+	}
+}
 
 // TextEqual reports whether a and b are the same JSON text once insignificant white space is
 // removed; empty counts as {}.
