@@ -202,8 +202,8 @@ func TestErrorsReadOnce(t *testing.T) {
 				`postgresql+psycopg:// (PostgreSQL); sqlite:///relative/path, sqlite:////absolute/path, sqlite+aiosqlite:///path, sqlite::memory:, sqlite:///:memory: (SQLite)`,
 		},
 		"outbox option": {
-			kv:   enabled(map[string]any{"pyfly.eventsourcing.outbox.enabled": true, "pyfly.eventsourcing.outbox.max-attempts": 2000000}),
-			want: "eventsourcing: pyfly.eventsourcing.outbox.max-attempts: must be from 1 to 1000000, got 2000000",
+			kv:   enabled(map[string]any{"pyfly.eventsourcing.outbox.enabled": true, "pyfly.eventsourcing.outbox.batch-size": 20000}),
+			want: "eventsourcing: pyfly.eventsourcing.outbox.batch-size: must be from 1 to 10000, got 20000",
 		},
 		"outbox options together": {
 			kv: enabled(map[string]any{"pyfly.eventsourcing.outbox.enabled": true, "pyfly.eventsourcing.outbox.claim-timeout": "10s"}),

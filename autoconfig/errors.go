@@ -6,6 +6,7 @@ import (
 
 	es "github.com/gofly/eventsourcing/eventsourcing"
 	"github.com/gofly/eventsourcing/internal/redact"
+	"github.com/gofly/eventsourcing/internal/check"
 	bunstore "github.com/gofly/eventsourcing/stores/bun"
 )
 
@@ -52,11 +53,11 @@ type wrapped struct {
 func (e *wrapped) Error() string { return e.msg }
 func (e *wrapped) Unwrap() error { return e.err }
 
-// cause returns err with its message redacted and without the prefixes the store packages put
-// first ("eventsourcing: invalid argument: ", "bunstore: ", "bunstore: schema missing: ",
+// cause returns err with its message redacted, cut to 2,000 bytes, and without the prefixes the
+// store packages put first ("eventsourcing: invalid argument: ", "bunstore: ", "bunstore: schema missing: ",
 // "eventsourcing: "), so that a message that embeds it reads once. It unwraps to err.
 func cause(err error) error {
-	return &wrapped{msg: trimPrefixes(redact.Text(err.Error())), err: err}
+	return &wrapped{msg: check.Clip(trimPrefixes(redact.Text(err.Error())), check.CauseTextBytes), err: err}
 }
 
 // trimPrefixes removes the prefixes cause removes from msg.

@@ -4,6 +4,7 @@ import (
 	"log/slog"
 
 	"github.com/gofly/eventsourcing/config"
+	"github.com/gofly/eventsourcing/internal/check"
 	bunstore "github.com/gofly/eventsourcing/stores/bun"
 )
 
@@ -47,8 +48,8 @@ type Target struct {
 	Tables []string
 }
 
-// Redacted returns the target's URL with its password replaced, for messages.
-func (t Target) Redacted() string { return t.Source.Redacted() }
+// Redacted returns the target's URL with its password replaced, for messages: cut to 200 bytes.
+func (t Target) Redacted() string { return check.Clip(t.Source.Redacted(), check.URLTextBytes) }
 
 // dbKey identifies the database: targets with equal keys share one *bun.DB, opened from the
 // Source of the first.

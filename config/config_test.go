@@ -133,6 +133,13 @@ func TestWrongTypeIsNamed(t *testing.T) {
 	var ce *config.Error
 	require.ErrorAs(t, err, &ce)
 	require.Equal(t, "pyfly.eventsourcing.eda.destination", ce.Key)
+	// Before the fix, a destination with a NUL byte or invalid UTF-8 passed configuration and start.
+	_, err = config.Load(config.WithYAML([]byte("pyfly:\n  eventsourcing:\n    eda:\n      destination: \"orders\\0\"\n")), config.WithoutEnv())
+	require.ErrorIs(t, err, config.ErrInvalidConfig)
+	require.EqualError(t, err, `eventsourcing: pyfly.eventsourcing.eda.destination: a Watermill topic must not contain NUL bytes, got "orders\x00"`)
+	_, err = config.Load(config.WithYAML(nil), environ("PYFLY_EVENTSOURCING_EDA_DESTINATION=\xffevents"))
+	require.ErrorIs(t, err, config.ErrInvalidConfig)
+	require.EqualError(t, err, `eventsourcing: pyfly.eventsourcing.eda.destination: a Watermill topic must be valid UTF-8, got "\xffevents"`)
 
 	// A hostile value is shown quoted and cut; a URL value is never shown.
 	_, err = config.Load(config.WithYAML(nil), environ("PYFLY_EVENTSOURCING_ENABLED="+strings.Repeat("\x00\xff", 500)))

@@ -55,7 +55,7 @@
 //     repositories built with autoconfig.RepositoryOptions take a snapshot each time a save crosses
 //     a multiple of this many events; at least 1.
 //   - pyfly.eventsourcing.eda.destination (default: pyfly.events): Watermill topic the publisher
-//     sends stored events to.
+//     sends stored events to (UTF-8 without NUL bytes).
 //   - pyfly.eventsourcing.projection.checkpoint.provider (default: the event store's): Where
 //     checkpoints, the runners' lease and dead letters live: memory or bun.
 //   - pyfly.eventsourcing.projection.checkpoint.url (default: the event store's URL): Database URL

@@ -54,7 +54,7 @@ var keyDocs = []keyDoc{
 		"With `snapshot.provider: bun`, repositories built with `autoconfig.RepositoryOptions` take a snapshot each time " +
 			"a save crosses a multiple of this many events; at least 1."},
 	{Root + ".eda.destination", "",
-		"Watermill topic the publisher sends stored events to."},
+		"Watermill topic the publisher sends stored events to (UTF-8 without NUL bytes)."},
 	{Root + ".projection.checkpoint.provider", "the event store's",
 		"Where checkpoints, the runners' lease and dead letters live: `memory` or `bun`."},
 	{Root + ".projection.checkpoint.url", "the event store's URL",

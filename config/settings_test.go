@@ -35,7 +35,7 @@ func TestSettingErrorsNameTheKey(t *testing.T) {
 		{"projection.retry-max", "-1s", "", "must be 0 (the default) or a positive duration such as 500ms or 2s, got -1s"},
 		{"projection.dead-letter-after", "3000000000", "DeadLetterAfter", "must be from 1 to 2147483647, got 3000000000"},
 		{"outbox.name", `"a\0b"`, "Name", "must not contain NUL bytes"},
-		{"outbox.max-attempts", "2000000", "MaxAttempts", "must be from 1 to 1000000, got 2000000"},
+		{"outbox.max-attempts", "3000000000", "MaxAttempts", "must be from 1 to 2147483647, got 3000000000"},
 		{"outbox.poll-interval", "10000h", "PollInterval", "must be more than 0 and at most 8784h0m0s, got 10000h0m0s"},
 		{"outbox.publish-timeout", "3m", "PublishTimeout",
 			"the claim timeout (2m0s) must be longer than the publish timeout (3m0s): a relay starts a publish only when it can end before its claim does"},
@@ -143,10 +143,10 @@ func TestDefaultsAreTheRuntimeDefaults(t *testing.T) {
 
 // The outbox's settings are checked once it is enabled; the runners' always are.
 func TestDisabledOutboxSettings(t *testing.T) {
-	_, err := loadYAML("    outbox: {max-attempts: 2000000}\n")
+	_, err := loadYAML("    outbox: {max-attempts: 3000000000}\n")
 	require.NoError(t, err)
-	_, err = loadYAML("    outbox: {enabled: true, max-attempts: 2000000}\n")
-	require.EqualError(t, err, "eventsourcing: pyfly.eventsourcing.outbox.max-attempts: must be from 1 to 1000000, got 2000000")
+	_, err = loadYAML("    outbox: {enabled: true, max-attempts: 3000000000}\n")
+	require.EqualError(t, err, "eventsourcing: pyfly.eventsourcing.outbox.max-attempts: must be from 1 to 2147483647, got 3000000000")
 	_, err = loadYAML("    outbox: {max-attempts: -1}\n")
 	require.EqualError(t, err, "eventsourcing: pyfly.eventsourcing.outbox.max-attempts: must be 0 (the default) or more, got -1",
 		"a negative number is refused whatever")

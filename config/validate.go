@@ -2,14 +2,17 @@ package config
 
 import (
 	"fmt"
+	"math"
 	"strings"
 
 	es "github.com/gofly/eventsourcing/eventsourcing"
 	"github.com/gofly/eventsourcing/eventsourcing/projection"
+	"github.com/gofly/eventsourcing/internal/check"
 )
 
 // Validate checks c and normalises it: providers are trimmed and lower-cased, sqlalchemy becomes
-// bun, a blank destination becomes pyfly.events, a snapshot interval below 1 is refused, start-from is lower-cased, and the projection
+// bun, a blank destination becomes pyfly.events (a destination must be valid UTF-8 without NUL
+// bytes), a snapshot interval below 1 is refused, start-from is lower-cased, and the projection
 // runners' and the outbox's settings get their defaults where they are 0. An error is an
 // *[Error] (matching [ErrInvalidConfig]) that names the key at fault and what is valid: an
 // unknown provider, a negative number or duration, or a setting projection.Config.Validate or,
@@ -26,6 +29,9 @@ func (c *Config) Validate() error {
 	c.EDA.Destination = strings.TrimSpace(c.EDA.Destination)
 	if c.EDA.Destination == "" {
 		c.EDA.Destination = DefaultDestination
+	}
+	if p := check.Text(c.EDA.Destination, math.MaxInt, true); p != "" {
+		return &Error{Key: Root + ".eda.destination", Reason: fmt.Sprintf("a Watermill topic %s, got %.40q", p, c.EDA.Destination)}
 	}
 	c.Store.URL = strings.TrimSpace(c.Store.URL)
 	c.Snapshot.URL = strings.TrimSpace(c.Snapshot.URL)

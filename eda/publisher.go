@@ -5,10 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math"
 	"strings"
 
 	"github.com/ThreeDotsLabs/watermill/message"
 
+	"github.com/gofly/eventsourcing/internal/check"
+	"github.com/gofly/eventsourcing/internal/errs"
 	"github.com/gofly/eventsourcing/internal/redact"
 
 	es "github.com/gofly/eventsourcing/eventsourcing"
@@ -28,6 +31,7 @@ type Publisher struct {
 	pub         message.Publisher
 	destination string
 	log         *slog.Logger
+	err         error // a bad destination, reported by Err and every publish
 }
 
 // Option configures a [Publisher].
@@ -44,7 +48,9 @@ func WithLogger(l *slog.Logger) Option {
 }
 
 // NewPublisher returns a Publisher sending to destination through pub; a blank destination means
-// [DefaultDestination]. It returns nil when pub is nil.
+// [DefaultDestination]. It returns nil when pub is nil. A destination that is not valid UTF-8 or
+// holds a NUL byte is a mistake: [Publisher.Err] reports it, and every publish returns it without
+// sending anything (an error matching es.ErrInvalidArgument).
 func NewPublisher(pub message.Publisher, destination string, opts ...Option) *Publisher {
 	if pub == nil {
 		return nil
@@ -54,12 +60,24 @@ func NewPublisher(pub message.Publisher, destination string, opts ...Option) *Pu
 		destination = DefaultDestination
 	}
 	p := &Publisher{pub: pub, destination: destination, log: slog.New(slog.DiscardHandler)}
+	if problem := check.Text(destination, math.MaxInt, true); problem != "" {
+		p.err = errs.Invalid("eda.NewPublisher: destination: a Watermill topic %s, got %.40q", problem, destination)
+	}
 	for _, o := range opts {
 		if o != nil {
 			o(p)
 		}
 	}
 	return p
+}
+
+// Err reports a mistake in NewPublisher's arguments (a destination that is not valid UTF-8 or
+// holds a NUL byte), nil when there is none; [ErrNoPublisher] on a nil *Publisher.
+func (p *Publisher) Err() error {
+	if p == nil {
+		return ErrNoPublisher
+	}
+	return p.err
 }
 
 // Destination returns the topic messages are sent to, "" on a nil *Publisher.
@@ -74,6 +92,9 @@ func (p *Publisher) Destination() string {
 func (p *Publisher) Publish(ctx context.Context, env es.Envelope) error {
 	if p == nil {
 		return ErrNoPublisher
+	}
+	if p.err != nil {
+		return p.err
 	}
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("eda: publish event %s: %w", env.EventID, err)
@@ -101,6 +122,9 @@ func (p *Publisher) Publish(ctx context.Context, env es.Envelope) error {
 func (p *Publisher) PublishAll(ctx context.Context, envs []es.Envelope) error {
 	if p == nil {
 		return ErrNoPublisher
+	}
+	if p.err != nil {
+		return p.err
 	}
 	for i, env := range envs {
 		if err := p.Publish(ctx, env); err != nil {

@@ -208,3 +208,20 @@ func TestPublishErrorsHideBrokerTokens(t *testing.T) {
 	require.NotContains(t, err.Error(), "s3cr3tT0k3n")
 	require.Contains(t, err.Error(), "no servers available")
 }
+
+// Before the fix, a destination with a NUL byte or invalid UTF-8 was taken as it was, and every
+// publish handed it to the broker.
+func TestBadDestinationIsAMistake(t *testing.T) {
+	for _, dest := range []string{"orders\x00", "\xffevents", "a\x00b"} {
+		rec := &recorder{}
+		p := eda.NewPublisher(rec, dest)
+		require.ErrorIs(t, p.Err(), es.ErrInvalidArgument, "%q", dest)
+		require.ErrorContains(t, p.Err(), "eda.NewPublisher: destination: a Watermill topic must")
+		require.ErrorIs(t, p.Publish(context.Background(), envelope(t, 1)), es.ErrInvalidArgument)
+		require.ErrorIs(t, p.PublishAll(context.Background(), []es.Envelope{envelope(t, 1)}), es.ErrInvalidArgument)
+		require.Empty(t, rec.msgs, "nothing is sent")
+	}
+	require.NoError(t, eda.NewPublisher(&recorder{}, " orders.v1 ").Err())
+	var nilPub *eda.Publisher
+	require.ErrorIs(t, nilPub.Err(), eda.ErrNoPublisher)
+}

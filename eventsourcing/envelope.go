@@ -28,7 +28,9 @@ type Envelope struct {
 	EventType string
 	// Payload is the event as a JSON object.
 	Payload json.RawMessage
-	// Metadata is free-form data (correlation and causation ids, ...). Values must be JSON-encodable.
+	// Metadata is free-form data (correlation and causation ids, ...). Stores keep it as JSON:
+	// values must be JSON-encodable (no NaN or infinity, no map or list inside itself), keys valid
+	// UTF-8, nesting at most 100 levels with the map itself as the first.
 	Metadata map[string]any
 	// OccurredAt is when the envelope was built, in UTC.
 	OccurredAt time.Time
@@ -75,7 +77,10 @@ func NewEnvelope(event any) (Envelope, error) {
 	}, nil
 }
 
-// Clone returns a deep copy of e: payload bytes and metadata maps and slices are copied.
+// Clone returns a deep copy of e: payload bytes and metadata maps and slices are copied. Metadata
+// no store accepts is copied without recursing without end: a map or list that contains itself
+// is copied once, and the copy holds the original where the cycle closes; maps and lists nested
+// more than 10,000 levels deep are shared below that level.
 func (e Envelope) Clone() Envelope {
 	e.Payload = jsoncopy.Raw(e.Payload)
 	e.Metadata = jsoncopy.Map(e.Metadata)

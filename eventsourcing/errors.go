@@ -3,6 +3,7 @@ package eventsourcing
 import (
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/gofly/eventsourcing/internal/errs"
 )
@@ -22,7 +23,8 @@ var (
 	ErrEnvelopeMismatch = errors.New("eventsourcing: envelope does not match the aggregate")
 	// ErrInvalidArgument reports bad input: the message names the argument and what is valid.
 	ErrInvalidArgument = errs.InvalidArgument
-	// ErrDecode reports a payload, snapshot or upcaster output that could not be decoded.
+	// ErrDecode reports a payload, snapshot or upcaster output that could not be decoded. A
+	// stored event that a store cannot hand out is a *[DecodeError], which matches it.
 	ErrDecode = errors.New("eventsourcing: decode failed")
 	// ErrOutcomeUnknown reports an append that may or may not have committed: its context ended, or
 	// the connection was lost, after the commit was sent. The error wraps the cause. Retrying with
@@ -59,6 +61,38 @@ func (e *ConcurrencyError) Error() string {
 
 // Is makes errors.Is(err, ErrConcurrency) true.
 func (e *ConcurrencyError) Is(target error) bool { return target == ErrConcurrency }
+
+// DecodeError reports a stored event that a store cannot hand out: a row whose metadata, payload
+// or time does not decode (written by an older version, by hand or by another program), or an
+// upcaster that fails on it or returns what no reader could decode. It names the event and its
+// place, so that a reader can deal with that one event and go on with the events after it (see
+// [EventStore.ReadAll]); a projection runner parks it as a dead letter. It matches [ErrDecode]
+// and unwraps to the cause.
+type DecodeError struct {
+	// Event is the event as far as it decoded: always its EventID, AggregateID, Sequence and
+	// GlobalPosition. Of a row that does not decode, the other columns the store could read,
+	// without metadata, and with the payload only when it is a JSON object (else nil); on an
+	// upcaster's failure, the event that upcaster was given.
+	Event Envelope
+	// Err is the cause.
+	Err error
+}
+
+// Error implements error.
+func (e *DecodeError) Error() string {
+	cause := "unknown cause"
+	if e.Err != nil {
+		cause = strings.TrimPrefix(e.Err.Error(), ErrDecode.Error()+": ")
+	}
+	return fmt.Sprintf("%v: event %s of %s %q (sequence %d) at global position %d: %s",
+		ErrDecode, e.Event.EventID, e.Event.AggregateType, e.Event.AggregateID, e.Event.Sequence, e.Event.GlobalPosition, cause)
+}
+
+// Is makes errors.Is(err, ErrDecode) true.
+func (e *DecodeError) Is(target error) bool { return target == ErrDecode }
+
+// Unwrap returns the cause.
+func (e *DecodeError) Unwrap() error { return e.Err }
 
 // EventHandlerError reports an event that an aggregate could not handle: no handler
 // ([ErrNoHandler]), a payload that does not decode into the handler's type ([ErrDecode]), or the

@@ -17,7 +17,8 @@ type EventStore interface {
 	// envelopes on success only. A version mismatch or a lost race is a *ConcurrencyError.
 	Append(ctx context.Context, aggregateID, aggregateType string, expected int64, events []Envelope) error
 	// Load returns the aggregate's events with Sequence > afterSequence in sequence order, upcast.
-	// An unknown aggregate gives an empty slice and no error.
+	// An unknown aggregate gives an empty slice and no error. An event the store cannot hand out
+	// fails the call with a *DecodeError naming it (see ReadAll).
 	Load(ctx context.Context, aggregateID string, afterSequence int64) ([]Envelope, error)
 	// LatestVersion returns the aggregate's highest sequence, 0 when it has no events.
 	LatestVersion(ctx context.Context, aggregateID string) (int64, error)
@@ -25,6 +26,13 @@ type EventStore interface {
 	// most limit, upcast. Positions strictly increase; once a reader has seen position p no event
 	// can later appear at or below p. after < 0, limit < 1 or a cursor that is not on the stream is
 	// ErrInvalidArgument.
+	//
+	// An event the store cannot hand out (a row that does not decode, an upcaster that fails on
+	// it) ends the page: ReadAll returns the events before it together with a *DecodeError that
+	// names it and its position (Event.GlobalPosition). It is the only error that comes with
+	// events. A reader applies them, deals with the one event (a projection runner retries it,
+	// then parks it as a dead letter), and reads on from its position, which is on the stream:
+	// ReadAll after it returns the events after it.
 	ReadAll(ctx context.Context, after int64, limit int) ([]Envelope, error)
 	// LastPosition returns the highest position a reader can see now, 0 when the stream is empty.
 	LastPosition(ctx context.Context) (int64, error)

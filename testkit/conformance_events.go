@@ -23,6 +23,12 @@ type EventStoreFactory func(t *testing.T, upcasters ...es.Upcaster) es.EventStor
 type Features struct {
 	// DensePositions: global positions are exactly 1, 2, 3… in commit order (memory, SQLite).
 	DensePositions bool
+	// Corrupt, when set, writes value over what store s keeps of the stored event eventID in
+	// column ("metadata" or "payload"), as a row written by hand, by another program or by an
+	// older version may hold it: the store then cannot decode that event. A store that can hold
+	// no such event (memory: it keeps decoded envelopes) leaves it nil, and the cases about
+	// undecodable events use an upcaster that fails instead.
+	Corrupt func(t *testing.T, s es.EventStore, eventID, column, value string)
 }
 
 // EventStoreTarget is what the event store suite runs on: a factory of empty stores and what
@@ -55,12 +61,14 @@ func EventStoreTests() []EventStoreTest {
 		eventStoreCase("HostileIDs", testHostileIDs),
 		eventStoreCase("HostileValuesRoundTrip", testHostileValuesRoundTrip),
 		eventStoreCase("HostileValuesRefused", testHostileValuesRefused),
+		eventStoreCase("HostileMetadataRefused", testHostileMetadataRefused),
 		eventStoreCase("CopiesInAndOut", testCopiesInAndOut),
 		eventStoreCase("MetadataAndTenant", testMetadataAndTenant),
 		eventStoreCase("ReadAllPaging", testReadAllPaging),
 		eventStoreCase("ReadAllCursorNotOnStream", testReadAllCursorNotOnStream),
 		eventStoreCase("Upcasters", testUpcasters),
 		eventStoreCase("UpcastersCannotMoveEvents", testUpcastersCannotMoveEvents),
+		eventStoreCase("UndecodableEvents", testUndecodableEvents),
 		eventStoreCase("RaceSameExpectedVersion", testRaceSameExpectedVersion),
 		eventStoreCase("ConcurrentAggregates", testConcurrentAggregates),
 		eventStoreCase("Transactions", testTransactions),
@@ -240,7 +248,7 @@ func testBadInput(t *testing.T, newStore EventStoreFactory, _ Features) {
 		{"payload not JSON", "a", "T", 0, func() []es.Envelope { e := ok(); e[0].Payload = json.RawMessage("not json"); return e }, "JSON object"},
 		{"payload JSON array", "a", "T", 0, func() []es.Envelope { e := ok(); e[0].Payload = json.RawMessage("[1,2]"); return e }, "JSON object"},
 		{"payload with NUL", "a", "T", 0, func() []es.Envelope { e := ok(); e[0].Payload = json.RawMessage(`{"a":"\u0000"}`); return e }, "NUL"},
-		{"metadata not JSON", "a", "T", 0, func() []es.Envelope { e := ok(); e[0].Metadata = map[string]any{"f": func() {}}; return e }, "metadata"},
+		{"metadata not JSON", "a", "T", 0, func() []es.Envelope { e := ok(); e[0].Metadata = map[string]any{"f": func() {}}; return e }, `Metadata["f"]`},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -448,6 +456,8 @@ func (m mover) Upcast(e es.Envelope) (es.Envelope, error) {
 		e.AggregateID += "-x"
 	case "sequence":
 		e.Sequence += 10
+	case "event id":
+		e.EventID += "-x"
 	default:
 		e.GlobalPosition += 1000
 	}
@@ -628,13 +638,13 @@ func testTransactions(t *testing.T, newStore EventStoreFactory, _ Features) {
 	assert.Equal(t, int64(2), v)
 }
 
-// testUpcastersCannotMoveEvents: an upcaster that changes an event's aggregate id, sequence or
-// global position fails the read, on Load as on ReadAll, naming the upcaster. Before the rule, a
-// changed position was silently restored on memory and SQLite and a changed sequence reordered
-// the aggregate.
+// testUpcastersCannotMoveEvents: an upcaster that changes an event's aggregate id, sequence,
+// global position or event id fails the read, on Load as on ReadAll, naming the upcaster. Before
+// the rule, a changed position was silently restored on memory and SQLite, a changed sequence
+// reordered the aggregate, and a changed event id (consumers de-duplicate on it) passed.
 func testUpcastersCannotMoveEvents(t *testing.T, newStore EventStoreFactory, _ Features) {
 	ctx := context.Background()
-	for _, field := range []string{"aggregate id", "sequence", "global position"} {
+	for _, field := range []string{"aggregate id", "sequence", "global position", "event id"} {
 		t.Run(field, func(t *testing.T) {
 			s := newStore(t, mover{field})
 			require.NoError(t, s.Append(ctx, "a", "T", 0, Envelopes(t, "Moved", 1, 1)))

@@ -14,6 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	es "github.com/gofly/eventsourcing/eventsourcing"
+	"github.com/gofly/eventsourcing/eventsourcing/storekit"
 )
 
 // hostileCase is one envelope at the edge of what validation accepts.
@@ -25,7 +26,8 @@ type hostileCase struct {
 }
 
 func hostileCases() []hostileCase {
-	deep := strings.Repeat(`{"a":`, 200) + "1" + strings.Repeat("}", 200)
+	// With the payload's own object, the deepest value is at the limit.
+	deep := strings.Repeat(`{"a":`, storekit.MaxJSONDepth-1) + "1" + strings.Repeat("}", storekit.MaxJSONDepth-1)
 	return []hostileCase{
 		{"sql in ids and types", `'; DELETE FROM pyfly_event_store; --`, `T'); DROP TABLE x; --`, func(e *es.Envelope) {
 			e.EventType = `E" OR "1"="1`
@@ -48,6 +50,20 @@ func hostileCases() []hostileCase {
 		}},
 		{"deep and wide payload", "deep", "T", func(e *es.Envelope) {
 			e.Payload = json.RawMessage(`{"deep":` + deep + `,"wide":"` + strings.Repeat("w", 1<<20) + `"}`)
+		}},
+		{"payload of lists at the nesting limit", "deep-lists", "T", func(e *es.Envelope) {
+			e.Payload = json.RawMessage(`{"l":` + strings.Repeat("[", storekit.MaxJSONDepth-1) + strings.Repeat("]", storekit.MaxJSONDepth-1) + `}`)
+		}},
+		{"metadata at the nesting limit", "meta-deep", "T", func(e *es.Envelope) { e.Metadata = NestedMetadata(storekit.MaxJSONDepth, false) }},
+		{"metadata with lists at the nesting limit", "meta-deep-lists", "T", func(e *es.Envelope) {
+			e.Metadata = NestedMetadata(storekit.MaxJSONDepth, true)
+		}},
+		{"metadata strings not UTF-8", "meta-utf8", "T", func(e *es.Envelope) {
+			e.Metadata = map[string]any{"v": "a\xffb", "w": "\xc3"} // kept as JSON keeps them, as U+FFFD
+		}},
+		{"metadata sharing one map under many keys", "meta-shared", "T", func(e *es.Envelope) {
+			shared := map[string]any{"x": 1.0}
+			e.Metadata = map[string]any{"a": shared, "b": shared, "l": []any{shared, shared}}
 		}},
 		{"empty object payload", "empty", "T", func(e *es.Envelope) { e.Payload = json.RawMessage(`{}`) }},
 		{"payload with white space", "ws", "T", func(e *es.Envelope) { e.Payload = json.RawMessage(" \n{ \"a\" : [ 1 , 2 ] }\t") }},
@@ -164,6 +180,9 @@ func testHostileValuesRefused(t *testing.T, newStore EventStoreFactory, _ Featur
 		"too deep": envelope(func(e *es.Envelope) {
 			e.Payload = json.RawMessage(`{"a":` + strings.Repeat("[", 10001) + strings.Repeat("]", 10001) + `}`)
 		}),
+		"one level past the limit": envelope(func(e *es.Envelope) {
+			e.Payload = json.RawMessage(strings.Repeat(`{"a":`, storekit.MaxJSONDepth+1) + "1" + strings.Repeat("}", storekit.MaxJSONDepth+1))
+		}),
 		"trailing text":                 envelope(func(e *es.Envelope) { e.Payload = json.RawMessage(`{}{}`) }),
 		"NUL byte in id":                envelope(func(e *es.Envelope) { e.EventID = "a\x00b" }),
 		"event type not UTF-8":          envelope(func(e *es.Envelope) { e.EventType = "\xff" }),
@@ -187,6 +206,85 @@ func testHostileValuesRefused(t *testing.T, newStore EventStoreFactory, _ Featur
 	all, err := s.ReadAll(ctx, 0, 100)
 	require.NoError(t, err)
 	assert.Empty(t, all, "refused input writes nothing")
+}
+
+// NestedMetadata returns metadata nested levels deep, counting the map itself as the first level
+// (as storekit.MaxJSONDepth counts): maps inside maps under the key "a", or, with lists, a list
+// holding a map on every other level. The deepest level holds a number.
+func NestedMetadata(levels int, lists bool) map[string]any {
+	var v any = 1.0
+	for level := levels; level > 1; level-- {
+		if lists && level%2 == 0 {
+			v = []any{"x", v}
+		} else {
+			v = map[string]any{"a": v}
+		}
+	}
+	return map[string]any{"a": v}
+}
+
+// refusedMetadata is the metadata every store refuses with es.ErrInvalidArgument, by name: one
+// level past the nesting limit, maps and lists that contain themselves, numbers JSON cannot hold
+// and keys that are not UTF-8. Each is built anew, so a store cannot keep a part of another.
+// Before the rule, PostgreSQL and SQLite stored metadata nested 10,001 levels deep that no read
+// could decode again, and a map that contained itself overflowed the memory store's stack.
+func refusedMetadata() map[string]map[string]any {
+	selfMap := map[string]any{"k": "v"}
+	selfMap["self"] = selfMap
+	selfList := []any{"x", nil}
+	selfList[1] = selfList
+	viaList := map[string]any{}
+	viaList["l"] = []any{1.0, map[string]any{"back": viaList}}
+	a, b := map[string]any{}, map[string]any{}
+	a["b"], b["a"] = b, a
+	twice := map[string]any{}
+	twice["x"], twice["y"] = twice, twice
+	return map[string]map[string]any{
+		"one level past the limit":            NestedMetadata(storekit.MaxJSONDepth+1, false),
+		"one level past the limit with lists": NestedMetadata(storekit.MaxJSONDepth+1, true),
+		"10,001 levels":                       NestedMetadata(10001, false),
+		"a map that contains itself":          selfMap,
+		"a list that contains itself":         {"l": selfList},
+		"a cycle through a list":              viaList,
+		"a cycle through two maps":            {"a": a},
+		"a map inside itself twice":           twice,
+		"NaN":                                 {"n": math.NaN()},
+		"+Inf":                                {"n": math.Inf(1)},
+		"-Inf":                                {"n": math.Inf(-1)},
+		"NaN in a list":                       {"l": []any{1.0, math.NaN()}},
+		"float32 infinity":                    {"n": float32(math.Inf(1))},
+		"NaN in a struct":                     {"s": struct{ F float64 }{math.NaN()}},
+		"key not UTF-8":                       {"\xff": "x"},
+		"nested key not UTF-8":                {"m": map[string]any{"a\xc3": 1.0}},
+		"key not UTF-8 in a map of strings":   {"m": map[string]string{"\xfe\xff": "x"}},
+		"a channel":                           {"c": make(chan int)},
+	}
+}
+
+// testHostileMetadataRefused appends every metadata of refusedMetadata, alike on every store:
+// each append is refused with es.ErrInvalidArgument naming the event's metadata, without a
+// crash, and the stream stays readable and writable after each refusal.
+func testHostileMetadataRefused(t *testing.T, newStore EventStoreFactory, _ Features) {
+	ctx := context.Background()
+	s := newStore(t)
+	good := Envelopes(t, "E", 1, 1)
+	require.NoError(t, s.Append(ctx, "a", "T", 0, good))
+	version := int64(1)
+	for name, md := range refusedMetadata() {
+		batch := Envelopes(t, "E", 1, 2)
+		batch[1].Metadata = md
+		err := s.Append(ctx, "a", "T", version, batch)
+		require.ErrorIs(t, err, es.ErrInvalidArgument, name)
+		assert.Contains(t, err.Error(), "events[1].Metadata", name)
+		got, err := s.Load(ctx, "a", 0)
+		require.NoError(t, err, "%s: the stream stays readable", name)
+		require.Len(t, got, int(version), "%s: nothing of the refused batch is stored", name)
+		all, err := s.ReadAll(ctx, 0, 100)
+		require.NoError(t, err, name)
+		require.Len(t, all, int(version), name)
+		require.NoError(t, s.Append(ctx, "a", "T", version, Envelopes(t, "E", 1, 1)), "%s: the stream stays writable", name)
+		version++
+	}
 }
 
 // brief describes an envelope in a line, its payload cut short.

@@ -48,6 +48,10 @@ type ProjectionStores struct {
 	// Kill ends the pool as a crashed process loses its connections, without stopping anything:
 	// nothing is written through these stores afterwards.
 	Kill func()
+	// Corrupt, when set, writes value over column ("metadata" or "payload") of the stored event
+	// eventID, as [Features.Corrupt] does: Events then cannot decode that event. A store that can
+	// hold no such event (memory) leaves it nil, and the case that needs one is skipped.
+	Corrupt func(t *testing.T, eventID, column, value string)
 }
 
 // ProjectionBackend prepares one empty database for a test and returns how to open stores on it
@@ -70,6 +74,7 @@ func ProjectionRunnerTests() []ProjectionRunnerTest {
 		{"SoakConcurrentWriters", testRunnerSoak},
 		{"ResetRebuilds", testRunnerReset},
 		{"DeadLetters", testRunnerDeadLetters},
+		{"UndecodableEventParked", testRunnerUndecodable},
 		{"StartFromLatest", testRunnerStartLatest},
 		{"WakesOnCommit", testRunnerWakesOnCommit},
 	}

@@ -33,6 +33,7 @@ func SnapshotStoreTests() []SnapshotStoreTest {
 		{"ConcurrentSaves", testSnapshotConcurrentSaves},
 		{"CreatedAtZeroIsNow", testSnapshotCreatedAtZero},
 		{"HostileRoundTrip", testSnapshotHostileRoundTrip},
+		{"NestingLimit", testSnapshotNestingLimit},
 	}
 }
 
@@ -242,4 +243,25 @@ func testSnapshotHostileRoundTrip(t *testing.T, newStore SnapshotStoreFactory) {
 	got, _, err = s.Load(ctx, "west-nanos")
 	require.NoError(t, err)
 	assert.Equal(t, time.Date(2024, 3, 1, 9, 0, 0, 123456000, time.UTC), got.CreatedAt, "west of UTC, to the microsecond")
+}
+
+// testSnapshotNestingLimit: a state nested as deep as storekit.MaxJSONDepth allows is saved and
+// loaded back whole; one level more is refused with es.ErrInvalidArgument and leaves the stored
+// snapshot as it was.
+func testSnapshotNestingLimit(t *testing.T, newStore SnapshotStoreFactory) {
+	ctx := context.Background()
+	s := newStore(t)
+	nested := func(levels int) json.RawMessage {
+		return json.RawMessage(strings.Repeat(`{"a":[`, levels/2) + strings.Repeat(`{"b":`, levels%2) + "1" +
+			strings.Repeat("}", levels%2) + strings.Repeat("]}", levels/2))
+	}
+	atLimit := es.Snapshot{AggregateID: "deep", AggregateType: "Order", Sequence: 1, Payload: nested(storekit.MaxJSONDepth), CreatedAt: snapCreatedAt}
+	require.NoError(t, s.Save(ctx, atLimit))
+	requireSnapshot(t, s, atLimit)
+	past := atLimit
+	past.Sequence, past.Payload = 2, nested(storekit.MaxJSONDepth+1)
+	err := s.Save(ctx, past)
+	require.ErrorIs(t, err, es.ErrInvalidArgument)
+	assert.Contains(t, err.Error(), "deeper than")
+	requireSnapshot(t, s, atLimit)
 }

@@ -208,6 +208,38 @@ func testOutboxHostileValues(t *testing.T, newTarget OutboxStoreFactory) {
 	assert.Empty(t, other, "a name is matched exactly")
 }
 
+// testOutboxHostileMetadata enqueues every metadata of refusedMetadata, alike on every store:
+// each enqueue is refused with es.ErrInvalidArgument naming the event's metadata, without a
+// crash, and the outbox stays readable and writable after each refusal. Metadata and a payload
+// at the nesting limit are enqueued and read back whole.
+func testOutboxHostileMetadata(t *testing.T, newTarget OutboxStoreFactory) {
+	ctx := context.Background()
+	s := newTarget(t).Store
+	deep := OutboxEnvelopes(t, "deep", 1, 1)
+	deep[0].Metadata = NestedMetadata(storekit.MaxJSONDepth, true)
+	deep[0].Payload = json.RawMessage(strings.Repeat(`{"a":`, storekit.MaxJSONDepth) + "1" + strings.Repeat("}", storekit.MaxJSONDepth))
+	require.NoError(t, s.Enqueue(ctx, suiteOutbox, deep, suiteNow()), "at the nesting limit")
+	recs, err := s.Pending(ctx, suiteOutbox, 10)
+	require.NoError(t, err)
+	require.Len(t, recs, 1)
+	checkRoundTrip(t, "at the nesting limit", wantStored(t, deep[0]), recs[0].Event)
+
+	pastLimit := OutboxEnvelopes(t, "deep", 2, 1)
+	pastLimit[0].Payload = json.RawMessage(`{"a":` + string(deep[0].Payload) + `}`)
+	require.ErrorIs(t, s.Enqueue(ctx, suiteOutbox, pastLimit, suiteNow()), es.ErrInvalidArgument, "payload one level past the limit")
+	n := 1
+	for name, md := range refusedMetadata() {
+		batch := OutboxEnvelopes(t, "a", n, 2)
+		batch[1].Metadata = md
+		err := s.Enqueue(ctx, suiteOutbox, batch, suiteNow())
+		require.ErrorIs(t, err, es.ErrInvalidArgument, name)
+		assert.Contains(t, err.Error(), "events[1].Metadata", name)
+		require.Equal(t, n, pendingCount(t, s, suiteOutbox), "%s: nothing of the refused call is stored, the outbox stays readable", name)
+		require.NoError(t, s.Enqueue(ctx, suiteOutbox, OutboxEnvelopes(t, "a", n, 1), suiteNow()), "%s: the outbox stays writable", name)
+		n++
+	}
+}
+
 // testOutboxTransactions: records exist exactly when the transaction that enqueued them commits,
 // together with the events appended in it.
 func testOutboxTransactions(t *testing.T, newTarget OutboxStoreFactory) {

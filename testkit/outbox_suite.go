@@ -44,6 +44,7 @@ func OutboxStoreTests(brokers ...OutboxBroker) []OutboxStoreTest {
 		{"EnqueueTwice", testOutboxEnqueueTwice},
 		{"EnqueueRefused", testOutboxEnqueueRefused},
 		{"HostileValues", testOutboxHostileValues},
+		{"HostileMetadataRefused", testOutboxHostileMetadata},
 		{"Transactions", testOutboxTransactions},
 		{"ClaimInOrderPerAggregate", testOutboxClaimOrder},
 		{"ClaimLongRunHoldsBackNoOne", testOutboxLongRun},

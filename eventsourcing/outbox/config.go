@@ -19,8 +19,8 @@ type Config struct {
 	// Name separates outboxes that share a store: they deliver apart (default [DefaultName]). At
 	// most [MaxNameBytes] bytes of valid UTF-8 without NUL.
 	Name string
-	// MaxAttempts is how many attempts a record gets before it becomes a dead letter: 1 to
-	// 1,000,000 (default [DefaultMaxAttempts]).
+	// MaxAttempts is how many attempts a record gets before it becomes a dead letter: 1 to the
+	// package's [MaxAttempts], the most attempts a store counts (default [DefaultMaxAttempts]).
 	MaxAttempts int
 	// BackoffInitial is the wait after the first failed attempt; it doubles after each further
 	// one, up to BackoffMax. Both are more than 0 and at most [MaxDuration], the initial wait
@@ -67,9 +67,6 @@ type ConfigError = errs.ConfigError
 // configName names the Config in errors.
 const configName = "outbox.Config"
 
-// attemptsLimit is the most attempts a record may get.
-const attemptsLimit = 1_000_000
-
 // DefaultConfig returns the defaults: the zero Config with [Config.SetDefaults] applied. Owner
 // and Logger stay empty: [New] picks them.
 func DefaultConfig() Config {
@@ -100,7 +97,7 @@ func (c *Config) SetDefaults() {
 func (c Config) Validate() error {
 	if err := errs.CheckFields(configName,
 		errs.Check("Name", c.Name != "", nameProblem(c.Name)),
-		errs.Check("MaxAttempts", c.MaxAttempts != 0, rangeProblem(c.MaxAttempts, 1, attemptsLimit)),
+		errs.Check("MaxAttempts", c.MaxAttempts != 0, rangeProblem(c.MaxAttempts, 1, MaxAttempts)),
 		errs.Check("BackoffInitial", c.BackoffInitial != 0, waitProblem(c.BackoffInitial)),
 		errs.Check("BackoffMax", c.BackoffMax != 0, waitProblem(c.BackoffMax)),
 		errs.Check("PollInterval", c.PollInterval != 0, waitProblem(c.PollInterval)),

@@ -26,8 +26,8 @@ func TestConfigValidateNamesTheField(t *testing.T) {
 	}{
 		{"name not UTF-8", outbox.Config{Name: "\xff"}, "Name", "must be valid UTF-8"},
 		{"name too long", outbox.Config{Name: strings.Repeat("n", outbox.MaxNameBytes+1)}, "Name", "at most 64 bytes, got 65"},
-		{"negative attempts", outbox.Config{MaxAttempts: -1}, "MaxAttempts", "must be from 1 to 1000000, got -1"},
-		{"too many attempts", outbox.Config{MaxAttempts: 1_000_001}, "MaxAttempts", "must be from 1 to 1000000, got 1000001"},
+		{"negative attempts", outbox.Config{MaxAttempts: -1}, "MaxAttempts", "must be from 1 to 2147483647, got -1"},
+		{"too many attempts", outbox.Config{MaxAttempts: 3_000_000_000}, "MaxAttempts", "must be from 1 to 2147483647, got 3000000000"},
 		{"negative initial back-off", outbox.Config{BackoffInitial: -time.Second}, "BackoffInitial", "must be more than 0 and at most 8784h0m0s, got -1s"},
 		{"huge max back-off", outbox.Config{BackoffMax: outbox.MaxDuration + 1}, "BackoffMax", "at most 8784h0m0s"},
 		{"negative poll interval", outbox.Config{PollInterval: -1}, "PollInterval", "got -1ns"},

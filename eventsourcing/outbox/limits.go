@@ -1,6 +1,10 @@
 package outbox
 
-import "github.com/gofly/eventsourcing/internal/check"
+import (
+	"math"
+
+	"github.com/gofly/eventsourcing/internal/check"
+)
 
 // Limits on what an outbox is given.
 const (
@@ -8,6 +12,9 @@ const (
 	MaxNameBytes = 64
 	// MaxBatchSize is the largest batch a relay claims at once ([WithBatchSize]).
 	MaxBatchSize = 10000
+	// MaxAttempts (2³¹−1) is the most attempts of a record a store counts: [WithMaxAttempts]
+	// takes a larger number as this one.
+	MaxAttempts = math.MaxInt32
 )
 
 // validName checks an outbox name or an owner id: not empty, at most [MaxNameBytes] bytes of

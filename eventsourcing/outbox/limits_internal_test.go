@@ -3,6 +3,7 @@ package outbox
 import (
 	"errors"
 	"fmt"
+	"math"
 	"strings"
 	"testing"
 
@@ -18,4 +19,16 @@ func TestErrorText(t *testing.T) {
 	assert.LessOrEqual(t, len(long), check.OutboxErrorBytes)
 	assert.True(t, strings.HasSuffix(long, "…"))
 	assert.Equal(t, strings.Repeat("x", check.OutboxErrorBytes), errorText(fmt.Errorf("%s", strings.Repeat("x", check.OutboxErrorBytes))))
+}
+
+// Before the fix, WithMaxAttempts refused more than 1,000,000 while its doc said "1 or more".
+func TestMaxAttemptsAcceptsAnyPositiveNumber(t *testing.T) {
+	for _, tc := range []struct{ n, want int }{{1, 1}, {5, 5}, {1_000_001, 1_000_001}, {MaxAttempts, MaxAttempts}, {math.MaxInt, MaxAttempts}} {
+		c := DefaultConfig()
+		assert.NoError(t, WithMaxAttempts(tc.n)(&c), "%d", tc.n)
+		assert.NoError(t, c.Validate(), "%d", tc.n)
+		assert.Equal(t, tc.want, c.MaxAttempts, "%d", tc.n)
+	}
+	c := DefaultConfig()
+	assert.ErrorContains(t, WithMaxAttempts(0)(&c), "must be from 1 to")
 }

@@ -2,6 +2,7 @@ package outbox
 
 import (
 	"log/slog"
+	"math"
 	"time"
 
 	"github.com/gofly/eventsourcing/internal/errs"
@@ -71,10 +72,12 @@ func WithName(name string) Option {
 	return option("WithName", "Name", nameProblem(name), func(c *Config) { c.Name = name })
 }
 
-// WithMaxAttempts sets how many attempts a record gets before it becomes a dead letter: 1 to
-// 1,000,000 (default [DefaultMaxAttempts]).
+// WithMaxAttempts sets how many attempts a record gets before it becomes a dead letter: 1 or
+// more (default [DefaultMaxAttempts]). A number above [MaxAttempts], the most attempts a store
+// counts, means MaxAttempts, which no record reaches in practice: pass math.MaxInt to retry for
+// ever.
 func WithMaxAttempts(n int) Option {
-	return option("WithMaxAttempts", "MaxAttempts", rangeProblem(n, 1, attemptsLimit), func(c *Config) { c.MaxAttempts = n })
+	return option("WithMaxAttempts", "MaxAttempts", rangeProblem(n, 1, math.MaxInt), func(c *Config) { c.MaxAttempts = min(n, MaxAttempts) })
 }
 
 // WithBackoff sets the wait after a failed attempt: initial after the first, doubling after each

@@ -97,6 +97,14 @@ func (r *Runner) round(ctx context.Context, l *loopState) (time.Duration, bool) 
 	began := time.Now()
 	events, err := r.store.ReadAll(ctx, l.position, limit)
 	read := time.Since(began)
+	if de := undecodableNext(err, l.position, events); de != nil {
+		l.failures = 0
+		if len(events) == 0 {
+			return r.undecodable(ctx, l, de)
+		}
+		// Apply the events before it; the next round, at once, reads it first.
+		return r.apply(ctx, l, pages{events}, true)
+	}
 	if err != nil {
 		l.known = false
 		return r.storeFailed(ctx, l, fmt.Sprintf("read the stream after position %d", l.position), err)
@@ -133,10 +141,15 @@ func (r *Runner) catchUpBound() time.Duration {
 // readOn reads up to n-1 more pages after run's full one, back to back while they come back
 // full, so that a catch-up commits once for several pages. It returns the pages and whether the
 // last one was full (more may follow). A read that fails ends the run: the events read so far
-// are applied, and the next round reads again and reports the failure.
+// are applied, and the next round reads again and reports the failure; a page that ends at an
+// event the store cannot hand out joins the run, and the next round starts at that event.
 func (r *Runner) readOn(ctx context.Context, run pages, limit, n int) (pages, bool) {
 	for range n - 1 {
-		page, err := r.store.ReadAll(ctx, run.last().GlobalPosition, limit)
+		after := run.last().GlobalPosition
+		page, err := r.store.ReadAll(ctx, after, limit)
+		if undecodableNext(err, after, page) != nil && len(page) > 0 {
+			return append(run, page), true // the next round reads the event that ended the page
+		}
 		if err != nil {
 			return run, true
 		}

@@ -164,8 +164,11 @@ func WithOwner(owner string) Option {
 
 // WithDeadLetters parks an event the projection failed on maxAttempts times (1 to MaxInt32) in
 // store and moves past it, in one transaction when the checkpoint store runs them and store
-// joins them: it sets [Config.DeadLetterAfter] and the dead-letter store. Without it the runner
-// retries a failing event for ever: it never skips one.
+// joins them: it sets [Config.DeadLetterAfter] and the dead-letter store. An event the store
+// cannot hand out (an *es.DecodeError from ReadAll: a row that does not decode, an upcaster that
+// fails on it) counts as failing on every read: it is parked as the store could read it (a
+// payload that did not decode as {}) with the decode error. Without it the runner retries a
+// failing event for ever: it never skips one.
 func WithDeadLetters(store DeadLetterStore, maxAttempts int) Option {
 	if check.IsNil(store) {
 		return func(*setup) error { return errs.Invalid("projection.WithDeadLetters: the dead-letter store is nil") }

@@ -4,9 +4,11 @@
 //
 // One file per concern:
 //   - events.go, for es.EventStore and es.SnapshotStore: a store's Append starts with
-//     [ValidateAppend], its reads with [ValidateLoad] or [ValidateReadAll] and run
-//     [ApplyUpcasters] on their own copies, its snapshot Save starts with [ValidateSnapshot];
-//     times are kept as [StoredTime] gives them.
+//     [ValidateAppend] (payloads and metadata nested at most [MaxJSONDepth] levels), its reads
+//     with [ValidateLoad] or [ValidateReadAll] and finish each row with [DecodeEvent] (or run
+//     [ApplyUpcasters] on their own copies): an event they cannot hand out is an
+//     *es.DecodeError ([Undecodable]) that ends a ReadAll page; its snapshot Save starts with
+//     [ValidateSnapshot]; times are kept as [StoredTime] gives them.
 //   - outbox.go, for outbox.Store: one check per method ([ValidateEnqueue],
 //     [ValidateClaimRequest], [ValidateMarkDelivered], [ValidateFailure], [ValidateClaims],
 //     [ValidateOutboxList], [ValidateRetry], [ValidatePrune]).

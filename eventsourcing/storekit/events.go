@@ -17,13 +17,14 @@ func ValidateAggregateID(id string) error {
 }
 
 // ValidateAppend checks an append's arguments the same way for every store: the aggregate id, the
-// aggregate type, expected ≥ 0, at least one event, and for each event an EventID (unique within
-// the batch), an EventType, a tenant id that fits, a schema Version of 0 or more, an OccurredAt in
-// the years 1 to 9999 (UTC), and a payload that is one JSON object every reader can decode (valid
-// syntax and UTF-8, no NUL character, nesting within check limits), checked in one pass.
-// Nothing may be written when it returns an error. Metadata is checked where the store encodes it
-// (see [NormalizeMetadata]).
+// aggregate type, expected ≥ 0, at least one event, and each event as [ValidateEvents] checks it.
+// Nothing may be written when it returns an error.
 func ValidateAppend(aggregateID, aggregateType string, expected int64, events []es.Envelope) error {
+	return validateAppend(aggregateID, aggregateType, expected, events, check.MaxJSONDepth)
+}
+
+// validateAppend is ValidateAppend with payloads and metadata nested at most maxDepth levels.
+func validateAppend(aggregateID, aggregateType string, expected int64, events []es.Envelope, maxDepth int) error {
 	if err := ValidateAggregateID(aggregateID); err != nil {
 		return err
 	}
@@ -33,16 +34,25 @@ func ValidateAppend(aggregateID, aggregateType string, expected int64, events []
 	if expected < 0 {
 		return invalid("expected version: must be 0 (new aggregate) or more, got %d", expected)
 	}
-	return ValidateEvents(events)
+	return validateEvents(events, maxDepth)
 }
 
 // ValidateEvents checks the events of one call the same way for every store: at least one, and
 // for each an EventID (unique within the call), an EventType, a tenant id that fits, a schema
-// Version from 0 to 2³¹−1, an OccurredAt in the years 1 to 9999 (UTC), and a payload that is one
-// JSON object every reader can decode (valid syntax and UTF-8, no NUL character, nesting within
-// check limits), checked in one pass. [ValidateAppend] runs it; stores that keep envelopes of
-// their own (an outbox) run it and check the rest of the envelope themselves.
+// Version from 0 to 2³¹−1, an OccurredAt in the years 1 to 9999 (UTC), a payload that is one
+// JSON object every reader can decode (valid syntax and UTF-8, no NUL character, nesting at most
+// [MaxJSONDepth] levels), checked in one pass, and metadata every store keeps alike: nesting at
+// most [MaxJSONDepth] levels (the map itself is the first), no map or list inside itself, no NaN
+// or infinity, keys of valid UTF-8, values encoding/json can encode (invalid UTF-8 inside string
+// values is kept as U+FFFD, as JSON keeps it). The error names the event's field, and in
+// metadata the path to the value at fault. [ValidateAppend] runs it; stores that keep envelopes
+// of their own (an outbox) run it and check the rest of the envelope themselves.
 func ValidateEvents(events []es.Envelope) error {
+	return validateEvents(events, check.MaxJSONDepth)
+}
+
+// validateEvents is ValidateEvents with payloads and metadata nested at most maxDepth levels.
+func validateEvents(events []es.Envelope, maxDepth int) error {
 	if len(events) == 0 {
 		return invalid("events: at least one event is required")
 	}
@@ -51,7 +61,7 @@ func ValidateEvents(events []es.Envelope) error {
 		seen = make(map[string]struct{}, len(events))
 	}
 	for i := range events {
-		if err := validateEvent(&events[i], i, seen); err != nil {
+		if err := validateEvent(&events[i], i, seen, maxDepth); err != nil {
 			return err
 		}
 	}
@@ -59,7 +69,7 @@ func ValidateEvents(events []es.Envelope) error {
 }
 
 // validateEvent checks one event; seen, when not nil, holds the call's event ids.
-func validateEvent(e *es.Envelope, i int, seen map[string]struct{}) error {
+func validateEvent(e *es.Envelope, i int, seen map[string]struct{}, maxDepth int) error {
 	field := func(name string) string { return "events[" + strconv.Itoa(i) + "]." + name }
 	if p := check.Text(e.EventID, es.MaxIDBytes, true); p != "" {
 		return invalid("%s: %s", field("EventID"), p)
@@ -82,8 +92,11 @@ func validateEvent(e *es.Envelope, i int, seen map[string]struct{}) error {
 	if err := ValidateTime(field("OccurredAt"), e.OccurredAt); err != nil {
 		return err
 	}
-	if p := check.JSONPayload(e.Payload); p != "" {
+	if p := check.JSONObject(e.Payload, maxDepth); p != "" {
 		return invalid("%s: %s, got %.40q", field("Payload"), p, e.Payload)
+	}
+	if where, p := check.Metadata(e.Metadata, maxDepth); p != "" {
+		return invalid("%s%s: %s", field("Metadata"), where, p)
 	}
 	return nil
 }
@@ -96,6 +109,12 @@ func ValidateTime(what string, t time.Time) error {
 	}
 	return nil
 }
+
+// MaxJSONDepth (100) is the deepest nesting, in levels, of a payload, a snapshot or metadata a
+// store is given (the outermost object is level 1): deeper ones are refused with
+// es.ErrInvalidArgument. Every reader decodes far deeper documents (encoding/json up to 10,000
+// levels), and stores read back rows nested up to that, written before the limit applied.
+const MaxJSONDepth = check.MaxJSONDepth
 
 // MinYear and MaxYear bound the years of the times every store can keep and read back.
 const (
@@ -140,7 +159,8 @@ func ValidateLoad(aggregateID string, afterSequence int64) error {
 }
 
 // ValidateSnapshot checks a snapshot before a store saves it: the aggregate id, an aggregate type
-// that fits, a sequence of 1 or more, and a payload that is a JSON object without NUL.
+// that fits, a sequence of 1 or more, and a payload that is a JSON object every reader can decode
+// (valid syntax and UTF-8, no NUL character, nesting at most [MaxJSONDepth] levels).
 func ValidateSnapshot(s es.Snapshot) error {
 	if err := check.TextArg("snapshot aggregate id", s.AggregateID, es.MaxIDBytes, true); err != nil {
 		return err
@@ -162,8 +182,9 @@ func ValidateSnapshot(s es.Snapshot) error {
 
 // ApplyUpcasters runs ups over e in order. e must be the caller's own copy. An upcaster's error,
 // an output payload no reader could decode, or an output that moves the event (another aggregate
-// id, sequence or global position) matches es.ErrDecode and names the upcaster: a store must never
-// hand out a silently reordered stream.
+// id, sequence or global position) or renames it (another event id, which consumers de-duplicate
+// on) is an *es.DecodeError (matching es.ErrDecode) naming the event and the upcaster: a store
+// must never hand out a silently reordered stream.
 func ApplyUpcasters(ups []es.Upcaster, e es.Envelope) (es.Envelope, error) {
 	for i, u := range ups {
 		if !u.AppliesTo(e) {
@@ -171,18 +192,52 @@ func ApplyUpcasters(ups []es.Upcaster, e es.Envelope) (es.Envelope, error) {
 		}
 		out, err := u.Upcast(e)
 		if err != nil {
-			return es.Envelope{}, fmt.Errorf("%w: upcaster %d (%T) on event %s (%s): %w", es.ErrDecode, i, u, e.EventID, e.EventType, err)
+			return es.Envelope{}, &es.DecodeError{Event: e, Err: fmt.Errorf("upcaster %d (%T) on event type %s: %w", i, u, e.EventType, err)}
 		}
-		if p := check.JSONPayload(out.Payload); p != "" {
-			return es.Envelope{}, fmt.Errorf("%w: upcaster %d (%T) on event %s (%s) returned a payload that %s", es.ErrDecode, i, u, e.EventID, e.EventType, p)
+		if p := check.JSONObject(out.Payload, check.DecodeJSONDepth); p != "" {
+			return es.Envelope{}, &es.DecodeError{Event: e, Err: fmt.Errorf("upcaster %d (%T) on event type %s returned a payload that %s", i, u, e.EventType, p)}
 		}
 		if moved := movedBy(e, out); moved != "" {
-			return es.Envelope{}, fmt.Errorf("%w: upcaster %d (%T) on event %s (%s) changed its %s; an upcaster may rewrite an event, never move it",
-				es.ErrDecode, i, u, e.EventID, e.EventType, moved)
+			return es.Envelope{}, &es.DecodeError{Event: e, Err: fmt.Errorf("upcaster %d (%T) on event type %s changed its %s; an upcaster may rewrite an event, never move or rename it",
+				i, u, e.EventType, moved)}
 		}
 		e = out
 	}
 	return e, nil
+}
+
+// DecodeEvent finishes an event a store read back: e holds every column but the metadata,
+// metadata the stored JSON text of it. It decodes the metadata (see [DecodeMetadata]), checks
+// that the payload is one JSON object a reader decodes (valid syntax and UTF-8, no NUL
+// character, nesting up to the 10,000 levels encoding/json decodes: rows written before
+// [MaxJSONDepth] applied still read back), and applies ups. Anything that fails is an
+// *es.DecodeError naming the event (see [Undecodable]), which ReadAll returns after the events
+// before it.
+func DecodeEvent(e es.Envelope, metadata []byte, ups []es.Upcaster) (es.Envelope, error) {
+	if p := check.JSONObject(e.Payload, check.DecodeJSONDepth); p != "" {
+		return es.Envelope{}, Undecodable(e, fmt.Errorf("payload %s, got %.40q", p, e.Payload))
+	}
+	md, err := DecodeMetadata(metadata)
+	if err != nil {
+		return es.Envelope{}, Undecodable(e, err)
+	}
+	e.Metadata = md
+	if len(ups) == 0 {
+		return e, nil
+	}
+	return ApplyUpcasters(ups, e)
+}
+
+// Undecodable is the error of a stored event a store cannot hand out: e as far as the store read
+// it (its id and place at least), cause what failed. The error's Event keeps e's payload only
+// when it is a JSON object a reader decodes (else nil) and no metadata, so that a dead letter
+// can hold it.
+func Undecodable(e es.Envelope, cause error) *es.DecodeError {
+	if check.JSONObject(e.Payload, check.DecodeJSONDepth) != "" {
+		e.Payload = nil
+	}
+	e.Metadata = nil
+	return &es.DecodeError{Event: e, Err: cause}
 }
 
 // movedBy names what of an event's place changed between in and out, "" when nothing did.
@@ -194,6 +249,8 @@ func movedBy(in, out es.Envelope) string {
 		return fmt.Sprintf("sequence (%d to %d)", in.Sequence, out.Sequence)
 	case out.GlobalPosition != in.GlobalPosition:
 		return fmt.Sprintf("global position (%d to %d)", in.GlobalPosition, out.GlobalPosition)
+	case out.EventID != in.EventID:
+		return fmt.Sprintf("event id (%q to %q)", in.EventID, out.EventID)
 	}
 	return ""
 }

@@ -4,11 +4,13 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	es "github.com/gofly/eventsourcing/eventsourcing"
+	"github.com/gofly/eventsourcing/eventsourcing/projection"
 	"github.com/gofly/eventsourcing/eventsourcing/storekit"
 )
 
@@ -51,4 +53,100 @@ func TestValidateSnapshot(t *testing.T) {
 		mutate(&s)
 		assert.ErrorIs(t, storekit.ValidateSnapshot(s), es.ErrInvalidArgument, name)
 	}
+}
+
+// What a caller gives nests at most MaxJSONDepth levels; an event a store read back (a dead
+// letter's) may nest as deep as readers decode, so parking an event written before the limit
+// applied does not fail.
+func TestNestingLimits(t *testing.T) {
+	e, err := es.NewEnvelope(placed{})
+	require.NoError(t, err)
+	deep := func(levels int) json.RawMessage {
+		return json.RawMessage(strings.Repeat(`{"a":`, levels) + "1" + strings.Repeat("}", levels))
+	}
+	e.Payload = deep(storekit.MaxJSONDepth)
+	require.NoError(t, storekit.ValidateAppend("a", "T", 0, []es.Envelope{e}))
+	e.Payload = deep(storekit.MaxJSONDepth + 1)
+	err = storekit.ValidateAppend("a", "T", 0, []es.Envelope{e})
+	require.ErrorIs(t, err, es.ErrInvalidArgument)
+	assert.Contains(t, err.Error(), "events[0].Payload: nests deeper than 100 levels")
+
+	e.Payload = deep(500)
+	e.Metadata = map[string]any{"m": deepMap(500)}
+	e.AggregateID, e.GlobalPosition = "a", 7
+	d := projection.DeadLetter{Projection: "p", Event: e, Attempts: 1, FailedAt: time.Now()}
+	require.NoError(t, storekit.ValidateDeadLetter(d))
+	err = storekit.ValidateEnqueue("o", []es.Envelope{e}, time.Now())
+	require.ErrorIs(t, err, es.ErrInvalidArgument)
+	e.Payload = deep(1)
+	err = storekit.ValidateEnqueue("o", []es.Envelope{e}, time.Now())
+	require.ErrorIs(t, err, es.ErrInvalidArgument)
+	assert.Contains(t, err.Error(), `events[0].Metadata["m"]["a"]["a"]["a"]…["a"]["a"]: nests deeper than 100 levels`)
+}
+
+func deepMap(levels int) map[string]any {
+	m := map[string]any{"end": true}
+	for range levels - 1 {
+		m = map[string]any{"a": m}
+	}
+	return m
+}
+
+// A stored event that does not decode is an *es.DecodeError naming the event: its id and place,
+// and the cause once.
+func TestDecodeEvent(t *testing.T) {
+	stored := es.Envelope{EventID: "ev-1", AggregateID: "a", AggregateType: "T", Sequence: 4, EventType: "E",
+		Payload: json.RawMessage(`{"n":1}`), GlobalPosition: 17}
+	e, err := storekit.DecodeEvent(stored, []byte(`{"k":"v"}`), nil)
+	require.NoError(t, err)
+	assert.Equal(t, map[string]any{"k": "v"}, e.Metadata)
+
+	deep := strings.Repeat(`{"a":`, 10001) + "1" + strings.Repeat("}", 10001)
+	for name, tc := range map[string]struct {
+		payload, metadata string
+		keepsPayload      bool
+		mention           string
+	}{
+		"metadata too deep": {`{"n":1}`, deep, true, "metadata: "},
+		"metadata not JSON": {`{"n":1}`, `{"a":`, true, "metadata: "},
+		"payload not JSON":  {`{"n":`, `{}`, false, "payload is not valid JSON"},
+		"payload not UTF-8": {"{\"n\":\"\xff\"}", `{}`, false, "UTF-8"},
+	} {
+		in := stored
+		in.Payload = json.RawMessage(tc.payload)
+		_, err := storekit.DecodeEvent(in, []byte(tc.metadata), nil)
+		require.ErrorIs(t, err, es.ErrDecode, name)
+		var de *es.DecodeError
+		require.ErrorAs(t, err, &de, name)
+		assert.Equal(t, "ev-1", de.Event.EventID, name)
+		assert.Equal(t, int64(17), de.Event.GlobalPosition, name)
+		assert.Nil(t, de.Event.Metadata, name)
+		assert.Equal(t, tc.keepsPayload, de.Event.Payload != nil, name)
+		assert.Contains(t, err.Error(), tc.mention, name)
+		assert.True(t, strings.HasPrefix(err.Error(), `eventsourcing: decode failed: event ev-1 of T "a" (sequence 4) at global position 17: `), "%s: %s", name, err)
+		assert.Equal(t, 1, strings.Count(err.Error(), "decode failed"), "%s: %s", name, err)
+	}
+	// Rows nested deeper than what a caller may give, written before the limit applied, read back.
+	in := stored
+	in.Payload = json.RawMessage(strings.Repeat(`{"a":`, 500) + "1" + strings.Repeat("}", 500))
+	_, err = storekit.DecodeEvent(in, []byte(strings.Repeat(`{"a":`, 500)+"1"+strings.Repeat("}", 500)), nil)
+	require.NoError(t, err)
+}
+
+type renamer struct{}
+
+func (renamer) AppliesTo(es.Envelope) bool { return true }
+func (renamer) Upcast(e es.Envelope) (es.Envelope, error) {
+	e.EventID += "-2"
+	return e, nil
+}
+
+// Before the rule, an upcaster could change an event's id on read, which consumers de-duplicate on.
+func TestUpcasterCannotRenameAnEvent(t *testing.T) {
+	e := es.Envelope{EventID: "ev-1", AggregateID: "a", Sequence: 1, EventType: "E", Payload: json.RawMessage(`{}`), GlobalPosition: 3}
+	_, err := storekit.ApplyUpcasters([]es.Upcaster{renamer{}}, e)
+	var de *es.DecodeError
+	require.ErrorAs(t, err, &de)
+	assert.Equal(t, "ev-1", de.Event.EventID)
+	assert.Contains(t, err.Error(), `changed its event id ("ev-1" to "ev-1-2")`)
 }

@@ -23,8 +23,8 @@ func validOutboxName(what, name string) error {
 // outbox name, the enqueue time at (set, in the years 1 to 9999), at least one event, and for
 // each event an EventID (unique within the call), an AggregateID (the key that orders delivery),
 // an EventType, an aggregate type and tenant id that fit, a Sequence and schema Version of 0 or
-// more, an OccurredAt in the years 1 to 9999 and a payload that is one JSON object. Metadata is
-// checked where the store encodes it ([NormalizeMetadata]).
+// more, an OccurredAt in the years 1 to 9999, and a payload and metadata as [ValidateEvents]
+// checks them.
 func ValidateEnqueue(outboxName string, events []es.Envelope, at time.Time) error {
 	if err := validOutboxName("outbox name", outboxName); err != nil {
 		return err

@@ -71,15 +71,16 @@ func ValidateLease(name, owner string, ttl time.Duration) error {
 }
 
 // ValidateDeadLetter checks what [projection.DeadLetterStore.Park] is given before a store keeps
-// it: the projection's name, an event a store could hold (see [ValidateAppend]) with a global
-// position of 1 or more, attempts from 1 to MaxInt32, an error text of at most
+// it: the projection's name, an event a store could hold (see [ValidateAppend]; as the event
+// was read back, its payload and metadata may nest as deep as a store reads, 10,000 levels)
+// with a global position of 1 or more, attempts from 1 to MaxInt32, an error text of at most
 // [MaxDeadLetterErrorBytes] bytes of UTF-8 without NUL, and a FailedAt in the years 1 to 9999.
 func ValidateDeadLetter(d projection.DeadLetter) error {
 	if err := validProjectionName("dead letter projection", d.Projection); err != nil {
 		return err
 	}
 	e := d.Event
-	if err := ValidateAppend(e.AggregateID, e.AggregateType, 0, []es.Envelope{e}); err != nil {
+	if err := validateAppend(e.AggregateID, e.AggregateType, 0, []es.Envelope{e}, check.DecodeJSONDepth); err != nil {
 		return fmt.Errorf("dead letter event: %w", err)
 	}
 	if e.GlobalPosition < 1 {

@@ -3,18 +3,35 @@ package check
 import (
 	"fmt"
 	"unicode/utf8"
+
+	"github.com/gofly/eventsourcing/internal/jsoncopy"
 )
 
-// MaxJSONDepth is the deepest nesting of arrays and objects a payload may have: encoding/json
-// refuses to decode deeper documents, so a deeper payload could never be read back.
-const MaxJSONDepth = 10000
+// Nesting limits of JSON documents, in levels: the outermost object is level 1, each array or
+// object inside another one level more.
+const (
+	// MaxJSONDepth is the deepest nesting a payload, a snapshot or metadata may have when a store
+	// is given it: well inside what every reader decodes (encoding/json stops at
+	// [DecodeJSONDepth], other languages' parsers and PostgreSQL's JSON functions at a few
+	// thousand levels or at their stack), and with room for the levels an envelope's JSON form
+	// adds around them.
+	MaxJSONDepth = 100
+	// DecodeJSONDepth is the deepest nesting encoding/json decodes. A store reads back rows
+	// nested up to here (written before [MaxJSONDepth] applied, or by another program) and
+	// reports deeper ones as undecodable.
+	DecodeJSONDepth = jsoncopy.MaxDepth
+)
 
 // JSONPayload checks, in one pass, that b is a single JSON object that every store can keep and
 // every reader can decode: valid JSON syntax, valid UTF-8 inside and outside strings, no escaped
 // NUL character (\u0000; an escaped backslash followed by "u0000" is fine) and nesting no deeper
 // than MaxJSONDepth. It returns what is wrong, "" when nothing is.
-func JSONPayload(b []byte) string {
-	p := jsonParser{b: b}
+func JSONPayload(b []byte) string { return JSONObject(b, MaxJSONDepth) }
+
+// JSONObject is [JSONPayload] with nesting up to maxDepth levels: a store checks what it reads
+// back with maxDepth [DecodeJSONDepth].
+func JSONObject(b []byte, maxDepth int) string {
+	p := jsonParser{b: b, maxDepth: maxDepth}
 	p.space()
 	if p.i >= len(p.b) || p.b[p.i] != '{' {
 		return "must be a JSON object"
@@ -31,9 +48,10 @@ func JSONPayload(b []byte) string {
 
 // jsonParser is a recursive-descent recogniser; it stops at the first problem.
 type jsonParser struct {
-	b   []byte
-	i   int
-	err string
+	b        []byte
+	i        int
+	err      string
+	maxDepth int
 }
 
 func (p *jsonParser) fail(format string, args ...any) {
@@ -80,8 +98,8 @@ func (p *jsonParser) value(depth int) {
 }
 
 func (p *jsonParser) object(depth int) {
-	if depth > MaxJSONDepth {
-		p.err = fmt.Sprintf("nests deeper than %d levels", MaxJSONDepth)
+	if depth > p.maxDepth {
+		p.err = deeperThan(p.maxDepth)
 		return
 	}
 	p.i++ // {
@@ -122,8 +140,8 @@ func (p *jsonParser) object(depth int) {
 }
 
 func (p *jsonParser) array(depth int) {
-	if depth > MaxJSONDepth {
-		p.err = fmt.Sprintf("nests deeper than %d levels", MaxJSONDepth)
+	if depth > p.maxDepth {
+		p.err = deeperThan(p.maxDepth)
 		return
 	}
 	p.i++ // [
@@ -150,6 +168,9 @@ func (p *jsonParser) array(depth int) {
 		}
 	}
 }
+
+// deeperThan is the problem of a document nested deeper than maxDepth levels.
+func deeperThan(maxDepth int) string { return fmt.Sprintf("nests deeper than %d levels", maxDepth) }
 
 // plainByte marks the bytes a JSON string holds as they are: printable ASCII but '"' and '\\'.
 var plainByte = func() (t [256]bool) {

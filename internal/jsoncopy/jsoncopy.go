@@ -8,9 +8,17 @@ import (
 	"errors"
 	"io"
 	"maps"
+	"math"
+	"reflect"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 )
+
+// MaxDepth is the deepest nesting of maps and lists, in levels, that encoding/json decodes and
+// that the walks of this package go down: a deeper map or list is shared by the copies and is
+// not plain.
+const MaxDepth = 10000
 
 // Raw returns a copy of b; nil stays nil.
 func Raw(b json.RawMessage) json.RawMessage {
@@ -20,7 +28,7 @@ func Raw(b json.RawMessage) json.RawMessage {
 	return append(json.RawMessage(make([]byte, 0, len(b))), b...)
 }
 
-// Map returns a deep copy of m; nil stays nil.
+// Map returns a deep copy of m; nil stays nil. See [Value] for what it does not copy.
 func Map(m map[string]any) map[string]any {
 	if m == nil {
 		return nil
@@ -28,23 +36,50 @@ func Map(m map[string]any) map[string]any {
 	if scalars(m) {
 		return maps.Clone(m)
 	}
-	out := make(map[string]any, len(m))
-	for k, v := range m {
-		out[k] = Value(v)
-	}
-	return out
+	var c copier
+	return c.object(m, 1)
 }
 
 // Value deep-copies maps, slices and byte slices inside v; other values are returned as they are.
+// The copy is bounded: a map or list found inside itself (a cycle) is not copied again but
+// shared, so the copy holds the original there, and maps and lists nested deeper than
+// [MaxDepth] levels (deeper than any store keeps or reads back) are shared, not copied. Neither
+// can make it recurse without end.
 func Value(v any) any {
+	var c copier
+	return c.value(v, 0)
+}
+
+// copier deep-copies, keeping the maps and lists on its path.
+type copier struct{ path Path }
+
+// object copies m, a map at nesting level depth.
+func (c *copier) object(m map[string]any, depth int) map[string]any {
+	if m == nil || depth > MaxDepth || !c.path.Enter(m) {
+		return m
+	}
+	out := make(map[string]any, len(m))
+	for k, v := range m {
+		out[k] = c.value(v, depth)
+	}
+	c.path.Leave()
+	return out
+}
+
+// value copies v, found in a map or list at nesting level depth (0 for a value on its own).
+func (c *copier) value(v any, depth int) any {
 	switch x := v.(type) {
 	case map[string]any:
-		return Map(x)
+		return c.object(x, depth+1)
 	case []any:
+		if depth+1 > MaxDepth || !c.path.Enter(x) {
+			return x
+		}
 		out := make([]any, len(x))
 		for i, e := range x {
-			out[i] = Value(e)
+			out[i] = c.value(e, depth+1)
 		}
+		c.path.Leave()
 		return out
 	case json.RawMessage:
 		return Raw(x)
@@ -56,8 +91,9 @@ func Value(v any) any {
 }
 
 // Normalize returns m as [DecodeObject] gives it back from its JSON (numbers as float64 unless an
-// integer too big for one, structs as maps), always a new non-nil map. The error says why a value
-// cannot be encoded.
+// integer too big for one, structs as maps, invalid UTF-8 as U+FFFD), always a new non-nil map.
+// The error says why a value cannot be encoded (NaN, an infinity, a map or list inside itself, a
+// channel...). It never recurses without end.
 func Normalize(m map[string]any) (map[string]any, error) {
 	if len(m) == 0 {
 		return map[string]any{}, nil
@@ -68,7 +104,7 @@ func Normalize(m map[string]any) (map[string]any, error) {
 	if Plain(m) {
 		return Map(m), nil
 	}
-	raw, err := json.Marshal(m)
+	raw, err := json.Marshal(m) // encoding/json finds cycles itself, a thousand levels down
 	if err != nil {
 		return nil, err
 	}
@@ -145,42 +181,144 @@ func isInteger(s string) bool {
 	return true
 }
 
-// scalars reports whether every value of m is a string, a bool, a float64 or nil: the usual
-// metadata, which a shallow copy copies whole.
+// scalars reports whether every key of m is valid UTF-8 and every value a string of valid
+// UTF-8, a bool, a finite float64 or nil: the usual metadata, which a shallow copy copies whole
+// and JSON gives back unchanged.
 func scalars(m map[string]any) bool {
-	for _, v := range m {
-		switch v.(type) {
-		case nil, string, bool, float64:
-		default:
+	for k, v := range m {
+		if !utf8.ValidString(k) || !plainScalar(v) {
 			return false
 		}
 	}
 	return true
 }
 
-// Plain reports whether v already holds only what DecodeObject gives back.
-func Plain(v any) bool {
+// plainScalar reports whether v is nil, a bool, a string of valid UTF-8 or a finite float64.
+func plainScalar(v any) bool {
 	switch x := v.(type) {
-	case nil, string, bool, float64:
+	case nil, bool:
 		return true
-	case json.Number:
-		return false // re-decode: it may fit a float64
+	case string:
+		return utf8.ValidString(x)
+	case float64:
+		return !math.IsNaN(x) && !math.IsInf(x, 0)
+	}
+	return false
+}
+
+// Plain reports whether v already holds only what DecodeObject gives back: maps with keys of
+// valid UTF-8, lists, strings of valid UTF-8, bools, finite float64s and nil, nested at most
+// [MaxDepth] levels, no map or list inside itself.
+func Plain(v any) bool {
+	var w plainWalk
+	return w.value(v, 0)
+}
+
+// plainWalk is Plain's walk, keeping the maps and lists on its path.
+type plainWalk struct{ path Path }
+
+func (w *plainWalk) value(v any, depth int) bool {
+	switch x := v.(type) {
 	case map[string]any:
-		for _, e := range x {
-			if !Plain(e) {
+		if depth+1 > MaxDepth || !w.path.Enter(x) {
+			return false
+		}
+		defer w.path.Leave()
+		for k, e := range x {
+			if !utf8.ValidString(k) || !w.value(e, depth+1) {
 				return false
 			}
 		}
 		return true
 	case []any:
+		if depth+1 > MaxDepth || !w.path.Enter(x) {
+			return false
+		}
+		defer w.path.Leave()
 		for _, e := range x {
-			if !Plain(e) {
+			if !w.value(e, depth+1) {
 				return false
 			}
 		}
 		return true
 	default:
+		return plainScalar(v) // a json.Number is not plain: it may fit a float64
+	}
+}
+
+// Path holds the maps and lists a walk over a JSON value is inside, so that the walk finds a map
+// or list inside itself (a cycle) instead of going round it without end. The zero Path is empty;
+// a Path must not be copied once used.
+type Path struct {
+	open []container
+	buf  [8]container      // the first levels, without an allocation
+	deep map[container]int // from pathIndexed levels on: how often each one is on the path
+}
+
+// pathIndexed is the depth from which a Path also keeps a set of its maps and lists, so that a
+// deep walk does not scan the whole path at each level.
+const pathIndexed = 32
+
+// container identifies a map (n is -1) or a list (n is its length: a shorter list over the same
+// array is another list).
+type container struct {
+	p uintptr
+	n int
+}
+
+// Enter adds v, a map[string]any or a []any, to the path. It reports false, and adds nothing,
+// when v is on the path already: v holds itself. Every Enter that reports true needs a Leave.
+func (p *Path) Enter(v any) bool {
+	var c container
+	switch x := v.(type) {
+	case map[string]any:
+		c = container{reflect.ValueOf(x).Pointer(), -1}
+	case []any:
+		c = container{reflect.ValueOf(x).Pointer(), len(x)}
+	}
+	if p.open == nil {
+		p.open = p.buf[:0]
+	}
+	if c.p != 0 && c.n != 0 && p.holds(c) {
 		return false
+	}
+	p.open = append(p.open, c)
+	if len(p.open) == pathIndexed {
+		p.deep = make(map[container]int, 2*pathIndexed)
+		for _, o := range p.open {
+			p.deep[o]++
+		}
+	} else if p.deep != nil {
+		p.deep[c]++
+	}
+	return true
+}
+
+// holds reports whether c is on the path.
+func (p *Path) holds(c container) bool {
+	if p.deep != nil {
+		return p.deep[c] > 0
+	}
+	for _, o := range p.open {
+		if o == c {
+			return true
+		}
+	}
+	return false
+}
+
+// Leave removes what the last Enter that reported true added.
+func (p *Path) Leave() {
+	c := p.open[len(p.open)-1]
+	p.open = p.open[:len(p.open)-1]
+	if p.deep == nil {
+		return
+	}
+	if p.deep[c]--; p.deep[c] == 0 {
+		delete(p.deep, c)
+	}
+	if len(p.open) < pathIndexed {
+		p.deep = nil
 	}
 }
 

@@ -34,7 +34,7 @@ func TestConformancePgdriver(t *testing.T) {
 	t.Run("EventStore", func(t *testing.T) {
 		testkit.RunEventStoreSuite(t, func(t *testing.T, ups ...es.Upcaster) es.EventStore {
 			return newEventStore(t, open(t), bunstore.WithUpcasters(ups...))
-		}, testkit.Features{})
+		}, testkit.Features{Corrupt: corruptEvent})
 	})
 	t.Run("SnapshotStore", func(t *testing.T) {
 		testkit.RunSnapshotStoreSuite(t, func(t *testing.T) es.SnapshotStore {
@@ -105,7 +105,7 @@ func TestConformance(t *testing.T) {
 			t.Run("EventStore", func(t *testing.T) {
 				testkit.RunEventStoreSuite(t, func(t *testing.T, ups ...es.Upcaster) es.EventStore {
 					return newEventStore(t, openDB(t, b.url(t)), bunstore.WithUpcasters(ups...))
-				}, testkit.Features{DensePositions: b.name != "postgres"})
+				}, testkit.Features{DensePositions: b.name != "postgres", Corrupt: corruptEvent})
 			})
 			t.Run("SnapshotStore", func(t *testing.T) {
 				testkit.RunSnapshotStoreSuite(t, func(t *testing.T) es.SnapshotStore {

@@ -11,7 +11,12 @@ import (
 
 	es "github.com/gofly/eventsourcing/eventsourcing"
 	"github.com/gofly/eventsourcing/eventsourcing/storekit"
+	"github.com/gofly/eventsourcing/internal/check"
 )
+
+// urlText is a database URL as this package's messages quote it: redacted ([RedactURL]), then
+// cut to check.URLTextBytes bytes, so that a URL of a megabyte makes no error of a megabyte.
+func urlText(raw string) string { return check.Clip(RedactURL(raw), check.URLTextBytes) }
 
 // Errors of this package. The stores otherwise return the core's errors (es.ErrConcurrency,
 // es.ErrInvalidArgument) or driver errors wrapped with the operation that failed.

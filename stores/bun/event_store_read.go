@@ -19,7 +19,10 @@ func (s *EventStore) Load(ctx context.Context, aggregateID string, afterSequence
 		return nil, err
 	}
 	out, err := s.query(ctx, "load", 0, s.q.load, aggregateID, afterSequence)
-	return out, aboutAggregate(err, aggregateID, "")
+	if err != nil {
+		return nil, aboutAggregate(err, aggregateID, "")
+	}
+	return out, nil
 }
 
 // LatestVersion implements es.EventStore: the aggregate's highest sequence, 0 without events.
@@ -41,7 +44,8 @@ func (s *EventStore) LatestVersion(ctx context.Context, aggregateID string) (int
 // ReadAll implements es.EventStore: up to limit events with a global position above after, in
 // position order. On PostgreSQL it returns only events below the read horizon (see the package
 // documentation), so a page can be empty while a transaction that started earlier is still open.
-// A cursor that is neither 0 nor a position on the stream is es.ErrInvalidArgument.
+// A cursor that is neither 0 nor a position on the stream is es.ErrInvalidArgument. A row that
+// does not decode ends the page with an *es.DecodeError, after the events before it.
 func (s *EventStore) ReadAll(ctx context.Context, after int64, limit int) ([]es.Envelope, error) {
 	if err := storekit.ValidateReadAll(after, limit); err != nil {
 		return nil, err
@@ -97,7 +101,8 @@ func queryEventsSQL(ctx context.Context, s *EventStore, st *txState, op string, 
 	return scanEvents(ctx, s, op, sizeHint, rows)
 }
 
-// scanEvents decodes rows of eventColumns and closes them.
+// scanEvents decodes rows of eventColumns and closes them. A row that does not decode ends the
+// page: the events before it come back with its *es.DecodeError.
 func scanEvents(ctx context.Context, s *EventStore, op string, sizeHint int, rows *sql.Rows) ([]es.Envelope, error) {
 	defer rows.Close()
 	out := make([]es.Envelope, 0, sizeHint)
@@ -121,10 +126,10 @@ func scanEvents(ctx context.Context, s *EventStore, op string, sizeHint int, row
 		e.Version = int(version)
 		e.TenantID = tenant.String
 		if e.OccurredAt, err = occurred.UTC(); err != nil {
-			return nil, fmt.Errorf("bunstore: %s: event %s: occurred_at: %w: %w", op, e.EventID, es.ErrDecode, err)
+			return out, undecodable(op, e, fmt.Errorf("occurred_at: %w", err))
 		}
 		if e, err = s.finish(op, e, metadata); err != nil {
-			return nil, err
+			return out, err
 		}
 		out = append(out, e)
 	}
@@ -134,18 +139,18 @@ func scanEvents(ctx context.Context, s *EventStore, op string, sizeHint int, row
 	return out, nil
 }
 
-// finish decodes the metadata and applies the upcasters.
+// finish decodes the metadata, checks the payload and applies the upcasters (see
+// storekit.DecodeEvent).
 func (s *EventStore) finish(op string, e es.Envelope, metadata []byte) (es.Envelope, error) {
-	var err error
-	e.Metadata, err = storekit.DecodeMetadata(metadata)
+	e, err := storekit.DecodeEvent(e, metadata, s.upcasters)
 	if err != nil {
-		return e, fmt.Errorf("bunstore: %s: event %s: %w", op, e.EventID, err)
-	}
-	if len(s.upcasters) > 0 {
-		e, err = storekit.ApplyUpcasters(s.upcasters, e)
-		if err != nil {
-			return e, fmt.Errorf("bunstore: %s: %w", op, err)
-		}
+		return e, fmt.Errorf("bunstore: %s: %w", op, err)
 	}
 	return e, nil
+}
+
+// undecodable is the error of a row that does not decode: an *es.DecodeError naming e, as far as
+// it was read (see storekit.Undecodable).
+func undecodable(op string, e es.Envelope, cause error) error {
+	return fmt.Errorf("bunstore: %s: %w", op, storekit.Undecodable(e, cause))
 }

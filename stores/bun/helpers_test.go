@@ -59,3 +59,15 @@ func newOutboxStore(t testing.TB, db *bun.DB) *bunstore.OutboxStore {
 	require.NoError(t, err)
 	return s
 }
+
+// corruptEvent writes value over column of the stored event eventID with SQL, as a row written
+// by hand or by another program may hold: testkit.Features.Corrupt of the Bun stores.
+func corruptEvent(t *testing.T, s es.EventStore, eventID, column, value string) {
+	t.Helper()
+	db := s.(*bunstore.EventStore).DB()
+	res, err := db.ExecContext(context.Background(), "UPDATE pyfly_event_store SET ? = ? WHERE event_id = ?", bun.Ident(column), value, eventID)
+	require.NoError(t, err)
+	n, err := res.RowsAffected()
+	require.NoError(t, err)
+	require.Equal(t, int64(1), n, "event %s", eventID)
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/gofly/eventsourcing/internal/check"
 	"github.com/uptrace/bun"
 
 	"github.com/gofly/eventsourcing/eventsourcing/storekit"
@@ -29,7 +30,7 @@ func OpenSource(ctx context.Context, src Source) (*bun.DB, error) {
 	}
 	if err := Ping(ctx, db, src); err != nil {
 		_ = db.Close()
-		return nil, fmt.Errorf("bunstore: open %s: cannot reach the database: %w", src, err)
+		return nil, fmt.Errorf("bunstore: open %s: cannot reach the database: %w", src, check.ClippedError{Err: err})
 	}
 	return db, nil
 }

@@ -25,7 +25,7 @@ func TestCopyAppends(t *testing.T) {
 		return bunstore.CopyEveryAppend(t, newEventStore(t, openDB(t, pgtest.Start(t)), bunstore.WithUpcasters(ups...)))
 	}
 	t.Run("EventStore", func(t *testing.T) {
-		testkit.RunEventStoreSuite(t, func(t *testing.T, ups ...es.Upcaster) es.EventStore { return newStore(t, ups...) }, testkit.Features{})
+		testkit.RunEventStoreSuite(t, func(t *testing.T, ups ...es.Upcaster) es.EventStore { return newStore(t, ups...) }, testkit.Features{Corrupt: corruptEvent})
 	})
 	t.Run("SequenceOrder", func(t *testing.T) { sequenceOrder(t, newStore(t)) })
 	t.Run("Soak", func(t *testing.T) { soak(t, newStore(t), 2*time.Second) })
@@ -68,7 +68,7 @@ func TestConformanceSimpleProtocol(t *testing.T) {
 	testkit.RunEventStoreSuite(t, func(t *testing.T, ups ...es.Upcaster) es.EventStore {
 		url := withParam(t, pgtest.Start(t), "default_query_exec_mode", "simple_protocol")
 		return newEventStore(t, openDB(t, url), bunstore.WithUpcasters(ups...))
-	}, testkit.Features{})
+	}, testkit.Features{Corrupt: corruptEvent})
 }
 
 // withParam returns the connection URL u with the query parameter key set to value, whether u

@@ -68,7 +68,8 @@ func (d postgresDialect) appendPgx(ctx context.Context, db *bun.DB, st *txState,
 	return opErr
 }
 
-// queryPgx is queryEventsSQL on the native pgx connection.
+// queryPgx is queryEventsSQL on the native pgx connection. A row that does not decode ends the
+// page: the events before it come back with its *es.DecodeError.
 func queryPgx(ctx context.Context, s *EventStore, st *txState, op string, sizeHint int, q string, args ...any) ([]es.Envelope, error) {
 	var out []es.Envelope
 	var opErr error
@@ -91,7 +92,11 @@ func queryPgx(ctx context.Context, s *EventStore, st *txState, op string, sizeHi
 			var e es.Envelope
 			if raw {
 				if metadata, err = decodeEventRow(rows.RawValues(), &e, &strs); err != nil {
-					opErr = fmt.Errorf("bunstore: %s: %w: %w", op, es.ErrDecode, err)
+					if e.GlobalPosition == 0 { // not even its place could be read
+						opErr = fmt.Errorf("bunstore: %s: %w: %w", op, es.ErrDecode, err)
+					} else {
+						opErr = undecodable(op, e, err)
+					}
 					return nil
 				}
 			} else {
@@ -110,7 +115,7 @@ func queryPgx(ctx context.Context, s *EventStore, st *txState, op string, sizeHi
 				}
 			}
 			if e, err = s.finish(op, e, metadata); err != nil {
-				opErr = err
+				opErr = err // the events before it come back with it
 				return nil
 			}
 			out = append(out, e)
@@ -123,8 +128,9 @@ func queryPgx(ctx context.Context, s *EventStore, st *txState, op string, sizeHi
 	if err != nil {
 		return nil, wrapErr(ctx, op, eventTable, err)
 	}
-	if opErr != nil {
+	var undecoded *es.DecodeError
+	if opErr != nil && !errors.As(opErr, &undecoded) {
 		return nil, opErr
 	}
-	return out, nil
+	return out, opErr
 }

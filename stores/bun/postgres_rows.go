@@ -68,31 +68,35 @@ func (c *rowStrings) get(slot int, b []byte) string {
 var pgEpochMicros = time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC).UnixMicro()
 
 // decodeEventRow fills e from the raw values of a row of eventColumns (rawEventRows said they
-// are in the expected forms) and returns the metadata bytes, valid until the next row.
+// are in the expected forms) and returns the metadata bytes, valid until the next row. It reads
+// the event's id and place first, so that an error about the rest can name them.
 func decodeEventRow(raw [][]byte, e *es.Envelope, strs *rowStrings) ([]byte, error) {
+	if raw[0] == nil || raw[1] == nil || len(raw[3]) != 8 || len(raw[10]) != 8 {
+		return nil, errors.New("the event id, aggregate id, sequence or global position is NULL or not a number")
+	}
+	e.EventID = string(raw[0])
+	e.AggregateID = strs.get(0, raw[1])
+	e.Sequence = int64(binary.BigEndian.Uint64(raw[3]))
+	e.GlobalPosition = int64(binary.BigEndian.Uint64(raw[10]))
 	for i, v := range raw {
 		if v == nil && i != 9 {
 			return nil, fmt.Errorf("column %d is NULL", i)
 		}
 	}
-	if len(raw[3]) != 8 || len(raw[7]) != 8 || len(raw[8]) != 4 || len(raw[10]) != 8 {
+	if len(raw[7]) != 8 || len(raw[8]) != 4 {
 		return nil, errors.New("a binary number or time of the wrong length")
 	}
-	e.EventID = string(raw[0])
-	e.AggregateID = strs.get(0, raw[1])
 	e.AggregateType = strs.get(1, raw[2])
-	e.Sequence = int64(binary.BigEndian.Uint64(raw[3]))
 	e.EventType = strs.get(2, raw[4])
 	e.Payload = append(make([]byte, 0, len(raw[5])), raw[5]...)
+	e.Version = int(int32(binary.BigEndian.Uint32(raw[8])))
+	if raw[9] != nil {
+		e.TenantID = string(raw[9])
+	}
 	micros := int64(binary.BigEndian.Uint64(raw[7]))
 	if micros == 1<<63-1 || micros == -1<<63 {
 		return nil, errors.New("occurred_at is infinity")
 	}
 	e.OccurredAt = time.UnixMicro(pgEpochMicros + micros).UTC()
-	e.Version = int(int32(binary.BigEndian.Uint32(raw[8])))
-	if raw[9] != nil {
-		e.TenantID = string(raw[9])
-	}
-	e.GlobalPosition = int64(binary.BigEndian.Uint64(raw[10]))
 	return raw[6], nil
 }

@@ -64,6 +64,9 @@ func bunProjectionBackend(b backend) testkit.ProjectionBackend {
 			return testkit.ProjectionStores{
 				Events: events, Checkpoints: checkpoints, Lease: lease, DeadLetters: letters,
 				ReadModel: &bunReadModel{db: db},
+				Corrupt: func(t *testing.T, eventID, column, value string) {
+					corruptEvent(t, events, eventID, column, value)
+				},
 				Kill: func() {
 					_ = db.Close()
 					if b.name == "postgres" {

@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"github.com/gofly/eventsourcing/internal/check"
 	"path/filepath"
 	"strings"
 
@@ -77,7 +78,7 @@ func parsePostgres(u *redact.Parsed, s string) (Source, error) {
 	}
 	_, rest, _ := strings.Cut(s, "://")
 	dsn := "postgres://" + rest
-	src := Source{dialect: DialectPostgres, dsn: dsn, redacted: shown, secrets: u.Secrets()}
+	src := Source{dialect: DialectPostgres, dsn: dsn, redacted: check.Clip(shown, check.URLTextBytes), secrets: u.Secrets()}
 	cfg, err := pgx.ParseConfig(dsn)
 	if err != nil {
 		return Source{}, fmt.Errorf("%w: bunstore: database URL %q: %w", errs.InvalidArgument, shown, src.scrub(pgxParseError(err)))
@@ -134,7 +135,7 @@ func isPlainName(s string) bool {
 // parseSQLite reads the file path, or an in-memory database.
 func parseSQLite(u *redact.Parsed) (Source, error) {
 	shown := u.Redacted()
-	src := Source{dialect: DialectSQLite, redacted: shown, secrets: u.Secrets()}
+	src := Source{dialect: DialectSQLite, redacted: check.Clip(shown, check.URLTextBytes), secrets: u.Secrets()}
 	switch {
 	case u.Opaque == memoryDSN && !u.HasAuthority,
 		u.HasAuthority && !u.HasUserinfo && (u.Host == "" && (u.Path == "" || u.Path == "/"+memoryDSN) || u.Host == memoryDSN && u.Path == ""):

@@ -13,6 +13,8 @@ import (
 	"github.com/uptrace/bun"
 	"github.com/uptrace/bun/dialect/sqlitedialect"
 	"modernc.org/sqlite"
+
+	"github.com/gofly/eventsourcing/internal/check"
 )
 
 // sqliteDialect is SQLite: one writer at a time, dense positions, times as fixed-width text.
@@ -52,7 +54,7 @@ func (sqliteDialect) openDB(src Source) (*bun.DB, error) {
 	}
 	conn, err := sqlite.NewConnector(dsn)
 	if err != nil {
-		return nil, fmt.Errorf("bunstore: open %s: %w", src, src.scrub(err))
+		return nil, fmt.Errorf("bunstore: open %s: %w", src, check.ClippedError{Err: src.scrub(err)})
 	}
 	sqldb := sql.OpenDB(sqliteConnector{conn})
 	if memory {

@@ -1,6 +1,7 @@
 package bunstore
 
 import (
+	"github.com/gofly/eventsourcing/internal/check"
 	"strings"
 
 	"github.com/gofly/eventsourcing/eventsourcing/storekit"
@@ -51,7 +52,7 @@ func ParseURL(raw string) (dialect Dialect, dsn string, err error) {
 
 // badURL is the error of a URL Parse refuses; shown is the URL redacted, or its scheme alone.
 func badURL(shown, why string) error {
-	return storekit.InvalidArgument("bunstore: database URL %q: %s; valid forms: %s", shown, why, validSchemes)
+	return storekit.InvalidArgument("bunstore: database URL %q: %s; valid forms: %s", check.Clip(shown, check.URLTextBytes), why, validSchemes)
 }
 
 // RedactURL returns a database or broker URL with its password, a token in its user info and

@@ -201,7 +201,10 @@ func (s *EventStore) Load(ctx context.Context, aggregateID string, afterSequence
 			}
 		}
 	})
-	return s.upcast(out)
+	if _, err := s.upcast(out); err != nil {
+		return nil, err
+	}
+	return out, nil
 }
 
 // LatestVersion implements [es.EventStore]. Under a unit of work it counts the unit's own appends.
@@ -226,7 +229,9 @@ func (s *EventStore) LatestVersion(ctx context.Context, aggregateID string) (int
 }
 
 // ReadAll implements [es.EventStore]: committed events only. A cursor beyond the last position is
-// not on this store's stream and is refused with es.ErrInvalidArgument.
+// not on this store's stream and is refused with es.ErrInvalidArgument. The store holds no event
+// that does not decode, but an upcaster can fail on one: that event ends the page with an
+// *es.DecodeError, after the events before it.
 func (s *EventStore) ReadAll(ctx context.Context, after int64, limit int) ([]es.Envelope, error) {
 	if err := s.ready(ctx); err != nil {
 		return nil, err
@@ -247,7 +252,8 @@ func (s *EventStore) ReadAll(ctx context.Context, after int64, limit int) ([]es.
 		out[i] = s.log.at(after + int64(i) + 1).Clone()
 	}
 	s.mu.RUnlock()
-	return s.upcast(out)
+	upcast, err := s.upcast(out)
+	return out[:upcast], err // an event an upcaster fails on ends the page
 }
 
 // LastPosition implements [es.EventStore].
@@ -268,17 +274,18 @@ func (s *EventStore) ready(ctx context.Context) error {
 	return ctx.Err()
 }
 
-// upcast applies the store's upcasters to envelopes the caller owns.
-func (s *EventStore) upcast(envs []es.Envelope) ([]es.Envelope, error) {
+// upcast applies the store's upcasters to envelopes the caller owns, in place, up to the first
+// that fails: it returns how many it upcast and that failure, an *es.DecodeError.
+func (s *EventStore) upcast(envs []es.Envelope) (int, error) {
 	if len(s.upcasters) == 0 {
-		return envs, nil
+		return len(envs), nil
 	}
 	for i := range envs {
 		e, err := storekit.ApplyUpcasters(s.upcasters, envs[i])
 		if err != nil {
-			return nil, err
+			return i, err
 		}
 		envs[i] = e
 	}
-	return envs, nil
+	return len(envs), nil
 }
