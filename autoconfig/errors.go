@@ -5,8 +5,8 @@ import (
 	"strings"
 
 	es "github.com/gofly/eventsourcing/eventsourcing"
-	"github.com/gofly/eventsourcing/internal/redact"
 	"github.com/gofly/eventsourcing/internal/check"
+	"github.com/gofly/eventsourcing/internal/redact"
 	bunstore "github.com/gofly/eventsourcing/stores/bun"
 )
 

@@ -6,7 +6,6 @@ import (
 	"github.com/jackc/pgx/v5/stdlib"
 	"github.com/uptrace/bun"
 	"github.com/uptrace/bun/dialect/pgdialect"
-
 )
 
 // postgresDialect is PostgreSQL: global positions from transaction ids (see the package
