@@ -70,6 +70,7 @@ func ProjectionRunnerTests() []ProjectionRunnerTest {
 		{"SoakConcurrentWriters", testRunnerSoak},
 		{"ResetRebuilds", testRunnerReset},
 		{"DeadLetters", testRunnerDeadLetters},
+		{"RetriesRequestedDeadLetters", testRunnerRetriesRequestedDeadLetters},
 		{"StartFromLatest", testRunnerStartLatest},
 		{"WakesOnCommit", testRunnerWakesOnCommit},
 	}

@@ -26,6 +26,8 @@ type loopState struct {
 	pace pace // what the last batch cost, which sizes a catch-up's commits
 
 	horizon horizonWatch
+
+	retriesDue time.Time // when to look for retry requests next
 }
 
 // loop runs rounds until Stop or ctx's end, waiting between them when a round says so.
@@ -93,6 +95,7 @@ func (r *Runner) round(ctx context.Context, l *loopState) (time.Duration, bool) 
 		}
 		l.position, l.known = p, true
 	}
+	r.applyRetries(ctx, l)
 	limit := r.pageSize(l)
 	began := time.Now()
 	events, err := r.store.ReadAll(ctx, l.position, limit)
