@@ -73,6 +73,7 @@ type sqlDialect interface {
 	checkpointsDialect
 	leasesDialect
 	deadLettersDialect
+	adminDialect
 	deadLetterRetriesDialect
 }
 
