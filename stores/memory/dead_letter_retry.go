@@ -63,9 +63,6 @@ func (s *DeadLetterStore) RetryRequests(ctx context.Context, name string, limit 
 	return out, nil
 }
 
-// retryRequested reports whether the letter is asked for again; it runs under s.mu.
-func (s *DeadLetterStore) retryRequested(name, eventID string) bool { return s.requested[name][eventID] }
-
 // forgetRequest ends a request; it runs under s.mu (written).
 func (s *DeadLetterStore) forgetRequest(name, eventID string) {
 	if r := s.requested[name]; r != nil {
