@@ -30,11 +30,13 @@
 //	pyfly.eventsourcing.eda.destination       pyfly.events  Watermill topic of the publisher
 //	pyfly.data.relational.url                 (none)        the application's database, shared fallback
 //
-// The other keys under pyfly.eventsourcing.projection and pyfly.eventsourcing.outbox ([Keys]
-// lists them) each set one field of projection.Config or outbox.Config, which document them:
-// projection.batch-size sets projection.Config.BatchSize, outbox.max-attempts sets
-// outbox.Config.MaxAttempts, and so on. Their defaults are those packages'
-// (projection.DefaultConfig, outbox.DefaultConfig), and 0 means the default. A value
+// The other keys under pyfly.eventsourcing.projection, pyfly.eventsourcing.outbox and
+// pyfly.eventsourcing.health ([Keys] lists them) each set one field of projection.Config,
+// outbox.Config or health.Config, which document them: projection.batch-size sets
+// projection.Config.BatchSize, outbox.max-attempts sets outbox.Config.MaxAttempts,
+// health.outbox-age sets health.Config.OutboxAge, and so on. Their defaults are those packages'
+// (projection.DefaultConfig, outbox.DefaultConfig, health.DefaultConfig), and 0 means the
+// default. A value
 // those Configs' Validate refuses is an *[Error] naming the key, which also matches
 // es.ErrInvalidArgument. A max wait set alone (retry-max, backoff-max) below the default first
 // wait is the first wait too.

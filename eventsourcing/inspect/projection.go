@@ -16,9 +16,9 @@ const (
 	// releasing it (its process died or lost the database); a runner standing by takes it over
 	// at its next try.
 	StateStandingBy State = "standing by"
-	// StateFailing: a runner holds the lease, but the checkpoint has not moved for the stall
-	// threshold while readable events wait: a handler keeps failing, or its batches never
-	// commit.
+	// StateFailing: a runner holds the lease, but a readable event has waited for the stall
+	// threshold and the checkpoint has not moved for as long: a handler keeps failing, or its
+	// batches never commit.
 	StateFailing State = "failing"
 	// StateStopped: no runner applies events: the lease was released (or expired long ago and
 	// nobody took it), or a projection without a lease has stood still while events wait.
@@ -95,18 +95,19 @@ type Lease struct {
 	Live bool
 }
 
-// StateOf tells a projection's state from what its stores keep: its lease, whether readable
-// events wait after its checkpoint, how long ago the checkpoint last moved (idle) and how long
-// ago the lease expired (when it did), measured against stall, the stall threshold:
-//   - a live lease is [StateActive], or [StateFailing] when events wait and the checkpoint has
-//     been idle for stall or longer;
-//   - without a lease record, the runner runs without a lease: [StateActive] as above, or
-//     [StateStopped] when it stands still (a runner without a lease cannot be told from none);
+// StateOf tells a projection's state from what its stores keep: its lease, how long the oldest
+// readable event after its checkpoint has waited (waited, 0 when none waits), how long ago the
+// checkpoint last moved (idle) and how long ago the lease expired (when it did), measured
+// against stall, the stall threshold. The projection stands still when an event has waited for
+// stall or longer and the checkpoint has not moved for as long:
+//   - a live lease is [StateActive], or [StateFailing] when the projection stands still;
+//   - without a lease record, the runner runs without a lease: [StateActive], or [StateStopped]
+//     when it stands still (a runner without a lease cannot be told from none);
 //   - a lease expired with its holder still recorded is [StateStandingBy] for stall after its
 //     expiry, then [StateStopped];
 //   - a released lease is [StateStopped].
-func StateOf(l Lease, waiting bool, idle, expiredFor, stall time.Duration) State {
-	stuck := waiting && idle >= stall
+func StateOf(l Lease, waited, idle, expiredFor, stall time.Duration) State {
+	stuck := waited > 0 && waited >= stall && idle >= stall
 	switch {
 	case l.Live && stuck:
 		return StateFailing

@@ -57,7 +57,11 @@ func (a *Admin) Projections(ctx context.Context) ([]inspect.Projection, error) {
 		if p.UpdatedAt.IsZero() {
 			idle = math.MaxInt64
 		}
-		p.State = inspect.StateOf(leases[i], readable > p.Position, idle, expiry[i], a.stall)
+		var waited time.Duration
+		if readable > p.Position {
+			waited = p.LagTime()
+		}
+		p.State = inspect.StateOf(leases[i], waited, idle, expiry[i], a.stall)
 	}
 	return out, nil
 }

@@ -131,7 +131,7 @@ func (i *Inspector) fill(p *inspect.Projection, now time.Time) {
 	if p.UpdatedAt.IsZero() {
 		idle = math.MaxInt64
 	}
-	p.State = inspect.StateOf(l, p.Lag > 0, idle, expiredFor, i.s.StallThreshold)
+	p.State = inspect.StateOf(l, p.LagTime(), idle, expiredFor, i.s.StallThreshold)
 }
 
 // Outboxes implements inspect.Inspector: every outbox with a record.
