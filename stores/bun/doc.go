@@ -81,7 +81,8 @@
 //     below the stored positions: new events would sort before old ones. [Prepare] refuses to
 //     start then with [ErrPositionsAhead]; restore into a server whose transaction ids are past
 //     the stored ones (for example by consuming ids with pg_resetwal -x, or on a physical
-//     replica), or renumber global_position in commit order below the current xid × 2^20.
+//     replica), or renumber the positions in their order with [Admin.Renumber] (esctl renumber
+//     --confirm), which moves the projections' checkpoints with them.
 //   - xid × 2^20 fits in a BIGINT while the server's xid8 stays below 2^43.
 //
 // # The global stream on SQLite
