@@ -309,3 +309,25 @@ func TestConfiguredLikeTheModule(t *testing.T) {
 	r = newCLI(t).expect(t, exitUsage, "--url", "mysql://h/db", "projections")
 	assert.Contains(t, r.stderr, "unsupported scheme")
 }
+
+// TestStoredTextIsQuoted: text a caller stored (an aggregate id with a terminal escape and a line
+// break, a type with a tab) shows quoted in tables, so it can neither drive the terminal nor
+// forge a line, and exactly in JSON.
+func TestStoredTextIsQuoted(t *testing.T) {
+	url := testkit.SQLiteFileURL(t)
+	c := newCLI(t)
+	u := "--url=" + url
+	c.expect(t, exitOK, u, "migrate")
+	a := openApp(t, url)
+	const evil = "evil\x1b[2J\nok   forged"
+	a.save(t, evil, "Ty\tpe", 0, 1)
+	for _, args := range [][]string{{"aggregates"}, {"tail"}, {"events", evil}} {
+		r := c.expect(t, exitOK, append([]string{u}, args...)...)
+		assert.NotContains(t, r.stdout, "\x1b", "%v", args)
+		assert.NotContains(t, r.stdout, "\nok   forged", "%v", args)
+		assert.Contains(t, r.stdout, `"evil\x1b[2J\nok   forged"`, "%v", args)
+	}
+	lines := c.expect(t, exitOK, u, "aggregates", "--json").jsonLines(t)
+	assert.Equal(t, evil, lines[0]["aggregate_id"])
+	assert.Equal(t, "Ty\tpe", lines[0]["aggregate_type"])
+}

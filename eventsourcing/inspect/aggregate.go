@@ -31,8 +31,6 @@ func (a Aggregate) MarshalJSON() ([]byte, error) {
 type AggregateQuery struct {
 	// Type, when not empty, keeps the aggregates of that type.
 	Type string
-	// After, when not empty, starts the list after this aggregate id (ids sort as bytes).
-	After string
 	// Limit is the most aggregates to return, 1 or more.
 	Limit int
 }

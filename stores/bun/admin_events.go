@@ -23,13 +23,10 @@ func checkLimit(limit int) error {
 // Aggregates lists aggregates by id (in the database's order of ids), with their type, version
 // and the time of their last event; q.Type keeps one aggregate type. A type that is not valid
 // UTF-8 of at most es.MaxTypeBytes bytes without NUL is es.ErrInvalidArgument; so is a limit
-// outside 1 to [MaxAdminLimit]. q.After is not supported and must be "".
+// outside 1 to [MaxAdminLimit].
 func (a *Admin) Aggregates(ctx context.Context, q inspect.AggregateQuery) ([]inspect.Aggregate, error) {
 	if err := check.TextArg("aggregate type", q.Type, es.MaxTypeBytes, false); err != nil {
 		return nil, err
-	}
-	if q.After != "" {
-		return nil, fmt.Errorf("%w: AggregateQuery.After is not supported by bunstore.Admin", es.ErrInvalidArgument)
 	}
 	if err := checkLimit(q.Limit); err != nil {
 		return nil, err

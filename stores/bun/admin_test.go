@@ -20,6 +20,18 @@ import (
 	"github.com/gofly/eventsourcing/testkit"
 )
 
+// projectionStores returns the checkpoint store, the lease and the dead-letter store on db.
+func projectionStores(t testing.TB, db *bun.DB) (*bunstore.CheckpointStore, *bunstore.Lease, *bunstore.DeadLetterStore) {
+	t.Helper()
+	cps, err := bunstore.NewCheckpointStore(db)
+	require.NoError(t, err)
+	lease, err := bunstore.NewLease(db)
+	require.NoError(t, err)
+	letters, err := bunstore.NewDeadLetterStore(db)
+	require.NoError(t, err)
+	return cps, lease, letters
+}
+
 func newAdmin(t testing.TB, db *bun.DB, opts ...bunstore.AdminOption) *bunstore.Admin {
 	t.Helper()
 	a, err := bunstore.NewAdmin(db, opts...)
@@ -95,12 +107,7 @@ func TestAdminProjections(t *testing.T) {
 			require.NoError(t, s.Append(ctx, "order-1", "Order", 0, envs(t, 5)))
 			stream, err := s.ReadAll(ctx, 0, 10)
 			require.NoError(t, err)
-			cps, err := bunstore.NewCheckpointStore(db)
-			require.NoError(t, err)
-			lease, err := bunstore.NewLease(db)
-			require.NoError(t, err)
-			letters, err := bunstore.NewDeadLetterStore(db)
-			require.NoError(t, err)
+			cps, lease, letters := projectionStores(t, db)
 			a := newAdmin(t, db, bunstore.WithStallThreshold(time.Hour))
 
 			got, err := a.Projections(ctx)
@@ -139,15 +146,15 @@ func TestAdminProjections(t *testing.T) {
 			_, ok, err := lease.TryAcquire(ctx, "pyfly.projection.orders_view", "host-2:7", 10*time.Millisecond)
 			require.NoError(t, err)
 			require.True(t, ok)
-			time.Sleep(30 * time.Millisecond)
+			time.Sleep(80 * time.Millisecond)
 			p, err = a.Projection(ctx, "orders_view")
 			require.NoError(t, err)
 			assert.Equal(t, inspect.StateStandingBy, p.State)
 			assert.Equal(t, "host-2:7", p.LeaseHolder)
-			short := newAdmin(t, db, bunstore.WithStallThreshold(20*time.Millisecond))
+			short := newAdmin(t, db, bunstore.WithStallThreshold(40*time.Millisecond))
 			p, err = short.Projection(ctx, "orders_view")
 			require.NoError(t, err)
-			assert.Equal(t, inspect.StateStopped, p.State, "nobody took the lease over within the stall threshold")
+			assert.Equal(t, inspect.StateStopped, p.State, "nobody took the lease over within the stall threshold: %+v", p)
 
 			// A holder whose checkpoint stands still while events wait: failing.
 			_, ok, err = lease.TryAcquire(ctx, "pyfly.projection.orders_view", "host-3:9", time.Minute)
@@ -239,8 +246,7 @@ func TestAdminDeadLetters(t *testing.T) {
 			db := openDB(t, b.url(t))
 			s := newEventStore(t, db)
 			ob := newOutboxStore(t, db)
-			letters, err := bunstore.NewDeadLetterStore(db)
-			require.NoError(t, err)
+			_, _, letters := projectionStores(t, db)
 			evs := envs(t, 2)
 			require.NoError(t, s.Append(ctx, "order-1", "Order", 0, evs))
 			stream, err := s.ReadAll(ctx, 0, 10)
@@ -318,10 +324,7 @@ func TestAdminResetProjection(t *testing.T) {
 			require.NoError(t, s.Append(ctx, "order-1", "Order", 0, envs(t, 6)))
 			stream, err := s.ReadAll(ctx, 0, 10)
 			require.NoError(t, err)
-			cps, err := bunstore.NewCheckpointStore(db)
-			require.NoError(t, err)
-			lease, err := bunstore.NewLease(db)
-			require.NoError(t, err)
+			cps, lease, _ := projectionStores(t, db)
 			a := newAdmin(t, db)
 			_, err = a.ResetProjection(ctx, "counts", 0, false)
 			assert.ErrorIs(t, err, inspect.ErrNotFound, "no checkpoint yet")
@@ -467,13 +470,10 @@ func TestAdminRenumber(t *testing.T) {
 	const ahead = int64(1) << 42
 	_, err = db.DB.ExecContext(ctx, fmt.Sprintf("UPDATE pyfly_event_store SET global_position = global_position + %d", ahead))
 	require.NoError(t, err)
-	cps, err := bunstore.NewCheckpointStore(db)
-	require.NoError(t, err)
+	cps, _, letters := projectionStores(t, db)
 	require.NoError(t, cps.Reset(ctx, "at_third", before[2].GlobalPosition+ahead))
 	require.NoError(t, cps.Reset(ctx, "at_start", 0))
 	require.NoError(t, cps.Reset(ctx, "between", before[3].GlobalPosition+ahead-1))
-	letters, err := bunstore.NewDeadLetterStore(db)
-	require.NoError(t, err)
 	parked := before[4]
 	parked.GlobalPosition += ahead
 	require.NoError(t, letters.Park(ctx, projection.DeadLetter{Projection: "at_third", Event: parked, Attempts: 1, Error: "x", FailedAt: time.Now()}))

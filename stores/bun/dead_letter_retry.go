@@ -53,9 +53,14 @@ func (s *DeadLetterStore) RetryRequests(ctx context.Context, name string, limit 
 	if err := storekit.ValidateDeadLetterList(name, 0, limit); err != nil {
 		return nil, err
 	}
-	rows, err := reader(ctx, s.db).QueryContext(ctx, s.dl.deadLetterRetrySQL().requests, name, limit)
+	return s.queryLetters(ctx, "list retry requests", name, s.dl.deadLetterRetrySQL().requests, name, limit)
+}
+
+// queryLetters runs q, returning deadLetterColumns of the projection name, and decodes the rows.
+func (s *DeadLetterStore) queryLetters(ctx context.Context, op, name, q string, args ...any) ([]projection.DeadLetter, error) {
+	rows, err := reader(ctx, s.db).QueryContext(ctx, q, args...)
 	if err != nil {
-		return nil, wrapErr(ctx, "list retry requests", deadLetterTable, err)
+		return nil, wrapErr(ctx, op, deadLetterTable, err)
 	}
 	defer rows.Close()
 	var out []projection.DeadLetter
@@ -67,7 +72,7 @@ func (s *DeadLetterStore) RetryRequests(ctx context.Context, name string, limit 
 		out = append(out, d)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, wrapErr(ctx, "list retry requests", deadLetterTable, err)
+		return nil, wrapErr(ctx, op, deadLetterTable, err)
 	}
 	return out, nil
 }
