@@ -9,10 +9,11 @@ import (
 	"github.com/gofly/eventsourcing/internal/check"
 )
 
-// ResetProjection moves the projection's checkpoint to position (0: the start of the stream), as
-// projection.Runner.Reset does from another process, and returns where it was. position must be 0
-// or a position on the stream (es.ErrInvalidArgument otherwise); a projection without a
-// checkpoint is inspect.ErrNotFound.
+// ResetProjection moves the projection's checkpoint back to position (0: the start of the
+// stream), as projection.Runner.Reset does from another process, and returns where it was.
+// position must be 0 or a position on the stream at or before the checkpoint
+// (es.ErrInvalidArgument otherwise: moving a checkpoint forward would skip events); a projection
+// without a checkpoint is inspect.ErrNotFound.
 //
 // While a runner holds the projection's lease it refuses with an *inspect.LeaseHeldError, unless
 // force: a running runner then notices the move and goes on from the new position (the move of
@@ -41,6 +42,10 @@ func (a *Admin) ResetProjection(ctx context.Context, name string, position int64
 				return fmt.Errorf("%w: projection %q has no checkpoint", inspect.ErrNotFound, check.Clip(name, 300))
 			}
 			return wrapErr(ctx, "reset projection", checkpointTable, err)
+		}
+		if position > from {
+			return storekit.InvalidArgument("reset projection %q: position %d is after its checkpoint %d: a reset moves a checkpoint back, never past events it has not applied",
+				check.Clip(name, 300), position, from)
 		}
 		var (
 			holder string

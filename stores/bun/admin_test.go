@@ -356,9 +356,15 @@ func TestAdminResetProjection(t *testing.T) {
 			_, err = a.ResetProjection(ctx, "counts", -1, true)
 			assert.ErrorIs(t, err, es.ErrInvalidArgument)
 
+			require.NoError(t, a.CheckSchema(ctx))
+			_, err = a.ResetProjection(ctx, "counts", stream[5].GlobalPosition, true)
+			require.NoError(t, err, "to where it is")
 			from, err := a.ResetProjection(ctx, "counts", stream[2].GlobalPosition, true)
 			require.NoError(t, err)
 			assert.Equal(t, stream[5].GlobalPosition, from)
+			require.NoError(t, cps.Reset(ctx, "behind", stream[1].GlobalPosition))
+			_, err = a.ResetProjection(ctx, "behind", stream[3].GlobalPosition, true)
+			assert.ErrorIs(t, err, es.ErrInvalidArgument, "never forward, past events it has not applied")
 			// The runner waits for commits (poll interval of an hour): it notices the reset at
 			// the next commit, or at once on PostgreSQL, and applies the events after it again.
 			if s.Dialect() == bunstore.DialectSQLite {

@@ -96,6 +96,16 @@
 // SQLite's busy handler. If the lock is held longer than the busy timeout the operation fails
 // with [ErrBusy].
 //
+// # Operations
+//
+// [Admin] reads and repairs the tables for operators (the esctl command is a shell over it):
+// aggregates, events and the global stream as stored; each projection's checkpoint, lag, lease,
+// state and dead letters; each outbox's backlog; the read horizon and the transaction holding it;
+// missing migrations. It resets a projection's checkpoint (a running runner notices and replays),
+// brings dead letters back (a projection's through the runner: see projection.RetryStore, which
+// [DeadLetterStore] implements), and renumbers a PostgreSQL database restored into another
+// server ([Admin.Renumber]). It implements inspect.Inspector, which package health reports on.
+//
 // # Errors
 //
 // Bad input is es.ErrInvalidArgument before anything is touched (storekit.ValidateAppend); a version
