@@ -222,7 +222,10 @@ func scenario(t *testing.T, c cli, url string) {
 	assert.Equal(t, want, got, "the events after the reset position, again, in order")
 
 	// Health.
-	testkit.WaitFor(t, 30*time.Second, func() bool { return c.run(t, u, "health").code == exitOK }, "a healthy report")
+	testkit.WaitFor(t, 30*time.Second, func() bool {
+		r := c.run(t, u, "health")
+		return r.code == exitOK && strings.Contains(r.stdout, "outbox orders: pending 0")
+	}, "a healthy report, the relay done")
 	r = c.expect(t, exitOK, u, "health")
 	assert.Regexp(t, `(?m)^healthy \(`+map[bool]string{true: "postgres", false: "sqlite"}[pg], r.stdout)
 	assert.Regexp(t, `(?m)^ok   projection orders_view: state active`, r.stdout)

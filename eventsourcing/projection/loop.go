@@ -95,7 +95,9 @@ func (r *Runner) round(ctx context.Context, l *loopState) (time.Duration, bool) 
 		}
 		l.position, l.known = p, true
 	}
-	r.applyRetries(ctx, l)
+	if r.applyRetries(ctx, l); !l.known {
+		return 0, false // a retry found the checkpoint moved: load it again
+	}
 	limit := r.pageSize(l)
 	began := time.Now()
 	events, err := r.store.ReadAll(ctx, l.position, limit)
