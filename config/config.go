@@ -6,6 +6,7 @@ import (
 	es "github.com/gofly/eventsourcing/eventsourcing"
 	"github.com/gofly/eventsourcing/eventsourcing/outbox"
 	"github.com/gofly/eventsourcing/eventsourcing/projection"
+	"github.com/gofly/eventsourcing/health"
 )
 
 // Root is the koanf path of the module's keys.
@@ -45,6 +46,8 @@ type Config struct {
 	Projection ProjectionConfig `koanf:"projection"`
 	// Outbox configures the transactional outbox (pyfly.eventsourcing.outbox.*).
 	Outbox OutboxConfig `koanf:"outbox"`
+	// Health holds the thresholds of the health report (pyfly.eventsourcing.health.*).
+	Health HealthConfig `koanf:"health"`
 	// DataRelationalURL is pyfly.data.relational.url, the URL the four stores (event, snapshot,
 	// checkpoint and outbox) fall back to, through the event store's URL for the last two.
 	DataRelationalURL string `koanf:"-"`
@@ -104,9 +107,17 @@ type OutboxConfig struct {
 	outbox.Config `koanf:"-"`
 }
 
+// HealthConfig holds the thresholds of the health report (pyfly.eventsourcing.health.*), which
+// esctl health and health checks in the application judge the stores by.
+type HealthConfig struct {
+	// Config holds the thresholds, their defaults filled in by [Config.Validate]. Each key under
+	// health sets one of its fields (projection-lag sets ProjectionLag, and so on).
+	health.Config `koanf:"-"`
+}
+
 // Default returns the configuration with every default applied: disabled, memory stores,
 // destination pyfly.events, a snapshot every 100 events, the projection and outbox packages' defaults
-// (projection.DefaultConfig, outbox.DefaultConfig). The checkpoint and outbox providers stay
+// (projection.DefaultConfig, outbox.DefaultConfig) and the health report's (health.DefaultConfig). The checkpoint and outbox providers stay
 // empty: they follow the event store's ([Config.CheckpointProvider], [Config.OutboxProvider]).
 func Default() Config {
 	return Config{
@@ -115,6 +126,7 @@ func Default() Config {
 		EDA:        EDAConfig{Destination: DefaultDestination},
 		Projection: ProjectionConfig{Config: projection.DefaultConfig()},
 		Outbox:     OutboxConfig{Config: outbox.DefaultConfig()},
+		Health:     HealthConfig{Config: health.DefaultConfig()},
 	}
 }
 

@@ -328,6 +328,12 @@ func TestKeys(t *testing.T) {
 		"pyfly.eventsourcing.outbox.retention",
 		"pyfly.eventsourcing.outbox.batch-size",
 		"pyfly.eventsourcing.outbox.relays",
+		"pyfly.eventsourcing.health.projection-lag",
+		"pyfly.eventsourcing.health.projection-stall",
+		"pyfly.eventsourcing.health.outbox-pending",
+		"pyfly.eventsourcing.health.outbox-age",
+		"pyfly.eventsourcing.health.horizon-age",
+		"pyfly.eventsourcing.health.dead-letters",
 	}, config.Keys())
 }
 

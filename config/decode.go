@@ -15,6 +15,7 @@ import (
 
 	"github.com/gofly/eventsourcing/eventsourcing/outbox"
 	"github.com/gofly/eventsourcing/eventsourcing/projection"
+	"github.com/gofly/eventsourcing/health"
 )
 
 // FromKoanf reads the configuration from k, strictly: defaults for what k lacks, an *[Error]
@@ -32,7 +33,7 @@ func FromKoanf(k *koanf.Koanf) (Config, error) {
 	}
 	// The runtime components' settings start from zero, so that their Validate tells a key set
 	// from one left to its default; Validate then fills the defaults in.
-	cfg.Projection.Config, cfg.Outbox.Config = projection.Config{}, outbox.Config{}
+	cfg.Projection.Config, cfg.Outbox.Config, cfg.Health.Config = projection.Config{}, outbox.Config{}, health.Config{}
 	k = k.Copy()
 	if err := foldAliases(k, ""); err != nil {
 		return Config{}, err

@@ -20,11 +20,13 @@
 // accepted too. Within one source (a file, the environment) the two must agree; a later source
 // overrides an earlier one whichever spelling each uses.
 //
-// The other keys under pyfly.eventsourcing.projection and pyfly.eventsourcing.outbox ([Keys]
-// lists them) each set one field of projection.Config or outbox.Config, which document them:
-// projection.batch-size sets projection.Config.BatchSize, outbox.max-attempts sets
-// outbox.Config.MaxAttempts, and so on. Their defaults are those packages'
-// (projection.DefaultConfig, outbox.DefaultConfig), and 0 means the default. A value
+// The other keys under pyfly.eventsourcing.projection, pyfly.eventsourcing.outbox and
+// pyfly.eventsourcing.health ([Keys] lists them) each set one field of projection.Config,
+// outbox.Config or health.Config, which document them: projection.batch-size sets
+// projection.Config.BatchSize, outbox.max-attempts sets outbox.Config.MaxAttempts,
+// health.outbox-age sets health.Config.OutboxAge, and so on. Their defaults are those packages'
+// (projection.DefaultConfig, outbox.DefaultConfig, health.DefaultConfig), and 0 means the
+// default. A value
 // those Configs' Validate refuses is an *[Error] naming the key, which also matches
 // es.ErrInvalidArgument. A max wait set alone (retry-max, backoff-max) below the default first
 // wait is the first wait too.
@@ -104,6 +106,19 @@
 //     before they are pruned.
 //   - pyfly.eventsourcing.outbox.batch-size (default: 100): Most records a relay claims at once.
 //   - pyfly.eventsourcing.outbox.relays (default: 1): Relay goroutines in this process.
+//   - pyfly.eventsourcing.health.projection-lag (default: 10000): Health: a projection more events
+//     behind the store's head than this is unhealthy.
+//   - pyfly.eventsourcing.health.projection-stall (default: 1m): Health: a projection whose oldest
+//     unapplied event has waited longer is unhealthy; one holding its lease whose checkpoint has
+//     not moved for this long while events wait is failing.
+//   - pyfly.eventsourcing.health.outbox-pending (default: 10000): Health: an outbox with more
+//     pending records than this is unhealthy.
+//   - pyfly.eventsourcing.health.outbox-age (default: 5m): Health: an outbox whose oldest pending
+//     record has waited longer is unhealthy.
+//   - pyfly.eventsourcing.health.horizon-age (default: 1m): Health (PostgreSQL): events held behind
+//     the read horizon by a transaction open for longer are unhealthy.
+//   - pyfly.eventsourcing.health.dead-letters (default: 0): Health: a projection or outbox with
+//     more dead letters than this is unhealthy; 0 reports them without failing.
 //   - pyfly.data.relational.url (no default): The application's database, used by bun stores that
 //     set no URL of their own.
 package config

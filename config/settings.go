@@ -10,6 +10,7 @@ import (
 
 	"github.com/gofly/eventsourcing/eventsourcing/outbox"
 	"github.com/gofly/eventsourcing/eventsourcing/projection"
+	"github.com/gofly/eventsourcing/health"
 	"github.com/gofly/eventsourcing/internal/errs"
 )
 
@@ -49,6 +50,15 @@ func settingsOf(t reflect.Type) []setting {
 			{"retention", "Retention"},
 			{"batch-size", "BatchSize"},
 			{"relays", "Relays"},
+		}
+	case reflect.TypeFor[health.Config]():
+		return []setting{
+			{"projection-lag", "ProjectionLag"},
+			{"projection-stall", "ProjectionStall"},
+			{"outbox-pending", "OutboxPending"},
+			{"outbox-age", "OutboxAge"},
+			{"horizon-age", "HorizonAge"},
+			{"dead-letters", "DeadLetters"},
 		}
 	}
 	return nil
@@ -134,7 +144,8 @@ func childKeys(section string) []string {
 
 // checkSettings checks the runtime components' settings of c and fills their defaults. A
 // negative number or duration is refused first (in YAML 0 means the default, and nothing less
-// is valid); then each component's Validate runs (the outbox's only when it is enabled), and its
+// is valid); then each component's Validate runs (the outbox's only when it is enabled; the
+// health report's thresholds too), and its
 // *ConfigError becomes an *[Error] naming the key that feeds the field at fault.
 func (c *Config) checkSettings() error {
 	v := reflect.ValueOf(c).Elem()
@@ -153,8 +164,12 @@ func (c *Config) checkSettings() error {
 	if err := c.Outbox.Config.Validate(); err != nil && c.Outbox.Enabled {
 		return settingError(reflect.TypeFor[outbox.Config](), err)
 	}
+	if err := c.Health.Config.Validate(); err != nil {
+		return settingError(reflect.TypeFor[health.Config](), err)
+	}
 	c.Projection.Config.SetDefaults()
 	c.Outbox.Config.SetDefaults()
+	c.Health.Config.SetDefaults()
 	return nil
 }
 

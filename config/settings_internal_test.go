@@ -6,13 +6,14 @@ import (
 
 	"github.com/gofly/eventsourcing/eventsourcing/outbox"
 	"github.com/gofly/eventsourcing/eventsourcing/projection"
+	"github.com/gofly/eventsourcing/health"
 )
 
 // Every entry of the table names a field of its Config, and every field but those set in code
 // only has a key.
 func TestSettingsTable(t *testing.T) {
 	codeOnly := map[string]bool{"Owner": true, "Logger": true}
-	for _, typ := range []reflect.Type{reflect.TypeFor[projection.Config](), reflect.TypeFor[outbox.Config]()} {
+	for _, typ := range []reflect.Type{reflect.TypeFor[projection.Config](), reflect.TypeFor[outbox.Config](), reflect.TypeFor[health.Config]()} {
 		keyed := map[string]bool{}
 		for _, s := range settingsOf(typ) {
 			if _, ok := typ.FieldByName(s.field); !ok {

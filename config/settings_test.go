@@ -13,6 +13,7 @@ import (
 	es "github.com/gofly/eventsourcing/eventsourcing"
 	"github.com/gofly/eventsourcing/eventsourcing/outbox"
 	"github.com/gofly/eventsourcing/eventsourcing/projection"
+	"github.com/gofly/eventsourcing/health"
 )
 
 func loadYAML(yaml string) (config.Config, error) {
@@ -187,4 +188,33 @@ func TestCodeOnlySettingError(t *testing.T) {
 	cfg = config.Default()
 	cfg.Projection.Owner = strings.Repeat("o", 256)
 	require.EqualError(t, cfg.Validate(), "eventsourcing: pyfly.eventsourcing.projection: Owner: at most 255 bytes, got 256")
+}
+
+// The health report's thresholds: each key sets its field, 0 is the default, and a value the
+// report refuses is named by its key.
+func TestHealthSettings(t *testing.T) {
+	cfg, err := loadYAML("    health: {projection-lag: 5, projection-stall: 30s, outbox-pending: 7, outbox-age: 2m, horizon-age: 10s, dead-letters: 3}\n")
+	require.NoError(t, err)
+	assert.Equal(t, health.Config{ProjectionLag: 5, ProjectionStall: 30 * time.Second, OutboxPending: 7, OutboxAge: 2 * time.Minute,
+		HorizonAge: 10 * time.Second, DeadLetters: 3}, cfg.Health.Config)
+	cfg, err = loadYAML("    health: {projection-lag: 0}\n")
+	require.NoError(t, err)
+	assert.Equal(t, health.DefaultConfig(), cfg.Health.Config)
+	assert.Equal(t, health.DefaultConfig(), config.Default().Health.Config)
+	cfg, err = config.Load(config.WithYAML(nil), environ("PYFLY_EVENTSOURCING_HEALTH_OUTBOX-AGE=90s", "PYFLY_EVENTSOURCING_HEALTH_DEAD__LETTERS=2"))
+	require.NoError(t, err)
+	assert.Equal(t, 90*time.Second, cfg.Health.OutboxAge)
+	assert.Equal(t, int64(2), cfg.Health.DeadLetters, "dead_letters is accepted for dead-letters")
+	for yaml, want := range map[string]string{
+		"health: {projection-lag: -1}":    "eventsourcing: pyfly.eventsourcing.health.projection-lag: must be 0 (the default) or more, got -1",
+		"health: {horizon-age: 10000h}":   "eventsourcing: pyfly.eventsourcing.health.horizon-age: must be more than 0 and at most 8784h0m0s, got 10000h0m0s",
+		"health: {outbox-age: 30}":        `eventsourcing: pyfly.eventsourcing.health.outbox-age: expects a duration with a unit, such as "30s", "500ms" or "2m", got 30 without a unit`,
+		"health: {projection-stall: -1s}": "eventsourcing: pyfly.eventsourcing.health.projection-stall: must be 0 (the default) or a positive duration such as 500ms or 2s, got -1s",
+		"health: {outbox-pending: 1.5}":   "eventsourcing: pyfly.eventsourcing.health.outbox-pending: expects a whole number",
+		"health: {lag: 3}":                "eventsourcing: pyfly.eventsourcing.health.lag: unknown key; valid keys under pyfly.eventsourcing.health: ",
+	} {
+		_, err := loadYAML("    " + yaml + "\n")
+		require.ErrorIs(t, err, config.ErrInvalidConfig, yaml)
+		assert.True(t, strings.HasPrefix(err.Error(), want), "%s:\n%s\ndoes not start with\n%s", yaml, err, want)
+	}
 }

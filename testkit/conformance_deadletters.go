@@ -35,6 +35,7 @@ func DeadLetterStoreTests() []DeadLetterStoreTest {
 		{"BadInput", testDeadLetterBadInput},
 		{"Transactions", testDeadLetterTransactions},
 		{"ConcurrentDelete", testDeadLetterConcurrentDelete},
+		{"RetryRequests", testDeadLetterRetryRequests},
 	}
 }
 

@@ -75,6 +75,7 @@ func ProjectionRunnerTests() []ProjectionRunnerTest {
 		{"ResetRebuilds", testRunnerReset},
 		{"DeadLetters", testRunnerDeadLetters},
 		{"UndecodableEventParked", testRunnerUndecodable},
+		{"RetriesRequestedDeadLetters", testRunnerRetriesRequestedDeadLetters},
 		{"StartFromLatest", testRunnerStartLatest},
 		{"WakesOnCommit", testRunnerWakesOnCommit},
 	}

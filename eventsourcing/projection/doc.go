@@ -41,7 +41,9 @@
 // skipped silently: without [WithDeadLetters] the runner retries it for ever, and [Runner.Status]
 // shows the event, the attempts and the error. With it, the event is parked in the dead-letter
 // store after the given number of attempts, in the same transaction as the checkpoint's move past
-// it, where [Runner.DeadLetters] lists it and Status counts it. A panicking handler counts as a
+// it, where [Runner.DeadLetters] lists it and Status counts it. An operator brings it back
+// through a dead-letter store that is a [RetryStore] (esctl dead-letters retry): the active
+// runner applies it again, after the events that followed it. A panicking handler counts as a
 // failing one.
 //
 // # One active runner per projection

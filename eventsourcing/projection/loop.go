@@ -26,6 +26,8 @@ type loopState struct {
 	pace pace // what the last batch cost, which sizes a catch-up's commits
 
 	horizon horizonWatch
+
+	retriesDue time.Time // when to look for retry requests next
 }
 
 // loop runs rounds until Stop or ctx's end, waiting between them when a round says so.
@@ -92,6 +94,9 @@ func (r *Runner) round(ctx context.Context, l *loopState) (time.Duration, bool) 
 			return r.storeFailed(ctx, l, "load the checkpoint", err)
 		}
 		l.position, l.known = p, true
+	}
+	if r.applyRetries(ctx, l); !l.known {
+		return 0, false // a retry found the checkpoint moved: load it again
 	}
 	limit := r.pageSize(l)
 	began := time.Now()

@@ -100,23 +100,7 @@ func (s *DeadLetterStore) List(ctx context.Context, name string, after int64, li
 	if err := storekit.ValidateDeadLetterList(name, after, limit); err != nil {
 		return nil, err
 	}
-	rows, err := reader(ctx, s.db).QueryContext(ctx, s.q.list, name, after, limit)
-	if err != nil {
-		return nil, wrapErr(ctx, "list dead letters", deadLetterTable, err)
-	}
-	defer rows.Close()
-	var out []projection.DeadLetter
-	for rows.Next() {
-		d, err := scanDeadLetter(rows, name)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, d)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, wrapErr(ctx, "list dead letters", deadLetterTable, err)
-	}
-	return out, nil
+	return s.queryLetters(ctx, "list dead letters", name, s.q.list, name, after, limit)
 }
 
 // scanDeadLetter reads one row of deadLetterColumns.

@@ -75,6 +75,8 @@ type sqlDialect interface {
 	checkpointsDialect
 	leasesDialect
 	deadLettersDialect
+	adminDialect
+	deadLetterRetriesDialect
 }
 
 var (

@@ -84,7 +84,8 @@
 //     below the stored positions: new events would sort before old ones. [Prepare] refuses to
 //     start then with [ErrPositionsAhead]; restore into a server whose transaction ids are past
 //     the stored ones (for example by consuming ids with pg_resetwal -x, or on a physical
-//     replica), or renumber global_position in commit order below the current xid × 2^20.
+//     replica), or renumber the positions in their order with [Admin.Renumber] (esctl renumber
+//     --confirm), which moves the projections' checkpoints with them.
 //   - xid × 2^20 fits in a BIGINT while the server's xid8 stays below 2^43.
 //
 // # The global stream on SQLite
@@ -97,6 +98,16 @@
 // lives as long as the *bun.DB. Appends of one EventStore queue in process rather than in
 // SQLite's busy handler. If the lock is held longer than the busy timeout the operation fails
 // with [ErrBusy].
+//
+// # Operations
+//
+// [Admin] reads and repairs the tables for operators (the esctl command is a shell over it):
+// aggregates, events and the global stream as stored; each projection's checkpoint, lag, lease,
+// state and dead letters; each outbox's backlog; the read horizon and the transaction holding it;
+// missing migrations. It resets a projection's checkpoint (a running runner notices and replays),
+// brings dead letters back (a projection's through the runner: see projection.RetryStore, which
+// [DeadLetterStore] implements), and renumbers a PostgreSQL database restored into another
+// server ([Admin.Renumber]). It implements inspect.Inspector, which package health reports on.
 //
 // # Errors
 //

@@ -9,7 +9,7 @@ ON CONFLICT (projection, event_id) DO UPDATE SET global_position = EXCLUDED.glob
 	aggregate_id = EXCLUDED.aggregate_id, aggregate_type = EXCLUDED.aggregate_type, sequence = EXCLUDED.sequence,
 	event_type = EXCLUDED.event_type, payload = EXCLUDED.payload, metadata = EXCLUDED.metadata,
 	occurred_at = EXCLUDED.occurred_at, version = EXCLUDED.version, tenant_id = EXCLUDED.tenant_id,
-	attempts = EXCLUDED.attempts, error = EXCLUDED.error, failed_at = EXCLUDED.failed_at`,
+	attempts = EXCLUDED.attempts, error = EXCLUDED.error, failed_at = EXCLUDED.failed_at, retry_requested_at = NULL`,
 		list: `SELECT ` + deadLetterColumns + ` FROM pyfly_projection_dead_letters
 WHERE projection = $1 AND global_position > $2::bigint ORDER BY global_position LIMIT $3::bigint`,
 		count:  `SELECT count(*) FROM pyfly_projection_dead_letters WHERE projection = $1`,

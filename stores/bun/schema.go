@@ -42,7 +42,7 @@ func requiredColumns() []tableColumnsRequired {
 		{checkpointTable, []string{"projection", "position", "fence", "updated_at"}},
 		{leaseTable, []string{"name", "lock_until", "locked_at", "locked_by", "fence"}},
 		{deadLetterTable, []string{"projection", "event_id", "global_position", "aggregate_id", "aggregate_type", "sequence",
-			"event_type", "payload", "metadata", "occurred_at", "version", "tenant_id", "attempts", "error", "failed_at"}},
+			"event_type", "payload", "metadata", "occurred_at", "version", "tenant_id", "attempts", "error", "failed_at", "retry_requested_at"}},
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sync"
+	"time"
 
 	es "github.com/gofly/eventsourcing/eventsourcing"
 	"github.com/gofly/eventsourcing/eventsourcing/projection"
@@ -20,10 +21,12 @@ type CheckpointStore struct {
 	points map[string]checkpoint
 }
 
-// checkpoint is one projection's position and the highest lease token that moved or loaded it.
+// checkpoint is one projection's position, the highest lease token that moved or loaded it, and
+// when it was last created, moved or reset.
 type checkpoint struct {
 	position int64
 	fence    int64
+	movedAt  time.Time
 }
 
 var (
@@ -181,7 +184,7 @@ func (op checkpointOp) apply(cp checkpoint, exists bool) (checkpoint, bool) {
 	switch op.kind {
 	case opLoad:
 		if !exists {
-			cp = checkpoint{position: op.a}
+			cp = checkpoint{position: op.a, movedAt: time.Now()}
 		}
 		cp.fence = max(cp.fence, op.fence)
 	case opMove:
@@ -190,8 +193,9 @@ func (op checkpointOp) apply(cp checkpoint, exists bool) (checkpoint, bool) {
 		}
 		cp.position = op.b
 		cp.fence = max(cp.fence, op.fence)
+		cp.movedAt = time.Now()
 	case opReset:
-		cp.position = op.a
+		cp.position, cp.movedAt = op.a, time.Now()
 	}
 	return cp, true
 }

@@ -14,8 +14,9 @@ import (
 // DeadLetterStore is an in-memory [projection.DeadLetterStore]. Under a unit of work ([InTx])
 // its parks and deletes apply when the unit commits.
 type DeadLetterStore struct {
-	mu      sync.RWMutex
-	letters map[string]map[string]projection.DeadLetter // projection -> event id -> letter
+	mu        sync.RWMutex
+	letters   map[string]map[string]projection.DeadLetter // projection -> event id -> letter
+	requested map[string]map[string]bool                  // projection -> event ids asked for again
 }
 
 var (
@@ -158,6 +159,7 @@ func (s *DeadLetterStore) Delete(ctx context.Context, name, eventID string) (boo
 // write applies op; it runs under s.mu.
 func (s *DeadLetterStore) write(op letterOp) {
 	name, id := op.letter.Projection, op.letter.Event.EventID
+	s.forgetRequest(name, id)
 	if op.del {
 		delete(s.letters[name], id)
 		if len(s.letters[name]) == 0 {

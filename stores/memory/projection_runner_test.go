@@ -182,6 +182,20 @@ func (k *killableLetters) Delete(ctx context.Context, name, eventID string) (boo
 	return k.s.Delete(ctx, name, eventID)
 }
 
+func (k *killableLetters) RequestRetry(ctx context.Context, name, eventID string) error {
+	if err := k.p.check(); err != nil {
+		return err
+	}
+	return k.s.RequestRetry(ctx, name, eventID)
+}
+
+func (k *killableLetters) RetryRequests(ctx context.Context, name string, limit int) ([]projection.DeadLetter, error) {
+	if err := k.p.check(); err != nil {
+		return nil, err
+	}
+	return k.s.RetryRequests(ctx, name, limit)
+}
+
 // memReadModel keeps its rows as events of one aggregate in a memory event store, so its writes
 // join the memory unit of work of the runner's batch and commit or roll back with it. Clear
 // appends a marker: Rows returns what follows the last one.

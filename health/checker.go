@@ -1,0 +1,166 @@
+package health
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/gofly/eventsourcing/eventsourcing/inspect"
+	"github.com/gofly/eventsourcing/internal/check"
+)
+
+// Checker makes health reports of the stores an inspect.Inspector reads. It is safe for
+// concurrent use.
+type Checker struct {
+	in  inspect.Inspector
+	cfg Config
+}
+
+// NewChecker returns a Checker of in with the thresholds of cfg (zero fields take their
+// defaults). It refuses a nil in and a cfg [Config.Validate] refuses.
+func NewChecker(in inspect.Inspector, cfg Config) (*Checker, error) {
+	if check.IsNil(in) {
+		return nil, errors.New("health.NewChecker: the inspector is nil")
+	}
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	cfg.SetDefaults()
+	return &Checker{in: in, cfg: cfg}, nil
+}
+
+// Config returns the thresholds in use, defaults filled in.
+func (c *Checker) Config() Config { return c.cfg }
+
+// Report reads the stores and judges them. It never fails: a store that cannot be read makes its
+// check unhealthy with the error. When the store cannot be reached or its schema is not current,
+// the report holds the store's check alone.
+func (c *Checker) Report(ctx context.Context) Report {
+	r := Report{CheckedAt: time.Now().UTC()}
+	store := Check{Component: ComponentStore, Healthy: true}
+	if err := c.in.Ping(ctx); err != nil {
+		store.problem("unreachable: " + err.Error())
+	} else if err := c.in.CheckSchema(ctx); err != nil {
+		store.problem("schema: " + err.Error())
+	}
+	r.Checks = append(r.Checks, store)
+	if store.Healthy {
+		r.Checks = append(r.Checks, c.projections(ctx)...)
+		r.Checks = append(r.Checks, c.outboxes(ctx)...)
+		if h, ok := c.horizon(ctx); ok {
+			r.Checks = append(r.Checks, h)
+		}
+	}
+	r.Healthy = true
+	for _, ch := range r.Checks {
+		r.Healthy = r.Healthy && ch.Healthy
+	}
+	return r
+}
+
+// projections checks each projection, or fails one check when they cannot be read.
+func (c *Checker) projections(ctx context.Context) []Check {
+	ps, err := c.in.Projections(ctx)
+	if err != nil {
+		ch := Check{Component: ComponentProjection, Healthy: true}
+		ch.problem("cannot be read: " + err.Error())
+		return []Check{ch}
+	}
+	out := make([]Check, 0, len(ps))
+	for i := range ps {
+		out = append(out, c.projection(&ps[i]))
+	}
+	return out
+}
+
+func (c *Checker) projection(p *inspect.Projection) Check {
+	ch := Check{Component: ComponentProjection, Name: p.Name, Healthy: true, Projection: p}
+	switch p.State {
+	case inspect.StateFailing:
+		ch.problem(fmt.Sprintf("failing: %q holds its lease but its checkpoint has not moved for %s while events wait",
+			p.LeaseHolder, round(p.ReadAt.Sub(p.UpdatedAt))))
+	case inspect.StateStopped:
+		if p.Lag > 0 && !p.HeldAtHorizon {
+			ch.problem(fmt.Sprintf("stopped: no runner applies its events (%d waiting)", p.Lag))
+		}
+	case inspect.StateStandingBy:
+		ch.note(fmt.Sprintf("standing by: %q stopped renewing its lease at %s; a runner standing by takes it over",
+			p.LeaseHolder, p.LeaseExpiresAt.UTC().Format(time.RFC3339)))
+	}
+	if p.HeldAtHorizon {
+		ch.note("it has applied every readable event; the rest wait beyond the read horizon (see the horizon's check)")
+	} else {
+		if p.Lag > c.cfg.ProjectionLag {
+			ch.problem(fmt.Sprintf("%d events behind (threshold %d)", p.Lag, c.cfg.ProjectionLag))
+		}
+		if lt := p.LagTime(); lt > c.cfg.ProjectionStall {
+			ch.problem(fmt.Sprintf("the oldest event it has not applied has waited %s (threshold %s)", round(lt), c.cfg.ProjectionStall))
+		}
+	}
+	c.deadLetters(&ch, p.DeadLetters)
+	return ch
+}
+
+// outboxes checks each outbox, or fails one check when they cannot be read.
+func (c *Checker) outboxes(ctx context.Context) []Check {
+	obs, err := c.in.Outboxes(ctx)
+	if err != nil {
+		ch := Check{Component: ComponentOutbox, Healthy: true}
+		ch.problem("cannot be read: " + err.Error())
+		return []Check{ch}
+	}
+	out := make([]Check, 0, len(obs))
+	for i := range obs {
+		o := &obs[i]
+		ch := Check{Component: ComponentOutbox, Name: o.Name, Healthy: true, Outbox: o}
+		if o.Pending > c.cfg.OutboxPending {
+			ch.problem(fmt.Sprintf("%d records pending (threshold %d)", o.Pending, c.cfg.OutboxPending))
+		}
+		if age := o.OldestPendingAge(); age > c.cfg.OutboxAge {
+			ch.problem(fmt.Sprintf("the oldest pending record has waited %s (threshold %s)", round(age), c.cfg.OutboxAge))
+		}
+		c.deadLetters(&ch, o.DeadLetters)
+		out = append(out, ch)
+	}
+	return out
+}
+
+// deadLetters judges a component's dead letters.
+func (c *Checker) deadLetters(ch *Check, n int64) {
+	switch {
+	case c.cfg.DeadLetters > 0 && n > c.cfg.DeadLetters:
+		ch.problem(fmt.Sprintf("%d dead letters (threshold %d)", n, c.cfg.DeadLetters))
+	case n > 0:
+		ch.note(fmt.Sprintf("%d dead letters", n))
+	}
+}
+
+// horizon checks the read horizon; ok is false where the store has none.
+func (c *Checker) horizon(ctx context.Context) (Check, bool) {
+	ch := Check{Component: ComponentHorizon, Healthy: true}
+	h, err := c.in.Horizon(ctx)
+	if errors.Is(err, errors.ErrUnsupported) {
+		return ch, false
+	}
+	if err != nil {
+		ch.problem("cannot be read: " + err.Error())
+		return ch, true
+	}
+	ch.Horizon = &h
+	holder := h.Holder
+	switch {
+	case h.Waiting > 0 && holder != nil && holder.Age > c.cfg.HorizonAge:
+		ch.problem(fmt.Sprintf("%d events wait beyond the read horizon, held by the transaction of pid %d (application %q, %s) open for %s (threshold %s)",
+			h.Waiting, holder.PID, holder.ApplicationName, holder.State, round(holder.Age), c.cfg.HorizonAge))
+	case h.Waiting > 0:
+		ch.note(fmt.Sprintf("%d events wait beyond the read horizon", h.Waiting))
+	case holder != nil && holder.Age > c.cfg.HorizonAge:
+		ch.note(fmt.Sprintf("the transaction of pid %d (application %q, %s) has been open for %s: events written now would wait for it",
+			holder.PID, holder.ApplicationName, holder.State, round(holder.Age)))
+	}
+	return ch, true
+}
+
+// round shows a duration to the millisecond.
+func round(d time.Duration) time.Duration { return d.Round(time.Millisecond) }

@@ -1,0 +1,74 @@
+package bunstore
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/gofly/eventsourcing/eventsourcing/inspect"
+	"github.com/gofly/eventsourcing/eventsourcing/storekit"
+	"github.com/gofly/eventsourcing/internal/check"
+)
+
+// ResetProjection moves the projection's checkpoint back to position (0: the start of the
+// stream), as projection.Runner.Reset does from another process, and returns where it was.
+// position must be 0 or a position on the stream at or before the checkpoint
+// (es.ErrInvalidArgument otherwise: moving a checkpoint forward would skip events); a projection
+// without a checkpoint is inspect.ErrNotFound.
+//
+// While a runner holds the projection's lease it refuses with an *inspect.LeaseHeldError, unless
+// force: a running runner then notices the move and goes on from the new position (the move of
+// its batch in flight finds the checkpoint elsewhere, or, caught up, it compares the checkpoint
+// with its own), so it applies the events after position again; clear its read model first when
+// replaying would apply events twice. On PostgreSQL the reset also wakes the runners that wait for
+// commits.
+func (a *Admin) ResetProjection(ctx context.Context, name string, position int64, force bool) (int64, error) {
+	if err := storekit.ValidateCheckpoint(name, position, 0); err != nil {
+		return 0, err
+	}
+	if position > 0 {
+		var exists bool
+		if err := a.events.db.DB.QueryRowContext(ctx, a.events.q.positionExists, position).Scan(&exists); err != nil {
+			return 0, wrapErr(ctx, "reset projection", eventTable, err)
+		}
+		if !exists {
+			return 0, storekit.InvalidArgument("reset projection %q: position %d is not on the stream: give 0 or the position of an event", check.Clip(name, 300), position)
+		}
+	}
+	var from int64
+	err := InTx(ctx, a.cps.db, func(ctx context.Context) error {
+		q := reader(ctx, a.cps.db)
+		if err := q.QueryRowContext(ctx, a.cq.checkpointForReset, name).Scan(&from); err != nil {
+			if errNoRows(err) {
+				return fmt.Errorf("%w: projection %q has no checkpoint", inspect.ErrNotFound, check.Clip(name, 300))
+			}
+			return wrapErr(ctx, "reset projection", checkpointTable, err)
+		}
+		if position > from {
+			return storekit.InvalidArgument("reset projection %q: position %d is after its checkpoint %d: a reset moves a checkpoint back, never past events it has not applied",
+				check.Clip(name, 300), position, from)
+		}
+		var (
+			holder string
+			until  dbTime
+			live   bool
+		)
+		err := q.QueryRowContext(ctx, a.cq.leaseForReset, leasePrefix+name).Scan(&holder, &until, &live)
+		switch {
+		case errNoRows(err):
+		case err != nil:
+			return wrapErr(ctx, "reset projection", leaseTable, err)
+		case live && !force:
+			held := &inspect.LeaseHeldError{Projection: name, Holder: holder}
+			held.ExpiresAt, _ = until.UTC()
+			return held
+		}
+		return a.cps.Reset(ctx, name, position)
+	})
+	if err != nil {
+		return 0, err
+	}
+	if a.edl.name() == DialectPostgres {
+		_ = a.edl.notify(ctx, a.events.db, eventsChannel) // a hint: runners also poll
+	}
+	return from, nil
+}
