@@ -57,28 +57,34 @@ func validateEvents(events []es.Envelope, maxDepth int) error {
 		return invalid("events: at least one event is required")
 	}
 	var seen map[string]struct{}
-	if len(events) > 1 {
+	if len(events) > pairwiseIDs {
 		seen = make(map[string]struct{}, len(events))
 	}
 	for i := range events {
-		if err := validateEvent(&events[i], i, seen, maxDepth); err != nil {
+		if err := validateEvent(events, i, seen, maxDepth); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-// validateEvent checks one event; seen, when not nil, holds the call's event ids.
-func validateEvent(e *es.Envelope, i int, seen map[string]struct{}, maxDepth int) error {
-	field := func(name string) string { return "events[" + strconv.Itoa(i) + "]." + name }
+// pairwiseIDs is the most events of one call whose ids are compared pair by pair for
+// duplicates: up to it, that is cheaper than building a set of them.
+const pairwiseIDs = 16
+
+// eventField names field of the i-th event of a call in an error.
+func eventField(i int, name string) string { return "events[" + strconv.Itoa(i) + "]." + name }
+
+// validateEvent checks events[i], and that no event before it has its id: with seen (the ids
+// before it) when not nil, else pair by pair. It allocates nothing unless it fails.
+func validateEvent(events []es.Envelope, i int, seen map[string]struct{}, maxDepth int) error {
+	e := &events[i]
+	field := func(name string) string { return eventField(i, name) }
 	if p := check.Text(e.EventID, es.MaxIDBytes, true); p != "" {
 		return invalid("%s: %s", field("EventID"), p)
 	}
-	if seen != nil {
-		if _, dup := seen[e.EventID]; dup {
-			return invalid("%s: %q appears twice in one call", field("EventID"), e.EventID)
-		}
-		seen[e.EventID] = struct{}{}
+	if idBefore(events, i, seen) {
+		return invalid("%s: %q appears twice in one call", field("EventID"), e.EventID)
 	}
 	if p := check.Text(e.EventType, es.MaxTypeBytes, true); p != "" {
 		return invalid("%s: %s", field("EventType"), p)
@@ -89,8 +95,8 @@ func validateEvent(e *es.Envelope, i int, seen map[string]struct{}, maxDepth int
 	if e.Version < 0 || e.Version > math.MaxInt32 {
 		return invalid("%s: an event schema version is from 0 to %d, got %d", field("Version"), math.MaxInt32, e.Version)
 	}
-	if err := ValidateTime(field("OccurredAt"), e.OccurredAt); err != nil {
-		return err
+	if p := timeProblem(e.OccurredAt); p != "" {
+		return invalid("%s: %s", field("OccurredAt"), p)
 	}
 	if p := check.JSONObject(e.Payload, maxDepth); p != "" {
 		return invalid("%s: %s, got %.40q", field("Payload"), p, e.Payload)
@@ -99,6 +105,25 @@ func validateEvent(e *es.Envelope, i int, seen map[string]struct{}, maxDepth int
 		return invalid("%s%s: %s", field("Metadata"), where, p)
 	}
 	return nil
+}
+
+// idBefore reports whether an event before events[i] has its id; with seen not nil it looks
+// there, and adds the id.
+func idBefore(events []es.Envelope, i int, seen map[string]struct{}) bool {
+	id := events[i].EventID
+	if seen != nil {
+		if _, dup := seen[id]; dup {
+			return true
+		}
+		seen[id] = struct{}{}
+		return false
+	}
+	for j := range i {
+		if events[j].EventID == id {
+			return true
+		}
+	}
+	return false
 }
 
 // ValidateTime checks that a time to be stored is in the years every store keeps (1 to 9999 in
@@ -122,10 +147,16 @@ const (
 	MaxYear = 9999
 )
 
+// The first instant of MinYear and the first after MaxYear, in UTC.
+var (
+	firstStoredTime = time.Date(MinYear, time.January, 1, 0, 0, 0, 0, time.UTC)
+	afterStoredTime = time.Date(MaxYear+1, time.January, 1, 0, 0, 0, 0, time.UTC)
+)
+
 // timeProblem says what is wrong with a time a store must keep, "" when nothing is.
 func timeProblem(t time.Time) string {
-	if y := t.UTC().Year(); y < MinYear || y > MaxYear {
-		return fmt.Sprintf("the year must be from %d to %d in UTC, got %d", MinYear, MaxYear, y)
+	if t.Before(firstStoredTime) || !t.Before(afterStoredTime) {
+		return fmt.Sprintf("the year must be from %d to %d in UTC, got %d", MinYear, MaxYear, t.UTC().Year())
 	}
 	return ""
 }

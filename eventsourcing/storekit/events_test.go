@@ -2,6 +2,7 @@ package storekit_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -149,4 +150,50 @@ func TestUpcasterCannotRenameAnEvent(t *testing.T) {
 	require.ErrorAs(t, err, &de)
 	assert.Equal(t, "ev-1", de.Event.EventID)
 	assert.Contains(t, err.Error(), `changed its event id ("ev-1" to "ev-1-2")`)
+}
+
+func TestValidateAppendYearsInUTC(t *testing.T) {
+	e, err := es.NewEnvelope(placed{})
+	require.NoError(t, err)
+	east, west := time.FixedZone("east", 3600), time.FixedZone("west", -3600)
+	for _, c := range []struct {
+		at time.Time
+		ok bool
+	}{
+		{time.Date(1, time.January, 1, 0, 0, 0, 0, time.UTC), true},
+		{time.Date(1, time.January, 1, 0, 0, 0, 0, time.UTC).Add(-time.Nanosecond), false},
+		{time.Date(9999, time.December, 31, 23, 59, 59, 999999999, time.UTC), true},
+		{time.Date(10000, time.January, 1, 0, 0, 0, 0, time.UTC), false},
+		{time.Date(10000, time.January, 1, 0, 30, 0, 0, east), true},    // 9999-12-31 23:30 UTC
+		{time.Date(9999, time.December, 31, 23, 30, 0, 0, west), false}, // 10000-01-01 00:30 UTC
+		{time.Date(1, time.January, 1, 0, 30, 0, 0, east), false},       // year 0 in UTC
+		{time.Time{}, true},
+	} {
+		e.OccurredAt = c.at
+		err := storekit.ValidateAppend("a", "T", 0, []es.Envelope{e})
+		if c.ok {
+			assert.NoError(t, err, c.at)
+			continue
+		}
+		require.ErrorIs(t, err, es.ErrInvalidArgument, c.at)
+		assert.Contains(t, err.Error(), "events[0].OccurredAt: the year must be from 1 to 9999 in UTC", c.at)
+	}
+}
+
+func TestValidateAppendRefusesAnIDTwiceInOneCall(t *testing.T) {
+	for _, n := range []int{2, 16, 17, 100} { // pair by pair up to 16 events, a set above
+		events := make([]es.Envelope, n)
+		for i := range events {
+			e, err := es.NewEnvelope(placed{Amount: i})
+			require.NoError(t, err)
+			events[i] = e
+		}
+		require.NoError(t, storekit.ValidateAppend("a", "T", 0, events), n)
+		events[n-1].EventID = events[n/2-1].EventID
+		events[n-1].Payload = json.RawMessage(`[]`) // after the id: the id is reported first
+		assert.EqualError(t, storekit.ValidateAppend("a", "T", 0, events),
+			fmt.Sprintf("eventsourcing: invalid argument: events[%d].EventID: %q appears twice in one call", n-1, events[n-1].EventID), n)
+		events[n-2].Payload = json.RawMessage(`[]`) // an earlier event's fault comes first
+		assert.ErrorContains(t, storekit.ValidateAppend("a", "T", 0, events), fmt.Sprintf("events[%d].Payload: must be a JSON object", n-2), n)
+	}
 }
