@@ -31,6 +31,14 @@ func JSONPayload(b []byte) string { return JSONObject(b, MaxJSONDepth) }
 // JSONObject is [JSONPayload] with nesting up to maxDepth levels: a store checks what it reads
 // back with maxDepth [DecodeJSONDepth].
 func JSONObject(b []byte, maxDepth int) string {
+	if objectOK(b, maxDepth) {
+		return ""
+	}
+	return parseObject(b, maxDepth)
+}
+
+// parseObject is [JSONObject] by recursive descent, which says what is wrong.
+func parseObject(b []byte, maxDepth int) string {
 	p := jsonParser{b: b, maxDepth: maxDepth}
 	p.space()
 	if p.i >= len(p.b) || p.b[p.i] != '{' {
