@@ -186,12 +186,16 @@ func isInteger(s string) bool {
 // and JSON gives back unchanged.
 func scalars(m map[string]any) bool {
 	for k, v := range m {
-		if !utf8.ValidString(k) || !plainScalar(v) {
+		if !KeptAsIs(k, v) {
 			return false
 		}
 	}
 	return true
 }
+
+// KeptAsIs reports whether [Normalize] keeps the entry k: v of a map as it is: k is valid UTF-8
+// and v a string of valid UTF-8, a bool, a finite float64 or nil.
+func KeptAsIs(k string, v any) bool { return utf8.ValidString(k) && plainScalar(v) }
 
 // plainScalar reports whether v is nil, a bool, a string of valid UTF-8 or a finite float64.
 func plainScalar(v any) bool {
@@ -202,6 +206,41 @@ func plainScalar(v any) bool {
 		return utf8.ValidString(x)
 	case float64:
 		return !math.IsNaN(x) && !math.IsInf(x, 0)
+	}
+	return false
+}
+
+// SameScalars reports whether a and b hold the same keys with the same values, all of them what
+// [Normalize] keeps as it is: nil, bools, strings of valid UTF-8 and finite float64s (compared
+// bit for bit, so 0 and -0 differ), under keys of valid UTF-8. Normalize then gives equal maps
+// for both.
+func SameScalars(a, b map[string]any) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for k, v := range a {
+		w, ok := b[k]
+		if !ok || !utf8.ValidString(k) || !sameScalar(v, w) {
+			return false
+		}
+	}
+	return true
+}
+
+// sameScalar reports whether v is a plain scalar ([plainScalar]) and w the same value.
+func sameScalar(v, w any) bool {
+	switch x := v.(type) {
+	case nil:
+		return w == nil
+	case bool:
+		y, ok := w.(bool)
+		return ok && x == y
+	case string:
+		y, ok := w.(string)
+		return ok && x == y && utf8.ValidString(x)
+	case float64:
+		y, ok := w.(float64)
+		return ok && math.Float64bits(x) == math.Float64bits(y) && !math.IsNaN(x) && !math.IsInf(x, 0)
 	}
 	return false
 }

@@ -1,6 +1,7 @@
 package jsoncopy
 
 import (
+	"math"
 	"strings"
 	"testing"
 )
@@ -34,5 +35,39 @@ func TestDecodeObjectSaysWhatIsWrong(t *testing.T) {
 	}
 	if _, err := DecodeObject([]byte(`{"a":1}}`)); err == nil || !strings.Contains(err.Error(), "after the JSON object") {
 		t.Errorf("trailing brace: %v", err)
+	}
+}
+
+func TestSameScalars(t *testing.T) {
+	plain := map[string]any{"s": "x", "b": true, "n": 1.5, "z": nil}
+	for _, c := range []struct {
+		b    map[string]any
+		same bool
+	}{
+		{map[string]any{"s": "x", "b": true, "n": 1.5, "z": nil}, true},
+		{map[string]any{"s": "x", "b": true, "n": 1.5}, false},
+		{map[string]any{"s": "x", "b": true, "n": 1.5, "y": nil}, false},
+		{map[string]any{"s": "y", "b": true, "n": 1.5, "z": nil}, false},
+		{map[string]any{"s": "x", "b": 1.0, "n": 1.5, "z": nil}, false},
+		{map[string]any{"s": "x", "b": true, "n": 1, "z": nil}, false}, // an int: Normalize makes it a float64
+		{map[string]any{"s": "x", "b": true, "n": 1.5, "z": []any{}}, false},
+	} {
+		if got := SameScalars(plain, c.b); got != c.same {
+			t.Errorf("SameScalars(%v, %v) = %v", plain, c.b, got)
+		}
+	}
+	zero, negZero := map[string]any{"n": 0.0}, map[string]any{"n": math.Copysign(0, -1)}
+	if SameScalars(zero, negZero) || !SameScalars(negZero, map[string]any{"n": math.Copysign(0, -1)}) {
+		t.Error("0 and -0 are other numbers")
+	}
+	for _, a := range []map[string]any{
+		{"n": math.NaN()}, {"n": math.Inf(1)}, {"s": "\xff"}, {"\xff": "s"}, {"i": 1}, {"m": map[string]any{}},
+	} {
+		if SameScalars(a, a) {
+			t.Errorf("SameScalars(%v, itself): Normalize does not keep it as it is", a)
+		}
+	}
+	if !SameScalars(map[string]any{}, nil) {
+		t.Error("two empty maps")
 	}
 }
