@@ -2,7 +2,6 @@ package memory
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"sync"
 
@@ -21,8 +20,8 @@ type EventStore struct {
 
 	mu      sync.RWMutex
 	log     eventLog
-	streams map[string][]int64  // aggregate id -> positions of its events, in sequence order
-	ids     map[string]struct{} // ids of the stored events
+	streams map[string][]int64 // aggregate id -> positions of its events, in sequence order
+	ids     eventIDs           // ids of the stored events
 }
 
 var (
@@ -49,7 +48,7 @@ func WithUpcasters(ups ...es.Upcaster) Option {
 
 // NewEventStore returns an empty store.
 func NewEventStore(opts ...Option) *EventStore {
-	s := &EventStore{streams: make(map[string][]int64), ids: make(map[string]struct{})}
+	s := &EventStore{streams: make(map[string][]int64), ids: newEventIDs()}
 	for _, o := range opts {
 		if o != nil {
 			o(s)
@@ -75,22 +74,17 @@ func (s *EventStore) Append(ctx context.Context, aggregateID, aggregateType stri
 	if err := storekit.ValidateAppend(aggregateID, aggregateType, expected, events); err != nil {
 		return err
 	}
-	stored := make([]es.Envelope, len(events))
-	for i := range events {
-		e := events[i]
-		md, err := storekit.NormalizeMetadata(e.Metadata) // a copy: only the payload needs cloning
-		if err != nil {
+	u := unitFrom(ctx)
+	if u == nil {
+		if err := s.refusedNow(aggregateID, aggregateType, expected, events); err != nil {
 			return err
 		}
-		e.Payload = append(json.RawMessage(nil), e.Payload...)
-		e.Metadata = md
-		e.AggregateID, e.AggregateType = aggregateID, aggregateType
-		e.Sequence = expected + int64(i) + 1
-		e.OccurredAt = storekit.StoredTime(e.OccurredAt)
-		stored[i] = e
 	}
-	var err error
-	if u := unitFrom(ctx); u != nil {
+	stored, err := copyIn(aggregateID, aggregateType, expected, events)
+	if err != nil {
+		return err
+	}
+	if u != nil {
 		err = s.appendInUnit(u, aggregateID, aggregateType, expected, stored)
 	} else if err = s.appendNow(aggregateID, aggregateType, expected, stored); err == nil {
 		s.commits.signal()
@@ -99,28 +93,45 @@ func (s *EventStore) Append(ctx context.Context, aggregateID, aggregateType stri
 		return err
 	}
 	for i := range events {
-		events[i].AggregateID, events[i].AggregateType, events[i].Sequence = aggregateID, aggregateType, stored[i].Sequence
+		events[i].AggregateID, events[i].AggregateType, events[i].Sequence = aggregateID, aggregateType, stored[i].env.Sequence
 	}
 	return nil
 }
 
-func (s *EventStore) appendNow(aggregateID, aggregateType string, expected int64, stored []es.Envelope) error {
+func (s *EventStore) appendNow(aggregateID, aggregateType string, expected int64, stored []record) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if actual := int64(len(s.streams[aggregateID])); actual != expected {
+	stream := s.streams[aggregateID]
+	if actual := int64(len(stream)); actual != expected {
 		return s.retried(aggregateID, aggregateType, expected, actual, stored)
 	}
 	if err := s.checkNewIDs(stored, nil); err != nil {
 		return err
 	}
-	s.write(aggregateID, stored)
+	s.write(aggregateID, stream, stored)
 	return nil
+}
+
+// refusedNow returns the conflict that an append outside a unit of work meets whatever its
+// content, before anything is copied for it: the aggregate is not at the expected version, and
+// the append is no retry of the events stored after it (there are fewer, or the first has another
+// id). appendNow decides the rest under the lock. It takes s.mu for reading.
+func (s *EventStore) refusedNow(aggregateID, aggregateType string, expected int64, events []es.Envelope) error {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	stream := s.streams[aggregateID]
+	actual := int64(len(stream))
+	if actual == expected ||
+		(expected < actual && actual >= expected+int64(len(events)) && s.log.at(stream[expected]).env.EventID == events[0].EventID) {
+		return nil
+	}
+	return &es.ConcurrencyError{AggregateID: aggregateID, AggregateType: aggregateType, Expected: expected, Actual: actual}
 }
 
 // retried decides an append whose expected version is behind: nil when it is a retry of events
 // already stored at exactly those sequences with the same content (nothing is written), else a
 // *es.ConcurrencyError. It runs under s.mu.
-func (s *EventStore) retried(aggregateID, aggregateType string, expected, actual int64, stored []es.Envelope) error {
+func (s *EventStore) retried(aggregateID, aggregateType string, expected, actual int64, stored []record) error {
 	conflict := &es.ConcurrencyError{AggregateID: aggregateID, AggregateType: aggregateType, Expected: expected, Actual: actual}
 	stream := s.streams[aggregateID]
 	if expected > actual || int64(len(stream)) < expected+int64(len(stored)) {
@@ -128,12 +139,12 @@ func (s *EventStore) retried(aggregateID, aggregateType string, expected, actual
 	}
 	for i := range stored {
 		have := s.log.at(stream[expected+int64(i)])
-		if have.EventID != stored[i].EventID {
+		if have.env.EventID != stored[i].env.EventID {
 			return conflict
 		}
-		if !have.Equal(stored[i]) {
+		if !have.envelope().Equal(stored[i].envelope()) {
 			conflict.Reason = fmt.Sprintf("event %s is already stored at sequence %d with different content; "+
-				"a retry must carry the same events, a new command needs new event ids", have.EventID, have.Sequence)
+				"a retry must carry the same events, a new command needs new event ids", have.env.EventID, have.env.Sequence)
 			return conflict
 		}
 	}
@@ -142,24 +153,22 @@ func (s *EventStore) retried(aggregateID, aggregateType string, expected, actual
 
 // checkNewIDs refuses event ids the store holds, or (when pending is set) the unit holds. It
 // runs under s.mu.
-func (s *EventStore) checkNewIDs(stored []es.Envelope, pending map[string]struct{}) error {
+func (s *EventStore) checkNewIDs(stored []record, pending map[string]struct{}) error {
 	for i := range stored {
-		id := stored[i].EventID
-		_, inStore := s.ids[id]
+		id := stored[i].env.EventID
 		_, inUnit := pending[id]
-		if inStore || inUnit {
+		if inUnit || s.ids.has(&s.log, id) {
 			return storekit.InvalidArgument("events[%d].EventID: %q is already stored (every event needs a new id)", i, id)
 		}
 	}
 	return nil
 }
 
-// write appends stored to the log and the stream. It runs under s.mu.
-func (s *EventStore) write(aggregateID string, stored []es.Envelope) {
-	stream := s.streams[aggregateID]
+// write appends stored to the log and to stream, the aggregate's positions. It runs under s.mu.
+func (s *EventStore) write(aggregateID string, stream []int64, stored []record) {
 	for i := range stored {
 		pos := s.log.add(stored[i])
-		s.ids[stored[i].EventID] = struct{}{}
+		s.ids.add(stored[i].env.EventID, pos)
 		stream = append(stream, pos)
 	}
 	s.streams[aggregateID] = stream
@@ -184,7 +193,7 @@ func (s *EventStore) Load(ctx context.Context, aggregateID string, afterSequence
 		s.mu.RLock()
 		defer s.mu.RUnlock()
 		stream := s.streams[aggregateID]
-		var ownEvents []es.Envelope
+		var ownEvents []record
 		if p != nil {
 			stream, ownEvents = p.view(aggregateID, stream)
 		}
@@ -192,12 +201,12 @@ func (s *EventStore) Load(ctx context.Context, aggregateID string, afterSequence
 			idx := stream[afterSequence:]
 			out = make([]es.Envelope, len(idx), len(idx)+len(ownEvents))
 			for i, pos := range idx {
-				out[i] = s.log.at(pos).Clone()
+				out[i] = s.log.at(pos).envelope()
 			}
 		}
-		for _, e := range ownEvents {
-			if e.Sequence > afterSequence {
-				out = append(out, e.Clone())
+		for i := range ownEvents {
+			if ownEvents[i].env.Sequence > afterSequence {
+				out = append(out, ownEvents[i].envelope())
 			}
 		}
 	})
@@ -249,7 +258,7 @@ func (s *EventStore) ReadAll(ctx context.Context, after int64, limit int) ([]es.
 	count := min(int64(limit), n-after) // limit may be huge: never add it to after
 	out := make([]es.Envelope, count)
 	for i := range out {
-		out[i] = s.log.at(after + int64(i) + 1).Clone()
+		out[i] = s.log.at(after + int64(i) + 1).envelope()
 	}
 	s.mu.RUnlock()
 	upcast, err := s.upcast(out)

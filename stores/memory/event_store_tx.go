@@ -17,12 +17,12 @@ type pendingAppends struct {
 type pendingStream struct {
 	aggregateType string
 	base          int64
-	events        []es.Envelope
+	events        []record
 }
 
 type pendingBatch struct {
 	aggregateID string
-	events      []es.Envelope
+	events      []record
 }
 
 func newPendingAppends() *pendingAppends {
@@ -32,7 +32,7 @@ func newPendingAppends() *pendingAppends {
 // view returns the committed positions a reader under the unit sees for aggregateID and the
 // unit's own events after them (shared: clone before handing them out). It runs under the unit's
 // lock and s.mu (read).
-func (p *pendingAppends) view(aggregateID string, committed []int64) ([]int64, []es.Envelope) {
+func (p *pendingAppends) view(aggregateID string, committed []int64) ([]int64, []record) {
 	ps := p.streams[aggregateID]
 	if ps == nil {
 		return committed, nil
@@ -43,7 +43,7 @@ func (p *pendingAppends) view(aggregateID string, committed []int64) ([]int64, [
 	return committed, ps.events
 }
 
-func (s *EventStore) appendInUnit(u *unit, aggregateID, aggregateType string, expected int64, stored []es.Envelope) error {
+func (s *EventStore) appendInUnit(u *unit, aggregateID, aggregateType string, expected int64, stored []record) error {
 	return with(u, s, newPendingAppends, func(p *pendingAppends) error {
 		return s.bufferAppend(u, p, aggregateID, aggregateType, expected, stored)
 	})
@@ -51,7 +51,7 @@ func (s *EventStore) appendInUnit(u *unit, aggregateID, aggregateType string, ex
 
 // bufferAppend checks an append under a unit of work and keeps it in p for the commit. It runs
 // under the unit's lock and takes s.mu (read).
-func (s *EventStore) bufferAppend(u *unit, p *pendingAppends, aggregateID, aggregateType string, expected int64, stored []es.Envelope) error {
+func (s *EventStore) bufferAppend(u *unit, p *pendingAppends, aggregateID, aggregateType string, expected int64, stored []record) error {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	ps := p.streams[aggregateID]
@@ -78,7 +78,7 @@ func (s *EventStore) bufferAppend(u *unit, p *pendingAppends, aggregateID, aggre
 	ps.events = append(ps.events, stored...)
 	p.batches = append(p.batches, pendingBatch{aggregateID: aggregateID, events: stored})
 	for i := range stored {
-		p.ids[stored[i].EventID] = struct{}{}
+		p.ids[stored[i].env.EventID] = struct{}{}
 	}
 	return nil
 }
@@ -109,7 +109,7 @@ func (s *EventStore) prepare(o any) error {
 // apply writes the unit's appends, under s.mu.
 func (s *EventStore) apply(o any) {
 	for _, b := range o.(*pendingAppends).batches {
-		s.write(b.aggregateID, b.events)
+		s.write(b.aggregateID, s.streams[b.aggregateID], b.events)
 	}
 }
 

@@ -110,7 +110,7 @@ func (i *Inspector) fill(p *inspect.Projection, now time.Time) {
 	last := ev.log.n
 	if p.Position < last {
 		p.Lag = last - p.Position
-		p.OldestWaitingAt = ev.log.at(p.Position + 1).OccurredAt
+		p.OldestWaitingAt = ev.log.at(p.Position + 1).env.OccurredAt
 	}
 	ev.mu.RUnlock()
 	var l inspect.Lease
