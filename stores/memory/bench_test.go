@@ -7,13 +7,14 @@ import (
 	"github.com/gofly/eventsourcing/stores/memory"
 )
 
-// The benchmarks run each workload of benchkit on the store (store) and on the least an
-// in-memory store can do with the same guarantees (limit: a map plus a slice under a mutex,
-// see limitStore), in one process, in an order that turns from one -count run to the next.
+// The benchmarks run each workload of benchkit on the store (store), on the least an in-memory
+// store can do with the same guarantees (limit: a map plus a slice under a mutex, see
+// limitStore) and on a plain map and slice doing only the JSON work (minimal, see plainStore),
+// in one process, in an order that turns from one -count run to the next.
 
 func sides(b *testing.B) benchkit.Sides {
-	return benchkit.Sides{Store: "memory", Names: []string{"store", "limit"}, Side: map[string]benchkit.Side{
-		"store": newStoreSide(b), "limit": newLimitStore(),
+	return benchkit.Sides{Store: "memory", Names: []string{"store", "limit", "minimal"}, Side: map[string]benchkit.Side{
+		"store": newStoreSide(b), "limit": newLimitStore(), "minimal": newPlainStore(),
 	}}
 }
 
