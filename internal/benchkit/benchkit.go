@@ -3,8 +3,9 @@
 // its raw baselines in one process, in an order that turns from one -count run to the next.
 //
 // Benchmarks are named Benchmark<Op>/<store>/<variant> with variant "store" (ours), "limit" (the
-// least work that keeps the same data and guarantees) or "minimal" (raw SQL on a 4-column table),
-// and report an "events/s" metric, as internal/cmd/benchreport reads them.
+// least work that keeps the same data and guarantees) or "minimal" (raw SQL on a 4-column table;
+// in memory, a plain map and slice doing the same JSON work), and report an "events/s" metric, as
+// internal/cmd/benchreport reads them.
 package benchkit
 
 import (
