@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"errors"
-	"fmt"
 
 	"github.com/uptrace/bun"
 )
@@ -26,8 +25,8 @@ func (sqliteDialect) verify(ctx context.Context, db *bun.DB) error {
 		return wrapErr(ctx, "check schema", eventTable, err)
 	}
 	if typ != "INTEGER" || pk != 1 {
-		return fmt.Errorf("%w: table %s is in the layout of earlier releases (global_position is not its INTEGER PRIMARY KEY); "+
-			"run bunstore.Migrate or enable the auto-migrate option (migration 0005 rebuilds it, keeping every event)", ErrSchema, eventTable)
+		return &SchemaError{Table: eventTable, Column: "global_position", Fix: FixMigrate,
+			Problem: "is in the layout of earlier releases (global_position is not its INTEGER PRIMARY KEY; migration 0005 rebuilds it, keeping every event)"}
 	}
 	return nil
 }
