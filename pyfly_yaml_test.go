@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/gofly/eventsourcing/config"
+	"github.com/gofly/eventsourcing/internal/sqlscript"
 	bunstore "github.com/gofly/eventsourcing/stores/bun"
 	"github.com/gofly/eventsourcing/testkit/pgtest"
 )
@@ -24,17 +25,9 @@ func TestPyflyYAMLStartsTheModule(t *testing.T) {
 	require.NoError(t, err)
 	raw, err := os.ReadFile("stores/bun/testdata/pyfly_b_postgres.sql")
 	require.NoError(t, err)
-	for _, stmt := range strings.Split(string(raw), ";\n") {
-		var lines []string
-		for _, l := range strings.Split(stmt, "\n") {
-			if !strings.HasPrefix(l, "--") {
-				lines = append(lines, l)
-			}
-		}
-		if stmt = strings.TrimSpace(strings.Join(lines, "\n")); stmt != "" {
-			_, err := db.DB.ExecContext(ctx, stmt)
-			require.NoError(t, err, stmt)
-		}
+	for _, stmt := range sqlscript.Statements(string(raw)) {
+		_, err := db.DB.ExecContext(ctx, stmt)
+		require.NoError(t, err, stmt)
 	}
 	require.NoError(t, db.Close())
 

@@ -12,6 +12,7 @@ import (
 	"github.com/gofly/eventsourcing/autoconfig"
 	"github.com/gofly/eventsourcing/config"
 	es "github.com/gofly/eventsourcing/eventsourcing"
+	"github.com/gofly/eventsourcing/internal/sqlscript"
 	bunstore "github.com/gofly/eventsourcing/stores/bun"
 	"github.com/gofly/eventsourcing/testkit"
 	"github.com/gofly/eventsourcing/testkit/pgtest"
@@ -28,17 +29,9 @@ func pyflyDatabase(t *testing.T, url, gen string) {
 	require.NoError(t, err)
 	raw, err := os.ReadFile("../stores/bun/testdata/pyfly_" + gen + "_" + string(d) + ".sql")
 	require.NoError(t, err)
-	for _, stmt := range strings.Split(string(raw), ";\n") {
-		var lines []string
-		for _, l := range strings.Split(stmt, "\n") {
-			if !strings.HasPrefix(l, "--") {
-				lines = append(lines, l)
-			}
-		}
-		if stmt = strings.TrimSpace(strings.Join(lines, "\n")); stmt != "" {
-			_, err := db.DB.ExecContext(ctx, stmt)
-			require.NoError(t, err, stmt)
-		}
+	for _, stmt := range sqlscript.Statements(string(raw)) {
+		_, err := db.DB.ExecContext(ctx, stmt)
+		require.NoError(t, err, stmt)
 	}
 }
 

@@ -20,18 +20,8 @@ var pyflyColumns = []tableColumnsRequired{
 	{leaseTable, []string{"name", "lock_until", "locked_at", "locked_by", "fence"}},
 }
 
-// column is what adoption reads of a column.
-type column struct {
-	typ      string // the type as the database names it, upper case
-	nullable bool
-	pk       bool // SQLite: the table's one INTEGER PRIMARY KEY column, its rowid
-}
-
 // adoptDialect is what adoption needs from a dialect (postgres_adopt.go, sqlite_adopt.go).
 type adoptDialect interface {
-	// describeSQL lists the columns of the table named by its one argument: name, type (upper
-	// case), nullable, and whether the column is the table's rowid (SQLite).
-	describeSQL() string
 	// needsAdoption reports whether table, with columns cols, is in a layout of pyfly's that
 	// adoptStep brings to this module's.
 	needsAdoption(table string, cols map[string]column) bool
@@ -115,28 +105,6 @@ func foreignTable(t tableColumnsRequired, cols map[string]column) error {
 		}
 	}
 	return nil
-}
-
-// describeTable reads the columns of table; none when it does not exist.
-func describeTable(ctx context.Context, q querier, dl sqlDialect, table string) (map[string]column, error) {
-	rows, err := q.QueryContext(ctx, dl.describeSQL(), table)
-	if err != nil {
-		return nil, wrapErr(ctx, "check schema", table, err)
-	}
-	defer rows.Close()
-	cols := map[string]column{}
-	for rows.Next() {
-		var name string
-		var c column
-		if err := rows.Scan(&name, &c.typ, &c.nullable, &c.pk); err != nil {
-			return nil, wrapErr(ctx, "check schema", table, err)
-		}
-		cols[strings.ToLower(name)] = c
-	}
-	if err := rows.Err(); err != nil {
-		return nil, wrapErr(ctx, "check schema", table, err)
-	}
-	return cols, nil
 }
 
 // pyflyLayout reports a table in one of pyfly's layouts that migrating adopts: every column of

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -17,6 +16,7 @@ import (
 	"github.com/uptrace/bun/migrate"
 
 	es "github.com/gofly/eventsourcing/eventsourcing"
+	"github.com/gofly/eventsourcing/internal/sqlscript"
 	bunstore "github.com/gofly/eventsourcing/stores/bun"
 )
 
@@ -56,17 +56,9 @@ func execSQLFile(t *testing.T, db *bun.DB, path string) {
 	t.Helper()
 	raw, err := os.ReadFile(path)
 	require.NoError(t, err)
-	for _, stmt := range strings.Split(string(raw), ";\n") {
-		var lines []string
-		for _, l := range strings.Split(stmt, "\n") {
-			if !strings.HasPrefix(l, "--") {
-				lines = append(lines, l)
-			}
-		}
-		if stmt = strings.TrimSpace(strings.Join(lines, "\n")); stmt != "" {
-			_, err := db.DB.Exec(stmt)
-			require.NoError(t, err, stmt)
-		}
+	for _, stmt := range sqlscript.Statements(string(raw)) {
+		_, err := db.DB.Exec(stmt)
+		require.NoError(t, err, stmt)
 	}
 }
 

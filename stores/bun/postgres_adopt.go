@@ -19,11 +19,6 @@ const pgTimestamp = "TIMESTAMP WITHOUT TIME ZONE"
 // pgTimestamptz is the type every time column of this module has.
 const pgTimestamptz = "TIMESTAMP WITH TIME ZONE"
 
-func (postgresDialect) describeSQL() string {
-	return `SELECT column_name, upper(data_type), is_nullable = 'YES', false FROM information_schema.columns
-WHERE table_schema = current_schema() AND table_name = $1`
-}
-
 // needsAdoption: the event table lacks global_position or recorded_at, lets either be NULL, or
 // keeps occurred_at without a time zone (pyfly's first generation); the snapshot table keeps
 // created_at without one; the checkpoint table (pyfly's newer generation) has no fence.

@@ -3,10 +3,11 @@ package bunstore
 import (
 	"context"
 	"os"
-	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/gofly/eventsourcing/internal/sqlscript"
 
 	"github.com/gofly/eventsourcing/testkit/pgtest"
 )
@@ -21,17 +22,9 @@ func TestPostgresAdoptionNumbersInSteps(t *testing.T) {
 	t.Cleanup(func() { _ = db.Close() })
 	raw, err := os.ReadFile("testdata/pyfly_a_postgres.sql")
 	require.NoError(t, err)
-	for _, stmt := range strings.Split(string(raw), ";\n") {
-		var lines []string
-		for _, l := range strings.Split(stmt, "\n") {
-			if !strings.HasPrefix(l, "--") {
-				lines = append(lines, l)
-			}
-		}
-		if stmt = strings.TrimSpace(strings.Join(lines, "\n")); stmt != "" {
-			_, err := db.DB.ExecContext(ctx, stmt)
-			require.NoError(t, err, stmt)
-		}
+	for _, stmt := range sqlscript.Statements(string(raw)) {
+		_, err := db.DB.ExecContext(ctx, stmt)
+		require.NoError(t, err, stmt)
 	}
 
 	dl := postgresDialect{pgx: true, numberChunk: 2}

@@ -13,11 +13,12 @@ import (
 // schemaDialect is what migrations and schema checks need from a dialect (postgres_schema.go,
 // sqlite_schema.go, and the SQL files in migrations/<dialect>).
 type schemaDialect interface {
+	// describeSQL lists the columns of the table named by its one argument: name, type (upper
+	// case), nullable, and whether the column is the table's rowid (SQLite).
+	describeSQL() string
 	// migrationLockSQL, run first in a transaction, makes concurrent Migrate calls (other
 	// pools, other processes) wait for that transaction to end; "" when BEGIN already does.
 	migrationLockSQL() string
-	// columnsSQL lists the columns of the table named by its one argument.
-	columnsSQL() string
 	// verify refuses stored data the dialect cannot run on; Prepare calls it last.
 	verify(ctx context.Context, db *bun.DB) error
 	// durabilityWarning says how a crash could lose acknowledged commits on this database
@@ -163,23 +164,44 @@ func checkedTables(tables []string) (map[string]bool, error) {
 	return want, nil
 }
 
-// tableColumns lists the columns of table by name; none when it does not exist.
-func tableColumns(ctx context.Context, q querier, dl sqlDialect, table string) (map[string]bool, error) {
-	rows, err := q.QueryContext(ctx, dl.columnsSQL(), table)
+// column is what the schema checks read of a column.
+type column struct {
+	typ      string // the type as the database names it, upper case
+	nullable bool
+	pk       bool // SQLite: the table's one INTEGER PRIMARY KEY column, its rowid
+}
+
+// describeTable reads the columns of table; none when it does not exist.
+func describeTable(ctx context.Context, q querier, dl sqlDialect, table string) (map[string]column, error) {
+	rows, err := q.QueryContext(ctx, dl.describeSQL(), table)
 	if err != nil {
 		return nil, wrapErr(ctx, "check schema", table, err)
 	}
 	defer rows.Close()
-	have := map[string]bool{}
+	cols := map[string]column{}
 	for rows.Next() {
-		var c string
-		if err := rows.Scan(&c); err != nil {
+		var name string
+		var c column
+		if err := rows.Scan(&name, &c.typ, &c.nullable, &c.pk); err != nil {
 			return nil, wrapErr(ctx, "check schema", table, err)
 		}
-		have[strings.ToLower(c)] = true
+		cols[strings.ToLower(name)] = c
 	}
 	if err := rows.Err(); err != nil {
 		return nil, wrapErr(ctx, "check schema", table, err)
+	}
+	return cols, nil
+}
+
+// tableColumns lists the columns of table by name; none when it does not exist.
+func tableColumns(ctx context.Context, q querier, dl sqlDialect, table string) (map[string]bool, error) {
+	cols, err := describeTable(ctx, q, dl, table)
+	if err != nil {
+		return nil, err
+	}
+	have := make(map[string]bool, len(cols))
+	for c := range cols {
+		have[c] = true
 	}
 	return have, nil
 }

@@ -6,11 +6,6 @@ import (
 	"github.com/uptrace/bun"
 )
 
-func (sqliteDialect) describeSQL() string {
-	return `SELECT name, upper(type), "notnull" = 0, pk = 1 AND upper(type) = 'INTEGER'
-	AND (SELECT count(*) FROM pragma_table_info(?1) WHERE pk > 0) = 1 FROM pragma_table_info(?1)`
-}
-
 // needsAdoption: the event table lacks global_position or recorded_at, or lets global_position
 // be NULL outside the rowid (pyfly's newer generation); the checkpoint table has no fence. The
 // layout of this module's releases before migration 0005 is that migration's to rebuild.

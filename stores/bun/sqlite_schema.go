@@ -12,7 +12,10 @@ import (
 // pools of [Open] begin that way) to its end, and SQLite releases it when the process dies.
 func (sqliteDialect) migrationLockSQL() string { return "" }
 
-func (sqliteDialect) columnsSQL() string { return "SELECT name FROM pragma_table_info(?)" }
+func (sqliteDialect) describeSQL() string {
+	return `SELECT name, upper(type), "notnull" = 0, pk = 1 AND upper(type) = 'INTEGER'
+	AND (SELECT count(*) FROM pragma_table_info(?1) WHERE pk > 0) = 1 FROM pragma_table_info(?1)`
+}
 
 // verify refuses an event table from before migration 0005, where global_position is not the
 // rowid: the store leaves positions to SQLite, which gives them only to an INTEGER PRIMARY KEY.
