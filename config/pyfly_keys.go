@@ -99,10 +99,11 @@ func (c Config) Datasource(name string) (url, key string, ok bool) {
 // tables: create-drop creates them and leaves them), false for validate and none, nil when
 // ddl-auto is unset.
 func (c Config) DDLAutoMigrate() *bool {
-	if c.DataRelationalDDLAuto == "" {
-		return nil
+	i := slices.Index(ddlAutoValues, strings.ToLower(strings.TrimSpace(c.DataRelationalDDLAuto)))
+	if i < 0 {
+		return nil // unset (Validate refuses any other value)
 	}
-	migrate := slices.Index(ddlAutoValues, c.DataRelationalDDLAuto) < 3
+	migrate := i < 3
 	return &migrate
 }
 
