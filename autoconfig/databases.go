@@ -231,7 +231,7 @@ func prepareProblem(err error, t Target, migrated bool) string {
 	case errors.As(err, &se) && se.Fix == bunstore.FixMigrate:
 		what := "create the tables"
 		if se.Problem != "does not exist" {
-			what = "create or upgrade the tables (tables pyfly made are adopted in place, keeping every row)"
+			what = "upgrade the tables"
 		}
 		return "table " + se.Table + " " + se.Problem + "; set " + t.Prefix + ".auto-migrate: true (or " + config.DataRelationalDDLAutoKey +
 			": update) to " + what + " on start, or run the migrations"

@@ -84,9 +84,9 @@ func TestPyflyConfigurationStartsOnPyflyDatabase(t *testing.T) {
 			err = dbs.Start(ctx)
 			require.ErrorIs(t, err, bunstore.ErrSchema)
 			assert.Contains(t, err.Error(), "(from pyfly.data.relational.datasources.events.url): table pyfly_event_store is in pyfly's layout "+
-				"(no column global_position, no column recorded_at)")
+				"(no column global_position, no column recorded_at): migrating adopts it in place, keeping every row and numbering the events in pyfly's order; ")
 			assert.Contains(t, err.Error(), "set pyfly.eventsourcing.store.auto-migrate: true (or pyfly.data.relational.ddl-auto: update) "+
-				"to create or upgrade the tables (tables pyfly made are adopted in place, keeping every row) on start")
+				"to upgrade the tables on start, or run the migrations")
 
 			// update adopts them.
 			s, err = autoconfig.NewSettings(pyflyConfig(t, u, "update", strategy, "pyfly"), discard)
