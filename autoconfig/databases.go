@@ -220,13 +220,22 @@ func (db *database) open(ctx context.Context, logger *slog.Logger) error {
 	return nil
 }
 
-// prepareProblem says what failed in Prepare and what to do.
+// prepareProblem says what failed in Prepare and what to do: for what migrating resolves, the
+// key that turns it on; for a table migrating cannot upgrade, bunstore's advice.
 func prepareProblem(err error, t Target, migrated bool) string {
 	detail := cause(err).Error()
+	var se *bunstore.SchemaError
 	switch {
 	case migrated:
 		return "the migrations failed: " + detail
-	case errors.Is(err, bunstore.ErrSchema):
+	case errors.As(err, &se) && se.Fix == bunstore.FixMigrate:
+		what := "create the tables"
+		if se.Problem != "does not exist" {
+			what = "upgrade the tables"
+		}
+		return "table " + se.Table + " " + se.Problem + "; set " + t.Prefix + ".auto-migrate: true (or " + config.DataRelationalDDLAutoKey +
+			": update) to " + what + " on start, or run the migrations"
+	case errors.Is(err, bunstore.ErrSchema) && se == nil:
 		detail, _, _ = strings.Cut(detail, "; ")
 		return detail + "; set " + t.Prefix + ".auto-migrate: true to create the tables on start, or run the migrations"
 	}

@@ -17,6 +17,7 @@ type EventStore struct {
 	dl        sqlDialect
 	q         eventSQL
 	upcasters []es.Upcaster
+	format    PayloadFormat // what Append writes into the payload column
 	log       *slog.Logger
 	writeGate chan struct{} // one append of this store at a time, on a database with one writer
 	commits   *commitHub
@@ -69,7 +70,8 @@ type eventSQL struct {
 const eventColumns = `event_id, aggregate_id, aggregate_type, sequence, event_type, payload, metadata, occurred_at, version, tenant_id, global_position`
 
 // NewEventStore returns an event store on db (pgdialect or sqlitedialect). It does no I/O: run
-// [Prepare] (or [Migrate]) before the first call.
+// [Prepare] (or [Migrate]) before the first call. It reads rows in every [PayloadFormat], pyfly's
+// own included, and writes in the one [WithPayloadFormat] sets.
 func NewEventStore(db *bun.DB, opts ...EventStoreOption) (*EventStore, error) {
 	dl, err := dialectOf(db)
 	if err != nil {
@@ -79,7 +81,7 @@ func NewEventStore(db *bun.DB, opts ...EventStoreOption) (*EventStore, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &EventStore{db: db, dl: dl, q: dl.eventSQL(), upcasters: cfg.upcasters, log: cfg.logger}
+	s := &EventStore{db: db, dl: dl, q: dl.eventSQL(), upcasters: cfg.upcasters, format: cfg.format, log: cfg.logger}
 	s.commits = newCommitHub(db, dl, eventsChannel, cfg.logger)
 	if dl.singleWriter() {
 		s.writeGate = make(chan struct{}, 1)

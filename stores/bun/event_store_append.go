@@ -21,8 +21,9 @@ type batch struct {
 	tenants                    []string
 }
 
-// newBatch takes events that passed storekit.ValidateAppend (versions fit in 32 bits).
-func newBatch(aggregateID, aggregateType string, expected int64, events []es.Envelope) (*batch, error) {
+// newBatch takes events that passed storekit.ValidateAppend (versions fit in 32 bits) and writes
+// their payload and metadata columns in format.
+func newBatch(aggregateID, aggregateType string, expected int64, events []es.Envelope, format PayloadFormat) (*batch, error) {
 	n := len(events)
 	b := &batch{
 		aggregateID: aggregateID, aggregateType: aggregateType, expected: expected,
@@ -42,8 +43,27 @@ func newBatch(aggregateID, aggregateType string, expected int64, events []es.Env
 		b.occurredAt[i] = storekit.StoredTime(e.OccurredAt)
 		b.versions[i] = int32(e.Version)
 		b.tenants[i] = e.TenantID
+		if format == PayloadPyfly {
+			if err := b.pyfly(i, e); err != nil {
+				return nil, storekit.InvalidArgument("events[%d]: %v", i, err)
+			}
+		}
 	}
 	return b, nil
+}
+
+// pyfly rewrites event i's payload and metadata columns in [PayloadPyfly].
+func (b *batch) pyfly(i int, e *es.Envelope) error {
+	md, err := pythonJSON(b.metadata[i])
+	if err != nil {
+		return fmt.Errorf("metadata: %w", err)
+	}
+	p, err := pyflyEnvelope(e, b.aggregateID, b.aggregateType, b.expected+int64(i)+1, md, b.occurredAt[i])
+	if err != nil {
+		return err
+	}
+	b.metadata[i], b.payloads[i] = md, p
+	return nil
 }
 
 // Append implements es.EventStore. It validates with storekit.ValidateAppend before touching the
@@ -54,7 +74,7 @@ func (s *EventStore) Append(ctx context.Context, aggregateID, aggregateType stri
 	if err := storekit.ValidateAppend(aggregateID, aggregateType, expected, events); err != nil {
 		return err
 	}
-	b, err := newBatch(aggregateID, aggregateType, expected, events)
+	b, err := newBatch(aggregateID, aggregateType, expected, events, s.format)
 	if err != nil {
 		return err
 	}

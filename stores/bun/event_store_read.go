@@ -101,8 +101,9 @@ func queryEventsSQL(ctx context.Context, s *EventStore, st *txState, op string, 
 	return scanEvents(ctx, s, op, sizeHint, rows)
 }
 
-// scanEvents decodes rows of eventColumns and closes them. A row that does not decode ends the
-// page: the events before it come back with its *es.DecodeError.
+// scanEvents decodes rows of eventColumns and closes them; a row in pyfly's format takes its
+// payload, metadata and time from the envelope (see fromPyfly). A row that does not decode ends
+// the page: the events before it come back with its *es.DecodeError.
 func scanEvents(ctx context.Context, s *EventStore, op string, sizeHint int, rows *sql.Rows) ([]es.Envelope, error) {
 	defer rows.Close()
 	out := make([]es.Envelope, 0, sizeHint)
@@ -113,7 +114,6 @@ func scanEvents(ctx context.Context, s *EventStore, op string, sizeHint int, row
 		tenant   sql.NullString
 		version  int64
 		occurred dbTime
-		err      error
 	)
 	for rows.Next() {
 		e = es.Envelope{}
@@ -125,10 +125,17 @@ func scanEvents(ctx context.Context, s *EventStore, op string, sizeHint int, row
 		e.Payload = payload
 		e.Version = int(version)
 		e.TenantID = tenant.String
-		if e.OccurredAt, err = occurred.UTC(); err != nil {
-			return out, undecodable(op, e, fmt.Errorf("occurred_at: %w", err))
+		md, pyfly, err := fromPyfly(&e)
+		switch {
+		case err != nil:
+			return out, undecodable(op, e, err)
+		case !pyfly:
+			md = metadata
+			if e.OccurredAt, err = occurred.UTC(); err != nil {
+				return out, undecodable(op, e, fmt.Errorf("occurred_at: %w", err))
+			}
 		}
-		if e, err = s.finish(op, e, metadata); err != nil {
+		if e, err = s.finish(op, e, md); err != nil {
 			return out, err
 		}
 		out = append(out, e)

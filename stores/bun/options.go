@@ -7,7 +7,8 @@ import (
 	"github.com/gofly/eventsourcing/eventsourcing/storekit"
 )
 
-// EventStoreOption configures [NewEventStore]: [WithUpcasters] and [WithLogger].
+// EventStoreOption configures [NewEventStore]: [WithUpcasters], [WithPayloadFormat] and
+// [WithLogger].
 type EventStoreOption interface {
 	applyEventStore(*eventStoreConfig)
 }
@@ -37,6 +38,7 @@ type prepareConfig struct {
 
 type eventStoreConfig struct {
 	upcasters []es.Upcaster
+	format    PayloadFormat
 	logger    *slog.Logger
 }
 
@@ -92,6 +94,10 @@ func eventStoreOptions(opts []EventStoreOption) (eventStoreConfig, error) {
 		if u == nil {
 			return c, storekit.InvalidArgument("bunstore: WithUpcasters: upcaster %d is nil", i)
 		}
+	}
+	var err error
+	if c.format, err = checkPayloadFormat(c.format); err != nil {
+		return c, err
 	}
 	c.logger = orDiscard(c.logger)
 	return c, nil
