@@ -37,6 +37,7 @@ func benchDatabases() []func(b *testing.B) benchkit.Sides {
 			execSchema(b, db, pgBenchSchema)
 			return benchkit.Sides{Store: "postgres", Names: names, Side: map[string]benchkit.Side{
 				"store": newStoreSide(b, db), "limit": &pgRaw{pool: pool, lean: true}, "minimal": &pgRaw{pool: pool},
+				benchkit.Bare: newBareSide(b, db),
 			}}
 		},
 		func(b *testing.B) benchkit.Sides {
@@ -47,8 +48,10 @@ func benchDatabases() []func(b *testing.B) benchkit.Sides {
 				execSchema(b, db, sqliteBenchSchema)
 				return db
 			}
+			store := open()
 			return benchkit.Sides{Store: "sqlite", Names: names, Side: map[string]benchkit.Side{
-				"store": newStoreSide(b, open()), "limit": &sqliteRaw{db: open().DB, lean: true}, "minimal": &sqliteRaw{db: open().DB},
+				"store": newStoreSide(b, store), "limit": &sqliteRaw{db: open().DB, lean: true}, "minimal": &sqliteRaw{db: open().DB},
+				benchkit.Bare: newBareSide(b, store),
 			}}
 		},
 	}

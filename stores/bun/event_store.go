@@ -17,6 +17,8 @@ type EventStore struct {
 	dl        sqlDialect
 	q         eventSQL
 	upcasters []es.Upcaster
+	obs       es.StoreObserver // nil: none
+	system    string           // es.SystemPostgreSQL or es.SystemSQLite
 	log       *slog.Logger
 	writeGate chan struct{} // one append of this store at a time, on a database with one writer
 	commits   *commitHub
@@ -79,7 +81,11 @@ func NewEventStore(db *bun.DB, opts ...EventStoreOption) (*EventStore, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &EventStore{db: db, dl: dl, q: dl.eventSQL(), upcasters: cfg.upcasters, log: cfg.logger}
+	s := &EventStore{db: db, dl: dl, q: dl.eventSQL(), upcasters: cfg.upcasters, obs: cfg.observer, log: cfg.logger}
+	s.system = es.SystemSQLite
+	if dl.name() == DialectPostgres {
+		s.system = es.SystemPostgreSQL
+	}
 	s.commits = newCommitHub(db, dl, eventsChannel, cfg.logger)
 	if dl.singleWriter() {
 		s.writeGate = make(chan struct{}, 1)
@@ -89,6 +95,10 @@ func NewEventStore(db *bun.DB, opts ...EventStoreOption) (*EventStore, error) {
 
 // DB returns the *bun.DB the store writes to.
 func (s *EventStore) DB() *bun.DB { return s.db }
+
+// DBSystem returns es.SystemPostgreSQL or es.SystemSQLite: the system observers see (see
+// es.SystemOf).
+func (s *EventStore) DBSystem() string { return s.system }
 
 // Dialect returns the store's dialect.
 func (s *EventStore) Dialect() Dialect { return s.dl.name() }

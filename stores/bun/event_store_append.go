@@ -51,6 +51,18 @@ func newBatch(aggregateID, aggregateType string, expected int64, events []es.Env
 // transaction in ctx when there is one for this DB, else in its own. On success it sets
 // AggregateID, AggregateType and Sequence on events; on failure it leaves them untouched.
 func (s *EventStore) Append(ctx context.Context, aggregateID, aggregateType string, expected int64, events []es.Envelope) error {
+	if s.obs == nil {
+		return s.append(ctx, aggregateID, aggregateType, expected, events)
+	}
+	ctx, o := es.StartOp(ctx, s.obs, es.Op{Kind: es.OpAppend, System: s.system, AggregateType: aggregateType,
+		AggregateID: aggregateID, Events: len(events), After: expected})
+	err := s.append(ctx, aggregateID, aggregateType, expected, events)
+	o.End(ctx, len(events), err, "")
+	return err
+}
+
+// append is Append without the observer.
+func (s *EventStore) append(ctx context.Context, aggregateID, aggregateType string, expected int64, events []es.Envelope) error {
 	if err := storekit.ValidateAppend(aggregateID, aggregateType, expected, events); err != nil {
 		return err
 	}

@@ -12,13 +12,19 @@ import (
 // see limitStore), in one process, in an order that turns from one -count run to the next.
 
 func sides(b *testing.B) benchkit.Sides {
+	store := newStoreSide(b)
 	return benchkit.Sides{Store: "memory", Names: []string{"store", "limit"}, Side: map[string]benchkit.Side{
-		"store": newStoreSide(b), "limit": newLimitStore(),
+		"store": store, "limit": newLimitStore(), benchkit.Bare: store.bare(),
 	}}
 }
 
 // Fresh implements benchkit.Freshener.
-func (s *storeSide) Fresh() benchkit.Side { return newStoreSide(s.b) }
+func (s *storeSide) Fresh() benchkit.Side {
+	if s.isBare {
+		return newStoreSide(s.b).bare()
+	}
+	return newStoreSide(s.b)
+}
 
 // Fresh implements benchkit.Freshener.
 func (s *limitStore) Fresh() benchkit.Side { return newLimitStore() }
@@ -26,15 +32,27 @@ func (s *limitStore) Fresh() benchkit.Side { return newLimitStore() }
 // storeSide is ours, new for each run of a workload that wants a fresh store.
 type storeSide struct {
 	*benchkit.StoreSide
-	b *testing.B
+	b      *testing.B
+	events *memory.EventStore
+	isBare bool
 }
 
 func newStoreSide(b *testing.B) *storeSide {
-	s, err := benchkit.NewStoreSide(memory.NewEventStore(), memory.NewSnapshotStore())
+	events := memory.NewEventStore()
+	s, err := benchkit.NewStoreSide(events, memory.NewSnapshotStore())
 	if err != nil {
 		b.Fatal(err)
 	}
-	return &storeSide{StoreSide: s, b: b}
+	return &storeSide{StoreSide: s, b: b, events: events}
+}
+
+// bare is the same store reached past its observer checks (benchkit.Bare).
+func (s *storeSide) bare() *storeSide {
+	side, err := benchkit.NewStoreSide(memory.Bare{EventStore: s.events}, memory.NewSnapshotStore())
+	if err != nil {
+		s.b.Fatal(err)
+	}
+	return &storeSide{StoreSide: side, b: s.b, events: s.events, isBare: true}
 }
 
 func BenchmarkAppend1(b *testing.B)           { benchkit.Append(b, sides(b), 1) }

@@ -85,7 +85,7 @@ func name(pkg, full string) (key, string, bool) {
 	switch variant {
 	case "raw", "baseline":
 		variant = "limit"
-	case "store", "limit", "minimal":
+	case "store", "limit", "minimal", "bare":
 	default:
 		return key{}, "", false
 	}

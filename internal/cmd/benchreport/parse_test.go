@@ -39,3 +39,33 @@ func TestParseAndTable(t *testing.T) {
 		}
 	}
 }
+
+// TestHookCostTable: bare variants make a second table of ours ÷ bare; without them there is
+// none.
+func TestHookCostTable(t *testing.T) {
+	res := parse(strings.NewReader(`pkg: github.com/gofly/eventsourcing/stores/memory
+BenchmarkAppend1/memory/store-2     10   1 ns/op   990.0 events/s
+BenchmarkAppend1/memory/limit-2     10   1 ns/op   2000.0 events/s
+BenchmarkAppend1/memory/bare-2      10   1 ns/op   1000.0 events/s
+BenchmarkAppend1/memory/store#01-2  10   1 ns/op   1000.0 events/s
+BenchmarkAppend1/memory/limit#01-2  10   1 ns/op   2000.0 events/s
+BenchmarkAppend1/memory/bare#01-2   10   1 ns/op   1000.0 events/s
+`))
+	var out strings.Builder
+	writeTable(&out, res)
+	got := out.String()
+	for _, want := range []string{
+		"| append 1 event to a new stream | memory | 995 | 2000 | 0.50 | – | – |",
+		"| operation | store | ours (events/s) | bare (events/s) | ours ÷ bare |",
+		"| append 1 event to a new stream | memory | 995 | 1000 | 0.99 |",
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("missing row %q in\n%s", want, got)
+		}
+	}
+	out.Reset()
+	writeTable(&out, parse(strings.NewReader(sample)))
+	if strings.Contains(out.String(), "bare") {
+		t.Errorf("a hook table without bare variants:\n%s", out.String())
+	}
+}
