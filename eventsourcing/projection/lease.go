@@ -27,3 +27,21 @@ type Lease interface {
 	// the lease at once. Releasing an acquisition that is already over does nothing.
 	Release(ctx context.Context, name, owner string, token int64) error
 }
+
+// LeaseReader is implemented by leases that can tell who holds them (the memory and Bun leases
+// do). A runner standing by logs the holder once, and [Runner.Status] shows it.
+type LeaseReader interface {
+	// Holder returns the lease's current acquisition: Owner is "" when the lease was released or
+	// never taken.
+	Holder(ctx context.Context, name string) (LeaseHolder, error)
+}
+
+// LeaseHolder is who holds a lease, as a [LeaseReader] tells it.
+type LeaseHolder struct {
+	// Owner is the holder's owner; "" once released or when never taken.
+	Owner string
+	// ExpiresAt is when the acquisition ends unless extended.
+	ExpiresAt time.Time
+	// Live is true while the acquisition has not expired (by the lease's clock).
+	Live bool
+}
