@@ -223,26 +223,28 @@ func SystemOf(store EventStore) string {
 	return ""
 }
 
-// ObservedOp is an operation a store reports to its [StoreObserver]: [StartOp] begins it, End
-// ends it. It is a value, so observing allocates nothing of its own.
-type ObservedOp struct {
-	obs   StoreObserver
-	op    Op
-	began time.Time
+// ObserveWrite runs write, a store's Append or a repository's Save, under obs's report of op:
+// StartOp, then write under the context it returned, then EndOp with op.Events and write's
+// error. A store calls it only when it has an observer.
+func ObserveWrite(ctx context.Context, obs StoreObserver, op Op, write func(ctx context.Context) error) error {
+	began := time.Now()
+	ctx = obs.StartOp(ctx, op)
+	err := write(ctx)
+	obs.EndOp(ctx, op, OpResult{Events: op.Events, Err: err, Duration: time.Since(began)})
+	return err
 }
 
-// StartOp tells obs that op begins and returns the context op runs under. A store calls it only
-// when it has an observer: without one, it calls nothing.
-func StartOp(ctx context.Context, obs StoreObserver, op Op) (context.Context, ObservedOp) {
-	o := ObservedOp{obs: obs, op: op, began: time.Now()}
-	return obs.StartOp(ctx, op), o
-}
-
-// End tells the observer that the operation is over: events written or returned, and its error.
-// aggregateType, when not "", fills [Op.AggregateType] (a Load learns it from its events).
-func (o ObservedOp) End(ctx context.Context, events int, err error, aggregateType string) {
-	if aggregateType != "" {
-		o.op.AggregateType = aggregateType
+// ObserveRead runs read, a store's Load or ReadAll, under obs's report of op: StartOp, then read
+// under the context it returned, then EndOp with the number of events read and its error; a
+// Load's op gets the aggregate type of the events it returned. A store calls it only when it
+// has an observer.
+func ObserveRead(ctx context.Context, obs StoreObserver, op Op, read func(ctx context.Context) ([]Envelope, error)) ([]Envelope, error) {
+	began := time.Now()
+	ctx = obs.StartOp(ctx, op)
+	out, err := read(ctx)
+	if op.Kind == OpLoad && len(out) > 0 {
+		op.AggregateType = out[0].AggregateType
 	}
-	o.obs.EndOp(ctx, o.op, OpResult{Events: events, Err: err, Duration: time.Since(o.began)})
+	obs.EndOp(ctx, op, OpResult{Events: len(out), Err: err, Duration: time.Since(began)})
+	return out, err
 }

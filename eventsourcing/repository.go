@@ -112,12 +112,9 @@ func (r *Repository[A]) Save(ctx context.Context, agg A) error {
 	if r.cfg.observer == nil {
 		return r.save(ctx, agg, root, expected)
 	}
-	ctx, o := StartOp(ctx, r.cfg.observer, Op{Kind: OpSave, System: SystemOf(r.store), AggregateType: r.cfg.aggregateType,
-		AggregateID: root.ID, Events: len(root.pending), After: expected})
-	n := len(root.pending)
-	err = r.save(ctx, agg, root, expected)
-	o.End(ctx, n, err, "")
-	return err
+	op := Op{Kind: OpSave, System: SystemOf(r.store), AggregateType: r.cfg.aggregateType, AggregateID: root.ID,
+		Events: len(root.pending), After: expected}
+	return ObserveWrite(ctx, r.cfg.observer, op, func(ctx context.Context) error { return r.save(ctx, agg, root, expected) })
 }
 
 // save is Save of the pending events of root, agg's, at expected.

@@ -254,12 +254,3 @@ func movedBy(in, out es.Envelope) string {
 	}
 	return ""
 }
-
-// AggregateTypeOf is the aggregate type of the first of events, "" when there is none: what a
-// Load reports to its observer (es.ObservedOp.End).
-func AggregateTypeOf(events []es.Envelope) string {
-	if len(events) == 0 {
-		return ""
-	}
-	return events[0].AggregateType
-}

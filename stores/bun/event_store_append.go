@@ -54,11 +54,11 @@ func (s *EventStore) Append(ctx context.Context, aggregateID, aggregateType stri
 	if s.obs == nil {
 		return s.append(ctx, aggregateID, aggregateType, expected, events)
 	}
-	ctx, o := es.StartOp(ctx, s.obs, es.Op{Kind: es.OpAppend, System: s.system, AggregateType: aggregateType,
-		AggregateID: aggregateID, Events: len(events), After: expected})
-	err := s.append(ctx, aggregateID, aggregateType, expected, events)
-	o.End(ctx, len(events), err, "")
-	return err
+	op := es.Op{Kind: es.OpAppend, System: s.system, AggregateType: aggregateType, AggregateID: aggregateID,
+		Events: len(events), After: expected}
+	return es.ObserveWrite(ctx, s.obs, op, func(ctx context.Context) error {
+		return s.append(ctx, aggregateID, aggregateType, expected, events)
+	})
 }
 
 // append is Append without the observer.

@@ -18,10 +18,10 @@ func (s *EventStore) Load(ctx context.Context, aggregateID string, afterSequence
 	if s.obs == nil {
 		return s.load(ctx, aggregateID, afterSequence)
 	}
-	ctx, o := es.StartOp(ctx, s.obs, es.Op{Kind: es.OpLoad, System: s.system, AggregateID: aggregateID, After: afterSequence})
-	out, err := s.load(ctx, aggregateID, afterSequence)
-	o.End(ctx, len(out), err, storekit.AggregateTypeOf(out))
-	return out, err
+	op := es.Op{Kind: es.OpLoad, System: s.system, AggregateID: aggregateID, After: afterSequence}
+	return es.ObserveRead(ctx, s.obs, op, func(ctx context.Context) ([]es.Envelope, error) {
+		return s.load(ctx, aggregateID, afterSequence)
+	})
 }
 
 // load is Load without the observer.
@@ -61,10 +61,8 @@ func (s *EventStore) ReadAll(ctx context.Context, after int64, limit int) ([]es.
 	if s.obs == nil {
 		return s.readAll(ctx, after, limit)
 	}
-	ctx, o := es.StartOp(ctx, s.obs, es.Op{Kind: es.OpReadAll, System: s.system, After: after})
-	out, err := s.readAll(ctx, after, limit)
-	o.End(ctx, len(out), err, "")
-	return out, err
+	op := es.Op{Kind: es.OpReadAll, System: s.system, After: after}
+	return es.ObserveRead(ctx, s.obs, op, func(ctx context.Context) ([]es.Envelope, error) { return s.readAll(ctx, after, limit) })
 }
 
 // readAll is ReadAll without the observer.

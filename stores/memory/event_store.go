@@ -89,11 +89,11 @@ func (s *EventStore) Append(ctx context.Context, aggregateID, aggregateType stri
 	if s.obs == nil {
 		return s.append(ctx, aggregateID, aggregateType, expected, events)
 	}
-	ctx, o := es.StartOp(ctx, s.obs, es.Op{Kind: es.OpAppend, System: es.SystemMemory, AggregateType: aggregateType,
-		AggregateID: aggregateID, Events: len(events), After: expected})
-	err := s.append(ctx, aggregateID, aggregateType, expected, events)
-	o.End(ctx, len(events), err, "")
-	return err
+	op := es.Op{Kind: es.OpAppend, System: es.SystemMemory, AggregateType: aggregateType, AggregateID: aggregateID,
+		Events: len(events), After: expected}
+	return es.ObserveWrite(ctx, s.obs, op, func(ctx context.Context) error {
+		return s.append(ctx, aggregateID, aggregateType, expected, events)
+	})
 }
 
 // append is Append without the observer.
@@ -206,10 +206,10 @@ func (s *EventStore) Load(ctx context.Context, aggregateID string, afterSequence
 		return s.load(ctx, aggregateID, afterSequence)
 	}
 	// A copy of the id for the observer, so that the id does not escape when there is none.
-	ctx, o := es.StartOp(ctx, s.obs, es.Op{Kind: es.OpLoad, System: es.SystemMemory, AggregateID: strings.Clone(aggregateID), After: afterSequence})
-	out, err := s.load(ctx, aggregateID, afterSequence)
-	o.End(ctx, len(out), err, storekit.AggregateTypeOf(out))
-	return out, err
+	op := es.Op{Kind: es.OpLoad, System: es.SystemMemory, AggregateID: strings.Clone(aggregateID), After: afterSequence}
+	return es.ObserveRead(ctx, s.obs, op, func(ctx context.Context) ([]es.Envelope, error) {
+		return s.load(ctx, aggregateID, afterSequence)
+	})
 }
 
 // load is Load without the observer.
@@ -277,10 +277,8 @@ func (s *EventStore) ReadAll(ctx context.Context, after int64, limit int) ([]es.
 	if s.obs == nil {
 		return s.readAll(ctx, after, limit)
 	}
-	ctx, o := es.StartOp(ctx, s.obs, es.Op{Kind: es.OpReadAll, System: es.SystemMemory, After: after})
-	out, err := s.readAll(ctx, after, limit)
-	o.End(ctx, len(out), err, "")
-	return out, err
+	op := es.Op{Kind: es.OpReadAll, System: es.SystemMemory, After: after}
+	return es.ObserveRead(ctx, s.obs, op, func(ctx context.Context) ([]es.Envelope, error) { return s.readAll(ctx, after, limit) })
 }
 
 // readAll is ReadAll without the observer.
