@@ -3,7 +3,6 @@ package benchkit
 import (
 	"context"
 	"fmt"
-	"slices"
 	"sync/atomic"
 	"testing"
 )
@@ -41,26 +40,16 @@ func fresh(side Side) Side {
 }
 
 // Sides are the variants of one store, by name ("store", "limit", "minimal"), measured in the
-// order of names. Side may also hold "bare": the "store" side's own store reached past its
-// observer checks (the code as it would be without hooks). [Append] and [Load1000] measure it
-// in turn with the others, so that the cost of the hook code with no hook set shows; it shares
-// the store side's data.
+// order of names. Side may also hold [Bare], which only the Hook* workloads measure.
 type Sides struct {
 	Store string // the <store> part of the benchmark names: "postgres", "sqlite", "memory"
 	Names []string
 	Side  map[string]Side
 }
 
-// Bare names the variant without the hook code (see [Sides]).
+// Bare names the "store" side's code reached past its observer checks: the store as it would be
+// without the hooks (see [HookAppend1], [HookLoad1000]).
 const Bare = "bare"
-
-// withBare returns the names, and Bare when s has that side.
-func (s Sides) withBare() []string {
-	if s.Side[Bare] == nil {
-		return s.Names
-	}
-	return append(slices.Clip(s.Names), Bare)
-}
 
 // run measures f on each side, in turn, as sub-benchmarks prefix/<name>.
 func (s Sides) run(b *testing.B, prefix string, names []string, f func(b *testing.B, side Side)) {
@@ -95,7 +84,7 @@ func wantCount(b *testing.B, want int, st State) {
 func Append(b *testing.B, s Sides, n int) {
 	ctx := context.Background()
 	events := Events(0, n)
-	s.run(b, s.Store, s.withBare(), func(b *testing.B, side Side) {
+	s.run(b, s.Store, s.Names, func(b *testing.B, side Side) {
 		side = fresh(side)
 		for b.Loop() {
 			must(b, side.Append(ctx, NextAggregate(), 0, events))
@@ -140,7 +129,7 @@ func Load1000(b *testing.B, s Sides) {
 	for _, name := range s.Names {
 		Fill(b, s.Side[name], "load-1000", 1000)
 	}
-	s.run(b, s.Store, s.withBare(), func(b *testing.B, side Side) {
+	s.run(b, s.Store, s.Names, func(b *testing.B, side Side) {
 		for b.Loop() {
 			st, err := side.Load(ctx, "load-1000")
 			must(b, err)

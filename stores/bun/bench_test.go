@@ -88,3 +88,5 @@ func BenchmarkLoad1000(b *testing.B)          { onEach(b, benchkit.Load1000) }
 func BenchmarkCatchUp(b *testing.B)           { onEach(b, benchkit.CatchUp) }
 func BenchmarkRace16(b *testing.B)            { onEach(b, benchkit.Race16) }
 func BenchmarkSnapshotLoad(b *testing.B)      { onEach(b, benchkit.SnapshotLoad) }
+func BenchmarkHookAppend1(b *testing.B)       { onEach(b, benchkit.HookAppend1) }
+func BenchmarkHookLoad1000(b *testing.B)      { onEach(b, benchkit.HookLoad1000) }
