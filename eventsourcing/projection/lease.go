@@ -10,7 +10,9 @@ import (
 // than any token the lease handed out before; the runner passes it to [CheckpointStore.Move], so
 // a runner that lost its lease while a batch was in flight cannot move the checkpoint once the
 // next holder has loaded it. A lease is never held forever: when its owner dies, it expires after
-// its time to live and another owner can acquire it.
+// its time to live and another owner can acquire it. A lease that can tell sooner that its owner
+// died may end the acquisition then (the Bun lease on PostgreSQL ends it with the owner's
+// database session).
 //
 // Names and owners are 1 to [MaxNameBytes] bytes of UTF-8 without NUL; a time to live is from
 // [MinLeaseTTL] to [MaxLeaseTTL]. Anything else is es.ErrInvalidArgument.

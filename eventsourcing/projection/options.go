@@ -123,7 +123,8 @@ func WithStartFrom(from StartFrom) Option {
 
 // WithLease makes the runner active only while it holds l's lease named "pyfly.projection." + name, so
 // that one runner per projection applies events across processes; the others stand by and take
-// over within the lease's time to live when the active one stops or dies.
+// over at once when the active one stops, and within the lease's time to live when it dies (on
+// PostgreSQL, with the Bun lease, within a standby interval of its connection closing).
 func WithLease(l Lease) Option {
 	return func(s *setup) error {
 		if check.IsNil(l) {
