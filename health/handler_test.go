@@ -114,13 +114,7 @@ func TestHandlerPostgres(t *testing.T) {
 	t.Cleanup(srv.Close)
 
 	// A transaction that wrote and stays open holds the read horizon.
-	tx, err := db.DB.BeginTx(ctx, nil)
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = tx.Rollback() })
-	var pid int
-	_, err = tx.ExecContext(ctx, "SELECT pg_current_xact_id()")
-	require.NoError(t, err)
-	require.NoError(t, tx.QueryRowContext(ctx, "SELECT pg_backend_pid()").Scan(&pid))
+	tx, pid := pgtest.HoldHorizon(t, db.DB)
 	require.NoError(t, events.Append(ctx, "order-2", "Order", 0, testkit.Envelopes(t, "Placed", 1, 2)))
 
 	var code int
