@@ -217,7 +217,21 @@ func (r *relayGroup) round() (int, error) {
 // publishOne publishes rec's event within the publish timeout. A publish that does not return
 // in time is abandoned and fails the attempt; a panic fails it too.
 func (r *relayGroup) publishOne(rec Record) error {
-	ctx, cancel := context.WithTimeout(r.ctx, r.o.cfg.publishTimeout)
+	if obs := r.o.cfg.observer; obs != nil {
+		p := es.Publish{Outbox: r.o.cfg.name, EventID: rec.Event.EventID, EventType: rec.Event.EventType,
+			AggregateType: rec.Event.AggregateType, Attempt: rec.Attempts}
+		began := time.Now()
+		ctx := obs.StartPublish(r.ctx, p)
+		err := r.publishUnder(ctx, rec)
+		obs.EndPublish(ctx, p, es.PublishResult{Err: err, Duration: time.Since(began)})
+		return err
+	}
+	return r.publishUnder(r.ctx, rec)
+}
+
+// publishUnder is publishOne under parent, a context of the relays'.
+func (r *relayGroup) publishUnder(parent context.Context, rec Record) error {
+	ctx, cancel := context.WithTimeout(parent, r.o.cfg.publishTimeout)
 	defer cancel()
 	res := make(chan error, 1)
 	go func() {

@@ -71,6 +71,18 @@ func (b *batch) pyfly(i int, e *es.Envelope) error {
 // transaction in ctx when there is one for this DB, else in its own. On success it sets
 // AggregateID, AggregateType and Sequence on events; on failure it leaves them untouched.
 func (s *EventStore) Append(ctx context.Context, aggregateID, aggregateType string, expected int64, events []es.Envelope) error {
+	if s.obs == nil {
+		return s.append(ctx, aggregateID, aggregateType, expected, events)
+	}
+	op := es.Op{Kind: es.OpAppend, System: s.system, AggregateType: aggregateType, AggregateID: aggregateID,
+		Events: len(events), After: expected}
+	return es.ObserveWrite(ctx, s.obs, op, func(ctx context.Context) error {
+		return s.append(ctx, aggregateID, aggregateType, expected, events)
+	})
+}
+
+// append is Append without the observer.
+func (s *EventStore) append(ctx context.Context, aggregateID, aggregateType string, expected int64, events []es.Envelope) error {
 	if err := storekit.ValidateAppend(aggregateID, aggregateType, expected, events); err != nil {
 		return err
 	}

@@ -5,7 +5,9 @@
 // "store" (ours), "limit" (raw SQL or code doing the same work on the leanest layout that keeps the
 // same data and guarantees) or "minimal" (raw SQL on a 4-column table, for reference), and each
 // reports an "events/s" metric. In a package with one store the <store> part may be left out;
-// the package name is used. Every figure is the median of -count runs.
+// the package name is used. Every figure is the median of -count runs. Variant "interleaved"
+// (the Hook* benchmarks) reports ours as events/s and the same store reached past its observer
+// checks as bare-events/s, measured operation by operation in turn; they make a second table.
 //
 // The runs happen in one go test process: benchreport runs go test -count 1 with
 // ES_BENCH_ROUNDS=<count>, and the benchmarks (internal/benchkit.InTurn) measure their variants

@@ -48,6 +48,14 @@ func parse(r io.Reader) *results {
 			res.rates[k] = map[string][]float64{}
 			res.order = append(res.order, k)
 		}
+		if variant == "interleaved" { // ours as events/s, the bare code beside it
+			bare, ok := metric(fields, "bare-events/s")
+			if !ok {
+				continue
+			}
+			variant = "store"
+			res.rates[k]["bare"] = append(res.rates[k]["bare"], bare)
+		}
 		res.rates[k][variant] = append(res.rates[k][variant], rate)
 	}
 	return res
@@ -85,7 +93,7 @@ func name(pkg, full string) (key, string, bool) {
 	switch variant {
 	case "raw", "baseline":
 		variant = "limit"
-	case "store", "limit", "minimal":
+	case "store", "limit", "minimal", "interleaved":
 	default:
 		return key{}, "", false
 	}

@@ -39,3 +39,35 @@ func TestParseAndTable(t *testing.T) {
 		}
 	}
 }
+
+// TestHookCostTable: interleaved rows make a second table of ours ÷ bare, and stay out of the
+// first; without them there is none.
+func TestHookCostTable(t *testing.T) {
+	res := parse(strings.NewReader(`pkg: github.com/gofly/eventsourcing/stores/memory
+BenchmarkAppend1/memory/store-2     10   1 ns/op   990.0 events/s
+BenchmarkAppend1/memory/limit-2     10   1 ns/op   2000.0 events/s
+BenchmarkHookAppend1/memory/interleaved-2      10   1 ns/op   990.0 events/s   1000.0 bare-events/s
+BenchmarkHookAppend1/memory/interleaved#01-2   10   1 ns/op   1000.0 events/s  1000.0 bare-events/s
+BenchmarkHookAppend1/memory/interleaved#02-2   10   1 ns/op   1010.0 events/s  1000.0 bare-events/s
+`))
+	var out strings.Builder
+	writeTable(&out, res)
+	got := out.String()
+	for _, want := range []string{
+		"| append 1 event to a new stream | memory | 990 | 2000 | 0.49 | – | – |",
+		"| operation | store | ours (events/s) | bare (events/s) | ours ÷ bare |",
+		"| append 1 event to a new stream | memory | 1000 | 1000 | 1.00 |",
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("missing row %q in\n%s", want, got)
+		}
+	}
+	if strings.Count(got, "| append 1 event to a new stream | memory |") != 2 {
+		t.Errorf("the interleaved row is in the first table:\n%s", got)
+	}
+	out.Reset()
+	writeTable(&out, parse(strings.NewReader(sample)))
+	if strings.Contains(out.String(), "bare") {
+		t.Errorf("a hook table without interleaved rows:\n%s", out.String())
+	}
+}
