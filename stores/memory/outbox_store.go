@@ -99,7 +99,8 @@ func (s *OutboxStore) Enqueue(ctx context.Context, name string, events []es.Enve
 		recs[i] = outbox.Record{ID: e.EventID, Outbox: name, Event: e, CreatedAt: at}
 	}
 	if u := unitFrom(ctx); u != nil {
-		return with(u, s, newPendingOutbox, func(p *pendingOutbox) error {
+		create := func() *pendingOutbox { return &pendingOutbox{unit: u} }
+		return with(u, s, create, func(p *pendingOutbox) error {
 			if len(p.recs) == 0 {
 				u.onCommitLocked(s.commits.signal)
 			}
@@ -397,12 +398,22 @@ func storedOrZero(t time.Time) time.Time {
 // pendingOutbox is an outbox store's records inside one unit of work; the unit's lock guards
 // them.
 type pendingOutbox struct {
+	unit *unit
 	recs []outbox.Record
 }
-
-func newPendingOutbox() *pendingOutbox { return &pendingOutbox{} }
 
 func (s *OutboxStore) lockForCommit()     { s.mu.Lock() }
 func (s *OutboxStore) unlockAfterCommit() { s.mu.Unlock() }
 func (s *OutboxStore) prepare(any) error  { return nil }
-func (s *OutboxStore) apply(o any)        { s.insert(o.(*pendingOutbox).recs) }
+
+// apply adds the unit's records; an event appended in the same unit carries the position its
+// commit gave it (event stores apply first).
+func (s *OutboxStore) apply(o any) {
+	p := o.(*pendingOutbox)
+	for i := range p.recs {
+		if e := &p.recs[i].Event; e.GlobalPosition == 0 {
+			e.GlobalPosition = p.unit.position(e.EventID)
+		}
+	}
+	s.insert(p.recs)
+}
