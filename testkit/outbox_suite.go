@@ -54,12 +54,17 @@ func OutboxStoreTests(brokers ...OutboxBroker) []OutboxStoreTest {
 		{"OutboxesApart", testOutboxesApart},
 		{"BadCalls", testOutboxBadCalls},
 		{"ConcurrentClaims", testOutboxConcurrentClaims},
+		{"ClaimRuns", testOutboxClaimRuns},
+		{"ClaimRunsStopAtNotDue", testOutboxClaimRunsStopAtNotDue},
+		{"ConcurrentRunClaims", testOutboxConcurrentRunClaims},
 		{"RelayCommitAndRollback", testRelayCommitAndRollback},
 		{"RelayRepositorySave", testRelayRepositorySave},
 		{"RelayFlakyPublisherThreeRelays", testRelayFlakyPublisher},
 		{"RelayDeadLettersAndRetry", testRelayDeadLetters},
 		{"RelayRestart", testRelayRestart},
 		{"RelayKilledWhileHolding", testRelayKilled},
+		{"RelayRunStopsAtFailure", testRelayRunStopsAtFailure},
+		{"RelayKilledMidRun", testRelayKilledMidRun},
 	}
 	for _, b := range brokers {
 		cases = append(cases, brokerCase(b))

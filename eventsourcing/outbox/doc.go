@@ -18,14 +18,19 @@
 //
 // Between [Outbox.Start] and [Outbox.Stop], relay goroutines claim batches of due records, publish
 // each through the publish function (typically (*eda.Publisher).Publish, whose messages carry the
-// event id as their id, so consumers and brokers can de-duplicate) and mark them delivered.
+// event id as their id, so consumers and brokers can de-duplicate, and the event's global position
+// when the event store gave it one at append) and mark them delivered. A batch holds a run of
+// each aggregate: its earliest undelivered record and the records right after it (up to
+// [WithBatchSize]), published one after the other and marked delivered together, so ten events
+// saved in one transaction cost one claim and one mark, not ten.
 //
 //   - At least once: a record is marked delivered only after its publish returned nil; a relay
 //     that dies between the two publishes it again later (another relay takes it over once its
-//     claim times out).
+//     claim times out), the rest of its run with it.
 //   - In order per aggregate: a record is never claimed while an earlier record of the same
-//     aggregate (by enqueue order) is undelivered and not dead, so at most one record of an
-//     aggregate is in flight at a time.
+//     aggregate (by enqueue order) is undelivered and not dead and not in the same claim; a
+//     failed publish ends its aggregate's run, and the records after it are given back untried
+//     (no attempt charged) to wait behind it.
 //   - One holder at a time: several relays, in one process or many, never hold the same record
 //     at once. A claim lasts [WithClaimTimeout]; a relay starts a publish only when it can end
 //     (within [WithPublishTimeout]) before its claim does.

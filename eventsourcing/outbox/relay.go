@@ -179,23 +179,34 @@ func (r *relayGroup) pruneEvery() time.Duration {
 	return min(time.Minute, max(r.o.cfg.retention, r.o.cfg.pollInterval))
 }
 
-// round claims one batch and publishes it. It returns how many records it claimed.
+// round claims one batch, a run of records per aggregate, and publishes it in enqueue order. A
+// failed publish ends its aggregate's run: the records after it are given back untried. The
+// delivered records are marked together at the end. It returns how many records it claimed.
 func (r *relayGroup) round() (int, error) {
 	cfg := &r.o.cfg
 	now := time.Now()
 	recs, err := r.o.store.Claim(r.ctx, ClaimRequest{
-		Outbox: cfg.name, Owner: cfg.owner, Limit: cfg.batchSize, Now: now, Until: now.Add(cfg.claimTimeout),
+		Outbox: cfg.name, Owner: cfg.owner, Limit: cfg.batchSize, PerAggregate: cfg.batchSize,
+		Now: now, Until: now.Add(cfg.claimTimeout),
 	})
 	if err != nil {
 		return 0, err
 	}
 	delivered := make([]Claim, 0, len(recs))
+	var (
+		failed   map[string]struct{} // aggregates whose run ended at a failed publish
+		giveBack []Record
+	)
 	for k, rec := range recs {
 		// A publish starts only when it can end before the claim does, so no other relay can
 		// take the record over while it is in flight.
 		if r.stopped() || time.Now().Add(cfg.publishTimeout).After(rec.ClaimedUntil) {
-			r.release(recs[k:])
+			giveBack = append(giveBack, recs[k:]...)
 			break
+		}
+		if _, ok := failed[rec.Event.AggregateID]; ok {
+			giveBack = append(giveBack, rec)
+			continue
 		}
 		err := r.publishOne(rec)
 		if err == nil {
@@ -205,11 +216,16 @@ func (r *relayGroup) round() (int, error) {
 		if r.ctx.Err() != nil {
 			// Stop gave up waiting: not the record's fault. Its publish may still be under way,
 			// so the record stays claimed until its claim expires; the rest are given back.
-			r.release(recs[k+1:])
+			giveBack = append(giveBack, recs[k+1:]...)
 			break
 		}
 		r.fail(rec, err)
+		if failed == nil {
+			failed = make(map[string]struct{})
+		}
+		failed[rec.Event.AggregateID] = struct{}{}
 	}
+	r.release(giveBack)
 	r.markDelivered(delivered)
 	return len(recs), nil
 }

@@ -77,43 +77,50 @@ type outboxSQL struct {
 	arg func(i int) string
 }
 
-// outboxClaimCandidates returns the common table expressions a claim picks from: heads, the
-// earliest record neither delivered nor dead (live) of each aggregate, as seq. Both dialects run
-// the same SQL; live is the dialect's condition for a live record, the others its placeholders.
+// outboxClaimCandidates returns the common table expressions a claim picks from: cand, the runs
+// of each aggregate (its head, the earliest record neither delivered nor dead (live), and the
+// due records right after it) as (seq, aggregate_id, rk), rk numbering an aggregate's records
+// from 1 at its head. Both dialects run the same SQL; live is the dialect's condition for a live
+// record, the others its placeholders.
 //
-// Two ways find heads, and the cheaper one usually suffices. win is the first window live
-// records in enqueue order; a record of win with no earlier live record of its aggregate is a
-// head (winHeads, the due ones among them). When win holds every live record (it is not full),
-// or its due heads fill the limit, that is enough. Otherwise (an aggregate with a long run of
-// records fills the window) a loose index scan walks every aggregate that has live records, one
-// index probe each (aggs), and takes each one's earliest live record, so records behind the
-// window are not held back by those in it.
-func outboxClaimCandidates(live, outbox, now, limit, window string) string {
+// Two ways find runs, and the cheaper one usually suffices. win is the first window of live
+// records in enqueue order. An aggregate's records in win are its earliest live ones, so there
+// rk is its place among them, and its run is the records before the first one that is not due,
+// at most perAggregate (winRuns). When win holds every live record (it is not full), or its runs
+// fill the limit, that is enough. Otherwise (an aggregate with a long run of records fills the
+// window) a loose index scan walks every aggregate that has live records, one index probe each
+// (aggs), and adds the head of each one the window missed, so records behind the window are not
+// held back by those in it. Whether such a head is due is left to the statement that claims.
+func outboxClaimCandidates(live, outbox, now, limit, window, perAggregate string) string {
 	return `win AS (
-	SELECT seq, aggregate_id, next_attempt_at, claimed_until FROM pyfly_outbox
-	WHERE outbox = ` + outbox + ` AND ` + live + ` ORDER BY seq LIMIT ` + window + `
+	SELECT seq, aggregate_id,
+		(next_attempt_at IS NULL OR next_attempt_at <= ` + now + `) AND (claimed_until IS NULL OR claimed_until <= ` + now + `) AS due
+	FROM pyfly_outbox WHERE outbox = ` + outbox + ` AND ` + live + ` ORDER BY seq LIMIT ` + window + `
 ),
-winHeads AS (
-	SELECT w.seq FROM win w
-	WHERE (w.next_attempt_at IS NULL OR w.next_attempt_at <= ` + now + `)
-		AND (w.claimed_until IS NULL OR w.claimed_until <= ` + now + `)
-		AND w.seq = (SELECT min(p.seq) FROM pyfly_outbox p
-			WHERE p.outbox = ` + outbox + ` AND p.aggregate_id = w.aggregate_id AND p.` + live + `)
+ranked AS (
+	SELECT seq, aggregate_id, due, row_number() OVER (PARTITION BY aggregate_id ORDER BY seq) AS rk FROM win
+),
+winRuns AS (
+	SELECT seq, aggregate_id, rk FROM (
+		SELECT seq, aggregate_id, rk, min(CASE WHEN due THEN NULL ELSE rk END) OVER (PARTITION BY aggregate_id) AS brk
+		FROM ranked
+	) AS r
+	WHERE rk <= ` + perAggregate + ` AND (brk IS NULL OR rk < brk)
 ),
 aggs(aggregate_id) AS (
 	SELECT (SELECT min(p.aggregate_id) FROM pyfly_outbox p WHERE p.outbox = ` + outbox + ` AND p.` + live + `)
-	WHERE (SELECT count(*) FROM win) >= ` + window + ` AND (SELECT count(*) FROM winHeads) < ` + limit + `
+	WHERE (SELECT count(*) FROM win) >= ` + window + ` AND (SELECT count(*) FROM winRuns) < ` + limit + `
 	UNION ALL
 	SELECT (SELECT min(p.aggregate_id) FROM pyfly_outbox p
 		WHERE p.outbox = ` + outbox + ` AND p.` + live + ` AND p.aggregate_id > aggs.aggregate_id)
 	FROM aggs WHERE aggs.aggregate_id IS NOT NULL
 ),
-heads(seq) AS (
-	SELECT seq FROM winHeads
-	UNION
+cand(seq, aggregate_id, rk) AS (
+	SELECT seq, aggregate_id, rk FROM winRuns
+	UNION ALL
 	SELECT (SELECT min(p.seq) FROM pyfly_outbox p
-		WHERE p.outbox = ` + outbox + ` AND p.` + live + ` AND p.aggregate_id = aggs.aggregate_id)
-	FROM aggs WHERE aggs.aggregate_id IS NOT NULL
+		WHERE p.outbox = ` + outbox + ` AND p.` + live + ` AND p.aggregate_id = aggs.aggregate_id), aggs.aggregate_id, 1
+	FROM aggs WHERE aggs.aggregate_id IS NOT NULL AND aggs.aggregate_id NOT IN (SELECT aggregate_id FROM win)
 )`
 }
 
@@ -257,7 +264,8 @@ func (s *OutboxStore) Claim(ctx context.Context, req outbox.ClaimRequest) ([]out
 		return nil, err
 	}
 	now, until := s.dl.timeArg(storekit.StoredTime(req.Now)), s.dl.timeArg(storekit.StoredTime(req.Until))
-	recs, err := s.query(ctx, "claim", s.q.claim, req.Outbox, now, req.Limit, req.Owner, until, claimWindow(req.Limit))
+	recs, err := s.query(ctx, "claim", s.q.claim, req.Outbox, now, req.Limit, req.Owner, until, claimWindow(req.Limit),
+		max(req.PerAggregate, 1))
 	if err != nil {
 		return nil, err
 	}

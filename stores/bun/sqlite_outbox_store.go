@@ -6,9 +6,10 @@ import "strconv"
 // indexes of the outbox table carry the same text, which SQLite needs to use them.
 const sqliteOutboxLive = `delivered_at IS NULL AND dead = 0`
 
-// sqliteClaimCandidates are the common table expressions that find the head of each aggregate,
-// see [outboxClaimCandidates]. Arguments: ?1 the outbox, ?2 now, ?3 the limit, ?6 the window.
-var sqliteClaimCandidates = outboxClaimCandidates(sqliteOutboxLive, "?1", "?2", "?3", "?6")
+// sqliteClaimCandidates are the common table expressions that find the runs of each aggregate,
+// see [outboxClaimCandidates]. Arguments: ?1 the outbox, ?2 now, ?3 the limit, ?6 the window,
+// ?7 the most records per aggregate.
+var sqliteClaimCandidates = outboxClaimCandidates(sqliteOutboxLive, "?1", "?2", "?3", "?6", "?7")
 
 func (sqliteDialect) outboxSQL() outboxSQL {
 	return outboxSQL{
@@ -17,11 +18,10 @@ func (sqliteDialect) outboxSQL() outboxSQL {
 		claim: `UPDATE pyfly_outbox SET attempts = attempts + 1, claimed_by = ?4, claimed_until = ?5
 WHERE seq IN (
 	WITH RECURSIVE ` + sqliteClaimCandidates + `
-	SELECT o.seq FROM pyfly_outbox o
-	WHERE o.seq IN (SELECT seq FROM heads) AND o.outbox = ?1 AND o.` + sqliteOutboxLive + `
-		AND (o.next_attempt_at IS NULL OR o.next_attempt_at <= ?2)
+	SELECT c.seq FROM cand c JOIN pyfly_outbox o ON o.seq = c.seq
+	WHERE (o.next_attempt_at IS NULL OR o.next_attempt_at <= ?2)
 		AND (o.claimed_until IS NULL OR o.claimed_until <= ?2)
-	ORDER BY o.seq
+	ORDER BY c.seq
 	LIMIT ?3)
 RETURNING ` + outboxColumns,
 		markDelivered: `UPDATE pyfly_outbox SET delivered_at = ?2, claimed_by = NULL, claimed_until = NULL

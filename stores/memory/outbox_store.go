@@ -145,8 +145,11 @@ func (s *OutboxStore) Claim(ctx context.Context, req outbox.ClaimRequest) ([]out
 		return nil, nil
 	}
 	b.compact()
+	perAggregate := max(req.PerAggregate, 1)
 	var out []outbox.Record
-	blocked := make(map[string]struct{})
+	// taken counts the records of each aggregate this claim took so far; -1 marks an aggregate
+	// whose run ended (its head or a record of its run is not due, or the run is full).
+	taken := make(map[string]int)
 	for _, e := range b.live {
 		if len(out) == req.Limit {
 			break
@@ -155,14 +158,16 @@ func (s *OutboxStore) Claim(ctx context.Context, req outbox.ClaimRequest) ([]out
 			continue
 		}
 		agg := e.rec.Event.AggregateID
-		if _, ok := blocked[agg]; ok {
+		n := taken[agg]
+		if n < 0 {
 			continue
 		}
-		blocked[agg] = struct{}{} // the earliest live record of its aggregate holds back the rest
 		r := &e.rec
-		if r.NextAttemptAt.After(now) || (r.ClaimedBy != "" && r.ClaimedUntil.After(now)) {
+		if n == perAggregate || r.NextAttemptAt.After(now) || (r.ClaimedBy != "" && r.ClaimedUntil.After(now)) {
+			taken[agg] = -1 // this live record holds back the rest of its aggregate
 			continue
 		}
+		taken[agg] = n + 1
 		r.Attempts++
 		r.ClaimedBy, r.ClaimedUntil = req.Owner, until
 		out = append(out, r.Clone())
