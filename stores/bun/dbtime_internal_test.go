@@ -2,6 +2,7 @@ package bunstore
 
 import (
 	"math/rand/v2"
+	"strings"
 	"testing"
 	"time"
 )
@@ -46,5 +47,17 @@ func TestParseStoredTime(t *testing.T) {
 		if (err == nil) != (werr == nil) || (err == nil && !got.Equal(want)) {
 			t.Errorf("dbTime(%q).UTC() = %v, %v; time.Parse: %v, %v", text, got, err, want, werr)
 		}
+	}
+}
+
+// TestDBTimeOtherType: a time column holding a value of another type (a row written by another
+// program) scans, and UTC reports it, so the caller can name the row.
+func TestDBTimeOtherType(t *testing.T) {
+	var d dbTime
+	if err := d.Scan(int64(1700000000)); err != nil {
+		t.Fatalf("Scan: %v", err)
+	}
+	if _, err := d.UTC(); err == nil || !strings.Contains(err.Error(), "int64") {
+		t.Fatalf("UTC() error = %v, want one naming int64", err)
 	}
 }

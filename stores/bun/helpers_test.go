@@ -3,6 +3,7 @@ package bunstore_test
 import (
 	"context"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 	"github.com/uptrace/bun"
@@ -58,4 +59,18 @@ func newOutboxStore(t testing.TB, db *bun.DB) *bunstore.OutboxStore {
 	s, err := bunstore.NewOutboxStore(db)
 	require.NoError(t, err)
 	return s
+}
+
+// outboxWriter writes outbox records on db as another program would: past the store's checks,
+// with the payload and metadata texts as given (testkit.OutboxTarget.WriteRecord).
+func outboxWriter(db *bun.DB) func(t *testing.T, outbox string, e es.Envelope, payload, metadata string) {
+	return func(t *testing.T, outbox string, e es.Envelope, payload, metadata string) {
+		t.Helper()
+		now := time.Now().UTC().Format(time.RFC3339Nano)
+		_, err := db.NewRaw(`INSERT INTO pyfly_outbox (outbox, event_id, aggregate_id, aggregate_type, sequence, event_type, payload,
+	metadata, occurred_at, version, global_position, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?)`,
+			outbox, e.EventID, e.AggregateID, e.AggregateType, e.Sequence, e.EventType, payload, metadata,
+			e.OccurredAt.UTC().Format(time.RFC3339Nano), e.Version, now).Exec(context.Background())
+		require.NoError(t, err)
+	}
 }

@@ -14,6 +14,7 @@ import (
 	es "github.com/gofly/eventsourcing/eventsourcing"
 	"github.com/gofly/eventsourcing/eventsourcing/outbox"
 	"github.com/gofly/eventsourcing/eventsourcing/storekit"
+	"github.com/gofly/eventsourcing/internal/check"
 )
 
 // outboxChannel is the channel of the outbox store's commit signals (see [commitHub]).
@@ -73,6 +74,9 @@ type outboxSQL struct {
 	retry string
 	// prune: (outbox, delivered before, limit).
 	prune string
+	// bury: (outbox, event_id, owner, attempt, last_error, at), making a claimed record a dead
+	// letter and taking back the claim's attempt.
+	bury string
 	// arg is the placeholder of the i-th argument, from 1.
 	arg func(i int) string
 }
@@ -269,8 +273,30 @@ func (s *OutboxStore) Claim(ctx context.Context, req outbox.ClaimRequest) ([]out
 	if err != nil {
 		return nil, err
 	}
-	slices.SortFunc(recs, func(a, b seqRecord) int { return cmp.Compare(a.seq, b.seq) })
-	return records(recs), nil
+	good := recs[:0]
+	for _, r := range recs {
+		if r.bad == nil {
+			good = append(good, r)
+			continue
+		}
+		// A failure here leaves the record claimed: the claim that takes it over once this one
+		// expires buries it then.
+		_ = s.bury(ctx, req, r)
+	}
+	slices.SortFunc(good, func(a, b seqRecord) int { return cmp.Compare(a.seq, b.seq) })
+	return records(good), nil
+}
+
+// bury makes a claimed record the store cannot decode a dead letter, with the reason as its last
+// error and without the attempt the claim charged.
+func (s *OutboxStore) bury(ctx context.Context, req outbox.ClaimRequest, r seqRecord) error {
+	reason := check.Clip("bunstore: the stored record cannot be decoded: "+r.bad.Error(), storekit.MaxOutboxErrorBytes)
+	_, err := s.here(ctx).ExecContext(ctx, s.q.bury, req.Outbox, r.rec.ID, req.Owner, r.rec.Attempts, reason,
+		s.dl.timeArg(storekit.StoredTime(req.Now)))
+	if err != nil {
+		return wrapErr(ctx, "claim: bury an undecodable record", outboxTable, err)
+	}
+	return nil
 }
 
 // MarkDelivered implements [outbox.Store].
@@ -420,6 +446,9 @@ func (s *OutboxStore) Prune(ctx context.Context, name string, deliveredBefore ti
 type seqRecord struct {
 	seq int64
 	rec outbox.Record
+	// bad says why the record's event cannot be decoded (the fields it names are left empty),
+	// nil when it can.
+	bad error
 }
 
 func records(recs []seqRecord) []outbox.Record {
@@ -463,7 +492,10 @@ func (s *OutboxStore) query(ctx context.Context, op, q string, args ...any) ([]s
 	return out, nil
 }
 
-// scanOutboxRow decodes one row of outboxColumns.
+// scanOutboxRow decodes one row of outboxColumns. An error means the row could not be read at
+// all; a record whose event cannot be decoded (its payload not a JSON object every reader can
+// decode, its metadata not a JSON object, a time out of range) comes back with bad set and what
+// could not be decoded left empty.
 func scanOutboxRow(rows *sql.Rows) (seqRecord, error) {
 	var (
 		r                                          seqRecord
@@ -478,12 +510,18 @@ func scanOutboxRow(rows *sql.Rows) (seqRecord, error) {
 		&next, &last, &deliv, &r.rec.Dead, &claimedBy, &held); err != nil {
 		return r, err
 	}
-	e.Payload = payload
+	var problems []string
+	if p := check.JSONPayload(payload); p != "" {
+		problems = append(problems, "payload: "+p)
+	} else {
+		e.Payload = payload
+	}
 	e.Version = int(version)
 	e.TenantID = tenant.String
 	md, err := storekit.DecodeMetadata(metadata)
 	if err != nil {
-		return r, fmt.Errorf("record %s: %w", e.EventID, err)
+		problems = append(problems, strings.TrimPrefix(err.Error(), es.ErrDecode.Error()+": "))
+		md = map[string]any{}
 	}
 	e.Metadata = md
 	times := []struct {
@@ -505,9 +543,13 @@ func scanOutboxRow(rows *sql.Rows) (seqRecord, error) {
 		}
 		v, err := t.src.UTC()
 		if err != nil {
-			return r, fmt.Errorf("record %s: %s: %w: %w", e.EventID, t.name, es.ErrDecode, err)
+			problems = append(problems, t.name+": "+err.Error())
+			continue
 		}
 		*t.dst = v
+	}
+	if len(problems) > 0 {
+		r.bad = fmt.Errorf("%w: record %s: %s", es.ErrDecode, e.EventID, strings.Join(problems, "; "))
 	}
 	r.rec.ID = e.EventID
 	r.rec.Event = e

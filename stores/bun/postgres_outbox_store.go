@@ -51,6 +51,9 @@ WHERE outbox = $1 AND event_id IN (%s) AND claimed_by = $2 AND attempts = $3 AND
 WHERE outbox = $1 AND event_id = $2 AND dead`,
 		prune: `DELETE FROM pyfly_outbox WHERE seq IN (
 	SELECT seq FROM pyfly_outbox WHERE outbox = $1 AND delivered_at < $2 LIMIT $3)`,
+		bury: `UPDATE pyfly_outbox SET attempts = attempts - 1, dead = TRUE, last_error = $5, last_attempt_at = $6,
+	next_attempt_at = NULL, claimed_by = NULL, claimed_until = NULL
+WHERE outbox = $1 AND event_id = $2 AND claimed_by = $3 AND attempts = $4 AND ` + pgOutboxLive,
 		arg: func(i int) string { return "$" + strconv.Itoa(i) },
 	}
 }
