@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/uptrace/bun"
@@ -20,21 +21,23 @@ import (
 // outboxChannel is the channel of the outbox store's commit signals (see [commitHub]).
 const outboxChannel = "pyfly_es_outbox"
 
-// outboxChunk is the most rows one statement inserts or marks; longer lists take several
-// statements (in one transaction), well within both databases' limits on arguments.
-const outboxChunk = 500
-
 // OutboxStore is an [outbox.Store] on PostgreSQL or SQLite, in the table pyfly_outbox. Its
 // writes join the transaction of [InTx] in the context when it belongs to the same *bun.DB, so
 // records exist exactly when the events saved with them commit. Relays on several pools or
 // processes share the table: on PostgreSQL claims skip rows other claims hold (FOR UPDATE SKIP
-// LOCKED); SQLite runs one writer at a time.
+// LOCKED); SQLite runs one writer at a time. Outside a transaction of the caller's, its claims and
+// marks commit on PostgreSQL without waiting for the disk: a crash may lose the last of them,
+// which only makes records due, or published, again (see the package outbox's documentation).
 type OutboxStore struct {
-	db      *bun.DB
-	dl      sqlDialect
-	q       outboxSQL
+	db *bun.DB
+	dl sqlDialect
+	q  outboxSQL
+	// own are the statements the store runs in transactions of its own (the relay's claims and
+	// marks): on PostgreSQL they commit without waiting for the disk, see [pgOutboxSQL].
+	own     outboxSQL
 	commits *commitHub
 	stmts   *stmtCache // the dialect's: fixed statement texts prepared once (nil: none)
+	warmed  atomic.Bool
 }
 
 var (
@@ -47,26 +50,36 @@ var (
 // outboxDialect is what the outbox store needs from a dialect
 // (postgres_outbox_store.go, sqlite_outbox_store.go).
 type outboxDialect interface {
-	outboxSQL() outboxSQL
+	// outboxSQL returns the outbox store's statements: for the store's own transactions when
+	// own is set, else for transactions of the caller's.
+	outboxSQL(own bool) outboxSQL
 	// outboxStmts is the cache the outbox store prepares its fixed statements in, nil when the
 	// driver caches statements itself.
 	outboxStmts() *stmtCache
+	// outboxInserts returns the statements that insert rows, in order.
+	outboxInserts(rows *outboxRows) []statement
+	// outboxInsertTexts are the insert statements' texts, to prepare them ahead.
+	outboxInsertTexts() []string
+	// idList binds a list of event ids as the one argument the statements take it as.
+	idList(ids []string) any
 }
 
-// outboxSQL holds the statements of the outbox store. Statements that take lists are built per
-// call: %s in them stands for the list, whose arguments follow the fixed ones.
+// statement is a statement text and its arguments.
+type statement struct {
+	text string
+	args []any
+}
+
+// outboxSQL holds the statements of the outbox store, each one fixed text.
 type outboxSQL struct {
-	// insert: rows of outboxInsertColumns (%s: one "(…)" per row, see row), skipping rows whose
-	// (outbox, event_id) is stored.
-	insert string
-	// claim: (outbox, now, limit, owner, until, window), claiming due rows in enqueue order and
-	// returning outboxColumns; see outboxClaimCandidates for the window.
+	// claim: (outbox, now, limit, owner, until, window, per aggregate), claiming due rows in
+	// enqueue order and returning outboxColumns; see outboxClaimCandidates for the window.
 	claim string
-	// markDelivered: (outbox, at, owner, attempt), then event ids (%s: their placeholders).
+	// markDelivered: (outbox, at, owner, attempt, event ids).
 	markDelivered string
 	// markFailed: (outbox, event_id, owner, attempt, last_error, at, next_attempt_at, dead).
 	markFailed string
-	// release: (outbox, owner, attempt), then event ids (%s: their placeholders).
+	// release: (outbox, owner, attempt, event ids).
 	release string
 	// pending and deadLetters: (outbox, limit), returning outboxColumns.
 	pending, deadLetters string
@@ -77,8 +90,42 @@ type outboxSQL struct {
 	// bury: (outbox, event_id, owner, attempt, last_error, at), making a claimed record a dead
 	// letter and taking back the claim's attempt.
 	bury string
-	// arg is the placeholder of the i-th argument, from 1.
-	arg func(i int) string
+}
+
+// outboxRows are the records of one Enqueue, column by column.
+type outboxRows struct {
+	outbox                                                       string
+	created                                                      time.Time
+	eventIDs, aggregateIDs, aggregateTypes, eventTypes, payloads []string
+	metadata, tenants                                            []string
+	sequences, positions                                         []int64
+	occurredAt                                                   []time.Time
+	versions                                                     []int32
+}
+
+func newOutboxRows(outbox string, created time.Time, n int) *outboxRows {
+	return &outboxRows{
+		outbox: outbox, created: created,
+		eventIDs: make([]string, 0, n), aggregateIDs: make([]string, 0, n), aggregateTypes: make([]string, 0, n),
+		eventTypes: make([]string, 0, n), payloads: make([]string, 0, n), metadata: make([]string, 0, n),
+		tenants: make([]string, 0, n), sequences: make([]int64, 0, n), positions: make([]int64, 0, n),
+		occurredAt: make([]time.Time, 0, n), versions: make([]int32, 0, n),
+	}
+}
+
+// add appends e with its encoded metadata.
+func (r *outboxRows) add(e *es.Envelope, metadata string) {
+	r.eventIDs = append(r.eventIDs, e.EventID)
+	r.aggregateIDs = append(r.aggregateIDs, e.AggregateID)
+	r.aggregateTypes = append(r.aggregateTypes, e.AggregateType)
+	r.eventTypes = append(r.eventTypes, e.EventType)
+	r.payloads = append(r.payloads, string(e.Payload))
+	r.metadata = append(r.metadata, metadata)
+	r.tenants = append(r.tenants, e.TenantID)
+	r.sequences = append(r.sequences, e.Sequence)
+	r.positions = append(r.positions, e.GlobalPosition)
+	r.occurredAt = append(r.occurredAt, storekit.StoredTime(e.OccurredAt))
+	r.versions = append(r.versions, int32(e.Version)) // ValidateEvents keeps versions within 32 bits
 }
 
 // outboxClaimCandidates returns the common table expressions a claim picks from: cand, the runs
@@ -89,8 +136,8 @@ type outboxSQL struct {
 //
 // Two ways find runs, and the cheaper one usually suffices. win is the first window of live
 // records in enqueue order. An aggregate's records in win are its earliest live ones, so there
-// rk is its place among them, and its run is the records before the first one that is not due,
-// at most perAggregate (winRuns). When win holds every live record (it is not full), or its runs
+// rk is its place among them, and its run is the records from its head on while none is not due
+// (held counts those up to each record), at most perAggregate (winRuns). When win holds every live record (it is not full), or its runs
 // fill the limit, that is enough. Otherwise (an aggregate with a long run of records fills the
 // window) a loose index scan walks every aggregate that has live records, one index probe each
 // (aggs), and adds the head of each one the window missed, so records behind the window are not
@@ -101,15 +148,12 @@ func outboxClaimCandidates(live, outbox, now, limit, window, perAggregate string
 		(next_attempt_at IS NULL OR next_attempt_at <= ` + now + `) AND (claimed_until IS NULL OR claimed_until <= ` + now + `) AS due
 	FROM pyfly_outbox WHERE outbox = ` + outbox + ` AND ` + live + ` ORDER BY seq LIMIT ` + window + `
 ),
-ranked AS (
-	SELECT seq, aggregate_id, due, row_number() OVER (PARTITION BY aggregate_id ORDER BY seq) AS rk FROM win
-),
 winRuns AS (
 	SELECT seq, aggregate_id, rk FROM (
-		SELECT seq, aggregate_id, rk, min(CASE WHEN due THEN NULL ELSE rk END) OVER (PARTITION BY aggregate_id) AS brk
-		FROM ranked
+		SELECT seq, aggregate_id, row_number() OVER w AS rk, count(*) FILTER (WHERE NOT due) OVER w AS held
+		FROM win WINDOW w AS (PARTITION BY aggregate_id ORDER BY seq)
 	) AS r
-	WHERE rk <= ` + perAggregate + ` AND (brk IS NULL OR rk < brk)
+	WHERE held = 0 AND rk <= ` + perAggregate + `
 ),
 aggs(aggregate_id) AS (
 	SELECT (SELECT min(p.aggregate_id) FROM pyfly_outbox p WHERE p.outbox = ` + outbox + ` AND p.` + live + `)
@@ -151,7 +195,7 @@ func NewOutboxStore(db *bun.DB) (*OutboxStore, error) {
 		return nil, err
 	}
 	return &OutboxStore{
-		db: db, dl: dl, q: dl.outboxSQL(), stmts: dl.outboxStmts(),
+		db: db, dl: dl, q: dl.outboxSQL(false), own: dl.outboxSQL(true), stmts: dl.outboxStmts(),
 		commits: newCommitHub(db, dl, outboxChannel, orDiscard(nil)),
 	}, nil
 }
@@ -179,53 +223,45 @@ func (s *OutboxStore) Enqueue(ctx context.Context, name string, events []es.Enve
 	if err := storekit.ValidateEnqueue(name, events, at); err != nil {
 		return err
 	}
-	args := make([]any, 0, outboxInsertWidth*len(events))
-	created := s.dl.timeArg(storekit.StoredTime(at))
+	rows := newOutboxRows(name, storekit.StoredTime(at), len(events))
 	for i := range events {
 		e := &events[i]
 		meta, err := encodeMetadata(e.Metadata)
 		if err != nil {
 			return storekit.InvalidArgument("events[%d].Metadata: metadata values must be JSON-encodable: %v", i, err)
 		}
-		var tenant any
-		if e.TenantID != "" {
-			tenant = e.TenantID
-		}
-		args = append(args, name, e.EventID, e.AggregateID, e.AggregateType, e.Sequence, e.EventType, string(e.Payload), meta,
-			s.dl.timeArg(storekit.StoredTime(e.OccurredAt)), e.Version, tenant, e.GlobalPosition, created)
+		rows.add(e, meta)
 	}
-	err := s.inOneTx(ctx, "enqueue", len(events) > outboxChunk, func(st *txState) error {
-		for from := 0; from < len(events); from += outboxChunk {
-			n := min(outboxChunk, len(events)-from)
-			rows := make([]string, n)
-			for i := range rows {
-				rows[i] = s.row(i*outboxInsertWidth+1, outboxInsertWidth)
-			}
-			stmt := fmt.Sprintf(s.q.insert, strings.Join(rows, ", "))
-			if _, err := s.perCall(st, n).ExecContext(ctx, stmt, args[from*outboxInsertWidth:(from+n)*outboxInsertWidth]...); err != nil {
+	inserts := s.dl.outboxInserts(rows)
+	st := ambient(ctx, s.db)
+	if st == nil {
+		s.warm(ctx)
+	}
+	err := s.inOneTx(ctx, "enqueue", len(inserts) > 1, func(tx *txState) error {
+		for _, ins := range inserts {
+			if _, err := s.on(tx).ExecContext(ctx, ins.text, ins.args...); err != nil {
 				return err
 			}
 		}
 		return nil
 	})
 	if err == nil {
-		s.commits.afterCommit(ambient(ctx, s.db))
+		s.commits.afterCommit(st)
 	}
 	return err
 }
 
-// row is "(arg, arg, …)" for width arguments from first.
-func (s *OutboxStore) row(first, width int) string {
-	var b strings.Builder
-	b.WriteByte('(')
-	for k := range width {
-		if k > 0 {
-			b.WriteString(", ")
-		}
-		b.WriteString(s.q.arg(first + k))
+// warm prepares, on a pool connection, the statements business transactions run: a
+// transaction never prepares (its connection may be the pool's only one), so the store
+// prepares them when it runs outside one, as its relays' claims do. Failures only leave the
+// statements to run unprepared.
+func (s *OutboxStore) warm(ctx context.Context) {
+	if s.stmts == nil || s.warmed.Load() {
+		return
 	}
-	b.WriteByte(')')
-	return b.String()
+	if s.stmts.prepare(ctx, s.db.DB, s.dl.outboxInsertTexts()...) == nil {
+		s.warmed.Store(true)
+	}
 }
 
 // inOneTx runs fn on the ambient transaction, or on the pool (st nil); with several
@@ -249,26 +285,27 @@ func (s *OutboxStore) on(st *txState) querier {
 	return s.stmts.querier(s.db.DB, nil)
 }
 
-// perCall returns what runs a statement built for a list of n items: a text of its own per
-// length, sent as it is rather than prepared, so one-off texts do not take the cache's places.
-// A list of one is a fixed text and goes through [OutboxStore.on].
-func (s *OutboxStore) perCall(st *txState, n int) querier {
-	if n == 1 {
-		return s.on(st)
-	}
-	return querierOf(st, s.db)
-}
-
 // here returns the querier for ctx (see on).
 func (s *OutboxStore) here(ctx context.Context) querier { return s.on(ambient(ctx, s.db)) }
+
+// sql returns the statements for ctx: the store's own outside a transaction of the caller's.
+func (s *OutboxStore) sql(ctx context.Context) *outboxSQL {
+	if ambient(ctx, s.db) != nil {
+		return &s.q
+	}
+	return &s.own
+}
 
 // Claim implements [outbox.Store].
 func (s *OutboxStore) Claim(ctx context.Context, req outbox.ClaimRequest) ([]outbox.Record, error) {
 	if err := storekit.ValidateClaimRequest(req); err != nil {
 		return nil, err
 	}
+	if ambient(ctx, s.db) == nil {
+		s.warm(ctx)
+	}
 	now, until := s.dl.timeArg(storekit.StoredTime(req.Now)), s.dl.timeArg(storekit.StoredTime(req.Until))
-	recs, err := s.query(ctx, "claim", s.q.claim, req.Outbox, now, req.Limit, req.Owner, until, claimWindow(req.Limit),
+	recs, err := s.query(ctx, "claim", s.sql(ctx).claim, req.Outbox, now, req.Limit, req.Owner, until, claimWindow(req.Limit),
 		max(req.PerAggregate, 1))
 	if err != nil {
 		return nil, err
@@ -291,7 +328,7 @@ func (s *OutboxStore) Claim(ctx context.Context, req outbox.ClaimRequest) ([]out
 // error and without the attempt the claim charged.
 func (s *OutboxStore) bury(ctx context.Context, req outbox.ClaimRequest, r seqRecord) error {
 	reason := check.Clip("bunstore: the stored record cannot be decoded: "+r.bad.Error(), storekit.MaxOutboxErrorBytes)
-	_, err := s.here(ctx).ExecContext(ctx, s.q.bury, req.Outbox, r.rec.ID, req.Owner, r.rec.Attempts, reason,
+	_, err := s.here(ctx).ExecContext(ctx, s.sql(ctx).bury, req.Outbox, r.rec.ID, req.Owner, r.rec.Attempts, reason,
 		s.dl.timeArg(storekit.StoredTime(req.Now)))
 	if err != nil {
 		return wrapErr(ctx, "claim: bury an undecodable record", outboxTable, err)
@@ -304,7 +341,7 @@ func (s *OutboxStore) MarkDelivered(ctx context.Context, name string, claims []o
 	if err := storekit.ValidateMarkDelivered(name, claims, at); err != nil {
 		return 0, err
 	}
-	return s.updateClaims(ctx, "mark delivered", s.q.markDelivered, []any{name, s.dl.timeArg(storekit.StoredTime(at))}, claims)
+	return s.updateClaims(ctx, "mark delivered", s.sql(ctx).markDelivered, []any{name, s.dl.timeArg(storekit.StoredTime(at))}, claims)
 }
 
 // Release implements [outbox.Store].
@@ -312,14 +349,13 @@ func (s *OutboxStore) Release(ctx context.Context, name string, claims []outbox.
 	if err := storekit.ValidateClaims(name, claims); err != nil {
 		return err
 	}
-	_, err := s.updateClaims(ctx, "release", s.q.release, []any{name}, claims)
+	_, err := s.updateClaims(ctx, "release", s.sql(ctx).release, []any{name}, claims)
 	return err
 }
 
-// updateClaims runs a statement over claims: one per owner and attempt among them (a relay's
-// batch has one owner and few attempt counts), a chunk of ids at a time, and counts the rows it
-// changed. The ids go in as a list the unique (outbox, event_id) index serves, whatever the
-// planner's statistics say.
+// updateClaims runs a statement over claims, one per owner and attempt among them (a relay's
+// batch has one owner and few attempt counts) with their ids as one list argument, and counts
+// the rows it changed.
 func (s *OutboxStore) updateClaims(ctx context.Context, op, stmt string, fixed []any, claims []outbox.Claim) (int, error) {
 	type key struct {
 		owner   string
@@ -334,33 +370,19 @@ func (s *OutboxStore) updateClaims(ctx context.Context, op, stmt string, fixed [
 		}
 		groups[k] = append(groups[k], c.ID)
 	}
-	statements := 0
-	for _, ids := range groups {
-		statements += (len(ids) + outboxChunk - 1) / outboxChunk
-	}
 	total := 0
-	err := s.inOneTx(ctx, op, statements > 1, func(st *txState) error {
+	err := s.inOneTx(ctx, op, len(order) > 1, func(st *txState) error {
 		for _, k := range order {
-			ids := groups[k]
-			for from := 0; from < len(ids); from += outboxChunk {
-				chunk := ids[from:min(from+outboxChunk, len(ids))]
-				args := append(make([]any, 0, len(fixed)+2+len(chunk)), fixed...)
-				args = append(args, k.owner, k.attempt)
-				list := make([]string, len(chunk))
-				for i, id := range chunk {
-					list[i] = s.q.arg(len(args) + 1)
-					args = append(args, id)
-				}
-				res, err := s.perCall(st, len(chunk)).ExecContext(ctx, fmt.Sprintf(stmt, strings.Join(list, ", ")), args...)
-				if err != nil {
-					return err
-				}
-				n, err := res.RowsAffected()
-				if err != nil {
-					return err
-				}
-				total += int(n)
+			args := append(append(make([]any, 0, len(fixed)+3), fixed...), k.owner, k.attempt, s.dl.idList(groups[k]))
+			res, err := s.on(st).ExecContext(ctx, stmt, args...)
+			if err != nil {
+				return err
 			}
+			n, err := res.RowsAffected()
+			if err != nil {
+				return err
+			}
+			total += int(n)
 		}
 		return nil
 	})
@@ -376,7 +398,7 @@ func (s *OutboxStore) MarkFailed(ctx context.Context, name string, c outbox.Clai
 	if !f.NextAttemptAt.IsZero() && !f.Dead {
 		next = s.dl.timeArg(storekit.StoredTime(f.NextAttemptAt))
 	}
-	res, err := s.here(ctx).ExecContext(ctx, s.q.markFailed, name, c.ID, c.Owner, c.Attempt, f.Error,
+	res, err := s.here(ctx).ExecContext(ctx, s.sql(ctx).markFailed, name, c.ID, c.Owner, c.Attempt, f.Error,
 		s.dl.timeArg(storekit.StoredTime(f.At)), next, f.Dead)
 	if err != nil {
 		return false, wrapErr(ctx, "mark failed", outboxTable, err)
