@@ -117,9 +117,11 @@ func (r *relayGroup) relay(i int) {
 		}
 		lastRound = time.Now()
 		n, err := r.round()
-		if err == nil && n > 0 {
-			continue // there may be more due at once
+		if err == nil && n >= cfg.batchSize {
+			continue // a full batch: there may be more due at once
 		}
+		// Anything else that became due meanwhile comes with a commit signal (or is found at the
+		// next poll): waiting for it gathers the commits of a steady stream into fewer rounds.
 		if err != nil && r.ctx.Err() == nil {
 			cfg.logger.ErrorContext(r.ctx, "outbox: claiming records failed; retrying after the poll interval",
 				"outbox", cfg.name, "owner", cfg.owner, "error", err)
