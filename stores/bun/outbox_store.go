@@ -137,18 +137,19 @@ func (r *outboxRows) add(e *es.Envelope, metadata string) {
 // Two ways find runs, and the cheaper one usually suffices. win is the first window of live
 // records in enqueue order. An aggregate's records in win are its earliest live ones, so there
 // rk is its place among them, and its run is the records from its head on while none is not due
-// (held counts those up to each record), at most perAggregate (winRuns). When win holds every live record (it is not full), or its runs
+// (held counts those up to each record), at most perAggregate (winRuns; both are materialized,
+// so SQLite does not compute them once per use). When win holds every live record (it is not full), or its runs
 // fill the limit, that is enough. Otherwise (an aggregate with a long run of records fills the
 // window) a loose index scan walks every aggregate that has live records, one index probe each
 // (aggs), and adds the head of each one the window missed, so records behind the window are not
 // held back by those in it. Whether such a head is due is left to the statement that claims.
 func outboxClaimCandidates(live, outbox, now, limit, window, perAggregate string) string {
-	return `win AS (
+	return `win AS MATERIALIZED (
 	SELECT seq, aggregate_id,
 		(next_attempt_at IS NULL OR next_attempt_at <= ` + now + `) AND (claimed_until IS NULL OR claimed_until <= ` + now + `) AS due
 	FROM pyfly_outbox WHERE outbox = ` + outbox + ` AND ` + live + ` ORDER BY seq LIMIT ` + window + `
 ),
-winRuns AS (
+winRuns AS MATERIALIZED (
 	SELECT seq, aggregate_id, rk FROM (
 		SELECT seq, aggregate_id, row_number() OVER w AS rk, count(*) FILTER (WHERE NOT due) OVER w AS held
 		FROM win WINDOW w AS (PARTITION BY aggregate_id ORDER BY seq)
@@ -324,6 +325,20 @@ func (s *OutboxStore) Claim(ctx context.Context, req outbox.ClaimRequest) ([]out
 	return records(good), nil
 }
 
+// exec runs one statement of op in the transaction ctx carries, if any, and returns how many
+// rows it changed.
+func (s *OutboxStore) exec(ctx context.Context, op, stmt string, args ...any) (int64, error) {
+	res, err := s.here(ctx).ExecContext(ctx, stmt, args...)
+	if err != nil {
+		return 0, wrapErr(ctx, op, outboxTable, err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return 0, wrapErr(ctx, op, outboxTable, err)
+	}
+	return n, nil
+}
+
 // bury makes a claimed record the store cannot decode a dead letter, with the reason as its last
 // error and without the attempt the claim charged.
 func (s *OutboxStore) bury(ctx context.Context, req outbox.ClaimRequest, r seqRecord) error {
@@ -398,16 +413,9 @@ func (s *OutboxStore) MarkFailed(ctx context.Context, name string, c outbox.Clai
 	if !f.NextAttemptAt.IsZero() && !f.Dead {
 		next = s.dl.timeArg(storekit.StoredTime(f.NextAttemptAt))
 	}
-	res, err := s.here(ctx).ExecContext(ctx, s.sql(ctx).markFailed, name, c.ID, c.Owner, c.Attempt, f.Error,
+	n, err := s.exec(ctx, "mark failed", s.sql(ctx).markFailed, name, c.ID, c.Owner, c.Attempt, f.Error,
 		s.dl.timeArg(storekit.StoredTime(f.At)), next, f.Dead)
-	if err != nil {
-		return false, wrapErr(ctx, "mark failed", outboxTable, err)
-	}
-	n, err := res.RowsAffected()
-	if err != nil {
-		return false, wrapErr(ctx, "mark failed", outboxTable, err)
-	}
-	return n > 0, nil
+	return n > 0, err
 }
 
 // Pending implements [outbox.Store].
@@ -433,13 +441,9 @@ func (s *OutboxStore) Retry(ctx context.Context, name, id string) error {
 	if err := storekit.ValidateRetry(name, id); err != nil {
 		return err
 	}
-	res, err := s.here(ctx).ExecContext(ctx, s.q.retry, name, id)
+	n, err := s.exec(ctx, "retry", s.q.retry, name, id)
 	if err != nil {
-		return wrapErr(ctx, "retry", outboxTable, err)
-	}
-	n, err := res.RowsAffected()
-	if err != nil {
-		return wrapErr(ctx, "retry", outboxTable, err)
+		return err
 	}
 	if n == 0 {
 		return fmt.Errorf("%w: %q in outbox %q", outbox.ErrNoDeadLetter, id, name)
@@ -453,15 +457,8 @@ func (s *OutboxStore) Prune(ctx context.Context, name string, deliveredBefore ti
 	if err := storekit.ValidatePrune(name, deliveredBefore, limit); err != nil {
 		return 0, err
 	}
-	res, err := s.here(ctx).ExecContext(ctx, s.q.prune, name, s.dl.timeArg(storekit.StoredTime(deliveredBefore)), limit)
-	if err != nil {
-		return 0, wrapErr(ctx, "prune", outboxTable, err)
-	}
-	n, err := res.RowsAffected()
-	if err != nil {
-		return 0, wrapErr(ctx, "prune", outboxTable, err)
-	}
-	return int(n), nil
+	n, err := s.exec(ctx, "prune", s.q.prune, name, s.dl.timeArg(storekit.StoredTime(deliveredBefore)), limit)
+	return int(n), err
 }
 
 // seqRecord is a record with its place in the table.
