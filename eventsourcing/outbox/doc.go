@@ -48,4 +48,17 @@
 // committed meanwhile instead of costing a claim and a mark per commit.
 //
 // Several outboxes with different names ([WithName]) share one store and deliver apart.
+//
+// # Crashes
+//
+// A record is written by the business transaction that saves its events, so a crash can neither
+// lose a record whose transaction committed nor leave one whose transaction rolled back. The
+// relay's own bookkeeping (claims, delivered marks, failures) may commit without waiting for the
+// disk (the Bun store on PostgreSQL does so); a crash can then lose the last of it, and the lost
+// part only repeats work: a lost claim makes its records due again, a lost delivered mark
+// publishes its records again, a lost failure forgets an attempt and its back-off. A crash (of
+// the database or of a relay in the middle of a run) can therefore publish a record again, never
+// lose one nor publish one of a rolled-back transaction; the first publications of an
+// aggregate's records stay in order, and a repeated one may come after records that followed
+// it. Consumers de-duplicate on the event id (NATS JetStream does so on the message id).
 package outbox
