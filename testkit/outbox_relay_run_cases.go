@@ -98,46 +98,15 @@ func testRelayKilledMidRun(t *testing.T, newTarget OutboxStoreFactory) {
 		}
 		return nil
 	}}
-	timing := []outbox.Option{
-		outbox.WithPublishTimeout(300 * time.Millisecond), outbox.WithClaimTimeout(time.Second),
-		outbox.WithPollInterval(20 * time.Millisecond), outbox.WithLogger(slog.New(slog.DiscardHandler)),
-	}
-	obk, err := outbox.New(sk, victim.Publish, append(timing, outbox.WithOwner("victim"))...)
-	require.NoError(t, err)
-	require.NoError(t, obk.Start(ctx))
-	t.Cleanup(func() { // the dead relay's goroutines end with the test
-		stopCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		_ = obk.Stop(stopCtx)
-	})
+	startOutbox(t, sk, victim.Publish, append(killTiming(), outbox.WithOwner("victim"))...) // dies with its store
 	<-killed
 
-	held := pendingIn(t, tg.Store, outbox.DefaultName)
-	require.Len(t, held, len(envs), "the published records were never marked delivered")
-	var claimEnds time.Time
-	for _, r := range held {
-		require.Equal(t, "victim", r.ClaimedBy, "the victim claimed every run whole")
-		if r.ClaimedUntil.After(claimEnds) {
-			claimEnds = r.ClaimedUntil
-		}
-	}
+	claimEnds := heldByVictim(t, tg.Store, len(envs), "the published records were never marked delivered, and the victim claimed every run whole")
 	require.Equal(t, 5, all.Distinct())
 	for _, e := range envs[:5] {
 		require.Equal(t, 1, all.Delivered(e.EventID), "the victim published %s of a's run", e.EventID)
 	}
-
-	ss, _ := tg.Open(t)
-	var firstAt atomic.Pointer[time.Time]
-	survivor := &PublishRecorder{Fail: func(ctx context.Context, e es.Envelope) error {
-		now := time.Now()
-		firstAt.CompareAndSwap(nil, &now)
-		return all.Publish(ctx, e)
-	}}
-	startOutbox(t, ss, survivor.Publish, append(timing, outbox.WithOwner("survivor"), outbox.WithLogger(suiteLogger(t)))...)
-	waitFor(t, time.Minute, text("every record delivered by the survivor"), func() bool { return survivor.Distinct() == len(envs) })
-	waitFor(t, time.Minute, text("nothing pending"), func() bool { return pendingCount(t, tg.Store, outbox.DefaultName) == 0 })
-	assert.False(t, firstAt.Load().Before(claimEnds), "the survivor publishes only after the victim's claims expired (%v < %v)",
-		firstAt.Load(), claimEnds)
+	survive(t, tg, claimEnds, len(envs), all.Publish)
 	assert.Equal(t, len(envs), all.Distinct(), "every event published at least once")
 	assert.Empty(t, all.OrderProblem(), "first publications in order per aggregate")
 	for i, e := range envs {
@@ -148,6 +117,51 @@ func testRelayKilledMidRun(t *testing.T, newTarget OutboxStoreFactory) {
 		assert.Equal(t, want, all.Delivered(e.EventID), "event %s (%s %d)", e.EventID, e.AggregateID, e.Sequence)
 	}
 	t.Logf("the victim published %d events of a run before it died; the survivor published all %d", victim.Distinct(), len(envs))
+}
+
+// killTiming are the relay settings of the cases that kill a relay: claims of a second,
+// publishes of at most 300 ms.
+func killTiming() []outbox.Option {
+	return []outbox.Option{
+		outbox.WithPublishTimeout(300 * time.Millisecond), outbox.WithClaimTimeout(time.Second),
+		outbox.WithPollInterval(20 * time.Millisecond), outbox.WithLogger(slog.New(slog.DiscardHandler)),
+	}
+}
+
+// heldByVictim checks that the victim holds each of the n pending records and returns when the
+// last of its claims ends.
+func heldByVictim(t *testing.T, s outbox.Store, n int, what string) time.Time {
+	t.Helper()
+	held := pendingIn(t, s, outbox.DefaultName)
+	require.Len(t, held, n, what)
+	var claimEnds time.Time
+	for _, r := range held {
+		require.Equal(t, "victim", r.ClaimedBy, what)
+		if r.ClaimedUntil.After(claimEnds) {
+			claimEnds = r.ClaimedUntil
+		}
+	}
+	return claimEnds
+}
+
+// survive starts a relay (owner "survivor") on another store of the same data, publishing
+// through publish, waits until it published n events and nothing is pending, and checks that it
+// published nothing before claimEnds. It returns what the survivor published.
+func survive(t *testing.T, tg OutboxTarget, claimEnds time.Time, n int, publish outbox.PublishFunc) *PublishRecorder {
+	t.Helper()
+	ss, _ := tg.Open(t)
+	var firstAt atomic.Pointer[time.Time]
+	survivor := &PublishRecorder{Fail: func(ctx context.Context, e es.Envelope) error {
+		now := time.Now()
+		firstAt.CompareAndSwap(nil, &now)
+		return publish(ctx, e)
+	}}
+	startOutbox(t, ss, survivor.Publish, append(killTiming(), outbox.WithOwner("survivor"), outbox.WithLogger(suiteLogger(t)))...)
+	waitFor(t, time.Minute, text("every record delivered by the survivor"), func() bool { return survivor.Distinct() == n })
+	waitFor(t, time.Minute, text("nothing pending"), func() bool { return pendingCount(t, tg.Store, outbox.DefaultName) == 0 })
+	assert.False(t, firstAt.Load().Before(claimEnds), "the survivor publishes only after the victim's claims expired (%v < %v)",
+		firstAt.Load(), claimEnds)
+	return survivor
 }
 
 // pendingIn lists the records of the named outbox that are neither delivered nor dead.

@@ -2,9 +2,6 @@ package testkit
 
 import (
 	"context"
-	"fmt"
-	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -28,9 +25,7 @@ func claimRuns(t *testing.T, s outbox.Store, owner string, limit, perAggregate i
 
 func markDelivered(t *testing.T, s outbox.Store, recs []outbox.Record, at time.Time) {
 	t.Helper()
-	n, err := s.MarkDelivered(context.Background(), suiteOutbox, claimsOf(recs), at)
-	require.NoError(t, err)
-	require.Equal(t, len(recs), n)
+	markDeliveredAt(t, s, suiteOutbox, recs, at)
 }
 
 // testOutboxClaimRuns: a claim takes of each aggregate its head and the due records right after
@@ -126,74 +121,5 @@ func testOutboxClaimRunsStopAtNotDue(t *testing.T, newTarget OutboxStoreFactory)
 // to five records and mark them, 400 records of 40 aggregates: each record is claimed once, and
 // each aggregate's records in enqueue order.
 func testOutboxConcurrentRunClaims(t *testing.T, newTarget OutboxStoreFactory) {
-	ctx := context.Background()
-	tg := newTarget(t)
-	const aggregates, perAggregate, workers = 40, 10, 8
-	var all []es.Envelope
-	for seq := 1; seq <= perAggregate; seq++ {
-		for a := range aggregates {
-			all = append(all, OutboxEnvelopes(t, fmt.Sprintf("agg-%02d", a), seq, 1)...)
-		}
-	}
-	require.NoError(t, tg.Store.Enqueue(ctx, suiteOutbox, all, suiteNow()))
-
-	var (
-		mu      sync.Mutex
-		claimed = map[string]int{}
-		order   = map[string][]int64{}
-		done    atomic.Int64
-		stop    atomic.Bool // set by a worker that failed: its claims would hold its records for an hour
-		wg      sync.WaitGroup
-	)
-	errs := make(chan error, workers)
-	for w := range workers {
-		s, _ := tg.Open(t)
-		wg.Go(func() {
-			owner := fmt.Sprintf("w%d", w)
-			fail := func(err error) {
-				errs <- fmt.Errorf("%s: %w", owner, err)
-				stop.Store(true)
-			}
-			for !stop.Load() && done.Load() < int64(len(all)) {
-				now := time.Now()
-				recs, err := s.Claim(ctx, outbox.ClaimRequest{Outbox: suiteOutbox, Owner: owner, Limit: 12, PerAggregate: 5,
-					Now: now, Until: now.Add(time.Hour)})
-				if err != nil {
-					fail(fmt.Errorf("claim: %w", err))
-					return
-				}
-				if len(recs) == 0 {
-					time.Sleep(time.Millisecond)
-					continue
-				}
-				mu.Lock()
-				for _, r := range recs {
-					claimed[r.ID]++
-					order[r.Event.AggregateID] = append(order[r.Event.AggregateID], r.Event.Sequence)
-				}
-				mu.Unlock()
-				n, err := s.MarkDelivered(ctx, suiteOutbox, claimsOf(recs), time.Now())
-				if err != nil || n != len(recs) {
-					fail(fmt.Errorf("marked %d of %d: %v", n, len(recs), err))
-					return
-				}
-				done.Add(int64(n))
-			}
-		})
-	}
-	wg.Wait()
-	close(errs)
-	for err := range errs {
-		t.Error(err)
-	}
-	require.Len(t, claimed, len(all), "every record claimed")
-	for id, n := range claimed {
-		assert.Equal(t, 1, n, "record %s claimed %d times", id, n)
-	}
-	for agg, seqs := range order {
-		for i, seq := range seqs {
-			require.Equal(t, int64(i+1), seq, "aggregate %s: claims in order, got %v", agg, seqs)
-		}
-	}
-	assert.Zero(t, pendingCount(t, tg.Store, suiteOutbox))
+	concurrentClaims(t, newTarget, 12, 5)
 }

@@ -62,7 +62,7 @@ func testOutboxClaimUndecodable(t *testing.T, newTarget OutboxStoreFactory) {
 		assert.Empty(t, d.ClaimedBy)
 		assert.NotEmpty(t, d.Event.AggregateID, "record %s: what could be read is there", d.ID)
 	}
-	markDeliveredIn(t, tg.Store, suiteOutbox, got)
+	markDeliveredAt(t, tg.Store, suiteOutbox, got, time.Now())
 	assert.Zero(t, pendingCount(t, tg.Store, suiteOutbox))
 
 	require.NoError(t, tg.Store.Retry(ctx, suiteOutbox, bad[1].EventID))
@@ -108,9 +108,10 @@ func testRelayUndecodable(t *testing.T, newTarget OutboxStoreFactory) {
 	assert.ElementsMatch(t, eventIDs(bad), ids(dead))
 }
 
-func markDeliveredIn(t *testing.T, s outbox.Store, name string, recs []outbox.Record) {
+// markDeliveredAt marks recs delivered at at in the named outbox; each claim must be current.
+func markDeliveredAt(t *testing.T, s outbox.Store, name string, recs []outbox.Record, at time.Time) {
 	t.Helper()
-	n, err := s.MarkDelivered(context.Background(), name, claimsOf(recs), time.Now())
+	n, err := s.MarkDelivered(context.Background(), name, claimsOf(recs), at)
 	require.NoError(t, err)
 	require.Equal(t, len(recs), n)
 }
