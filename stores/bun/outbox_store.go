@@ -33,7 +33,7 @@ type OutboxStore struct {
 	dl sqlDialect
 	q  outboxSQL
 	// own are the statements the store runs in transactions of its own (the relay's claims and
-	// marks): on PostgreSQL they commit without waiting for the disk, see [pgOutboxSQL].
+	// marks): on PostgreSQL they commit without waiting for the disk, see pgOwnCommit.
 	own     outboxSQL
 	commits *commitHub
 	stmts   *stmtCache // the dialect's: fixed statement texts prepared once (nil: none)
@@ -138,11 +138,12 @@ func (r *outboxRows) add(e *es.Envelope, metadata string) {
 // records in enqueue order. An aggregate's records in win are its earliest live ones, so there
 // rk is its place among them, and its run is the records from its head on while none is not due
 // (held counts those up to each record), at most perAggregate (winRuns; both are materialized,
-// so SQLite does not compute them once per use). When win holds every live record (it is not full), or its runs
-// fill the limit, that is enough. Otherwise (an aggregate with a long run of records fills the
-// window) a loose index scan walks every aggregate that has live records, one index probe each
-// (aggs), and adds the head of each one the window missed, so records behind the window are not
-// held back by those in it. Whether such a head is due is left to the statement that claims.
+// so SQLite does not compute them once per use). When win holds every live record (it is not
+// full), or its runs fill the limit, that is enough. Otherwise (an aggregate with a long run of
+// records fills the window) a loose index scan walks every aggregate that has live records, one
+// index probe each (aggs), and adds the head of each one the window missed, so records behind
+// the window are not held back by those in it. Whether such a head is due is left to the
+// statement that claims.
 func outboxClaimCandidates(live, outbox, now, limit, window, perAggregate string) string {
 	return `win AS MATERIALIZED (
 	SELECT seq, aggregate_id,

@@ -5,7 +5,8 @@
 // "store" (ours), "limit" (raw SQL or code doing the same work on the leanest layout that keeps the
 // same data and guarantees) or "minimal" (raw SQL on a 4-column table, for reference), and each
 // reports an "events/s" metric. A variant "peer-<name>" is another library doing the same work:
-// it gets a row of its own, next to ours, against the same limit. A store variant that reports
+// it gets a row of its own, next to ours, against the same limit and with ours ÷ peer (the
+// median of the ratios within each run). A store variant that reports
 // "p50-ms" and "p99-ms" instead (a latency) shows them, in ms. In a package with one store the
 // <store> part may be left out; the package name is used. Every figure is the median of -count
 // runs.

@@ -71,8 +71,8 @@ func writeTable(w io.Writer, res *results) {
 			format(rate(ours)), format(rate(limit)), ratio(ours, limit), format(rate(minimal)), ratio(ours, minimal))
 		for _, variant := range peers(res.rates[k]) {
 			peer := res.of(k, variant, unitRate)
-			fmt.Fprintf(w, "| %s | %s, peer: %s | %s | %s | %s | – | – |\n", describe(k.operation), k.store, describePeer(variant),
-				format(rate(peer)), format(rate(limit)), ratio(peer, limit))
+			fmt.Fprintf(w, "| %s | %s, peer: %s (ours ÷ peer %s) | %s | %s | %s | – | – |\n", describe(k.operation), k.store,
+				describePeer(variant), ratio(ours, peer), format(rate(peer)), format(rate(limit)), ratio(peer, limit))
 		}
 	}
 }
