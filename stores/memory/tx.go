@@ -184,12 +184,26 @@ func applyRank(p participant) int {
 // position returns the global position the unit's commit gave the event id, 0 when none did.
 func (u *unit) position(eventID string) int64 { return u.positions[eventID] }
 
-// numbered records the positions of events written at commit, from first on.
+// numbered records the positions of events written at commit, from first on, when an outbox
+// store takes part in the unit (nothing else reads them).
 func (u *unit) numbered(events []es.Envelope, first int64) {
 	if u.positions == nil {
+		if !u.hasOutbox() {
+			return
+		}
 		u.positions = make(map[string]int64, len(events))
 	}
 	for i := range events {
 		u.positions[events[i].EventID] = first + int64(i)
 	}
+}
+
+// hasOutbox reports whether an outbox store takes part in the unit; only the commit calls it.
+func (u *unit) hasOutbox() bool {
+	for p := range u.parts {
+		if _, ok := p.(*OutboxStore); ok {
+			return true
+		}
+	}
+	return false
 }
