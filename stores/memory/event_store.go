@@ -118,10 +118,13 @@ func (s *EventStore) append(ctx context.Context, aggregateID, aggregateType stri
 		e.OccurredAt = storekit.StoredTime(e.OccurredAt)
 		stored[i] = e
 	}
-	var err error
+	var (
+		err   error
+		first int64 // the position of the first event, when it has one now
+	)
 	if u := unitFrom(ctx); u != nil {
 		err = s.appendInUnit(u, aggregateID, aggregateType, expected, stored)
-	} else if err = s.appendNow(aggregateID, aggregateType, expected, stored); err == nil {
+	} else if first, err = s.appendNow(aggregateID, aggregateType, expected, stored); err == nil {
 		s.commits.signal()
 	}
 	if err != nil {
@@ -129,21 +132,25 @@ func (s *EventStore) append(ctx context.Context, aggregateID, aggregateType stri
 	}
 	for i := range events {
 		events[i].AggregateID, events[i].AggregateType, events[i].Sequence = aggregateID, aggregateType, stored[i].Sequence
+		if first > 0 {
+			events[i].GlobalPosition = first + int64(i)
+		}
 	}
 	return nil
 }
 
-func (s *EventStore) appendNow(aggregateID, aggregateType string, expected int64, stored []es.Envelope) error {
+// appendNow writes stored at once and returns the position of its first event (0 when it was a
+// retry of events stored already: nothing was written).
+func (s *EventStore) appendNow(aggregateID, aggregateType string, expected int64, stored []es.Envelope) (int64, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if actual := int64(len(s.streams[aggregateID])); actual != expected {
-		return s.retried(aggregateID, aggregateType, expected, actual, stored)
+		return 0, s.retried(aggregateID, aggregateType, expected, actual, stored)
 	}
 	if err := s.checkNewIDs(stored, nil); err != nil {
-		return err
+		return 0, err
 	}
-	s.write(aggregateID, stored)
-	return nil
+	return s.write(aggregateID, stored), nil
 }
 
 // retried decides an append whose expected version is behind: nil when it is a retry of events
@@ -183,15 +190,18 @@ func (s *EventStore) checkNewIDs(stored []es.Envelope, pending map[string]struct
 	return nil
 }
 
-// write appends stored to the log and the stream. It runs under s.mu.
-func (s *EventStore) write(aggregateID string, stored []es.Envelope) {
+// write appends stored to the log and the stream and returns the position of the first event
+// (the others follow it). It runs under s.mu.
+func (s *EventStore) write(aggregateID string, stored []es.Envelope) int64 {
 	stream := s.streams[aggregateID]
+	first := s.log.n + 1
 	for i := range stored {
 		pos := s.log.add(stored[i])
 		s.ids[stored[i].EventID] = struct{}{}
 		stream = append(stream, pos)
 	}
 	s.streams[aggregateID] = stream
+	return first
 }
 
 // CommitNotifications implements [es.CommitNotifier]: a signal after each committed append.

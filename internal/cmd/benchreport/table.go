@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"slices"
+	"strings"
 )
 
 // describe names a benchmark's operation for the table.
@@ -37,8 +39,24 @@ func describe(op string) string {
 		return "repository load of 1,000 events"
 	case "Outbox10":
 		return "outbox: commit to publish through the relay, 10 events per transaction (limit: the append alone)"
+	case "OutboxEnqueue1":
+		return "outbox: append and enqueue, no relay, 1 event per transaction (limit: the append alone)"
+	case "OutboxEnqueue10":
+		return "outbox: append and enqueue, no relay, 10 events per transaction (limit: the append alone)"
+	case "OutboxLatency":
+		return "outbox: commit-to-publish latency p50 / p99 at half the append-alone rate, 1 event per transaction (limit: the append alone)"
 	}
 	return op
+}
+
+// describePeer names the library a peer-<name> variant measures.
+func describePeer(variant string) string {
+	switch name := strings.TrimPrefix(variant, "peer-"); name {
+	case "watermill":
+		return "Watermill SQL outbox + forwarder"
+	default:
+		return name
+	}
 }
 
 // writeTable writes the table of rates and ratios, then, when the run measured the hook cost
@@ -54,8 +72,8 @@ func writeTable(w io.Writer, res *results) {
 func writeHookCost(w io.Writer, res *results) {
 	header := false
 	for _, k := range res.order {
-		v := res.rates[k]
-		if len(v["bare"]) == 0 {
+		ours, bare := res.of(k, "store", unitRate), res.of(k, "bare", unitRate)
+		if len(bare) == 0 {
 			continue
 		}
 		if !header {
@@ -67,7 +85,7 @@ func writeHookCost(w io.Writer, res *results) {
 			header = true
 		}
 		fmt.Fprintf(w, "| %s | %s | %s | %s | %s |\n", describe(k.operation), k.store,
-			format(rate(v["store"])), format(rate(v["bare"])), ratio(v["store"], v["bare"]))
+			format(rate(ours)), format(rate(bare)), ratio(ours, bare))
 	}
 }
 
@@ -75,14 +93,37 @@ func writeRates(w io.Writer, res *results) {
 	fmt.Fprintln(w, "| operation | store | ours (events/s) | limit (events/s) | ours ÷ limit | minimal (events/s) | ours ÷ minimal |")
 	fmt.Fprintln(w, "|---|---|---:|---:|---:|---:|---:|")
 	for _, k := range res.order {
-		v := res.rates[k]
-		if len(v["bare"]) > 0 {
+		if len(res.of(k, "bare", unitRate)) > 0 {
 			continue // the hook cost's table
 		}
-		ours, limit, minimal := rate(v["store"]), rate(v["limit"]), rate(v["minimal"])
+		limit := res.of(k, "limit", unitRate)
+		if p50 := res.of(k, "store", unitP50); len(p50) > 0 {
+			// A latency row: ours are the medians of the percentiles, in ms.
+			fmt.Fprintf(w, "| %s | %s | %s / %s ms | %s | – | – | – |\n", describe(k.operation), k.store,
+				format(rate(p50)), format(rate(res.of(k, "store", unitP99))), format(rate(limit)))
+			continue
+		}
+		ours, minimal := res.of(k, "store", unitRate), res.of(k, "minimal", unitRate)
 		fmt.Fprintf(w, "| %s | %s | %s | %s | %s | %s | %s |\n", describe(k.operation), k.store,
-			format(ours), format(limit), ratio(v["store"], v["limit"]), format(minimal), ratio(v["store"], v["minimal"]))
+			format(rate(ours)), format(rate(limit)), ratio(ours, limit), format(rate(minimal)), ratio(ours, minimal))
+		for _, variant := range peers(res.rates[k]) {
+			peer := res.of(k, variant, unitRate)
+			fmt.Fprintf(w, "| %s | %s, peer: %s (ours ÷ peer %s) | %s | %s | %s | – | – |\n", describe(k.operation), k.store,
+				describePeer(variant), ratio(ours, peer), format(rate(peer)), format(rate(limit)), ratio(peer, limit))
+		}
 	}
+}
+
+// peers returns the peer-<name> variants of a row, sorted.
+func peers(variants map[string]map[string][]float64) []string {
+	var out []string
+	for v := range variants {
+		if strings.HasPrefix(v, "peer-") {
+			out = append(out, v)
+		}
+	}
+	slices.Sort(out)
+	return out
 }
 
 func rate(v []float64) float64 {
