@@ -27,7 +27,7 @@ func TestApplicationYAMLExample(t *testing.T) {
 	on := regexp.MustCompile(`(?m)^(\s+)# ([a-z_-]+: \S.*)$`).ReplaceAllString(string(data), "$1$2")
 	k, err := config.LoadKoanf(config.WithYAML([]byte(on)), config.WithoutEnv())
 	require.NoError(t, err)
-	for _, key := range append(config.Keys(), config.DataRelationalURLKey) {
+	for _, key := range append(config.Keys(), config.DataKeys()...) {
 		require.True(t, k.Exists(key), "example documents %s", key)
 		require.Contains(t, string(readme), "`"+key+"`", "README documents %s", key)
 	}
@@ -43,6 +43,8 @@ func TestApplicationYAMLExample(t *testing.T) {
 		require.True(t, plain.Exists(d.Key), "the example sets %s to its default %s", d.Key, d.Literal)
 		require.Equal(t, d.Literal, fmt.Sprint(plain.Get(d.Key)), "the example's default of %s", d.Key)
 	}
+	// A store takes its database from url or datasource, not both: the url lines stay.
+	on = regexp.MustCompile(`(?m)^\s+datasource: .*\n`).ReplaceAllString(on, "")
 	all, err := config.Load(config.WithYAML([]byte(on)), config.WithoutEnv())
 	require.NoError(t, err)
 	require.NotEmpty(t, all.Store.URL)

@@ -21,6 +21,8 @@ import (
 // why.
 var notRunByTests = map[string]string{
 	"make test": "runs every test of the module, this one included, for minutes",
+	"go install github.com/gofly/eventsourcing/cmd/esctl@latest": "fetches the published module through the Go module proxy; " +
+		"cmd/esctl's tests build the binary from this checkout and run every subcommand",
 }
 
 // readmeCommandOutput is, for each README shell command the test runs, a line its output holds.

@@ -214,7 +214,7 @@ func TestConstructorMisuse(t *testing.T) {
 
 	for _, provider := range []string{"memory", "bun"} {
 		cfg := enabledConfig()
-		cfg.Store = config.StoreConfig{Provider: provider, URL: "sqlite::memory:"}
+		cfg.Store.StoreConfig = config.StoreConfig{Provider: provider, URL: "sqlite::memory:"}
 		s, err := autoconfig.NewSettings(cfg, discard)
 		require.NoError(t, err)
 		dbs, err := autoconfig.NewDatabases(s)
@@ -239,7 +239,7 @@ func TestAutoMigrateRules(t *testing.T) {
 	err = dbs.Start(ctx)
 	require.ErrorIs(t, err, bunstore.ErrSchema)
 	require.EqualError(t, err, "eventsourcing: event store on "+cfg.Store.URL+" (from pyfly.eventsourcing.store.url): table pyfly_event_store does not exist; "+
-		"set pyfly.eventsourcing.store.auto-migrate: true to create the tables on start, or run the migrations")
+		"set pyfly.eventsourcing.store.auto-migrate: true (or pyfly.data.relational.ddl-auto: update) to create the tables on start, or run the migrations")
 	require.Error(t, dbs.EventStoreDB().PingContext(ctx), "closed after a failed start")
 
 	// One store sets auto-migrate: true on the shared database: it migrates.
@@ -282,7 +282,7 @@ func TestSchemaCheckCoversTheStoresInUse(t *testing.T) {
 
 	no := false
 	cfg := enabledConfig()
-	cfg.Store = config.StoreConfig{Provider: "bun", URL: url, AutoMigrate: &no}
+	cfg.Store.StoreConfig = config.StoreConfig{Provider: "bun", URL: url, AutoMigrate: &no}
 	cfg.Snapshot.StoreConfig = config.StoreConfig{Provider: "bun", URL: url}
 	s, err := autoconfig.NewSettings(cfg, discard)
 	require.NoError(t, err)

@@ -10,9 +10,12 @@ import (
 	"sync/atomic"
 
 	"github.com/uptrace/bun"
+	"go.opentelemetry.io/otel/metric"
 
 	"github.com/gofly/eventsourcing/config"
+	"github.com/gofly/eventsourcing/eventsourcing/projection"
 	bunstore "github.com/gofly/eventsourcing/stores/bun"
+	"github.com/gofly/eventsourcing/stores/memory"
 )
 
 // Databases owns one *bun.DB per distinct database the Bun stores resolve to. [NewDatabases]
@@ -21,7 +24,10 @@ import (
 // built by [NewEventStore] and [NewSnapshotStore]. [Databases.Close] unbinds the stores and
 // closes the pools. An application that is never started therefore holds nothing to release.
 type Databases struct {
-	settings *Settings
+	settings  *Settings
+	mem       *memStores                  // the module's memory stores, read by the inspector
+	inspector *Inspector                  // the inspector of the stores
+	projs     atomic.Pointer[Projections] // the projections built on these databases, for the gauges
 
 	mu          sync.Mutex
 	list        []*database
@@ -31,6 +37,7 @@ type Databases struct {
 	outbox      *database
 	binders     []binder
 	state       dbState
+	gauges      metric.Registration // while started with a meter provider
 }
 
 type dbState int
@@ -65,7 +72,8 @@ func NewDatabases(s *Settings) (*Databases, error) {
 	if s == nil {
 		return nil, errors.New("eventsourcing: NewDatabases: settings are nil; build them with NewSettings")
 	}
-	d := &Databases{settings: s}
+	d := &Databases{settings: s, mem: newMemStores()}
+	d.inspector = &Inspector{d: d}
 	d.store = d.add(s.EventStore)
 	d.snap = d.add(s.SnapshotStore)
 	d.outbox = d.add(s.Outbox)
@@ -191,6 +199,10 @@ func (d *Databases) Start(ctx context.Context) error {
 			return err
 		}
 	}
+	if err := d.registerGauges(); err != nil {
+		_ = d.stopLocked()
+		return err
+	}
 	d.state = dbStarted
 	return nil
 }
@@ -220,13 +232,22 @@ func (db *database) open(ctx context.Context, logger *slog.Logger) error {
 	return nil
 }
 
-// prepareProblem says what failed in Prepare and what to do.
+// prepareProblem says what failed in Prepare and what to do: for what migrating resolves, the
+// key that turns it on; for a table migrating cannot upgrade, bunstore's advice.
 func prepareProblem(err error, t Target, migrated bool) string {
 	detail := cause(err).Error()
+	var se *bunstore.SchemaError
 	switch {
 	case migrated:
 		return "the migrations failed: " + detail
-	case errors.Is(err, bunstore.ErrSchema):
+	case errors.As(err, &se) && se.Fix == bunstore.FixMigrate:
+		what := "create the tables"
+		if se.Problem != "does not exist" {
+			what = "upgrade the tables"
+		}
+		return "table " + se.Table + " " + se.Problem + "; set " + t.Prefix + ".auto-migrate: true (or " + config.DataRelationalDDLAutoKey +
+			": update) to " + what + " on start, or run the migrations"
+	case errors.Is(err, bunstore.ErrSchema) && se == nil:
 		detail, _, _ = strings.Cut(detail, "; ")
 		return detail + "; set " + t.Prefix + ".auto-migrate: true to create the tables on start, or run the migrations"
 	}
@@ -257,10 +278,16 @@ func (d *Databases) Close() error {
 
 func (d *Databases) stopLocked() error {
 	d.state = dbStopped
+	var errs []error
+	if d.gauges != nil {
+		if err := d.gauges.Unregister(); err != nil {
+			errs = append(errs, &wrapped{msg: "eventsourcing: OpenTelemetry gauges: " + err.Error(), err: err})
+		}
+		d.gauges = nil
+	}
 	for _, b := range d.binders {
 		b.stop()
 	}
-	var errs []error
 	for _, db := range d.list {
 		if h := db.db.Load(); h != nil {
 			if err := h.Close(); err != nil {
@@ -269,4 +296,33 @@ func (d *Databases) stopLocked() error {
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// memStores are the module's memory stores: the projections' checkpoints, lease and dead
+// letters and the outbox's records when they are in memory, and the memory event store, which
+// the inspector reads.
+type memStores struct {
+	checkpoints *memory.CheckpointStore
+	lease       *memory.Lease
+	letters     *memory.DeadLetterStore
+	outbox      *memory.OutboxStore
+	events      atomic.Pointer[memory.EventStore] // set by NewEventStore
+}
+
+func newMemStores() *memStores {
+	return &memStores{checkpoints: memory.NewCheckpointStore(), lease: memory.NewLease(), letters: memory.NewDeadLetterStore(),
+		outbox: memory.NewOutboxStore()}
+}
+
+func (m *memStores) eventStore() *memory.EventStore { return m.events.Load() }
+
+// memoryStores returns the module's memory stores.
+func (d *Databases) memoryStores() *memStores { return d.mem }
+
+// runners returns the runners of the projections built on d, for the gauges.
+func (d *Databases) runners() []*projection.Runner {
+	if p := d.projs.Load(); p != nil {
+		return p.Runners()
+	}
+	return nil
 }

@@ -33,7 +33,7 @@ func TestDatabasesMatchBunstoreOpen(t *testing.T) {
 			cfg := config.Default()
 			cfg.Enabled = true
 			yes := true
-			cfg.Store = config.StoreConfig{Provider: "bun", URL: u, AutoMigrate: &yes}
+			cfg.Store.StoreConfig = config.StoreConfig{Provider: "bun", URL: u, AutoMigrate: &yes}
 			s, err := autoconfig.NewSettings(cfg, slog.New(slog.DiscardHandler))
 			require.NoError(t, err)
 			dbs, err := autoconfig.NewDatabases(s)

@@ -23,7 +23,9 @@ type Upcasters []es.Upcaster
 // database: before that, and after [Databases.Close], its methods return an error matching
 // [ErrNotStarted] or [ErrStopped]. It implements es.Transactor (InTx runs the Bun store's InTx, so
 // bunstore.TxFrom works inside it), es.TxJoiner and es.CommitNotifier, and Unwrap() returns the
-// bunstore.EventStore while the database is open, nil otherwise. NewEventStore does no I/O.
+// bunstore.EventStore while the database is open, nil otherwise. It writes the payload column in
+// pyfly.eventsourcing.store.payload-format (bunstore.WithPayloadFormat) and reads every format.
+// NewEventStore does no I/O.
 func NewEventStore(s *Settings, dbs *Databases, ups Upcasters) (es.EventStore, error) {
 	if s == nil {
 		return nil, errors.New("eventsourcing: NewEventStore: settings are nil; build them with NewSettings")
@@ -37,15 +39,27 @@ func NewEventStore(s *Settings, dbs *Databases, ups Upcasters) (es.EventStore, e
 		}
 	}
 	if s.EventStore.Provider != config.ProviderBun {
-		return memory.NewEventStore(memory.WithUpcasters(ups...)), nil
+		opts := []memory.Option{memory.WithUpcasters(ups...)}
+		if s.Observer != nil {
+			opts = append(opts, memory.WithObserver(s.Observer))
+		}
+		store := memory.NewEventStore(opts...)
+		if dbs != nil && dbs.settings == s {
+			dbs.mem.events.Store(store) // the inspector reads it
+		}
+		return store, nil
 	}
 	if err := checkDatabases(s, dbs, "NewEventStore"); err != nil {
 		return nil, err
 	}
 	st := &eventStore{
-		db:   dbs.store,
-		opts: []bunstore.EventStoreOption{bunstore.WithLogger(s.logger()), bunstore.WithUpcasters(ups...)},
+		db: dbs.store,
+		opts: []bunstore.EventStoreOption{bunstore.WithLogger(s.logger()), bunstore.WithUpcasters(ups...),
+			bunstore.WithPayloadFormat(bunstore.PayloadFormat(s.Config.Store.PayloadFormat))},
 		slot: newSlot[bunEventStore](s.EventStore.Name),
+	}
+	if s.Observer != nil {
+		st.opts = append(st.opts, bunstore.WithObserver(s.Observer))
 	}
 	if err := dbs.attach(st); err != nil {
 		return nil, err

@@ -33,7 +33,7 @@ func TestPasswordsNeverInLogsOrErrors(t *testing.T) {
 			var logs bytes.Buffer
 			cfg := config.Default()
 			cfg.Enabled = true
-			cfg.Store = config.StoreConfig{Provider: "bun"}
+			cfg.Store.StoreConfig = config.StoreConfig{Provider: "bun"}
 			cfg.Snapshot.StoreConfig = config.StoreConfig{Provider: "memory", URL: u} // a URL the memory provider warns about
 			cfg.DataRelationalURL = u
 			var msgs []string

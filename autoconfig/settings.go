@@ -3,7 +3,10 @@ package autoconfig
 import (
 	"log/slog"
 
+	"go.opentelemetry.io/otel/metric"
+
 	"github.com/gofly/eventsourcing/config"
+	es "github.com/gofly/eventsourcing/eventsourcing"
 	"github.com/gofly/eventsourcing/internal/check"
 	bunstore "github.com/gofly/eventsourcing/stores/bun"
 )
@@ -23,6 +26,13 @@ type Settings struct {
 	Outbox Target
 	// Logger receives the module's and the Bun stores' logs.
 	Logger *slog.Logger
+	// Observer, when set, is given to the event store, the repositories (through
+	// RepositoryOptions), the projection runners and the outbox; [Settings.UseTelemetry] sets
+	// it to OpenTelemetry's.
+	Observer es.Observer
+	// MeterProvider, when set, receives the gauges read from the stores while the databases are
+	// started (see [Settings.UseTelemetry]).
+	MeterProvider metric.MeterProvider
 }
 
 // Target is one store's resolved backend.
@@ -74,20 +84,23 @@ func NewSettings(cfg config.Config, logger *slog.Logger) (*Settings, error) {
 	}
 	s := &Settings{Config: cfg, Logger: logger}
 	var err error
-	if s.EventStore, err = resolveTarget("event store", config.Root+".store", cfg.Store, cfg.StoreURL(), bunstore.TableEvents); err != nil {
+	if s.EventStore, err = resolveTarget("event store", config.Root+".store", ddlAuto(cfg, cfg.Store.StoreConfig), cfg.StoreURL(), bunstore.TableEvents); err != nil {
 		return nil, err
 	}
-	if s.SnapshotStore, err = resolveTarget("snapshot store", config.Root+".snapshot", cfg.Snapshot.StoreConfig, cfg.SnapshotURL(), bunstore.TableSnapshots); err != nil {
+	if err := checkPositionStrategy(cfg, s.EventStore); err != nil {
 		return nil, err
 	}
-	cp := cfg.Projection.Checkpoint
+	if s.SnapshotStore, err = resolveTarget("snapshot store", config.Root+".snapshot", ddlAuto(cfg, cfg.Snapshot.StoreConfig), cfg.SnapshotURL(), bunstore.TableSnapshots); err != nil {
+		return nil, err
+	}
+	cp := ddlAuto(cfg, cfg.Projection.Checkpoint)
 	cp.Provider = cfg.CheckpointProvider()
 	if s.Checkpoints, err = resolveTarget("checkpoint store", config.Root+".projection.checkpoint", cp, cfg.CheckpointURL(),
 		bunstore.TableCheckpoints, bunstore.TableLeases, bunstore.TableDeadLetters); err != nil {
 		return nil, err
 	}
 	if cfg.Outbox.Enabled {
-		ob := config.StoreConfig{Provider: cfg.OutboxProvider(), URL: cfg.Outbox.URL}
+		ob := ddlAuto(cfg, config.StoreConfig{Provider: cfg.OutboxProvider(), URL: cfg.Outbox.URL})
 		if s.Outbox, err = resolveTarget("outbox", config.Root+".outbox", ob, cfg.OutboxURL(), bunstore.TableOutbox); err != nil {
 			return nil, err
 		}
@@ -101,6 +114,14 @@ func NewSettings(cfg config.Config, logger *slog.Logger) (*Settings, error) {
 		logTarget(logger, s.Outbox, cfg.Outbox.URL)
 	}
 	warnSnapshotsApart(logger, s)
+	if cfg.Store.PayloadFormat == config.PayloadPyfly {
+		if s.EventStore.Provider == config.ProviderBun {
+			logger.Info("eventsourcing: the event store writes pyfly's envelope into the payload column ("+config.Root+".store.payload-format: pyfly), "+
+				"for the pyfly services that share its database", "url", s.EventStore.Redacted())
+		} else {
+			logger.Warn("eventsourcing: " + config.Root + ".store.payload-format is pyfly but the event store is in memory: the format applies to bun stores only")
+		}
+	}
 	return s, nil
 }
 
@@ -110,8 +131,8 @@ func NewSettings(cfg config.Config, logger *slog.Logger) (*Settings, error) {
 // go where store.url says. Snapshots then cannot commit with their events.
 func warnSnapshotsApart(logger *slog.Logger, s *Settings) {
 	ev, sn := s.EventStore, s.SnapshotStore
-	if ev.Provider != config.ProviderBun || sn.Provider != config.ProviderBun ||
-		s.Config.Store.URL == "" || s.Config.Snapshot.URL != "" || ev.dbKey() == sn.dbKey() {
+	if ev.Provider != config.ProviderBun || sn.Provider != config.ProviderBun || !ownDatabase(s.Config.Store.StoreConfig) ||
+		ownDatabase(s.Config.Snapshot.StoreConfig) || ev.dbKey() == sn.dbKey() {
 		return
 	}
 	from := sn.URL.Key
@@ -144,6 +165,32 @@ func describeTarget(t Target) string {
 		return "in memory"
 	}
 	return t.Redacted()
+}
+
+// ownDatabase reports a store that names its database itself: its url or datasource key.
+func ownDatabase(sc config.StoreConfig) bool { return sc.URL != "" || sc.Datasource != "" }
+
+// ddlAuto returns sc with pyfly.data.relational.ddl-auto's setting as its auto-migrate when it
+// sets none itself: a store's own key wins.
+func ddlAuto(cfg config.Config, sc config.StoreConfig) config.StoreConfig {
+	if sc.AutoMigrate == nil {
+		sc.AutoMigrate = cfg.DDLAutoMigrate()
+	}
+	return sc
+}
+
+// checkPositionStrategy refuses store.position-strategy xid8 for an event store that is not on
+// PostgreSQL, whose transaction ids xid8 positions are.
+func checkPositionStrategy(cfg config.Config, events Target) error {
+	if cfg.Store.PositionStrategy != config.PositionXID8 || events.Dialect == bunstore.DialectPostgres {
+		return nil
+	}
+	where := "in memory"
+	if events.Provider == config.ProviderBun {
+		where = "on SQLite (" + events.Redacted() + ", from " + keyOrDefault(events.URL.Key) + "), whose positions follow the insert order"
+	}
+	return &config.Error{Key: config.Root + ".store.position-strategy", Reason: "xid8 numbers global positions by PostgreSQL transaction ids, " +
+		"but the event store is " + where + "; use auto there"}
 }
 
 func resolveTarget(name, prefix string, sc config.StoreConfig, u config.ResolvedURL, tables ...string) (Target, error) {

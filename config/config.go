@@ -15,6 +15,35 @@ const Root = "pyfly.eventsourcing"
 // DataRelationalURLKey is the application's database URL, the stores' fallback.
 const DataRelationalURLKey = "pyfly.data.relational.url"
 
+// DataRelationalDDLAutoKey is pyfly's schema strategy, which the stores' auto-migrate follows
+// when it is unset (see [Config.DDLAutoMigrate]).
+const DataRelationalDDLAutoKey = "pyfly.data.relational.ddl-auto"
+
+// DataRelationalDatasourcesKey holds pyfly's named databases: each entry's url is what a
+// store's datasource key can name (see [Config.Datasource]).
+const DataRelationalDatasourcesKey = "pyfly.data.relational.datasources"
+
+// PrimaryDatasource is the datasource name of pyfly.data.relational.url, as in pyfly.
+const PrimaryDatasource = "primary"
+
+// Position strategies accepted by store.position-strategy, pyfly's names. This module numbers
+// PostgreSQL positions by transaction id (pyfly's xid8) and SQLite positions as it inserts.
+const (
+	// PositionAuto follows the database: xid8 on PostgreSQL, the insert order on SQLite.
+	PositionAuto = "auto"
+	// PositionXID8 is pyfly's xid8 strategy, PostgreSQL only.
+	PositionXID8 = "xid8"
+)
+
+// Payload formats accepted by store.payload-format (bunstore.PayloadCompact and
+// bunstore.PayloadPyfly).
+const (
+	// PayloadCompact stores the event's payload alone (the default).
+	PayloadCompact = "compact"
+	// PayloadPyfly stores pyfly's envelope JSON, which pyfly services read.
+	PayloadPyfly = "pyfly"
+)
+
 // DefaultURL is the last step of the URL chain: a SQLite file app.db in the working directory.
 const DefaultURL = "sqlite:///./app.db"
 
@@ -36,7 +65,7 @@ type Config struct {
 	// Enabled gates the module (pyfly.eventsourcing.enabled, default false).
 	Enabled bool `koanf:"enabled"`
 	// Store configures the event store (pyfly.eventsourcing.store.*).
-	Store StoreConfig `koanf:"store"`
+	Store EventStoreConfig `koanf:"store"`
 	// Snapshot configures the snapshot store and the repositories' snapshot interval
 	// (pyfly.eventsourcing.snapshot.*).
 	Snapshot SnapshotConfig `koanf:"snapshot"`
@@ -51,6 +80,25 @@ type Config struct {
 	// DataRelationalURL is pyfly.data.relational.url, the URL the four stores (event, snapshot,
 	// checkpoint and outbox) fall back to, through the event store's URL for the last two.
 	DataRelationalURL string `koanf:"-"`
+	// DataRelationalDDLAuto is pyfly.data.relational.ddl-auto, lower-cased: create, create-drop
+	// or update migrate, validate or none check the tables, "" leaves it to each store's
+	// auto-migrate default ([Config.DDLAutoMigrate]).
+	DataRelationalDDLAuto string `koanf:"-"`
+	// DataRelationalDatasources maps each name under pyfly.data.relational.datasources to its
+	// url: what the stores' datasource keys name.
+	DataRelationalDatasources map[string]string `koanf:"-"`
+}
+
+// EventStoreConfig selects and locates the event store, with the keys only it has.
+type EventStoreConfig struct {
+	// StoreConfig is store.provider, store.url, store.datasource and store.auto-migrate.
+	StoreConfig `koanf:",squash"`
+	// PositionStrategy is store.position-strategy, pyfly's key: auto (default) or xid8, which
+	// is PostgreSQL's; pyfly's head-row is refused.
+	PositionStrategy string `koanf:"position-strategy"`
+	// PayloadFormat is store.payload-format: what the event store writes into the payload
+	// column, compact (default) or pyfly (the envelope pyfly's services read).
+	PayloadFormat string `koanf:"payload-format"`
 }
 
 // StoreConfig selects and locates one store.
@@ -59,6 +107,10 @@ type StoreConfig struct {
 	Provider string `koanf:"provider"`
 	// URL locates the database of a bun store; empty means the fallback chain.
 	URL string `koanf:"url"`
+	// Datasource names an entry of pyfly.data.relational.datasources (or primary, for
+	// pyfly.data.relational.url) whose url the store uses, as pyfly's datasource key does; it
+	// and URL are not set together.
+	Datasource string `koanf:"datasource"`
 	// AutoMigrate, when set, says whether to create the tables on start (key auto-migrate; the
 	// spelling auto_migrate is accepted too). Unset means true on SQLite and false on PostgreSQL,
 	// where the schema is usually owned by migrations.
@@ -121,7 +173,7 @@ type HealthConfig struct {
 // empty: they follow the event store's ([Config.CheckpointProvider], [Config.OutboxProvider]).
 func Default() Config {
 	return Config{
-		Store:      StoreConfig{Provider: ProviderMemory},
+		Store:      EventStoreConfig{StoreConfig: StoreConfig{Provider: ProviderMemory}, PositionStrategy: PositionAuto, PayloadFormat: PayloadCompact},
 		Snapshot:   SnapshotConfig{StoreConfig: StoreConfig{Provider: ProviderMemory}, Interval: es.DefaultSnapshotInterval},
 		EDA:        EDAConfig{Destination: DefaultDestination},
 		Projection: ProjectionConfig{Config: projection.DefaultConfig()},
@@ -154,16 +206,19 @@ type ResolvedURL struct {
 	Key string
 }
 
-// StoreURL resolves the event store's URL: store.url, then pyfly.data.relational.url, then
-// [DefaultURL].
-func (c Config) StoreURL() ResolvedURL { return c.resolve(c.Store.URL, Root+".store.url") }
+// StoreURL resolves the event store's URL: store.url, then the datasource store.datasource
+// names, then pyfly.data.relational.url, then [DefaultURL].
+func (c Config) StoreURL() ResolvedURL {
+	return c.resolve(c.Store.StoreConfig, Root+".store")
+}
 
-// CheckpointURL resolves the checkpoint store's URL: projection.checkpoint.url, then the event
-// store's URL (store.url, pyfly.data.relational.url, [DefaultURL]), so that checkpoints live
-// with the events unless told otherwise.
+// CheckpointURL resolves the checkpoint store's URL: projection.checkpoint.url, then the
+// datasource projection.checkpoint.datasource names, then the event store's URL (store.url,
+// store.datasource, pyfly.data.relational.url, [DefaultURL]), so that checkpoints live with the
+// events unless told otherwise.
 func (c Config) CheckpointURL() ResolvedURL {
-	if u := strings.TrimSpace(c.Projection.Checkpoint.URL); u != "" {
-		return ResolvedURL{URL: u, Key: Root + ".projection.checkpoint.url"}
+	if u, ok := c.own(c.Projection.Checkpoint, Root+".projection.checkpoint"); ok {
+		return u
 	}
 	return c.StoreURL()
 }
@@ -176,13 +231,26 @@ func (c Config) OutboxURL() ResolvedURL {
 	return c.StoreURL()
 }
 
-// SnapshotURL resolves the snapshot store's URL: snapshot.url, then pyfly.data.relational.url,
-// then [DefaultURL].
-func (c Config) SnapshotURL() ResolvedURL { return c.resolve(c.Snapshot.URL, Root+".snapshot.url") }
+// SnapshotURL resolves the snapshot store's URL: snapshot.url, then the datasource
+// snapshot.datasource names, then pyfly.data.relational.url, then [DefaultURL].
+func (c Config) SnapshotURL() ResolvedURL { return c.resolve(c.Snapshot.StoreConfig, Root+".snapshot") }
 
-func (c Config) resolve(own, key string) ResolvedURL {
-	if u := strings.TrimSpace(own); u != "" {
-		return ResolvedURL{URL: u, Key: key}
+// own is the URL a store sets itself, under prefix: its url, else its datasource's.
+func (c Config) own(sc StoreConfig, prefix string) (ResolvedURL, bool) {
+	if u := strings.TrimSpace(sc.URL); u != "" {
+		return ResolvedURL{URL: u, Key: prefix + ".url"}, true
+	}
+	if name := strings.TrimSpace(sc.Datasource); name != "" {
+		if u, key, ok := c.Datasource(name); ok {
+			return ResolvedURL{URL: u, Key: key}, true
+		}
+	}
+	return ResolvedURL{}, false
+}
+
+func (c Config) resolve(sc StoreConfig, prefix string) ResolvedURL {
+	if u, ok := c.own(sc, prefix); ok {
+		return u
 	}
 	if u := strings.TrimSpace(c.DataRelationalURL); u != "" {
 		return ResolvedURL{URL: u, Key: DataRelationalURLKey}

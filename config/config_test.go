@@ -122,7 +122,7 @@ func TestWrongTypeIsNamed(t *testing.T) {
 		"PYFLY_EVENTSOURCING_ENABLED=maybe":             `eventsourcing: pyfly.eventsourcing.enabled: "maybe" is not a boolean; valid values: true, false`,
 		"PYFLY_EVENTSOURCING_STORE_AUTO__MIGRATE=maybe": `eventsourcing: pyfly.eventsourcing.store.auto_migrate: "maybe" is not a boolean; valid values: true, false`,
 		"PYFLY_EVENTSOURCING_STORE_AUTO-MIGRATE=maybe":  `eventsourcing: pyfly.eventsourcing.store.auto-migrate: "maybe" is not a boolean; valid values: true, false`,
-		"PYFLY_EVENTSOURCING_STORE=bun":                 `eventsourcing: pyfly.eventsourcing.store: expects a map with the keys provider, url, auto-migrate, got "bun"`,
+		"PYFLY_EVENTSOURCING_STORE=bun":                 `eventsourcing: pyfly.eventsourcing.store: expects a map with the keys provider, url, datasource, auto-migrate, position-strategy, payload-format, got "bun"`,
 	} {
 		_, err := config.Load(config.WithYAML(nil), environ(env))
 		require.ErrorIs(t, err, config.ErrInvalidConfig)
@@ -298,14 +298,19 @@ func TestKeys(t *testing.T) {
 		"pyfly.eventsourcing.enabled",
 		"pyfly.eventsourcing.store.provider",
 		"pyfly.eventsourcing.store.url",
+		"pyfly.eventsourcing.store.datasource",
 		"pyfly.eventsourcing.store.auto-migrate",
+		"pyfly.eventsourcing.store.position-strategy",
+		"pyfly.eventsourcing.store.payload-format",
 		"pyfly.eventsourcing.snapshot.provider",
 		"pyfly.eventsourcing.snapshot.url",
+		"pyfly.eventsourcing.snapshot.datasource",
 		"pyfly.eventsourcing.snapshot.auto-migrate",
 		"pyfly.eventsourcing.snapshot.interval",
 		"pyfly.eventsourcing.eda.destination",
 		"pyfly.eventsourcing.projection.checkpoint.provider",
 		"pyfly.eventsourcing.projection.checkpoint.url",
+		"pyfly.eventsourcing.projection.checkpoint.datasource",
 		"pyfly.eventsourcing.projection.checkpoint.auto-migrate",
 		"pyfly.eventsourcing.projection.batch-size",
 		"pyfly.eventsourcing.projection.commit-size",

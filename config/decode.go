@@ -50,12 +50,8 @@ func FromKoanf(k *koanf.Koanf) (Config, error) {
 	if len(md.Unused) > 0 {
 		return Config{}, unknownKeys(k, md.Unused)
 	}
-	if v := k.Get(DataRelationalURLKey); v != nil {
-		s, ok := v.(string)
-		if !ok {
-			return Config{}, &Error{Key: DataRelationalURLKey, Reason: "expects a database URL string, got " + describeValue(v)}
-		}
-		cfg.DataRelationalURL = s
+	if err := readDataKeys(k, &cfg); err != nil {
+		return Config{}, err
 	}
 	if err := cfg.Validate(); err != nil {
 		return Config{}, err

@@ -42,15 +42,28 @@
 //     restart), bun (PostgreSQL or SQLite), or sqlalchemy (alias of bun).
 //   - pyfly.eventsourcing.store.url (no default): Database URL of a bun event store; falls back to
 //     pyfly.data.relational.url, then sqlite:///./app.db.
+//   - pyfly.eventsourcing.store.datasource (no default): pyfly's key: names an entry of
+//     pyfly.data.relational.datasources (or primary) whose URL the event store uses; set it or
+//     store.url, not both.
 //   - pyfly.eventsourcing.store.auto-migrate (default: true on SQLite, false on PostgreSQL): Create
-//     or upgrade the tables on start; when off, the tables of the stores on that database are
-//     checked (the outbox's only when it is enabled, the projections' only when there are
-//     projections) and a missing one fails the start. auto_migrate is accepted too.
+//     or upgrade the tables on start (tables pyfly made are adopted in place, keeping every row);
+//     when off, the tables of the stores on that database are checked (the outbox's only when it is
+//     enabled, the projections' only when there are projections) and a missing one fails the start.
+//     auto_migrate is accepted too; unset, it follows pyfly.data.relational.ddl-auto when that is
+//     set.
+//   - pyfly.eventsourcing.store.position-strategy (default: auto): pyfly's key: auto, or xid8 on
+//     PostgreSQL, where positions are transaction ids as with pyfly's xid8 (pyfly's head-row is
+//     refused).
+//   - pyfly.eventsourcing.store.payload-format (default: compact): What appends write into the
+//     payload column: compact (the event's payload) or pyfly (pyfly's envelope JSON, which pyfly
+//     services read); rows of both are read either way.
 //   - pyfly.eventsourcing.snapshot.provider (default: memory): Snapshot store backend: memory, bun
 //     or sqlalchemy (alias of bun).
 //   - pyfly.eventsourcing.snapshot.url (no default): Database URL of a bun snapshot store; same
 //     fallback chain as store.url, which can put the snapshots in another database than the events
 //     (the module warns at start): set it to store.url to commit them together.
+//   - pyfly.eventsourcing.snapshot.datasource (no default): As store.datasource, for the snapshot
+//     store; set it or snapshot.url, not both.
 //   - pyfly.eventsourcing.snapshot.auto-migrate (default: as store.auto-migrate): As
 //     store.auto-migrate, for the snapshot store's database.
 //   - pyfly.eventsourcing.snapshot.interval (default: 100): With snapshot.provider: bun,
@@ -63,6 +76,8 @@
 //   - pyfly.eventsourcing.projection.checkpoint.url (default: the event store's URL): Database URL
 //     of bun checkpoints; in the read model's database, read model and checkpoint commit together
 //     (exactly once).
+//   - pyfly.eventsourcing.projection.checkpoint.datasource (no default): As store.datasource, for
+//     the checkpoints; set it or projection.checkpoint.url, not both.
 //   - pyfly.eventsourcing.projection.checkpoint.auto-migrate (default: as store.auto-migrate): As
 //     store.auto-migrate, for the checkpoint database.
 //   - pyfly.eventsourcing.projection.batch-size (default: 100): Most events a runner reads at once;
@@ -76,7 +91,8 @@
 //   - pyfly.eventsourcing.projection.start-from (default: earliest): Where a projection without a
 //     checkpoint starts: earliest or latest.
 //   - pyfly.eventsourcing.projection.lease-ttl (default: 30s): How long a runner holds its
-//     projection's lease; another process takes over within it when the active one dies.
+//     projection's lease; another process takes over within it when the active one dies (on
+//     PostgreSQL within a poll interval of its connection closing).
 //   - pyfly.eventsourcing.projection.retry-initial (default: 1s): First wait before a failed event
 //     is tried again; it doubles up to retry-max.
 //   - pyfly.eventsourcing.projection.retry-max (default: 1m): Longest wait between tries of a
@@ -121,4 +137,9 @@
 //     more dead letters than this is unhealthy; 0 reports them without failing.
 //   - pyfly.data.relational.url (no default): The application's database, used by bun stores that
 //     set no URL of their own.
+//   - pyfly.data.relational.ddl-auto (no default): pyfly's schema strategy, for the stores that set
+//     no auto-migrate: create, create-drop and update migrate on start (tables are never dropped),
+//     validate and none check.
+//   - pyfly.data.relational.datasources (no default): pyfly's named databases, <name>: {url: …}:
+//     what the stores' datasource keys name (their other settings are pyfly's).
 package config

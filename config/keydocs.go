@@ -39,15 +39,23 @@ var keyDocs = []keyDoc{
 		"Event store backend: `memory` (lost on restart), `bun` (PostgreSQL or SQLite), or `sqlalchemy` (alias of `bun`)."},
 	{Root + ".store.url", "(none)",
 		"Database URL of a `bun` event store; falls back to `pyfly.data.relational.url`, then `sqlite:///./app.db`."},
+	{Root + ".store.datasource", "(none)",
+		"pyfly's key: names an entry of `pyfly.data.relational.datasources` (or `primary`) whose URL the event store uses; set it or `store.url`, not both."},
 	{Root + ".store.auto-migrate", "`true` on SQLite, `false` on PostgreSQL",
-		"Create or upgrade the tables on start; when off, the tables of the stores on that database are checked " +
+		"Create or upgrade the tables on start (tables pyfly made are adopted in place, keeping every row); when off, the tables of the stores on that database are checked " +
 			"(the outbox's only when it is enabled, the projections' only when there are projections) and a missing one fails the start. " +
-			"`auto_migrate` is accepted too."},
+			"`auto_migrate` is accepted too; unset, it follows `pyfly.data.relational.ddl-auto` when that is set."},
+	{Root + ".store.position-strategy", "",
+		"pyfly's key: `auto`, or `xid8` on PostgreSQL, where positions are transaction ids as with pyfly's `xid8` (pyfly's `head-row` is refused)."},
+	{Root + ".store.payload-format", "",
+		"What appends write into the payload column: `compact` (the event's payload) or `pyfly` (pyfly's envelope JSON, which pyfly services read); rows of both are read either way."},
 	{Root + ".snapshot.provider", "",
 		"Snapshot store backend: `memory`, `bun` or `sqlalchemy` (alias of `bun`)."},
 	{Root + ".snapshot.url", "(none)",
 		"Database URL of a `bun` snapshot store; same fallback chain as `store.url`, which can put the snapshots in another " +
 			"database than the events (the module warns at start): set it to `store.url` to commit them together."},
+	{Root + ".snapshot.datasource", "(none)",
+		"As `store.datasource`, for the snapshot store; set it or `snapshot.url`, not both."},
 	{Root + ".snapshot.auto-migrate", "as `store.auto-migrate`",
 		"As `store.auto-migrate`, for the snapshot store's database."},
 	{Root + ".snapshot.interval", "",
@@ -59,6 +67,8 @@ var keyDocs = []keyDoc{
 		"Where checkpoints, the runners' lease and dead letters live: `memory` or `bun`."},
 	{Root + ".projection.checkpoint.url", "the event store's URL",
 		"Database URL of `bun` checkpoints; in the read model's database, read model and checkpoint commit together (exactly once)."},
+	{Root + ".projection.checkpoint.datasource", "(none)",
+		"As `store.datasource`, for the checkpoints; set it or `projection.checkpoint.url`, not both."},
 	{Root + ".projection.checkpoint.auto-migrate", "as `store.auto-migrate`",
 		"As `store.auto-migrate`, for the checkpoint database."},
 	{Root + ".projection.batch-size", "",
@@ -71,7 +81,7 @@ var keyDocs = []keyDoc{
 	{Root + ".projection.start-from", "",
 		"Where a projection without a checkpoint starts: `earliest` or `latest`."},
 	{Root + ".projection.lease-ttl", "",
-		"How long a runner holds its projection's lease; another process takes over within it when the active one dies."},
+		"How long a runner holds its projection's lease; another process takes over within it when the active one dies (on PostgreSQL within a poll interval of its connection closing)."},
 	{Root + ".projection.retry-initial", "",
 		"First wait before a failed event is tried again; it doubles up to `retry-max`."},
 	{Root + ".projection.retry-max", "",
@@ -119,10 +129,20 @@ var keyDocs = []keyDoc{
 		"Health: a projection or outbox with more dead letters than this is unhealthy; `0` reports them without failing."},
 	{DataRelationalURLKey, "(none)",
 		"The application's database, used by `bun` stores that set no URL of their own."},
+	{DataRelationalDDLAutoKey, "(none)",
+		"pyfly's schema strategy, for the stores that set no `auto-migrate`: `create`, `create-drop` and `update` migrate on start (tables are never dropped), `validate` and `none` check."},
+	{DataRelationalDatasourcesKey, "(none)",
+		"pyfly's named databases, `<name>: {url: …}`: what the stores' `datasource` keys name (their other settings are pyfly's)."},
 }
 
-// KeyDocs lists every key the module reads ([Keys], then pyfly.data.relational.url) with its
-// default and what it does. README.md's table of keys and this package's documentation are
+// DataKeys lists the keys of pyfly's data module the module reads, outside pyfly.eventsourcing:
+// pyfly.data.relational.url, ddl-auto and datasources (each entry's url).
+func DataKeys() []string {
+	return []string{DataRelationalURLKey, DataRelationalDDLAutoKey, DataRelationalDatasourcesKey}
+}
+
+// KeyDocs lists every key the module reads ([Keys], then [DataKeys]) with its default and what
+// it does. README.md's table of keys and this package's documentation are
 // generated from it.
 func KeyDocs() []KeyDoc {
 	defaults := reflect.ValueOf(Default())

@@ -36,6 +36,6 @@ func TestKeyDocsMatchTheKeysTheModuleReads(t *testing.T) {
 		require.NoError(t, err, "%s: %s", d.Key, yaml)
 		assert.Equal(t, config.Default(), cfg, "%s: %s is its default", d.Key, d.Literal)
 	}
-	require.Equal(t, append(config.Keys(), config.DataRelationalURLKey), documented,
+	require.Equal(t, append(config.Keys(), config.DataKeys()...), documented,
 		"every key the module reads has one entry in keyDocs (config/keydocs.go), in the order of Keys; then run go generate ./config")
 }

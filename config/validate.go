@@ -15,8 +15,9 @@ import (
 // bytes), a snapshot interval below 1 is refused, start-from is lower-cased, and the projection
 // runners' and the outbox's settings get their defaults where they are 0. An error is an
 // *[Error] (matching [ErrInvalidConfig]) that names the key at fault and what is valid: an
-// unknown provider, a negative number or duration, or a setting projection.Config.Validate or,
-// when outbox.enabled is true, outbox.Config.Validate refuses (the error then also matches
+// unknown provider, a negative number or duration, pyfly's keys (ddl-auto, a datasource set with
+// a URL or naming none, position-strategy, payload-format) out of their values, or a setting
+// projection.Config.Validate or, when outbox.enabled is true, outbox.Config.Validate refuses (the error then also matches
 // es.ErrInvalidArgument and unwraps to their *ConfigError). Validate does not look at Enabled.
 func (c *Config) Validate() error {
 	var err error
@@ -51,6 +52,9 @@ func (c *Config) Validate() error {
 	}
 	c.Outbox.URL = strings.TrimSpace(c.Outbox.URL)
 	c.Outbox.Name = strings.TrimSpace(c.Outbox.Name)
+	if err := c.validatePyflyKeys(); err != nil {
+		return err
+	}
 	return c.checkSettings()
 }
 

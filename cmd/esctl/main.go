@@ -12,7 +12,7 @@ import (
 	"github.com/gofly/eventsourcing/config"
 	es "github.com/gofly/eventsourcing/eventsourcing"
 	"github.com/gofly/eventsourcing/eventsourcing/inspect"
-	bunstore "github.com/gofly/eventsourcing/stores/bun"
+	"github.com/gofly/eventsourcing/internal/redact"
 )
 
 // Exit codes.
@@ -39,7 +39,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	code := exitCode(err)
 	if !errors.As(err, new(reported)) {
-		fmt.Fprintln(stderr, "esctl: "+bunstore.RedactURL(err.Error()))
+		fmt.Fprintln(stderr, "esctl: "+redact.Text(err.Error()))
 	}
 	if code == exitUsage && errors.As(err, new(*usageError)) {
 		fmt.Fprintln(stderr, "run esctl help for the commands and their flags")

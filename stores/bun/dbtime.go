@@ -7,8 +7,9 @@ import (
 )
 
 // dbTime receives a time column in whichever form the driver gives it: a time.Time (PostgreSQL
-// TIMESTAMPTZ) or RFC 3339 text (SQLite stores [sqliteTimeLayout]). Decoding the text waits for
-// [dbTime.UTC], so the caller can say which row was wrong.
+// TIMESTAMPTZ) or text: RFC 3339 (SQLite stores [sqliteTimeLayout]), or the ISO forms pyfly's
+// rows hold on SQLite (see [parseISOTime]). Decoding the text waits for [dbTime.UTC], so the
+// caller can say which row was wrong.
 type dbTime struct {
 	t    time.Time
 	text string
@@ -19,6 +20,7 @@ const (
 	dbTimeNull uint8 = iota
 	dbTimeValue
 	dbTimeText
+	dbTimeOther // a value of another type, named in text
 )
 
 // Scan implements sql.Scanner.
@@ -33,13 +35,13 @@ func (d *dbTime) Scan(src any) error {
 	case nil:
 		d.kind = dbTimeNull
 	default:
-		return fmt.Errorf("bunstore: a time column holds a %T; want a timestamp or RFC 3339 text", src)
+		d.text, d.kind = fmt.Sprintf("%T", src), dbTimeOther
 	}
 	return nil
 }
 
-// UTC returns the scanned time in UTC. A NULL or text that is not RFC 3339 is an error (the
-// parse error quotes the text).
+// UTC returns the scanned time in UTC. A NULL, a value of another type or text that is neither
+// RFC 3339 nor one of [parseISOTime]'s forms is an error (the parse error quotes the text).
 func (d *dbTime) UTC() (time.Time, error) {
 	switch d.kind {
 	case dbTimeValue:
@@ -48,13 +50,38 @@ func (d *dbTime) UTC() (time.Time, error) {
 		if t, ok := parseStoredTime(d.text); ok {
 			return t, nil
 		}
-		t, err := time.Parse(time.RFC3339Nano, d.text)
-		if err != nil {
-			return time.Time{}, err
-		}
-		return t.UTC(), nil
+		return parseISOTime(d.text)
+	case dbTimeOther:
+		return time.Time{}, fmt.Errorf("bunstore: a time column holds a %s; want a timestamp or RFC 3339 text", d.text)
 	}
 	return time.Time{}, errors.New("NULL is not a time")
+}
+
+// isoLayouts are the forms [parseISOTime] reads: Python's datetime.isoformat with either
+// separator (sqlite3 stores isoformat(" "), SQLAlchemy a space and six digits of microseconds),
+// with or without an offset; a fraction of any length is read after the seconds.
+var isoLayouts = [...]string{
+	time.RFC3339Nano,
+	"2006-01-02 15:04:05Z07:00",
+	"2006-01-02T15:04:05",
+	"2006-01-02 15:04:05",
+}
+
+// parseISOTime reads RFC 3339 and the ISO 8601 forms Python writes (2026-01-01 12:00:00,
+// 2026-01-01T12:00:00.5+00:00, …). A time without an offset is UTC, as pyfly stores naive
+// times. The error is time.Parse's for RFC 3339, which quotes the text.
+func parseISOTime(s string) (time.Time, error) {
+	var first error
+	for _, layout := range isoLayouts {
+		t, err := time.Parse(layout, s)
+		if err == nil {
+			return t.UTC(), nil
+		}
+		if first == nil {
+			first = err
+		}
+	}
+	return time.Time{}, first
 }
 
 // parseStoredTime reads the form SQLite stores, [sqliteTimeLayout] (2006-01-02T15:04:05.000000000Z),

@@ -70,6 +70,7 @@ type sqlDialect interface {
 	snapshotsDialect
 	outboxDialect
 	schemaDialect
+	adoptDialect
 	notifyDialect
 	outcomeDialect
 	checkpointsDialect

@@ -22,6 +22,18 @@
 // [OpenSource] and [NewDBFrom] open; no error or message shows a secret of the URL, and a URL
 // that could be read two ways (an unencoded "@" in the password) is refused before any dial.
 //
+// # Sharing a database with pyfly
+//
+// [Migrate] adopts tables pyfly made, with either generation's DDL, in place before the
+// migrations run (see [Migrate]): the event table gets global_position and recorded_at, and its
+// events without a position are numbered in pyfly's documented order (oldest occurred_at, or
+// recorded_at, first, then aggregate id and sequence) after the positions pyfly gave and below
+// every later one, each step in a transaction of its own. Reads return a row whose payload holds
+// pyfly's envelope (StoredEventEnvelope.to_json) as the same es.Envelope as a native row;
+// [WithPayloadFormat]([PayloadPyfly]) writes rows pyfly reads. After adoption pyfly's own INSERT,
+// which sets no position, still works: on PostgreSQL a column default (migration 0007) gives the
+// row a position from its transaction id, on SQLite the rowid, so readers never skip it.
+//
 // # Projections
 //
 // [NewCheckpointStore], [NewLease] and [NewDeadLetterStore] keep what the runners of package
@@ -34,7 +46,8 @@
 //
 // The runner runs each batch in a transaction of the checkpoint store: a handler that writes its
 // read model through [TxFrom] in the same database commits it with the checkpoint, exactly once.
-// Lease expiry follows the database's clock. On SQLite a batch holds the database's only write
+// Lease expiry follows the database's clock; on PostgreSQL a lease whose holder's database
+// session ended (its process died) is taken over at once (see [Lease]). On SQLite a batch holds the database's only write
 // lock from its first statement to its commit, so appends (and other runners) wait for it: keep
 // handlers short.
 //
@@ -114,6 +127,7 @@
 // Bad input is es.ErrInvalidArgument before anything is touched (storekit.ValidateAppend); a version
 // mismatch or a lost race is a *es.ConcurrencyError for pgx, pgdriver and SQLite alike; an event
 // id that is already stored is es.ErrInvalidArgument, not a conflict; a missing table or column
-// is [ErrSchema] naming it; context cancellation returns the context's error; other driver
+// is a [*SchemaError] (matching [ErrSchema]) naming it and what to run; context cancellation
+// returns the context's error; other driver
 // errors come back wrapped with the operation ("bunstore: append: ...").
 package bunstore

@@ -17,6 +17,9 @@ type EventStore struct {
 	dl        sqlDialect
 	q         eventSQL
 	upcasters []es.Upcaster
+	format    PayloadFormat    // what Append writes into the payload column
+	obs       es.StoreObserver // nil: none
+	system    string           // es.SystemPostgreSQL or es.SystemSQLite
 	log       *slog.Logger
 	writeGate chan struct{} // one append of this store at a time, on a database with one writer
 	commits   *commitHub
@@ -69,7 +72,8 @@ type eventSQL struct {
 const eventColumns = `event_id, aggregate_id, aggregate_type, sequence, event_type, payload, metadata, occurred_at, version, tenant_id, global_position`
 
 // NewEventStore returns an event store on db (pgdialect or sqlitedialect). It does no I/O: run
-// [Prepare] (or [Migrate]) before the first call.
+// [Prepare] (or [Migrate]) before the first call. It reads rows in every [PayloadFormat], pyfly's
+// own included, and writes in the one [WithPayloadFormat] sets.
 func NewEventStore(db *bun.DB, opts ...EventStoreOption) (*EventStore, error) {
 	dl, err := dialectOf(db)
 	if err != nil {
@@ -79,7 +83,11 @@ func NewEventStore(db *bun.DB, opts ...EventStoreOption) (*EventStore, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &EventStore{db: db, dl: dl, q: dl.eventSQL(), upcasters: cfg.upcasters, log: cfg.logger}
+	s := &EventStore{db: db, dl: dl, q: dl.eventSQL(), upcasters: cfg.upcasters, format: cfg.format, obs: cfg.observer, log: cfg.logger}
+	s.system = es.SystemSQLite
+	if dl.name() == DialectPostgres {
+		s.system = es.SystemPostgreSQL
+	}
 	s.commits = newCommitHub(db, dl, eventsChannel, cfg.logger)
 	if dl.singleWriter() {
 		s.writeGate = make(chan struct{}, 1)
@@ -89,6 +97,10 @@ func NewEventStore(db *bun.DB, opts ...EventStoreOption) (*EventStore, error) {
 
 // DB returns the *bun.DB the store writes to.
 func (s *EventStore) DB() *bun.DB { return s.db }
+
+// DBSystem returns es.SystemPostgreSQL or es.SystemSQLite: the system observers see (see
+// es.SystemOf).
+func (s *EventStore) DBSystem() string { return s.system }
 
 // Dialect returns the store's dialect.
 func (s *EventStore) Dialect() Dialect { return s.dl.name() }

@@ -15,6 +15,17 @@ const maxPreallocate = 1024
 // Load implements es.EventStore: the aggregate's events after afterSequence, in sequence order,
 // upcast, with their global positions. An unknown aggregate gives an empty slice.
 func (s *EventStore) Load(ctx context.Context, aggregateID string, afterSequence int64) ([]es.Envelope, error) {
+	if s.obs == nil {
+		return s.load(ctx, aggregateID, afterSequence)
+	}
+	op := es.Op{Kind: es.OpLoad, System: s.system, AggregateID: aggregateID, After: afterSequence}
+	return es.ObserveRead(ctx, s.obs, op, func(ctx context.Context) ([]es.Envelope, error) {
+		return s.load(ctx, aggregateID, afterSequence)
+	})
+}
+
+// load is Load without the observer.
+func (s *EventStore) load(ctx context.Context, aggregateID string, afterSequence int64) ([]es.Envelope, error) {
 	if err := storekit.ValidateLoad(aggregateID, afterSequence); err != nil {
 		return nil, err
 	}
@@ -47,6 +58,15 @@ func (s *EventStore) LatestVersion(ctx context.Context, aggregateID string) (int
 // A cursor that is neither 0 nor a position on the stream is es.ErrInvalidArgument. A row that
 // does not decode ends the page with an *es.DecodeError, after the events before it.
 func (s *EventStore) ReadAll(ctx context.Context, after int64, limit int) ([]es.Envelope, error) {
+	if s.obs == nil {
+		return s.readAll(ctx, after, limit)
+	}
+	op := es.Op{Kind: es.OpReadAll, System: s.system, After: after}
+	return es.ObserveRead(ctx, s.obs, op, func(ctx context.Context) ([]es.Envelope, error) { return s.readAll(ctx, after, limit) })
+}
+
+// readAll is ReadAll without the observer.
+func (s *EventStore) readAll(ctx context.Context, after int64, limit int) ([]es.Envelope, error) {
 	if err := storekit.ValidateReadAll(after, limit); err != nil {
 		return nil, err
 	}
@@ -101,8 +121,9 @@ func queryEventsSQL(ctx context.Context, s *EventStore, st *txState, op string, 
 	return scanEvents(ctx, s, op, sizeHint, rows)
 }
 
-// scanEvents decodes rows of eventColumns and closes them. A row that does not decode ends the
-// page: the events before it come back with its *es.DecodeError.
+// scanEvents decodes rows of eventColumns and closes them; a row in pyfly's format takes its
+// payload, metadata and time from the envelope (see fromPyfly). A row that does not decode ends
+// the page: the events before it come back with its *es.DecodeError.
 func scanEvents(ctx context.Context, s *EventStore, op string, sizeHint int, rows *sql.Rows) ([]es.Envelope, error) {
 	defer rows.Close()
 	out := make([]es.Envelope, 0, sizeHint)
@@ -113,7 +134,6 @@ func scanEvents(ctx context.Context, s *EventStore, op string, sizeHint int, row
 		tenant   sql.NullString
 		version  int64
 		occurred dbTime
-		err      error
 	)
 	for rows.Next() {
 		e = es.Envelope{}
@@ -125,10 +145,17 @@ func scanEvents(ctx context.Context, s *EventStore, op string, sizeHint int, row
 		e.Payload = payload
 		e.Version = int(version)
 		e.TenantID = tenant.String
-		if e.OccurredAt, err = occurred.UTC(); err != nil {
-			return out, undecodable(op, e, fmt.Errorf("occurred_at: %w", err))
+		md, pyfly, err := fromPyfly(&e)
+		switch {
+		case err != nil:
+			return out, undecodable(op, e, err)
+		case !pyfly:
+			md = metadata
+			if e.OccurredAt, err = occurred.UTC(); err != nil {
+				return out, undecodable(op, e, fmt.Errorf("occurred_at: %w", err))
+			}
 		}
-		if e, err = s.finish(op, e, metadata); err != nil {
+		if e, err = s.finish(op, e, md); err != nil {
 			return out, err
 		}
 		out = append(out, e)

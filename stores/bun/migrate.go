@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"strings"
 
 	"github.com/uptrace/bun"
 	"github.com/uptrace/bun/migrate"
@@ -38,6 +39,12 @@ var errAppliedElsewhere = errors.New("bunstore: migration applied by another pro
 // format; a table in the format of earlier releases, with version, name and applied_at columns,
 // is converted in place first). Calling it again is a no-op.
 //
+// Tables pyfly made, with either generation's DDL, are adopted in place first, keeping every row
+// (see the package documentation): the event table gets global_position and recorded_at, and its
+// events are numbered in pyfly's documented order, below every position given later. A table in
+// a layout neither this module nor pyfly writes is refused with a *[SchemaError] naming it and
+// the column at fault; so is one the migrations leave without a column the stores need.
+//
 // It is safe to call concurrently from several pools and processes, and a process that dies
 // half-way blocks no one: the bookkeeping table is created or converted under a
 // transaction-scoped lock (a PostgreSQL advisory lock; the SQLite write lock of BEGIN
@@ -57,6 +64,9 @@ func Migrate(ctx context.Context, db *bun.DB) error {
 	if err := prepareMigrationTable(ctx, db, dl); err != nil {
 		return err
 	}
+	if err := adopt(ctx, db, dl); err != nil {
+		return err
+	}
 	m := migrate.NewMigrator(db, ms,
 		migrate.WithTableName(migrationTable),
 		migrate.WithLocksTableName(migrationLocksTable),
@@ -71,12 +81,56 @@ func Migrate(ctx context.Context, db *bun.DB) error {
 	for retries := len(ms.Sorted()); ; retries-- {
 		_, err := m.Migrate(ctx)
 		if err == nil {
-			return nil
+			break
 		}
 		if !errors.Is(err, errAppliedElsewhere) || retries == 0 {
-			return wrapErr(ctx, "migrate", migrationTable, err)
+			return migrationError(ctx, dl, ms, err)
 		}
 	}
+	all, _ := checkedTables(nil)
+	return checkColumns(ctx, db, dl, all, true)
+}
+
+// migrationError words the error of a failed migration: which one, the tables it creates or
+// upgrades, and that it was rolled back. A table it cannot upgrade (a column or table it expects
+// is missing) is a *SchemaError naming it; errors outside any migration name the bookkeeping
+// table.
+func migrationError(ctx context.Context, dl sqlDialect, ms *migrate.Migrations, err error) error {
+	name, _, ok := strings.Cut(err.Error(), ": up: ")
+	if !ok || ctx.Err() != nil {
+		return wrapErr(ctx, "migrate", migrationTable, err)
+	}
+	file := name
+	for _, m := range ms.Sorted() {
+		if m.Name == name {
+			file = m.Name + "_" + m.Comment
+		}
+	}
+	tables := strings.Join(migrationTables(dl, file), ", ")
+	switch classify(err).kind {
+	case kindUndefinedColumn, kindUndefinedTable:
+		return &SchemaError{Table: tables, Fix: FixByHand, Err: err,
+			Problem: "is in a layout neither this module nor pyfly writes: migration " + file + " cannot upgrade it (it was rolled back)"}
+	case kindBusy, kindLockTimeout, kindStatementTimeout, kindSerialization:
+		return wrapErr(ctx, "migrate: migration "+file+" on "+tables, tables, err)
+	}
+	return fmt.Errorf("bunstore: migrate: migration %s (%s) failed and was rolled back: %w", file, tables, err)
+}
+
+// migrationTables lists the stores' tables the migration file (NNNN_comment) of dl names.
+func migrationTables(dl sqlDialect, file string) []string {
+	stmts, _ := migrationStatements(dl, file)
+	text := strings.Join(stmts, "\n")
+	var out []string
+	for _, t := range requiredColumns() {
+		if strings.Contains(text, t.table+" ") || strings.Contains(text, t.table+"\n") || strings.Contains(text, t.table+"(") {
+			out = append(out, t.table)
+		}
+	}
+	if len(out) == 0 {
+		out = append(out, migrationTable)
+	}
+	return out
 }
 
 // dialectMigrations discovers the SQL files of dl's dialect.

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -17,6 +16,7 @@ import (
 	"github.com/uptrace/bun/migrate"
 
 	es "github.com/gofly/eventsourcing/eventsourcing"
+	"github.com/gofly/eventsourcing/internal/sqlscript"
 	bunstore "github.com/gofly/eventsourcing/stores/bun"
 )
 
@@ -37,7 +37,7 @@ func migrations(t *testing.T, db *bun.DB) map[string]int {
 	return out
 }
 
-var allMigrations = map[string]int{"0001": 1, "0002": 1, "0003": 1, "0004": 1, "0005": 1, "0006": 1}
+var allMigrations = map[string]int{"0001": 1, "0002": 1, "0003": 1, "0004": 1, "0005": 1, "0006": 1, "0007": 1}
 
 // buildLegacySchema creates the schema exactly as the runner of earlier releases did
 // (testdata/legacy_<dialect>.sql), with its bookkeeping rows applied at a known time.
@@ -56,17 +56,9 @@ func execSQLFile(t *testing.T, db *bun.DB, path string) {
 	t.Helper()
 	raw, err := os.ReadFile(path)
 	require.NoError(t, err)
-	for _, stmt := range strings.Split(string(raw), ";\n") {
-		var lines []string
-		for _, l := range strings.Split(stmt, "\n") {
-			if !strings.HasPrefix(l, "--") {
-				lines = append(lines, l)
-			}
-		}
-		if stmt = strings.TrimSpace(strings.Join(lines, "\n")); stmt != "" {
-			_, err := db.DB.Exec(stmt)
-			require.NoError(t, err, stmt)
-		}
+	for _, stmt := range sqlscript.Statements(string(raw)) {
+		_, err := db.DB.Exec(stmt)
+		require.NoError(t, err, stmt)
 	}
 }
 
@@ -195,7 +187,7 @@ func TestMigrateLeavesNewerMigrations(t *testing.T) {
 			require.NoError(t, err)
 
 			require.NoError(t, bunstore.Prepare(ctx, db, true))
-			assert.Equal(t, map[string]int{"0001": 1, "0002": 1, "0003": 1, "0004": 1, "0005": 1, "0006": 1, "0099": 1}, migrations(t, db))
+			assert.Equal(t, map[string]int{"0001": 1, "0002": 1, "0003": 1, "0004": 1, "0005": 1, "0006": 1, "0007": 1, "0099": 1}, migrations(t, db))
 			require.NoError(t, newEventStore(t, db).Append(ctx, "a", "T", 0, envs(t, 1)))
 		})
 	}

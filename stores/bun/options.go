@@ -5,9 +5,11 @@ import (
 
 	es "github.com/gofly/eventsourcing/eventsourcing"
 	"github.com/gofly/eventsourcing/eventsourcing/storekit"
+	"github.com/gofly/eventsourcing/internal/check"
 )
 
-// EventStoreOption configures [NewEventStore]: [WithUpcasters] and [WithLogger].
+// EventStoreOption configures [NewEventStore]: [WithUpcasters], [WithPayloadFormat],
+// [WithObserver] and [WithLogger].
 type EventStoreOption interface {
 	applyEventStore(*eventStoreConfig)
 }
@@ -37,6 +39,9 @@ type prepareConfig struct {
 
 type eventStoreConfig struct {
 	upcasters []es.Upcaster
+	format    PayloadFormat
+	observer  es.StoreObserver
+	observed  bool // WithObserver was given (a nil observer is refused)
 	logger    *slog.Logger
 }
 
@@ -49,6 +54,16 @@ type snapshotStoreConfig struct {
 func WithUpcasters(ups ...es.Upcaster) EventStoreOption {
 	return upcastersOption(ups)
 }
+
+// WithObserver makes the event store report its Append, Load and ReadAll calls to o (see
+// es.Observer), as the "postgresql" or "sqlite" system. A nil o makes NewEventStore fail.
+func WithObserver(o es.StoreObserver) EventStoreOption {
+	return observerOption{o}
+}
+
+type observerOption struct{ o es.StoreObserver }
+
+func (o observerOption) applyEventStore(c *eventStoreConfig) { c.observer, c.observed = o.o, true }
 
 type upcastersOption []es.Upcaster
 
@@ -92,6 +107,13 @@ func eventStoreOptions(opts []EventStoreOption) (eventStoreConfig, error) {
 		if u == nil {
 			return c, storekit.InvalidArgument("bunstore: WithUpcasters: upcaster %d is nil", i)
 		}
+	}
+	var err error
+	if c.format, err = checkPayloadFormat(c.format); err != nil {
+		return c, err
+	}
+	if c.observed && check.IsNil(c.observer) {
+		return c, storekit.InvalidArgument("bunstore: WithObserver: the observer is nil")
 	}
 	c.logger = orDiscard(c.logger)
 	return c, nil

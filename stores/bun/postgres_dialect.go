@@ -16,6 +16,9 @@ type postgresDialect struct {
 	// copyMin is the batch size from which appends on pgx go through COPY; 0 means
 	// pgCopyMinEvents (tests set 1 to run every append through COPY).
 	copyMin int
+	// numberChunk is how many events one step of adopting pyfly's event table numbers; 0 means
+	// pgNumberingChunk (tests set a few, to run several steps).
+	numberChunk int
 }
 
 func newPostgresDialect(db *bun.DB) postgresDialect {

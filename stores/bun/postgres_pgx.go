@@ -59,7 +59,7 @@ func (d postgresDialect) appendPgx(ctx context.Context, db *bun.DB, st *txState,
 	}
 	var opErr error
 	err = withPgx(ctx, db, st, func(c *pgx.Conn) error {
-		opErr = d.appendOutcome(ctx, st, b, c.QueryRow(ctx, pgAppendSQL, d.appendArgs(b, start-1)...).Scan)
+		opErr = d.appendOutcome(ctx, st, b, start, c.QueryRow(ctx, pgAppendSQL, d.appendArgs(b, start-1)...).Scan)
 		return nil
 	})
 	if err != nil {
@@ -68,8 +68,9 @@ func (d postgresDialect) appendPgx(ctx context.Context, db *bun.DB, st *txState,
 	return opErr
 }
 
-// queryPgx is queryEventsSQL on the native pgx connection. A row that does not decode ends the
-// page: the events before it come back with its *es.DecodeError.
+// queryPgx is queryEventsSQL on the native pgx connection (rows in pyfly's format included). A
+// row that does not decode ends the page: the events before it come back with its
+// *es.DecodeError.
 func queryPgx(ctx context.Context, s *EventStore, st *txState, op string, sizeHint int, q string, args ...any) ([]es.Envelope, error) {
 	var out []es.Envelope
 	var opErr error
@@ -113,6 +114,14 @@ func queryPgx(ctx context.Context, s *EventStore, st *txState, op string, sizeHi
 				if tenant != nil {
 					e.TenantID = *tenant
 				}
+			}
+			md, pyfly, perr := fromPyfly(&e)
+			if perr != nil {
+				opErr = undecodable(op, e, perr)
+				return nil
+			}
+			if pyfly {
+				metadata = md
 			}
 			if e, err = s.finish(op, e, metadata); err != nil {
 				opErr = err // the events before it come back with it

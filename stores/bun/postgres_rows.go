@@ -21,7 +21,7 @@ var eventColumnTypes = [...]struct {
 	{[2]uint32{pgtype.VarcharOID, pgtype.TextOID}, false},           // event_id
 	{[2]uint32{pgtype.VarcharOID, pgtype.TextOID}, false},           // aggregate_id
 	{[2]uint32{pgtype.VarcharOID, pgtype.TextOID}, false},           // aggregate_type
-	{[2]uint32{pgtype.Int8OID, pgtype.Int8OID}, true},               // sequence
+	{[2]uint32{pgtype.Int8OID, pgtype.Int4OID}, true},               // sequence (INTEGER in pyfly's tables)
 	{[2]uint32{pgtype.VarcharOID, pgtype.TextOID}, false},           // event_type
 	{[2]uint32{pgtype.TextOID, pgtype.VarcharOID}, false},           // payload
 	{[2]uint32{pgtype.TextOID, pgtype.VarcharOID}, false},           // metadata
@@ -71,12 +71,16 @@ var pgEpochMicros = time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC).UnixMicro()
 // are in the expected forms) and returns the metadata bytes, valid until the next row. It reads
 // the event's id and place first, so that an error about the rest can name them.
 func decodeEventRow(raw [][]byte, e *es.Envelope, strs *rowStrings) ([]byte, error) {
-	if raw[0] == nil || raw[1] == nil || len(raw[3]) != 8 || len(raw[10]) != 8 {
+	if raw[0] == nil || raw[1] == nil || len(raw[3]) != 8 && len(raw[3]) != 4 || len(raw[10]) != 8 {
 		return nil, errors.New("the event id, aggregate id, sequence or global position is NULL or not a number")
 	}
 	e.EventID = string(raw[0])
 	e.AggregateID = strs.get(0, raw[1])
-	e.Sequence = int64(binary.BigEndian.Uint64(raw[3]))
+	if len(raw[3]) == 4 {
+		e.Sequence = int64(int32(binary.BigEndian.Uint32(raw[3])))
+	} else {
+		e.Sequence = int64(binary.BigEndian.Uint64(raw[3]))
+	}
 	e.GlobalPosition = int64(binary.BigEndian.Uint64(raw[10]))
 	for i, v := range raw {
 		if v == nil && i != 9 {

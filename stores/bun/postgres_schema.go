@@ -19,8 +19,9 @@ func (postgresDialect) migrationLockSQL() string {
 	return fmt.Sprintf("SELECT pg_advisory_xact_lock(%d)", int64(migrationLockKey))
 }
 
-func (postgresDialect) columnsSQL() string {
-	return "SELECT column_name FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = $1"
+func (postgresDialect) describeSQL() string {
+	return `SELECT column_name, upper(data_type), is_nullable = 'YES', false FROM information_schema.columns
+WHERE table_schema = current_schema() AND table_name = $1`
 }
 
 // verify is the dump/restore guard: every stored position must come from a transaction id below

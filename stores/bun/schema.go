@@ -2,7 +2,6 @@ package bunstore
 
 import (
 	"context"
-	"fmt"
 	"slices"
 	"strings"
 
@@ -14,11 +13,12 @@ import (
 // schemaDialect is what migrations and schema checks need from a dialect (postgres_schema.go,
 // sqlite_schema.go, and the SQL files in migrations/<dialect>).
 type schemaDialect interface {
+	// describeSQL lists the columns of the table named by its one argument: name, type (upper
+	// case), nullable, and whether the column is the table's rowid (SQLite).
+	describeSQL() string
 	// migrationLockSQL, run first in a transaction, makes concurrent Migrate calls (other
 	// pools, other processes) wait for that transaction to end; "" when BEGIN already does.
 	migrationLockSQL() string
-	// columnsSQL lists the columns of the table named by its one argument.
-	columnsSQL() string
 	// verify refuses stored data the dialect cannot run on; Prepare calls it last.
 	verify(ctx context.Context, db *bun.DB) error
 	// durabilityWarning says how a crash could lose acknowledged commits on this database
@@ -49,8 +49,10 @@ func requiredColumns() []tableColumnsRequired {
 // CheckSchema verifies, without changing anything, that the stores' tables and columns exist:
 // use it when the schema is managed elsewhere. It checks the given tables ([TableEvents] and the
 // other Table constants), or every table when none is given, so that an application without an
-// outbox or projections needs none of their tables. The error matches [ErrSchema] and names the
-// first missing table or column, and says to run Migrate or enable the auto-migrate option; an
+// outbox or projections needs none of their tables. The error is a *[SchemaError] (matching
+// [ErrSchema]) naming the first table at fault and its column: a missing table or column, or a
+// table in one of pyfly's layouts, are resolved by [Migrate] (or the auto-migrate option), which
+// adopts pyfly's tables in place; a table in a layout neither writes says to rename it. An
 // unknown table name matches es.ErrInvalidArgument.
 func CheckSchema(ctx context.Context, db *bun.DB, tables ...string) error {
 	dl, err := dialectOf(db)
@@ -61,24 +63,82 @@ func CheckSchema(ctx context.Context, db *bun.DB, tables ...string) error {
 	if err != nil {
 		return err
 	}
+	return checkColumns(ctx, db, dl, want, false)
+}
+
+// checkColumns checks the tables in want. After migrating (migrated), a column still missing is
+// one the migrations do not add: the table is in a foreign layout.
+func checkColumns(ctx context.Context, db *bun.DB, dl sqlDialect, want map[string]bool, migrated bool) error {
 	for _, t := range requiredColumns() {
 		if !want[t.table] {
 			continue
 		}
-		have, err := tableColumns(ctx, db.DB, dl, t.table)
+		have, err := describeTable(ctx, db.DB, dl, t.table)
 		if err != nil {
 			return err
 		}
 		if len(have) == 0 {
-			return fmt.Errorf("%w: table %s does not exist; run bunstore.Migrate or enable the auto-migrate option", ErrSchema, t.table)
+			return &SchemaError{Table: t.table, Problem: "does not exist", Fix: FixMigrate}
+		}
+		if !migrated {
+			if err := adoptable(dl, t.table, have); err != nil {
+				return err
+			}
 		}
 		for _, c := range t.columns {
-			if !have[c] {
-				return fmt.Errorf("%w: table %s has no column %s; run bunstore.Migrate or enable the auto-migrate option", ErrSchema, t.table, c)
+			if _, ok := have[c]; ok {
+				continue
 			}
+			if migrated {
+				return &SchemaError{Table: t.table, Column: c, Fix: FixByHand,
+					Problem: "has no column " + c + ", which migrating does not add to a table that exists: its layout is neither this module's nor pyfly's"}
+			}
+			return &SchemaError{Table: t.table, Column: c, Problem: "has no column " + c, Fix: FixMigrate}
 		}
 	}
 	return nil
+}
+
+// adoptable refuses, before migrating, a table in a foreign layout, or one of pyfly's, which
+// migrating adopts (naming the first column it adds, or the one it changes).
+func adoptable(dl sqlDialect, table string, have map[string]column) error {
+	for _, t := range pyflyColumns {
+		if t.table != table {
+			continue
+		}
+		if err := foreignTable(t, have); err != nil {
+			return err
+		}
+		if !pyflyLayout(dl, table, have) {
+			return nil
+		}
+		col, diff := pyflyDifference(table, have)
+		return &SchemaError{Table: table, Column: col, Fix: FixMigrate, Problem: "is in pyfly's layout (" + diff +
+			"): migrating adopts it in place, keeping every row and numbering the events in pyfly's order"}
+	}
+	return nil
+}
+
+// pyflyDifference names the first column a table of pyfly's lacks, and says how it differs from
+// this module's.
+func pyflyDifference(table string, have map[string]column) (string, string) {
+	added := map[string][]string{eventTable: {"global_position", "recorded_at"}, checkpointTable: {"fence"}}[table]
+	var missing []string
+	for _, c := range added {
+		if _, ok := have[c]; !ok {
+			missing = append(missing, c)
+		}
+	}
+	if len(missing) > 0 {
+		return missing[0], "no column " + strings.Join(missing, ", no column ")
+	}
+	switch table {
+	case eventTable:
+		return "global_position", "global_position may be NULL, or a time column has no time zone"
+	case snapshotTable:
+		return "created_at", "created_at has no time zone"
+	}
+	return "", "its columns differ"
 }
 
 // checkedTables returns the set of tables to check: tables, or every table when none is given.
@@ -104,22 +164,44 @@ func checkedTables(tables []string) (map[string]bool, error) {
 	return want, nil
 }
 
-func tableColumns(ctx context.Context, q querier, dl sqlDialect, table string) (map[string]bool, error) {
-	rows, err := q.QueryContext(ctx, dl.columnsSQL(), table)
+// column is what the schema checks read of a column.
+type column struct {
+	typ      string // the type as the database names it, upper case
+	nullable bool
+	pk       bool // SQLite: the table's one INTEGER PRIMARY KEY column, its rowid
+}
+
+// describeTable reads the columns of table; none when it does not exist.
+func describeTable(ctx context.Context, q querier, dl sqlDialect, table string) (map[string]column, error) {
+	rows, err := q.QueryContext(ctx, dl.describeSQL(), table)
 	if err != nil {
 		return nil, wrapErr(ctx, "check schema", table, err)
 	}
 	defer rows.Close()
-	have := map[string]bool{}
+	cols := map[string]column{}
 	for rows.Next() {
-		var c string
-		if err := rows.Scan(&c); err != nil {
+		var name string
+		var c column
+		if err := rows.Scan(&name, &c.typ, &c.nullable, &c.pk); err != nil {
 			return nil, wrapErr(ctx, "check schema", table, err)
 		}
-		have[strings.ToLower(c)] = true
+		cols[strings.ToLower(name)] = c
 	}
 	if err := rows.Err(); err != nil {
 		return nil, wrapErr(ctx, "check schema", table, err)
+	}
+	return cols, nil
+}
+
+// tableColumns lists the columns of table by name; none when it does not exist.
+func tableColumns(ctx context.Context, q querier, dl sqlDialect, table string) (map[string]bool, error) {
+	cols, err := describeTable(ctx, q, dl, table)
+	if err != nil {
+		return nil, err
+	}
+	have := make(map[string]bool, len(cols))
+	for c := range cols {
+		have[c] = true
 	}
 	return have, nil
 }

@@ -81,7 +81,7 @@ func parsePostgres(u *redact.Parsed, s string) (Source, error) {
 	src := Source{dialect: DialectPostgres, dsn: dsn, redacted: check.Clip(shown, check.URLTextBytes), secrets: u.Secrets()}
 	cfg, err := pgx.ParseConfig(dsn)
 	if err != nil {
-		return Source{}, fmt.Errorf("%w: bunstore: database URL %q: %w", errs.InvalidArgument, shown, src.scrub(pgxParseError(err)))
+		return Source{}, fmt.Errorf("%w: bunstore: database URL %q: %w", errs.InvalidArgument, src.redacted, check.ClippedError{Err: src.scrub(pgxParseError(err))})
 	}
 	sum := sha256.Sum256([]byte(dsn))
 	src.pgx = cfg

@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"errors"
-	"fmt"
 
 	"github.com/uptrace/bun"
 )
@@ -13,7 +12,10 @@ import (
 // pools of [Open] begin that way) to its end, and SQLite releases it when the process dies.
 func (sqliteDialect) migrationLockSQL() string { return "" }
 
-func (sqliteDialect) columnsSQL() string { return "SELECT name FROM pragma_table_info(?)" }
+func (sqliteDialect) describeSQL() string {
+	return `SELECT name, upper(type), "notnull" = 0, pk = 1 AND upper(type) = 'INTEGER'
+	AND (SELECT count(*) FROM pragma_table_info(?1) WHERE pk > 0) = 1 FROM pragma_table_info(?1)`
+}
 
 // verify refuses an event table from before migration 0005, where global_position is not the
 // rowid: the store leaves positions to SQLite, which gives them only to an INTEGER PRIMARY KEY.
@@ -26,8 +28,8 @@ func (sqliteDialect) verify(ctx context.Context, db *bun.DB) error {
 		return wrapErr(ctx, "check schema", eventTable, err)
 	}
 	if typ != "INTEGER" || pk != 1 {
-		return fmt.Errorf("%w: table %s is in the layout of earlier releases (global_position is not its INTEGER PRIMARY KEY); "+
-			"run bunstore.Migrate or enable the auto-migrate option (migration 0005 rebuilds it, keeping every event)", ErrSchema, eventTable)
+		return &SchemaError{Table: eventTable, Column: "global_position", Fix: FixMigrate,
+			Problem: "is in the layout of earlier releases (global_position is not its INTEGER PRIMARY KEY; migration 0005 rebuilds it, keeping every event)"}
 	}
 	return nil
 }
