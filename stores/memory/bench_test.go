@@ -4,50 +4,22 @@ import (
 	"testing"
 
 	"github.com/gofly/eventsourcing/internal/benchkit"
+	"github.com/gofly/eventsourcing/internal/benchkit/memsides"
 	"github.com/gofly/eventsourcing/stores/memory"
 )
 
-// The benchmarks run each workload of benchkit on the store (store), on the least an in-memory
-// store can do with the same guarantees (limit: a map plus a slice under a mutex, see
-// limitStore) and on a plain map and slice doing only the JSON work (minimal, see plainStore),
-// in one process, in an order that turns from one -count run to the next.
+// The benchmarks run each workload of benchkit on the store and its baselines (see
+// internal/benchkit/memsides), in one process, in an order that turns from one -count run to the
+// next.
 
 func sides(b *testing.B) benchkit.Sides {
-	store := newStoreSide(b)
-	return benchkit.Sides{Store: "memory", Names: []string{"store", "limit", "minimal"}, Side: map[string]benchkit.Side{
-		"store": store, "limit": newLimitStore(), "minimal": newPlainStore(), benchkit.Bare: newStoreSide(b).bare(),
-	}}
-}
-
-// Fresh implements benchkit.Freshener.
-func (s *storeSide) Fresh() benchkit.Side { return newStoreSide(s.b) }
-
-// Fresh implements benchkit.Freshener.
-func (s *limitStore) Fresh() benchkit.Side { return newLimitStore() }
-
-// storeSide is ours, new for each run of a workload that wants a fresh store.
-type storeSide struct {
-	*benchkit.StoreSide
-	b      *testing.B
-	events *memory.EventStore
-}
-
-func newStoreSide(b *testing.B) *storeSide {
-	events := memory.NewEventStore()
-	s, err := benchkit.NewStoreSide(events, memory.NewSnapshotStore())
+	s := memsides.Sides(b)
+	bare, err := benchkit.NewStoreSide(memory.Bare{EventStore: memory.NewEventStore()}, memory.NewSnapshotStore())
 	if err != nil {
 		b.Fatal(err)
 	}
-	return &storeSide{StoreSide: s, b: b, events: events}
-}
-
-// bare is s's store reached past its observer checks (benchkit.Bare).
-func (s *storeSide) bare() *benchkit.StoreSide {
-	side, err := benchkit.NewStoreSide(memory.Bare{EventStore: s.events}, memory.NewSnapshotStore())
-	if err != nil {
-		s.b.Fatal(err)
-	}
-	return side
+	s.Side[benchkit.Bare] = bare // a store reached past its observer checks
+	return s
 }
 
 func BenchmarkAppend1(b *testing.B)           { benchkit.Append(b, sides(b), 1) }
