@@ -7,16 +7,17 @@ PKGS := ./...
 test:
 	$(GO) test -race -count=1 $(PKGS)
 
-## bench: every store next to its raw baselines (limit, minimal), as one markdown table of medians
+## bench: every store next to its raw baselines (limit, minimal) and, from the module internal/peerbench, other libraries (peer-<name>), as one markdown table of medians
 bench:
-	$(GO) run ./internal/cmd/benchreport -count 5 ./stores/...
+	$(GO) run ./internal/cmd/benchreport -count 5 -peers internal/peerbench ./stores/...
 
-## lint: gofmt, go vet here, and go vet for Windows and macOS (everything builds on every platform)
+## lint: gofmt, go vet here and in the peer module (internal/peerbench), and go vet for Windows and macOS (everything builds on every platform)
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
 	$(GO) vet $(PKGS)
 	GOOS=windows $(GO) vet $(PKGS)
 	GOOS=darwin $(GO) vet $(PKGS)
+	cd internal/peerbench && $(GO) vet ./...
 
 ## run: the example application (SQLite file orders.db in the working directory; run it twice; it says how to start over)
 run:

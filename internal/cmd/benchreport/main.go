@@ -19,11 +19,17 @@
 // that many rounds, turning the order from one round to the next (go test's own -count would run
 // each variant n times in a row). The testing package names the later rounds <variant>#01, #02, …
 //
-//	go run ./internal/cmd/benchreport -count 5 ./stores/...
+// With -peers DIR it then runs the benchmarks of the module in DIR the same way: internal/peerbench
+// measures the memory store again next to other libraries (variants peer-<name>), and its rows
+// replace those of the same operation and store.
+//
+//	go run ./internal/cmd/benchreport -count 5 -peers internal/peerbench ./stores/...
 package main
 
 import (
 	"bufio"
+	"bytes"
+	"cmp"
 	"flag"
 	"fmt"
 	"io"
@@ -40,6 +46,7 @@ func main() {
 	count := flag.Int("count", 5, "runs of each benchmark; the table shows medians")
 	bench := flag.String("bench", ".", "benchmarks to run (go test -bench)")
 	benchtime := flag.String("benchtime", "", "go test -benchtime, when set")
+	peers := flag.String("peers", "", "also run the benchmarks of the module in this directory (internal/peerbench: other libraries next to ours), after the packages given; its rows replace theirs of the same operation and store")
 	in := flag.String("in", "", "read the output of an earlier run (go test -bench, as benchreport writes it on stderr) from this file instead of running")
 	flag.Parse()
 	if *in != "" {
@@ -53,32 +60,47 @@ func main() {
 		return
 	}
 	pkgs := flag.Args()
-	if len(pkgs) == 0 {
+	if len(pkgs) == 0 && *peers == "" {
 		pkgs = []string{"./..."}
 	}
-	args := []string{"test", "-run", "^$", "-bench", *bench, "-count", "1", "-timeout", "0"}
-	if *benchtime != "" {
-		args = append(args, "-benchtime", *benchtime)
+	var out bytes.Buffer
+	if len(pkgs) > 0 {
+		if err := benchmarks(&out, "", goTestArgs(*bench, *benchtime, pkgs), *count); err != nil {
+			fail(err)
+		}
 	}
-	args = append(args, pkgs...)
-	cmd := exec.Command("go", args...)
-	cmd.Env = append(os.Environ(), fmt.Sprintf("%s=%d", roundsEnv, *count))
-	cmd.Stderr = os.Stderr
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		fail(err)
+	if *peers != "" {
+		if err := benchmarks(&out, *peers, goTestArgs(*bench, *benchtime, []string{"./..."}), *count); err != nil {
+			fail(err)
+		}
 	}
-	if err := cmd.Start(); err != nil {
-		fail(err)
-	}
-	// Keep the raw output for whoever wants it, on stderr, while parsing it.
-	results := parse(io.TeeReader(out, os.Stderr))
-	if err := cmd.Wait(); err != nil {
-		fail(fmt.Errorf("go %s: %w", strings.Join(args, " "), err))
-	}
+	results := parse(&out)
 	fmt.Printf("Measured on %s (%d CPUs, %s/%s), %s; medians of %d runs, ratios the medians of the ratios within each run.\n\n",
 		hostDescription(), runtime.NumCPU(), runtime.GOOS, runtime.GOARCH, runtime.Version(), *count)
 	writeTable(os.Stdout, results)
+}
+
+// goTestArgs returns the arguments of go test for the benchmarks of pkgs.
+func goTestArgs(bench, benchtime string, pkgs []string) []string {
+	args := []string{"test", "-run", "^$", "-bench", bench, "-count", "1", "-timeout", "0"}
+	if benchtime != "" {
+		args = append(args, "-benchtime", benchtime)
+	}
+	return append(args, pkgs...)
+}
+
+// benchmarks runs go with args in dir (the current directory when empty), rounds rounds of each
+// benchmark, and writes its output to out and, for whoever wants the raw figures, to stderr.
+func benchmarks(out io.Writer, dir string, args []string, rounds int) error {
+	cmd := exec.Command("go", args...)
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), fmt.Sprintf("%s=%d", roundsEnv, rounds))
+	cmd.Stdout = io.MultiWriter(out, os.Stderr)
+	cmd.Stderr = os.Stderr
+	if err := cmd.Run(); err != nil {
+		return fmt.Errorf("go %s (in %s): %w", strings.Join(args, " "), cmp.Or(dir, "."), err)
+	}
+	return nil
 }
 
 func fail(err error) {

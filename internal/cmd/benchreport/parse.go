@@ -9,9 +9,11 @@ import (
 	"strings"
 )
 
-// key identifies one row of the table.
+// key identifies one row of the table. When two packages report the same operation on the same
+// store, the later one's figures stand: the peer module (see -peers) measures the memory store's
+// rows again with its peers, in the same rounds.
 type key struct {
-	pkg, operation, store string
+	operation, store string
 }
 
 // Units of the metrics the table shows: a rate, and the percentiles of a latency.
@@ -27,16 +29,25 @@ const (
 type results struct {
 	order []key
 	rates map[key]map[string]map[string][]float64
+	from  map[key]string // the package whose figures a row holds
+}
+
+func newResults() *results {
+	return &results{rates: map[key]map[string]map[string][]float64{}, from: map[key]string{}}
 }
 
 // of returns the figures of one variant of row k in unit.
 func (r *results) of(k key, variant, unit string) []float64 { return r.rates[k][variant][unit] }
 
-// add records one figure of row k.
-func (r *results) add(k key, variant, unit string, v float64) {
+// add records one figure of row k that package pkg reported; a row another package filled
+// before starts over, in its place.
+func (r *results) add(pkg string, k key, variant, unit string, v float64) {
 	if r.rates[k] == nil {
-		r.rates[k] = map[string]map[string][]float64{}
 		r.order = append(r.order, k)
+	}
+	if r.rates[k] == nil || r.from[k] != pkg {
+		r.rates[k] = map[string]map[string][]float64{}
+		r.from[k] = pkg
 	}
 	if r.rates[k][variant] == nil {
 		r.rates[k][variant] = map[string][]float64{}
@@ -46,7 +57,7 @@ func (r *results) add(k key, variant, unit string, v float64) {
 
 // parse reads go test -bench output.
 func parse(r io.Reader) *results {
-	res := &results{rates: map[key]map[string]map[string][]float64{}}
+	res := newResults()
 	pkg := ""
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 1<<20), 1<<20)
@@ -68,14 +79,14 @@ func parse(r io.Reader) *results {
 			ours, ok1 := metric(fields, unitRate)
 			bare, ok2 := metric(fields, "bare-events/s")
 			if ok1 && ok2 {
-				res.add(k, "store", unitRate, ours)
-				res.add(k, "bare", unitRate, bare)
+				res.add(pkg, k, "store", unitRate, ours)
+				res.add(pkg, k, "bare", unitRate, bare)
 			}
 			continue
 		}
 		for _, unit := range []string{unitRate, unitP50, unitP99} {
 			if v, ok := metric(fields, unit); ok {
-				res.add(k, variant, unit, v)
+				res.add(pkg, k, variant, unit, v)
 			}
 		}
 	}
@@ -124,7 +135,7 @@ func name(pkg, full string) (key, string, bool) {
 	if len(parts) > 2 {
 		store = strings.Join(parts[1:len(parts)-1], "/")
 	}
-	return key{pkg: pkg, operation: parts[0], store: store}, variant, true
+	return key{operation: parts[0], store: store}, variant, true
 }
 
 // median of a non-empty slice.

@@ -103,3 +103,30 @@ func TestPeerAndLatencyRows(t *testing.T) {
 		t.Errorf("a variant named peer- alone is no peer; want 3 rows:\n%s", got)
 	}
 }
+
+// TestPeerModuleReplacesRows: the peer module's run measures a row again with its peer; its
+// figures replace the earlier package's (not added to them), the row keeps its place, and the
+// peer's row has its ratio to the minimal baseline of the same rounds.
+func TestPeerModuleReplacesRows(t *testing.T) {
+	res := parse(strings.NewReader(`pkg: github.com/gofly/eventsourcing/stores/memory
+BenchmarkAppend1/memory/store-2      10   1 ns/op   100.0 events/s
+BenchmarkAppend1/memory/minimal-2    10   1 ns/op   400.0 events/s
+BenchmarkLoad1000/memory/store-2     10   1 ns/op   700.0 events/s
+pkg: github.com/gofly/eventsourcing/internal/peerbench
+BenchmarkAppend1/memory/store-2           10   1 ns/op   300.0 events/s
+BenchmarkAppend1/memory/minimal-2         10   1 ns/op   600.0 events/s
+BenchmarkAppend1/memory/peer-hallgren-2   10   1 ns/op   200.0 events/s
+`))
+	var out strings.Builder
+	writeTable(&out, res)
+	got := out.String()
+	for _, want := range []string{
+		"| append 1 event to a new stream | memory | 300 | – | – | 600 | 0.50 |\n" +
+			"| append 1 event to a new stream | memory, peer: hallgren/eventsourcing (ours ÷ peer 1.50) | 200 | – | – | 600 | 0.33 |\n" +
+			"| repository load of 1,000 events | memory | 700 |",
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("missing %q in\n%s", want, got)
+		}
+	}
+}

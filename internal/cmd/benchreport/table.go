@@ -54,6 +54,8 @@ func describePeer(variant string) string {
 	switch name := strings.TrimPrefix(variant, "peer-"); name {
 	case "watermill":
 		return "Watermill SQL outbox + forwarder"
+	case "hallgren":
+		return "hallgren/eventsourcing"
 	default:
 		return name
 	}
@@ -108,8 +110,9 @@ func writeRates(w io.Writer, res *results) {
 			format(rate(ours)), format(rate(limit)), ratio(ours, limit), format(rate(minimal)), ratio(ours, minimal))
 		for _, variant := range peers(res.rates[k]) {
 			peer := res.of(k, variant, unitRate)
-			fmt.Fprintf(w, "| %s | %s, peer: %s (ours ÷ peer %s) | %s | %s | %s | – | – |\n", describe(k.operation), k.store,
-				describePeer(variant), ratio(ours, peer), format(rate(peer)), format(rate(limit)), ratio(peer, limit))
+			fmt.Fprintf(w, "| %s | %s, peer: %s (ours ÷ peer %s) | %s | %s | %s | %s | %s |\n", describe(k.operation), k.store,
+				describePeer(variant), ratio(ours, peer), format(rate(peer)), format(rate(limit)), ratio(peer, limit),
+				format(rate(minimal)), ratio(peer, minimal))
 		}
 	}
 }

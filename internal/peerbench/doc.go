@@ -1,0 +1,13 @@
+// Package peerbench measures the stores next to other Go event-sourcing libraries doing the same
+// work, as variants peer-<name> of the same benchmarks (internal/benchkit), in the same process
+// and the same alternating rounds as ours and the baselines, so that internal/cmd/benchreport
+// shows each peer's row next to ours with ours ÷ peer.
+//
+// It is a module of its own so that the library's go.mod never requires a peer: `make bench`
+// runs it (benchreport -peers internal/peerbench) and `make lint` vets it.
+//
+//   - peer-hallgren: github.com/hallgren/eventsourcing's memory event store (eventstore/memory),
+//     given what its aggregate.Save hands it: the event data and metadata encoded as JSON, the
+//     version, the reason (the event type) and the time; loads and catch-up reads decode and fold
+//     what its iterators return.
+package peerbench

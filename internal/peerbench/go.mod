@@ -1,0 +1,13 @@
+module github.com/gofly/eventsourcing/internal/peerbench
+
+go 1.26.0
+
+require (
+	github.com/gofly/eventsourcing v0.0.0
+	github.com/hallgren/eventsourcing v0.8.0
+	github.com/hallgren/eventsourcing/core v0.4.0
+)
+
+require github.com/google/uuid v1.6.0 // indirect
+
+replace github.com/gofly/eventsourcing => ../..
