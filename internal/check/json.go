@@ -242,19 +242,10 @@ func (p *jsonParser) escape() {
 			p.fail("short \\u escape")
 			return
 		}
-		v := 0
-		for _, h := range p.b[p.i+2 : p.i+6] {
-			switch {
-			case h >= '0' && h <= '9':
-				v = v<<4 | int(h-'0')
-			case h >= 'a' && h <= 'f':
-				v = v<<4 | int(h-'a'+10)
-			case h >= 'A' && h <= 'F':
-				v = v<<4 | int(h-'A'+10)
-			default:
-				p.fail("bad \\u escape")
-				return
-			}
+		v, ok := hex4(p.b[p.i+2 : p.i+6])
+		if !ok {
+			p.fail("bad \\u escape")
+			return
 		}
 		if v == 0 {
 			p.err = "must not contain NUL characters (\\u0000)"
@@ -264,6 +255,25 @@ func (p *jsonParser) escape() {
 	default:
 		p.fail("bad escape \\%c", p.b[p.i+1])
 	}
+}
+
+// hex4 returns the value of the four hexadecimal digits of a \u escape, false when h has another
+// character.
+func hex4(h []byte) (int, bool) {
+	v := 0
+	for _, c := range h {
+		switch {
+		case c >= '0' && c <= '9':
+			v = v<<4 | int(c-'0')
+		case c >= 'a' && c <= 'f':
+			v = v<<4 | int(c-'a'+10)
+		case c >= 'A' && c <= 'F':
+			v = v<<4 | int(c-'A'+10)
+		default:
+			return 0, false
+		}
+	}
+	return v, true
 }
 
 func (p *jsonParser) number() {

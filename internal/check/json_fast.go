@@ -196,20 +196,7 @@ func escapeEnd(b []byte, i int) int {
 		if i+6 > len(b) {
 			return -1
 		}
-		v := 0
-		for _, h := range b[i+2 : i+6] {
-			switch {
-			case h >= '0' && h <= '9':
-				v = v<<4 | int(h-'0')
-			case h >= 'a' && h <= 'f':
-				v = v<<4 | int(h-'a'+10)
-			case h >= 'A' && h <= 'F':
-				v = v<<4 | int(h-'A'+10)
-			default:
-				return -1
-			}
-		}
-		if v == 0 {
+		if v, ok := hex4(b[i+2 : i+6]); !ok || v == 0 {
 			return -1
 		}
 		return i + 6

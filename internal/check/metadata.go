@@ -175,7 +175,8 @@ func (w *metaWalker) encodable(v any, depth int) string {
 	return ""
 }
 
-// nesting returns the deepest nesting of arrays and objects in raw, valid JSON.
+// nesting returns the deepest nesting of arrays and objects in raw, outside strings (raw need not
+// be valid JSON).
 func nesting(raw []byte) int {
 	depth, deepest := 0, 0
 	inString := false
