@@ -97,39 +97,35 @@ func (c *Cluster) Index(name string) int {
 // Kill ends node i with SIGKILL, as a crash would, and returns once its ports are closed. Its
 // store directory stays for [Cluster.Restart].
 func (c *Cluster) Kill(i int) error {
-	n, err := c.node(i)
-	if err != nil {
-		return err
-	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if n.killed {
-		return fmt.Errorf("natstest: node %d is not running; Restart it first", i)
-	}
-	if err := n.kill(); err != nil {
-		return fmt.Errorf("natstest: kill node %d: %w", i, err)
-	}
-	n.killed = true
-	return nil
+	return c.control(i, "kill", false, (*clusterNode).kill)
 }
 
 // Restart starts node i again, after [Cluster.Kill], on its ports and store directory, and
 // returns once it is current with the cluster: with the meta leader and with every stream
 // replica it holds.
 func (c *Cluster) Restart(i int) error {
+	return c.control(i, "restart", true, (*clusterNode).restart)
+}
+
+// control runs action (named verb) on local node i, which must be killed when killed is true and
+// running otherwise; once action has succeeded, the node is the other way round.
+func (c *Cluster) control(i int, verb string, killed bool, action func(*clusterNode) error) error {
 	n, err := c.node(i)
 	if err != nil {
 		return err
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if !n.killed {
-		return fmt.Errorf("natstest: node %d is running; Kill it first", i)
+	if n.killed != killed {
+		if killed {
+			return fmt.Errorf("natstest: node %d is running; Kill it first", i)
+		}
+		return fmt.Errorf("natstest: node %d is not running; Restart it first", i)
 	}
-	if err := n.restart(); err != nil {
-		return fmt.Errorf("natstest: restart node %d: %w", i, err)
+	if err := action(n); err != nil {
+		return fmt.Errorf("natstest: %s node %d: %w", verb, i, err)
 	}
-	n.killed = false
+	n.killed = !killed
 	return nil
 }
 

@@ -44,12 +44,7 @@ while read -r cmd; do
 	esac
 done
 if [ -n "$pid" ]; then
-	kill -TERM "$pid" 2>/dev/null
-	i=0
-	while kill -0 "$pid" 2>/dev/null && [ "$i" -lt 50 ]; do sleep 0.1; i=$((i+1)); done
-	kill -KILL "$pid" 2>/dev/null
-	wait "$pid" 2>/dev/null
-fi
+` + stopServerScript + `fi
 rm -rf "$dir"
 `
 
