@@ -14,7 +14,7 @@
 //
 // # Beans
 //
-// [Module] provides seven values:
+// [Module] provides nine values:
 //   - es.EventStore and es.SnapshotStore, as pyfly.eventsourcing.store.* and snapshot.*
 //     choose them;
 //   - [*autoconfig.Databases], the *bun.DB handles, for read models that share the event store's
@@ -32,7 +32,20 @@
 //     snapshot.provider is bun, and es.WithOutbox with the module's outbox when there is one;
 //   - [*autoconfig.Projections], the runners of the projections registered with
 //     [ProvideProjection], configured by pyfly.eventsourcing.projection.* and run from the
-//     application's start to its stop.
+//     application's start to its stop;
+//   - *health.Checker, the health report of the stores, the projections (and the runners of
+//     this process) and the outbox, judged by pyfly.eventsourcing.health.*, and
+//     *health.Handler, which serves it over HTTP (200 or 503, the report as JSON): mount it,
+//     for example mux.Handle("GET /health/eventsourcing", h).
+//
+// # Observability
+//
+// When the graph holds a trace.TracerProvider or a metric.MeterProvider (those exact interface
+// types, as the OpenTelemetry SDK's providers are provided with fx.As), every store, repository
+// (through autoconfig.RepositoryOptions), projection runner and the outbox report to them
+// through package otelhooks: spans and metrics of each operation, and gauges read from the
+// stores while the application runs. Without either, nothing is reported and the hooks cost a
+// nil check.
 //
 // # Lifecycle
 //
@@ -77,6 +90,8 @@ import (
 
 	"github.com/ThreeDotsLabs/watermill/message"
 	"github.com/knadh/koanf/v2"
+	"go.opentelemetry.io/otel/metric"
+	"go.opentelemetry.io/otel/trace"
 	"go.uber.org/fx"
 
 	"github.com/gofly/eventsourcing/autoconfig"
@@ -84,6 +99,7 @@ import (
 	"github.com/gofly/eventsourcing/eda"
 	"github.com/gofly/eventsourcing/eventsourcing/outbox"
 	"github.com/gofly/eventsourcing/eventsourcing/projection"
+	"github.com/gofly/eventsourcing/health"
 )
 
 // Module provides the event-sourcing beans to an Fx application (see the package documentation).
@@ -117,6 +133,8 @@ var Module = fx.Module("eventsourcing",
 			fx.OnStart(func(ctx context.Context, p *autoconfig.Projections) error { return p.Start(ctx) }),
 			fx.OnStop(func(ctx context.Context, p *autoconfig.Projections) error { return p.Stop(ctx) }),
 		),
+		autoconfig.NewHealthChecker,
+		health.NewHandler,
 	),
 )
 
@@ -157,13 +175,16 @@ func ProvideProjection(constructor any) fx.Option {
 type settingsIn struct {
 	fx.In
 
-	Koanf  *koanf.Koanf `optional:"true"`
-	Logger *slog.Logger `optional:"true"`
+	Koanf          *koanf.Koanf         `optional:"true"`
+	Logger         *slog.Logger         `optional:"true"`
+	TracerProvider trace.TracerProvider `optional:"true"`
+	MeterProvider  metric.MeterProvider `optional:"true"`
 }
 
 // settings is the gate every bean depends on: it reads the configuration from the graph's
 // *koanf.Koanf, or with config.Load when there is none, and validates it with
-// autoconfig.NewSettings before anything is built. (A plain function rather than fx.Annotate, so
+// autoconfig.NewSettings before anything is built; with the graph's OpenTelemetry providers it
+// makes every component report to them. (A plain function rather than fx.Annotate, so
 // that Fx's error chain names it.)
 func settings(in settingsIn) (*autoconfig.Settings, error) {
 	var (
@@ -178,7 +199,14 @@ func settings(in settingsIn) (*autoconfig.Settings, error) {
 	if err != nil {
 		return nil, err
 	}
-	return autoconfig.NewSettings(cfg, in.Logger)
+	s, err := autoconfig.NewSettings(cfg, in.Logger)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.UseTelemetry(in.TracerProvider, in.MeterProvider); err != nil {
+		return nil, err
+	}
+	return s, nil
 }
 
 type publisherIn struct {

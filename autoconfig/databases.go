@@ -10,9 +10,12 @@ import (
 	"sync/atomic"
 
 	"github.com/uptrace/bun"
+	"go.opentelemetry.io/otel/metric"
 
 	"github.com/gofly/eventsourcing/config"
+	"github.com/gofly/eventsourcing/eventsourcing/projection"
 	bunstore "github.com/gofly/eventsourcing/stores/bun"
+	"github.com/gofly/eventsourcing/stores/memory"
 )
 
 // Databases owns one *bun.DB per distinct database the Bun stores resolve to. [NewDatabases]
@@ -21,7 +24,10 @@ import (
 // built by [NewEventStore] and [NewSnapshotStore]. [Databases.Close] unbinds the stores and
 // closes the pools. An application that is never started therefore holds nothing to release.
 type Databases struct {
-	settings *Settings
+	settings  *Settings
+	mem       *memStores                  // the module's memory stores, read by the inspector
+	inspector *Inspector                  // the inspector of the stores
+	projs     atomic.Pointer[Projections] // the projections built on these databases, for the gauges
 
 	mu          sync.Mutex
 	list        []*database
@@ -31,6 +37,7 @@ type Databases struct {
 	outbox      *database
 	binders     []binder
 	state       dbState
+	gauges      metric.Registration // while started with a meter provider
 }
 
 type dbState int
@@ -65,7 +72,8 @@ func NewDatabases(s *Settings) (*Databases, error) {
 	if s == nil {
 		return nil, errors.New("eventsourcing: NewDatabases: settings are nil; build them with NewSettings")
 	}
-	d := &Databases{settings: s}
+	d := &Databases{settings: s, mem: newMemStores()}
+	d.inspector = &Inspector{d: d}
 	d.store = d.add(s.EventStore)
 	d.snap = d.add(s.SnapshotStore)
 	d.outbox = d.add(s.Outbox)
@@ -191,6 +199,10 @@ func (d *Databases) Start(ctx context.Context) error {
 			return err
 		}
 	}
+	if err := d.registerGauges(); err != nil {
+		_ = d.stopLocked()
+		return err
+	}
 	d.state = dbStarted
 	return nil
 }
@@ -266,10 +278,16 @@ func (d *Databases) Close() error {
 
 func (d *Databases) stopLocked() error {
 	d.state = dbStopped
+	var errs []error
+	if d.gauges != nil {
+		if err := d.gauges.Unregister(); err != nil {
+			errs = append(errs, &wrapped{msg: "eventsourcing: OpenTelemetry gauges: " + err.Error(), err: err})
+		}
+		d.gauges = nil
+	}
 	for _, b := range d.binders {
 		b.stop()
 	}
-	var errs []error
 	for _, db := range d.list {
 		if h := db.db.Load(); h != nil {
 			if err := h.Close(); err != nil {
@@ -278,4 +296,33 @@ func (d *Databases) stopLocked() error {
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// memStores are the module's memory stores: the projections' checkpoints, lease and dead
+// letters and the outbox's records when they are in memory, and the memory event store, which
+// the inspector reads.
+type memStores struct {
+	checkpoints *memory.CheckpointStore
+	lease       *memory.Lease
+	letters     *memory.DeadLetterStore
+	outbox      *memory.OutboxStore
+	events      atomic.Pointer[memory.EventStore] // set by NewEventStore
+}
+
+func newMemStores() *memStores {
+	return &memStores{checkpoints: memory.NewCheckpointStore(), lease: memory.NewLease(), letters: memory.NewDeadLetterStore(),
+		outbox: memory.NewOutboxStore()}
+}
+
+func (m *memStores) eventStore() *memory.EventStore { return m.events.Load() }
+
+// memoryStores returns the module's memory stores.
+func (d *Databases) memoryStores() *memStores { return d.mem }
+
+// runners returns the runners of the projections built on d, for the gauges.
+func (d *Databases) runners() []*projection.Runner {
+	if p := d.projs.Load(); p != nil {
+		return p.Runners()
+	}
+	return nil
 }

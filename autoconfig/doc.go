@@ -44,6 +44,13 @@
 // true, or when none sets it and the database is SQLite (so a fresh app.db works). Otherwise it
 // checks that the tables exist and fails with a message naming the missing one and the key to set.
 //
+// # Observability
+//
+// [Settings.UseTelemetry] makes everything built from the settings report to OpenTelemetry
+// (package otelhooks); the gauges read the stores through [Databases.Inspector] from
+// [Databases.Start] to [Databases.Close]. [NewHealthChecker] builds the health report of the
+// stores and of the runners of [Projections]; health.NewHandler serves it over HTTP.
+//
 // # Publisher
 //
 // [NewPublisher] is nil without a message.Publisher; [ExplainNilPublisher] logs why, naming a

@@ -39,7 +39,15 @@ func NewEventStore(s *Settings, dbs *Databases, ups Upcasters) (es.EventStore, e
 		}
 	}
 	if s.EventStore.Provider != config.ProviderBun {
-		return memory.NewEventStore(memory.WithUpcasters(ups...)), nil
+		opts := []memory.Option{memory.WithUpcasters(ups...)}
+		if s.Observer != nil {
+			opts = append(opts, memory.WithObserver(s.Observer))
+		}
+		store := memory.NewEventStore(opts...)
+		if dbs != nil && dbs.settings == s {
+			dbs.mem.events.Store(store) // the inspector reads it
+		}
+		return store, nil
 	}
 	if err := checkDatabases(s, dbs, "NewEventStore"); err != nil {
 		return nil, err
@@ -49,6 +57,9 @@ func NewEventStore(s *Settings, dbs *Databases, ups Upcasters) (es.EventStore, e
 		opts: []bunstore.EventStoreOption{bunstore.WithLogger(s.logger()), bunstore.WithUpcasters(ups...),
 			bunstore.WithPayloadFormat(bunstore.PayloadFormat(s.Config.Store.PayloadFormat))},
 		slot: newSlot[bunEventStore](s.EventStore.Name),
+	}
+	if s.Observer != nil {
+		st.opts = append(st.opts, bunstore.WithObserver(s.Observer))
 	}
 	if err := dbs.attach(st); err != nil {
 		return nil, err

@@ -38,11 +38,14 @@ func NewOutbox(s *Settings, dbs *Databases, pub *eda.Publisher) (*outbox.Outbox,
 			return nil, err
 		}
 		store = fs
+	} else if dbs != nil && dbs.settings == s {
+		store = dbs.mem.outbox // the inspector reads it
 	} else {
 		store = memory.NewOutboxStore()
 	}
 	settings := s.Config.Outbox.Config // checked by NewSettings
 	settings.Logger = s.logger()
+	settings.Observer = s.Observer
 	ob, err := outbox.New(store, pub.Publish, outbox.WithConfig(settings))
 	if err != nil {
 		return nil, &config.Error{Key: config.Root + ".outbox", Err: cause(err)}

@@ -64,7 +64,11 @@ func NewProjections(s *Settings, dbs *Databases, store es.EventStore, ps []proje
 		}
 		seen[name] = true
 	}
-	return &Projections{s: s, dbs: dbs, store: store, list: ps}, nil
+	p := &Projections{s: s, dbs: dbs, store: store, list: ps}
+	if dbs != nil && dbs.settings == s {
+		dbs.projs.Store(p) // for the gauges
+	}
+	return p, nil
 }
 
 // Start builds a runner per projection and starts it; they run until Stop, whatever ctx. A
@@ -156,6 +160,9 @@ func (p *Projections) options() ([]projection.Option, error) {
 			return nil, err
 		}
 		checkpoints, lease, deadLetters = cs, l, dl
+	} else if p.dbs != nil && p.dbs.settings == p.s {
+		m := p.dbs.memoryStores() // the inspector reads them
+		checkpoints, lease, deadLetters = m.checkpoints, m.lease, m.letters
 	} else {
 		checkpoints, lease, deadLetters = memory.NewCheckpointStore(), memory.NewLease(), memory.NewDeadLetterStore()
 	}
@@ -171,6 +178,9 @@ func runnerOptions(s *Settings, checkpoints projection.CheckpointStore, lease pr
 	opts := []projection.Option{projection.WithConfig(settings), projection.WithCheckpoints(checkpoints), projection.WithLease(lease)}
 	if n := settings.DeadLetterAfter; n > 0 {
 		opts = append(opts, projection.WithDeadLetters(deadLetters, n))
+	}
+	if s.Observer != nil {
+		opts = append(opts, projection.WithObserver(s.Observer))
 	}
 	return opts
 }

@@ -34,5 +34,8 @@ func NewRepositoryOptions(s *Settings, snapshots es.SnapshotStore, ob *outbox.Ou
 	if ob != nil {
 		opts = append(opts, es.WithOutbox(ob))
 	}
+	if s.Observer != nil {
+		opts = append(opts, es.WithObserver(s.Observer))
+	}
 	return opts, nil
 }

@@ -3,7 +3,10 @@ package autoconfig
 import (
 	"log/slog"
 
+	"go.opentelemetry.io/otel/metric"
+
 	"github.com/gofly/eventsourcing/config"
+	es "github.com/gofly/eventsourcing/eventsourcing"
 	"github.com/gofly/eventsourcing/internal/check"
 	bunstore "github.com/gofly/eventsourcing/stores/bun"
 )
@@ -23,6 +26,13 @@ type Settings struct {
 	Outbox Target
 	// Logger receives the module's and the Bun stores' logs.
 	Logger *slog.Logger
+	// Observer, when set, is given to the event store, the repositories (through
+	// RepositoryOptions), the projection runners and the outbox; [Settings.UseTelemetry] sets
+	// it to OpenTelemetry's.
+	Observer es.Observer
+	// MeterProvider, when set, receives the gauges read from the stores while the databases are
+	// started (see [Settings.UseTelemetry]).
+	MeterProvider metric.MeterProvider
 }
 
 // Target is one store's resolved backend.

@@ -91,7 +91,8 @@
 //   - pyfly.eventsourcing.projection.start-from (default: earliest): Where a projection without a
 //     checkpoint starts: earliest or latest.
 //   - pyfly.eventsourcing.projection.lease-ttl (default: 30s): How long a runner holds its
-//     projection's lease; another process takes over within it when the active one dies.
+//     projection's lease; another process takes over within it when the active one dies (on
+//     PostgreSQL within a poll interval of its connection closing).
 //   - pyfly.eventsourcing.projection.retry-initial (default: 1s): First wait before a failed event
 //     is tried again; it doubles up to retry-max.
 //   - pyfly.eventsourcing.projection.retry-max (default: 1m): Longest wait between tries of a

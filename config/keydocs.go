@@ -81,7 +81,7 @@ var keyDocs = []keyDoc{
 	{Root + ".projection.start-from", "",
 		"Where a projection without a checkpoint starts: `earliest` or `latest`."},
 	{Root + ".projection.lease-ttl", "",
-		"How long a runner holds its projection's lease; another process takes over within it when the active one dies."},
+		"How long a runner holds its projection's lease; another process takes over within it when the active one dies (on PostgreSQL within a poll interval of its connection closing)."},
 	{Root + ".projection.retry-initial", "",
 		"First wait before a failed event is tried again; it doubles up to `retry-max`."},
 	{Root + ".projection.retry-max", "",

@@ -23,7 +23,7 @@ type setting struct {
 }
 
 // settingsOf returns the keys that set the fields of t, in the order [Keys] lists them, when t
-// is a runtime component's Config; nil otherwise. Fields without a key (Owner, Logger) are set
+// is a runtime component's Config; nil otherwise. Fields without a key (Owner, Logger, Observer) are set
 // in code only.
 func settingsOf(t reflect.Type) []setting {
 	switch t {

@@ -12,7 +12,7 @@ import (
 // Every entry of the table names a field of its Config, and every field but those set in code
 // only has a key.
 func TestSettingsTable(t *testing.T) {
-	codeOnly := map[string]bool{"Owner": true, "Logger": true}
+	codeOnly := map[string]bool{"Owner": true, "Logger": true, "Observer": true}
 	for _, typ := range []reflect.Type{reflect.TypeFor[projection.Config](), reflect.TypeFor[outbox.Config](), reflect.TypeFor[health.Config]()} {
 		keyed := map[string]bool{}
 		for _, s := range settingsOf(typ) {

@@ -13,7 +13,8 @@ import (
 )
 
 // Envelope is the stored form of one event: the event's JSON payload plus where and when it
-// belongs. Stores fill AggregateID, AggregateType and Sequence on append, and GlobalPosition on read.
+// belongs. Stores fill AggregateID, AggregateType and Sequence on append, and GlobalPosition on read
+// (and on append when they know it then, see [EventStore]).
 type Envelope struct {
 	// EventID identifies the event (a time-ordered UUID, version 7, set by NewEnvelope).
 	// Consumers de-duplicate on it.
@@ -38,8 +39,9 @@ type Envelope struct {
 	Version int
 	// TenantID is the tenant the event belongs to, "" for none.
 	TenantID string
-	// GlobalPosition is the event's place on the store's global stream; 0 when not read from a
-	// store. It is not part of the JSON form nor of [Envelope.Equal].
+	// GlobalPosition is the event's place on the store's global stream; 0 when not known (not
+	// read from a store, nor set by its append). It is not part of the JSON form nor of
+	// [Envelope.Equal].
 	GlobalPosition int64
 }
 

@@ -109,6 +109,16 @@ func (r *Repository[A]) Save(ctx context.Context, agg A) error {
 	if err != nil || root == nil {
 		return err
 	}
+	if r.cfg.observer == nil {
+		return r.save(ctx, agg, root, expected)
+	}
+	op := Op{Kind: OpSave, System: SystemOf(r.store), AggregateType: r.cfg.aggregateType, AggregateID: root.ID,
+		Events: len(root.pending), After: expected}
+	return ObserveWrite(ctx, r.cfg.observer, op, func(ctx context.Context) error { return r.save(ctx, agg, root, expected) })
+}
+
+// save is Save of the pending events of root, agg's, at expected.
+func (r *Repository[A]) save(ctx context.Context, agg A, root *AggregateRoot, expected int64) error {
 	// The envelopes are built once per pending event and kept until the events commit, so a retry
 	// after an unknown outcome appends the same event ids.
 	if n := len(root.saved); n < len(root.pending) {

@@ -36,6 +36,7 @@ type repoConfig struct {
 	tx            Transactor
 	outbox        EventEnqueuer
 	logger        *slog.Logger
+	observer      StoreObserver
 }
 
 // EventEnqueuer takes saved envelopes into an outbox inside the append's transaction (the context
@@ -106,6 +107,19 @@ func WithLogger(l *slog.Logger) RepositoryOption {
 			return invalidArg("WithLogger: must not be nil")
 		}
 		c.logger = l
+		return nil
+	}
+}
+
+// WithObserver makes the repository report each Save to o (an [OpSave] operation around the
+// store's append, the outbox records and the snapshot of its transaction). Loads are the store's
+// to report: give the store an observer too (memory.WithObserver, bunstore.WithObserver).
+func WithObserver(o StoreObserver) RepositoryOption {
+	return func(c *repoConfig) error {
+		if check.IsNil(o) {
+			return invalidArg("WithObserver: must not be nil")
+		}
+		c.observer = o
 		return nil
 	}
 }

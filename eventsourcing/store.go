@@ -14,7 +14,10 @@ import (
 type EventStore interface {
 	// Append writes events atomically after checking the aggregate's current version equals
 	// expected (0 for a new aggregate). It sets AggregateID, AggregateType and Sequence on the given
-	// envelopes on success only. A version mismatch or a lost race is a *ConcurrencyError.
+	// envelopes on success only, and GlobalPosition too when the store knows it by then: the
+	// position ReadAll gives the event once the transaction it was appended in commits. (The
+	// memory store inside a unit of work numbers events only when the unit commits.) A version
+	// mismatch or a lost race is a *ConcurrencyError.
 	Append(ctx context.Context, aggregateID, aggregateType string, expected int64, events []Envelope) error
 	// Load returns the aggregate's events with Sequence > afterSequence in sequence order, upcast.
 	// An unknown aggregate gives an empty slice and no error. An event the store cannot hand out

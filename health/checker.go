@@ -7,19 +7,22 @@ import (
 	"time"
 
 	"github.com/gofly/eventsourcing/eventsourcing/inspect"
+	"github.com/gofly/eventsourcing/eventsourcing/projection"
 	"github.com/gofly/eventsourcing/internal/check"
 )
 
 // Checker makes health reports of the stores an inspect.Inspector reads. It is safe for
 // concurrent use.
 type Checker struct {
-	in  inspect.Inspector
-	cfg Config
+	in      inspect.Inspector
+	cfg     Config
+	runners func() []*projection.Runner // WithRunners; nil without
 }
 
 // NewChecker returns a Checker of in with the thresholds of cfg (zero fields take their
-// defaults). It refuses a nil in and a cfg [Config.Validate] refuses.
-func NewChecker(in inspect.Inspector, cfg Config) (*Checker, error) {
+// defaults), and what opts add ([WithRunners]). It refuses a nil in and a cfg [Config.Validate]
+// refuses.
+func NewChecker(in inspect.Inspector, cfg Config, opts ...Option) (*Checker, error) {
 	if check.IsNil(in) {
 		return nil, errors.New("health.NewChecker: the inspector is nil")
 	}
@@ -27,7 +30,13 @@ func NewChecker(in inspect.Inspector, cfg Config) (*Checker, error) {
 		return nil, err
 	}
 	cfg.SetDefaults()
-	return &Checker{in: in, cfg: cfg}, nil
+	c := &Checker{in: in, cfg: cfg}
+	for _, o := range opts {
+		if o != nil {
+			o(c)
+		}
+	}
+	return c, nil
 }
 
 // Config returns the thresholds in use, defaults filled in.
@@ -67,11 +76,17 @@ func (c *Checker) projections(ctx context.Context) []Check {
 		ch.problem("cannot be read: " + err.Error())
 		return []Check{ch}
 	}
-	out := make([]Check, 0, len(ps))
+	facts := c.runnerFacts(ctx)
+	out := make([]Check, 0, len(ps)+len(facts))
 	for i := range ps {
-		out = append(out, c.projection(&ps[i]))
+		ch := c.projection(&ps[i])
+		if f := facts[ps[i].Name]; f != nil {
+			judgeRunner(&ch, f)
+			delete(facts, ps[i].Name)
+		}
+		out = append(out, ch)
 	}
-	return out
+	return append(out, runnerChecks(facts)...)
 }
 
 func (c *Checker) projection(p *inspect.Projection) Check {

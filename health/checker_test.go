@@ -178,13 +178,7 @@ func TestHorizonHeld(t *testing.T) {
 	require.NoError(t, err)
 	assert.True(t, c.Report(ctx).Healthy)
 
-	tx, err := db.DB.BeginTx(ctx, nil)
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = tx.Rollback() })
-	var pid int
-	_, err = tx.ExecContext(ctx, "SELECT pg_current_xact_id()")
-	require.NoError(t, err)
-	require.NoError(t, tx.QueryRowContext(ctx, "SELECT pg_backend_pid()").Scan(&pid))
+	tx, pid := pgtest.HoldHorizon(t, db.DB)
 	require.NoError(t, s.Append(ctx, "order-1", "Order", 0, testkit.Envelopes(t, "Placed", 1, 2)))
 	time.Sleep(5 * time.Millisecond)
 	r := c.Report(ctx)

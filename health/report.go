@@ -45,6 +45,9 @@ type Check struct {
 	Projection *inspect.Projection
 	Outbox     *inspect.Outbox
 	Horizon    *inspect.Horizon
+	// Runner is what the projection's runner in this process says of itself (with
+	// [WithRunners]); nil for other components and projections no runner here runs.
+	Runner *Runner
 }
 
 // problem records a reason the check fails.
@@ -70,7 +73,7 @@ func (r Report) MarshalJSON() ([]byte, error) {
 }
 
 // MarshalJSON writes component, name, healthy, problems, notes and the facts checked
-// (projection, outbox or horizon, in their inspect JSON forms).
+// (projection, outbox or horizon, in their inspect JSON forms, and runner).
 func (c Check) MarshalJSON() ([]byte, error) {
 	problems, notes := c.Problems, c.Notes
 	if problems == nil {
@@ -88,5 +91,6 @@ func (c Check) MarshalJSON() ([]byte, error) {
 		Projection *inspect.Projection `json:"projection,omitempty"`
 		Outbox     *inspect.Outbox     `json:"outbox,omitempty"`
 		Horizon    *inspect.Horizon    `json:"horizon,omitempty"`
-	}{c.Component, c.Name, c.Healthy, problems, notes, c.Projection, c.Outbox, c.Horizon})
+		Runner     *Runner             `json:"runner,omitempty"`
+	}{c.Component, c.Name, c.Healthy, problems, notes, c.Projection, c.Outbox, c.Horizon, c.Runner})
 }

@@ -53,6 +53,7 @@ func eventStoreCase(name string, run func(t *testing.T, newStore EventStoreFacto
 func EventStoreTests() []EventStoreTest {
 	return []EventStoreTest{
 		eventStoreCase("AppendAndLoad", testAppendAndLoad),
+		eventStoreCase("AppendSetsPositions", testAppendSetsPositions),
 		eventStoreCase("LoadAfterSequence", testLoadAfterSequence),
 		eventStoreCase("UnknownAggregate", testUnknownAggregate),
 		eventStoreCase("VersionMismatch", testVersionMismatch),

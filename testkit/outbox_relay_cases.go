@@ -318,43 +318,11 @@ func testRelayKilled(t *testing.T, newTarget OutboxStoreFactory) {
 		<-ctx.Done() // a dead process publishes nothing more
 		return ctx.Err()
 	}}
-	timing := []outbox.Option{
-		outbox.WithPublishTimeout(300 * time.Millisecond), outbox.WithClaimTimeout(time.Second),
-		outbox.WithPollInterval(20 * time.Millisecond), outbox.WithLogger(slog.New(slog.DiscardHandler)),
-	}
-	obk, err := outbox.New(sk, victim.Publish, append(timing, outbox.WithOwner("victim"))...)
-	require.NoError(t, err)
-	require.NoError(t, obk.Start(ctx))
-	t.Cleanup(func() { // the dead relay's goroutines end with the test
-		stopCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		_ = obk.Stop(stopCtx)
-	})
+	startOutbox(t, sk, victim.Publish, append(killTiming(), outbox.WithOwner("victim"))...) // dies with its store
 	<-killed
 
-	held, err := tg.Store.Pending(ctx, outbox.DefaultName, 100)
-	require.NoError(t, err)
-	require.Len(t, held, len(envs))
-	var claimEnds time.Time
-	for _, r := range held {
-		require.Equal(t, "victim", r.ClaimedBy, "the victim claimed every record")
-		if r.ClaimedUntil.After(claimEnds) {
-			claimEnds = r.ClaimedUntil
-		}
-	}
-
-	ss, _ := tg.Open(t)
-	var firstAt atomic.Pointer[time.Time]
-	survivor := &PublishRecorder{Fail: func(context.Context, es.Envelope) error {
-		now := time.Now()
-		firstAt.CompareAndSwap(nil, &now)
-		return nil
-	}}
-	startOutbox(t, ss, survivor.Publish, append(timing, outbox.WithOwner("survivor"), outbox.WithLogger(suiteLogger(t)))...)
-	waitFor(t, time.Minute, text("every record delivered by the survivor"), func() bool { return survivor.Distinct() == len(envs) })
-	waitFor(t, time.Minute, text("nothing pending"), func() bool { return pendingCount(t, tg.Store, outbox.DefaultName) == 0 })
-	assert.False(t, firstAt.Load().Before(claimEnds), "the survivor publishes only after the victim's claims expired (%v < %v)",
-		firstAt.Load(), claimEnds)
+	claimEnds := heldByVictim(t, tg.Store, len(envs), "the victim claimed every record")
+	survivor := survive(t, tg, claimEnds, len(envs), func(context.Context, es.Envelope) error { return nil })
 	for _, e := range envs {
 		assert.Equal(t, 1, survivor.Delivered(e.EventID), "event %s", e.EventID)
 	}

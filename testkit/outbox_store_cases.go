@@ -631,6 +631,12 @@ func testOutboxBadCalls(t *testing.T, newTarget OutboxStoreFactory) {
 // 400 records of 40 aggregates at once: each record is claimed once, and each aggregate's
 // records in enqueue order.
 func testOutboxConcurrentClaims(t *testing.T, newTarget OutboxStoreFactory) {
+	concurrentClaims(t, newTarget, 7, 0)
+}
+
+// concurrentClaims is the concurrent claims case, each claim taking up to limit records and
+// run of each aggregate (see outbox.ClaimRequest.PerAggregate).
+func concurrentClaims(t *testing.T, newTarget OutboxStoreFactory, limit, run int) {
 	ctx := context.Background()
 	tg := newTarget(t)
 	const aggregates, perAggregate, workers = 40, 10, 8
@@ -661,7 +667,8 @@ func testOutboxConcurrentClaims(t *testing.T, newTarget OutboxStoreFactory) {
 			}
 			for !stop.Load() && done.Load() < int64(len(all)) {
 				now := time.Now()
-				recs, err := s.Claim(ctx, outbox.ClaimRequest{Outbox: suiteOutbox, Owner: owner, Limit: 7, Now: now, Until: now.Add(time.Hour)})
+				recs, err := s.Claim(ctx, outbox.ClaimRequest{Outbox: suiteOutbox, Owner: owner, Limit: limit, PerAggregate: run,
+					Now: now, Until: now.Add(time.Hour)})
 				if err != nil {
 					fail(fmt.Errorf("%s: claim: %w", owner, err))
 					return

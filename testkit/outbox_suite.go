@@ -26,6 +26,11 @@ type OutboxTarget struct {
 	// own connection pool), and a function that kills it: every later call fails, as when its
 	// process dies (a database target closes the pool). Stores it returns are closed with the test.
 	Open func(t *testing.T) (store outbox.Store, kill func())
+	// WriteRecord, when set, writes a record of outbox the way another program (or a person
+	// with SQL) would, past Enqueue's checks: e's fields as given, and payload and metadata as
+	// the raw texts given. Stores that can hold only what Enqueue accepts (memory) leave it nil,
+	// and the cases that need it skip.
+	WriteRecord func(t *testing.T, outbox string, e es.Envelope, payload, metadata string)
 }
 
 // OutboxStoreFactory returns a new, empty target for one test.
@@ -55,12 +60,19 @@ func OutboxStoreTests(brokers ...OutboxBroker) []OutboxStoreTest {
 		{"OutboxesApart", testOutboxesApart},
 		{"BadCalls", testOutboxBadCalls},
 		{"ConcurrentClaims", testOutboxConcurrentClaims},
+		{"ClaimRuns", testOutboxClaimRuns},
+		{"ClaimRunsStopAtNotDue", testOutboxClaimRunsStopAtNotDue},
+		{"ConcurrentRunClaims", testOutboxConcurrentRunClaims},
+		{"ClaimUndecodable", testOutboxClaimUndecodable},
 		{"RelayCommitAndRollback", testRelayCommitAndRollback},
 		{"RelayRepositorySave", testRelayRepositorySave},
 		{"RelayFlakyPublisherThreeRelays", testRelayFlakyPublisher},
 		{"RelayDeadLettersAndRetry", testRelayDeadLetters},
 		{"RelayRestart", testRelayRestart},
 		{"RelayKilledWhileHolding", testRelayKilled},
+		{"RelayRunStopsAtFailure", testRelayRunStopsAtFailure},
+		{"RelayKilledMidRun", testRelayKilledMidRun},
+		{"RelayUndecodable", testRelayUndecodable},
 	}
 	for _, b := range brokers {
 		cases = append(cases, brokerCase(b))

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"time"
 
+	es "github.com/gofly/eventsourcing/eventsourcing"
 	"github.com/gofly/eventsourcing/internal/backoff"
 	"github.com/gofly/eventsourcing/internal/check"
 	"github.com/gofly/eventsourcing/internal/errs"
@@ -57,6 +58,8 @@ type Config struct {
 	Owner string
 	// Logger receives failed attempts, dead letters and store errors (nil: slog.Default()).
 	Logger *slog.Logger
+	// Observer is told about every publish (see es.Observer); nil for none.
+	Observer es.PublishObserver
 }
 
 // ConfigError reports a bad setting: Config is "outbox.Config", Field names the [Config]
@@ -136,6 +139,7 @@ type config struct {
 	retention      time.Duration
 	owner          string
 	logger         *slog.Logger
+	observer       es.PublishObserver // nil: none
 }
 
 // resolve returns the settings of a valid c: its defaults, a fresh owner id and slog.Default()
@@ -152,6 +156,7 @@ func (c Config) resolve() config {
 		name: c.Name, maxAttempts: c.MaxAttempts, backoffInitial: c.BackoffInitial, backoffMax: c.BackoffMax,
 		pollInterval: c.PollInterval, publishTimeout: c.PublishTimeout, claimTimeout: c.ClaimTimeout,
 		batchSize: c.BatchSize, relays: c.Relays, retention: max(c.Retention, 0), owner: c.Owner, logger: c.Logger,
+		observer: c.Observer,
 	}
 }
 

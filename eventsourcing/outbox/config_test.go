@@ -50,7 +50,7 @@ func TestConfigValidateNamesTheField(t *testing.T) {
 		{"claim timeout equal to the publish timeout", outbox.Config{PublishTimeout: time.Minute, ClaimTimeout: time.Minute}, "ClaimTimeout",
 			"the claim timeout (1m0s) must be longer than the publish timeout (1m0s)"},
 	}
-	covered := map[string]bool{"Logger": true} // any logger is valid; WithLogger refuses nil
+	covered := map[string]bool{"Logger": true, "Observer": true} // any logger or observer is valid; their options refuse nil
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			err := tc.cfg.Validate()

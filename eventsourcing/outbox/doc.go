@@ -18,21 +18,28 @@
 //
 // Between [Outbox.Start] and [Outbox.Stop], relay goroutines claim batches of due records, publish
 // each through the publish function (typically (*eda.Publisher).Publish, whose messages carry the
-// event id as their id, so consumers and brokers can de-duplicate) and mark them delivered.
+// event id as their id, so consumers and brokers can de-duplicate, and the event's global position
+// when the event store gave it one at append) and mark them delivered. A batch holds a run of
+// each aggregate: its earliest undelivered record and the records right after it (up to
+// [WithBatchSize]), published one after the other and marked delivered together, so ten events
+// saved in one transaction cost one claim and one mark, not ten.
 //
 //   - At least once: a record is marked delivered only after its publish returned nil; a relay
 //     that dies between the two publishes it again later (another relay takes it over once its
-//     claim times out).
+//     claim times out), the rest of its run with it.
 //   - In order per aggregate: a record is never claimed while an earlier record of the same
-//     aggregate (by enqueue order) is undelivered and not dead, so at most one record of an
-//     aggregate is in flight at a time.
+//     aggregate (by enqueue order) is undelivered and not dead and not in the same claim; a
+//     failed publish ends its aggregate's run, and the records after it are given back untried
+//     (no attempt charged) to wait behind it.
 //   - One holder at a time: several relays, in one process or many, never hold the same record
 //     at once. A claim lasts [WithClaimTimeout]; a relay starts a publish only when it can end
 //     (within [WithPublishTimeout]) before its claim does.
 //   - Failures back off exponentially ([WithBackoff], 1 s doubling to 30 s by default). After
 //     [WithMaxAttempts] attempts (5 by default) a record becomes a dead letter with its last
 //     error and attempt count: [Outbox.DeadLetters] lists them, [Outbox.Retry] brings one back.
-//     A dead letter no longer holds back the later records of its aggregate.
+//     A dead letter no longer holds back the later records of its aggregate. A record the store
+//     cannot decode (written by another program) becomes a dead letter at once, with the decode
+//     error, and holds back nothing.
 //   - Delivered records are kept for [WithRetention], then pruned.
 //
 // Relays poll every [WithPollInterval], and wake when the store signals commits
@@ -41,4 +48,17 @@
 // committed meanwhile instead of costing a claim and a mark per commit.
 //
 // Several outboxes with different names ([WithName]) share one store and deliver apart.
+//
+// # Crashes
+//
+// A record is written by the business transaction that saves its events, so a crash can neither
+// lose a record whose transaction committed nor leave one whose transaction rolled back. The
+// relay's own bookkeeping (claims, delivered marks, failures) may commit without waiting for the
+// disk (the Bun store on PostgreSQL does so); a crash can then lose the last of it, and the lost
+// part only repeats work: a lost claim makes its records due again, a lost delivered mark
+// publishes its records again, a lost failure forgets an attempt and its back-off. A crash (of
+// the database or of a relay in the middle of a run) can therefore publish a record again, never
+// lose one nor publish one of a rolled-back transaction; the first publications of an
+// aggregate's records stay in order, and a repeated one may come after records that followed
+// it. Consumers de-duplicate on the event id (NATS JetStream does so on the message id).
 package outbox

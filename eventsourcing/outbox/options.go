@@ -5,6 +5,8 @@ import (
 	"math"
 	"time"
 
+	es "github.com/gofly/eventsourcing/eventsourcing"
+	"github.com/gofly/eventsourcing/internal/check"
 	"github.com/gofly/eventsourcing/internal/errs"
 )
 
@@ -154,4 +156,15 @@ func WithLogger(l *slog.Logger) Option {
 		problem = "must not be nil"
 	}
 	return option("WithLogger", "Logger", problem, func(c *Config) { c.Logger = l })
+}
+
+// WithObserver makes the relays report each publish to o (see es.Observer): the publish runs
+// under the context o's StartPublish returns, so a span it starts is the parent of the
+// publisher's own.
+func WithObserver(o es.PublishObserver) Option {
+	problem := ""
+	if check.IsNil(o) {
+		problem = "must not be nil"
+	}
+	return option("WithObserver", "Observer", problem, func(c *Config) { c.Observer = o })
 }

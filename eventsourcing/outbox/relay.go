@@ -117,9 +117,11 @@ func (r *relayGroup) relay(i int) {
 		}
 		lastRound = time.Now()
 		n, err := r.round()
-		if err == nil && n > 0 {
-			continue // there may be more due at once
+		if err == nil && n >= cfg.batchSize {
+			continue // a full batch: there may be more due at once
 		}
+		// Anything else that became due meanwhile comes with a commit signal (or is found at the
+		// next poll): waiting for it gathers the commits of a steady stream into fewer rounds.
 		if err != nil && r.ctx.Err() == nil {
 			cfg.logger.ErrorContext(r.ctx, "outbox: claiming records failed; retrying after the poll interval",
 				"outbox", cfg.name, "owner", cfg.owner, "error", err)
@@ -179,23 +181,34 @@ func (r *relayGroup) pruneEvery() time.Duration {
 	return min(time.Minute, max(r.o.cfg.retention, r.o.cfg.pollInterval))
 }
 
-// round claims one batch and publishes it. It returns how many records it claimed.
+// round claims one batch, a run of records per aggregate, and publishes it in enqueue order. A
+// failed publish ends its aggregate's run: the records after it are given back untried. The
+// delivered records are marked together at the end. It returns how many records it claimed.
 func (r *relayGroup) round() (int, error) {
 	cfg := &r.o.cfg
 	now := time.Now()
 	recs, err := r.o.store.Claim(r.ctx, ClaimRequest{
-		Outbox: cfg.name, Owner: cfg.owner, Limit: cfg.batchSize, Now: now, Until: now.Add(cfg.claimTimeout),
+		Outbox: cfg.name, Owner: cfg.owner, Limit: cfg.batchSize, PerAggregate: cfg.batchSize,
+		Now: now, Until: now.Add(cfg.claimTimeout),
 	})
 	if err != nil {
 		return 0, err
 	}
 	delivered := make([]Claim, 0, len(recs))
+	var (
+		failed   map[string]struct{} // aggregates whose run ended at a failed publish
+		giveBack []Record
+	)
 	for k, rec := range recs {
 		// A publish starts only when it can end before the claim does, so no other relay can
 		// take the record over while it is in flight.
 		if r.stopped() || time.Now().Add(cfg.publishTimeout).After(rec.ClaimedUntil) {
-			r.release(recs[k:])
+			giveBack = append(giveBack, recs[k:]...)
 			break
+		}
+		if _, ok := failed[rec.Event.AggregateID]; ok {
+			giveBack = append(giveBack, rec)
+			continue
 		}
 		err := r.publishOne(rec)
 		if err == nil {
@@ -205,11 +218,16 @@ func (r *relayGroup) round() (int, error) {
 		if r.ctx.Err() != nil {
 			// Stop gave up waiting: not the record's fault. Its publish may still be under way,
 			// so the record stays claimed until its claim expires; the rest are given back.
-			r.release(recs[k+1:])
+			giveBack = append(giveBack, recs[k+1:]...)
 			break
 		}
 		r.fail(rec, err)
+		if failed == nil {
+			failed = make(map[string]struct{})
+		}
+		failed[rec.Event.AggregateID] = struct{}{}
 	}
+	r.release(giveBack)
 	r.markDelivered(delivered)
 	return len(recs), nil
 }
@@ -217,7 +235,21 @@ func (r *relayGroup) round() (int, error) {
 // publishOne publishes rec's event within the publish timeout. A publish that does not return
 // in time is abandoned and fails the attempt; a panic fails it too.
 func (r *relayGroup) publishOne(rec Record) error {
-	ctx, cancel := context.WithTimeout(r.ctx, r.o.cfg.publishTimeout)
+	if obs := r.o.cfg.observer; obs != nil {
+		p := es.Publish{Outbox: r.o.cfg.name, EventID: rec.Event.EventID, EventType: rec.Event.EventType,
+			AggregateType: rec.Event.AggregateType, Attempt: rec.Attempts}
+		began := time.Now()
+		ctx := obs.StartPublish(r.ctx, p)
+		err := r.publishUnder(ctx, rec)
+		obs.EndPublish(ctx, p, es.PublishResult{Err: err, Duration: time.Since(began)})
+		return err
+	}
+	return r.publishUnder(r.ctx, rec)
+}
+
+// publishUnder is publishOne under parent, a context of the relays'.
+func (r *relayGroup) publishUnder(parent context.Context, rec Record) error {
+	ctx, cancel := context.WithTimeout(parent, r.o.cfg.publishTimeout)
 	defer cancel()
 	res := make(chan error, 1)
 	go func() {

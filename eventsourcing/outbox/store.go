@@ -27,11 +27,18 @@ type Store interface {
 	Enqueue(ctx context.Context, outbox string, events []es.Envelope, at time.Time) error
 
 	// Claim takes up to req.Limit due records for req.Owner until req.Until, in enqueue order,
-	// and returns them with Attempts already counting this claim. A record is due when it is
-	// neither delivered nor dead, its NextAttemptAt is not after req.Now, it is not claimed
-	// (or its claim expired at or before req.Now), and no earlier record of the same aggregate
-	// is neither delivered nor dead. Concurrent claims, from any number of processes, never
-	// return the same record while its claim lasts.
+	// and returns them with Attempts already counting this claim; records it does not return
+	// are left as they were. A record is live when it is neither delivered nor dead, and due
+	// when it is live, its NextAttemptAt is not after req.Now and it is not claimed (or its
+	// claim expired at or before req.Now). The head of an aggregate is its earliest live record.
+	// Of each aggregate the claim takes a run: its head when that is due, and the due records
+	// right after it, up to req.PerAggregate records and stopping at the first live record that
+	// is not due. Concurrent claims, from any number of processes, never return the same record
+	// while its claim lasts, and never take records of an aggregate whose head another holds.
+	//
+	// A record the store cannot decode (written by another program, or by hand) is not
+	// returned: it becomes a dead letter whose LastError says why, without an attempt charged,
+	// and the claim goes on with the other aggregates.
 	Claim(ctx context.Context, req ClaimRequest) ([]Record, error)
 
 	// MarkDelivered records the delivery of each claimed record whose claim is still current
@@ -70,6 +77,9 @@ type ClaimRequest struct {
 	Owner string
 	// Limit is the most records to return, 1 or more.
 	Limit int
+	// PerAggregate is the most records of one aggregate to return, from its head on, at most
+	// [MaxBatchSize]; 0 or 1 takes each aggregate's head alone.
+	PerAggregate int
 	// Now is the relay's clock: what is due and which claims expired are judged by it.
 	Now time.Time
 	// Until is when the claims expire.

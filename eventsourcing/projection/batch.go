@@ -101,6 +101,24 @@ func (r *Runner) apply(ctx context.Context, l *loopState, events pages, more boo
 // them (the checkpoint is moved first, so a competing runner waits for this one, then finds it
 // moved), else event by event with one move at the end.
 func (r *Runner) runBatch(ctx context.Context, l *loopState, batch pages) batchResult {
+	obs := r.cfg.observer
+	if obs == nil {
+		return r.attemptBatch(ctx, l, batch)
+	}
+	b := es.Batch{Projection: r.name, Events: batch.len(), From: l.position, To: batch.last().GlobalPosition}
+	began := time.Now()
+	ctx = obs.StartBatch(ctx, b)
+	res := r.attemptBatch(ctx, l, batch)
+	err := res.handlerErr
+	if err == nil {
+		err = res.err
+	}
+	obs.EndBatch(ctx, b, es.BatchResult{Applied: res.committed, Superseded: res.superseded, Err: err, Duration: time.Since(began)})
+	return res
+}
+
+// attemptBatch is runBatch without the observer.
+func (r *Runner) attemptBatch(ctx context.Context, l *loopState, batch pages) batchResult {
 	res := batchResult{failedAt: -1}
 	target := batch.last().GlobalPosition
 	if r.tx != nil {

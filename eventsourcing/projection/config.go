@@ -7,6 +7,7 @@ import (
 	"math"
 	"time"
 
+	es "github.com/gofly/eventsourcing/eventsourcing"
 	"github.com/gofly/eventsourcing/internal/backoff"
 	"github.com/gofly/eventsourcing/internal/check"
 	"github.com/gofly/eventsourcing/internal/errs"
@@ -113,6 +114,7 @@ type setup struct {
 	checkpoints CheckpointStore
 	lease       Lease
 	deadLetters DeadLetterStore
+	observer    es.BatchObserver
 }
 
 // validate checks the Config and its dead-letter setting against the dead-letter store.
@@ -147,6 +149,7 @@ type config struct {
 	owner        string
 	deadLetters  DeadLetterStore
 	maxAttempts  int
+	observer     es.BatchObserver // nil: none
 }
 
 // resolve returns the settings of a checked setup: the Config's defaults, a fresh owner,
@@ -163,7 +166,7 @@ func (s *setup) resolve() config {
 	cfg := config{
 		batchSize: c.BatchSize, commitSize: c.CommitSize, pollInterval: c.PollInterval, checkpoints: s.checkpoints,
 		startFrom: c.StartFrom, lease: s.lease, leaseTTL: c.LeaseTTL, retryInitial: c.RetryInitial, retryMax: c.RetryMax,
-		logger: c.Logger, owner: c.Owner, deadLetters: s.deadLetters, maxAttempts: c.DeadLetterAfter,
+		logger: c.Logger, owner: c.Owner, deadLetters: s.deadLetters, maxAttempts: c.DeadLetterAfter, observer: s.observer,
 	}
 	if cfg.checkpoints == nil {
 		cfg.checkpoints, cfg.ownStore = newPrivateCheckpoints(), true

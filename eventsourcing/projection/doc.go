@@ -49,11 +49,14 @@
 // # One active runner per projection
 //
 // With [WithLease], runners of one projection in several processes elect one: the one holding
-// the lease applies events, the others stand by and try to acquire it every poll interval. The
-// active runner extends the lease between batches; if it dies, the lease expires after its time
-// to live and a standby runner takes over. Each acquisition gets a higher fencing token, which
-// the checkpoint store records: a runner whose batch outlived its lease cannot move the
-// checkpoint once the new holder has loaded it.
+// the lease applies events, the others stand by and try to acquire it every poll interval (or
+// third of the lease's time to live, when shorter). A runner standing by logs once who holds the
+// lease until when (with a [LeaseReader]), and [Runner.Status] shows it. The active runner
+// extends the lease between batches; if it dies, the lease expires after its time to live and a
+// standby runner takes over, sooner where the lease can tell that its holder died (the Bun lease
+// on PostgreSQL: within a standby interval of the holder's connection closing). Each
+// acquisition gets a higher fencing token, which the checkpoint store records: a runner whose
+// batch outlived its lease cannot move the checkpoint once the new holder has loaded it.
 //
 // # The read horizon
 //

@@ -10,7 +10,9 @@ import (
 // than any token the lease handed out before; the runner passes it to [CheckpointStore.Move], so
 // a runner that lost its lease while a batch was in flight cannot move the checkpoint once the
 // next holder has loaded it. A lease is never held forever: when its owner dies, it expires after
-// its time to live and another owner can acquire it.
+// its time to live and another owner can acquire it. A lease that can tell sooner that its owner
+// died may end the acquisition then (the Bun lease on PostgreSQL ends it with the owner's
+// database session).
 //
 // Names and owners are 1 to [MaxNameBytes] bytes of UTF-8 without NUL; a time to live is from
 // [MinLeaseTTL] to [MaxLeaseTTL]. Anything else is es.ErrInvalidArgument.
@@ -26,4 +28,22 @@ type Lease interface {
 	// Release ends the acquisition identified by owner and token, so another owner can acquire
 	// the lease at once. Releasing an acquisition that is already over does nothing.
 	Release(ctx context.Context, name, owner string, token int64) error
+}
+
+// LeaseReader is implemented by leases that can tell who holds them (the memory and Bun leases
+// do). A runner standing by logs the holder once, and [Runner.Status] shows it.
+type LeaseReader interface {
+	// Holder returns the lease's current acquisition: Owner is "" when the lease was released or
+	// never taken.
+	Holder(ctx context.Context, name string) (LeaseHolder, error)
+}
+
+// LeaseHolder is who holds a lease, as a [LeaseReader] tells it.
+type LeaseHolder struct {
+	// Owner is the holder's owner; "" once released or when never taken.
+	Owner string
+	// ExpiresAt is when the acquisition ends unless extended.
+	ExpiresAt time.Time
+	// Live is true while the acquisition has not expired (by the lease's clock).
+	Live bool
 }

@@ -51,10 +51,12 @@ func (r *Runner) holdLease(ctx context.Context, l *loopState) (bool, error) {
 	}
 	if !ok {
 		r.state.setActive(false)
+		r.noteStandby(ctx, l)
 		return false, nil
 	}
 	*h = leaseHold{held: true, token: token, renewAt: now.Add(ttl / 3), expiresAt: now.Add(ttl)}
 	l.known = false // another runner may have moved the checkpoint while this one stood by
+	l.standby = standbyNote{}
 	r.log.Info("projection_lease_acquired", slog.String("owner", r.cfg.owner), slog.Int64("token", token))
 	r.state.setActive(true)
 	return true, nil
@@ -80,4 +82,29 @@ func (r *Runner) releaseLease(ctx context.Context, l *loopState) {
 		r.log.Warn("projection_lease_release_failed", slog.Int64("token", l.lease.token), slog.Any("error", err))
 	}
 	l.lease = leaseHold{}
+}
+
+// standbyNote is what a standing-by runner last logged about the lease's holder.
+type standbyNote struct {
+	logged bool
+	holder string
+}
+
+// noteStandby logs, once per holder rather than once a try, that the runner stands by and who
+// holds the lease until when (when the lease tells: a [LeaseReader]).
+func (r *Runner) noteStandby(ctx context.Context, l *loopState) {
+	attrs := []any{slog.String("owner", r.cfg.owner), slog.Duration("lease_ttl", r.cfg.leaseTTL),
+		slog.Duration("retry_every", r.standbyInterval())}
+	if lr, ok := r.cfg.lease.(LeaseReader); ok {
+		h, err := lr.Holder(ctx, r.leaseName)
+		if err != nil || (l.standby.logged && h.Owner == l.standby.holder) {
+			return
+		}
+		l.standby = standbyNote{logged: true, holder: h.Owner}
+		attrs = append(attrs, slog.String("holder", h.Owner), slog.Time("holder_expires_at", h.ExpiresAt.UTC()))
+	} else if l.standby.logged {
+		return
+	}
+	l.standby.logged = true
+	r.log.Info("projection_standing_by", attrs...)
 }

@@ -17,7 +17,8 @@ type loopState struct {
 	resets      int64 // the Reset count the position reflects
 	narrowUntil int64 // after a failed commit: read one event at a time up to here
 
-	lease leaseHold
+	lease   leaseHold
+	standby standbyNote // what standing by logged last
 
 	failing  int64 // position of the event a handler fails on, 0 when none
 	attempts int   // failures on it

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"time"
 
+	es "github.com/gofly/eventsourcing/eventsourcing"
 	"github.com/gofly/eventsourcing/internal/check"
 	"github.com/gofly/eventsourcing/internal/errs"
 )
@@ -122,7 +123,8 @@ func WithStartFrom(from StartFrom) Option {
 
 // WithLease makes the runner active only while it holds l's lease named "pyfly.projection." + name, so
 // that one runner per projection applies events across processes; the others stand by and take
-// over within the lease's time to live when the active one stops or dies.
+// over at once when the active one stops, and within the lease's time to live when it dies (on
+// PostgreSQL, with the Bun lease, within a standby interval of its connection closing).
 func WithLease(l Lease) Option {
 	return func(s *setup) error {
 		if check.IsNil(l) {
@@ -181,5 +183,19 @@ func WithDeadLetters(store DeadLetterStore, maxAttempts int) Option {
 	return func(s *setup) error {
 		s.deadLetters = store
 		return set(s)
+	}
+}
+
+// WithObserver makes the runner report each attempt at a batch to o (see es.Observer): the batch
+// runs under the context o's StartBatch returns, so a span it starts is the parent of the batch's
+// transaction and of the handler's own spans. The event store reports the runner's reads when it
+// has an observer of its own.
+func WithObserver(o es.BatchObserver) Option {
+	return func(s *setup) error {
+		if check.IsNil(o) {
+			return errs.Invalid("projection.WithObserver: the observer is nil")
+		}
+		s.observer = o
+		return nil
 	}
 }

@@ -41,6 +41,12 @@ type Status struct {
 	LastErrorAt time.Time
 	// DeadLetters counts the projection's parked events (with [WithDeadLetters]).
 	DeadLetters int64
+	// LeaseHolder is the owner holding the projection's lease now (this runner's own while it
+	// is active, another runner's while it stands by), "" when nobody holds it, when the
+	// runner has no lease, or when its lease cannot tell (a [LeaseReader] tells).
+	// LeaseExpiresAt is when that acquisition ends unless its holder extends it.
+	LeaseHolder    string
+	LeaseExpiresAt time.Time
 }
 
 // state is what the loop shares with Status.
@@ -114,6 +120,15 @@ func (r *Runner) Status(ctx context.Context) (Status, error) {
 	if r.cfg.deadLetters != nil {
 		if st.DeadLetters, err = r.cfg.deadLetters.Count(ctx, r.name); err != nil {
 			return st, fmt.Errorf("projection %q: status: count dead letters: %w", r.name, err)
+		}
+	}
+	if lr, ok := r.cfg.lease.(LeaseReader); ok {
+		h, err := lr.Holder(ctx, r.leaseName)
+		if err != nil {
+			return st, fmt.Errorf("projection %q: status: read the lease: %w", r.name, err)
+		}
+		if h.Live {
+			st.LeaseHolder, st.LeaseExpiresAt = h.Owner, h.ExpiresAt
 		}
 	}
 	return st, nil

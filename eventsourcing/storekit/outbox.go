@@ -80,7 +80,8 @@ func validateSetTime(what string, t time.Time) error {
 }
 
 // ValidateClaimRequest checks what [outbox.Store.Claim] is given: names, a limit from 1 to
-// outbox.MaxBatchSize, and Until after Now, both in the years 1 to 9999.
+// outbox.MaxBatchSize, records per aggregate from 0 to outbox.MaxBatchSize, and Until after Now,
+// both in the years 1 to 9999.
 func ValidateClaimRequest(req outbox.ClaimRequest) error {
 	if err := validOutboxName("outbox name", req.Outbox); err != nil {
 		return err
@@ -90,6 +91,9 @@ func ValidateClaimRequest(req outbox.ClaimRequest) error {
 	}
 	if req.Limit < 1 || req.Limit > outbox.MaxBatchSize {
 		return invalid("limit: must be from 1 to %d, got %d", outbox.MaxBatchSize, req.Limit)
+	}
+	if req.PerAggregate < 0 || req.PerAggregate > outbox.MaxBatchSize {
+		return invalid("records per aggregate: must be from 0 (heads alone) to %d, got %d", outbox.MaxBatchSize, req.PerAggregate)
 	}
 	if err := validateSetTime("now", req.Now); err != nil {
 		return err

@@ -51,6 +51,12 @@ func ValidateCheckpointMove(name string, expected, next, fence int64) error {
 	return check.PositionArg("next", next)
 }
 
+// ValidateLeaseName checks the lease name projection.LeaseReader.Holder is given: 1 to
+// projection.MaxNameBytes bytes of valid UTF-8 without NUL.
+func ValidateLeaseName(name string) error {
+	return validProjectionName("lease name", name)
+}
+
 // ValidateLeaseOwner checks the lease name and owner [projection.Lease.Release] is given: each 1
 // to projection.MaxNameBytes bytes of valid UTF-8 without NUL.
 func ValidateLeaseOwner(name, owner string) error {

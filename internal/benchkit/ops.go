@@ -40,12 +40,16 @@ func fresh(side Side) Side {
 }
 
 // Sides are the variants of one store, by name ("store", "limit", "minimal"), measured in the
-// order of names.
+// order of names. Side may also hold [Bare], which only the Hook* workloads measure.
 type Sides struct {
 	Store string // the <store> part of the benchmark names: "postgres", "sqlite", "memory"
 	Names []string
 	Side  map[string]Side
 }
+
+// Bare names the "store" side's code reached past its observer checks: the store as it would be
+// without the hooks (see [HookAppend1], [HookLoad1000]).
+const Bare = "bare"
 
 // run measures f on each side, in turn, as sub-benchmarks prefix/<name>.
 func (s Sides) run(b *testing.B, prefix string, names []string, f func(b *testing.B, side Side)) {

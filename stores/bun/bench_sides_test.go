@@ -20,6 +20,15 @@ func newStoreSide(b testing.TB, db *bun.DB) *benchkit.StoreSide {
 	return s
 }
 
+// newBareSide is the store variant on db reached past the observer checks (benchkit.Bare).
+func newBareSide(b testing.TB, db *bun.DB) *benchkit.StoreSide {
+	snaps, err := bunstore.NewSnapshotStore(db)
+	require.NoError(b, err)
+	s, err := benchkit.NewStoreSide(bunstore.Bare{EventStore: newEventStore(b, db)}, snaps)
+	require.NoError(b, err)
+	return s
+}
+
 // encodeBenchMetadata is the JSON of benchkit.Metadata, as a raw baseline writes it.
 func encodeBenchMetadata() (string, error) {
 	md, err := json.Marshal(benchkit.Metadata())

@@ -37,6 +37,7 @@ func benchDatabases() []func(b *testing.B) benchkit.Sides {
 			execSchema(b, db, pgBenchSchema)
 			return benchkit.Sides{Store: "postgres", Names: names, Side: map[string]benchkit.Side{
 				"store": newStoreSide(b, db), "limit": &pgRaw{pool: pool, lean: true}, "minimal": &pgRaw{pool: pool},
+				benchkit.Bare: newBareSide(b, db),
 			}}
 		},
 		func(b *testing.B) benchkit.Sides {
@@ -47,8 +48,10 @@ func benchDatabases() []func(b *testing.B) benchkit.Sides {
 				execSchema(b, db, sqliteBenchSchema)
 				return db
 			}
+			store := open()
 			return benchkit.Sides{Store: "sqlite", Names: names, Side: map[string]benchkit.Side{
-				"store": newStoreSide(b, open()), "limit": &sqliteRaw{db: open().DB, lean: true}, "minimal": &sqliteRaw{db: open().DB},
+				"store": newStoreSide(b, store), "limit": &sqliteRaw{db: open().DB, lean: true}, "minimal": &sqliteRaw{db: open().DB},
+				benchkit.Bare: newBareSide(b, store),
 			}}
 		},
 	}
@@ -85,3 +88,5 @@ func BenchmarkLoad1000(b *testing.B)          { onEach(b, benchkit.Load1000) }
 func BenchmarkCatchUp(b *testing.B)           { onEach(b, benchkit.CatchUp) }
 func BenchmarkRace16(b *testing.B)            { onEach(b, benchkit.Race16) }
 func BenchmarkSnapshotLoad(b *testing.B)      { onEach(b, benchkit.SnapshotLoad) }
+func BenchmarkHookAppend1(b *testing.B)       { onEach(b, benchkit.HookAppend1) }
+func BenchmarkHookLoad1000(b *testing.B)      { onEach(b, benchkit.HookLoad1000) }

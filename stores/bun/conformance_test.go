@@ -64,6 +64,7 @@ func TestConformancePgdriver(t *testing.T) {
 					other := pool(t)
 					return newOutboxStore(t, other), func() { _ = other.Close() }
 				},
+				WriteRecord: outboxWriter(db),
 			}
 		}, brokertest.All()...)
 	})
@@ -137,6 +138,7 @@ func TestOutboxConformance(t *testing.T) {
 						other := openDB(t, url)
 						return newOutboxStore(t, other), func() { _ = other.Close() }
 					},
+					WriteRecord: outboxWriter(db),
 				}
 			}, brokertest.All()...)
 		})

@@ -20,6 +20,7 @@ const (
 	dbTimeNull uint8 = iota
 	dbTimeValue
 	dbTimeText
+	dbTimeOther // a value of another type, named in text
 )
 
 // Scan implements sql.Scanner.
@@ -34,13 +35,13 @@ func (d *dbTime) Scan(src any) error {
 	case nil:
 		d.kind = dbTimeNull
 	default:
-		return fmt.Errorf("bunstore: a time column holds a %T; want a timestamp or RFC 3339 text", src)
+		d.text, d.kind = fmt.Sprintf("%T", src), dbTimeOther
 	}
 	return nil
 }
 
-// UTC returns the scanned time in UTC. A NULL or text that is neither RFC 3339 nor one of
-// [parseISOTime]'s forms is an error (the parse error quotes the text).
+// UTC returns the scanned time in UTC. A NULL, a value of another type or text that is neither
+// RFC 3339 nor one of [parseISOTime]'s forms is an error (the parse error quotes the text).
 func (d *dbTime) UTC() (time.Time, error) {
 	switch d.kind {
 	case dbTimeValue:
@@ -50,6 +51,8 @@ func (d *dbTime) UTC() (time.Time, error) {
 			return t, nil
 		}
 		return parseISOTime(d.text)
+	case dbTimeOther:
+		return time.Time{}, fmt.Errorf("bunstore: a time column holds a %s; want a timestamp or RFC 3339 text", d.text)
 	}
 	return time.Time{}, errors.New("NULL is not a time")
 }

@@ -2,6 +2,7 @@ package bunstore
 
 import (
 	"math/rand/v2"
+	"strings"
 	"testing"
 	"time"
 )
@@ -79,5 +80,17 @@ func TestParsePyflyTimes(t *testing.T) {
 		if got, err := d.UTC(); err == nil {
 			t.Errorf("dbTime(%q).UTC() = %v; want an error", text, got)
 		}
+	}
+}
+
+// TestDBTimeOtherType: a time column holding a value of another type (a row written by another
+// program) scans, and UTC reports it, so the caller can name the row.
+func TestDBTimeOtherType(t *testing.T) {
+	var d dbTime
+	if err := d.Scan(int64(1700000000)); err != nil {
+		t.Fatalf("Scan: %v", err)
+	}
+	if _, err := d.UTC(); err == nil || !strings.Contains(err.Error(), "int64") {
+		t.Fatalf("UTC() error = %v, want one naming int64", err)
 	}
 }

@@ -46,7 +46,8 @@
 //
 // The runner runs each batch in a transaction of the checkpoint store: a handler that writes its
 // read model through [TxFrom] in the same database commits it with the checkpoint, exactly once.
-// Lease expiry follows the database's clock. On SQLite a batch holds the database's only write
+// Lease expiry follows the database's clock; on PostgreSQL a lease whose holder's database
+// session ended (its process died) is taken over at once (see [Lease]). On SQLite a batch holds the database's only write
 // lock from its first statement to its commit, so appends (and other runners) wait for it: keep
 // handlers short.
 //

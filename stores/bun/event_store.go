@@ -17,7 +17,9 @@ type EventStore struct {
 	dl        sqlDialect
 	q         eventSQL
 	upcasters []es.Upcaster
-	format    PayloadFormat // what Append writes into the payload column
+	format    PayloadFormat    // what Append writes into the payload column
+	obs       es.StoreObserver // nil: none
+	system    string           // es.SystemPostgreSQL or es.SystemSQLite
 	log       *slog.Logger
 	writeGate chan struct{} // one append of this store at a time, on a database with one writer
 	commits   *commitHub
@@ -81,7 +83,11 @@ func NewEventStore(db *bun.DB, opts ...EventStoreOption) (*EventStore, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &EventStore{db: db, dl: dl, q: dl.eventSQL(), upcasters: cfg.upcasters, format: cfg.format, log: cfg.logger}
+	s := &EventStore{db: db, dl: dl, q: dl.eventSQL(), upcasters: cfg.upcasters, format: cfg.format, obs: cfg.observer, log: cfg.logger}
+	s.system = es.SystemSQLite
+	if dl.name() == DialectPostgres {
+		s.system = es.SystemPostgreSQL
+	}
 	s.commits = newCommitHub(db, dl, eventsChannel, cfg.logger)
 	if dl.singleWriter() {
 		s.writeGate = make(chan struct{}, 1)
@@ -91,6 +97,10 @@ func NewEventStore(db *bun.DB, opts ...EventStoreOption) (*EventStore, error) {
 
 // DB returns the *bun.DB the store writes to.
 func (s *EventStore) DB() *bun.DB { return s.db }
+
+// DBSystem returns es.SystemPostgreSQL or es.SystemSQLite: the system observers see (see
+// es.SystemOf).
+func (s *EventStore) DBSystem() string { return s.system }
 
 // Dialect returns the store's dialect.
 func (s *EventStore) Dialect() Dialect { return s.dl.name() }

@@ -19,6 +19,9 @@ type batch struct {
 	occurredAt                 []time.Time
 	versions                   []int32
 	tenants                    []string
+	// firstPosition is the global position the append gave its first event (the others follow
+	// one by one), set once the events are written; 0 while unknown.
+	firstPosition int64
 }
 
 // newBatch takes events that passed storekit.ValidateAppend (versions fit in 32 bits) and writes
@@ -71,6 +74,18 @@ func (b *batch) pyfly(i int, e *es.Envelope) error {
 // transaction in ctx when there is one for this DB, else in its own. On success it sets
 // AggregateID, AggregateType and Sequence on events; on failure it leaves them untouched.
 func (s *EventStore) Append(ctx context.Context, aggregateID, aggregateType string, expected int64, events []es.Envelope) error {
+	if s.obs == nil {
+		return s.append(ctx, aggregateID, aggregateType, expected, events)
+	}
+	op := es.Op{Kind: es.OpAppend, System: s.system, AggregateType: aggregateType, AggregateID: aggregateID,
+		Events: len(events), After: expected}
+	return es.ObserveWrite(ctx, s.obs, op, func(ctx context.Context) error {
+		return s.append(ctx, aggregateID, aggregateType, expected, events)
+	})
+}
+
+// append is Append without the observer.
+func (s *EventStore) append(ctx context.Context, aggregateID, aggregateType string, expected int64, events []es.Envelope) error {
 	if err := storekit.ValidateAppend(aggregateID, aggregateType, expected, events); err != nil {
 		return err
 	}
@@ -91,7 +106,7 @@ func (s *EventStore) Append(ctx context.Context, aggregateID, aggregateType stri
 	if errors.As(err, &retry) {
 		err = s.settleRetry(ctx, st, retry, events)
 		if err == nil {
-			s.fill(events, aggregateID, aggregateType, expected)
+			s.fill(events, aggregateID, aggregateType, expected, 0)
 			return nil // already stored: nothing was written, nothing to signal
 		}
 	}
@@ -106,16 +121,20 @@ func (s *EventStore) Append(ctx context.Context, aggregateID, aggregateType stri
 		st.appended(aggregateID)
 	}
 	s.commits.afterCommit(st)
-	s.fill(events, aggregateID, aggregateType, expected)
+	s.fill(events, aggregateID, aggregateType, expected, b.firstPosition)
 	return nil
 }
 
-// fill sets what Append sets on the caller's envelopes on success.
-func (s *EventStore) fill(events []es.Envelope, aggregateID, aggregateType string, expected int64) {
+// fill sets what Append sets on the caller's envelopes on success: their place, and their global
+// positions from first on when first is known (not 0).
+func (s *EventStore) fill(events []es.Envelope, aggregateID, aggregateType string, expected, first int64) {
 	for i := range events {
 		events[i].AggregateID = aggregateID
 		events[i].AggregateType = aggregateType
 		events[i].Sequence = expected + int64(i) + 1
+		if first > 0 {
+			events[i].GlobalPosition = first + int64(i)
+		}
 	}
 }
 

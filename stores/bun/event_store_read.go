@@ -15,6 +15,17 @@ const maxPreallocate = 1024
 // Load implements es.EventStore: the aggregate's events after afterSequence, in sequence order,
 // upcast, with their global positions. An unknown aggregate gives an empty slice.
 func (s *EventStore) Load(ctx context.Context, aggregateID string, afterSequence int64) ([]es.Envelope, error) {
+	if s.obs == nil {
+		return s.load(ctx, aggregateID, afterSequence)
+	}
+	op := es.Op{Kind: es.OpLoad, System: s.system, AggregateID: aggregateID, After: afterSequence}
+	return es.ObserveRead(ctx, s.obs, op, func(ctx context.Context) ([]es.Envelope, error) {
+		return s.load(ctx, aggregateID, afterSequence)
+	})
+}
+
+// load is Load without the observer.
+func (s *EventStore) load(ctx context.Context, aggregateID string, afterSequence int64) ([]es.Envelope, error) {
 	if err := storekit.ValidateLoad(aggregateID, afterSequence); err != nil {
 		return nil, err
 	}
@@ -47,6 +58,15 @@ func (s *EventStore) LatestVersion(ctx context.Context, aggregateID string) (int
 // A cursor that is neither 0 nor a position on the stream is es.ErrInvalidArgument. A row that
 // does not decode ends the page with an *es.DecodeError, after the events before it.
 func (s *EventStore) ReadAll(ctx context.Context, after int64, limit int) ([]es.Envelope, error) {
+	if s.obs == nil {
+		return s.readAll(ctx, after, limit)
+	}
+	op := es.Op{Kind: es.OpReadAll, System: s.system, After: after}
+	return es.ObserveRead(ctx, s.obs, op, func(ctx context.Context) ([]es.Envelope, error) { return s.readAll(ctx, after, limit) })
+}
+
+// readAll is ReadAll without the observer.
+func (s *EventStore) readAll(ctx context.Context, after int64, limit int) ([]es.Envelope, error) {
 	if err := storekit.ValidateReadAll(after, limit); err != nil {
 		return nil, err
 	}

@@ -3,6 +3,7 @@ package bunstore_test
 import (
 	"context"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 	"github.com/uptrace/bun"
@@ -70,4 +71,18 @@ func corruptEvent(t *testing.T, s es.EventStore, eventID, column, value string) 
 	n, err := res.RowsAffected()
 	require.NoError(t, err)
 	require.Equal(t, int64(1), n, "event %s", eventID)
+}
+
+// outboxWriter writes outbox records on db as another program would: past the store's checks,
+// with the payload and metadata texts as given (testkit.OutboxTarget.WriteRecord).
+func outboxWriter(db *bun.DB) func(t *testing.T, outbox string, e es.Envelope, payload, metadata string) {
+	return func(t *testing.T, outbox string, e es.Envelope, payload, metadata string) {
+		t.Helper()
+		now := time.Now().UTC().Format(time.RFC3339Nano)
+		_, err := db.NewRaw(`INSERT INTO pyfly_outbox (outbox, event_id, aggregate_id, aggregate_type, sequence, event_type, payload,
+	metadata, occurred_at, version, global_position, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?)`,
+			outbox, e.EventID, e.AggregateID, e.AggregateType, e.Sequence, e.EventType, payload, metadata,
+			e.OccurredAt.UTC().Format(time.RFC3339Nano), e.Version, now).Exec(context.Background())
+		require.NoError(t, err)
+	}
 }

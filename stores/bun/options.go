@@ -5,10 +5,11 @@ import (
 
 	es "github.com/gofly/eventsourcing/eventsourcing"
 	"github.com/gofly/eventsourcing/eventsourcing/storekit"
+	"github.com/gofly/eventsourcing/internal/check"
 )
 
-// EventStoreOption configures [NewEventStore]: [WithUpcasters], [WithPayloadFormat] and
-// [WithLogger].
+// EventStoreOption configures [NewEventStore]: [WithUpcasters], [WithPayloadFormat],
+// [WithObserver] and [WithLogger].
 type EventStoreOption interface {
 	applyEventStore(*eventStoreConfig)
 }
@@ -39,6 +40,8 @@ type prepareConfig struct {
 type eventStoreConfig struct {
 	upcasters []es.Upcaster
 	format    PayloadFormat
+	observer  es.StoreObserver
+	observed  bool // WithObserver was given (a nil observer is refused)
 	logger    *slog.Logger
 }
 
@@ -51,6 +54,16 @@ type snapshotStoreConfig struct {
 func WithUpcasters(ups ...es.Upcaster) EventStoreOption {
 	return upcastersOption(ups)
 }
+
+// WithObserver makes the event store report its Append, Load and ReadAll calls to o (see
+// es.Observer), as the "postgresql" or "sqlite" system. A nil o makes NewEventStore fail.
+func WithObserver(o es.StoreObserver) EventStoreOption {
+	return observerOption{o}
+}
+
+type observerOption struct{ o es.StoreObserver }
+
+func (o observerOption) applyEventStore(c *eventStoreConfig) { c.observer, c.observed = o.o, true }
 
 type upcastersOption []es.Upcaster
 
@@ -98,6 +111,9 @@ func eventStoreOptions(opts []EventStoreOption) (eventStoreConfig, error) {
 	var err error
 	if c.format, err = checkPayloadFormat(c.format); err != nil {
 		return c, err
+	}
+	if c.observed && check.IsNil(c.observer) {
+		return c, storekit.InvalidArgument("bunstore: WithObserver: the observer is nil")
 	}
 	c.logger = orDiscard(c.logger)
 	return c, nil

@@ -3,11 +3,14 @@ package bunstore_test
 import (
 	"context"
 	"log/slog"
+	"slices"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/ThreeDotsLabs/watermill"
+	"github.com/ThreeDotsLabs/watermill/message"
 	"github.com/ThreeDotsLabs/watermill/pubsub/gochannel"
 	"github.com/stretchr/testify/require"
 
@@ -26,45 +29,94 @@ func BenchmarkOutbox10(b *testing.B) { benchOutbox(b, 10) }
 //   - limit: the event store alone, appending in transactions;
 //   - store: the same transactions, each also enqueueing its events in the outbox, while a relay
 //     publishes them through the EDA publisher to a gochannel subscriber: events/s from the first
-//     commit until the subscriber has received the last event.
-//
-// An aggregate's records go out one at a time (each waits for the one before it to be marked
-// delivered), so batches of 10 take ten relay rounds where batches of 1 take one.
+//     commit until the subscriber has received the last event;
+//   - peer-watermill (PostgreSQL): Watermill's SQL outbox instead, its publisher writing the
+//     messages in the append's transaction and its forwarder moving them to the same gochannel.
 func benchOutbox(b *testing.B, batch int) {
-	ctx := context.Background()
 	for _, target := range benchTargets(b) {
 		tg := target()
 		events := newEventStore(b, tg.db)
 		store := newOutboxStore(b, tg.db)
-		appendAlone := func(b *testing.B) {
-			batches := outboxBatches(b, b.N, batch)
-			b.ResetTimer()
-			for _, envs := range batches {
-				require.NoError(b, events.InTx(ctx, func(ctx context.Context) error {
-					return events.Append(ctx, benchkit.NextAggregate(), benchkit.AggregateType, 0, envs)
-				}))
-			}
-			benchkit.Report(b, 1)
+		variants := []benchkit.Variant{
+			{Name: "limit", Run: appendAlone(events, batch)},
+			{Name: "store", Run: func(b *testing.B) {
+				received, ob := startBenchRelay(b, store, outboxName(b.Name()))
+				appendThrough(b, events, batch, received, ob.EnqueueEvents)
+			}},
 		}
-		throughRelay := func(b *testing.B) {
-			batches := outboxBatches(b, b.N, batch)
-			received, ob := startBenchRelay(b, store, outboxName(b.Name()))
-			b.ResetTimer()
-			for _, envs := range batches {
-				require.NoError(b, events.InTx(ctx, func(ctx context.Context) error {
-					if err := events.Append(ctx, benchkit.NextAggregate(), benchkit.AggregateType, 0, envs); err != nil {
-						return err
-					}
-					return ob.EnqueueEvents(ctx, envs)
-				}))
-			}
-			waitReceived(b, received, b.N)
-			benchkit.Report(b, 1)
+		if tg.name == "postgres" {
+			variants = append(variants, benchkit.Variant{Name: "peer-watermill", Run: func(b *testing.B) {
+				received, enqueue := startWatermillForwarder(b, tg.db)
+				appendThrough(b, events, batch, received, enqueue)
+			}})
 		}
-		benchkit.InTurn(b, tg.name,
-			benchkit.Variant{Name: "limit", Run: appendAlone},
-			benchkit.Variant{Name: "store", Run: throughRelay})
+		benchkit.InTurn(b, tg.name, variants...)
 	}
+}
+
+func BenchmarkOutboxEnqueue1(b *testing.B)  { benchOutboxEnqueue(b, 1) }
+func BenchmarkOutboxEnqueue10(b *testing.B) { benchOutboxEnqueue(b, 10) }
+
+// benchOutboxEnqueue measures what writing the outbox records costs the business transaction:
+// the append alone (limit) next to the append and the enqueue of its events (store), no relay
+// running. It bounds what the relay rows can reach.
+func benchOutboxEnqueue(b *testing.B, batch int) {
+	for _, target := range benchTargets(b) {
+		tg := target()
+		events := newEventStore(b, tg.db)
+		store := newOutboxStore(b, tg.db)
+		warmOutbox(b, store)
+		benchkit.InTurn(b, tg.name,
+			benchkit.Variant{Name: "limit", Run: appendAlone(events, batch)},
+			benchkit.Variant{Name: "store", Run: func(b *testing.B) {
+				name := outboxName(b.Name())
+				runAppends(b, events, outboxBatches(b, b.N, batch), func(ctx context.Context, envs []es.Envelope) error {
+					return store.Enqueue(ctx, name, envs, time.Now())
+				})
+				benchkit.Report(b, 1)
+			}})
+	}
+}
+
+// warmOutbox makes the store prepare its statements as a running relay's first claim does.
+func warmOutbox(b *testing.B, store *bunstore.OutboxStore) {
+	now := time.Now()
+	_, err := store.Claim(context.Background(), outbox.ClaimRequest{Outbox: "warm", Owner: "bench", Limit: 1, Now: now, Until: now.Add(time.Second)})
+	require.NoError(b, err)
+}
+
+// appendAlone is the limit of the outbox rows: batches appended in transactions, nothing else.
+func appendAlone(events *bunstore.EventStore, batch int) func(b *testing.B) {
+	return func(b *testing.B) {
+		runAppends(b, events, outboxBatches(b, b.N, batch), nil)
+		benchkit.Report(b, 1)
+	}
+}
+
+// runAppends appends each batch to a new aggregate in a transaction of its own, then calls also
+// (when set) in that transaction, with the timer running from the first transaction on.
+func runAppends(b *testing.B, events *bunstore.EventStore, batches [][]es.Envelope, also func(ctx context.Context, envs []es.Envelope) error) {
+	ctx := context.Background()
+	b.ResetTimer()
+	for _, envs := range batches {
+		require.NoError(b, events.InTx(ctx, func(ctx context.Context) error {
+			if err := events.Append(ctx, benchkit.NextAggregate(), benchkit.AggregateType, 0, envs); err != nil {
+				return err
+			}
+			if also == nil {
+				return nil
+			}
+			return also(ctx, envs)
+		}))
+	}
+}
+
+// appendThrough appends b.N events in batches, each batch's transaction also enqueueing them,
+// and waits until the subscriber received them all: events/s from the first commit on.
+func appendThrough(b *testing.B, events *bunstore.EventStore, batch int, received *atomic.Int64, enqueue func(ctx context.Context, envs []es.Envelope) error) {
+	runAppends(b, events, outboxBatches(b, b.N, batch), enqueue)
+	waitReceived(b, received, b.N)
+	benchkit.Report(b, 1)
 }
 
 // outboxBatches returns n events in batches of batch (the last may be shorter).
@@ -83,29 +135,41 @@ func outboxName(benchmark string) string {
 	return "bench-" + time.Now().Format("150405.000000000") + "-" + benchmark[max(0, len(benchmark)-30):]
 }
 
-// startBenchRelay starts the outbox name on store, publishing through the EDA publisher to a
-// gochannel whose subscriber counts what it receives. The relays poll at the default interval
-// (1 s): commit signals wake them.
-func startBenchRelay(b *testing.B, store *bunstore.OutboxStore, name string) (*atomic.Int64, *outbox.Outbox) {
+// benchSubscriber subscribes to the EDA destination of a new gochannel and calls got with each
+// message it receives. It returns the gochannel, closed when the benchmark ends.
+func benchSubscriber(b *testing.B, got func(m *message.Message)) *gochannel.GoChannel {
 	b.Helper()
 	ps := gochannel.NewGoChannel(gochannel.Config{OutputChannelBuffer: 1024}, watermill.NopLogger{})
 	b.Cleanup(func() { _ = ps.Close() })
 	msgs, err := ps.Subscribe(context.Background(), eda.DefaultDestination)
 	require.NoError(b, err)
-	var received atomic.Int64
 	go func() {
 		for m := range msgs {
 			m.Ack()
-			received.Add(1)
+			got(m)
 		}
 	}()
+	return ps
+}
+
+// startBenchRelay starts the outbox name on store, publishing through the EDA publisher to a
+// gochannel whose subscriber counts what it receives. The relays poll at the default interval
+// (1 s): commit signals wake them.
+func startBenchRelay(b *testing.B, store *bunstore.OutboxStore, name string) (*atomic.Int64, *outbox.Outbox) {
+	b.Helper()
+	var received atomic.Int64
+	ps := benchSubscriber(b, func(*message.Message) { received.Add(1) })
+	return &received, startBenchOutbox(b, store, name, ps)
+}
+
+func startBenchOutbox(b *testing.B, store *bunstore.OutboxStore, name string, ps message.Publisher) *outbox.Outbox {
+	b.Helper()
 	ob, err := outbox.New(store, eda.NewPublisher(ps, "").Publish, outbox.WithName(name),
-		outbox.WithBatchSize(200),
-		outbox.WithRetention(time.Hour), outbox.WithLogger(slog.New(slog.DiscardHandler)))
+		outbox.WithBatchSize(200), outbox.WithLogger(slog.New(slog.DiscardHandler)))
 	require.NoError(b, err)
 	require.NoError(b, ob.Start(context.Background()))
 	b.Cleanup(func() { _ = ob.Stop(context.Background()) })
-	return &received, ob
+	return ob
 }
 
 func waitReceived(b *testing.B, received *atomic.Int64, n int) {
@@ -117,4 +181,78 @@ func waitReceived(b *testing.B, received *atomic.Int64, n int) {
 		}
 		time.Sleep(200 * time.Microsecond)
 	}
+}
+
+// BenchmarkOutboxLatency measures, per dialect, the time from the commit of a transaction that
+// appends and enqueues one event until the subscriber receives it (store: p50 and p99, in ms),
+// at a steady rate of half what the append alone reaches (limit, events/s), measured just before.
+func BenchmarkOutboxLatency(b *testing.B) {
+	for _, target := range benchTargets(b) {
+		tg := target()
+		events := newEventStore(b, tg.db)
+		store := newOutboxStore(b, tg.db)
+		benchkit.InTurn(b, tg.name,
+			benchkit.Variant{Name: "limit", Run: appendAlone(events, 1)},
+			benchkit.Variant{Name: "store", Run: func(b *testing.B) { outboxLatency(b, events, store) }})
+	}
+}
+
+// outboxLatency measures the append alone for a moment, then appends and enqueues b.N events, one
+// per transaction, at half that rate, and reports the percentiles of commit-to-receive latency.
+func outboxLatency(b *testing.B, events *bunstore.EventStore, store *bunstore.OutboxStore) {
+	const probe = 200
+	start := time.Now()
+	runAppends(b, events, outboxBatches(b, probe, 1), nil)
+	interval := 2 * time.Since(start) / probe
+
+	var (
+		mu        sync.Mutex
+		committed = make(map[string]time.Time, b.N)
+		arrived   = make(map[string]time.Time, b.N)
+		received  atomic.Int64
+	)
+	ps := benchSubscriber(b, func(m *message.Message) {
+		now := time.Now()
+		mu.Lock()
+		arrived[m.UUID] = now
+		mu.Unlock()
+		received.Add(1)
+	})
+	ob := startBenchOutbox(b, store, outboxName(b.Name()), ps)
+	batches := outboxBatches(b, b.N, 1)
+	ctx := context.Background()
+	b.ResetTimer()
+	begin := time.Now()
+	for i, envs := range batches {
+		time.Sleep(time.Until(begin.Add(time.Duration(i) * interval)))
+		require.NoError(b, events.InTx(ctx, func(ctx context.Context) error {
+			if err := events.Append(ctx, benchkit.NextAggregate(), benchkit.AggregateType, 0, envs); err != nil {
+				return err
+			}
+			return ob.EnqueueEvents(ctx, envs)
+		}))
+		now := time.Now()
+		mu.Lock()
+		committed[envs[0].EventID] = now
+		mu.Unlock()
+	}
+	waitReceived(b, &received, b.N)
+	b.StopTimer()
+	mu.Lock()
+	defer mu.Unlock()
+	lat := make([]float64, 0, len(committed))
+	for id, at := range committed {
+		lat = append(lat, max(0, arrived[id].Sub(at).Seconds()*1000))
+	}
+	slices.Sort(lat)
+	b.ReportMetric(percentile(lat, 0.50), "p50-ms")
+	b.ReportMetric(percentile(lat, 0.99), "p99-ms")
+}
+
+// percentile of sorted values, nearest rank.
+func percentile(sorted []float64, p float64) float64 {
+	if len(sorted) == 0 {
+		return 0
+	}
+	return sorted[min(len(sorted)-1, int(p*float64(len(sorted))))]
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/uptrace/bun"
@@ -14,26 +15,29 @@ import (
 	es "github.com/gofly/eventsourcing/eventsourcing"
 	"github.com/gofly/eventsourcing/eventsourcing/outbox"
 	"github.com/gofly/eventsourcing/eventsourcing/storekit"
+	"github.com/gofly/eventsourcing/internal/check"
 )
 
 // outboxChannel is the channel of the outbox store's commit signals (see [commitHub]).
 const outboxChannel = "pyfly_es_outbox"
 
-// outboxChunk is the most rows one statement inserts or marks; longer lists take several
-// statements (in one transaction), well within both databases' limits on arguments.
-const outboxChunk = 500
-
 // OutboxStore is an [outbox.Store] on PostgreSQL or SQLite, in the table pyfly_outbox. Its
 // writes join the transaction of [InTx] in the context when it belongs to the same *bun.DB, so
 // records exist exactly when the events saved with them commit. Relays on several pools or
 // processes share the table: on PostgreSQL claims skip rows other claims hold (FOR UPDATE SKIP
-// LOCKED); SQLite runs one writer at a time.
+// LOCKED); SQLite runs one writer at a time. Outside a transaction of the caller's, its claims and
+// marks commit on PostgreSQL without waiting for the disk: a crash may lose the last of them,
+// which only makes records due, or published, again (see the package outbox's documentation).
 type OutboxStore struct {
-	db      *bun.DB
-	dl      sqlDialect
-	q       outboxSQL
+	db *bun.DB
+	dl sqlDialect
+	q  outboxSQL
+	// own are the statements the store runs in transactions of its own (the relay's claims and
+	// marks): on PostgreSQL they commit without waiting for the disk, see pgOwnCommit.
+	own     outboxSQL
 	commits *commitHub
 	stmts   *stmtCache // the dialect's: fixed statement texts prepared once (nil: none)
+	warmed  atomic.Bool
 }
 
 var (
@@ -46,26 +50,36 @@ var (
 // outboxDialect is what the outbox store needs from a dialect
 // (postgres_outbox_store.go, sqlite_outbox_store.go).
 type outboxDialect interface {
-	outboxSQL() outboxSQL
+	// outboxSQL returns the outbox store's statements: for the store's own transactions when
+	// own is set, else for transactions of the caller's.
+	outboxSQL(own bool) outboxSQL
 	// outboxStmts is the cache the outbox store prepares its fixed statements in, nil when the
 	// driver caches statements itself.
 	outboxStmts() *stmtCache
+	// outboxInserts returns the statements that insert rows, in order.
+	outboxInserts(rows *outboxRows) []statement
+	// outboxInsertTexts are the insert statements' texts, to prepare them ahead.
+	outboxInsertTexts() []string
+	// idList binds a list of event ids as the one argument the statements take it as.
+	idList(ids []string) any
 }
 
-// outboxSQL holds the statements of the outbox store. Statements that take lists are built per
-// call: %s in them stands for the list, whose arguments follow the fixed ones.
+// statement is a statement text and its arguments.
+type statement struct {
+	text string
+	args []any
+}
+
+// outboxSQL holds the statements of the outbox store, each one fixed text.
 type outboxSQL struct {
-	// insert: rows of outboxInsertColumns (%s: one "(…)" per row, see row), skipping rows whose
-	// (outbox, event_id) is stored.
-	insert string
-	// claim: (outbox, now, limit, owner, until, window), claiming due rows in enqueue order and
-	// returning outboxColumns; see outboxClaimCandidates for the window.
+	// claim: (outbox, now, limit, owner, until, window, per aggregate), claiming due rows in
+	// enqueue order and returning outboxColumns; see outboxClaimCandidates for the window.
 	claim string
-	// markDelivered: (outbox, at, owner, attempt), then event ids (%s: their placeholders).
+	// markDelivered: (outbox, at, owner, attempt, event ids).
 	markDelivered string
 	// markFailed: (outbox, event_id, owner, attempt, last_error, at, next_attempt_at, dead).
 	markFailed string
-	// release: (outbox, owner, attempt), then event ids (%s: their placeholders).
+	// release: (outbox, owner, attempt, event ids).
 	release string
 	// pending and deadLetters: (outbox, limit), returning outboxColumns.
 	pending, deadLetters string
@@ -73,47 +87,90 @@ type outboxSQL struct {
 	retry string
 	// prune: (outbox, delivered before, limit).
 	prune string
-	// arg is the placeholder of the i-th argument, from 1.
-	arg func(i int) string
+	// bury: (outbox, event_id, owner, attempt, last_error, at), making a claimed record a dead
+	// letter and taking back the claim's attempt.
+	bury string
 }
 
-// outboxClaimCandidates returns the common table expressions a claim picks from: heads, the
-// earliest record neither delivered nor dead (live) of each aggregate, as seq. Both dialects run
-// the same SQL; live is the dialect's condition for a live record, the others its placeholders.
+// outboxRows are the records of one Enqueue, column by column.
+type outboxRows struct {
+	outbox                                                       string
+	created                                                      time.Time
+	eventIDs, aggregateIDs, aggregateTypes, eventTypes, payloads []string
+	metadata, tenants                                            []string
+	sequences, positions                                         []int64
+	occurredAt                                                   []time.Time
+	versions                                                     []int32
+}
+
+func newOutboxRows(outbox string, created time.Time, n int) *outboxRows {
+	return &outboxRows{
+		outbox: outbox, created: created,
+		eventIDs: make([]string, 0, n), aggregateIDs: make([]string, 0, n), aggregateTypes: make([]string, 0, n),
+		eventTypes: make([]string, 0, n), payloads: make([]string, 0, n), metadata: make([]string, 0, n),
+		tenants: make([]string, 0, n), sequences: make([]int64, 0, n), positions: make([]int64, 0, n),
+		occurredAt: make([]time.Time, 0, n), versions: make([]int32, 0, n),
+	}
+}
+
+// add appends e with its encoded metadata.
+func (r *outboxRows) add(e *es.Envelope, metadata string) {
+	r.eventIDs = append(r.eventIDs, e.EventID)
+	r.aggregateIDs = append(r.aggregateIDs, e.AggregateID)
+	r.aggregateTypes = append(r.aggregateTypes, e.AggregateType)
+	r.eventTypes = append(r.eventTypes, e.EventType)
+	r.payloads = append(r.payloads, string(e.Payload))
+	r.metadata = append(r.metadata, metadata)
+	r.tenants = append(r.tenants, e.TenantID)
+	r.sequences = append(r.sequences, e.Sequence)
+	r.positions = append(r.positions, e.GlobalPosition)
+	r.occurredAt = append(r.occurredAt, storekit.StoredTime(e.OccurredAt))
+	r.versions = append(r.versions, int32(e.Version)) // ValidateEvents keeps versions within 32 bits
+}
+
+// outboxClaimCandidates returns the common table expressions a claim picks from: cand, the runs
+// of each aggregate (its head, the earliest record neither delivered nor dead (live), and the
+// due records right after it) as (seq, aggregate_id, rk), rk numbering an aggregate's records
+// from 1 at its head. Both dialects run the same SQL; live is the dialect's condition for a live
+// record, the others its placeholders.
 //
-// Two ways find heads, and the cheaper one usually suffices. win is the first window live
-// records in enqueue order; a record of win with no earlier live record of its aggregate is a
-// head (winHeads, the due ones among them). When win holds every live record (it is not full),
-// or its due heads fill the limit, that is enough. Otherwise (an aggregate with a long run of
+// Two ways find runs, and the cheaper one usually suffices. win is the first window of live
+// records in enqueue order. An aggregate's records in win are its earliest live ones, so there
+// rk is its place among them, and its run is the records from its head on while none is not due
+// (held counts those up to each record), at most perAggregate (winRuns; both are materialized,
+// so SQLite does not compute them once per use). When win holds every live record (it is not
+// full), or its runs fill the limit, that is enough. Otherwise (an aggregate with a long run of
 // records fills the window) a loose index scan walks every aggregate that has live records, one
-// index probe each (aggs), and takes each one's earliest live record, so records behind the
-// window are not held back by those in it.
-func outboxClaimCandidates(live, outbox, now, limit, window string) string {
-	return `win AS (
-	SELECT seq, aggregate_id, next_attempt_at, claimed_until FROM pyfly_outbox
-	WHERE outbox = ` + outbox + ` AND ` + live + ` ORDER BY seq LIMIT ` + window + `
+// index probe each (aggs), and adds the head of each one the window missed, so records behind
+// the window are not held back by those in it. Whether such a head is due is left to the
+// statement that claims.
+func outboxClaimCandidates(live, outbox, now, limit, window, perAggregate string) string {
+	return `win AS MATERIALIZED (
+	SELECT seq, aggregate_id,
+		(next_attempt_at IS NULL OR next_attempt_at <= ` + now + `) AND (claimed_until IS NULL OR claimed_until <= ` + now + `) AS due
+	FROM pyfly_outbox WHERE outbox = ` + outbox + ` AND ` + live + ` ORDER BY seq LIMIT ` + window + `
 ),
-winHeads AS (
-	SELECT w.seq FROM win w
-	WHERE (w.next_attempt_at IS NULL OR w.next_attempt_at <= ` + now + `)
-		AND (w.claimed_until IS NULL OR w.claimed_until <= ` + now + `)
-		AND w.seq = (SELECT min(p.seq) FROM pyfly_outbox p
-			WHERE p.outbox = ` + outbox + ` AND p.aggregate_id = w.aggregate_id AND p.` + live + `)
+winRuns AS MATERIALIZED (
+	SELECT seq, aggregate_id, rk FROM (
+		SELECT seq, aggregate_id, row_number() OVER w AS rk, count(*) FILTER (WHERE NOT due) OVER w AS held
+		FROM win WINDOW w AS (PARTITION BY aggregate_id ORDER BY seq)
+	) AS r
+	WHERE held = 0 AND rk <= ` + perAggregate + `
 ),
 aggs(aggregate_id) AS (
 	SELECT (SELECT min(p.aggregate_id) FROM pyfly_outbox p WHERE p.outbox = ` + outbox + ` AND p.` + live + `)
-	WHERE (SELECT count(*) FROM win) >= ` + window + ` AND (SELECT count(*) FROM winHeads) < ` + limit + `
+	WHERE (SELECT count(*) FROM win) >= ` + window + ` AND (SELECT count(*) FROM winRuns) < ` + limit + `
 	UNION ALL
 	SELECT (SELECT min(p.aggregate_id) FROM pyfly_outbox p
 		WHERE p.outbox = ` + outbox + ` AND p.` + live + ` AND p.aggregate_id > aggs.aggregate_id)
 	FROM aggs WHERE aggs.aggregate_id IS NOT NULL
 ),
-heads(seq) AS (
-	SELECT seq FROM winHeads
-	UNION
+cand(seq, aggregate_id, rk) AS (
+	SELECT seq, aggregate_id, rk FROM winRuns
+	UNION ALL
 	SELECT (SELECT min(p.seq) FROM pyfly_outbox p
-		WHERE p.outbox = ` + outbox + ` AND p.` + live + ` AND p.aggregate_id = aggs.aggregate_id)
-	FROM aggs WHERE aggs.aggregate_id IS NOT NULL
+		WHERE p.outbox = ` + outbox + ` AND p.` + live + ` AND p.aggregate_id = aggs.aggregate_id), aggs.aggregate_id, 1
+	FROM aggs WHERE aggs.aggregate_id IS NOT NULL AND aggs.aggregate_id NOT IN (SELECT aggregate_id FROM win)
 )`
 }
 
@@ -140,7 +197,7 @@ func NewOutboxStore(db *bun.DB) (*OutboxStore, error) {
 		return nil, err
 	}
 	return &OutboxStore{
-		db: db, dl: dl, q: dl.outboxSQL(), stmts: dl.outboxStmts(),
+		db: db, dl: dl, q: dl.outboxSQL(false), own: dl.outboxSQL(true), stmts: dl.outboxStmts(),
 		commits: newCommitHub(db, dl, outboxChannel, orDiscard(nil)),
 	}, nil
 }
@@ -168,53 +225,45 @@ func (s *OutboxStore) Enqueue(ctx context.Context, name string, events []es.Enve
 	if err := storekit.ValidateEnqueue(name, events, at); err != nil {
 		return err
 	}
-	args := make([]any, 0, outboxInsertWidth*len(events))
-	created := s.dl.timeArg(storekit.StoredTime(at))
+	rows := newOutboxRows(name, storekit.StoredTime(at), len(events))
 	for i := range events {
 		e := &events[i]
 		meta, err := encodeMetadata(e.Metadata)
 		if err != nil {
 			return storekit.InvalidArgument("events[%d].Metadata: metadata values must be JSON-encodable: %v", i, err)
 		}
-		var tenant any
-		if e.TenantID != "" {
-			tenant = e.TenantID
-		}
-		args = append(args, name, e.EventID, e.AggregateID, e.AggregateType, e.Sequence, e.EventType, string(e.Payload), meta,
-			s.dl.timeArg(storekit.StoredTime(e.OccurredAt)), e.Version, tenant, e.GlobalPosition, created)
+		rows.add(e, meta)
 	}
-	err := s.inOneTx(ctx, "enqueue", len(events) > outboxChunk, func(st *txState) error {
-		for from := 0; from < len(events); from += outboxChunk {
-			n := min(outboxChunk, len(events)-from)
-			rows := make([]string, n)
-			for i := range rows {
-				rows[i] = s.row(i*outboxInsertWidth+1, outboxInsertWidth)
-			}
-			stmt := fmt.Sprintf(s.q.insert, strings.Join(rows, ", "))
-			if _, err := s.perCall(st, n).ExecContext(ctx, stmt, args[from*outboxInsertWidth:(from+n)*outboxInsertWidth]...); err != nil {
+	inserts := s.dl.outboxInserts(rows)
+	st := ambient(ctx, s.db)
+	if st == nil {
+		s.warm(ctx)
+	}
+	err := s.inOneTx(ctx, "enqueue", len(inserts) > 1, func(tx *txState) error {
+		for _, ins := range inserts {
+			if _, err := s.on(tx).ExecContext(ctx, ins.text, ins.args...); err != nil {
 				return err
 			}
 		}
 		return nil
 	})
 	if err == nil {
-		s.commits.afterCommit(ambient(ctx, s.db))
+		s.commits.afterCommit(st)
 	}
 	return err
 }
 
-// row is "(arg, arg, …)" for width arguments from first.
-func (s *OutboxStore) row(first, width int) string {
-	var b strings.Builder
-	b.WriteByte('(')
-	for k := range width {
-		if k > 0 {
-			b.WriteString(", ")
-		}
-		b.WriteString(s.q.arg(first + k))
+// warm prepares, on a pool connection, the statements business transactions run: a
+// transaction never prepares (its connection may be the pool's only one), so the store
+// prepares them when it runs outside one, as its relays' claims do. Failures only leave the
+// statements to run unprepared.
+func (s *OutboxStore) warm(ctx context.Context) {
+	if s.stmts == nil || s.warmed.Load() {
+		return
 	}
-	b.WriteByte(')')
-	return b.String()
+	if s.stmts.prepare(ctx, s.db.DB, s.dl.outboxInsertTexts()...) == nil {
+		s.warmed.Store(true)
+	}
 }
 
 // inOneTx runs fn on the ambient transaction, or on the pool (st nil); with several
@@ -238,31 +287,69 @@ func (s *OutboxStore) on(st *txState) querier {
 	return s.stmts.querier(s.db.DB, nil)
 }
 
-// perCall returns what runs a statement built for a list of n items: a text of its own per
-// length, sent as it is rather than prepared, so one-off texts do not take the cache's places.
-// A list of one is a fixed text and goes through [OutboxStore.on].
-func (s *OutboxStore) perCall(st *txState, n int) querier {
-	if n == 1 {
-		return s.on(st)
-	}
-	return querierOf(st, s.db)
-}
-
 // here returns the querier for ctx (see on).
 func (s *OutboxStore) here(ctx context.Context) querier { return s.on(ambient(ctx, s.db)) }
+
+// sql returns the statements for ctx: the store's own outside a transaction of the caller's.
+func (s *OutboxStore) sql(ctx context.Context) *outboxSQL {
+	if ambient(ctx, s.db) != nil {
+		return &s.q
+	}
+	return &s.own
+}
 
 // Claim implements [outbox.Store].
 func (s *OutboxStore) Claim(ctx context.Context, req outbox.ClaimRequest) ([]outbox.Record, error) {
 	if err := storekit.ValidateClaimRequest(req); err != nil {
 		return nil, err
 	}
+	if ambient(ctx, s.db) == nil {
+		s.warm(ctx)
+	}
 	now, until := s.dl.timeArg(storekit.StoredTime(req.Now)), s.dl.timeArg(storekit.StoredTime(req.Until))
-	recs, err := s.query(ctx, "claim", s.q.claim, req.Outbox, now, req.Limit, req.Owner, until, claimWindow(req.Limit))
+	recs, err := s.query(ctx, "claim", s.sql(ctx).claim, req.Outbox, now, req.Limit, req.Owner, until, claimWindow(req.Limit),
+		max(req.PerAggregate, 1))
 	if err != nil {
 		return nil, err
 	}
-	slices.SortFunc(recs, func(a, b seqRecord) int { return cmp.Compare(a.seq, b.seq) })
-	return records(recs), nil
+	good := recs[:0]
+	for _, r := range recs {
+		if r.bad == nil {
+			good = append(good, r)
+			continue
+		}
+		// A failure here leaves the record claimed: the claim that takes it over once this one
+		// expires buries it then.
+		_ = s.bury(ctx, req, r)
+	}
+	slices.SortFunc(good, func(a, b seqRecord) int { return cmp.Compare(a.seq, b.seq) })
+	return records(good), nil
+}
+
+// exec runs one statement of op in the transaction ctx carries, if any, and returns how many
+// rows it changed.
+func (s *OutboxStore) exec(ctx context.Context, op, stmt string, args ...any) (int64, error) {
+	res, err := s.here(ctx).ExecContext(ctx, stmt, args...)
+	if err != nil {
+		return 0, wrapErr(ctx, op, outboxTable, err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return 0, wrapErr(ctx, op, outboxTable, err)
+	}
+	return n, nil
+}
+
+// bury makes a claimed record the store cannot decode a dead letter, with the reason as its last
+// error and without the attempt the claim charged.
+func (s *OutboxStore) bury(ctx context.Context, req outbox.ClaimRequest, r seqRecord) error {
+	reason := check.Clip("bunstore: the stored record cannot be decoded: "+r.bad.Error(), storekit.MaxOutboxErrorBytes)
+	_, err := s.here(ctx).ExecContext(ctx, s.sql(ctx).bury, req.Outbox, r.rec.ID, req.Owner, r.rec.Attempts, reason,
+		s.dl.timeArg(storekit.StoredTime(req.Now)))
+	if err != nil {
+		return wrapErr(ctx, "claim: bury an undecodable record", outboxTable, err)
+	}
+	return nil
 }
 
 // MarkDelivered implements [outbox.Store].
@@ -270,7 +357,7 @@ func (s *OutboxStore) MarkDelivered(ctx context.Context, name string, claims []o
 	if err := storekit.ValidateMarkDelivered(name, claims, at); err != nil {
 		return 0, err
 	}
-	return s.updateClaims(ctx, "mark delivered", s.q.markDelivered, []any{name, s.dl.timeArg(storekit.StoredTime(at))}, claims)
+	return s.updateClaims(ctx, "mark delivered", s.sql(ctx).markDelivered, []any{name, s.dl.timeArg(storekit.StoredTime(at))}, claims)
 }
 
 // Release implements [outbox.Store].
@@ -278,14 +365,13 @@ func (s *OutboxStore) Release(ctx context.Context, name string, claims []outbox.
 	if err := storekit.ValidateClaims(name, claims); err != nil {
 		return err
 	}
-	_, err := s.updateClaims(ctx, "release", s.q.release, []any{name}, claims)
+	_, err := s.updateClaims(ctx, "release", s.sql(ctx).release, []any{name}, claims)
 	return err
 }
 
-// updateClaims runs a statement over claims: one per owner and attempt among them (a relay's
-// batch has one owner and few attempt counts), a chunk of ids at a time, and counts the rows it
-// changed. The ids go in as a list the unique (outbox, event_id) index serves, whatever the
-// planner's statistics say.
+// updateClaims runs a statement over claims, one per owner and attempt among them (a relay's
+// batch has one owner and few attempt counts) with their ids as one list argument, and counts
+// the rows it changed.
 func (s *OutboxStore) updateClaims(ctx context.Context, op, stmt string, fixed []any, claims []outbox.Claim) (int, error) {
 	type key struct {
 		owner   string
@@ -300,33 +386,19 @@ func (s *OutboxStore) updateClaims(ctx context.Context, op, stmt string, fixed [
 		}
 		groups[k] = append(groups[k], c.ID)
 	}
-	statements := 0
-	for _, ids := range groups {
-		statements += (len(ids) + outboxChunk - 1) / outboxChunk
-	}
 	total := 0
-	err := s.inOneTx(ctx, op, statements > 1, func(st *txState) error {
+	err := s.inOneTx(ctx, op, len(order) > 1, func(st *txState) error {
 		for _, k := range order {
-			ids := groups[k]
-			for from := 0; from < len(ids); from += outboxChunk {
-				chunk := ids[from:min(from+outboxChunk, len(ids))]
-				args := append(make([]any, 0, len(fixed)+2+len(chunk)), fixed...)
-				args = append(args, k.owner, k.attempt)
-				list := make([]string, len(chunk))
-				for i, id := range chunk {
-					list[i] = s.q.arg(len(args) + 1)
-					args = append(args, id)
-				}
-				res, err := s.perCall(st, len(chunk)).ExecContext(ctx, fmt.Sprintf(stmt, strings.Join(list, ", ")), args...)
-				if err != nil {
-					return err
-				}
-				n, err := res.RowsAffected()
-				if err != nil {
-					return err
-				}
-				total += int(n)
+			args := append(append(make([]any, 0, len(fixed)+3), fixed...), k.owner, k.attempt, s.dl.idList(groups[k]))
+			res, err := s.on(st).ExecContext(ctx, stmt, args...)
+			if err != nil {
+				return err
 			}
+			n, err := res.RowsAffected()
+			if err != nil {
+				return err
+			}
+			total += int(n)
 		}
 		return nil
 	})
@@ -342,16 +414,9 @@ func (s *OutboxStore) MarkFailed(ctx context.Context, name string, c outbox.Clai
 	if !f.NextAttemptAt.IsZero() && !f.Dead {
 		next = s.dl.timeArg(storekit.StoredTime(f.NextAttemptAt))
 	}
-	res, err := s.here(ctx).ExecContext(ctx, s.q.markFailed, name, c.ID, c.Owner, c.Attempt, f.Error,
+	n, err := s.exec(ctx, "mark failed", s.sql(ctx).markFailed, name, c.ID, c.Owner, c.Attempt, f.Error,
 		s.dl.timeArg(storekit.StoredTime(f.At)), next, f.Dead)
-	if err != nil {
-		return false, wrapErr(ctx, "mark failed", outboxTable, err)
-	}
-	n, err := res.RowsAffected()
-	if err != nil {
-		return false, wrapErr(ctx, "mark failed", outboxTable, err)
-	}
-	return n > 0, nil
+	return n > 0, err
 }
 
 // Pending implements [outbox.Store].
@@ -377,13 +442,9 @@ func (s *OutboxStore) Retry(ctx context.Context, name, id string) error {
 	if err := storekit.ValidateRetry(name, id); err != nil {
 		return err
 	}
-	res, err := s.here(ctx).ExecContext(ctx, s.q.retry, name, id)
+	n, err := s.exec(ctx, "retry", s.q.retry, name, id)
 	if err != nil {
-		return wrapErr(ctx, "retry", outboxTable, err)
-	}
-	n, err := res.RowsAffected()
-	if err != nil {
-		return wrapErr(ctx, "retry", outboxTable, err)
+		return err
 	}
 	if n == 0 {
 		return fmt.Errorf("%w: %q in outbox %q", outbox.ErrNoDeadLetter, id, name)
@@ -397,21 +458,17 @@ func (s *OutboxStore) Prune(ctx context.Context, name string, deliveredBefore ti
 	if err := storekit.ValidatePrune(name, deliveredBefore, limit); err != nil {
 		return 0, err
 	}
-	res, err := s.here(ctx).ExecContext(ctx, s.q.prune, name, s.dl.timeArg(storekit.StoredTime(deliveredBefore)), limit)
-	if err != nil {
-		return 0, wrapErr(ctx, "prune", outboxTable, err)
-	}
-	n, err := res.RowsAffected()
-	if err != nil {
-		return 0, wrapErr(ctx, "prune", outboxTable, err)
-	}
-	return int(n), nil
+	n, err := s.exec(ctx, "prune", s.q.prune, name, s.dl.timeArg(storekit.StoredTime(deliveredBefore)), limit)
+	return int(n), err
 }
 
 // seqRecord is a record with its place in the table.
 type seqRecord struct {
 	seq int64
 	rec outbox.Record
+	// bad says why the record's event cannot be decoded (the fields it names are left empty),
+	// nil when it can.
+	bad error
 }
 
 func records(recs []seqRecord) []outbox.Record {
@@ -455,7 +512,10 @@ func (s *OutboxStore) query(ctx context.Context, op, q string, args ...any) ([]s
 	return out, nil
 }
 
-// scanOutboxRow decodes one row of outboxColumns.
+// scanOutboxRow decodes one row of outboxColumns. An error means the row could not be read at
+// all; a record whose event cannot be decoded (its payload not a JSON object every reader can
+// decode, its metadata not a JSON object, a time out of range) comes back with bad set and what
+// could not be decoded left empty.
 func scanOutboxRow(rows *sql.Rows) (seqRecord, error) {
 	var (
 		r                                          seqRecord
@@ -470,12 +530,18 @@ func scanOutboxRow(rows *sql.Rows) (seqRecord, error) {
 		&next, &last, &deliv, &r.rec.Dead, &claimedBy, &held); err != nil {
 		return r, err
 	}
-	e.Payload = payload
+	var problems []string
+	if p := check.JSONPayload(payload); p != "" {
+		problems = append(problems, "payload: "+p)
+	} else {
+		e.Payload = payload
+	}
 	e.Version = int(version)
 	e.TenantID = tenant.String
 	md, err := storekit.DecodeMetadata(metadata)
 	if err != nil {
-		return r, fmt.Errorf("record %s: %w", e.EventID, err)
+		problems = append(problems, strings.TrimPrefix(err.Error(), es.ErrDecode.Error()+": "))
+		md = map[string]any{}
 	}
 	e.Metadata = md
 	times := []struct {
@@ -497,9 +563,13 @@ func scanOutboxRow(rows *sql.Rows) (seqRecord, error) {
 		}
 		v, err := t.src.UTC()
 		if err != nil {
-			return r, fmt.Errorf("record %s: %s: %w: %w", e.EventID, t.name, es.ErrDecode, err)
+			problems = append(problems, t.name+": "+err.Error())
+			continue
 		}
 		*t.dst = v
+	}
+	if len(problems) > 0 {
+		r.bad = fmt.Errorf("%w: record %s: %s", es.ErrDecode, e.EventID, strings.Join(problems, "; "))
 	}
 	r.rec.ID = e.EventID
 	r.rec.Event = e

@@ -117,6 +117,7 @@ func (postgresDialect) copyRows(ctx context.Context, c *pgx.Conn, b *batch, star
 	if n != int64(len(b.eventIDs)) {
 		return fmt.Errorf("bunstore: append: copied %d of %d events", n, len(b.eventIDs))
 	}
+	b.firstPosition = src.first
 	return nil
 }
 

@@ -124,7 +124,7 @@ func (d postgresDialect) appendEvents(ctx context.Context, db *bun.DB, st *txSta
 		return err
 	}
 	row := querierOf(st, db).QueryRowContext(ctx, pgAppendSQL, d.appendArgs(b, start-1)...)
-	return d.appendOutcome(ctx, st, b, row.Scan)
+	return d.appendOutcome(ctx, st, b, start, row.Scan)
 }
 
 // queryEvents reads on pgx's native connection when it can, else through database/sql.
@@ -135,10 +135,11 @@ func (d postgresDialect) queryEvents(ctx context.Context, s *EventStore, st *txS
 	return queryEventsSQL(ctx, s, st, op, sizeHint, q, args...)
 }
 
-// appendOutcome reads pgAppendSQL's row through scan and tells why nothing was inserted. Outside
-// a transaction the statement commits on its own: an error after it was sent without an answer
+// appendOutcome reads pgAppendSQL's row through scan and tells why nothing was inserted; on
+// success it sets b's first position (the events took ordinals from start on). Outside a
+// transaction the statement commits on its own: an error after it was sent without an answer
 // leaves the outcome unknown (es.ErrOutcomeUnknown).
-func (d postgresDialect) appendOutcome(ctx context.Context, st *txState, b *batch, scan func(dest ...any) error) error {
+func (d postgresDialect) appendOutcome(ctx context.Context, st *txState, b *batch, start int64, scan func(dest ...any) error) error {
 	var base, lastSeq, lastPos, inserted int64
 	var atNext string
 	if err := scan(&base, &lastSeq, &lastPos, &inserted, &atNext); err != nil {
@@ -148,6 +149,7 @@ func (d postgresDialect) appendOutcome(ctx context.Context, st *txState, b *batc
 		return mapAppendErr(ctx, b, "append", err)
 	}
 	if inserted == int64(len(b.eventIDs)) {
+		b.firstPosition = base + start
 		return nil
 	}
 	if err := checkVersion(b, lastSeq, atNext); err != nil {

@@ -16,6 +16,13 @@ RETURNING fence`,
 WHERE name = $1 AND locked_by = $2 AND fence = $3::bigint`,
 		release: `UPDATE pyfly_locks SET lock_until = clock_timestamp(), locked_by = ''
 WHERE name = $1 AND locked_by = $2 AND fence = $3::bigint`,
+		holder: `SELECT l.locked_by, l.lock_until, ` + pgLeaseLive + ` FROM pyfly_locks AS l WHERE l.name = $1`,
+		live:   `SELECT l.fence FROM pyfly_locks AS l WHERE l.name = $1 AND ` + pgLeaseLive,
+		fence:  `SELECT fence FROM pyfly_locks WHERE name = $1`,
+		steal: `UPDATE pyfly_locks SET lock_until = clock_timestamp() + $4::bigint * interval '1 microsecond',
+	locked_at = clock_timestamp(), locked_by = $2, fence = fence + 1
+WHERE name = $1 AND fence = $3::bigint
+RETURNING fence`,
 	}
 }
 

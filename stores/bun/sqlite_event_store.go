@@ -106,13 +106,21 @@ func (d sqliteDialect) appendTx(ctx context.Context, tx *sql.Tx, b *batch) error
 		return err
 	}
 	args := make([]any, 0, min(len(b.eventIDs), sqliteMaxRowsPerInsert)*sqliteInsertColumns)
+	var first, last int64 // positions (rowids) of the first and the last event, as the inserts report them
 	for from := 0; from < len(b.eventIDs); {
 		rows := sqliteInsertRows(len(b.eventIDs) - from)
 		args = sqliteInsertArgs(args[:0], b, from, from+rows)
-		if _, err := d.stmts.exec(ctx, tx, sqliteInsertSQL(rows), args...); err != nil {
+		res, err := d.stmts.exec(ctx, tx, sqliteInsertSQL(rows), args...)
+		if err != nil {
 			return mapAppendErr(ctx, b, "append: insert", err)
 		}
+		if last, err = res.LastInsertId(); err == nil && from == 0 {
+			first = last - int64(rows) + 1
+		}
 		from += rows
+	}
+	if first > 0 && last == first+int64(len(b.eventIDs))-1 {
+		b.firstPosition = first // one writer at a time: the rowids of one append follow each other
 	}
 	return nil
 }

@@ -29,6 +29,7 @@ RETURNING fence`,
 WHERE name = ?1 AND locked_by = ?2 AND fence = ?3`,
 		release: `UPDATE pyfly_locks SET lock_until = ` + sqliteNow + `, locked_by = ''
 WHERE name = ?1 AND locked_by = ?2 AND fence = ?3`,
+		holder: `SELECT l.locked_by, l.lock_until, ` + sqliteLeaseLive + ` FROM pyfly_locks AS l WHERE l.name = ?1`,
 	}
 }
 

@@ -12,8 +12,9 @@ import (
 // see limitStore), in one process, in an order that turns from one -count run to the next.
 
 func sides(b *testing.B) benchkit.Sides {
+	store := newStoreSide(b)
 	return benchkit.Sides{Store: "memory", Names: []string{"store", "limit"}, Side: map[string]benchkit.Side{
-		"store": newStoreSide(b), "limit": newLimitStore(),
+		"store": store, "limit": newLimitStore(), benchkit.Bare: newStoreSide(b).bare(),
 	}}
 }
 
@@ -26,15 +27,26 @@ func (s *limitStore) Fresh() benchkit.Side { return newLimitStore() }
 // storeSide is ours, new for each run of a workload that wants a fresh store.
 type storeSide struct {
 	*benchkit.StoreSide
-	b *testing.B
+	b      *testing.B
+	events *memory.EventStore
 }
 
 func newStoreSide(b *testing.B) *storeSide {
-	s, err := benchkit.NewStoreSide(memory.NewEventStore(), memory.NewSnapshotStore())
+	events := memory.NewEventStore()
+	s, err := benchkit.NewStoreSide(events, memory.NewSnapshotStore())
 	if err != nil {
 		b.Fatal(err)
 	}
-	return &storeSide{StoreSide: s, b: b}
+	return &storeSide{StoreSide: s, b: b, events: events}
+}
+
+// bare is s's store reached past its observer checks (benchkit.Bare).
+func (s *storeSide) bare() *benchkit.StoreSide {
+	side, err := benchkit.NewStoreSide(memory.Bare{EventStore: s.events}, memory.NewSnapshotStore())
+	if err != nil {
+		s.b.Fatal(err)
+	}
+	return side
 }
 
 func BenchmarkAppend1(b *testing.B)           { benchkit.Append(b, sides(b), 1) }
@@ -45,3 +57,5 @@ func BenchmarkLoad1000(b *testing.B)          { benchkit.Load1000(b, sides(b)) }
 func BenchmarkCatchUp(b *testing.B)           { benchkit.CatchUp(b, sides(b)) }
 func BenchmarkRace16(b *testing.B)            { benchkit.Race16(b, sides(b)) }
 func BenchmarkSnapshotLoad(b *testing.B)      { benchkit.SnapshotLoad(b, sides(b)) }
+func BenchmarkHookAppend1(b *testing.B)       { benchkit.HookAppend1(b, sides(b)) }
+func BenchmarkHookLoad1000(b *testing.B)      { benchkit.HookLoad1000(b, sides(b)) }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"sync"
 
 	es "github.com/gofly/eventsourcing/eventsourcing"
@@ -15,7 +16,8 @@ import (
 // it commits, together with the snapshots, checkpoints and outbox records of the same unit.
 type EventStore struct {
 	upcasters []es.Upcaster
-	err       error // a mistake in the options, reported by every call
+	obs       es.StoreObserver // nil: none
+	err       error            // a mistake in the options, reported by every call
 
 	commits notifier
 
@@ -47,6 +49,21 @@ func WithUpcasters(ups ...es.Upcaster) Option {
 	}
 }
 
+// WithObserver makes the store report its Append, Load and ReadAll calls to o (see
+// es.Observer), as the "memory" system. A nil o is a mistake: every call of the store then fails
+// with es.ErrInvalidArgument.
+func WithObserver(o es.StoreObserver) Option {
+	return func(s *EventStore) {
+		if o == nil && s.err == nil {
+			s.err = storekit.InvalidArgument("memory.WithObserver: the observer is nil")
+		}
+		s.obs = o
+	}
+}
+
+// DBSystem returns es.SystemMemory: the system observers see (see es.SystemOf).
+func (s *EventStore) DBSystem() string { return es.SystemMemory }
+
 // NewEventStore returns an empty store.
 func NewEventStore(opts ...Option) *EventStore {
 	s := &EventStore{streams: make(map[string][]int64), ids: make(map[string]struct{})}
@@ -69,6 +86,18 @@ func (s *EventStore) JoinsTx(ctx context.Context) bool { return joins(ctx) }
 // Append implements [es.EventStore]. Under a unit of work ([InTx]) the events are checked now and
 // applied when the unit commits.
 func (s *EventStore) Append(ctx context.Context, aggregateID, aggregateType string, expected int64, events []es.Envelope) error {
+	if s.obs == nil {
+		return s.append(ctx, aggregateID, aggregateType, expected, events)
+	}
+	op := es.Op{Kind: es.OpAppend, System: es.SystemMemory, AggregateType: aggregateType, AggregateID: aggregateID,
+		Events: len(events), After: expected}
+	return es.ObserveWrite(ctx, s.obs, op, func(ctx context.Context) error {
+		return s.append(ctx, aggregateID, aggregateType, expected, events)
+	})
+}
+
+// append is Append without the observer.
+func (s *EventStore) append(ctx context.Context, aggregateID, aggregateType string, expected int64, events []es.Envelope) error {
 	if err := s.ready(ctx); err != nil {
 		return err
 	}
@@ -89,10 +118,13 @@ func (s *EventStore) Append(ctx context.Context, aggregateID, aggregateType stri
 		e.OccurredAt = storekit.StoredTime(e.OccurredAt)
 		stored[i] = e
 	}
-	var err error
+	var (
+		err   error
+		first int64 // the position of the first event, when it has one now
+	)
 	if u := unitFrom(ctx); u != nil {
 		err = s.appendInUnit(u, aggregateID, aggregateType, expected, stored)
-	} else if err = s.appendNow(aggregateID, aggregateType, expected, stored); err == nil {
+	} else if first, err = s.appendNow(aggregateID, aggregateType, expected, stored); err == nil {
 		s.commits.signal()
 	}
 	if err != nil {
@@ -100,21 +132,25 @@ func (s *EventStore) Append(ctx context.Context, aggregateID, aggregateType stri
 	}
 	for i := range events {
 		events[i].AggregateID, events[i].AggregateType, events[i].Sequence = aggregateID, aggregateType, stored[i].Sequence
+		if first > 0 {
+			events[i].GlobalPosition = first + int64(i)
+		}
 	}
 	return nil
 }
 
-func (s *EventStore) appendNow(aggregateID, aggregateType string, expected int64, stored []es.Envelope) error {
+// appendNow writes stored at once and returns the position of its first event (0 when it was a
+// retry of events stored already: nothing was written).
+func (s *EventStore) appendNow(aggregateID, aggregateType string, expected int64, stored []es.Envelope) (int64, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if actual := int64(len(s.streams[aggregateID])); actual != expected {
-		return s.retried(aggregateID, aggregateType, expected, actual, stored)
+		return 0, s.retried(aggregateID, aggregateType, expected, actual, stored)
 	}
 	if err := s.checkNewIDs(stored, nil); err != nil {
-		return err
+		return 0, err
 	}
-	s.write(aggregateID, stored)
-	return nil
+	return s.write(aggregateID, stored), nil
 }
 
 // retried decides an append whose expected version is behind: nil when it is a retry of events
@@ -154,15 +190,18 @@ func (s *EventStore) checkNewIDs(stored []es.Envelope, pending map[string]struct
 	return nil
 }
 
-// write appends stored to the log and the stream. It runs under s.mu.
-func (s *EventStore) write(aggregateID string, stored []es.Envelope) {
+// write appends stored to the log and the stream and returns the position of the first event
+// (the others follow it). It runs under s.mu.
+func (s *EventStore) write(aggregateID string, stored []es.Envelope) int64 {
 	stream := s.streams[aggregateID]
+	first := s.log.n + 1
 	for i := range stored {
 		pos := s.log.add(stored[i])
 		s.ids[stored[i].EventID] = struct{}{}
 		stream = append(stream, pos)
 	}
 	s.streams[aggregateID] = stream
+	return first
 }
 
 // CommitNotifications implements [es.CommitNotifier]: a signal after each committed append.
@@ -173,6 +212,18 @@ func (s *EventStore) CommitNotifications(ctx context.Context) <-chan struct{} {
 // Load implements [es.EventStore]. Under a unit of work it includes the unit's own appends, which
 // have no global position (0) until it commits.
 func (s *EventStore) Load(ctx context.Context, aggregateID string, afterSequence int64) ([]es.Envelope, error) {
+	if s.obs == nil {
+		return s.load(ctx, aggregateID, afterSequence)
+	}
+	// A copy of the id for the observer, so that the id does not escape when there is none.
+	op := es.Op{Kind: es.OpLoad, System: es.SystemMemory, AggregateID: strings.Clone(aggregateID), After: afterSequence}
+	return es.ObserveRead(ctx, s.obs, op, func(ctx context.Context) ([]es.Envelope, error) {
+		return s.load(ctx, aggregateID, afterSequence)
+	})
+}
+
+// load is Load without the observer.
+func (s *EventStore) load(ctx context.Context, aggregateID string, afterSequence int64) ([]es.Envelope, error) {
 	if err := s.ready(ctx); err != nil {
 		return nil, err
 	}
@@ -233,6 +284,15 @@ func (s *EventStore) LatestVersion(ctx context.Context, aggregateID string) (int
 // that does not decode, but an upcaster can fail on one: that event ends the page with an
 // *es.DecodeError, after the events before it.
 func (s *EventStore) ReadAll(ctx context.Context, after int64, limit int) ([]es.Envelope, error) {
+	if s.obs == nil {
+		return s.readAll(ctx, after, limit)
+	}
+	op := es.Op{Kind: es.OpReadAll, System: es.SystemMemory, After: after}
+	return es.ObserveRead(ctx, s.obs, op, func(ctx context.Context) ([]es.Envelope, error) { return s.readAll(ctx, after, limit) })
+}
+
+// readAll is ReadAll without the observer.
+func (s *EventStore) readAll(ctx context.Context, after int64, limit int) ([]es.Envelope, error) {
 	if err := s.ready(ctx); err != nil {
 		return nil, err
 	}

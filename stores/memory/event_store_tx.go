@@ -7,6 +7,7 @@ import (
 // pendingAppends are an event store's appends inside one unit of work; the unit's lock guards
 // them.
 type pendingAppends struct {
+	unit    *unit
 	streams map[string]*pendingStream
 	batches []pendingBatch // in call order, which becomes position order at commit
 	ids     map[string]struct{}
@@ -25,8 +26,8 @@ type pendingBatch struct {
 	events      []es.Envelope
 }
 
-func newPendingAppends() *pendingAppends {
-	return &pendingAppends{streams: map[string]*pendingStream{}, ids: map[string]struct{}{}}
+func newPendingAppends(u *unit) *pendingAppends {
+	return &pendingAppends{unit: u, streams: map[string]*pendingStream{}, ids: map[string]struct{}{}}
 }
 
 // view returns the committed positions a reader under the unit sees for aggregateID and the
@@ -44,7 +45,8 @@ func (p *pendingAppends) view(aggregateID string, committed []int64) ([]int64, [
 }
 
 func (s *EventStore) appendInUnit(u *unit, aggregateID, aggregateType string, expected int64, stored []es.Envelope) error {
-	return with(u, s, newPendingAppends, func(p *pendingAppends) error {
+	create := func() *pendingAppends { return newPendingAppends(u) }
+	return with(u, s, create, func(p *pendingAppends) error {
 		return s.bufferAppend(u, p, aggregateID, aggregateType, expected, stored)
 	})
 }
@@ -106,10 +108,11 @@ func (s *EventStore) prepare(o any) error {
 	return nil
 }
 
-// apply writes the unit's appends, under s.mu.
+// apply writes the unit's appends, under s.mu, and tells the unit their positions.
 func (s *EventStore) apply(o any) {
-	for _, b := range o.(*pendingAppends).batches {
-		s.write(b.aggregateID, b.events)
+	p := o.(*pendingAppends)
+	for _, b := range p.batches {
+		p.unit.numbered(b.events, s.write(b.aggregateID, b.events))
 	}
 }
 

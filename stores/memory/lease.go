@@ -24,7 +24,10 @@ type leaseEntry struct {
 	expires time.Time
 }
 
-var _ projection.Lease = (*Lease)(nil)
+var (
+	_ projection.Lease       = (*Lease)(nil)
+	_ projection.LeaseReader = (*Lease)(nil)
+)
 
 // NewLease returns a lease with nothing held.
 func NewLease() *Lease {
@@ -88,4 +91,22 @@ func (l *Lease) Release(ctx context.Context, name, owner string, token int64) er
 		e.held = false
 	}
 	return nil
+}
+
+// Holder implements [projection.LeaseReader].
+func (l *Lease) Holder(ctx context.Context, name string) (projection.LeaseHolder, error) {
+	if err := storekit.ValidateLeaseName(name); err != nil {
+		return projection.LeaseHolder{}, err
+	}
+	if err := ctx.Err(); err != nil {
+		return projection.LeaseHolder{}, err
+	}
+	now := time.Now()
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	e := l.leases[name]
+	if e == nil || !e.held {
+		return projection.LeaseHolder{}, nil
+	}
+	return projection.LeaseHolder{Owner: e.owner, ExpiresAt: e.expires, Live: now.Before(e.expires)}, nil
 }

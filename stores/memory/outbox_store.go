@@ -99,7 +99,8 @@ func (s *OutboxStore) Enqueue(ctx context.Context, name string, events []es.Enve
 		recs[i] = outbox.Record{ID: e.EventID, Outbox: name, Event: e, CreatedAt: at}
 	}
 	if u := unitFrom(ctx); u != nil {
-		return with(u, s, newPendingOutbox, func(p *pendingOutbox) error {
+		create := func() *pendingOutbox { return &pendingOutbox{unit: u} }
+		return with(u, s, create, func(p *pendingOutbox) error {
 			if len(p.recs) == 0 {
 				u.onCommitLocked(s.commits.signal)
 			}
@@ -144,8 +145,11 @@ func (s *OutboxStore) Claim(ctx context.Context, req outbox.ClaimRequest) ([]out
 		return nil, nil
 	}
 	b.compact()
+	perAggregate := max(req.PerAggregate, 1)
 	var out []outbox.Record
-	blocked := make(map[string]struct{})
+	// taken counts the records of each aggregate this claim took so far; -1 marks an aggregate
+	// whose run ended (its head or a record of its run is not due, or the run is full).
+	taken := make(map[string]int)
 	for _, e := range b.live {
 		if len(out) == req.Limit {
 			break
@@ -154,14 +158,16 @@ func (s *OutboxStore) Claim(ctx context.Context, req outbox.ClaimRequest) ([]out
 			continue
 		}
 		agg := e.rec.Event.AggregateID
-		if _, ok := blocked[agg]; ok {
+		n := taken[agg]
+		if n < 0 {
 			continue
 		}
-		blocked[agg] = struct{}{} // the earliest live record of its aggregate holds back the rest
 		r := &e.rec
-		if r.NextAttemptAt.After(now) || (r.ClaimedBy != "" && r.ClaimedUntil.After(now)) {
+		if n == perAggregate || r.NextAttemptAt.After(now) || (r.ClaimedBy != "" && r.ClaimedUntil.After(now)) {
+			taken[agg] = -1 // this live record holds back the rest of its aggregate
 			continue
 		}
+		taken[agg] = n + 1
 		r.Attempts++
 		r.ClaimedBy, r.ClaimedUntil = req.Owner, until
 		out = append(out, r.Clone())
@@ -397,12 +403,22 @@ func storedOrZero(t time.Time) time.Time {
 // pendingOutbox is an outbox store's records inside one unit of work; the unit's lock guards
 // them.
 type pendingOutbox struct {
+	unit *unit
 	recs []outbox.Record
 }
-
-func newPendingOutbox() *pendingOutbox { return &pendingOutbox{} }
 
 func (s *OutboxStore) lockForCommit()     { s.mu.Lock() }
 func (s *OutboxStore) unlockAfterCommit() { s.mu.Unlock() }
 func (s *OutboxStore) prepare(any) error  { return nil }
-func (s *OutboxStore) apply(o any)        { s.insert(o.(*pendingOutbox).recs) }
+
+// apply adds the unit's records; an event appended in the same unit carries the position its
+// commit gave it (event stores apply first).
+func (s *OutboxStore) apply(o any) {
+	p := o.(*pendingOutbox)
+	for i := range p.recs {
+		if e := &p.recs[i].Event; e.GlobalPosition == 0 {
+			e.GlobalPosition = p.unit.position(e.EventID)
+		}
+	}
+	s.insert(p.recs)
+}

@@ -7,6 +7,8 @@ import (
 	"reflect"
 	"slices"
 	"sync"
+
+	es "github.com/gofly/eventsourcing/eventsourcing"
 )
 
 // unitKey is the context key of the unit of work InTx opens.
@@ -19,6 +21,10 @@ type unit struct {
 	parts       map[participant]any
 	afterCommit []func()
 	closed      bool
+	// positions are the global positions the unit's appends got, by event id: event stores
+	// apply first at commit and fill it, so that the outbox records of the same events can
+	// carry them. Only the commit touches it.
+	positions map[string]int64
 }
 
 // participant is a memory store that buffers its writes in a unit. At commit the unit locks every
@@ -147,7 +153,10 @@ func (u *unit) commit() error {
 		}
 	}
 	if err == nil {
-		for _, p := range parts {
+		// Event stores apply first: the others may need the positions they hand out.
+		order := slices.Clone(parts)
+		slices.SortStableFunc(order, func(a, b participant) int { return cmp.Compare(applyRank(a), applyRank(b)) })
+		for _, p := range order {
 			p.apply(buffered[p])
 		}
 	}
@@ -161,4 +170,40 @@ func (u *unit) commit() error {
 		f()
 	}
 	return nil
+}
+
+// applyRank orders the participants' apply at commit: event stores (which number the events)
+// before the others.
+func applyRank(p participant) int {
+	if _, ok := p.(*EventStore); ok {
+		return 0
+	}
+	return 1
+}
+
+// position returns the global position the unit's commit gave the event id, 0 when none did.
+func (u *unit) position(eventID string) int64 { return u.positions[eventID] }
+
+// numbered records the positions of events written at commit, from first on, when an outbox
+// store takes part in the unit (nothing else reads them).
+func (u *unit) numbered(events []es.Envelope, first int64) {
+	if u.positions == nil {
+		if !u.hasOutbox() {
+			return
+		}
+		u.positions = make(map[string]int64, len(events))
+	}
+	for i := range events {
+		u.positions[events[i].EventID] = first + int64(i)
+	}
+}
+
+// hasOutbox reports whether an outbox store takes part in the unit; only the commit calls it.
+func (u *unit) hasOutbox() bool {
+	for p := range u.parts {
+		if _, ok := p.(*OutboxStore); ok {
+			return true
+		}
+	}
+	return false
 }

@@ -4,8 +4,14 @@
 // Benchmarks follow one naming rule: Benchmark<Operation>/<store>/<variant>, where variant is
 // "store" (ours), "limit" (raw SQL or code doing the same work on the leanest layout that keeps the
 // same data and guarantees) or "minimal" (raw SQL on a 4-column table, for reference), and each
-// reports an "events/s" metric. In a package with one store the <store> part may be left out;
-// the package name is used. Every figure is the median of -count runs.
+// reports an "events/s" metric. A variant "peer-<name>" is another library doing the same work:
+// it gets a row of its own, next to ours, against the same limit and with ours ÷ peer (the
+// median of the ratios within each run). A store variant that reports
+// "p50-ms" and "p99-ms" instead (a latency) shows them, in ms. In a package with one store the
+// <store> part may be left out; the package name is used. Every figure is the median of -count
+// runs. Variant "interleaved" (the Hook* benchmarks) reports ours as events/s and the same store
+// reached past its observer checks as bare-events/s, measured operation by operation in turn;
+// they make a second table.
 //
 // The runs happen in one go test process: benchreport runs go test -count 1 with
 // ES_BENCH_ROUNDS=<count>, and the benchmarks (internal/benchkit.InTurn) measure their variants

@@ -14,15 +14,39 @@ type key struct {
 	pkg, operation, store string
 }
 
-// results holds every events/s figure by row and variant, in the order rows first appeared.
+// Units of the metrics the table shows: a rate, and the percentiles of a latency.
+const (
+	unitRate = "events/s"
+	unitP50  = "p50-ms"
+	unitP99  = "p99-ms"
+)
+
+// results holds every figure by row, variant and unit, in the order rows first appeared. A
+// variant is "store", "limit", "minimal", "bare" (the hook cost's) or "peer-<name>"; the units are unitRate, unitP50 and
+// unitP99.
 type results struct {
 	order []key
-	rates map[key]map[string][]float64
+	rates map[key]map[string]map[string][]float64
+}
+
+// of returns the figures of one variant of row k in unit.
+func (r *results) of(k key, variant, unit string) []float64 { return r.rates[k][variant][unit] }
+
+// add records one figure of row k.
+func (r *results) add(k key, variant, unit string, v float64) {
+	if r.rates[k] == nil {
+		r.rates[k] = map[string]map[string][]float64{}
+		r.order = append(r.order, k)
+	}
+	if r.rates[k][variant] == nil {
+		r.rates[k][variant] = map[string][]float64{}
+	}
+	r.rates[k][variant][unit] = append(r.rates[k][variant][unit], v)
 }
 
 // parse reads go test -bench output.
 func parse(r io.Reader) *results {
-	res := &results{rates: map[key]map[string][]float64{}}
+	res := &results{rates: map[key]map[string]map[string][]float64{}}
 	pkg := ""
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 1<<20), 1<<20)
@@ -36,19 +60,24 @@ func parse(r io.Reader) *results {
 			continue
 		}
 		fields := strings.Fields(line)
-		rate, ok := metric(fields, "events/s")
-		if !ok {
-			continue
-		}
 		k, variant, ok := name(pkg, fields[0])
 		if !ok {
 			continue
 		}
-		if res.rates[k] == nil {
-			res.rates[k] = map[string][]float64{}
-			res.order = append(res.order, k)
+		if variant == "interleaved" { // ours as events/s, the bare code beside it
+			ours, ok1 := metric(fields, unitRate)
+			bare, ok2 := metric(fields, "bare-events/s")
+			if ok1 && ok2 {
+				res.add(k, "store", unitRate, ours)
+				res.add(k, "bare", unitRate, bare)
+			}
+			continue
 		}
-		res.rates[k][variant] = append(res.rates[k][variant], rate)
+		for _, unit := range []string{unitRate, unitP50, unitP99} {
+			if v, ok := metric(fields, unit); ok {
+				res.add(k, variant, unit, v)
+			}
+		}
 	}
 	return res
 }
@@ -65,6 +94,7 @@ func metric(fields []string, unit string) (float64, bool) {
 }
 
 // name splits BenchmarkOp/store/variant-GOMAXPROCS; a round suffix (variant#01) is dropped.
+// Variants named peer-<name> are another library doing the same work.
 func name(pkg, full string) (key, string, bool) {
 	full = strings.TrimPrefix(full, "Benchmark")
 	if i := strings.LastIndexByte(full, '-'); i > 0 {
@@ -82,10 +112,11 @@ func name(pkg, full string) (key, string, bool) {
 			variant = variant[:i] // a later round of the same variant
 		}
 	}
-	switch variant {
-	case "raw", "baseline":
+	switch {
+	case variant == "raw" || variant == "baseline":
 		variant = "limit"
-	case "store", "limit", "minimal":
+	case variant == "store" || variant == "limit" || variant == "minimal" || variant == "interleaved":
+	case strings.HasPrefix(variant, "peer-") && len(variant) > len("peer-"):
 	default:
 		return key{}, "", false
 	}

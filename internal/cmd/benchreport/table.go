@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"slices"
+	"strings"
 )
 
 // describe names a benchmark's operation for the table.
@@ -31,21 +33,97 @@ func describe(op string) string {
 		return "projection runner, no-op handler, batches of 500 (limit: paging ReadAll)"
 	case "Outbox1":
 		return "outbox: commit to publish through the relay, 1 event per transaction (limit: the append alone)"
+	case "HookAppend1":
+		return "append 1 event to a new stream"
+	case "HookLoad1000":
+		return "repository load of 1,000 events"
 	case "Outbox10":
 		return "outbox: commit to publish through the relay, 10 events per transaction (limit: the append alone)"
+	case "OutboxEnqueue1":
+		return "outbox: append and enqueue, no relay, 1 event per transaction (limit: the append alone)"
+	case "OutboxEnqueue10":
+		return "outbox: append and enqueue, no relay, 10 events per transaction (limit: the append alone)"
+	case "OutboxLatency":
+		return "outbox: commit-to-publish latency p50 / p99 at half the append-alone rate, 1 event per transaction (limit: the append alone)"
 	}
 	return op
 }
 
+// describePeer names the library a peer-<name> variant measures.
+func describePeer(variant string) string {
+	switch name := strings.TrimPrefix(variant, "peer-"); name {
+	case "watermill":
+		return "Watermill SQL outbox + forwarder"
+	default:
+		return name
+	}
+}
+
+// writeTable writes the table of rates and ratios, then, when the run measured the hook cost
+// (Hook* benchmarks: ours and the store reached past its observer checks, interleaved), the
+// table of what the hook code costs with no hook set.
 func writeTable(w io.Writer, res *results) {
+	writeRates(w, res)
+	writeHookCost(w, res)
+}
+
+// writeHookCost writes, for each row with a "bare" variant, ours with no hook set next to the
+// same code without the hook calls, and their ratio.
+func writeHookCost(w io.Writer, res *results) {
+	header := false
+	for _, k := range res.order {
+		ours, bare := res.of(k, "store", unitRate), res.of(k, "bare", unitRate)
+		if len(bare) == 0 {
+			continue
+		}
+		if !header {
+			fmt.Fprintln(w)
+			fmt.Fprintln(w, "Hook code with no hook set: ours next to the same store reached past its observer checks (bare), operation by operation.")
+			fmt.Fprintln(w)
+			fmt.Fprintln(w, "| operation | store | ours (events/s) | bare (events/s) | ours ÷ bare |")
+			fmt.Fprintln(w, "|---|---|---:|---:|---:|")
+			header = true
+		}
+		fmt.Fprintf(w, "| %s | %s | %s | %s | %s |\n", describe(k.operation), k.store,
+			format(rate(ours)), format(rate(bare)), ratio(ours, bare))
+	}
+}
+
+func writeRates(w io.Writer, res *results) {
 	fmt.Fprintln(w, "| operation | store | ours (events/s) | limit (events/s) | ours ÷ limit | minimal (events/s) | ours ÷ minimal |")
 	fmt.Fprintln(w, "|---|---|---:|---:|---:|---:|---:|")
 	for _, k := range res.order {
-		v := res.rates[k]
-		ours, limit, minimal := rate(v["store"]), rate(v["limit"]), rate(v["minimal"])
+		if len(res.of(k, "bare", unitRate)) > 0 {
+			continue // the hook cost's table
+		}
+		limit := res.of(k, "limit", unitRate)
+		if p50 := res.of(k, "store", unitP50); len(p50) > 0 {
+			// A latency row: ours are the medians of the percentiles, in ms.
+			fmt.Fprintf(w, "| %s | %s | %s / %s ms | %s | – | – | – |\n", describe(k.operation), k.store,
+				format(rate(p50)), format(rate(res.of(k, "store", unitP99))), format(rate(limit)))
+			continue
+		}
+		ours, minimal := res.of(k, "store", unitRate), res.of(k, "minimal", unitRate)
 		fmt.Fprintf(w, "| %s | %s | %s | %s | %s | %s | %s |\n", describe(k.operation), k.store,
-			format(ours), format(limit), ratio(v["store"], v["limit"]), format(minimal), ratio(v["store"], v["minimal"]))
+			format(rate(ours)), format(rate(limit)), ratio(ours, limit), format(rate(minimal)), ratio(ours, minimal))
+		for _, variant := range peers(res.rates[k]) {
+			peer := res.of(k, variant, unitRate)
+			fmt.Fprintf(w, "| %s | %s, peer: %s (ours ÷ peer %s) | %s | %s | %s | – | – |\n", describe(k.operation), k.store,
+				describePeer(variant), ratio(ours, peer), format(rate(peer)), format(rate(limit)), ratio(peer, limit))
+		}
 	}
+}
+
+// peers returns the peer-<name> variants of a row, sorted.
+func peers(variants map[string]map[string][]float64) []string {
+	var out []string
+	for v := range variants {
+		if strings.HasPrefix(v, "peer-") {
+			out = append(out, v)
+		}
+	}
+	slices.Sort(out)
+	return out
 }
 
 func rate(v []float64) float64 {
