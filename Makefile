@@ -5,7 +5,7 @@ PKGS := ./...
 
 ## test: every test, with the race detector (PostgreSQL tests start their own server)
 test:
-	$(GO) test -race -count=1 $(PKGS)
+	$(GO) test -race -count=1 -timeout 30m $(PKGS)
 
 ## bench: every store next to its raw baselines (limit, minimal) and, from the module internal/peerbench, other libraries (peer-<name>), as one markdown table of medians
 bench:

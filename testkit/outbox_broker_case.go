@@ -40,10 +40,13 @@ func brokerCase(b OutboxBroker) OutboxStoreTest {
 	}}
 }
 
-// fanOut enqueues every event in several outboxes.
-type fanOut []*outbox.Outbox
+// FanOut enqueues every event in each of several outboxes, so that each delivers every event:
+// es.WithOutbox(testkit.FanOut{a, b}) makes a repository enqueue what it saves in both, in the
+// append's transaction when they all join it.
+type FanOut []*outbox.Outbox
 
-func (f fanOut) EnqueueEvents(ctx context.Context, events []es.Envelope) error {
+// EnqueueEvents implements es.EventEnqueuer: it enqueues events in each outbox in turn.
+func (f FanOut) EnqueueEvents(ctx context.Context, events []es.Envelope) error {
 	for _, ob := range f {
 		if err := ob.EnqueueEvents(ctx, events); err != nil {
 			return err
@@ -52,7 +55,8 @@ func (f fanOut) EnqueueEvents(ctx context.Context, events []es.Envelope) error {
 	return nil
 }
 
-func (f fanOut) JoinsTx(ctx context.Context) bool {
+// JoinsTx implements es.TxJoiner: whether every outbox joins the transaction ctx carries.
+func (f FanOut) JoinsTx(ctx context.Context) bool {
 	for _, ob := range f {
 		if !ob.JoinsTx(ctx) {
 			return false
@@ -72,7 +76,7 @@ func testRelayBroker(t *testing.T, newTarget OutboxStoreFactory, b OutboxBroker)
 	require.NotEmpty(t, publish, "the broker gives one publish function per outbox")
 
 	var (
-		obs  fanOut
+		obs  FanOut
 		recs []*PublishRecorder
 	)
 	for i, p := range publish {

@@ -56,3 +56,31 @@ func TestFreePort(t *testing.T) {
 	require.NoError(t, err, "the port is free")
 	require.NoError(t, l.Close())
 }
+
+func TestURLsFromEnv(t *testing.T) {
+	const name = "ES_TESTSERVER_URLS"
+	t.Setenv(name, " ")
+	urls, err := URLsFromEnv(name, "nats", "tls")
+	require.NoError(t, err)
+	assert.Nil(t, urls, "blank: no servers of one's own")
+
+	t.Setenv(name, "nats://127.0.0.1:4222, tls://127.0.0.1:4223 ,nats://[::1]:4224")
+	urls, err = URLsFromEnv(name, "nats", "tls")
+	require.NoError(t, err)
+	assert.Equal(t, []string{"nats://127.0.0.1:4222", "tls://127.0.0.1:4223", "nats://[::1]:4224"}, urls)
+
+	t.Setenv(name, "nats://127.0.0.1:4222,http://127.0.0.1")
+	_, err = URLsFromEnv(name, "nats", "tls")
+	require.Error(t, err)
+	assert.Equal(t, name+`: item 2 must be a nats:// URL, got scheme "http"`, err.Error())
+
+	t.Setenv(name, "nats://127.0.0.1:4222,,nats://127.0.0.1:4223")
+	_, err = URLsFromEnv(name, "nats")
+	require.Error(t, err)
+	assert.Equal(t, name+": item 2 is empty; give URLs separated by commas", err.Error())
+
+	t.Setenv(name, "nats://127.0.0.1:%zz")
+	_, err = URLsFromEnv(name, "nats")
+	require.Error(t, err)
+	assert.True(t, strings.HasPrefix(err.Error(), name+": item 1: "), err.Error())
+}

@@ -50,12 +50,16 @@ const natsWatchdogScript = `trap '' HUP INT
 "$1" -js -a 127.0.0.1 -p "$2" -sd "$3/js" -l "$3/server.log" &
 pid=$!
 while read -r line; do :; done
-kill -TERM "$pid" 2>/dev/null
+` + stopServerScript + `rm -rf "$3"
+`
+
+// stopServerScript is the part of a watchdog script that stops the server whose process id is
+// $pid: SIGTERM, and SIGKILL when it still runs 5 s later.
+const stopServerScript = `kill -TERM "$pid" 2>/dev/null
 i=0
 while kill -0 "$pid" 2>/dev/null && [ "$i" -lt 50 ]; do sleep 0.1; i=$((i+1)); done
 kill -KILL "$pid" 2>/dev/null
 wait "$pid" 2>/dev/null
-rm -rf "$3"
 `
 
 const (
