@@ -3,7 +3,7 @@ package memsides
 import (
 	"context"
 	"encoding/json"
-	"fmt"
+	"errors"
 	"sync"
 
 	"github.com/gofly/eventsourcing/internal/benchkit"
@@ -17,11 +17,10 @@ type plainStore struct {
 	mu      sync.RWMutex
 	all     [][]byte
 	streams map[string][][]byte
-	snaps   map[string]limitSnapshot
 }
 
 func newPlainStore() *plainStore {
-	return &plainStore{streams: map[string][][]byte{}, snaps: map[string]limitSnapshot{}}
+	return &plainStore{streams: map[string][][]byte{}}
 }
 
 // Fresh implements benchkit.Freshener.
@@ -82,27 +81,16 @@ func (s *plainStore) ReadPage(_ context.Context, after int64, limit int, st *ben
 	return after + int64(len(page)), len(page), foldPayloads(st, page)
 }
 
-func (s *plainStore) SaveSnapshot(_ context.Context, id string, seq int64, st benchkit.State) error {
-	payload, err := json.Marshal(st)
-	if err != nil {
-		return err
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.snaps[id] = limitSnapshot{seq: seq, payload: payload}
-	return nil
+// errNoSnapshots answers the snapshot calls: the minimal variant keeps no snapshots
+// (benchkit.SnapshotLoad leaves it out).
+var errNoSnapshots = errors.New("minimal: no snapshots")
+
+// SaveSnapshot implements benchkit.Side: the minimal variant keeps no snapshots.
+func (s *plainStore) SaveSnapshot(context.Context, string, int64, benchkit.State) error {
+	return errNoSnapshots
 }
 
-func (s *plainStore) LoadSnapshotted(_ context.Context, id string) (benchkit.State, error) {
-	var st benchkit.State
-	s.mu.RLock()
-	snap, ok := s.snaps[id]
-	s.mu.RUnlock()
-	if !ok {
-		return st, fmt.Errorf("no snapshot of %s", id)
-	}
-	if err := json.Unmarshal(snap.payload, &st); err != nil {
-		return st, err
-	}
-	return st, foldPayloads(&st, s.after(id, snap.seq))
+// LoadSnapshotted implements benchkit.Side: the minimal variant keeps no snapshots.
+func (s *plainStore) LoadSnapshotted(context.Context, string) (benchkit.State, error) {
+	return benchkit.State{}, errNoSnapshots
 }
