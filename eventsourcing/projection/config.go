@@ -59,9 +59,9 @@ type Config struct {
 	// does not name runs version [DefaultVersion], unless [WithVersion] says otherwise. Raising
 	// a projection's version starts the new version beside the running one (see [WithVersion]).
 	Versions map[string]int
-	// SwitchLag is how far behind the store's newest position a new version may be when it
-	// takes over from the active one, in positions (0: [DefaultSwitchLag]; a negative value is
-	// refused).
+	// SwitchLag is how many readable events a new version may have left to apply when it takes
+	// over from the active one, up to [MaxSwitchLag] (0: [DefaultSwitchLag]). The runner counts
+	// them with a read of that many events and one more.
 	SwitchLag int64
 }
 

@@ -106,7 +106,7 @@ func NewRunner(p Projection, store es.EventStore, opts ...Option) (*Runner, erro
 	}
 	key := CheckpointName(name, version)
 	log := cfg.logger.With(slog.String("projection", name))
-	if version != DefaultVersion {
+	if versioned {
 		log = log.With(slog.Int("version", version))
 	}
 	r := &Runner{

@@ -119,7 +119,7 @@ func (r *Runner) versionRound(ctx context.Context, l *loopState) (bool, time.Dur
 		if l.position >= v.handoff {
 			v.role, v.finished = RoleSuperseded, true
 			r.state.setVersion(v.role, v.active, v.handoff)
-			r.log.Info("projection_version_superseded", slog.Int("version", r.version), slog.Int("active_version", v.active),
+			r.log.Info("projection_version_superseded", slog.Int("active_version", v.active),
 				slog.Int64("handoff_position", v.handoff))
 			return true, 0, false
 		}
@@ -138,17 +138,20 @@ func (r *Runner) versionRound(ctx context.Context, l *loopState) (bool, time.Dur
 	return false, 0, false
 }
 
-// maybeSwitch makes this version the active one when it is within the switch lag of the
-// store's newest position: in one transaction of the checkpoint store (when it runs them), it
+// maybeSwitch makes this version the active one when at most the switch lag of events are
+// readable after its checkpoint (a read of that many events and one more tells it): in one transaction of the checkpoint store (when it runs them), it
 // proves it still owns its checkpoint, locks the active version's checkpoint (a batch of the
 // old version in flight commits first), records the handoff position (the higher of the two
 // checkpoints) as its live-from position and moves the active-version record to itself.
 func (r *Runner) maybeSwitch(ctx context.Context, l *loopState) error {
-	last, err := r.store.LastPosition(ctx)
+	behind, err := r.store.ReadAll(ctx, l.position, int(r.cfg.switchLag)+1)
 	if err != nil {
+		if undecodableNext(err, l.position, behind) != nil {
+			return nil // the runner meets it in its turn
+		}
 		return err
 	}
-	if last-l.position > r.cfg.switchLag {
+	if int64(len(behind)) > r.cfg.switchLag {
 		return nil
 	}
 	from := r.ver.active
@@ -191,8 +194,8 @@ func (r *Runner) maybeSwitch(ctx context.Context, l *loopState) error {
 	v := &r.ver
 	v.role, v.active, v.liveFrom = RoleActive, r.version, handoff
 	r.state.setVersion(v.role, v.active, 0)
-	r.log.Info("projection_version_switched", slog.Int("version", r.version), slog.Int("previous_version", from),
-		slog.Int64("handoff_position", handoff), slog.Int64("position", l.position), slog.Int64("last_position", last))
+	r.log.Info("projection_version_switched", slog.Int("previous_version", from),
+		slog.Int64("handoff_position", handoff), slog.Int64("position", l.position), slog.Int("events_behind", len(behind)))
 	return nil
 }
 
@@ -302,7 +305,7 @@ func (r *Runner) handedOff(l *loopState) {
 	v := &r.ver
 	v.role, v.finished = RoleSuperseded, true
 	r.state.setVersion(v.role, v.active, v.handoff)
-	r.log.Info("projection_version_superseded", slog.Int("version", r.version), slog.Int("active_version", v.active),
+	r.log.Info("projection_version_superseded", slog.Int("active_version", v.active),
 		slog.Int64("handoff_position", v.handoff), slog.Int64("position", l.position))
 }
 

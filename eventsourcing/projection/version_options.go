@@ -6,9 +6,12 @@ import (
 	"strings"
 )
 
-// DefaultSwitchLag is how far behind the store's newest position a new version may be when it
+// DefaultSwitchLag is how many readable events a new version may have left to apply when it
 // takes over ([Config.SwitchLag]).
 const DefaultSwitchLag = 100
+
+// MaxSwitchLag is the highest [Config.SwitchLag].
+const MaxSwitchLag = 100000
 
 // WithVersion sets the projection's version (1 to [MaxVersion], default [DefaultVersion] or the
 // one [Config.Versions] gives its name). Each version has a checkpoint of its own
@@ -18,9 +21,10 @@ const DefaultSwitchLag = 100
 //
 // The checkpoint store records which version is active (version 1 until another takes over).
 // A runner of a version above the active one catches up from the start of the stream while the
-// active one keeps serving, its handler in replay mode ([IsReplay]); once it is at most
-// [Config.SwitchLag] behind the store's newest position it takes over, in one transaction of the
-// checkpoint store: the handoff position is the higher of the two versions' checkpoints. The old
+// active one keeps serving, its handler in replay mode ([IsReplay]); once at most
+// [Config.SwitchLag] readable events are left after its checkpoint it takes over, in one
+// transaction of the checkpoint store: the handoff position is the higher of the two versions'
+// checkpoints, taken under the old one's lock (its batch in flight commits first). The old
 // version's runner, in this process or another, learns it at its next batch: it applies the
 // events up to the handoff position, then stops. The new version applies the events after it
 // live. A runner of a version below the active one does the same: it applies events up to the
@@ -31,8 +35,8 @@ func WithVersion(n int) Option {
 	return option("WithVersion", "Version", versionProblem(n), func(*Config) {}).and(func(s *setup) { s.version = n })
 }
 
-// WithSwitchLag sets [Config.SwitchLag]: how far behind the store's newest position a new
-// version may be when it takes over, in positions (0: [DefaultSwitchLag]; negative is refused).
+// WithSwitchLag sets [Config.SwitchLag]: how many readable events a new version may have left
+// to apply when it takes over (0: [DefaultSwitchLag]; up to [MaxSwitchLag]).
 func WithSwitchLag(n int64) Option {
 	return option("WithSwitchLag", "SwitchLag", switchLagProblem(n), func(c *Config) { c.SwitchLag = n })
 }
@@ -61,8 +65,8 @@ func (c *config) resolveVersion(name string) (int, bool) {
 }
 
 func switchLagProblem(n int64) string {
-	if n < 0 {
-		return fmt.Sprintf("must be 0 or more, got %d", n)
+	if n < 0 || n > MaxSwitchLag {
+		return fmt.Sprintf("must be from 0 to %d, got %d", MaxSwitchLag, n)
 	}
 	return ""
 }
