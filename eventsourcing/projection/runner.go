@@ -111,7 +111,7 @@ func NewRunner(p Projection, store es.EventStore, opts ...Option) (*Runner, erro
 	}
 	r := &Runner{
 		p: p, name: key, base: name, version: version, versioned: versioned, store: store, cfg: cfg, log: log,
-		activeKey: activeName(name), liveKey: liveName(name, version),
+		activeKey: ActiveRecordName(name), liveKey: LiveRecordName(name, version),
 		leaseName:   leasePrefix + key,
 		resetSignal: make(chan struct{}, 1),
 	}

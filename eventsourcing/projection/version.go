@@ -37,13 +37,13 @@ var errVersionChanged = fmt.Errorf("%w: the active version changed", errSupersed
 
 // versionState is the loop's view of the versions; only the loop's goroutine touches it.
 type versionState struct {
-	stale     bool  // read the records again before the next batch
-	role      Role  // this runner's version's role
-	active    int   // the active version, as last read
-	liveFrom  int64 // events above it are live for this version (when active or handing off)
-	handoff   int64 // handing off: the position up to which this version applies events
-	finished  bool  // superseded: the loop ends
-	switchDue time.Time
+	stale     bool      // read the records again before the next batch
+	role      Role      // this runner's version's role
+	active    int       // the active version, as last read
+	liveFrom  int64     // events above it are live for this version (when active or handing off)
+	handoff   int64     // handing off: the position up to which this version applies events
+	finished  bool      // superseded: the loop ends
+	switchDue time.Time // when a version catching up next tries to switch, or an active one reads the active version
 }
 
 // loadVersion reads the active version and this version's live-from position, after the
@@ -81,7 +81,7 @@ func (r *Runner) loadVersion(ctx context.Context, l *loopState) error {
 	case v.active < r.version:
 		v.role = RoleCatchingUp
 	default:
-		h, ok, err := cps.Position(ctx, liveName(r.base, v.active))
+		h, ok, err := cps.Position(ctx, LiveRecordName(r.base, v.active))
 		if err != nil {
 			return fmt.Errorf("read the handoff position of version %d: %w", v.active, err)
 		}
@@ -108,7 +108,7 @@ func (r *Runner) loadVersion(ctx context.Context, l *loopState) error {
 // (the run ends, or the versions must be read again) and the wait before the next round.
 func (r *Runner) versionRound(ctx context.Context, l *loopState) (bool, time.Duration, bool) {
 	v := &r.ver
-	if v.stale {
+	if v.stale || r.activeMoved(ctx) {
 		if err := r.loadVersion(ctx, l); err != nil {
 			d, w := r.storeFailed(ctx, l, "read the versions", err)
 			return true, d, w
@@ -136,6 +136,24 @@ func (r *Runner) versionRound(ctx context.Context, l *loopState) (bool, time.Dur
 		}
 	}
 	return false, 0, false
+}
+
+// activeMoved reports whether the active version is no longer the one an active runner knows,
+// reading it at most every switchCheckEvery: a runner with no batch to apply (caught up, or
+// failing on an event) learns so of a switch it would otherwise meet at its next batch only. A
+// read that fails reports false; the next batch's check stands.
+func (r *Runner) activeMoved(ctx context.Context) bool {
+	v := &r.ver
+	if !r.versioned || v.role != RoleActive {
+		return false
+	}
+	now := time.Now()
+	if now.Before(v.switchDue) {
+		return false
+	}
+	v.switchDue = now.Add(switchCheckEvery)
+	a, ok, err := r.cfg.checkpoints.Position(ctx, r.activeKey)
+	return err == nil && ok && int(a) != v.active
 }
 
 // maybeSwitch makes this version the active one when at most the switch lag of events are

@@ -39,13 +39,15 @@ func CheckpointName(name string, version int) string {
 	return name + "@v" + strconv.Itoa(version)
 }
 
-// liveName is the key of version's live-from record.
-func liveName(name string, version int) string {
+// LiveRecordName is the checkpoint store's key of version's live-from record: name + "@v" +
+// version + ".live" (see [IsReplay]).
+func LiveRecordName(name string, version int) string {
 	return name + "@v" + strconv.Itoa(version) + "." + RecordLive
 }
 
-// activeName is the key of the projection's active-version record.
-func activeName(name string) string { return name + "@" + RecordActive }
+// ActiveRecordName is the checkpoint store's key of the record of the projection's active
+// version: name + "@active"; its position field holds the version (1 while it is missing).
+func ActiveRecordName(name string) string { return name + "@" + RecordActive }
 
 // SplitCheckpointName reads a key of the checkpoint store: the projection's name, the version
 // and the kind of record ([RecordCheckpoint], [RecordLive] or [RecordActive]; version is 0 for
@@ -89,7 +91,7 @@ func versionedName(name string, version int, withLease bool) error {
 	if base, _, record := SplitCheckpointName(name); base != name || record != RecordCheckpoint {
 		return errs.Invalid("projection name %q: names ending in \"@active\", \"@vN\" or \"@vN.live\" are reserved for the records of versions", name)
 	}
-	longest := len(liveName(name, version))
+	longest := len(LiveRecordName(name, version))
 	if withLease {
 		longest = max(longest, len(leasePrefix+CheckpointName(name, version)))
 	}
