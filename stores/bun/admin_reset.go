@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/gofly/eventsourcing/eventsourcing/inspect"
+	"github.com/gofly/eventsourcing/eventsourcing/projection"
 	"github.com/gofly/eventsourcing/eventsourcing/storekit"
 	"github.com/gofly/eventsourcing/internal/check"
 )
@@ -19,7 +20,9 @@ import (
 // force: a running runner then notices the move and goes on from the new position (the move of
 // its batch in flight finds the checkpoint elsewhere, or, caught up, it compares the checkpoint
 // with its own), so it applies the events after position again; clear its read model first when
-// replaying would apply events twice. On PostgreSQL the reset also wakes the runners that wait for
+// replaying would apply events twice. Of a versioned projection (projection.WithVersion), the
+// version's live-from position moves to the newest position: its handler replays the events up
+// to there (projection.IsReplay). On PostgreSQL the reset also wakes the runners that wait for
 // commits.
 func (a *Admin) ResetProjection(ctx context.Context, name string, position int64, force bool) (int64, error) {
 	if err := storekit.ValidateCheckpoint(name, position, 0); err != nil {
@@ -62,7 +65,10 @@ func (a *Admin) ResetProjection(ctx context.Context, name string, position int64
 			held.ExpiresAt, _ = until.UTC()
 			return held
 		}
-		return a.cps.Reset(ctx, name, position)
+		if err := a.cps.Reset(ctx, name, position); err != nil {
+			return err
+		}
+		return a.replayUpTo(ctx, name, position)
 	})
 	if err != nil {
 		return 0, err
@@ -71,4 +77,22 @@ func (a *Admin) ResetProjection(ctx context.Context, name string, position int64
 		_ = a.edl.notify(ctx, a.events.db, eventsChannel) // a hint: runners also poll
 	}
 	return from, nil
+}
+
+// replayUpTo moves the live-from record of the versioned projection whose checkpoint key is
+// key, when it has one, to the newest position (at least position), in the transaction in ctx.
+func (a *Admin) replayUpTo(ctx context.Context, key string, position int64) error {
+	base, version, _ := projection.SplitCheckpointName(key)
+	live := projection.LiveRecordName(base, version)
+	if len(live) > projection.MaxNameBytes {
+		return nil // a projection whose name leaves no room for the records is not versioned
+	}
+	if _, ok, err := a.cps.Position(ctx, live); err != nil || !ok {
+		return err
+	}
+	head, err := a.events.LastPosition(ctx)
+	if err != nil {
+		return err
+	}
+	return a.cps.Reset(ctx, live, max(head, position))
 }
