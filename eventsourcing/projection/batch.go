@@ -109,7 +109,7 @@ func (r *Runner) runBatch(ctx context.Context, l *loopState, batch pages) batchR
 	if obs == nil {
 		return r.attemptBatch(ctx, l, batch)
 	}
-	b := es.Batch{Projection: r.name, Events: batch.len(), From: l.position, To: batch.last().GlobalPosition}
+	b := es.Batch{Projection: r.base, Version: r.version, Events: batch.len(), From: l.position, To: batch.last().GlobalPosition}
 	began := time.Now()
 	ctx = obs.StartBatch(ctx, b)
 	res := r.attemptBatch(ctx, l, batch)

@@ -44,6 +44,7 @@ type versionState struct {
 	handoff   int64     // handing off: the position up to which this version applies events
 	finished  bool      // superseded: the loop ends
 	switchDue time.Time // when a version catching up next tries to switch, or an active one reads the active version
+	contexts  handlingContexts
 }
 
 // loadVersion reads the active version and this version's live-from position, after the
@@ -283,11 +284,29 @@ type handling struct {
 // handlingKey is the context key of a handling.
 type handlingKey struct{}
 
-// handlingContext returns ctx for the handler of e: its version and whether e is replayed.
+// handlingContext returns ctx for the handler of e: its version and whether e is replayed. The
+// two contexts a batch's context leads to are made once per batch.
 func (r *Runner) handlingContext(ctx context.Context, e *es.Envelope) context.Context {
 	v := &r.ver
-	replay := v.role == RoleCatchingUp || e.GlobalPosition <= v.liveFrom
-	return context.WithValue(ctx, handlingKey{}, handling{version: r.version, replay: replay})
+	replay := r.versioned && (v.role == RoleCatchingUp || e.GlobalPosition <= v.liveFrom)
+	c := &v.contexts
+	if c.parent != ctx {
+		*c = handlingContexts{parent: ctx}
+	}
+	i := 0
+	if replay {
+		i = 1
+	}
+	if c.made[i] == nil {
+		c.made[i] = context.WithValue(ctx, handlingKey{}, handling{version: r.version, replay: replay})
+	}
+	return c.made[i]
+}
+
+// handlingContexts are the handlers' contexts derived from one batch's: live, then replayed.
+type handlingContexts struct {
+	parent context.Context
+	made   [2]context.Context
 }
 
 // VersionFrom returns the version of the projection whose handler received ctx (see
