@@ -28,7 +28,9 @@ const MaxSwitchLag = 100000
 // version's runner, in this process or another, learns it at its next batch: it applies the
 // events up to the handoff position, then stops. The new version applies the events after it
 // live. A runner of a version below the active one does the same: it applies events up to the
-// handoff position, if it has not, and stops. The old version's checkpoint and dead letters stay
+// handoff position, if it has not, and stops. A new version's checkpoint starts where
+// [Config.StartFrom] says, as any new checkpoint does: leave it at [StartEarliest] to build the
+// read model from the start of the stream. The old version's checkpoint and dead letters stay
 // until an operator retires the version (bunstore.Admin.RetireProjection, esctl projection
 // retire).
 func WithVersion(n int) Option {

@@ -50,20 +50,8 @@ func (a *Admin) ResetProjection(ctx context.Context, name string, position int64
 			return storekit.InvalidArgument("reset projection %q: position %d is after its checkpoint %d: a reset moves a checkpoint back, never past events it has not applied",
 				check.Clip(name, 300), position, from)
 		}
-		var (
-			holder string
-			until  dbTime
-			live   bool
-		)
-		err := q.QueryRowContext(ctx, a.cq.leaseForReset, leasePrefix+name).Scan(&holder, &until, &live)
-		switch {
-		case errNoRows(err):
-		case err != nil:
-			return wrapErr(ctx, "reset projection", leaseTable, err)
-		case live && !force:
-			held := &inspect.LeaseHeldError{Projection: name, Holder: holder}
-			held.ExpiresAt, _ = until.UTC()
-			return held
+		if err := a.leaseFree(ctx, q, "reset projection", name, force); err != nil {
+			return err
 		}
 		if err := a.cps.Reset(ctx, name, position); err != nil {
 			return err
@@ -95,4 +83,26 @@ func (a *Admin) replayUpTo(ctx context.Context, key string, position int64) erro
 		return err
 	}
 	return a.cps.Reset(ctx, live, max(head, position))
+}
+
+// leaseFree checks, in the transaction q runs in, that no runner holds the lease of the
+// projection whose checkpoint key is key (locking the lease's row where the dialect can): an
+// *inspect.LeaseHeldError while one does, unless force.
+func (a *Admin) leaseFree(ctx context.Context, q querier, action, key string, force bool) error {
+	var (
+		holder string
+		until  dbTime
+		live   bool
+	)
+	err := q.QueryRowContext(ctx, a.cq.leaseForReset, leasePrefix+key).Scan(&holder, &until, &live)
+	switch {
+	case errNoRows(err):
+	case err != nil:
+		return wrapErr(ctx, action, leaseTable, err)
+	case live && !force:
+		held := &inspect.LeaseHeldError{Projection: key, Holder: holder}
+		held.ExpiresAt, _ = until.UTC()
+		return held
+	}
+	return nil
 }

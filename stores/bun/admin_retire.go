@@ -62,19 +62,8 @@ func (a *Admin) RetireProjection(ctx context.Context, name string, version int, 
 		} else if !errNoRows(err) {
 			return wrapErr(ctx, "retire projection", checkpointTable, err)
 		}
-		var (
-			holder string
-			until  dbTime
-			live   bool
-		)
-		switch err := q.QueryRowContext(ctx, a.cq.leaseForReset, leasePrefix+key).Scan(&holder, &until, &live); {
-		case errNoRows(err):
-		case err != nil:
-			return wrapErr(ctx, "retire projection", leaseTable, err)
-		case live && !force:
-			held := &inspect.LeaseHeldError{Projection: key, Holder: holder}
-			held.ExpiresAt, _ = until.UTC()
-			return held
+		if err := a.leaseFree(ctx, q, "retire projection", key, force); err != nil {
+			return err
 		}
 		res, err := q.ExecContext(ctx, a.retireQuery(retireSQL.deadLetters), key)
 		if err == nil {
