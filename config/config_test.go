@@ -320,6 +320,8 @@ func TestKeys(t *testing.T) {
 		"pyfly.eventsourcing.projection.retry-initial",
 		"pyfly.eventsourcing.projection.retry-max",
 		"pyfly.eventsourcing.projection.dead-letter-after",
+		"pyfly.eventsourcing.projection.versions",
+		"pyfly.eventsourcing.projection.switch-lag",
 		"pyfly.eventsourcing.outbox.enabled",
 		"pyfly.eventsourcing.outbox.provider",
 		"pyfly.eventsourcing.outbox.url",

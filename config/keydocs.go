@@ -88,6 +88,12 @@ var keyDocs = []keyDoc{
 		"Longest wait between tries of a failed event."},
 	{Root + ".projection.dead-letter-after", "",
 		"Park an event that failed this many times as a dead letter and move on; `0` retries for ever."},
+	{Root + ".projection.versions", "(none: version 1, unversioned)",
+		"The version of projections by name (`versions: {orders_view: 2}`, or `projection.versions.orders_view: 2`), 1 to 99999. " +
+			"A named projection keeps the records of versions and tells its handler whether an event is replayed; raising its version " +
+			"starts the new version beside the running one, which hands over once the new one has caught up (see Projections)."},
+	{Root + ".projection.switch-lag", "",
+		"How many readable events a new version may have left to apply when it takes over from the active one."},
 	{Root + ".outbox.enabled", "",
 		"Wires the transactional outbox: repositories built with `autoconfig.RepositoryOptions` enqueue saved events in the append's transaction; " +
 			"relays publish them through the EDA publisher."},

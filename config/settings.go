@@ -37,6 +37,8 @@ func settingsOf(t reflect.Type) []setting {
 			{"retry-initial", "RetryInitial"},
 			{"retry-max", "RetryMax"},
 			{"dead-letter-after", "DeadLetterAfter"},
+			{"versions", "Versions"},
+			{"switch-lag", "SwitchLag"},
 		}
 	case reflect.TypeFor[outbox.Config]():
 		return []setting{

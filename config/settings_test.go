@@ -35,6 +35,8 @@ func TestSettingErrorsNameTheKey(t *testing.T) {
 		{"projection.retry-initial", "2m", "RetryInitial", "needs 0 < initial ≤ max, got initial 2m0s, max 1m0s"},
 		{"projection.retry-max", "-1s", "", "must be 0 (the default) or a positive duration such as 500ms or 2s, got -1s"},
 		{"projection.dead-letter-after", "3000000000", "DeadLetterAfter", "must be from 1 to 2147483647, got 3000000000"},
+		{"projection.versions", "{orders_view: 0}", "Versions", `projection "orders_view": must be from 1 to 99999, got 0`},
+		{"projection.switch-lag", "200000", "SwitchLag", "must be from 0 to 100000, got 200000"},
 		{"outbox.name", `"a\0b"`, "Name", "must not contain NUL bytes"},
 		{"outbox.max-attempts", "3000000000", "MaxAttempts", "must be from 1 to 2147483647, got 3000000000"},
 		{"outbox.poll-interval", "10000h", "PollInterval", "must be more than 0 and at most 8784h0m0s, got 10000h0m0s"},
@@ -161,7 +163,7 @@ func TestSettingTypes(t *testing.T) {
 		"outbox: {relays: {a: 1}}":            "eventsourcing: pyfly.eventsourcing.outbox.relays: ",
 		"outbox: {publish-timeout: 30}":       `eventsourcing: pyfly.eventsourcing.outbox.publish-timeout: expects a duration with a unit, such as "30s", "500ms" or "2m", got 30 without a unit`,
 		"outbox: 5":                           "eventsourcing: pyfly.eventsourcing.outbox: expects a map with the keys enabled, provider, url, name, max-attempts, poll-interval, publish-timeout, backoff-initial, backoff-max, claim-timeout, retention, batch-size, relays, got 5",
-		"projection: [a]":                     "eventsourcing: pyfly.eventsourcing.projection: expects a map with the keys checkpoint, batch-size, commit-size, poll-interval, start-from, lease-ttl, retry-initial, retry-max, dead-letter-after, got a list of 1",
+		"projection: [a]":                     "eventsourcing: pyfly.eventsourcing.projection: expects a map with the keys checkpoint, batch-size, commit-size, poll-interval, start-from, lease-ttl, retry-initial, retry-max, dead-letter-after, versions, switch-lag, got a list of 1",
 		"outbox: {Name: x}":                   "eventsourcing: pyfly.eventsourcing.outbox.Name: unknown key; did you mean `pyfly.eventsourcing.outbox.name`?",
 		"outbox: {owner: me}":                 "eventsourcing: pyfly.eventsourcing.outbox.owner: unknown key; valid keys under pyfly.eventsourcing.outbox: enabled, provider, ",
 		"projection: {MaxAttempts: 3}":        "eventsourcing: pyfly.eventsourcing.projection.MaxAttempts: unknown key; did you mean `pyfly.eventsourcing.outbox.max-attempts`?",
@@ -217,4 +219,18 @@ func TestHealthSettings(t *testing.T) {
 		require.ErrorIs(t, err, config.ErrInvalidConfig, yaml)
 		assert.True(t, strings.HasPrefix(err.Error(), want), "%s:\n%s\ndoes not start with\n%s", yaml, err, want)
 	}
+}
+
+// The version of a projection is a key under projection.versions named after it.
+func TestProjectionVersionsByName(t *testing.T) {
+	cfg, err := loadYAML("    projection:\n      switch-lag: 50\n      versions:\n        orders_view: 2\n        customers: 1\n")
+	require.NoError(t, err)
+	assert.Equal(t, map[string]int{"orders_view": 2, "customers": 1}, cfg.Projection.Versions)
+	assert.Equal(t, int64(50), cfg.Projection.SwitchLag)
+	cfg, err = loadYAML("    projection: {batch-size: 10}\n")
+	require.NoError(t, err)
+	assert.Empty(t, cfg.Projection.Versions)
+	_, err = loadYAML("    projection: {versions: {orders_view: two}}\n")
+	require.ErrorIs(t, err, config.ErrInvalidConfig)
+	assert.Contains(t, err.Error(), "pyfly.eventsourcing.projection.versions")
 }

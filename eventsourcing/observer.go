@@ -115,8 +115,10 @@ type OpResult struct {
 
 // Batch describes one attempt of a projection runner at a batch of events.
 type Batch struct {
-	// Projection is the projection's name.
+	// Projection is the projection's name, Version the version the runner runs (1 unless
+	// projection.WithVersion says otherwise).
 	Projection string
+	Version    int
 	// Events is how many events the batch holds.
 	Events int
 	// From is the checkpoint before the batch: its events have positions above it.

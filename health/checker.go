@@ -80,9 +80,10 @@ func (c *Checker) projections(ctx context.Context) []Check {
 	out := make([]Check, 0, len(ps)+len(facts))
 	for i := range ps {
 		ch := c.projection(&ps[i])
-		if f := facts[ps[i].Name]; f != nil {
+		key := projection.CheckpointName(ps[i].Name, max(ps[i].Version, projection.DefaultVersion))
+		if f := facts[key]; f != nil {
 			judgeRunner(&ch, f)
-			delete(facts, ps[i].Name)
+			delete(facts, key)
 		}
 		out = append(out, ch)
 	}
@@ -90,7 +91,12 @@ func (c *Checker) projections(ctx context.Context) []Check {
 }
 
 func (c *Checker) projection(p *inspect.Projection) Check {
-	ch := Check{Component: ComponentProjection, Name: p.Name, Healthy: true, Projection: p}
+	ch := Check{Component: ComponentProjection, Name: projection.CheckpointName(p.Name, max(p.Version, projection.DefaultVersion)),
+		Healthy: true, Projection: p}
+	if c.versionNoted(&ch, p) {
+		c.deadLetters(&ch, p.DeadLetters)
+		return ch
+	}
 	switch p.State {
 	case inspect.StateFailing:
 		ch.problem(fmt.Sprintf("failing: %q holds its lease but its checkpoint has not moved for %s while events wait",
@@ -179,3 +185,21 @@ func (c *Checker) horizon(ctx context.Context) (Check, bool) {
 
 // round shows a duration to the millisecond.
 func round(d time.Duration) time.Duration { return d.Round(time.Millisecond) }
+
+// versionNoted judges a version of a versioned projection that is not the active one: one
+// catching up or handing off is expected to lag (a note tells how far), and a superseded one
+// stands still until it is retired (a note says how). It reports whether it judged p.
+func (c *Checker) versionNoted(ch *Check, p *inspect.Projection) bool {
+	switch projection.Role(p.Role) {
+	case projection.RoleCatchingUp:
+		ch.note(fmt.Sprintf("version %d catching up beside the active version: %d events behind", p.Version, p.Lag))
+	case projection.RoleHandingOff:
+		ch.note(fmt.Sprintf("version %d hands off to the active version: it applies the events up to the handoff, then stops", p.Version))
+	case projection.RoleSuperseded:
+		ch.note(fmt.Sprintf("version %d was superseded; its records stay until it is retired (esctl projection retire %s --version %d)",
+			p.Version, p.Name, p.Version))
+	default:
+		return false
+	}
+	return true
+}

@@ -41,6 +41,8 @@ type Runner struct {
 	LastErrorAt time.Time
 	// StatusError is why its status could not be read ("" when it could).
 	StatusError string
+	// Role is what its version does, for a versioned projection (see projection.WithVersion).
+	Role projection.Role
 }
 
 // MarshalJSON writes running, active, lease_holder, lease_expires_at, failing_position (a
@@ -90,7 +92,8 @@ func (c *Checker) runnerFacts(ctx context.Context) map[string]*Runner {
 		if err != nil {
 			f.StatusError = err.Error()
 		}
-		out[r.Name()] = f
+		f.Role = st.Role
+		out[projection.CheckpointName(r.Name(), r.Version())] = f
 	}
 	return out
 }
@@ -101,6 +104,8 @@ func judgeRunner(ch *Check, f *Runner) {
 	switch {
 	case f.StatusError != "":
 		ch.note("its runner's status could not be read: " + f.StatusError)
+	case !f.Running && f.Role == projection.RoleSuperseded:
+		ch.note("its runner in this process stopped: another version took over")
 	case !f.Running:
 		ch.problem("its runner in this process is not running")
 	case !f.Active && f.LeaseHolder != "":

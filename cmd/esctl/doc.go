@@ -20,7 +20,8 @@
 //	events AGGREGATE_ID [--from-sequence N]         an aggregate's events
 //	tail [--from POSITION] [--follow]               the global stream after a position
 //	projections                                     checkpoints, lag, state, lease and dead letters
-//	projection reset NAME [--to POSITION] [--force] move a projection's checkpoint back (to 0 by default)
+//	projection reset NAME [--version N] [--to POSITION] [--force]  move a checkpoint back (to 0 by default)
+//	projection retire NAME --version N [--force]   delete a superseded version's checkpoint and dead letters
 //	outbox [--name N]                               pending records, the oldest one's age, dead letters
 //	dead-letters [--outbox N | --projection N]      list dead letters
 //	dead-letters retry ID [--outbox N | --projection N]  bring one back

@@ -152,8 +152,8 @@ func scenario(t *testing.T, c cli, url string) {
 	assert.Equal(t, "app-1", p["lease_holder"])
 	assert.NotNil(t, p["lease_expires_at"])
 	r = c.expect(t, exitOK, u, "projections")
-	assert.Regexp(t, `(?m)^NAME\s+POSITION\s+LAG\s+STATE\s+LEASE HOLDER\s+LEASE EXPIRES\s+DEAD LETTERS$`, r.stdout)
-	assert.Regexp(t, `(?m)^orders_view\s+\d+\s+0\s+active\s+app-1\s+\S+\s+1$`, r.stdout)
+	assert.Regexp(t, `(?m)^NAME\s+VERSION\s+ROLE\s+POSITION\s+LAG\s+STATE\s+LEASE HOLDER\s+LEASE EXPIRES\s+DEAD LETTERS$`, r.stdout)
+	assert.Regexp(t, `(?m)^orders_view\s+1\s+-\s+\d+\s+0\s+active\s+app-1\s+\S+\s+1$`, r.stdout)
 
 	testkit.WaitFor(t, 30*time.Second, func() bool {
 		l := c.expect(t, exitOK, u, "outbox", "--json").jsonLines(t)

@@ -75,8 +75,9 @@ Commands:
   aggregates [--type T] [--limit N]                     aggregates with their type, version and last event time
   events AGGREGATE_ID [--from-sequence N]               an aggregate's events (exit 3 when it has none)
   tail [--from POSITION] [--follow]                     the global stream after a position; --follow waits for more
-  projections                                           checkpoints, lag, state, lease and dead letters
-  projection reset NAME [--to POSITION] [--force]       move a projection's checkpoint back (to 0 by default)
+  projections                                           checkpoints, versions, lag, state, lease and dead letters
+  projection reset NAME [--version N] [--to POSITION] [--force]  move a checkpoint back (to 0 by default)
+  projection retire NAME --version N [--force]          delete a superseded version's checkpoint and dead letters
   outbox [--name N]                                     pending records, the oldest one's age, dead letters
   dead-letters [--outbox N | --projection N] [--limit N]  list dead letters
   dead-letters retry ID [--outbox N | --projection N]   bring a dead letter back

@@ -16,6 +16,9 @@ var (
 	// ErrAmbiguous reports an id that names dead letters of several outboxes or projections:
 	// say which one.
 	ErrAmbiguous = errors.New("inspect: ambiguous")
+	// ErrActiveVersion reports an action refused because it names a projection's active
+	// version (retiring it would leave the projection without its serving read model).
+	ErrActiveVersion = errors.New("inspect: the projection's active version")
 )
 
 // LeaseHeldError is the refusal of an action on a projection while a runner holds its lease. It

@@ -27,8 +27,14 @@ const (
 
 // Projection is one projection's checkpoint, lease and dead letters, and how far it lags.
 type Projection struct {
-	// Name is the projection's name (its checkpoint's).
-	Name string
+	// Name is the projection's name; Version the version whose checkpoint this is (1 for a
+	// projection that never changed version; see projection.WithVersion).
+	Name    string
+	Version int
+	// Role is what the version does, for a versioned projection: "active", "catching up",
+	// "handing off" or "superseded" (a superseded version's runner has stopped: retire it);
+	// "" for a projection that is not versioned.
+	Role string
 	// Position is its checkpoint: the global position up to which it applied the stream.
 	Position int64
 	// UpdatedAt is when the checkpoint last moved (or was reset or created).
@@ -63,7 +69,8 @@ func (p Projection) LagTime() time.Duration {
 }
 
 // MarshalJSON writes name, position (a string), lag, state, lease_holder, lease_expires_at,
-// dead_letters, then updated_at, oldest_waiting_at, lag_seconds and held_at_horizon.
+// dead_letters, then updated_at, oldest_waiting_at, lag_seconds, held_at_horizon, version and
+// role.
 func (p Projection) MarshalJSON() ([]byte, error) {
 	return json.Marshal(struct {
 		Name            string   `json:"name"`
@@ -77,8 +84,10 @@ func (p Projection) MarshalJSON() ([]byte, error) {
 		OldestWaitingAt jsonTime `json:"oldest_waiting_at"`
 		LagSeconds      float64  `json:"lag_seconds"`
 		HeldAtHorizon   bool     `json:"held_at_horizon"`
+		Version         int      `json:"version"`
+		Role            jsonText `json:"role"`
 	}{p.Name, position(p.Position), p.Lag, p.State, jsonText(p.LeaseHolder), jsonTime(p.LeaseExpiresAt), p.DeadLetters,
-		jsonTime(p.UpdatedAt), jsonTime(p.OldestWaitingAt), seconds(p.LagTime()), p.HeldAtHorizon})
+		jsonTime(p.UpdatedAt), jsonTime(p.OldestWaitingAt), seconds(p.LagTime()), p.HeldAtHorizon, p.Version, jsonText(p.Role)})
 }
 
 // Lease is a projection's lease as stored.

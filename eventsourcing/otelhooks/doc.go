@@ -24,7 +24,7 @@
 // Their attributes: db.system.name (postgresql, sqlite or memory), eventsourcing.aggregate.type,
 // eventsourcing.event.count and eventsourcing.outcome (ok, conflict, not_found, invalid,
 // unknown, decode, canceled, superseded or error, see es.OutcomeOf); projection.name,
-// projection.position.from, projection.position.to and projection.events.applied on batches;
+// projection.version, projection.position.from, projection.position.to and projection.events.applied on batches;
 // outbox.name, eventsourcing.event.id, eventsourcing.event.type and outbox.attempt on publishes.
 // A failed operation has the status Error and error.type set to its outcome. No attribute holds
 // a payload, metadata, an error's text or a database URL.
@@ -44,7 +44,8 @@
 // inspection API, measured against the store's real head) and from the runners' Status:
 //   - projection.position ({position}), projection.lag ({event}: events stored after the
 //     checkpoint) and projection.lag.seconds (s: how long the oldest of them has waited), by
-//     projection.name;
+//     projection.name and projection.version (each version of a versioned projection has its
+//     own checkpoint, so a new version's catch-up shows beside the active one);
 //   - outbox.pending and outbox.dead_letters ({record}), by outbox.name;
 //   - eventsourcing.read_horizon.lag ({position}, PostgreSQL): the newest position stored minus
 //     the newest readable one.

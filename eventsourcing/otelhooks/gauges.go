@@ -75,18 +75,23 @@ func (g *gauges) observe(ctx context.Context, o metric.Observer) error {
 // every projection (of the runners', when there are runners) from the stores.
 func (g *gauges) projections(ctx context.Context, o metric.Observer) error {
 	var errs []error
-	var mine map[string]bool // the runners' projections, nil without runners
+	type version struct {
+		name    string
+		version int
+	}
+	var mine map[version]bool // the runners' projections' versions, nil without runners
 	if g.src.Runners != nil {
-		mine = map[string]bool{}
+		mine = map[version]bool{}
 		for _, r := range g.src.Runners() {
-			mine[r.Name()] = false
+			v := version{r.Name(), r.Version()}
+			mine[v] = false
 			st, err := r.Status(ctx)
 			if err != nil {
 				errs = append(errs, err)
 				continue
 			}
-			mine[r.Name()] = true
-			o.ObserveInt64(g.position, st.Position, metric.WithAttributes(AttrProjection.String(st.Name)))
+			mine[v] = true
+			o.ObserveInt64(g.position, st.Position, metric.WithAttributes(AttrProjection.String(st.Name), AttrVersion.Int(st.Version)))
 		}
 	}
 	ps, err := g.src.Inspector.Projections(ctx)
@@ -94,11 +99,11 @@ func (g *gauges) projections(ctx context.Context, o metric.Observer) error {
 		return errors.Join(append(errs, fmt.Errorf("otelhooks: read the projections: %w", err))...)
 	}
 	for _, p := range ps {
-		seen, runs := mine[p.Name]
+		seen, runs := mine[version{p.Name, p.Version}]
 		if mine != nil && !runs {
 			continue
 		}
-		attrs := metric.WithAttributes(AttrProjection.String(p.Name))
+		attrs := metric.WithAttributes(AttrProjection.String(p.Name), AttrVersion.Int(p.Version))
 		if !seen {
 			o.ObserveInt64(g.position, p.Position, attrs)
 		}

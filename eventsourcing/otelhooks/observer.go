@@ -26,6 +26,7 @@ const (
 	AttrEventID         = attribute.Key("eventsourcing.event.id")
 	AttrEventType       = attribute.Key("eventsourcing.event.type")
 	AttrProjection      = attribute.Key("projection.name")
+	AttrVersion         = attribute.Key("projection.version")
 	AttrPositionFrom    = attribute.Key("projection.position.from")
 	AttrPositionTo      = attribute.Key("projection.position.to")
 	AttrEventsApplied   = attribute.Key("projection.events.applied")
@@ -157,7 +158,7 @@ func (o *Observer) EndOp(ctx context.Context, op es.Op, res es.OpResult) {
 // StartBatch implements es.BatchObserver: it starts the batch's span.
 func (o *Observer) StartBatch(ctx context.Context, b es.Batch) context.Context {
 	ctx, _ = o.tracer.Start(ctx, spanProjectionBatch, trace.WithSpanKind(trace.SpanKindInternal), trace.WithAttributes(
-		AttrProjection.String(b.Projection), AttrEventCount.Int(b.Events),
+		AttrProjection.String(b.Projection), AttrVersion.Int(b.Version), AttrEventCount.Int(b.Events),
 		AttrPositionFrom.Int64(b.From), AttrPositionTo.Int64(b.To)))
 	return ctx
 }

@@ -38,6 +38,10 @@ func (r *Runner) apply(ctx context.Context, l *loopState, events pages, more boo
 		l.known = false
 		return r.storeFailed(ctx, l, "check the page read", err)
 	}
+	if events, more = r.bound(events, more); events.len() == 0 {
+		r.handedOff(l)
+		return 0, false
+	}
 	batch := events
 	var pending *pendingFailure
 	for {
@@ -105,7 +109,7 @@ func (r *Runner) runBatch(ctx context.Context, l *loopState, batch pages) batchR
 	if obs == nil {
 		return r.attemptBatch(ctx, l, batch)
 	}
-	b := es.Batch{Projection: r.name, Events: batch.len(), From: l.position, To: batch.last().GlobalPosition}
+	b := es.Batch{Projection: r.base, Version: r.version, Events: batch.len(), From: l.position, To: batch.last().GlobalPosition}
 	began := time.Now()
 	ctx = obs.StartBatch(ctx, b)
 	res := r.attemptBatch(ctx, l, batch)
@@ -124,6 +128,9 @@ func (r *Runner) attemptBatch(ctx context.Context, l *loopState, batch pages) ba
 	if r.tx != nil {
 		err := r.tx.InTx(ctx, func(ctx context.Context) error {
 			if err := r.move(ctx, l, target); err != nil {
+				return err
+			}
+			if err := r.checkActive(ctx); err != nil {
 				return err
 			}
 			began := time.Now()
@@ -146,6 +153,13 @@ func (r *Runner) attemptBatch(ctx context.Context, l *loopState, batch pages) ba
 		return res
 	}
 	done := batch.len()
+	if err := r.checkActive(ctx); err != nil {
+		res.superseded, res.err = isSuperseded(err), err
+		if res.superseded {
+			res.err = nil
+		}
+		return res
+	}
 	began := time.Now()
 	if i, err := r.handleAll(ctx, batch); err != nil {
 		res.failedAt, res.handlerErr, done = i, err, i
@@ -207,7 +221,7 @@ func (r *Runner) handle(ctx context.Context, e es.Envelope) (err error) {
 			err = fmt.Errorf("projection %q: the handler panicked: %v", r.name, p)
 		}
 	}()
-	return r.p.Handle(ctx, e)
+	return r.p.Handle(r.handlingContext(ctx, &e), e)
 }
 
 // noteHandlerFailure counts a failure on e and records it; it returns the attempts so far.

@@ -55,6 +55,14 @@ type Config struct {
 	Owner string
 	// Logger receives the runner's logs (nil: slog.Default()).
 	Logger *slog.Logger
+	// Versions sets the version of projections by name (1 to [MaxVersion]); a projection it
+	// does not name runs version [DefaultVersion], unless [WithVersion] says otherwise. Raising
+	// a projection's version starts the new version beside the running one (see [WithVersion]).
+	Versions map[string]int
+	// SwitchLag is how many readable events a new version may have left to apply when it takes
+	// over from the active one, up to [MaxSwitchLag] (0: [DefaultSwitchLag]). The runner counts
+	// them with a read of that many events and one more.
+	SwitchLag int64
 }
 
 // ConfigError reports a bad setting: Config is "projection.Config", Field names the [Config]
@@ -83,6 +91,7 @@ func (c *Config) SetDefaults() {
 	c.PollInterval = cmp.Or(c.PollInterval, DefaultPollInterval)
 	c.StartFrom = cmp.Or(c.StartFrom, StartEarliest)
 	c.LeaseTTL = cmp.Or(c.LeaseTTL, DefaultLeaseTTL)
+	c.SwitchLag = cmp.Or(c.SwitchLag, DefaultSwitchLag)
 	c.RetryInitial, c.RetryMax = backoff.Defaults(c.RetryInitial, c.RetryMax, DefaultRetryInitial, DefaultRetryMax)
 }
 
@@ -100,6 +109,8 @@ func (c Config) Validate() error {
 		errs.Check("RetryMax", c.RetryMax != 0, waitProblem(c.RetryMax)),
 		errs.Check("DeadLetterAfter", c.DeadLetterAfter != 0, attemptsProblem(c.DeadLetterAfter)),
 		errs.Check("Owner", c.Owner != "", check.Text(c.Owner, MaxNameBytes, true)),
+		errs.Check("SwitchLag", c.SwitchLag != 0, switchLagProblem(c.SwitchLag)),
+		errs.Check("Versions", len(c.Versions) > 0, versionsProblem(c.Versions)),
 	); err != nil {
 		return err
 	}
@@ -115,6 +126,7 @@ type setup struct {
 	lease       Lease
 	deadLetters DeadLetterStore
 	observer    es.BatchObserver
+	version     int // WithVersion's, 0 when not set
 }
 
 // validate checks the Config and its dead-letter setting against the dead-letter store.
@@ -150,6 +162,9 @@ type config struct {
 	deadLetters  DeadLetterStore
 	maxAttempts  int
 	observer     es.BatchObserver // nil: none
+	versions     map[string]int   // Config.Versions
+	version      int              // WithVersion's, 0 when not set
+	switchLag    int64
 }
 
 // resolve returns the settings of a checked setup: the Config's defaults, a fresh owner,
@@ -167,6 +182,7 @@ func (s *setup) resolve() config {
 		batchSize: c.BatchSize, commitSize: c.CommitSize, pollInterval: c.PollInterval, checkpoints: s.checkpoints,
 		startFrom: c.StartFrom, lease: s.lease, leaseTTL: c.LeaseTTL, retryInitial: c.RetryInitial, retryMax: c.RetryMax,
 		logger: c.Logger, owner: c.Owner, deadLetters: s.deadLetters, maxAttempts: c.DeadLetterAfter, observer: s.observer,
+		versions: c.Versions, version: s.version, switchLag: c.SwitchLag,
 	}
 	if cfg.checkpoints == nil {
 		cfg.checkpoints, cfg.ownStore = newPrivateCheckpoints(), true

@@ -37,6 +37,9 @@ func TestConfigValidateNamesTheField(t *testing.T) {
 		{"owner too long", projection.Config{Owner: strings.Repeat("o", projection.MaxNameBytes+1)}, "Owner", "at most 255 bytes, got 256"},
 		{"initial retry alone above the default max", projection.Config{RetryInitial: 2 * time.Minute}, "RetryInitial",
 			"needs 0 < initial ≤ max, got initial 2m0s, max 1m0s"},
+		{"negative switch lag", projection.Config{SwitchLag: -1}, "SwitchLag", "must be from 0 to 100000, got -1"},
+		{"version 0", projection.Config{Versions: map[string]int{"orders_view": 0}}, "Versions",
+			`projection "orders_view": must be from 1 to 99999, got 0`},
 		{"initial retry above max", projection.Config{RetryInitial: 2 * time.Second, RetryMax: time.Second}, "RetryInitial",
 			"needs 0 < initial ≤ max, got initial 2s, max 1s"},
 	}
@@ -75,7 +78,7 @@ func TestDefaultConfig(t *testing.T) {
 		BatchSize: projection.DefaultBatchSize, CommitSize: projection.DefaultCommitSize,
 		PollInterval: projection.DefaultPollInterval, StartFrom: projection.StartEarliest,
 		LeaseTTL: projection.DefaultLeaseTTL, RetryInitial: projection.DefaultRetryInitial,
-		RetryMax: projection.DefaultRetryMax,
+		RetryMax: projection.DefaultRetryMax, SwitchLag: projection.DefaultSwitchLag,
 	}, d)
 	again := d
 	again.SetDefaults()

@@ -65,11 +65,23 @@
 // readable while more events are stored waits there, says so once in its log
 // (projection_held_at_horizon) and in [Status.HeldAtHorizon], and never skips past them.
 //
+// # Versions and replay mode
+//
+// A projection given a version ([WithVersion], or [Config.Versions] by name) keeps the records
+// of versions in its checkpoint store: each version's checkpoint ([CheckpointName]), its
+// live-from position and the active version ([SplitCheckpointName] reads their keys). A version
+// above the active one catches up beside it in replay mode and takes over once at most
+// [Config.SwitchLag] events are left, at a handoff position both versions agree on through the
+// checkpoint store, so that the old version, in any process, applies the events up to it and
+// stops ([RoleSuperseded]). The handler learns its version ([VersionFrom]) and whether the event
+// is replayed or live ([IsReplay]), so that it writes a read model of its own and fires side
+// effects for live events only.
+//
 // # Configuration
 //
 // The options map onto the keys under pyfly.eventsourcing.projection: batch-size
 // ([WithBatchSize]), poll-interval ([WithPollInterval]), start-from ([ParseStartFrom],
-// [WithStartFrom]), lease-ttl ([WithLeaseTTL]), retry-initial and retry-max ([WithRetry]), and
-// checkpoint.provider and checkpoint.url for the checkpoint store ([WithCheckpoints]) and its
-// lease ([WithLease]).
+// [WithStartFrom]), lease-ttl ([WithLeaseTTL]), retry-initial and retry-max ([WithRetry]),
+// versions.<name> ([WithVersion]) and switch-lag ([WithSwitchLag]), and checkpoint.provider and
+// checkpoint.url for the checkpoint store ([WithCheckpoints]) and its lease ([WithLease]).
 package projection

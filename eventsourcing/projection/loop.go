@@ -51,6 +51,9 @@ func (r *Runner) loop(ctx context.Context, initial int64) {
 		default:
 		}
 		d, wakeable := r.round(ctx, l)
+		if r.ver.finished {
+			return
+		}
 		if d <= 0 {
 			continue
 		}
@@ -94,7 +97,10 @@ func (r *Runner) round(ctx context.Context, l *loopState) (time.Duration, bool) 
 		if err != nil {
 			return r.storeFailed(ctx, l, "load the checkpoint", err)
 		}
-		l.position, l.known = p, true
+		l.position, l.known, r.ver.stale = p, true, r.versioned
+	}
+	if skip, d, wakeable := r.versionRound(ctx, l); skip {
+		return d, wakeable
 	}
 	if r.applyRetries(ctx, l); !l.known {
 		return 0, false // a retry found the checkpoint moved: load it again

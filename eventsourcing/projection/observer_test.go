@@ -47,10 +47,10 @@ func TestObserverSeesBatches(t *testing.T) {
 
 	bs := obs.Batches()
 	require.Len(t, bs, 3)
-	assert.Equal(t, es.Batch{Projection: "observed_view", Events: 3, From: 0, To: 3}, bs[0].Batch)
+	assert.Equal(t, es.Batch{Projection: "observed_view", Version: 1, Events: 3, From: 0, To: 3}, bs[0].Batch)
 	assert.Equal(t, 3, bs[0].Result.Applied)
 	assert.Equal(t, es.OutcomeOK, bs[0].Result.Outcome())
-	assert.Equal(t, es.Batch{Projection: "observed_view", Events: 1, From: 3, To: 4}, bs[1].Batch)
+	assert.Equal(t, es.Batch{Projection: "observed_view", Version: 1, Events: 1, From: 3, To: 4}, bs[1].Batch)
 	assert.Zero(t, bs[1].Result.Applied)
 	assert.EqualError(t, bs[1].Result.Err, "read model down")
 	assert.Equal(t, es.OutcomeError, bs[1].Result.Outcome())

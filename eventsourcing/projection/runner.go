@@ -32,7 +32,13 @@ import (
 // A Runner is safe for concurrent use.
 type Runner struct {
 	p           Projection
-	name        string
+	name        string // the version's checkpoint key: CheckpointName(base, version)
+	base        string // the projection's name
+	version     int
+	versioned   bool   // WithVersion or Config.Versions set the version: the runner keeps the records of versions
+	activeKey   string // the active-version record's key
+	liveKey     string // the version's live-from record's key
+	ver         versionState
 	store       es.EventStore
 	cfg         config
 	log         *slog.Logger
@@ -92,10 +98,21 @@ func NewRunner(p Projection, store es.EventStore, opts ...Option) (*Runner, erro
 		}
 	}
 	cfg := s.resolve()
+	version, versioned := cfg.resolveVersion(name)
+	if versioned {
+		if err := versionedName(name, version, s.lease != nil); err != nil {
+			return nil, err
+		}
+	}
+	key := CheckpointName(name, version)
+	log := cfg.logger.With(slog.String("projection", name))
+	if versioned {
+		log = log.With(slog.Int("version", version))
+	}
 	r := &Runner{
-		p: p, name: name, store: store, cfg: cfg,
-		log:         cfg.logger.With(slog.String("projection", name)),
-		leaseName:   leasePrefix + name,
+		p: p, name: key, base: name, version: version, versioned: versioned, store: store, cfg: cfg, log: log,
+		activeKey: ActiveRecordName(name), liveKey: LiveRecordName(name, version),
+		leaseName:   leasePrefix + key,
 		resetSignal: make(chan struct{}, 1),
 	}
 	if tx, ok := cfg.checkpoints.(es.Transactor); ok {
@@ -107,7 +124,10 @@ func NewRunner(p Projection, store es.EventStore, opts ...Option) (*Runner, erro
 }
 
 // Name returns the projection's name.
-func (r *Runner) Name() string { return r.name }
+func (r *Runner) Name() string { return r.base }
+
+// Version returns the projection's version this runner runs (see [WithVersion]).
+func (r *Runner) Version() int { return r.version }
 
 // Start starts the runner in its own goroutine and returns. ctx bounds only the start (with
 // [StartLatest], reading the store's last position); the runner runs until [Runner.Stop]. Start
@@ -184,6 +204,7 @@ func (r *Runner) Stop(ctx context.Context) error {
 // begin records a new run; it runs under r.mu.
 func (r *Runner) begin(cancel context.CancelFunc) chan struct{} {
 	r.done, r.stop, r.cancel, r.stopping = make(chan struct{}), make(chan struct{}), cancel, false
+	r.ver = versionState{stale: r.versioned, role: RoleActive, active: r.version}
 	r.state.setRunning(true)
 	return r.done
 }
@@ -238,7 +259,7 @@ func (r *Runner) Reset(ctx context.Context, position int64) error {
 			return fmt.Errorf("projection %q: reset to %d: %w", r.name, position, err)
 		}
 	}
-	if err := r.cfg.checkpoints.Reset(ctx, r.name, position); err != nil {
+	if err := r.resetTo(ctx, position); err != nil {
 		return fmt.Errorf("projection %q: reset to %d: %w", r.name, position, err)
 	}
 	r.resets.Add(1)

@@ -241,7 +241,7 @@ func TestStatusAndResetWithoutTransactions(t *testing.T) {
 	var c calls
 	r := newRunner(t, recording("v", &c, nil), store, fast(testkit.NewLogRecorder())...)
 	st := status(t, r)
-	assert.Equal(t, projection.Status{Name: "v", LastPosition: 5, HeadPosition: 5, Lag: 5}, st)
+	assert.Equal(t, projection.Status{Name: "v", LastPosition: 5, HeadPosition: 5, Lag: 5, Version: 1}, st)
 	require.NoError(t, r.Start(context.Background()))
 	eventually(t, "5 events", func() bool { return c.len() == 5 })
 	require.NoError(t, r.Reset(context.Background(), 2))

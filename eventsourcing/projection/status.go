@@ -47,6 +47,15 @@ type Status struct {
 	// LeaseExpiresAt is when that acquisition ends unless its holder extends it.
 	LeaseHolder    string
 	LeaseExpiresAt time.Time
+	// Version is the projection's version this runner runs ([WithVersion]); ActiveVersion the
+	// one its checkpoint store records as active, as the runner last read it (0 before it read
+	// it). Role is what the runner's version does ("" before it read the versions).
+	Version       int
+	ActiveVersion int
+	Role          Role
+	// HandoffPosition is, while the version hands off or once superseded, the position up to
+	// which it applies events; 0 otherwise.
+	HandoffPosition int64
 }
 
 // state is what the loop shares with Status.
@@ -58,6 +67,15 @@ type state struct {
 	attempts  int
 	lastErr   error
 	lastErrAt time.Time
+	role      Role
+	activeV   int
+	handoff   int64
+}
+
+func (s *state) setVersion(role Role, active int, handoff int64) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.role, s.activeV, s.handoff = role, active, handoff
 }
 
 func (s *state) setRunning(v bool) {
@@ -94,9 +112,10 @@ func (s *state) setFailing(position int64, attempts int) {
 func (r *Runner) Status(ctx context.Context) (Status, error) {
 	r.state.mu.Lock()
 	st := Status{
-		Name: r.name, Running: r.state.running, Active: r.state.running && r.state.active,
+		Name: r.base, Running: r.state.running, Active: r.state.running && r.state.active,
 		FailingPosition: r.state.failing, Attempts: r.state.attempts,
 		LastError: r.state.lastErr, LastErrorAt: r.state.lastErrAt,
+		Version: r.version, ActiveVersion: r.state.activeV, Role: r.state.role, HandoffPosition: r.state.handoff,
 	}
 	r.state.mu.Unlock()
 	pos, _, err := r.cfg.checkpoints.Position(ctx, r.name)

@@ -61,8 +61,8 @@ var benchProjections atomic.Int64
 // Runner measures a projection runner end to end: each operation runs a new projection (batch
 // size limit, a no-op handler, checkpoints in the given store) from position 0 until it has
 // applied and committed the whole stream, then stops it. It reports events/s; compare it with
-// [ReadAll] on the same store in the same run.
-func Runner(b *testing.B, store es.EventStore, checkpoints projection.CheckpointStore, limit int) {
+// [ReadAll] on the same store in the same run. opts are added to the runner's options.
+func Runner(b *testing.B, store es.EventStore, checkpoints projection.CheckpointStore, limit int, opts ...projection.Option) {
 	total := countEvents(b, store)
 	if total == 0 {
 		b.Fatal("the store holds no events")
@@ -79,8 +79,8 @@ func Runner(b *testing.B, store es.EventStore, checkpoints projection.Checkpoint
 			}
 			return nil
 		})
-		r, err := projection.NewRunner(p, store, projection.WithBatchSize(limit), projection.WithCheckpoints(checkpoints),
-			projection.WithPollInterval(time.Hour), projection.WithLogger(quiet))
+		r, err := projection.NewRunner(p, store, append([]projection.Option{projection.WithBatchSize(limit), projection.WithCheckpoints(checkpoints),
+			projection.WithPollInterval(time.Hour), projection.WithLogger(quiet)}, opts...)...)
 		if err != nil {
 			b.Fatal(err)
 		}

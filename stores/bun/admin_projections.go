@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/gofly/eventsourcing/eventsourcing/inspect"
+	"github.com/gofly/eventsourcing/eventsourcing/projection"
+	"github.com/gofly/eventsourcing/eventsourcing/storekit"
 	"github.com/gofly/eventsourcing/internal/check"
 )
 
@@ -41,6 +43,7 @@ func (a *Admin) Projections(ctx context.Context) ([]inspect.Projection, error) {
 	if err != nil {
 		return nil, wrapErr(ctx, "list projections", checkpointTable, err)
 	}
+	out, leases, expiry, recs := splitRecords(out, leases, expiry)
 	if len(out) == 0 {
 		return []inspect.Projection{}, nil
 	}
@@ -63,7 +66,26 @@ func (a *Admin) Projections(ctx context.Context) ([]inspect.Projection, error) {
 		}
 		p.State = inspect.StateOf(leases[i], waited, idle, expiry[i], a.stall)
 	}
+	recs.Apply(out)
 	return out, nil
+}
+
+// splitRecords takes the records of versions out of the rows of adminSQL.projections, with
+// their leases and expiries.
+func splitRecords(ps []inspect.Projection, leases []inspect.Lease, expiry []time.Duration) ([]inspect.Projection, []inspect.Lease, []time.Duration, storekit.VersionRecords) {
+	kept, recs := storekit.SplitVersionRecords(ps)
+	if len(kept) == len(ps) {
+		return ps, leases, expiry, recs
+	}
+	ls, ex := make([]inspect.Lease, 0, len(kept)), make([]time.Duration, 0, len(kept))
+	j := 0
+	for i, p := range ps {
+		if j < len(kept) && kept[j].Name == p.Name {
+			ls, ex = append(ls, leases[i]), append(ex, expiry[i])
+			j++
+		}
+	}
+	return kept, ls, ex, recs
 }
 
 // scanProjection reads one row of adminSQL.projections.
@@ -120,17 +142,22 @@ func (a *Admin) behind(ctx context.Context, p *inspect.Projection, readable int6
 	return nil
 }
 
-// Projection returns the projection named name as [Admin.Projections] lists it, or an error
+// Projection returns the projection named name as [Admin.Projections] lists it (of a versioned
+// projection, its active version), or an error
 // matching inspect.ErrNotFound.
 func (a *Admin) Projection(ctx context.Context, name string) (inspect.Projection, error) {
 	all, err := a.Projections(ctx)
 	if err != nil {
 		return inspect.Projection{}, err
 	}
-	for _, p := range all {
-		if p.Name == name {
-			return p, nil
+	var found *inspect.Projection
+	for i, p := range all {
+		if p.Name == name && (found == nil || p.Role == string(projection.RoleActive)) {
+			found = &all[i]
 		}
+	}
+	if found != nil {
+		return *found, nil
 	}
 	return inspect.Projection{}, fmt.Errorf("%w: no projection named %q has a checkpoint or a dead letter", inspect.ErrNotFound, check.Clip(name, 300))
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/gofly/eventsourcing/eventsourcing/inspect"
+	"github.com/gofly/eventsourcing/eventsourcing/projection"
 	"github.com/gofly/eventsourcing/eventsourcing/storekit"
 	"github.com/gofly/eventsourcing/internal/check"
 )
@@ -19,7 +20,9 @@ import (
 // force: a running runner then notices the move and goes on from the new position (the move of
 // its batch in flight finds the checkpoint elsewhere, or, caught up, it compares the checkpoint
 // with its own), so it applies the events after position again; clear its read model first when
-// replaying would apply events twice. On PostgreSQL the reset also wakes the runners that wait for
+// replaying would apply events twice. Of a versioned projection (projection.WithVersion), the
+// version's live-from position moves to the newest position: its handler replays the events up
+// to there (projection.IsReplay). On PostgreSQL the reset also wakes the runners that wait for
 // commits.
 func (a *Admin) ResetProjection(ctx context.Context, name string, position int64, force bool) (int64, error) {
 	if err := storekit.ValidateCheckpoint(name, position, 0); err != nil {
@@ -47,22 +50,13 @@ func (a *Admin) ResetProjection(ctx context.Context, name string, position int64
 			return storekit.InvalidArgument("reset projection %q: position %d is after its checkpoint %d: a reset moves a checkpoint back, never past events it has not applied",
 				check.Clip(name, 300), position, from)
 		}
-		var (
-			holder string
-			until  dbTime
-			live   bool
-		)
-		err := q.QueryRowContext(ctx, a.cq.leaseForReset, leasePrefix+name).Scan(&holder, &until, &live)
-		switch {
-		case errNoRows(err):
-		case err != nil:
-			return wrapErr(ctx, "reset projection", leaseTable, err)
-		case live && !force:
-			held := &inspect.LeaseHeldError{Projection: name, Holder: holder}
-			held.ExpiresAt, _ = until.UTC()
-			return held
+		if err := a.leaseFree(ctx, q, "reset projection", name, force); err != nil {
+			return err
 		}
-		return a.cps.Reset(ctx, name, position)
+		if err := a.cps.Reset(ctx, name, position); err != nil {
+			return err
+		}
+		return a.replayUpTo(ctx, name, position)
 	})
 	if err != nil {
 		return 0, err
@@ -71,4 +65,44 @@ func (a *Admin) ResetProjection(ctx context.Context, name string, position int64
 		_ = a.edl.notify(ctx, a.events.db, eventsChannel) // a hint: runners also poll
 	}
 	return from, nil
+}
+
+// replayUpTo moves the live-from record of the versioned projection whose checkpoint key is
+// key, when it has one, to the newest position (at least position), in the transaction in ctx.
+func (a *Admin) replayUpTo(ctx context.Context, key string, position int64) error {
+	base, version, _ := projection.SplitCheckpointName(key)
+	live := projection.LiveRecordName(base, version)
+	if len(live) > projection.MaxNameBytes {
+		return nil // a projection whose name leaves no room for the records is not versioned
+	}
+	if _, ok, err := a.cps.Position(ctx, live); err != nil || !ok {
+		return err
+	}
+	head, err := a.events.LastPosition(ctx)
+	if err != nil {
+		return err
+	}
+	return a.cps.Reset(ctx, live, max(head, position))
+}
+
+// leaseFree checks, in the transaction q runs in, that no runner holds the lease of the
+// projection whose checkpoint key is key (locking the lease's row where the dialect can): an
+// *inspect.LeaseHeldError while one does, unless force.
+func (a *Admin) leaseFree(ctx context.Context, q querier, action, key string, force bool) error {
+	var (
+		holder string
+		until  dbTime
+		live   bool
+	)
+	err := q.QueryRowContext(ctx, a.cq.leaseForReset, leasePrefix+key).Scan(&holder, &until, &live)
+	switch {
+	case errNoRows(err):
+	case err != nil:
+		return wrapErr(ctx, action, leaseTable, err)
+	case live && !force:
+		held := &inspect.LeaseHeldError{Projection: key, Holder: holder}
+		held.ExpiresAt, _ = until.UTC()
+		return held
+	}
+	return nil
 }

@@ -24,9 +24,11 @@ SELECT global_position AS old, row_number() OVER (ORDER BY global_position) AS n
 	pgRenumberNegated = `UPDATE pyfly_event_store SET global_position = -global_position WHERE global_position < 0`
 	// pgRenumberAtOrBefore is the new position of the last event at or before the position p.
 	pgRenumberAtOrBefore = `coalesce((SELECT m.new FROM pyfly_renumber AS m WHERE m.old <= %s ORDER BY m.old DESC LIMIT 1), 0)`
-	pgRenumberChecks     = `UPDATE pyfly_projection_checkpoints AS c SET position = ` + "%s" + ` WHERE c.position > 0`
-	pgRenumberLetters    = `UPDATE pyfly_projection_dead_letters AS d SET global_position = ` + "%s" + ` WHERE d.global_position > 0`
-	pgRenumberOutbox     = `UPDATE pyfly_outbox AS o SET global_position = ` + "%s" + ` WHERE o.global_position > 0`
+	// pgRenumberChecks leaves the records of active versions alone: their position field holds
+	// a version number (projection.ActiveRecordName).
+	pgRenumberChecks  = `UPDATE pyfly_projection_checkpoints AS c SET position = ` + "%s" + ` WHERE c.position > 0 AND c.projection NOT LIKE '%%@active'`
+	pgRenumberLetters = `UPDATE pyfly_projection_dead_letters AS d SET global_position = ` + "%s" + ` WHERE d.global_position > 0`
+	pgRenumberOutbox  = `UPDATE pyfly_outbox AS o SET global_position = ` + "%s" + ` WHERE o.global_position > 0`
 )
 
 // pgRenumber renumbers in the transaction q runs in.

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/gofly/eventsourcing/eventsourcing/inspect"
+	"github.com/gofly/eventsourcing/eventsourcing/storekit"
 )
 
 // DefaultStallThreshold is how long a projection's checkpoint may stand still while events wait
@@ -94,12 +95,16 @@ func (i *Inspector) Projections(ctx context.Context) ([]inspect.Projection, erro
 		}
 		dl.mu.RUnlock()
 	}
-	out := make([]inspect.Projection, 0, len(byName))
+	all := make([]inspect.Projection, 0, len(byName))
 	for _, p := range byName {
-		i.fill(p, now)
-		out = append(out, *p)
+		all = append(all, *p)
+	}
+	out, recs := storekit.SplitVersionRecords(all)
+	for j := range out {
+		i.fill(&out[j], now)
 	}
 	slices.SortFunc(out, func(a, b inspect.Projection) int { return strings.Compare(a.Name, b.Name) })
+	recs.Apply(out)
 	return out, nil
 }
 

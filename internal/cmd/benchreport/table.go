@@ -31,6 +31,8 @@ func describe(op string) string {
 		return "projection runner, no-op handler, batches of 100 (limit: paging ReadAll)"
 	case "ProjectionBatch500":
 		return "projection runner, no-op handler, batches of 500 (limit: paging ReadAll)"
+	case "Rebuild1M":
+		return "rebuild: a new projection version catching up over 1,000,000 events, no-op handler, batches of 100 (limit: paging ReadAll)"
 	case "Outbox1":
 		return "outbox: commit to publish through the relay, 1 event per transaction (limit: the append alone)"
 	case "HookAppend1":
