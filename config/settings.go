@@ -37,11 +37,13 @@ func settingsOf(t reflect.Type) []setting {
 			{"retry-initial", "RetryInitial"},
 			{"retry-max", "RetryMax"},
 			{"dead-letter-after", "DeadLetterAfter"},
+			{"dead-letter-policy", "DeadLetterPolicy"},
 		}
 	case reflect.TypeFor[outbox.Config]():
 		return []setting{
 			{"name", "Name"},
 			{"max-attempts", "MaxAttempts"},
+			{"dead-letter-policy", "DeadLetterPolicy"},
 			{"poll-interval", "PollInterval"},
 			{"publish-timeout", "PublishTimeout"},
 			{"backoff-initial", "BackoffInitial"},

@@ -233,7 +233,7 @@ func (r *Runner) clearFailing(l *loopState) {
 // afterHandlerFailure parks e when it has used up its attempts, else returns the back-off before
 // it is retried. The checkpoint is at the position before e.
 func (r *Runner) afterHandlerFailure(ctx context.Context, l *loopState, e es.Envelope, attempts int, cause error) (time.Duration, bool) {
-	if r.cfg.deadLetters == nil || attempts < r.cfg.maxAttempts {
+	if r.cfg.deadLetters == nil || r.cfg.policy == es.DeadLetterRetry || attempts < r.cfg.maxAttempts {
 		return r.backoff(attempts), false
 	}
 	d := DeadLetter{Projection: r.name, Event: e, Attempts: attempts, Error: check.Clip(cause.Error(), check.DeadLetterErrorBytes), FailedAt: time.Now().UTC()}

@@ -49,6 +49,13 @@ type Config struct {
 	// in the dead-letter store and moves past it; it needs one ([WithDeadLetters]). 0, the
 	// default, retries a failing event for ever: the runner never skips one.
 	DeadLetterAfter int
+	// DeadLetterPolicy is what the runner does with an event that failed DeadLetterAfter times:
+	// es.DeadLetterPark (park it and go on), es.DeadLetterParkAggregate (park it and hold its
+	// aggregate's later events behind it), es.DeadLetterPause (park it and apply nothing more
+	// until no dead letter is left) or es.DeadLetterRetry (never park: retry for ever). Empty,
+	// the default: park when DeadLetterAfter is set, else retry. Every policy but retry needs
+	// DeadLetterAfter and a dead-letter store ([WithDeadLetters]).
+	DeadLetterPolicy es.DeadLetterPolicy
 	// Owner is the name this runner acquires the lease under, at most [MaxNameBytes] bytes of
 	// valid UTF-8 without NUL. Empty: [NewRunner] makes one of the host name, the process id and
 	// a random suffix, unique per runner. Two runners must never share one.
@@ -99,6 +106,7 @@ func (c Config) Validate() error {
 		errs.Check("RetryInitial", c.RetryInitial != 0, waitProblem(c.RetryInitial)),
 		errs.Check("RetryMax", c.RetryMax != 0, waitProblem(c.RetryMax)),
 		errs.Check("DeadLetterAfter", c.DeadLetterAfter != 0, attemptsProblem(c.DeadLetterAfter)),
+		errs.Check("DeadLetterPolicy", c.DeadLetterPolicy != "", c.DeadLetterPolicy.Problem()),
 		errs.Check("Owner", c.Owner != "", check.Text(c.Owner, MaxNameBytes, true)),
 	); err != nil {
 		return err
@@ -122,11 +130,15 @@ func (s *setup) validate() error {
 	if err := s.cfg.Validate(); err != nil {
 		return err
 	}
+	policy := s.cfg.DeadLetterPolicy
 	switch {
+	case policy != "" && policy != es.DeadLetterRetry && s.cfg.DeadLetterAfter == 0:
+		return &ConfigError{Config: configName, Field: "DeadLetterPolicy",
+			Reason: fmt.Sprintf("is %q, which parks events, but DeadLetterAfter is 0: give a dead-letter store and the attempts with WithDeadLetters, or use %q", policy, es.DeadLetterRetry)}
 	case s.cfg.DeadLetterAfter > 0 && s.deadLetters == nil:
 		return &ConfigError{Config: configName, Field: "DeadLetterAfter",
 			Reason: fmt.Sprintf("is %d but there is no dead-letter store to park events in: give one with WithDeadLetters", s.cfg.DeadLetterAfter)}
-	case s.cfg.DeadLetterAfter == 0 && s.deadLetters != nil:
+	case s.cfg.DeadLetterAfter == 0 && s.deadLetters != nil && policy != es.DeadLetterRetry:
 		return &ConfigError{Config: configName, Field: "DeadLetterAfter",
 			Reason: fmt.Sprintf("is 0 but a dead-letter store is given (WithDeadLetters): set it from 1 to %d", math.MaxInt32)}
 	}
@@ -149,7 +161,8 @@ type config struct {
 	owner        string
 	deadLetters  DeadLetterStore
 	maxAttempts  int
-	observer     es.BatchObserver // nil: none
+	policy       es.DeadLetterPolicy // never empty: retry without dead letters
+	observer     es.BatchObserver    // nil: none
 }
 
 // resolve returns the settings of a checked setup: the Config's defaults, a fresh owner,
@@ -167,6 +180,15 @@ func (s *setup) resolve() config {
 		batchSize: c.BatchSize, commitSize: c.CommitSize, pollInterval: c.PollInterval, checkpoints: s.checkpoints,
 		startFrom: c.StartFrom, lease: s.lease, leaseTTL: c.LeaseTTL, retryInitial: c.RetryInitial, retryMax: c.RetryMax,
 		logger: c.Logger, owner: c.Owner, deadLetters: s.deadLetters, maxAttempts: c.DeadLetterAfter, observer: s.observer,
+	}
+	cfg.policy = c.DeadLetterPolicy
+	switch {
+	case cfg.policy == es.DeadLetterRetry:
+		cfg.maxAttempts = 0 // the store serves the letters parked before, and operators' retries
+	case cfg.policy == "" && cfg.maxAttempts > 0:
+		cfg.policy = es.DeadLetterPark
+	case cfg.policy == "":
+		cfg.policy = es.DeadLetterRetry
 	}
 	if cfg.checkpoints == nil {
 		cfg.checkpoints, cfg.ownStore = newPrivateCheckpoints(), true
