@@ -76,6 +76,10 @@ func ProjectionRunnerTests() []ProjectionRunnerTest {
 		{"DeadLetters", testRunnerDeadLetters},
 		{"UndecodableEventParked", testRunnerUndecodable},
 		{"RetriesRequestedDeadLetters", testRunnerRetriesRequestedDeadLetters},
+		{"DeadLetterPolicyParkAggregate", testRunnerParkAggregate},
+		{"DeadLetterPolicyParkAggregateRefails", testRunnerParkAggregateRefailing},
+		{"DeadLetterPolicyPause", testRunnerPause},
+		{"DeadLetterPolicyRetry", testRunnerRetryPolicy},
 		{"StartFromLatest", testRunnerStartLatest},
 		{"WakesOnCommit", testRunnerWakesOnCommit},
 	}

@@ -38,6 +38,11 @@ func (r *Runner) apply(ctx context.Context, l *loopState, events pages, more boo
 		l.known = false
 		return r.storeFailed(ctx, l, "check the page read", err)
 	}
+	if i := r.heldAt(l, events); i == 0 {
+		return r.holdBack(ctx, l, *events.at(0))
+	} else if i > 0 {
+		events, more = events.head(i), true // the next round holds the event back
+	}
 	batch := events
 	var pending *pendingFailure
 	for {
@@ -237,32 +242,13 @@ func (r *Runner) afterHandlerFailure(ctx context.Context, l *loopState, e es.Env
 		return r.backoff(attempts), false
 	}
 	d := DeadLetter{Projection: r.name, Event: e, Attempts: attempts, Error: check.Clip(cause.Error(), check.DeadLetterErrorBytes), FailedAt: time.Now().UTC()}
-	var err error
-	if r.tx != nil {
-		err = r.tx.InTx(ctx, func(ctx context.Context) error {
-			if err := r.move(ctx, l, e.GlobalPosition); err != nil {
-				return err
-			}
-			return r.cfg.deadLetters.Park(ctx, d)
-		})
-	} else if err = r.cfg.deadLetters.Park(ctx, d); err == nil {
-		err = r.move(ctx, l, e.GlobalPosition)
-	}
-	switch {
-	case ctx.Err() != nil:
-		l.known = false
-		return 0, false
-	case isSuperseded(err):
-		l.known = false
-		return 0, false
-	case err != nil:
-		l.known = false
-		return r.storeFailed(ctx, l, fmt.Sprintf("park event %s at position %d", e.EventID, e.GlobalPosition), err)
+	if wait, ok := r.park(ctx, l, d); !ok {
+		return wait, false
 	}
 	r.log.Warn("projection_event_parked", slog.String("event_id", e.EventID), slog.String("event_type", e.EventType),
 		slog.Int64("position", e.GlobalPosition), slog.Int("attempts", attempts), slog.Any("error", cause))
-	l.position = e.GlobalPosition
 	r.clearFailing(l)
+	r.noteParked(l, e)
 	return 0, false
 }
 

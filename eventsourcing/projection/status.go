@@ -39,8 +39,16 @@ type Status struct {
 	// has occurred since it started. LastErrorAt is when it occurred.
 	LastError   error
 	LastErrorAt time.Time
-	// DeadLetters counts the projection's parked events (with [WithDeadLetters]).
+	// DeadLetters counts the projection's parked events (with [WithDeadLetters]), those held
+	// back behind another included.
 	DeadLetters int64
+	// Paused is true while the dead-letter policy es.DeadLetterPause stops the runner: the
+	// projection has a dead letter, and the runner applies nothing but operators' retries until
+	// none is left.
+	Paused bool
+	// HeldAggregates counts, under the dead-letter policy es.DeadLetterParkAggregate, the
+	// aggregates whose events are held back behind a dead letter.
+	HeldAggregates int
 	// LeaseHolder is the owner holding the projection's lease now (this runner's own while it
 	// is active, another runner's while it stands by), "" when nobody holds it, when the
 	// runner has no lease, or when its lease cannot tell (a [LeaseReader] tells).
@@ -58,6 +66,8 @@ type state struct {
 	attempts  int
 	lastErr   error
 	lastErrAt time.Time
+	paused    bool
+	held      int
 }
 
 func (s *state) setRunning(v bool) {
@@ -83,6 +93,12 @@ func (s *state) setError(err error) {
 	s.lastErr, s.lastErrAt = err, time.Now().UTC()
 }
 
+func (s *state) setHolds(paused bool, held int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.paused, s.held = paused, held
+}
+
 func (s *state) setFailing(position int64, attempts int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -97,6 +113,7 @@ func (r *Runner) Status(ctx context.Context) (Status, error) {
 		Name: r.name, Running: r.state.running, Active: r.state.running && r.state.active,
 		FailingPosition: r.state.failing, Attempts: r.state.attempts,
 		LastError: r.state.lastErr, LastErrorAt: r.state.lastErrAt,
+		Paused: r.state.paused, HeldAggregates: r.state.held,
 	}
 	r.state.mu.Unlock()
 	pos, _, err := r.cfg.checkpoints.Position(ctx, r.name)
