@@ -134,7 +134,9 @@ func testRunnerParkAggregate(t *testing.T, backend ProjectionBackend) {
 	}
 	st := waitStatus(t, r, "the dead letters to go", func(st projection.Status) bool { return st.DeadLetters == 0 && st.HeldAggregates == 0 })
 	assert.Equal(t, b6.GlobalPosition, st.Position)
-	assert.Equal(t, 4, logs.Count("projection_held_event_released"))
+	waitFor(t, 10*time.Second, func() string { return "a log record per released event" }, func() bool {
+		return logs.Count("projection_held_event_released") == 4
+	})
 
 	// A's next event flows again.
 	appendEvents(t, s.Events, "order-a", 6, 1)
