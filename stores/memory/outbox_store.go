@@ -146,6 +146,10 @@ func (s *OutboxStore) Claim(ctx context.Context, req outbox.ClaimRequest) ([]out
 	}
 	b.compact()
 	perAggregate := max(req.PerAggregate, 1)
+	var deadFrom map[string]int64 // with HoldBehindDead: each aggregate's earliest dead record
+	if req.HoldBehindDead {
+		deadFrom = b.deadFrom()
+	}
 	var out []outbox.Record
 	// taken counts the records of each aggregate this claim took so far; -1 marks an aggregate
 	// whose run ended (its head or a record of its run is not due, or the run is full).
@@ -163,6 +167,10 @@ func (s *OutboxStore) Claim(ctx context.Context, req outbox.ClaimRequest) ([]out
 			continue
 		}
 		r := &e.rec
+		if d, held := deadFrom[agg]; held && d < e.seq {
+			taken[agg] = -1
+			continue
+		}
 		if n == perAggregate || r.NextAttemptAt.After(now) || (r.ClaimedBy != "" && r.ClaimedUntil.After(now)) {
 			taken[agg] = -1 // this live record holds back the rest of its aggregate
 			continue
@@ -173,6 +181,20 @@ func (s *OutboxStore) Claim(ctx context.Context, req outbox.ClaimRequest) ([]out
 		out = append(out, r.Clone())
 	}
 	return out, nil
+}
+
+// deadFrom returns the place of each aggregate's earliest dead record; it runs under s.mu.
+func (b *outboxBox) deadFrom() map[string]int64 {
+	out := map[string]int64{}
+	for _, e := range b.byID {
+		if !e.rec.Dead {
+			continue
+		}
+		if d, ok := out[e.rec.Event.AggregateID]; !ok || e.seq < d {
+			out[e.rec.Event.AggregateID] = e.seq
+		}
+	}
+	return out
 }
 
 // compact drops stale entries from live once they are half of it; it runs under s.mu.
