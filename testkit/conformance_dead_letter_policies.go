@@ -267,3 +267,43 @@ func testRunnerRetryPolicy(t *testing.T, backend ProjectionBackend) {
 	all := readAll(t, s.Events)
 	requireExactlyOnce(t, waitRows(t, s.ReadModel, len(all), 20*time.Second, logs), all)
 }
+
+// testRunnerSkipAndRetryAll: a skipped dead letter is never applied and releases the events held
+// behind it, in order; every dead letter asked for at once (RequestRetryAll) is applied in
+// position order.
+func testRunnerSkipAndRetryAll(t *testing.T, backend ProjectionBackend) {
+	open := backend(t)
+	s := open(t)
+	rs := retryStoreOf(t, s.DeadLetters)
+	ss, ok := s.DeadLetters.(projection.SkipStore)
+	require.True(t, ok, "%T must implement projection.SkipStore", s.DeadLetters)
+	logs := NewLogRecorder()
+	ctx := context.Background()
+	_, a, b := policyStream(t, s.Events)
+	var failing atomic.Bool
+	failing.Store(true)
+	p := &recorder{name: "skip_view", writer: "w", rm: s.ReadModel, after: func(e es.Envelope) error {
+		if (e.EventID == a[1].EventID || e.EventID == b[0].EventID) && failing.Load() {
+			return errors.New("poison")
+		}
+		return nil
+	}}
+	r := suiteRunner(t, p, s, logs, projection.WithDeadLetters(s.DeadLetters, 1), projection.WithDeadLetterPolicy(es.DeadLetterParkAggregate))
+	waitStatus(t, r, "A and B held", func(st projection.Status) bool {
+		return st.Position == st.LastPosition && st.DeadLetters == 9 && st.HeldAggregates == 2
+	})
+	require.ErrorIs(t, ss.Skip(ctx, "skip_view", "no-such-event", "ops", time.Now()), projection.ErrNoDeadLetter)
+	require.NoError(t, ss.Skip(ctx, "skip_view", a[1].EventID, "ops", time.Now()))
+	got := waitRows(t, s.ReadModel, 4, 20*time.Second, logs)
+	assert.Equal(t, idsOf(append([]es.Envelope{a[0]}, a[2:]...)), rowsOf(got, "order-a"), "a2 skipped, the rest of A in order")
+	assert.Equal(t, 1, p.callsOf(a[1].EventID), "the skipped event is not tried again")
+
+	// B: b1 failed, b2..b5 held behind it. Retry every letter.
+	failing.Store(false)
+	n, err := projection.RequestRetryAll(ctx, rs, "skip_view")
+	require.NoError(t, err)
+	assert.Equal(t, 1, n, "only b1: the held letters go behind it")
+	got = waitRows(t, s.ReadModel, 9, 20*time.Second, logs)
+	assert.Equal(t, idsOf(b), rowsOf(got, "order-b"), "B in order")
+	waitStatus(t, r, "no dead letter left", func(st projection.Status) bool { return st.DeadLetters == 0 && st.HeldAggregates == 0 })
+}

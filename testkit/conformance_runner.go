@@ -80,6 +80,7 @@ func ProjectionRunnerTests() []ProjectionRunnerTest {
 		{"DeadLetterPolicyParkAggregateRefails", testRunnerParkAggregateRefailing},
 		{"DeadLetterPolicyPause", testRunnerPause},
 		{"DeadLetterPolicyRetry", testRunnerRetryPolicy},
+		{"DeadLetterSkipAndRetryAll", testRunnerSkipAndRetryAll},
 		{"StartFromLatest", testRunnerStartLatest},
 		{"WakesOnCommit", testRunnerWakesOnCommit},
 	}

@@ -163,3 +163,53 @@ func testOutboxClaimHoldBehindDead(t *testing.T, newTarget OutboxStoreFactory) {
 	got := holding("r4", 3)
 	assert.Equal(t, eventIDs(hot[:3]), ids(got), "retried, the dead letter heads its aggregate's run again")
 }
+
+// testRelaySkipAndRetryAll: a skipped dead letter is never published and releases the records
+// held behind it, in order; RetryAll brings every dead letter back, and each aggregate's
+// records go out in order.
+func testRelaySkipAndRetryAll(t *testing.T, newTarget OutboxStoreFactory) {
+	ctx := context.Background()
+	tg := newTarget(t)
+	if _, ok := tg.Store.(outbox.SkipStore); !ok {
+		t.Fatalf("%T must implement outbox.SkipStore", tg.Store)
+	}
+	a := OutboxEnvelopes(t, "a", 1, 4)
+	b := OutboxEnvelopes(t, "b", 1, 3)
+	var failing atomic.Bool
+	failing.Store(true)
+	rec := &PublishRecorder{Fail: func(_ context.Context, e es.Envelope) error {
+		if (e.EventID == a[1].EventID || e.EventID == b[0].EventID) && failing.Load() {
+			return errors.New("broker refused")
+		}
+		return nil
+	}}
+	require.NoError(t, tg.Store.Enqueue(ctx, outbox.DefaultName, append(append([]es.Envelope{}, a...), b...), time.Now()))
+	ob := startOutbox(t, tg.Store, rec.Publish, policyOptions(t, es.DeadLetterParkAggregate)...)
+	waitFor(t, time.Minute, text("a2 and b1 dead"), func() bool {
+		dead, err := ob.DeadLetters(ctx, 10)
+		require.NoError(t, err)
+		return len(dead) == 2
+	})
+	require.ErrorIs(t, ob.Skip(ctx, a[0].EventID, "ops"), outbox.ErrNoDeadLetter, "a1 was delivered, not dead")
+	require.NoError(t, ob.Skip(ctx, a[1].EventID, "ops"))
+	waitFor(t, time.Minute, text("a's rest delivered"), func() bool { return rec.Delivered(a[3].EventID) == 1 })
+	assert.Zero(t, rec.Delivered(a[1].EventID), "the skipped record is never published")
+	assert.Equal(t, 2, rec.Calls(a[1].EventID))
+	for _, e := range b[1:] {
+		assert.Zero(t, rec.Calls(e.EventID), "b held behind b1")
+	}
+
+	failing.Store(false)
+	n, err := ob.RetryAll(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, 1, n)
+	waitFor(t, time.Minute, text("b delivered"), func() bool { return rec.Delivered(b[2].EventID) == 1 })
+	waitFor(t, time.Minute, text("nothing pending"), func() bool { return pendingCount(t, tg.Store, outbox.DefaultName) == 0 })
+	rec.mu.Lock()
+	assert.Equal(t, []int64{1, 2, 3}, rec.order["b"], "b's records delivered once each, in order")
+	assert.Equal(t, []int64{1, 3, 4}, rec.order["a"], "a's, but the skipped one")
+	rec.mu.Unlock()
+	dead, err := ob.DeadLetters(ctx, 10)
+	require.NoError(t, err)
+	assert.Empty(t, dead)
+}

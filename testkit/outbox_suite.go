@@ -77,6 +77,7 @@ func OutboxStoreTests(brokers ...OutboxBroker) []OutboxStoreTest {
 		{"RelayDeadLetterPolicyParkAggregate", testRelayParkAggregate},
 		{"RelayDeadLetterPolicyPause", testRelayPause},
 		{"RelayDeadLetterPolicyRetry", testRelayRetryPolicy},
+		{"RelaySkipAndRetryAll", testRelaySkipAndRetryAll},
 	}
 	for _, b := range brokers {
 		cases = append(cases, brokerCase(b))

@@ -22,6 +22,7 @@ type OutboxStore struct {
 
 	mu    sync.Mutex
 	boxes map[string]*outboxBox
+	skips skipLog // the dead letters skipped
 }
 
 var (
