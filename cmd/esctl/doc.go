@@ -24,6 +24,9 @@
 //	outbox [--name N]                               pending records, the oldest one's age, dead letters
 //	dead-letters [--outbox N | --projection N]      list dead letters
 //	dead-letters retry ID [--outbox N | --projection N]  bring one back
+//	dead-letters retry-all (--outbox N | --projection N) bring every one back, in their order
+//	dead-letters skip ID [--outbox N | --projection N] [--by WHO]  give one up for good
+//	dead-letters --skipped                          the dead letters skipped, by whom and when
 //	horizon                                         PostgreSQL: the read horizon and the transaction holding it
 //	health                                          the health report
 //	renumber --confirm                              PostgreSQL: renumber positions after a restore into a new server
