@@ -213,3 +213,35 @@ func testRelaySkipAndRetryAll(t *testing.T, newTarget OutboxStoreFactory) {
 	require.NoError(t, err)
 	assert.Empty(t, dead)
 }
+
+// testOutboxRequeue: events enqueued again (Requeue) are published again, in their order, each
+// delivered, dead or pending record replaced by a fresh one.
+func testOutboxRequeue(t *testing.T, newTarget OutboxStoreFactory) {
+	ctx := context.Background()
+	tg := newTarget(t)
+	rs, ok := tg.Store.(outbox.ReplayStore)
+	if !ok {
+		t.Fatalf("%T must implement outbox.ReplayStore", tg.Store)
+	}
+	a := OutboxEnvelopes(t, "a", 1, 4)
+	var failing atomic.Bool
+	failing.Store(true)
+	rec := failingRecorder(a[3].EventID, &failing)
+	ob := startOutbox(t, tg.Store, rec.Publish, policyOptions(t, es.DeadLetterPark)...)
+	require.NoError(t, ob.EnqueueEvents(ctx, a))
+	waitFor(t, time.Minute, text("a1..a3 delivered, a4 dead"), func() bool {
+		dead, err := ob.DeadLetters(ctx, 10)
+		require.NoError(t, err)
+		return rec.Distinct() == 3 && len(dead) == 1
+	})
+	failing.Store(false)
+	require.NoError(t, rs.Requeue(ctx, outbox.DefaultName, a[1:], time.Now()))
+	waitFor(t, time.Minute, text("a2..a4 published again"), func() bool { return rec.Delivered(a[3].EventID) == 1 && rec.Delivered(a[1].EventID) == 2 })
+	waitFor(t, time.Minute, text("nothing pending"), func() bool { return pendingCount(t, tg.Store, outbox.DefaultName) == 0 })
+	rec.mu.Lock()
+	assert.Equal(t, []int64{1, 2, 3, 2, 3, 4}, rec.order["a"], "published again, in order")
+	rec.mu.Unlock()
+	dead, err := ob.DeadLetters(ctx, 10)
+	require.NoError(t, err)
+	assert.Empty(t, dead, "the dead letter replaced")
+}

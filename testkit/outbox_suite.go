@@ -78,6 +78,7 @@ func OutboxStoreTests(brokers ...OutboxBroker) []OutboxStoreTest {
 		{"RelayDeadLetterPolicyPause", testRelayPause},
 		{"RelayDeadLetterPolicyRetry", testRelayRetryPolicy},
 		{"RelaySkipAndRetryAll", testRelaySkipAndRetryAll},
+		{"Requeue", testOutboxRequeue},
 	}
 	for _, b := range brokers {
 		cases = append(cases, brokerCase(b))

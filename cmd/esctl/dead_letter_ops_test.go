@@ -3,6 +3,7 @@ package main_test
 import (
 	"os/user"
 	"slices"
+	"strconv"
 	"testing"
 	"time"
 
@@ -95,4 +96,31 @@ func deadLetterScenario(t *testing.T, c cli, url string) {
 	assert.NotContains(t, applied, two[0].EventID, "skipped")
 	assert.NotContains(t, applied, three[0].EventID, "skipped")
 	testkit.WaitFor(t, 30*time.Second, func() bool { return count() == 0 }, "no dead letter left")
+
+	// A range of the stream published again: order-1's two events, not what follows.
+	c.expect(t, exitUsage, u, "outbox", "replay")
+	c.expect(t, exitUsage, u, "outbox", "replay", "--from", "-1")
+	c.expect(t, exitUsage, u, "outbox", "replay", "--from", "5", "--to", "5")
+	times := func(id string) int {
+		n := 0
+		for _, p := range a.publishedIDs() {
+			if p == id {
+				n++
+			}
+		}
+		return n
+	}
+	before := []int{times(one[0].EventID), times(one[1].EventID), times(two[0].EventID)}
+	to := strconv.FormatInt(one[1].GlobalPosition, 10)
+	r = c.expect(t, exitOK, u, "outbox", "replay", "--from", "0", "--to", to, "--name", "orders", "--json")
+	assert.Equal(t, map[string]any{"name": "orders", "events": float64(2), "first_position": strconv.FormatInt(one[0].GlobalPosition, 10),
+		"last_position": to}, r.jsonLines(t)[0])
+	testkit.WaitFor(t, 30*time.Second, func() bool {
+		return times(one[0].EventID) == before[0]+1 && times(one[1].EventID) == before[1]+1
+	}, "the relay to publish the replayed events again")
+	assert.Equal(t, before[2], times(two[0].EventID), "outside the range")
+	p := a.publishedIDs()
+	assert.Equal(t, []string{one[0].EventID, one[1].EventID}, p[len(p)-2:], "again, in order")
+	r = c.expect(t, exitOK, u, "outbox", "replay", "--from", strconv.FormatInt(a.stream(t)[len(a.stream(t))-1].GlobalPosition, 10), "--name", "orders")
+	assert.Contains(t, r.stdout, "no event to replay")
 }

@@ -22,6 +22,7 @@
 //	projections                                     checkpoints, lag, state, lease and dead letters
 //	projection reset NAME [--to POSITION] [--force] move a projection's checkpoint back (to 0 by default)
 //	outbox [--name N]                               pending records, the oldest one's age, dead letters
+//	outbox replay --from POSITION [--to POSITION] [--name N]  publish a range of events again
 //	dead-letters [--outbox N | --projection N]      list dead letters
 //	dead-letters retry ID [--outbox N | --projection N]  bring one back
 //	dead-letters retry-all (--outbox N | --projection N) bring every one back, in their order

@@ -78,6 +78,7 @@ Commands:
   projections                                           checkpoints, lag, state, lease and dead letters
   projection reset NAME [--to POSITION] [--force]       move a projection's checkpoint back (to 0 by default)
   outbox [--name N]                                     pending records, the oldest one's age, dead letters
+  outbox replay --from POSITION [--to POSITION] [--name N]  publish the events after a position again
   dead-letters [--outbox N | --projection N] [--limit N]  list dead letters
   dead-letters retry ID [--outbox N | --projection N]   bring a dead letter back
   dead-letters retry-all (--outbox N | --projection N)  bring every dead letter of one back, in their order

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	es "github.com/gofly/eventsourcing/eventsourcing"
 )
 
 // SkipStore is a [Store] whose dead letters an operator can skip (esctl dead-letters skip): the
@@ -73,4 +75,16 @@ func (o *Outbox) Skip(ctx context.Context, id, by string) error {
 	}
 	o.wake()
 	return nil
+}
+
+// ReplayStore is a [Store] that can enqueue events again (esctl outbox replay): the memory and
+// Bun outbox stores implement it.
+type ReplayStore interface {
+	Store
+	// Requeue enqueues events again, in their order, all or none, in the transaction ctx
+	// carries when the store joins it: a record of the same event id (delivered, dead, pending
+	// or claimed) is replaced by a fresh one, due at once, behind every record enqueued before,
+	// so the relays publish the events again in their order. A relay holding a replaced record
+	// may still publish it; consumers de-duplicate on the event id.
+	Requeue(ctx context.Context, outbox string, events []es.Envelope, at time.Time) error
 }
