@@ -11,7 +11,6 @@ import (
 	"github.com/gofly/eventsourcing/eventsourcing/outbox"
 	"github.com/gofly/eventsourcing/eventsourcing/projection"
 	"github.com/gofly/eventsourcing/eventsourcing/storekit"
-	"github.com/gofly/eventsourcing/internal/check"
 )
 
 // RetryAllDeadLetters brings back every dead letter of one outbox or projection, in their
@@ -39,22 +38,13 @@ func (a *Admin) RetryAllDeadLetters(ctx context.Context, kind inspect.Kind, name
 // the dead letters are searched for eventID as [Admin.RetryDeadLetter] does. It returns the dead
 // letter's kind and name, or an error matching inspect.ErrNotFound when there is none.
 func (a *Admin) SkipDeadLetter(ctx context.Context, kind inspect.Kind, name, eventID, by string) (inspect.Kind, string, error) {
-	if err := check.TextArg("event id", eventID, es.MaxIDBytes, true); err != nil {
-		return "", "", err
-	}
 	if err := storekit.ValidateSkip(by, time.Now()); err != nil {
 		return "", "", err
 	}
-	if err := checkDeadLetterQuery(inspect.DeadLetterQuery{Kind: kind, Name: name, Limit: 1}); err != nil {
+	kind, name, err := a.deadLetterOwner(ctx, kind, name, eventID)
+	if err != nil {
 		return "", "", err
 	}
-	if kind == "" || name == "" {
-		var err error
-		if kind, name, err = a.findDeadLetter(ctx, kind, eventID); err != nil {
-			return "", "", err
-		}
-	}
-	var err error
 	if kind == inspect.KindOutbox {
 		err = a.outbox.Skip(ctx, name, eventID, by, time.Now())
 	} else {

@@ -2,8 +2,6 @@ package memory
 
 import (
 	"context"
-	"encoding/json"
-	"fmt"
 	"slices"
 	"time"
 
@@ -22,18 +20,9 @@ func (s *OutboxStore) Requeue(ctx context.Context, name string, events []es.Enve
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	at = storekit.StoredTime(at)
-	recs := make([]outbox.Record, len(events))
-	for i := range events {
-		e := events[i]
-		md, err := storekit.NormalizeMetadata(e.Metadata)
-		if err != nil {
-			return fmt.Errorf("events[%d]: %w", i, err)
-		}
-		e.Metadata = md
-		e.Payload = append(json.RawMessage(nil), e.Payload...)
-		e.OccurredAt = storekit.StoredTime(e.OccurredAt)
-		recs[i] = outbox.Record{ID: e.EventID, Outbox: name, Event: e, CreatedAt: at}
+	recs, err := newRecords(name, events, at)
+	if err != nil {
+		return err
 	}
 	s.mu.Lock()
 	if b := s.boxes[name]; b != nil {

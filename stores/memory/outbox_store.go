@@ -86,18 +86,9 @@ func (s *OutboxStore) Enqueue(ctx context.Context, name string, events []es.Enve
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	at = storekit.StoredTime(at)
-	recs := make([]outbox.Record, len(events))
-	for i := range events {
-		e := events[i]
-		md, err := storekit.NormalizeMetadata(e.Metadata)
-		if err != nil {
-			return fmt.Errorf("events[%d]: %w", i, err)
-		}
-		e.Metadata = md
-		e.Payload = append(json.RawMessage(nil), e.Payload...)
-		e.OccurredAt = storekit.StoredTime(e.OccurredAt)
-		recs[i] = outbox.Record{ID: e.EventID, Outbox: name, Event: e, CreatedAt: at}
+	recs, err := newRecords(name, events, at)
+	if err != nil {
+		return err
 	}
 	if u := unitFrom(ctx); u != nil {
 		create := func() *pendingOutbox { return &pendingOutbox{unit: u} }
@@ -114,6 +105,24 @@ func (s *OutboxStore) Enqueue(ctx context.Context, name string, events []es.Enve
 	s.mu.Unlock()
 	s.commits.signal()
 	return nil
+}
+
+// newRecords returns the records of events, as the store keeps them, enqueued at at.
+func newRecords(name string, events []es.Envelope, at time.Time) ([]outbox.Record, error) {
+	at = storekit.StoredTime(at)
+	recs := make([]outbox.Record, len(events))
+	for i := range events {
+		e := events[i]
+		md, err := storekit.NormalizeMetadata(e.Metadata)
+		if err != nil {
+			return nil, fmt.Errorf("events[%d]: %w", i, err)
+		}
+		e.Metadata = md
+		e.Payload = append(json.RawMessage(nil), e.Payload...)
+		e.OccurredAt = storekit.StoredTime(e.OccurredAt)
+		recs[i] = outbox.Record{ID: e.EventID, Outbox: name, Event: e, CreatedAt: at}
+	}
+	return recs, nil
 }
 
 // insert adds records whose ids are new to their outbox; it runs under s.mu.
@@ -352,6 +361,20 @@ func (s *OutboxStore) DeadLetters(ctx context.Context, name string, limit int) (
 	return out, nil
 }
 
+// deadEntry returns the dead letter id of the outbox name and its box, or an error matching
+// outbox.ErrNoDeadLetter; it runs under s.mu.
+func (s *OutboxStore) deadEntry(name, id string) (*outboxBox, *outboxEntry, error) {
+	b := s.boxes[name]
+	var e *outboxEntry
+	if b != nil {
+		e = b.byID[id]
+	}
+	if e == nil || !e.rec.Dead {
+		return nil, nil, fmt.Errorf("%w: %q in outbox %q", outbox.ErrNoDeadLetter, id, name)
+	}
+	return b, e, nil
+}
+
 // Retry implements [outbox.Store].
 func (s *OutboxStore) Retry(ctx context.Context, name, id string) error {
 	if err := storekit.ValidateRetry(name, id); err != nil {
@@ -361,14 +384,10 @@ func (s *OutboxStore) Retry(ctx context.Context, name, id string) error {
 		return err
 	}
 	s.mu.Lock()
-	b := s.boxes[name]
-	var e *outboxEntry
-	if b != nil {
-		e = b.byID[id]
-	}
-	if e == nil || !e.rec.Dead {
+	b, e, err := s.deadEntry(name, id)
+	if err != nil {
 		s.mu.Unlock()
-		return fmt.Errorf("%w: %q in outbox %q", outbox.ErrNoDeadLetter, id, name)
+		return err
 	}
 	e.rec.Dead, e.rec.Attempts, e.rec.NextAttemptAt = false, 0, time.Time{}
 	if e.inLive {

@@ -84,14 +84,10 @@ func (s *OutboxStore) Skip(ctx context.Context, name, id, by string, at time.Tim
 	}
 	at = storekit.StoredTime(at)
 	s.mu.Lock()
-	b := s.boxes[name]
-	var e *outboxEntry
-	if b != nil {
-		e = b.byID[id]
-	}
-	if e == nil || !e.rec.Dead {
+	b, e, err := s.deadEntry(name, id)
+	if err != nil {
 		s.mu.Unlock()
-		return fmt.Errorf("%w: %q in outbox %q", outbox.ErrNoDeadLetter, id, name)
+		return err
 	}
 	e.rec.Dead, e.rec.DeliveredAt = false, at
 	b.delivered = append(b.delivered, e)
