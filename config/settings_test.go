@@ -36,6 +36,7 @@ func TestSettingErrorsNameTheKey(t *testing.T) {
 		{"projection.retry-max", "-1s", "", "must be 0 (the default) or a positive duration such as 500ms or 2s, got -1s"},
 		{"projection.dead-letter-after", "3000000000", "DeadLetterAfter", "must be from 1 to 2147483647, got 3000000000"},
 		{"projection.dead-letter-policy", "skip", "DeadLetterPolicy", `"skip" is not one of "retry", "park", "park-aggregate" or "pause"`},
+		{"projection.dead-letter-policy", "pause", "DeadLetterPolicy", `is "pause", which parks events, but no event is ever parked: set dead-letter-after (DeadLetterAfter, given with the dead-letter store by WithDeadLetters), or use "retry"`},
 		{"outbox.dead-letter-policy", "hold", "DeadLetterPolicy", `"hold" is not one of "retry", "park", "park-aggregate" or "pause"`},
 		{"outbox.name", `"a\0b"`, "Name", "must not contain NUL bytes"},
 		{"outbox.max-attempts", "3000000000", "MaxAttempts", "must be from 1 to 2147483647, got 3000000000"},

@@ -94,7 +94,8 @@ func (c *Config) SetDefaults() {
 }
 
 // Validate checks every field that is set, then the retry's initial wait against its max (the
-// default of the one that is not set). The error is a *[ConfigError] naming the field at fault;
+// default of the one that is not set), and that a dead-letter policy that parks has
+// DeadLetterAfter. The error is a *[ConfigError] naming the field at fault;
 // the check of the two names the initial wait, since an initial wait left unset follows the max.
 func (c Config) Validate() error {
 	if err := errs.CheckFields(configName,
@@ -113,7 +114,9 @@ func (c Config) Validate() error {
 	}
 	d := c
 	d.SetDefaults()
-	return errs.CheckFields(configName, errs.Check("RetryInitial", true, retryProblem(d.RetryInitial, d.RetryMax)))
+	return errs.CheckFields(configName,
+		errs.Check("RetryInitial", true, retryProblem(d.RetryInitial, d.RetryMax)),
+		errs.Check("DeadLetterPolicy", true, policyProblem(c.DeadLetterPolicy, c.DeadLetterAfter)))
 }
 
 // setup is what the options set: the Config, and the stores the runner works with.
@@ -132,9 +135,6 @@ func (s *setup) validate() error {
 	}
 	policy := s.cfg.DeadLetterPolicy
 	switch {
-	case policy != "" && policy != es.DeadLetterRetry && s.cfg.DeadLetterAfter == 0:
-		return &ConfigError{Config: configName, Field: "DeadLetterPolicy",
-			Reason: fmt.Sprintf("is %q, which parks events, but DeadLetterAfter is 0: give a dead-letter store and the attempts with WithDeadLetters, or use %q", policy, es.DeadLetterRetry)}
 	case s.cfg.DeadLetterAfter > 0 && s.deadLetters == nil:
 		return &ConfigError{Config: configName, Field: "DeadLetterAfter",
 			Reason: fmt.Sprintf("is %d but there is no dead-letter store to park events in: give one with WithDeadLetters", s.cfg.DeadLetterAfter)}
@@ -229,6 +229,14 @@ func ttlProblem(ttl time.Duration) string {
 func retryProblem(initial, maxWait time.Duration) string {
 	if initial <= 0 || maxWait < initial {
 		return fmt.Sprintf("needs 0 < initial ≤ max, got initial %v, max %v", initial, maxWait)
+	}
+	return ""
+}
+
+func policyProblem(p es.DeadLetterPolicy, deadLetterAfter int) string {
+	if p != "" && p != es.DeadLetterRetry && deadLetterAfter == 0 {
+		return fmt.Sprintf("is %q, which parks events, but no event is ever parked: set dead-letter-after (DeadLetterAfter, given with the dead-letter store by WithDeadLetters), or use %q",
+			p, es.DeadLetterRetry)
 	}
 	return ""
 }

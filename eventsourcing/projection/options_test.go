@@ -58,7 +58,7 @@ func TestNewRunnerRefusesBadArguments(t *testing.T) {
 		"dead letters after 0":       {p, store, []projection.Option{projection.WithDeadLetters(memory.NewDeadLetterStore(), 0)}, "WithDeadLetters: maxAttempts: must be from 1 to 2147483647, got 0"},
 		"unknown dead-letter policy": {p, store, []projection.Option{projection.WithDeadLetterPolicy("skip")}, "WithDeadLetterPolicy"},
 		"park-aggregate without dead letters": {p, store, []projection.Option{projection.WithDeadLetterPolicy(es.DeadLetterParkAggregate)},
-			`DeadLetterPolicy: is "park-aggregate", which parks events, but DeadLetterAfter is 0`},
+			`DeadLetterPolicy: is "park-aggregate", which parks events, but no event is ever parked: set dead-letter-after`},
 		"name too long for lease": {projection.FunctionProjection(strings.Repeat("n", 250), noop), store,
 			[]projection.Option{projection.WithLease(memory.NewLease())}, "with a lease, at most 238 bytes, got 250"},
 	} {
