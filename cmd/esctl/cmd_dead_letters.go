@@ -108,8 +108,11 @@ func runDeadLetters(ctx context.Context, g *globals, args []string, out *printer
 		rows := make([][]string, len(letters))
 		for i, d := range letters {
 			state := "parked"
-			if d.RetryRequested {
+			switch {
+			case d.RetryRequested:
 				state = "retry asked"
+			case d.Kind == inspect.KindProjection && d.Attempts == 0:
+				state = "held" // behind an earlier dead letter of its aggregate (park-aggregate)
 			}
 			rows[i] = []string{string(d.Kind), d.Name, d.Event.EventID, itoa(d.Event.GlobalPosition), d.Event.AggregateID,
 				d.Event.EventType, itoa(int64(d.Attempts)), when(d.FailedAt), state, d.Error}
