@@ -16,6 +16,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/gofly/eventsourcing/config"
+	es "github.com/gofly/eventsourcing/eventsourcing"
 	"github.com/gofly/eventsourcing/eventsourcing/projection"
 )
 
@@ -320,6 +321,7 @@ func TestKeys(t *testing.T) {
 		"pyfly.eventsourcing.projection.retry-initial",
 		"pyfly.eventsourcing.projection.retry-max",
 		"pyfly.eventsourcing.projection.dead-letter-after",
+		"pyfly.eventsourcing.projection.dead-letter-policy",
 		"pyfly.eventsourcing.projection.versions",
 		"pyfly.eventsourcing.projection.switch-lag",
 		"pyfly.eventsourcing.outbox.enabled",
@@ -327,6 +329,7 @@ func TestKeys(t *testing.T) {
 		"pyfly.eventsourcing.outbox.url",
 		"pyfly.eventsourcing.outbox.name",
 		"pyfly.eventsourcing.outbox.max-attempts",
+		"pyfly.eventsourcing.outbox.dead-letter-policy",
 		"pyfly.eventsourcing.outbox.poll-interval",
 		"pyfly.eventsourcing.outbox.publish-timeout",
 		"pyfly.eventsourcing.outbox.backoff-initial",
@@ -433,14 +436,16 @@ func TestNumbersAreStrict(t *testing.T) {
 	cfg, err := config.Load(config.WithoutEnv(), config.WithYAML([]byte(`
 pyfly:
   eventsourcing:
-    projection: {batch-size: 40.0, poll-interval: 0, lease-ttl: " 10s ", dead-letter-after: 3}
-    outbox: {publish-timeout: 5s, max-attempts: 9223372036854775807}
+    projection: {batch-size: 40.0, poll-interval: 0, lease-ttl: " 10s ", dead-letter-after: 3, dead-letter-policy: " Park-Aggregate"}
+    outbox: {publish-timeout: 5s, max-attempts: 9223372036854775807, dead-letter-policy: PAUSE}
 `)))
 	require.NoError(t, err)
 	assert.Equal(t, 40, cfg.Projection.BatchSize)
 	assert.Equal(t, projection.DefaultPollInterval, cfg.Projection.PollInterval, "0 is the default")
 	assert.Equal(t, 10*time.Second, cfg.Projection.LeaseTTL)
 	assert.Equal(t, 3, cfg.Projection.DeadLetterAfter)
+	assert.Equal(t, es.DeadLetterParkAggregate, cfg.Projection.DeadLetterPolicy)
+	assert.Equal(t, es.DeadLetterPause, cfg.Outbox.DeadLetterPolicy)
 	assert.Equal(t, 5*time.Second, cfg.Outbox.PublishTimeout)
 	assert.Equal(t, 9223372036854775807, cfg.Outbox.MaxAttempts)
 	cfg, err = config.Load(config.WithDir(t.TempDir()), environ(

@@ -99,6 +99,11 @@
 //     failed event.
 //   - pyfly.eventsourcing.projection.dead-letter-after (default: 0): Park an event that failed this
 //     many times as a dead letter and move on; 0 retries for ever.
+//   - pyfly.eventsourcing.projection.dead-letter-policy (default: park with dead-letter-after, else
+//     retry): What a runner does with an event that failed dead-letter-after times: park (park it,
+//     go on), park-aggregate (park it and hold its aggregate's later events behind it, in order,
+//     until it is retried or skipped), pause (park it and apply nothing until no dead letter is
+//     left) or retry (never park: retry for ever).
 //   - pyfly.eventsourcing.projection.versions (default: (none: version 1, unversioned)): The
 //     version of projections by name (versions: {orders_view: 2}, or
 //     projection.versions.orders_view: 2), 1 to 99999. A named projection keeps the records of
@@ -117,6 +122,11 @@
 //     store and deliver apart.
 //   - pyfly.eventsourcing.outbox.max-attempts (default: 5): Publishes of one record before it
 //     becomes a dead letter.
+//   - pyfly.eventsourcing.outbox.dead-letter-policy (default: park): What the relays do with a
+//     record whose attempts ran out: park (a dead letter; its aggregate's later records go on),
+//     park-aggregate (a dead letter that holds its aggregate's later records until it is retried or
+//     skipped), pause (publish nothing until no dead letter is left) or retry (never a dead letter:
+//     retry for ever).
 //   - pyfly.eventsourcing.outbox.poll-interval (default: 1s): How long an idle relay waits before
 //     looking again when no commit wakes it.
 //   - pyfly.eventsourcing.outbox.publish-timeout (default: 30s): Longest a publish may take; a

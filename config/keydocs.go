@@ -88,6 +88,10 @@ var keyDocs = []keyDoc{
 		"Longest wait between tries of a failed event."},
 	{Root + ".projection.dead-letter-after", "",
 		"Park an event that failed this many times as a dead letter and move on; `0` retries for ever."},
+	{Root + ".projection.dead-letter-policy", "park with `dead-letter-after`, else retry",
+		"What a runner does with an event that failed `dead-letter-after` times: `park` (park it, go on), " +
+			"`park-aggregate` (park it and hold its aggregate's later events behind it, in order, until it is retried or skipped), " +
+			"`pause` (park it and apply nothing until no dead letter is left) or `retry` (never park: retry for ever)."},
 	{Root + ".projection.versions", "(none: version 1, unversioned)",
 		"The version of projections by name (`versions: {orders_view: 2}`, or `projection.versions.orders_view: 2`), 1 to 99999. " +
 			"A named projection keeps the records of versions and tells its handler whether an event is replayed; raising its version " +
@@ -105,6 +109,10 @@ var keyDocs = []keyDoc{
 		"Outboxes with different names share a store and deliver apart."},
 	{Root + ".outbox.max-attempts", "",
 		"Publishes of one record before it becomes a dead letter."},
+	{Root + ".outbox.dead-letter-policy", "",
+		"What the relays do with a record whose attempts ran out: `park` (a dead letter; its aggregate's later records go on), " +
+			"`park-aggregate` (a dead letter that holds its aggregate's later records until it is retried or skipped), " +
+			"`pause` (publish nothing until no dead letter is left) or `retry` (never a dead letter: retry for ever)."},
 	{Root + ".outbox.poll-interval", "",
 		"How long an idle relay waits before looking again when no commit wakes it."},
 	{Root + ".outbox.publish-timeout", "",

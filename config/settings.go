@@ -37,6 +37,7 @@ func settingsOf(t reflect.Type) []setting {
 			{"retry-initial", "RetryInitial"},
 			{"retry-max", "RetryMax"},
 			{"dead-letter-after", "DeadLetterAfter"},
+			{"dead-letter-policy", "DeadLetterPolicy"},
 			{"versions", "Versions"},
 			{"switch-lag", "SwitchLag"},
 		}
@@ -44,6 +45,7 @@ func settingsOf(t reflect.Type) []setting {
 		return []setting{
 			{"name", "Name"},
 			{"max-attempts", "MaxAttempts"},
+			{"dead-letter-policy", "DeadLetterPolicy"},
 			{"poll-interval", "PollInterval"},
 			{"publish-timeout", "PublishTimeout"},
 			{"backoff-initial", "BackoffInitial"},

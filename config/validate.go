@@ -47,11 +47,13 @@ func (c *Config) Validate() error {
 	}
 	c.Projection.Checkpoint.URL = strings.TrimSpace(c.Projection.Checkpoint.URL)
 	c.Projection.StartFrom = projection.StartFrom(strings.ToLower(strings.TrimSpace(string(c.Projection.StartFrom))))
+	c.Projection.DeadLetterPolicy = es.DeadLetterPolicy(strings.ToLower(strings.TrimSpace(string(c.Projection.DeadLetterPolicy))))
 	if c.Outbox.Provider, err = followingProvider(c.Outbox.Provider, Root+".outbox.provider"); err != nil {
 		return err
 	}
 	c.Outbox.URL = strings.TrimSpace(c.Outbox.URL)
 	c.Outbox.Name = strings.TrimSpace(c.Outbox.Name)
+	c.Outbox.DeadLetterPolicy = es.DeadLetterPolicy(strings.ToLower(strings.TrimSpace(string(c.Outbox.DeadLetterPolicy))))
 	if err := c.validatePyflyKeys(); err != nil {
 		return err
 	}

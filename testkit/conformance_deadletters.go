@@ -161,7 +161,7 @@ func testDeadLetterBadInput(t *testing.T, newStore DeadLetterStoreFactory) {
 		"payload NUL":         func(d *projection.DeadLetter) { d.Event.Payload = json.RawMessage(`{"a":"\u0000"}`) },
 		"position 0":          func(d *projection.DeadLetter) { d.Event.GlobalPosition = 0 },
 		"negative position":   func(d *projection.DeadLetter) { d.Event.GlobalPosition = -5 },
-		"attempts 0":          func(d *projection.DeadLetter) { d.Attempts = 0 },
+		"attempts -1":         func(d *projection.DeadLetter) { d.Attempts = -1 },
 		"attempts > MaxInt32": func(d *projection.DeadLetter) { d.Attempts = math.MaxInt32 + 1 },
 		"error with NUL":      func(d *projection.DeadLetter) { d.Error = "bad\x00" },
 		"error bad UTF-8":     func(d *projection.DeadLetter) { d.Error = "bad\xff" },

@@ -76,6 +76,11 @@ func ProjectionRunnerTests() []ProjectionRunnerTest {
 		{"DeadLetters", testRunnerDeadLetters},
 		{"UndecodableEventParked", testRunnerUndecodable},
 		{"RetriesRequestedDeadLetters", testRunnerRetriesRequestedDeadLetters},
+		{"DeadLetterPolicyParkAggregate", testRunnerParkAggregate},
+		{"DeadLetterPolicyParkAggregateRefails", testRunnerParkAggregateRefailing},
+		{"DeadLetterPolicyPause", testRunnerPause},
+		{"DeadLetterPolicyRetry", testRunnerRetryPolicy},
+		{"DeadLetterSkipAndRetryAll", testRunnerSkipAndRetryAll},
 		{"StartFromLatest", testRunnerStartLatest},
 		{"WakesOnCommit", testRunnerWakesOnCommit},
 	}

@@ -64,6 +64,7 @@ func OutboxStoreTests(brokers ...OutboxBroker) []OutboxStoreTest {
 		{"ClaimRunsStopAtNotDue", testOutboxClaimRunsStopAtNotDue},
 		{"ConcurrentRunClaims", testOutboxConcurrentRunClaims},
 		{"ClaimUndecodable", testOutboxClaimUndecodable},
+		{"ClaimHoldBehindDead", testOutboxClaimHoldBehindDead},
 		{"RelayCommitAndRollback", testRelayCommitAndRollback},
 		{"RelayRepositorySave", testRelayRepositorySave},
 		{"RelayFlakyPublisherThreeRelays", testRelayFlakyPublisher},
@@ -73,6 +74,11 @@ func OutboxStoreTests(brokers ...OutboxBroker) []OutboxStoreTest {
 		{"RelayRunStopsAtFailure", testRelayRunStopsAtFailure},
 		{"RelayKilledMidRun", testRelayKilledMidRun},
 		{"RelayUndecodable", testRelayUndecodable},
+		{"RelayDeadLetterPolicyParkAggregate", testRelayParkAggregate},
+		{"RelayDeadLetterPolicyPause", testRelayPause},
+		{"RelayDeadLetterPolicyRetry", testRelayRetryPolicy},
+		{"RelaySkipAndRetryAll", testRelaySkipAndRetryAll},
+		{"Requeue", testOutboxRequeue},
 	}
 	for _, b := range brokers {
 		cases = append(cases, brokerCase(b))

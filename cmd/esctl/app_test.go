@@ -107,7 +107,12 @@ func (a *app) startRelay(t *testing.T) {
 // save appends n events to the aggregate after version and enqueues them, in one transaction.
 func (a *app) save(t *testing.T, id, typ string, version int64, n int) []es.Envelope {
 	t.Helper()
-	evs := testkit.Envelopes(t, typ+"Changed", int(version)+1, n)
+	return a.saveEnvs(t, id, typ, version, testkit.Envelopes(t, typ+"Changed", int(version)+1, n))
+}
+
+// saveEnvs appends evs to the aggregate after version and enqueues them, in one transaction.
+func (a *app) saveEnvs(t *testing.T, id, typ string, version int64, evs []es.Envelope) []es.Envelope {
+	t.Helper()
 	require.NoError(t, a.events.InTx(context.Background(), func(ctx context.Context) error {
 		if err := a.events.Append(ctx, id, typ, version, evs); err != nil {
 			return err

@@ -40,12 +40,16 @@ func (o ownerFlags) owner(cmd string) (inspect.Kind, string, error) {
 	return "", "", nil
 }
 
-// runDeadLetters: esctl dead-letters [--outbox N | --projection N] [--limit N], and
-// esctl dead-letters retry ID [--outbox N | --projection N].
+// runDeadLetters: esctl dead-letters [--outbox N | --projection N] [--limit N] [--skipped],
+// esctl dead-letters retry ID [--outbox N | --projection N], esctl dead-letters retry-all
+// (--outbox N | --projection N) and esctl dead-letters skip ID [--outbox N | --projection N]
+// [--by WHO].
 func runDeadLetters(ctx context.Context, g *globals, args []string, out *printer) error {
 	fs := newFlags("dead-letters", g)
 	owner := newOwnerFlags(fs)
 	limit := fs.Int("limit", 100, "the most dead letters to list")
+	skipped := fs.Bool("skipped", false, "list the dead letters operators skipped instead")
+	by := fs.String("by", "", "skip: who skips (default: the OS user)")
 	rest, err := parse(fs, args)
 	if err != nil {
 		return err
@@ -60,8 +64,30 @@ func runDeadLetters(ctx context.Context, g *globals, args []string, out *printer
 		}
 		return retryDeadLetter(ctx, g, out, kind, name, rest[1])
 	}
+	if len(rest) > 0 && rest[0] == "retry-all" {
+		if err := wantArgs("dead-letters retry-all", rest[1:], 0, ""); err != nil {
+			return err
+		}
+		if kind == "" {
+			return usagef("dead-letters retry-all: give --outbox N or --projection N")
+		}
+		return retryAllDeadLetters(ctx, g, out, kind, name)
+	}
+	if len(rest) > 0 && rest[0] == "skip" {
+		if err := wantArgs("dead-letters skip", rest[1:], 1, "the event id of a dead letter"); err != nil {
+			return err
+		}
+		who, err := skipper(fs, *by)
+		if err != nil {
+			return err
+		}
+		return skipDeadLetter(ctx, g, out, kind, name, rest[1], who)
+	}
 	if err := wantArgs("dead-letters", rest, 0, ""); err != nil {
 		return err
+	}
+	if *skipped {
+		return listSkipped(ctx, g, out, inspect.DeadLetterQuery{Kind: kind, Name: name, Limit: *limit})
 	}
 	return withEnv(ctx, g, out, func(e *env) error {
 		letters, err := e.admin.DeadLetters(ctx, inspect.DeadLetterQuery{Kind: kind, Name: name, Limit: *limit})
@@ -82,8 +108,11 @@ func runDeadLetters(ctx context.Context, g *globals, args []string, out *printer
 		rows := make([][]string, len(letters))
 		for i, d := range letters {
 			state := "parked"
-			if d.RetryRequested {
+			switch {
+			case d.RetryRequested:
 				state = "retry asked"
+			case d.Kind == inspect.KindProjection && d.Attempts == 0:
+				state = "held" // behind an earlier dead letter of its aggregate (park-aggregate)
 			}
 			rows[i] = []string{string(d.Kind), d.Name, d.Event.EventID, itoa(d.Event.GlobalPosition), d.Event.AggregateID,
 				d.Event.EventType, itoa(int64(d.Attempts)), when(d.FailedAt), state, d.Error}

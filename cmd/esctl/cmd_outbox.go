@@ -9,6 +9,9 @@ import (
 
 // runOutbox: esctl outbox [--name N].
 func runOutbox(ctx context.Context, g *globals, args []string, out *printer) error {
+	if isReplay(args) {
+		return runOutboxReplay(ctx, g, args[1:], out)
+	}
 	fs := newFlags("outbox", g)
 	name := fs.String("name", "", "one outbox (default: every outbox with a record)")
 	rest, err := parse(fs, args)

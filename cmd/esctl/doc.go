@@ -23,8 +23,12 @@
 //	projection reset NAME [--version N] [--to POSITION] [--force]  move a checkpoint back (to 0 by default)
 //	projection retire NAME --version N [--force]   delete a superseded version's checkpoint and dead letters
 //	outbox [--name N]                               pending records, the oldest one's age, dead letters
+//	outbox replay --from POSITION [--to POSITION] [--name N]  publish a range of events again
 //	dead-letters [--outbox N | --projection N]      list dead letters
 //	dead-letters retry ID [--outbox N | --projection N]  bring one back
+//	dead-letters retry-all (--outbox N | --projection N) bring every one back, in their order
+//	dead-letters skip ID [--outbox N | --projection N] [--by WHO]  give one up for good
+//	dead-letters --skipped                          the dead letters skipped, by whom and when
 //	horizon                                         PostgreSQL: the read horizon and the transaction holding it
 //	health                                          the health report
 //	renumber --confirm                              PostgreSQL: renumber positions after a restore into a new server

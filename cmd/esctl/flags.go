@@ -79,8 +79,12 @@ Commands:
   projection reset NAME [--version N] [--to POSITION] [--force]  move a checkpoint back (to 0 by default)
   projection retire NAME --version N [--force]          delete a superseded version's checkpoint and dead letters
   outbox [--name N]                                     pending records, the oldest one's age, dead letters
+  outbox replay --from POSITION [--to POSITION] [--name N]  publish the events after a position again
   dead-letters [--outbox N | --projection N] [--limit N]  list dead letters
   dead-letters retry ID [--outbox N | --projection N]   bring a dead letter back
+  dead-letters retry-all (--outbox N | --projection N)  bring every dead letter of one back, in their order
+  dead-letters skip ID [--outbox N | --projection N] [--by WHO]  give a dead letter up for good (who: the OS user)
+  dead-letters --skipped [--outbox N | --projection N]  the dead letters skipped, by whom and when
   horizon                                               PostgreSQL: the read horizon and the transaction holding it
   health                                                the health report (exit 4 when unhealthy)
   renumber --confirm                                    PostgreSQL: renumber positions after a restore into a new server

@@ -23,6 +23,14 @@ type Config struct {
 	// MaxAttempts is how many attempts a record gets before it becomes a dead letter: 1 to the
 	// package's [MaxAttempts], the most attempts a store counts (default [DefaultMaxAttempts]).
 	MaxAttempts int
+	// DeadLetterPolicy is what the relays do with a record whose attempts ran out:
+	// es.DeadLetterPark (the default: it becomes a dead letter and its aggregate's later records
+	// go on), es.DeadLetterParkAggregate (it becomes a dead letter that holds back its
+	// aggregate's later records until it is retried and delivered, or skipped),
+	// es.DeadLetterPause (it becomes a dead letter and the outbox publishes nothing until no dead
+	// letter is left) or es.DeadLetterRetry (it never becomes one: it is retried for ever, at
+	// BackoffMax, and its aggregate's later records wait).
+	DeadLetterPolicy es.DeadLetterPolicy
 	// BackoffInitial is the wait after the first failed attempt; it doubles after each further
 	// one, up to BackoffMax. Both are more than 0 and at most [MaxDuration], the initial wait
 	// at most the max (defaults [DefaultBackoffInitial] and [DefaultBackoffMax]). A BackoffMax
@@ -84,6 +92,7 @@ func DefaultConfig() Config {
 func (c *Config) SetDefaults() {
 	c.Name = cmp.Or(c.Name, DefaultName)
 	c.MaxAttempts = cmp.Or(c.MaxAttempts, DefaultMaxAttempts)
+	c.DeadLetterPolicy = cmp.Or(c.DeadLetterPolicy, es.DeadLetterPark)
 	c.BackoffInitial, c.BackoffMax = backoff.Defaults(c.BackoffInitial, c.BackoffMax, DefaultBackoffInitial, DefaultBackoffMax)
 	c.PollInterval = cmp.Or(c.PollInterval, DefaultPollInterval)
 	c.PublishTimeout = cmp.Or(c.PublishTimeout, DefaultPublishTimeout)
@@ -101,6 +110,7 @@ func (c Config) Validate() error {
 	if err := errs.CheckFields(configName,
 		errs.Check("Name", c.Name != "", nameProblem(c.Name)),
 		errs.Check("MaxAttempts", c.MaxAttempts != 0, rangeProblem(c.MaxAttempts, 1, MaxAttempts)),
+		errs.Check("DeadLetterPolicy", c.DeadLetterPolicy != "", c.DeadLetterPolicy.Problem()),
 		errs.Check("BackoffInitial", c.BackoffInitial != 0, waitProblem(c.BackoffInitial)),
 		errs.Check("BackoffMax", c.BackoffMax != 0, waitProblem(c.BackoffMax)),
 		errs.Check("PollInterval", c.PollInterval != 0, waitProblem(c.PollInterval)),
@@ -129,6 +139,7 @@ func (c Config) Validate() error {
 type config struct {
 	name           string
 	maxAttempts    int
+	policy         es.DeadLetterPolicy
 	backoffInitial time.Duration
 	backoffMax     time.Duration
 	pollInterval   time.Duration
@@ -153,7 +164,7 @@ func (c Config) resolve() config {
 		c.Logger = slog.Default()
 	}
 	return config{
-		name: c.Name, maxAttempts: c.MaxAttempts, backoffInitial: c.BackoffInitial, backoffMax: c.BackoffMax,
+		name: c.Name, maxAttempts: c.MaxAttempts, policy: c.DeadLetterPolicy, backoffInitial: c.BackoffInitial, backoffMax: c.BackoffMax,
 		pollInterval: c.PollInterval, publishTimeout: c.PublishTimeout, claimTimeout: c.ClaimTimeout,
 		batchSize: c.BatchSize, relays: c.Relays, retention: max(c.Retention, 0), owner: c.Owner, logger: c.Logger,
 		observer: c.Observer,

@@ -26,6 +26,7 @@ func TestConfigValidateNamesTheField(t *testing.T) {
 	}{
 		{"name not UTF-8", outbox.Config{Name: "\xff"}, "Name", "must be valid UTF-8"},
 		{"name too long", outbox.Config{Name: strings.Repeat("n", outbox.MaxNameBytes+1)}, "Name", "at most 64 bytes, got 65"},
+		{"unknown dead-letter policy", outbox.Config{DeadLetterPolicy: "drop"}, "DeadLetterPolicy", `"drop" is not one of "retry", "park", "park-aggregate" or "pause"`},
 		{"negative attempts", outbox.Config{MaxAttempts: -1}, "MaxAttempts", "must be from 1 to 2147483647, got -1"},
 		{"too many attempts", outbox.Config{MaxAttempts: 3_000_000_000}, "MaxAttempts", "must be from 1 to 2147483647, got 3000000000"},
 		{"negative initial back-off", outbox.Config{BackoffInitial: -time.Second}, "BackoffInitial", "must be more than 0 and at most 8784h0m0s, got -1s"},
@@ -80,7 +81,7 @@ func TestDefaultConfig(t *testing.T) {
 	d := outbox.DefaultConfig()
 	require.NoError(t, d.Validate())
 	assert.Equal(t, outbox.Config{
-		Name: outbox.DefaultName, MaxAttempts: outbox.DefaultMaxAttempts,
+		Name: outbox.DefaultName, MaxAttempts: outbox.DefaultMaxAttempts, DeadLetterPolicy: es.DeadLetterPark,
 		BackoffInitial: outbox.DefaultBackoffInitial, BackoffMax: outbox.DefaultBackoffMax,
 		PollInterval: outbox.DefaultPollInterval, PublishTimeout: outbox.DefaultPublishTimeout,
 		ClaimTimeout: outbox.DefaultClaimTimeout, BatchSize: outbox.DefaultBatchSize,

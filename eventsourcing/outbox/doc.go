@@ -37,9 +37,13 @@
 //   - Failures back off exponentially ([WithBackoff], 1 s doubling to 30 s by default). After
 //     [WithMaxAttempts] attempts (5 by default) a record becomes a dead letter with its last
 //     error and attempt count: [Outbox.DeadLetters] lists them, [Outbox.Retry] brings one back.
-//     A dead letter no longer holds back the later records of its aggregate. A record the store
-//     cannot decode (written by another program) becomes a dead letter at once, with the decode
-//     error, and holds back nothing.
+//     [Outbox.RetryAll] brings every one back, [Outbox.Skip] gives one up for good. Under the
+//     default dead-letter policy, es.DeadLetterPark, a dead letter no longer holds back the
+//     later records of its aggregate; [WithDeadLetterPolicy] chooses es.DeadLetterParkAggregate
+//     (it holds them back, pending, until it is retried and delivered or skipped),
+//     es.DeadLetterPause (nothing is published while a dead letter is left) or
+//     es.DeadLetterRetry (no record becomes one). A record the store cannot decode (written by
+//     another program) becomes a dead letter at once, with the decode error.
 //   - Delivered records are kept for [WithRetention], then pruned.
 //
 // Relays poll every [WithPollInterval], and wake when the store signals commits

@@ -82,6 +82,12 @@ func WithMaxAttempts(n int) Option {
 	return option("WithMaxAttempts", "MaxAttempts", rangeProblem(n, 1, math.MaxInt), func(c *Config) { c.MaxAttempts = min(n, MaxAttempts) })
 }
 
+// WithDeadLetterPolicy sets what the relays do with a record whose attempts ran out (see
+// [Config.DeadLetterPolicy] and es.DeadLetterPolicy; default es.DeadLetterPark).
+func WithDeadLetterPolicy(p es.DeadLetterPolicy) Option {
+	return option("WithDeadLetterPolicy", "DeadLetterPolicy", p.Problem(), func(c *Config) { c.DeadLetterPolicy = p })
+}
+
 // WithBackoff sets the wait after a failed attempt: initial after the first, doubling after each
 // further one, never more than max (defaults [DefaultBackoffInitial] and [DefaultBackoffMax]).
 // Both must be more than 0 and at most [MaxDuration], initial at most max.

@@ -25,6 +25,7 @@ type relayGroup struct {
 	stopping chan struct{} // closed by Stop: claim nothing more
 	done     chan struct{} // closed when every relay has returned
 	wakers   []chan struct{}
+	pause    pauseGate // the dead-letter policy pause
 }
 
 // Start starts the relays. They run until [Outbox.Stop], not bound to ctx, which only bounds
@@ -186,10 +187,13 @@ func (r *relayGroup) pruneEvery() time.Duration {
 // delivered records are marked together at the end. It returns how many records it claimed.
 func (r *relayGroup) round() (int, error) {
 	cfg := &r.o.cfg
+	if r.paused() {
+		return 0, nil
+	}
 	now := time.Now()
 	recs, err := r.o.store.Claim(r.ctx, ClaimRequest{
 		Outbox: cfg.name, Owner: cfg.owner, Limit: cfg.batchSize, PerAggregate: cfg.batchSize,
-		Now: now, Until: now.Add(cfg.claimTimeout),
+		Now: now, Until: now.Add(cfg.claimTimeout), HoldBehindDead: cfg.policy == es.DeadLetterParkAggregate,
 	})
 	if err != nil {
 		return 0, err
@@ -202,7 +206,7 @@ func (r *relayGroup) round() (int, error) {
 	for k, rec := range recs {
 		// A publish starts only when it can end before the claim does, so no other relay can
 		// take the record over while it is in flight.
-		if r.stopped() || time.Now().Add(cfg.publishTimeout).After(rec.ClaimedUntil) {
+		if r.stopped() || time.Now().Add(cfg.publishTimeout).After(rec.ClaimedUntil) || r.paused() {
 			giveBack = append(giveBack, recs[k:]...)
 			break
 		}
@@ -288,7 +292,7 @@ func (r *relayGroup) fail(rec Record, perr error) {
 		next = rec.ClaimedUntil
 		wait = next.Sub(now)
 	}
-	f := Failure{Error: errorText(perr), At: now, NextAttemptAt: next, Dead: rec.Attempts >= cfg.maxAttempts}
+	f := Failure{Error: errorText(perr), At: now, NextAttemptAt: next, Dead: cfg.makesDead(rec.Attempts)}
 	ctx, cancel := r.storeCtx()
 	defer cancel()
 	current, err := r.o.store.MarkFailed(ctx, cfg.name, rec.Claim(), f)
@@ -302,7 +306,9 @@ func (r *relayGroup) fail(rec Record, perr error) {
 	case !current:
 		cfg.logger.WarnContext(ctx, "outbox: publish failed after the claim had been taken over; the new holder decides", attrs...)
 	case f.Dead:
-		cfg.logger.ErrorContext(ctx, "outbox: publish failed; the record is now a dead letter (Retry brings it back)", attrs...)
+		cfg.logger.ErrorContext(ctx, "outbox: publish failed; the record is now a dead letter (Retry brings it back)",
+			append(attrs, "dead_letter_policy", cfg.policy)...)
+		r.deadLettered()
 	default:
 		cfg.logger.WarnContext(ctx, "outbox: publish failed; retrying", append(attrs, "retry_in", wait)...)
 	}

@@ -38,7 +38,8 @@ type Store interface {
 	//
 	// A record the store cannot decode (written by another program, or by hand) is not
 	// returned: it becomes a dead letter whose LastError says why, without an attempt charged,
-	// and the claim goes on with the other aggregates.
+	// and the claim goes on with the other aggregates. With req.HoldBehindDead, records behind a
+	// dead one of their aggregate are neither claimed nor a head.
 	Claim(ctx context.Context, req ClaimRequest) ([]Record, error)
 
 	// MarkDelivered records the delivery of each claimed record whose claim is still current
@@ -80,6 +81,11 @@ type ClaimRequest struct {
 	// PerAggregate is the most records of one aggregate to return, from its head on, at most
 	// [MaxBatchSize]; 0 or 1 takes each aggregate's head alone.
 	PerAggregate int
+	// HoldBehindDead makes a dead letter hold back the later records of its aggregate (the
+	// dead-letter policy es.DeadLetterParkAggregate): the claim takes no record that has a
+	// dead record of its aggregate before it in enqueue order. Such records stay pending until
+	// the dead letter is retried and delivered, or skipped.
+	HoldBehindDead bool
 	// Now is the relay's clock: what is due and which claims expired are judged by it.
 	Now time.Time
 	// Until is when the claims expire.

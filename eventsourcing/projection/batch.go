@@ -42,6 +42,11 @@ func (r *Runner) apply(ctx context.Context, l *loopState, events pages, more boo
 		r.handedOff(l)
 		return 0, false
 	}
+	if i := r.heldAt(l, events); i == 0 {
+		return r.holdBack(ctx, l, *events.at(0))
+	} else if i > 0 {
+		events, more = events.head(i), true // the next round holds the event back
+	}
 	batch := events
 	var pending *pendingFailure
 	for {
@@ -247,36 +252,17 @@ func (r *Runner) clearFailing(l *loopState) {
 // afterHandlerFailure parks e when it has used up its attempts, else returns the back-off before
 // it is retried. The checkpoint is at the position before e.
 func (r *Runner) afterHandlerFailure(ctx context.Context, l *loopState, e es.Envelope, attempts int, cause error) (time.Duration, bool) {
-	if r.cfg.deadLetters == nil || attempts < r.cfg.maxAttempts {
+	if r.cfg.deadLetters == nil || r.cfg.policy == es.DeadLetterRetry || attempts < r.cfg.maxAttempts {
 		return r.backoff(attempts), false
 	}
 	d := DeadLetter{Projection: r.name, Event: e, Attempts: attempts, Error: check.Clip(cause.Error(), check.DeadLetterErrorBytes), FailedAt: time.Now().UTC()}
-	var err error
-	if r.tx != nil {
-		err = r.tx.InTx(ctx, func(ctx context.Context) error {
-			if err := r.move(ctx, l, e.GlobalPosition); err != nil {
-				return err
-			}
-			return r.cfg.deadLetters.Park(ctx, d)
-		})
-	} else if err = r.cfg.deadLetters.Park(ctx, d); err == nil {
-		err = r.move(ctx, l, e.GlobalPosition)
-	}
-	switch {
-	case ctx.Err() != nil:
-		l.known = false
-		return 0, false
-	case isSuperseded(err):
-		l.known = false
-		return 0, false
-	case err != nil:
-		l.known = false
-		return r.storeFailed(ctx, l, fmt.Sprintf("park event %s at position %d", e.EventID, e.GlobalPosition), err)
+	if wait, ok := r.park(ctx, l, d); !ok {
+		return wait, false
 	}
 	r.log.Warn("projection_event_parked", slog.String("event_id", e.EventID), slog.String("event_type", e.EventType),
 		slog.Int64("position", e.GlobalPosition), slog.Int("attempts", attempts), slog.Any("error", cause))
-	l.position = e.GlobalPosition
 	r.clearFailing(l)
+	r.noteParked(l, e)
 	return 0, false
 }
 

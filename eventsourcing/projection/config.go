@@ -49,6 +49,13 @@ type Config struct {
 	// in the dead-letter store and moves past it; it needs one ([WithDeadLetters]). 0, the
 	// default, retries a failing event for ever: the runner never skips one.
 	DeadLetterAfter int
+	// DeadLetterPolicy is what the runner does with an event that failed DeadLetterAfter times:
+	// es.DeadLetterPark (park it and go on), es.DeadLetterParkAggregate (park it and hold its
+	// aggregate's later events behind it), es.DeadLetterPause (park it and apply nothing more
+	// until no dead letter is left) or es.DeadLetterRetry (never park: retry for ever). Empty,
+	// the default: park when DeadLetterAfter is set, else retry. Every policy but retry needs
+	// DeadLetterAfter and a dead-letter store ([WithDeadLetters]).
+	DeadLetterPolicy es.DeadLetterPolicy
 	// Owner is the name this runner acquires the lease under, at most [MaxNameBytes] bytes of
 	// valid UTF-8 without NUL. Empty: [NewRunner] makes one of the host name, the process id and
 	// a random suffix, unique per runner. Two runners must never share one.
@@ -96,7 +103,8 @@ func (c *Config) SetDefaults() {
 }
 
 // Validate checks every field that is set, then the retry's initial wait against its max (the
-// default of the one that is not set). The error is a *[ConfigError] naming the field at fault;
+// default of the one that is not set), and that a dead-letter policy that parks has
+// DeadLetterAfter. The error is a *[ConfigError] naming the field at fault;
 // the check of the two names the initial wait, since an initial wait left unset follows the max.
 func (c Config) Validate() error {
 	if err := errs.CheckFields(configName,
@@ -108,6 +116,7 @@ func (c Config) Validate() error {
 		errs.Check("RetryInitial", c.RetryInitial != 0, waitProblem(c.RetryInitial)),
 		errs.Check("RetryMax", c.RetryMax != 0, waitProblem(c.RetryMax)),
 		errs.Check("DeadLetterAfter", c.DeadLetterAfter != 0, attemptsProblem(c.DeadLetterAfter)),
+		errs.Check("DeadLetterPolicy", c.DeadLetterPolicy != "", c.DeadLetterPolicy.Problem()),
 		errs.Check("Owner", c.Owner != "", check.Text(c.Owner, MaxNameBytes, true)),
 		errs.Check("SwitchLag", c.SwitchLag != 0, switchLagProblem(c.SwitchLag)),
 		errs.Check("Versions", len(c.Versions) > 0, versionsProblem(c.Versions)),
@@ -116,7 +125,9 @@ func (c Config) Validate() error {
 	}
 	d := c
 	d.SetDefaults()
-	return errs.CheckFields(configName, errs.Check("RetryInitial", true, retryProblem(d.RetryInitial, d.RetryMax)))
+	return errs.CheckFields(configName,
+		errs.Check("RetryInitial", true, retryProblem(d.RetryInitial, d.RetryMax)),
+		errs.Check("DeadLetterPolicy", true, policyProblem(c.DeadLetterPolicy, c.DeadLetterAfter)))
 }
 
 // setup is what the options set: the Config, and the stores the runner works with.
@@ -134,11 +145,12 @@ func (s *setup) validate() error {
 	if err := s.cfg.Validate(); err != nil {
 		return err
 	}
+	policy := s.cfg.DeadLetterPolicy
 	switch {
 	case s.cfg.DeadLetterAfter > 0 && s.deadLetters == nil:
 		return &ConfigError{Config: configName, Field: "DeadLetterAfter",
 			Reason: fmt.Sprintf("is %d but there is no dead-letter store to park events in: give one with WithDeadLetters", s.cfg.DeadLetterAfter)}
-	case s.cfg.DeadLetterAfter == 0 && s.deadLetters != nil:
+	case s.cfg.DeadLetterAfter == 0 && s.deadLetters != nil && policy != es.DeadLetterRetry:
 		return &ConfigError{Config: configName, Field: "DeadLetterAfter",
 			Reason: fmt.Sprintf("is 0 but a dead-letter store is given (WithDeadLetters): set it from 1 to %d", math.MaxInt32)}
 	}
@@ -161,9 +173,10 @@ type config struct {
 	owner        string
 	deadLetters  DeadLetterStore
 	maxAttempts  int
-	observer     es.BatchObserver // nil: none
-	versions     map[string]int   // Config.Versions
-	version      int              // WithVersion's, 0 when not set
+	policy       es.DeadLetterPolicy // never empty: retry without dead letters
+	observer     es.BatchObserver    // nil: none
+	versions     map[string]int      // Config.Versions
+	version      int                 // WithVersion's, 0 when not set
 	switchLag    int64
 }
 
@@ -183,6 +196,15 @@ func (s *setup) resolve() config {
 		startFrom: c.StartFrom, lease: s.lease, leaseTTL: c.LeaseTTL, retryInitial: c.RetryInitial, retryMax: c.RetryMax,
 		logger: c.Logger, owner: c.Owner, deadLetters: s.deadLetters, maxAttempts: c.DeadLetterAfter, observer: s.observer,
 		versions: c.Versions, version: s.version, switchLag: c.SwitchLag,
+	}
+	cfg.policy = c.DeadLetterPolicy
+	switch {
+	case cfg.policy == es.DeadLetterRetry:
+		cfg.maxAttempts = 0 // the store serves the letters parked before, and operators' retries
+	case cfg.policy == "" && cfg.maxAttempts > 0:
+		cfg.policy = es.DeadLetterPark
+	case cfg.policy == "":
+		cfg.policy = es.DeadLetterRetry
 	}
 	if cfg.checkpoints == nil {
 		cfg.checkpoints, cfg.ownStore = newPrivateCheckpoints(), true
@@ -223,6 +245,14 @@ func ttlProblem(ttl time.Duration) string {
 func retryProblem(initial, maxWait time.Duration) string {
 	if initial <= 0 || maxWait < initial {
 		return fmt.Sprintf("needs 0 < initial ≤ max, got initial %v, max %v", initial, maxWait)
+	}
+	return ""
+}
+
+func policyProblem(p es.DeadLetterPolicy, deadLetterAfter int) string {
+	if p != "" && p != es.DeadLetterRetry && deadLetterAfter == 0 {
+		return fmt.Sprintf("is %q, which parks events, but no event is ever parked: set dead-letter-after (DeadLetterAfter, given with the dead-letter store by WithDeadLetters), or use %q",
+			p, es.DeadLetterRetry)
 	}
 	return ""
 }

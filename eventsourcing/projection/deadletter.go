@@ -14,13 +14,19 @@ type DeadLetter struct {
 	Projection string
 	// Event is the event, as the runner read it.
 	Event es.Envelope
-	// Attempts is how many times the projection failed on it.
+	// Attempts is how many times the projection failed on it; 0 for an event the runner held
+	// back, untried, behind an earlier dead letter of its aggregate (dead-letter policy
+	// es.DeadLetterParkAggregate): see [DeadLetter.Held].
 	Attempts int
 	// Error is the text of the last failure.
 	Error string
 	// FailedAt is when it was parked (UTC).
 	FailedAt time.Time
 }
+
+// Held reports whether the event was held back behind an earlier dead letter of its aggregate
+// rather than parked for its own failures: its Attempts are 0.
+func (d DeadLetter) Held() bool { return d.Attempts == 0 }
 
 // DeadLetterStore keeps the events projections gave up on, so operators can see them, handle
 // them by other means and remove them. Park joins the transaction in ctx, so an event is parked

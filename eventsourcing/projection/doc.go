@@ -82,6 +82,8 @@
 // The options map onto the keys under pyfly.eventsourcing.projection: batch-size
 // ([WithBatchSize]), poll-interval ([WithPollInterval]), start-from ([ParseStartFrom],
 // [WithStartFrom]), lease-ttl ([WithLeaseTTL]), retry-initial and retry-max ([WithRetry]),
+// dead-letter-after ([WithDeadLetters]), dead-letter-policy ([WithDeadLetterPolicy]:
+// es.DeadLetterPark, es.DeadLetterParkAggregate, es.DeadLetterPause or es.DeadLetterRetry),
 // versions.<name> ([WithVersion]) and switch-lag ([WithSwitchLag]), and checkpoint.provider and
 // checkpoint.url for the checkpoint store ([WithCheckpoints]) and its lease ([WithLease]).
 package projection

@@ -29,6 +29,8 @@ type loopState struct {
 	horizon horizonWatch
 
 	retriesDue time.Time // when to look for retry requests next
+
+	holds holdState // what the dead-letter policy holds back
 }
 
 // loop runs rounds until Stop or ctx's end, waiting between them when a round says so.
@@ -97,13 +99,22 @@ func (r *Runner) round(ctx context.Context, l *loopState) (time.Duration, bool) 
 		if err != nil {
 			return r.storeFailed(ctx, l, "load the checkpoint", err)
 		}
-		l.position, l.known, r.ver.stale = p, true, r.versioned
+		l.position, l.known, r.ver.stale, l.holds.loaded = p, true, r.versioned, false
 	}
 	if skip, d, wakeable := r.versionRound(ctx, l); skip {
 		return d, wakeable
 	}
 	if r.applyRetries(ctx, l); !l.known {
 		return 0, false // a retry found the checkpoint moved: load it again
+	}
+	if err := r.refreshHolds(ctx, l); err != nil {
+		return r.storeFailed(ctx, l, "read the dead letters that hold events back", err)
+	}
+	if !l.known {
+		return 0, false
+	}
+	if l.holds.paused {
+		return r.cfg.pollInterval, false // dead-letter policy pause: until no dead letter is left
 	}
 	limit := r.pageSize(l)
 	began := time.Now()

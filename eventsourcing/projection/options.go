@@ -199,3 +199,11 @@ func WithObserver(o es.BatchObserver) Option {
 		return nil
 	}
 }
+
+// WithDeadLetterPolicy sets what the runner does with an event that failed as many times as
+// [WithDeadLetters] allows (see [Config.DeadLetterPolicy] and es.DeadLetterPolicy): park it and
+// go on, park it and hold back its aggregate's later events, park it and pause, or retry for
+// ever. Every policy but es.DeadLetterRetry needs [WithDeadLetters].
+func WithDeadLetterPolicy(p es.DeadLetterPolicy) Option {
+	return option("WithDeadLetterPolicy", "DeadLetterPolicy", p.Problem(), func(c *Config) { c.DeadLetterPolicy = p })
+}

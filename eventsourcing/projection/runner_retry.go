@@ -40,17 +40,18 @@ func (r *Runner) applyRetries(ctx context.Context, l *loopState) {
 		if ctx.Err() != nil || !l.known {
 			return
 		}
-		if d.Event.GlobalPosition > l.position {
-			continue // the runner has not reached it: it applies it in its turn
+		if d.Event.GlobalPosition > l.position || r.dropHeldRequest(ctx, l, rs, d) {
+			continue // the runner has not reached it, or applies it once its aggregate is released
 		}
-		r.retryLetter(ctx, l, rs, d)
+		r.retryLetter(ctx, l, rs, d, "projection_dead_letter_retried")
 	}
 }
 
-// retryLetter applies one requested dead letter: the checkpoint's fenced move to where it is
-// (which stops a runner that lost its lease), the letter's deletion and the handler, in one
-// transaction when the checkpoint store runs them. A failure parks it again.
-func (r *Runner) retryLetter(ctx context.Context, l *loopState, rs RetryStore, d DeadLetter) {
+// retryLetter applies one dead letter: the checkpoint's fenced move to where it is (which stops
+// a runner that lost its lease), the letter's deletion and the handler, in one transaction when
+// the checkpoint store runs them. A failure parks it again. It reports whether the event was
+// applied; logged names the log record of a success.
+func (r *Runner) retryLetter(ctx context.Context, l *loopState, rs DeadLetterStore, d DeadLetter, logged string) bool {
 	e := d.Event
 	apply := func(ctx context.Context) error {
 		if err := r.move(ctx, l, l.position); err != nil {
@@ -73,23 +74,25 @@ func (r *Runner) retryLetter(ctx context.Context, l *loopState, rs RetryStore, d
 	}
 	switch {
 	case err == nil:
-		r.log.Info("projection_dead_letter_retried", slog.String("event_id", e.EventID), slog.Int64("position", e.GlobalPosition))
-		return
+		r.log.Info(logged, slog.String("event_id", e.EventID), slog.Int64("position", e.GlobalPosition))
+		l.holds.due = time.Time{} // a policy that holds events back looks at once at what this released
+		return true
 	case errors.Is(err, errLetterGone), ctx.Err() != nil:
-		return
+		return false
 	case isSuperseded(err):
 		l.known = false
-		return
+		return false
 	}
 	d.Attempts++
 	d.Error = check.Clip(err.Error(), check.DeadLetterErrorBytes)
 	d.FailedAt = time.Now().UTC()
 	if perr := rs.Park(ctx, d); perr != nil {
 		r.storeFailed(ctx, l, fmt.Sprintf("park event %s again after its retry failed", e.EventID), perr)
-		return
+		return false
 	}
 	r.log.Warn("projection_dead_letter_retry_failed", slog.String("event_id", e.EventID), slog.Int64("position", e.GlobalPosition),
 		slog.Int("attempts", d.Attempts), slog.Any("error", err))
 	r.state.setError(fmt.Errorf("projection %q: retry of parked event %s (position %d), attempt %d: %w",
 		r.name, e.EventID, e.GlobalPosition, d.Attempts, err))
+	return false
 }

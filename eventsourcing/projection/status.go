@@ -39,8 +39,16 @@ type Status struct {
 	// has occurred since it started. LastErrorAt is when it occurred.
 	LastError   error
 	LastErrorAt time.Time
-	// DeadLetters counts the projection's parked events (with [WithDeadLetters]).
+	// DeadLetters counts the projection's parked events (with [WithDeadLetters]), those held
+	// back behind another included.
 	DeadLetters int64
+	// Paused is true while the dead-letter policy es.DeadLetterPause stops the runner: the
+	// projection has a dead letter, and the runner applies nothing but operators' retries until
+	// none is left.
+	Paused bool
+	// HeldAggregates counts, under the dead-letter policy es.DeadLetterParkAggregate, the
+	// aggregates whose events are held back behind a dead letter.
+	HeldAggregates int
 	// LeaseHolder is the owner holding the projection's lease now (this runner's own while it
 	// is active, another runner's while it stands by), "" when nobody holds it, when the
 	// runner has no lease, or when its lease cannot tell (a [LeaseReader] tells).
@@ -70,6 +78,8 @@ type state struct {
 	role      Role
 	activeV   int
 	handoff   int64
+	paused    bool
+	held      int
 }
 
 func (s *state) setVersion(role Role, active int, handoff int64) {
@@ -101,6 +111,12 @@ func (s *state) setError(err error) {
 	s.lastErr, s.lastErrAt = err, time.Now().UTC()
 }
 
+func (s *state) setHolds(paused bool, held int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.paused, s.held = paused, held
+}
+
 func (s *state) setFailing(position int64, attempts int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -116,6 +132,7 @@ func (r *Runner) Status(ctx context.Context) (Status, error) {
 		FailingPosition: r.state.failing, Attempts: r.state.attempts,
 		LastError: r.state.lastErr, LastErrorAt: r.state.lastErrAt,
 		Version: r.version, ActiveVersion: r.state.activeV, Role: r.state.role, HandoffPosition: r.state.handoff,
+		Paused: r.state.paused, HeldAggregates: r.state.held,
 	}
 	r.state.mu.Unlock()
 	pos, _, err := r.cfg.checkpoints.Position(ctx, r.name)

@@ -36,6 +36,9 @@ func (r *Runner) undecodable(ctx context.Context, l *loopState, de *es.DecodeErr
 	if len(e.Payload) == 0 {
 		e.Payload = json.RawMessage(`{}`)
 	}
+	if _, held := l.holds.aggregates[e.AggregateID]; held {
+		return r.holdBack(ctx, l, e)
+	}
 	attempts := r.noteHandlerFailure(l, e, de)
 	return r.afterHandlerFailure(ctx, l, e, attempts, de)
 }

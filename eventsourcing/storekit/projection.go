@@ -92,8 +92,8 @@ func ValidateDeadLetter(d projection.DeadLetter) error {
 	if e.GlobalPosition < 1 {
 		return invalid("dead letter event: global position must be 1 or more, got %d", e.GlobalPosition)
 	}
-	if d.Attempts < 1 || d.Attempts > math.MaxInt32 {
-		return invalid("dead letter attempts: from 1 to %d, got %d", math.MaxInt32, d.Attempts)
+	if d.Attempts < 0 || d.Attempts > math.MaxInt32 {
+		return invalid("dead letter attempts: from 0 (held back) to %d, got %d", math.MaxInt32, d.Attempts)
 	}
 	if err := check.TextArg("dead letter error text", d.Error, MaxDeadLetterErrorBytes, false); err != nil {
 		return err

@@ -107,19 +107,10 @@ func (a *Admin) listDeadLetters(ctx context.Context, db querier, q string, kind 
 // and more than one is an error matching inspect.ErrAmbiguous that names them. It returns the
 // dead letter's kind and name, or an error matching inspect.ErrNotFound when there is none.
 func (a *Admin) RetryDeadLetter(ctx context.Context, kind inspect.Kind, name, eventID string) (inspect.Kind, string, error) {
-	if err := check.TextArg("event id", eventID, es.MaxIDBytes, true); err != nil {
+	kind, name, err := a.deadLetterOwner(ctx, kind, name, eventID)
+	if err != nil {
 		return "", "", err
 	}
-	if err := checkDeadLetterQuery(inspect.DeadLetterQuery{Kind: kind, Name: name, Limit: 1}); err != nil {
-		return "", "", err
-	}
-	if kind == "" || name == "" {
-		var err error
-		if kind, name, err = a.findDeadLetter(ctx, kind, eventID); err != nil {
-			return "", "", err
-		}
-	}
-	var err error
 	if kind == inspect.KindOutbox {
 		err = a.outbox.Retry(ctx, name, eventID)
 		if errors.Is(err, outbox.ErrNoDeadLetter) {
@@ -132,6 +123,21 @@ func (a *Admin) RetryDeadLetter(ctx context.Context, kind inspect.Kind, name, ev
 		}
 	}
 	return kind, name, err
+}
+
+// deadLetterOwner checks the arguments of an action on one dead letter and returns whose it is:
+// kind and name when both are given, else what findDeadLetter finds.
+func (a *Admin) deadLetterOwner(ctx context.Context, kind inspect.Kind, name, eventID string) (inspect.Kind, string, error) {
+	if err := check.TextArg("event id", eventID, es.MaxIDBytes, true); err != nil {
+		return "", "", err
+	}
+	if err := checkDeadLetterQuery(inspect.DeadLetterQuery{Kind: kind, Name: name, Limit: 1}); err != nil {
+		return "", "", err
+	}
+	if kind == "" || name == "" {
+		return a.findDeadLetter(ctx, kind, eventID)
+	}
+	return kind, name, nil
 }
 
 // findDeadLetter finds whose dead letter eventID is, among the outboxes, the projections or both

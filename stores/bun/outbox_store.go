@@ -74,7 +74,8 @@ type statement struct {
 type outboxSQL struct {
 	// claim: (outbox, now, limit, owner, until, window, per aggregate), claiming due rows in
 	// enqueue order and returning outboxColumns; see outboxClaimCandidates for the window.
-	claim string
+	// claimHold is the same, holding back the records behind a dead one of their aggregate.
+	claim, claimHold string
 	// markDelivered: (outbox, at, owner, attempt, event ids).
 	markDelivered string
 	// markFailed: (outbox, event_id, owner, attempt, last_error, at, next_attempt_at, dead).
@@ -144,11 +145,23 @@ func (r *outboxRows) add(e *es.Envelope, metadata string) {
 // index probe each (aggs), and adds the head of each one the window missed, so records behind
 // the window are not held back by those in it. Whether such a head is due is left to the
 // statement that claims.
-func outboxClaimCandidates(live, outbox, now, limit, window, perAggregate string) string {
+//
+// dead, when not "", is the dialect's condition for a dead record of the table aliased d: the
+// candidates then leave out every record with a dead record of its aggregate before it
+// (outbox.ClaimRequest.HoldBehindDead), and an aggregate the walk finds with none left has a
+// NULL seq, which the claim drops.
+func outboxClaimCandidates(live, dead, outbox, now, limit, window, perAggregate string) string {
+	hold := func(table string) string {
+		if dead == "" {
+			return ""
+		}
+		return ` AND NOT EXISTS (SELECT 1 FROM pyfly_outbox d WHERE d.outbox = ` + table + `.outbox AND d.aggregate_id = ` + table +
+			`.aggregate_id AND ` + dead + ` AND d.seq < ` + table + `.seq)`
+	}
 	return `win AS MATERIALIZED (
 	SELECT seq, aggregate_id,
 		(next_attempt_at IS NULL OR next_attempt_at <= ` + now + `) AND (claimed_until IS NULL OR claimed_until <= ` + now + `) AS due
-	FROM pyfly_outbox WHERE outbox = ` + outbox + ` AND ` + live + ` ORDER BY seq LIMIT ` + window + `
+	FROM pyfly_outbox WHERE outbox = ` + outbox + ` AND ` + live + hold("pyfly_outbox") + ` ORDER BY seq LIMIT ` + window + `
 ),
 winRuns AS MATERIALIZED (
 	SELECT seq, aggregate_id, rk FROM (
@@ -169,7 +182,7 @@ cand(seq, aggregate_id, rk) AS (
 	SELECT seq, aggregate_id, rk FROM winRuns
 	UNION ALL
 	SELECT (SELECT min(p.seq) FROM pyfly_outbox p
-		WHERE p.outbox = ` + outbox + ` AND p.` + live + ` AND p.aggregate_id = aggs.aggregate_id), aggs.aggregate_id, 1
+		WHERE p.outbox = ` + outbox + ` AND p.` + live + ` AND p.aggregate_id = aggs.aggregate_id` + hold("p") + `), aggs.aggregate_id, 1
 	FROM aggs WHERE aggs.aggregate_id IS NOT NULL AND aggs.aggregate_id NOT IN (SELECT aggregate_id FROM win)
 )`
 }
@@ -307,7 +320,11 @@ func (s *OutboxStore) Claim(ctx context.Context, req outbox.ClaimRequest) ([]out
 		s.warm(ctx)
 	}
 	now, until := s.dl.timeArg(storekit.StoredTime(req.Now)), s.dl.timeArg(storekit.StoredTime(req.Until))
-	recs, err := s.query(ctx, "claim", s.sql(ctx).claim, req.Outbox, now, req.Limit, req.Owner, until, claimWindow(req.Limit),
+	stmt := s.sql(ctx).claim
+	if req.HoldBehindDead {
+		stmt = s.sql(ctx).claimHold
+	}
+	recs, err := s.query(ctx, "claim", stmt, req.Outbox, now, req.Limit, req.Owner, until, claimWindow(req.Limit),
 		max(req.PerAggregate, 1))
 	if err != nil {
 		return nil, err

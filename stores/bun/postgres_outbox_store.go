@@ -12,7 +12,10 @@ const pgOutboxLive = `delivered_at IS NULL AND NOT dead`
 // pgClaimCandidates are the common table expressions that find the runs of each aggregate (its
 // earliest records neither delivered nor dead), see [outboxClaimCandidates]. Arguments: $1 the
 // outbox, $2 now, $3 the limit, $6 the window, $7 the most records per aggregate.
-var pgClaimCandidates = outboxClaimCandidates(pgOutboxLive, "$1", "$2", "$3", "$6", "$7")
+var pgClaimCandidates = outboxClaimCandidates(pgOutboxLive, "", "$1", "$2", "$3", "$6", "$7")
+
+// pgClaimHoldCandidates are pgClaimCandidates without the records behind a dead one.
+var pgClaimHoldCandidates = outboxClaimCandidates(pgOutboxLive, "d.dead", "$1", "$2", "$3", "$6", "$7")
 
 // pgOwnCommit is added to the conditions of the statements the outbox store runs in transactions
 // of its own (the relay's claims and marks): their commit then does not wait for the disk
@@ -44,14 +47,39 @@ func (postgresDialect) outboxSQL(own bool) outboxSQL {
 		commit = pgOwnCommit
 	}
 	return outboxSQL{
-		// picked is the first candidates in enqueue order, up to the limit (which keeps the
-		// beginning of each run); locked takes each by its key, skipping a row another claim
-		// holds and checking again, on the row's latest version, that it is still due; runs
-		// then keeps of each aggregate the records before the first one locked did not take, so
-		// a run never goes past a record held elsewhere.
-		claim: `WITH RECURSIVE ` + pgClaimCandidates + `,
+		claim:     pgClaim(pgClaimCandidates, commit, ""),
+		claimHold: pgClaim(pgClaimHoldCandidates, commit, " WHERE seq IS NOT NULL"),
+		markDelivered: `UPDATE pyfly_outbox SET delivered_at = $2, claimed_by = NULL, claimed_until = NULL
+WHERE outbox = $1 AND event_id = ANY ($5::text[]) AND claimed_by = $3 AND attempts = $4 AND ` + pgOutboxLive + commit,
+		markFailed: `UPDATE pyfly_outbox SET last_error = $5, last_attempt_at = $6, next_attempt_at = $7, dead = $8,
+	claimed_by = NULL, claimed_until = NULL
+WHERE outbox = $1 AND event_id = $2 AND claimed_by = $3 AND attempts = $4 AND ` + pgOutboxLive + commit,
+		release: `UPDATE pyfly_outbox SET attempts = attempts - 1, claimed_by = NULL, claimed_until = NULL
+WHERE outbox = $1 AND event_id = ANY ($4::text[]) AND claimed_by = $2 AND attempts = $3 AND ` + pgOutboxLive + commit,
+		pending:     `SELECT ` + outboxColumns + ` FROM pyfly_outbox WHERE outbox = $1 AND ` + pgOutboxLive + ` ORDER BY seq LIMIT $2`,
+		deadLetters: `SELECT ` + outboxColumns + ` FROM pyfly_outbox WHERE outbox = $1 AND dead ORDER BY last_attempt_at DESC, seq DESC LIMIT $2`,
+		retry: `UPDATE pyfly_outbox SET dead = FALSE, attempts = 0, next_attempt_at = NULL, claimed_by = NULL, claimed_until = NULL
+WHERE outbox = $1 AND event_id = $2 AND dead`,
+		prune: `DELETE FROM pyfly_outbox WHERE seq IN (
+	SELECT seq FROM pyfly_outbox WHERE outbox = $1 AND delivered_at < $2 LIMIT $3)`,
+		bury: `UPDATE pyfly_outbox SET attempts = attempts - 1, dead = TRUE, last_error = $5, last_attempt_at = $6,
+	next_attempt_at = NULL, claimed_by = NULL, claimed_until = NULL
+WHERE outbox = $1 AND event_id = $2 AND claimed_by = $3 AND attempts = $4 AND ` + pgOutboxLive + commit,
+	}
+}
+
+// pgClaim claims the due records among candidates (see outboxSQL.claim); commit is pgOwnCommit
+// or "", where a condition on the candidates.
+//
+// picked is the first candidates in enqueue order, up to the limit (which keeps the beginning of
+// each run); locked takes each by its key, skipping a row another claim holds and checking
+// again, on the row's latest version, that it is still due; runs then keeps of each aggregate
+// the records before the first one locked did not take, so a run never goes past a record held
+// elsewhere.
+func pgClaim(candidates, commit, where string) string {
+	return `WITH RECURSIVE ` + candidates + `,
 picked AS (
-	SELECT seq, aggregate_id, rk FROM cand ORDER BY seq LIMIT $3
+	SELECT seq, aggregate_id, rk FROM cand` + where + ` ORDER BY seq LIMIT $3
 ),
 locked AS (
 	SELECT l.seq FROM picked p CROSS JOIN LATERAL (
@@ -71,24 +99,7 @@ runs AS (
 )
 UPDATE pyfly_outbox o SET attempts = o.attempts + 1, claimed_by = $4, claimed_until = $5
 FROM runs WHERE o.seq = runs.seq
-RETURNING ` + prefixed("o.", outboxColumns),
-		markDelivered: `UPDATE pyfly_outbox SET delivered_at = $2, claimed_by = NULL, claimed_until = NULL
-WHERE outbox = $1 AND event_id = ANY ($5::text[]) AND claimed_by = $3 AND attempts = $4 AND ` + pgOutboxLive + commit,
-		markFailed: `UPDATE pyfly_outbox SET last_error = $5, last_attempt_at = $6, next_attempt_at = $7, dead = $8,
-	claimed_by = NULL, claimed_until = NULL
-WHERE outbox = $1 AND event_id = $2 AND claimed_by = $3 AND attempts = $4 AND ` + pgOutboxLive + commit,
-		release: `UPDATE pyfly_outbox SET attempts = attempts - 1, claimed_by = NULL, claimed_until = NULL
-WHERE outbox = $1 AND event_id = ANY ($4::text[]) AND claimed_by = $2 AND attempts = $3 AND ` + pgOutboxLive + commit,
-		pending:     `SELECT ` + outboxColumns + ` FROM pyfly_outbox WHERE outbox = $1 AND ` + pgOutboxLive + ` ORDER BY seq LIMIT $2`,
-		deadLetters: `SELECT ` + outboxColumns + ` FROM pyfly_outbox WHERE outbox = $1 AND dead ORDER BY last_attempt_at DESC, seq DESC LIMIT $2`,
-		retry: `UPDATE pyfly_outbox SET dead = FALSE, attempts = 0, next_attempt_at = NULL, claimed_by = NULL, claimed_until = NULL
-WHERE outbox = $1 AND event_id = $2 AND dead`,
-		prune: `DELETE FROM pyfly_outbox WHERE seq IN (
-	SELECT seq FROM pyfly_outbox WHERE outbox = $1 AND delivered_at < $2 LIMIT $3)`,
-		bury: `UPDATE pyfly_outbox SET attempts = attempts - 1, dead = TRUE, last_error = $5, last_attempt_at = $6,
-	next_attempt_at = NULL, claimed_by = NULL, claimed_until = NULL
-WHERE outbox = $1 AND event_id = $2 AND claimed_by = $3 AND attempts = $4 AND ` + pgOutboxLive + commit,
-	}
+RETURNING ` + prefixed("o.", outboxColumns)
 }
 
 // outboxStmts is nil: pgx caches the statements it prepares on each connection itself.

@@ -12,7 +12,24 @@ const sqliteOutboxLive = `delivered_at IS NULL AND dead = 0`
 // sqliteClaimCandidates are the common table expressions that find the runs of each aggregate,
 // see [outboxClaimCandidates]. Arguments: ?1 the outbox, ?2 now, ?3 the limit, ?6 the window,
 // ?7 the most records per aggregate.
-var sqliteClaimCandidates = outboxClaimCandidates(sqliteOutboxLive, "?1", "?2", "?3", "?6", "?7")
+var sqliteClaimCandidates = outboxClaimCandidates(sqliteOutboxLive, "", "?1", "?2", "?3", "?6", "?7")
+
+// sqliteClaimHoldCandidates are sqliteClaimCandidates without the records behind a dead one.
+var sqliteClaimHoldCandidates = outboxClaimCandidates(sqliteOutboxLive, "d.dead = 1", "?1", "?2", "?3", "?6", "?7")
+
+// sqliteClaim claims the due records among candidates (see outboxSQL.claim).
+func sqliteClaim(candidates string) string {
+	// One statement: SQLite runs one writer at a time, so no two claims see the same row free.
+	return `UPDATE pyfly_outbox SET attempts = attempts + 1, claimed_by = ?4, claimed_until = ?5
+WHERE seq IN (
+	WITH RECURSIVE ` + candidates + `
+	SELECT c.seq FROM cand c JOIN pyfly_outbox o ON o.seq = c.seq
+	WHERE (o.next_attempt_at IS NULL OR o.next_attempt_at <= ?2)
+		AND (o.claimed_until IS NULL OR o.claimed_until <= ?2)
+	ORDER BY c.seq
+	LIMIT ?3)
+RETURNING ` + outboxColumns
+}
 
 // sqliteOutboxMaxRows is the most rows one outbox INSERT writes: an Enqueue's rows go in chunks
 // of powers of two up to it, so a store prepares at most seven INSERT texts.
@@ -34,16 +51,8 @@ var sqliteOutboxInsertTexts = func() map[int]string {
 // commits in WAL mode without waiting for the disk already (synchronous=NORMAL).
 func (sqliteDialect) outboxSQL(bool) outboxSQL {
 	return outboxSQL{
-		// One statement: SQLite runs one writer at a time, so no two claims see the same row free.
-		claim: `UPDATE pyfly_outbox SET attempts = attempts + 1, claimed_by = ?4, claimed_until = ?5
-WHERE seq IN (
-	WITH RECURSIVE ` + sqliteClaimCandidates + `
-	SELECT c.seq FROM cand c JOIN pyfly_outbox o ON o.seq = c.seq
-	WHERE (o.next_attempt_at IS NULL OR o.next_attempt_at <= ?2)
-		AND (o.claimed_until IS NULL OR o.claimed_until <= ?2)
-	ORDER BY c.seq
-	LIMIT ?3)
-RETURNING ` + outboxColumns,
+		claim:     sqliteClaim(sqliteClaimCandidates),
+		claimHold: sqliteClaim(sqliteClaimHoldCandidates),
 		markDelivered: `UPDATE pyfly_outbox SET delivered_at = ?2, claimed_by = NULL, claimed_until = NULL
 WHERE outbox = ?1 AND event_id IN (SELECT value FROM json_each(?5)) AND claimed_by = ?3 AND attempts = ?4 AND ` + sqliteOutboxLive,
 		markFailed: `UPDATE pyfly_outbox SET last_error = ?5, last_attempt_at = ?6, next_attempt_at = ?7, dead = ?8,

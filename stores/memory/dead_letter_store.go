@@ -17,6 +17,7 @@ type DeadLetterStore struct {
 	mu        sync.RWMutex
 	letters   map[string]map[string]projection.DeadLetter // projection -> event id -> letter
 	requested map[string]map[string]bool                  // projection -> event ids asked for again
+	skips     skipLog                                     // the letters skipped
 }
 
 var (

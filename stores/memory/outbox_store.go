@@ -22,6 +22,7 @@ type OutboxStore struct {
 
 	mu    sync.Mutex
 	boxes map[string]*outboxBox
+	skips skipLog // the dead letters skipped
 }
 
 var (
@@ -85,18 +86,9 @@ func (s *OutboxStore) Enqueue(ctx context.Context, name string, events []es.Enve
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	at = storekit.StoredTime(at)
-	recs := make([]outbox.Record, len(events))
-	for i := range events {
-		e := events[i]
-		md, err := storekit.NormalizeMetadata(e.Metadata)
-		if err != nil {
-			return fmt.Errorf("events[%d]: %w", i, err)
-		}
-		e.Metadata = md
-		e.Payload = append(json.RawMessage(nil), e.Payload...)
-		e.OccurredAt = storekit.StoredTime(e.OccurredAt)
-		recs[i] = outbox.Record{ID: e.EventID, Outbox: name, Event: e, CreatedAt: at}
+	recs, err := newRecords(name, events, at)
+	if err != nil {
+		return err
 	}
 	if u := unitFrom(ctx); u != nil {
 		create := func() *pendingOutbox { return &pendingOutbox{unit: u} }
@@ -113,6 +105,24 @@ func (s *OutboxStore) Enqueue(ctx context.Context, name string, events []es.Enve
 	s.mu.Unlock()
 	s.commits.signal()
 	return nil
+}
+
+// newRecords returns the records of events, as the store keeps them, enqueued at at.
+func newRecords(name string, events []es.Envelope, at time.Time) ([]outbox.Record, error) {
+	at = storekit.StoredTime(at)
+	recs := make([]outbox.Record, len(events))
+	for i := range events {
+		e := events[i]
+		md, err := storekit.NormalizeMetadata(e.Metadata)
+		if err != nil {
+			return nil, fmt.Errorf("events[%d]: %w", i, err)
+		}
+		e.Metadata = md
+		e.Payload = append(json.RawMessage(nil), e.Payload...)
+		e.OccurredAt = storekit.StoredTime(e.OccurredAt)
+		recs[i] = outbox.Record{ID: e.EventID, Outbox: name, Event: e, CreatedAt: at}
+	}
+	return recs, nil
 }
 
 // insert adds records whose ids are new to their outbox; it runs under s.mu.
@@ -146,6 +156,10 @@ func (s *OutboxStore) Claim(ctx context.Context, req outbox.ClaimRequest) ([]out
 	}
 	b.compact()
 	perAggregate := max(req.PerAggregate, 1)
+	var deadFrom map[string]int64 // with HoldBehindDead: each aggregate's earliest dead record
+	if req.HoldBehindDead {
+		deadFrom = b.deadFrom()
+	}
 	var out []outbox.Record
 	// taken counts the records of each aggregate this claim took so far; -1 marks an aggregate
 	// whose run ended (its head or a record of its run is not due, or the run is full).
@@ -163,6 +177,10 @@ func (s *OutboxStore) Claim(ctx context.Context, req outbox.ClaimRequest) ([]out
 			continue
 		}
 		r := &e.rec
+		if d, held := deadFrom[agg]; held && d < e.seq {
+			taken[agg] = -1
+			continue
+		}
 		if n == perAggregate || r.NextAttemptAt.After(now) || (r.ClaimedBy != "" && r.ClaimedUntil.After(now)) {
 			taken[agg] = -1 // this live record holds back the rest of its aggregate
 			continue
@@ -173,6 +191,20 @@ func (s *OutboxStore) Claim(ctx context.Context, req outbox.ClaimRequest) ([]out
 		out = append(out, r.Clone())
 	}
 	return out, nil
+}
+
+// deadFrom returns the place of each aggregate's earliest dead record; it runs under s.mu.
+func (b *outboxBox) deadFrom() map[string]int64 {
+	out := map[string]int64{}
+	for _, e := range b.byID {
+		if !e.rec.Dead {
+			continue
+		}
+		if d, ok := out[e.rec.Event.AggregateID]; !ok || e.seq < d {
+			out[e.rec.Event.AggregateID] = e.seq
+		}
+	}
+	return out
 }
 
 // compact drops stale entries from live once they are half of it; it runs under s.mu.
@@ -329,6 +361,20 @@ func (s *OutboxStore) DeadLetters(ctx context.Context, name string, limit int) (
 	return out, nil
 }
 
+// deadEntry returns the dead letter id of the outbox name and its box, or an error matching
+// outbox.ErrNoDeadLetter; it runs under s.mu.
+func (s *OutboxStore) deadEntry(name, id string) (*outboxBox, *outboxEntry, error) {
+	b := s.boxes[name]
+	var e *outboxEntry
+	if b != nil {
+		e = b.byID[id]
+	}
+	if e == nil || !e.rec.Dead {
+		return nil, nil, fmt.Errorf("%w: %q in outbox %q", outbox.ErrNoDeadLetter, id, name)
+	}
+	return b, e, nil
+}
+
 // Retry implements [outbox.Store].
 func (s *OutboxStore) Retry(ctx context.Context, name, id string) error {
 	if err := storekit.ValidateRetry(name, id); err != nil {
@@ -338,14 +384,10 @@ func (s *OutboxStore) Retry(ctx context.Context, name, id string) error {
 		return err
 	}
 	s.mu.Lock()
-	b := s.boxes[name]
-	var e *outboxEntry
-	if b != nil {
-		e = b.byID[id]
-	}
-	if e == nil || !e.rec.Dead {
+	b, e, err := s.deadEntry(name, id)
+	if err != nil {
 		s.mu.Unlock()
-		return fmt.Errorf("%w: %q in outbox %q", outbox.ErrNoDeadLetter, id, name)
+		return err
 	}
 	e.rec.Dead, e.rec.Attempts, e.rec.NextAttemptAt = false, 0, time.Time{}
 	if e.inLive {

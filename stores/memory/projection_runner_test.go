@@ -196,6 +196,13 @@ func (k *killableLetters) RetryRequests(ctx context.Context, name string, limit 
 	return k.s.RetryRequests(ctx, name, limit)
 }
 
+func (k *killableLetters) Skip(ctx context.Context, name, eventID, by string, at time.Time) error {
+	if err := k.p.check(); err != nil {
+		return err
+	}
+	return k.s.Skip(ctx, name, eventID, by, at)
+}
+
 // memReadModel keeps its rows as events of one aggregate in a memory event store, so its writes
 // join the memory unit of work of the runner's batch and commit or roll back with it. Clear
 // appends a marker: Rows returns what follows the last one.
