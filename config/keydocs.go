@@ -71,6 +71,8 @@ var keyDocs = []keyDoc{
 		"As `store.datasource`, for the checkpoints; set it or `projection.checkpoint.url`, not both."},
 	{Root + ".projection.checkpoint.auto-migrate", "as `store.auto-migrate`",
 		"As `store.auto-migrate`, for the checkpoint database."},
+	{Root + ".projection.balance", "",
+		"Spreads the projections' leases (and partitions) across the processes that run them, each holding its share within one, with members' heartbeats in the checkpoint database (bun); `false` lets the first process take every lease."},
 	{Root + ".projection.batch-size", "",
 		"Most events a runner reads at once; a runner that keeps up applies each read in one transaction."},
 	{Root + ".projection.commit-size", "",
@@ -88,6 +90,8 @@ var keyDocs = []keyDoc{
 		"Longest wait between tries of a failed event."},
 	{Root + ".projection.dead-letter-after", "",
 		"Park an event that failed this many times as a dead letter and move on; `0` retries for ever."},
+	{Root + ".projection.partitions", "",
+		"Splits each projection into this many partitions by aggregate id (FNV-1a 32-bit of the id, modulo the number), each with its own checkpoint (`name#i/n`) and lease, balanced like projections; changing it for a projection with checkpoints needs a reset."},
 	{Root + ".outbox.enabled", "",
 		"Wires the transactional outbox: repositories built with `autoconfig.RepositoryOptions` enqueue saved events in the append's transaction; " +
 			"relays publish them through the EDA publisher."},

@@ -37,6 +37,7 @@ func settingsOf(t reflect.Type) []setting {
 			{"retry-initial", "RetryInitial"},
 			{"retry-max", "RetryMax"},
 			{"dead-letter-after", "DeadLetterAfter"},
+			{"partitions", "Partitions"},
 		}
 	case reflect.TypeFor[outbox.Config]():
 		return []setting{

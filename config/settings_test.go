@@ -35,6 +35,7 @@ func TestSettingErrorsNameTheKey(t *testing.T) {
 		{"projection.retry-initial", "2m", "RetryInitial", "needs 0 < initial ≤ max, got initial 2m0s, max 1m0s"},
 		{"projection.retry-max", "-1s", "", "must be 0 (the default) or a positive duration such as 500ms or 2s, got -1s"},
 		{"projection.dead-letter-after", "3000000000", "DeadLetterAfter", "must be from 1 to 2147483647, got 3000000000"},
+		{"projection.partitions", "257", "Partitions", "must be from 1 to 256, got 257"},
 		{"outbox.name", `"a\0b"`, "Name", "must not contain NUL bytes"},
 		{"outbox.max-attempts", "3000000000", "MaxAttempts", "must be from 1 to 2147483647, got 3000000000"},
 		{"outbox.poll-interval", "10000h", "PollInterval", "must be more than 0 and at most 8784h0m0s, got 10000h0m0s"},
@@ -76,7 +77,7 @@ func TestSettingErrorsNameTheKey(t *testing.T) {
 		rest, ok := strings.CutPrefix(k, config.Root+".")
 		if !ok || !(strings.HasPrefix(rest, "projection.") || strings.HasPrefix(rest, "outbox.")) ||
 			strings.HasPrefix(rest, "projection.checkpoint.") || strings.HasSuffix(rest, ".enabled") ||
-			strings.HasSuffix(rest, ".provider") || strings.HasSuffix(rest, ".url") {
+			strings.HasSuffix(rest, ".provider") || strings.HasSuffix(rest, ".url") || rest == "projection.balance" {
 			continue
 		}
 		assert.True(t, covered[k], "no case for %s", k)
@@ -161,7 +162,7 @@ func TestSettingTypes(t *testing.T) {
 		"outbox: {relays: {a: 1}}":            "eventsourcing: pyfly.eventsourcing.outbox.relays: ",
 		"outbox: {publish-timeout: 30}":       `eventsourcing: pyfly.eventsourcing.outbox.publish-timeout: expects a duration with a unit, such as "30s", "500ms" or "2m", got 30 without a unit`,
 		"outbox: 5":                           "eventsourcing: pyfly.eventsourcing.outbox: expects a map with the keys enabled, provider, url, name, max-attempts, poll-interval, publish-timeout, backoff-initial, backoff-max, claim-timeout, retention, batch-size, relays, got 5",
-		"projection: [a]":                     "eventsourcing: pyfly.eventsourcing.projection: expects a map with the keys checkpoint, batch-size, commit-size, poll-interval, start-from, lease-ttl, retry-initial, retry-max, dead-letter-after, got a list of 1",
+		"projection: [a]":                     "eventsourcing: pyfly.eventsourcing.projection: expects a map with the keys checkpoint, balance, batch-size, commit-size, poll-interval, start-from, lease-ttl, retry-initial, retry-max, dead-letter-after, partitions, got a list of 1",
 		"outbox: {Name: x}":                   "eventsourcing: pyfly.eventsourcing.outbox.Name: unknown key; did you mean `pyfly.eventsourcing.outbox.name`?",
 		"outbox: {owner: me}":                 "eventsourcing: pyfly.eventsourcing.outbox.owner: unknown key; valid keys under pyfly.eventsourcing.outbox: enabled, provider, ",
 		"projection: {MaxAttempts: 3}":        "eventsourcing: pyfly.eventsourcing.projection.MaxAttempts: unknown key; did you mean `pyfly.eventsourcing.outbox.max-attempts`?",

@@ -85,8 +85,14 @@ func (g *gauges) projections(ctx context.Context, o metric.Observer) error {
 				errs = append(errs, err)
 				continue
 			}
-			mine[r.Name()] = true
-			o.ObserveInt64(g.position, st.Position, metric.WithAttributes(AttrProjection.String(st.Name)))
+			parts := st.Partitions // a split projection's checkpoints are its partitions'
+			if parts == nil {
+				parts = []projection.Status{st}
+			}
+			for _, ps := range parts {
+				mine[ps.Name] = true
+				o.ObserveInt64(g.position, ps.Position, metric.WithAttributes(AttrProjection.String(ps.Name)))
+			}
 		}
 	}
 	ps, err := g.src.Inspector.Projections(ctx)

@@ -49,6 +49,9 @@ type Config struct {
 	// in the dead-letter store and moves past it; it needs one ([WithDeadLetters]). 0, the
 	// default, retries a failing event for ever: the runner never skips one.
 	DeadLetterAfter int
+	// Partitions splits the projection into this many partitions by aggregate id, from 1 to
+	// [MaxPartitions] (default [DefaultPartitions], not split); see [WithPartitions].
+	Partitions int
 	// Owner is the name this runner acquires the lease under, at most [MaxNameBytes] bytes of
 	// valid UTF-8 without NUL. Empty: [NewRunner] makes one of the host name, the process id and
 	// a random suffix, unique per runner. Two runners must never share one.
@@ -83,6 +86,7 @@ func (c *Config) SetDefaults() {
 	c.PollInterval = cmp.Or(c.PollInterval, DefaultPollInterval)
 	c.StartFrom = cmp.Or(c.StartFrom, StartEarliest)
 	c.LeaseTTL = cmp.Or(c.LeaseTTL, DefaultLeaseTTL)
+	c.Partitions = cmp.Or(c.Partitions, DefaultPartitions)
 	c.RetryInitial, c.RetryMax = backoff.Defaults(c.RetryInitial, c.RetryMax, DefaultRetryInitial, DefaultRetryMax)
 }
 
@@ -99,6 +103,7 @@ func (c Config) Validate() error {
 		errs.Check("RetryInitial", c.RetryInitial != 0, waitProblem(c.RetryInitial)),
 		errs.Check("RetryMax", c.RetryMax != 0, waitProblem(c.RetryMax)),
 		errs.Check("DeadLetterAfter", c.DeadLetterAfter != 0, attemptsProblem(c.DeadLetterAfter)),
+		errs.Check("Partitions", c.Partitions != 0, partitionsProblem(c.Partitions)),
 		errs.Check("Owner", c.Owner != "", check.Text(c.Owner, MaxNameBytes, true)),
 	); err != nil {
 		return err
@@ -115,6 +120,7 @@ type setup struct {
 	lease       Lease
 	deadLetters DeadLetterStore
 	observer    es.BatchObserver
+	balancer    *Balancer
 }
 
 // validate checks the Config and its dead-letter setting against the dead-letter store.
@@ -126,6 +132,8 @@ func (s *setup) validate() error {
 	case s.cfg.DeadLetterAfter > 0 && s.deadLetters == nil:
 		return &ConfigError{Config: configName, Field: "DeadLetterAfter",
 			Reason: fmt.Sprintf("is %d but there is no dead-letter store to park events in: give one with WithDeadLetters", s.cfg.DeadLetterAfter)}
+	case s.balancer != nil && s.lease == nil:
+		return errs.Invalid("projection.WithBalancer: the runner has no lease to balance; give it one with WithLease")
 	case s.cfg.DeadLetterAfter == 0 && s.deadLetters != nil:
 		return &ConfigError{Config: configName, Field: "DeadLetterAfter",
 			Reason: fmt.Sprintf("is 0 but a dead-letter store is given (WithDeadLetters): set it from 1 to %d", math.MaxInt32)}
@@ -150,6 +158,8 @@ type config struct {
 	deadLetters  DeadLetterStore
 	maxAttempts  int
 	observer     es.BatchObserver // nil: none
+	balancer     *Balancer        // nil: none
+	partitions   int
 }
 
 // resolve returns the settings of a checked setup: the Config's defaults, a fresh owner,
@@ -167,6 +177,7 @@ func (s *setup) resolve() config {
 		batchSize: c.BatchSize, commitSize: c.CommitSize, pollInterval: c.PollInterval, checkpoints: s.checkpoints,
 		startFrom: c.StartFrom, lease: s.lease, leaseTTL: c.LeaseTTL, retryInitial: c.RetryInitial, retryMax: c.RetryMax,
 		logger: c.Logger, owner: c.Owner, deadLetters: s.deadLetters, maxAttempts: c.DeadLetterAfter, observer: s.observer,
+		balancer: s.balancer, partitions: c.Partitions,
 	}
 	if cfg.checkpoints == nil {
 		cfg.checkpoints, cfg.ownStore = newPrivateCheckpoints(), true

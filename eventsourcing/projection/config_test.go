@@ -34,6 +34,7 @@ func TestConfigValidateNamesTheField(t *testing.T) {
 		{"negative max retry", projection.Config{RetryMax: -time.Second}, "RetryMax", "must be more than 0, got -1s"},
 		{"negative dead-letter attempts", projection.Config{DeadLetterAfter: -1}, "DeadLetterAfter", "must be from 1 to 2147483647, got -1"},
 		{"too many dead-letter attempts", projection.Config{DeadLetterAfter: 1 << 31}, "DeadLetterAfter", "got 2147483648"},
+		{"too many partitions", projection.Config{Partitions: projection.MaxPartitions + 1}, "Partitions", "must be from 1 to 256, got 257"},
 		{"owner too long", projection.Config{Owner: strings.Repeat("o", projection.MaxNameBytes+1)}, "Owner", "at most 255 bytes, got 256"},
 		{"initial retry alone above the default max", projection.Config{RetryInitial: 2 * time.Minute}, "RetryInitial",
 			"needs 0 < initial ≤ max, got initial 2m0s, max 1m0s"},
@@ -75,7 +76,7 @@ func TestDefaultConfig(t *testing.T) {
 		BatchSize: projection.DefaultBatchSize, CommitSize: projection.DefaultCommitSize,
 		PollInterval: projection.DefaultPollInterval, StartFrom: projection.StartEarliest,
 		LeaseTTL: projection.DefaultLeaseTTL, RetryInitial: projection.DefaultRetryInitial,
-		RetryMax: projection.DefaultRetryMax,
+		RetryMax: projection.DefaultRetryMax, Partitions: projection.DefaultPartitions,
 	}, d)
 	again := d
 	again.SetDefaults()
