@@ -164,7 +164,7 @@ func (r *Runner) readOn(ctx context.Context, run pages, limit, n int) (pages, bo
 		if len(page) > 0 {
 			run = append(run, page)
 		}
-		if len(page) < limit {
+		if len(page) < limit && !gapMore(page) {
 			return run, false
 		}
 	}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -137,4 +138,25 @@ func TestWithPartitionsRange(t *testing.T) {
 	r, err := projection.NewRunner(noop, memory.NewEventStore(), projection.WithPartitions(projection.MaxPartitions))
 	require.NoError(t, err)
 	assert.Len(t, r.Partitions(), projection.MaxPartitions)
+}
+
+// TestEmptyPartitionsKeepUp: one aggregate, four partitions: three have no events, and their
+// checkpoints still move to the head (a read of the whole stream stops after a bound and says
+// more follows, so they read on without waiting a poll interval a page).
+func TestEmptyPartitionsKeepUp(t *testing.T) {
+	store := memory.NewEventStore()
+	place(t, store, "order-1", 0, 500)
+	p := projection.FunctionProjection("v", func(context.Context, es.Envelope) error { return nil })
+	logs := testkit.NewLogRecorder()
+	r := newRunner(t, p, store, append(fast(logs), projection.WithCheckpoints(memory.NewCheckpointStore()),
+		projection.WithPartitions(4), projection.WithBatchSize(5), projection.WithPollInterval(time.Hour))...)
+	require.NoError(t, r.Start(context.Background()))
+	eventually(t, "every partition at the head", func() bool {
+		for _, ps := range status(t, r).Partitions {
+			if ps.Position != 500 {
+				return false
+			}
+		}
+		return true
+	})
 }

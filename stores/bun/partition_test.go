@@ -146,3 +146,42 @@ func TestPartitionedRunnerOnBun(t *testing.T) {
 		})
 	}
 }
+
+// TestReadPartitionWindow: one read looks at a bounded window of the stream; a partition with no
+// events there reads none and says how far it read, and a partitioned runner reads on from there
+// to the head without waiting.
+func TestReadPartitionWindow(t *testing.T) {
+	for _, b := range backends() {
+		t.Run(b.name, func(t *testing.T) {
+			ctx := context.Background()
+			db := openDB(t, b.url(t))
+			store := newEventStore(t, db)
+			require.NoError(t, store.Append(ctx, "only", "T", 0, testkit.Envelopes(t, "Happened", 1, 1500)))
+			all, err := store.ReadAll(ctx, 0, 2000)
+			require.NoError(t, err)
+			last := all[len(all)-1].GlobalPosition
+			empty := 1 - projection.PartitionOf("only", 2)
+			got, through, err := store.ReadPartition(ctx, 0, last, 100, empty, 2)
+			require.NoError(t, err)
+			assert.Empty(t, got)
+			assert.Equal(t, all[999].GlobalPosition, through, "a window of 1,000 events")
+			got, through, err = store.ReadPartition(ctx, through, last, 100, empty, 2)
+			require.NoError(t, err)
+			assert.Empty(t, got)
+			assert.Equal(t, last, through)
+
+			cps, err := bunstore.NewCheckpointStore(db)
+			require.NoError(t, err)
+			r, err := projection.NewRunner(projection.FunctionProjection("w", func(context.Context, es.Envelope) error { return nil }), store,
+				projection.WithCheckpoints(cps), projection.WithPartitions(2), projection.WithPollInterval(time.Hour))
+			require.NoError(t, err)
+			require.NoError(t, r.Start(ctx))
+			t.Cleanup(func() { _ = r.Stop(context.Background()) })
+			testkit.WaitFor(t, 20*time.Second, func() bool {
+				st, err := r.Status(ctx)
+				require.NoError(t, err)
+				return st.Partitions[0].Position == last && st.Partitions[1].Position == last
+			}, "both partitions at the head")
+		})
+	}
+}
