@@ -55,7 +55,7 @@ func NewProjections(s *Settings, dbs *Databases, store es.EventStore, ps []proje
 		}
 		// A throwaway runner (NewRunner does no I/O) checks what Start would refuse: a bad
 		// name, one too long for its lease, a typed projection's registration mistake.
-		if _, err := projection.NewRunner(p, store, probe...); err != nil {
+		if _, err := projection.NewRunner(p, store, projection.OwnOptions(p, probe)...); err != nil {
 			return nil, &wrapped{msg: fmt.Sprintf("eventsourcing: projection %d (%T): %s", i, p, cause(err)), err: err}
 		}
 		name := p.Name()
@@ -85,7 +85,7 @@ func (p *Projections) Start(ctx context.Context) error {
 	}
 	runners := make([]*projection.Runner, 0, len(p.list))
 	for _, pr := range p.list {
-		r, err := projection.NewRunner(pr, p.store, opts...)
+		r, err := projection.NewRunner(pr, p.store, projection.OwnOptions(pr, opts)...)
 		if err == nil {
 			err = r.Start(ctx)
 		}
@@ -160,6 +160,13 @@ func (p *Projections) options() ([]projection.Option, error) {
 			return nil, err
 		}
 		checkpoints, lease, deadLetters = cs, l, dl
+		if p.s.Config.Projection.Balance {
+			b, err := newBalancer(p.s, db)
+			if err != nil {
+				return nil, err
+			}
+			return append(runnerOptions(p.s, checkpoints, lease, deadLetters), projection.WithBalancer(b)), nil
+		}
 	} else if p.dbs != nil && p.dbs.settings == p.s {
 		m := p.dbs.memoryStores() // the inspector reads them
 		checkpoints, lease, deadLetters = m.checkpoints, m.lease, m.letters

@@ -95,8 +95,11 @@ func NewSettings(cfg config.Config, logger *slog.Logger) (*Settings, error) {
 	}
 	cp := ddlAuto(cfg, cfg.Projection.Checkpoint)
 	cp.Provider = cfg.CheckpointProvider()
-	if s.Checkpoints, err = resolveTarget("checkpoint store", config.Root+".projection.checkpoint", cp, cfg.CheckpointURL(),
-		bunstore.TableCheckpoints, bunstore.TableLeases, bunstore.TableDeadLetters); err != nil {
+	cpTables := []string{bunstore.TableCheckpoints, bunstore.TableLeases, bunstore.TableDeadLetters}
+	if cfg.Projection.Balance {
+		cpTables = append(cpTables, bunstore.TableMembers)
+	}
+	if s.Checkpoints, err = resolveTarget("checkpoint store", config.Root+".projection.checkpoint", cp, cfg.CheckpointURL(), cpTables...); err != nil {
 		return nil, err
 	}
 	if cfg.Outbox.Enabled {

@@ -139,6 +139,10 @@ type ProjectionConfig struct {
 	// Checkpoint selects and locates the checkpoint store, its lease and its dead letters:
 	// provider defaults to the event store's; url falls back to the event store's URL chain.
 	Checkpoint StoreConfig `koanf:"checkpoint"`
+	// Balance spreads the projections' leases across the processes running them, each holding
+	// its share (projection.Balancer), with the members' heartbeats in the checkpoint database
+	// (default true; only the bun checkpoint store balances: memory leases live in one process).
+	Balance bool `koanf:"balance"`
 	// Config holds the runners' settings, their defaults filled in by [Config.Validate]. Each
 	// other key under projection sets one of its fields (batch-size sets BatchSize, and so
 	// on); Owner and Logger are set in code only.
@@ -176,7 +180,7 @@ func Default() Config {
 		Store:      EventStoreConfig{StoreConfig: StoreConfig{Provider: ProviderMemory}, PositionStrategy: PositionAuto, PayloadFormat: PayloadCompact},
 		Snapshot:   SnapshotConfig{StoreConfig: StoreConfig{Provider: ProviderMemory}, Interval: es.DefaultSnapshotInterval},
 		EDA:        EDAConfig{Destination: DefaultDestination},
-		Projection: ProjectionConfig{Config: projection.DefaultConfig()},
+		Projection: ProjectionConfig{Balance: true, Config: projection.DefaultConfig()},
 		Outbox:     OutboxConfig{Config: outbox.DefaultConfig()},
 		Health:     HealthConfig{Config: health.DefaultConfig()},
 	}

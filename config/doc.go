@@ -80,6 +80,10 @@
 //     the checkpoints; set it or projection.checkpoint.url, not both.
 //   - pyfly.eventsourcing.projection.checkpoint.auto-migrate (default: as store.auto-migrate): As
 //     store.auto-migrate, for the checkpoint database.
+//   - pyfly.eventsourcing.projection.balance (default: true): Spreads the projections' leases (and
+//     partitions) across the processes that run them, each holding its share within one, with
+//     members' heartbeats in the checkpoint database (bun); false lets the first process take every
+//     lease.
 //   - pyfly.eventsourcing.projection.batch-size (default: 100): Most events a runner reads at once;
 //     a runner that keeps up applies each read in one transaction.
 //   - pyfly.eventsourcing.projection.commit-size (default: 5000): Most events one transaction takes
@@ -112,6 +116,10 @@
 //     Projections).
 //   - pyfly.eventsourcing.projection.switch-lag (default: 100): How many readable events a new
 //     version may have left to apply when it takes over from the active one.
+//   - pyfly.eventsourcing.projection.partitions (default: 1): Splits each projection into this many
+//     partitions by aggregate id (FNV-1a 32-bit of the id, modulo the number), each with its own
+//     checkpoint (name#i/n) and lease, balanced like projections; changing it for a projection with
+//     checkpoints needs a reset.
 //   - pyfly.eventsourcing.outbox.enabled (default: false): Wires the transactional outbox:
 //     repositories built with autoconfig.RepositoryOptions enqueue saved events in the append's
 //     transaction; relays publish them through the EDA publisher.

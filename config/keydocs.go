@@ -71,6 +71,8 @@ var keyDocs = []keyDoc{
 		"As `store.datasource`, for the checkpoints; set it or `projection.checkpoint.url`, not both."},
 	{Root + ".projection.checkpoint.auto-migrate", "as `store.auto-migrate`",
 		"As `store.auto-migrate`, for the checkpoint database."},
+	{Root + ".projection.balance", "",
+		"Spreads the projections' leases (and partitions) across the processes that run them, each holding its share within one, with members' heartbeats in the checkpoint database (bun); `false` lets the first process take every lease."},
 	{Root + ".projection.batch-size", "",
 		"Most events a runner reads at once; a runner that keeps up applies each read in one transaction."},
 	{Root + ".projection.commit-size", "",
@@ -98,6 +100,8 @@ var keyDocs = []keyDoc{
 			"starts the new version beside the running one, which hands over once the new one has caught up (see Projections)."},
 	{Root + ".projection.switch-lag", "",
 		"How many readable events a new version may have left to apply when it takes over from the active one."},
+	{Root + ".projection.partitions", "",
+		"Splits each projection into this many partitions by aggregate id (FNV-1a 32-bit of the id, modulo the number), each with its own checkpoint (`name#i/n`) and lease, balanced like projections; changing it for a projection with checkpoints needs a reset."},
 	{Root + ".outbox.enabled", "",
 		"Wires the transactional outbox: repositories built with `autoconfig.RepositoryOptions` enqueue saved events in the append's transaction; " +
 			"relays publish them through the EDA publisher."},

@@ -40,6 +40,7 @@ func settingsOf(t reflect.Type) []setting {
 			{"dead-letter-policy", "DeadLetterPolicy"},
 			{"versions", "Versions"},
 			{"switch-lag", "SwitchLag"},
+			{"partitions", "Partitions"},
 		}
 	case reflect.TypeFor[outbox.Config]():
 		return []setting{

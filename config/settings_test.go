@@ -40,6 +40,7 @@ func TestSettingErrorsNameTheKey(t *testing.T) {
 		{"outbox.dead-letter-policy", "hold", "DeadLetterPolicy", `"hold" is not one of "retry", "park", "park-aggregate" or "pause"`},
 		{"projection.versions", "{orders_view: 0}", "Versions", `projection "orders_view": must be from 1 to 99999, got 0`},
 		{"projection.switch-lag", "200000", "SwitchLag", "must be from 0 to 100000, got 200000"},
+		{"projection.partitions", "257", "Partitions", "must be from 1 to 256, got 257"},
 		{"outbox.name", `"a\0b"`, "Name", "must not contain NUL bytes"},
 		{"outbox.max-attempts", "3000000000", "MaxAttempts", "must be from 1 to 2147483647, got 3000000000"},
 		{"outbox.poll-interval", "10000h", "PollInterval", "must be more than 0 and at most 8784h0m0s, got 10000h0m0s"},
@@ -81,7 +82,7 @@ func TestSettingErrorsNameTheKey(t *testing.T) {
 		rest, ok := strings.CutPrefix(k, config.Root+".")
 		if !ok || !(strings.HasPrefix(rest, "projection.") || strings.HasPrefix(rest, "outbox.")) ||
 			strings.HasPrefix(rest, "projection.checkpoint.") || strings.HasSuffix(rest, ".enabled") ||
-			strings.HasSuffix(rest, ".provider") || strings.HasSuffix(rest, ".url") {
+			strings.HasSuffix(rest, ".provider") || strings.HasSuffix(rest, ".url") || rest == "projection.balance" {
 			continue
 		}
 		assert.True(t, covered[k], "no case for %s", k)
@@ -166,7 +167,7 @@ func TestSettingTypes(t *testing.T) {
 		"outbox: {relays: {a: 1}}":            "eventsourcing: pyfly.eventsourcing.outbox.relays: ",
 		"outbox: {publish-timeout: 30}":       `eventsourcing: pyfly.eventsourcing.outbox.publish-timeout: expects a duration with a unit, such as "30s", "500ms" or "2m", got 30 without a unit`,
 		"outbox: 5":                           "eventsourcing: pyfly.eventsourcing.outbox: expects a map with the keys enabled, provider, url, name, max-attempts, dead-letter-policy, poll-interval, publish-timeout, backoff-initial, backoff-max, claim-timeout, retention, batch-size, relays, got 5",
-		"projection: [a]":                     "eventsourcing: pyfly.eventsourcing.projection: expects a map with the keys checkpoint, batch-size, commit-size, poll-interval, start-from, lease-ttl, retry-initial, retry-max, dead-letter-after, dead-letter-policy, versions, switch-lag, got a list of 1",
+		"projection: [a]":                     "eventsourcing: pyfly.eventsourcing.projection: expects a map with the keys checkpoint, balance, batch-size, commit-size, poll-interval, start-from, lease-ttl, retry-initial, retry-max, dead-letter-after, dead-letter-policy, versions, switch-lag, partitions, got a list of 1",
 		"outbox: {Name: x}":                   "eventsourcing: pyfly.eventsourcing.outbox.Name: unknown key; did you mean `pyfly.eventsourcing.outbox.name`?",
 		"outbox: {owner: me}":                 "eventsourcing: pyfly.eventsourcing.outbox.owner: unknown key; valid keys under pyfly.eventsourcing.outbox: enabled, provider, ",
 		"projection: {MaxAttempts: 3}":        "eventsourcing: pyfly.eventsourcing.projection.MaxAttempts: unknown key; did you mean `pyfly.eventsourcing.outbox.max-attempts`?",

@@ -82,7 +82,15 @@ func (c *Checker) runnerFacts(ctx context.Context) map[string]*Runner {
 		return nil
 	}
 	out := map[string]*Runner{}
+	var runners []*projection.Runner
 	for _, r := range c.runners() {
+		if parts := r.Partitions(); parts != nil { // a split projection's checks are its partitions'
+			runners = append(runners, parts...)
+		} else {
+			runners = append(runners, r)
+		}
+	}
+	for _, r := range runners {
 		st, err := r.Status(ctx)
 		f := &Runner{Running: st.Running, Active: st.Active, LeaseHolder: st.LeaseHolder, LeaseExpiresAt: st.LeaseExpiresAt,
 			FailingPosition: st.FailingPosition, Attempts: st.Attempts, LastErrorAt: st.LastErrorAt}

@@ -90,8 +90,14 @@ func (g *gauges) projections(ctx context.Context, o metric.Observer) error {
 				errs = append(errs, err)
 				continue
 			}
-			mine[v] = true
-			o.ObserveInt64(g.position, st.Position, metric.WithAttributes(AttrProjection.String(st.Name), AttrVersion.Int(st.Version)))
+			parts := st.Partitions // a split projection's checkpoints are its partitions'
+			if parts == nil {
+				parts = []projection.Status{st}
+			}
+			for _, ps := range parts {
+				mine[version{ps.Name, ps.Version}] = true
+				o.ObserveInt64(g.position, ps.Position, metric.WithAttributes(AttrProjection.String(ps.Name), AttrVersion.Int(ps.Version)))
+			}
 		}
 	}
 	ps, err := g.src.Inspector.Projections(ctx)

@@ -56,6 +56,9 @@ type Config struct {
 	// the default: park when DeadLetterAfter is set, else retry. Every policy but retry needs
 	// DeadLetterAfter and a dead-letter store ([WithDeadLetters]).
 	DeadLetterPolicy es.DeadLetterPolicy
+	// Partitions splits the projection into this many partitions by aggregate id, from 1 to
+	// [MaxPartitions] (default [DefaultPartitions], not split); see [WithPartitions].
+	Partitions int
 	// Owner is the name this runner acquires the lease under, at most [MaxNameBytes] bytes of
 	// valid UTF-8 without NUL. Empty: [NewRunner] makes one of the host name, the process id and
 	// a random suffix, unique per runner. Two runners must never share one.
@@ -99,6 +102,7 @@ func (c *Config) SetDefaults() {
 	c.StartFrom = cmp.Or(c.StartFrom, StartEarliest)
 	c.LeaseTTL = cmp.Or(c.LeaseTTL, DefaultLeaseTTL)
 	c.SwitchLag = cmp.Or(c.SwitchLag, DefaultSwitchLag)
+	c.Partitions = cmp.Or(c.Partitions, DefaultPartitions)
 	c.RetryInitial, c.RetryMax = backoff.Defaults(c.RetryInitial, c.RetryMax, DefaultRetryInitial, DefaultRetryMax)
 }
 
@@ -117,6 +121,7 @@ func (c Config) Validate() error {
 		errs.Check("RetryMax", c.RetryMax != 0, waitProblem(c.RetryMax)),
 		errs.Check("DeadLetterAfter", c.DeadLetterAfter != 0, attemptsProblem(c.DeadLetterAfter)),
 		errs.Check("DeadLetterPolicy", c.DeadLetterPolicy != "", c.DeadLetterPolicy.Problem()),
+		errs.Check("Partitions", c.Partitions != 0, partitionsProblem(c.Partitions)),
 		errs.Check("Owner", c.Owner != "", check.Text(c.Owner, MaxNameBytes, true)),
 		errs.Check("SwitchLag", c.SwitchLag != 0, switchLagProblem(c.SwitchLag)),
 		errs.Check("Versions", len(c.Versions) > 0, versionsProblem(c.Versions)),
@@ -138,6 +143,7 @@ type setup struct {
 	deadLetters DeadLetterStore
 	observer    es.BatchObserver
 	version     int // WithVersion's, 0 when not set
+	balancer    *Balancer
 }
 
 // validate checks the Config and its dead-letter setting against the dead-letter store.
@@ -150,6 +156,8 @@ func (s *setup) validate() error {
 	case s.cfg.DeadLetterAfter > 0 && s.deadLetters == nil:
 		return &ConfigError{Config: configName, Field: "DeadLetterAfter",
 			Reason: fmt.Sprintf("is %d but there is no dead-letter store to park events in: give one with WithDeadLetters", s.cfg.DeadLetterAfter)}
+	case s.balancer != nil && s.lease == nil:
+		return errs.Invalid("projection.WithBalancer: the runner has no lease to balance; give it one with WithLease")
 	case s.cfg.DeadLetterAfter == 0 && s.deadLetters != nil && policy != es.DeadLetterRetry:
 		return &ConfigError{Config: configName, Field: "DeadLetterAfter",
 			Reason: fmt.Sprintf("is 0 but a dead-letter store is given (WithDeadLetters): set it from 1 to %d", math.MaxInt32)}
@@ -178,6 +186,8 @@ type config struct {
 	versions     map[string]int      // Config.Versions
 	version      int                 // WithVersion's, 0 when not set
 	switchLag    int64
+	balancer     *Balancer // nil: none
+	partitions   int
 }
 
 // resolve returns the settings of a checked setup: the Config's defaults, a fresh owner,
@@ -196,6 +206,7 @@ func (s *setup) resolve() config {
 		startFrom: c.StartFrom, lease: s.lease, leaseTTL: c.LeaseTTL, retryInitial: c.RetryInitial, retryMax: c.RetryMax,
 		logger: c.Logger, owner: c.Owner, deadLetters: s.deadLetters, maxAttempts: c.DeadLetterAfter, observer: s.observer,
 		versions: c.Versions, version: s.version, switchLag: c.SwitchLag,
+		balancer: s.balancer, partitions: c.Partitions,
 	}
 	cfg.policy = c.DeadLetterPolicy
 	switch {

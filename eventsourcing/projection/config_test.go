@@ -35,6 +35,7 @@ func TestConfigValidateNamesTheField(t *testing.T) {
 		{"negative dead-letter attempts", projection.Config{DeadLetterAfter: -1}, "DeadLetterAfter", "must be from 1 to 2147483647, got -1"},
 		{"too many dead-letter attempts", projection.Config{DeadLetterAfter: 1 << 31}, "DeadLetterAfter", "got 2147483648"},
 		{"unknown dead-letter policy", projection.Config{DeadLetterPolicy: "Park"}, "DeadLetterPolicy", `"Park" is not one of "retry", "park", "park-aggregate" or "pause"`},
+		{"too many partitions", projection.Config{Partitions: projection.MaxPartitions + 1}, "Partitions", "must be from 1 to 256, got 257"},
 		{"owner too long", projection.Config{Owner: strings.Repeat("o", projection.MaxNameBytes+1)}, "Owner", "at most 255 bytes, got 256"},
 		{"initial retry alone above the default max", projection.Config{RetryInitial: 2 * time.Minute}, "RetryInitial",
 			"needs 0 < initial ≤ max, got initial 2m0s, max 1m0s"},
@@ -79,7 +80,7 @@ func TestDefaultConfig(t *testing.T) {
 		BatchSize: projection.DefaultBatchSize, CommitSize: projection.DefaultCommitSize,
 		PollInterval: projection.DefaultPollInterval, StartFrom: projection.StartEarliest,
 		LeaseTTL: projection.DefaultLeaseTTL, RetryInitial: projection.DefaultRetryInitial,
-		RetryMax: projection.DefaultRetryMax, SwitchLag: projection.DefaultSwitchLag,
+		RetryMax: projection.DefaultRetryMax, SwitchLag: projection.DefaultSwitchLag, Partitions: projection.DefaultPartitions,
 	}, d)
 	again := d
 	again.SetDefaults()

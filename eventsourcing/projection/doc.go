@@ -58,6 +58,19 @@
 // acquisition gets a higher fencing token, which the checkpoint store records: a runner whose
 // batch outlived its lease cannot move the checkpoint once the new holder has loaded it.
 //
+// # Several processes: balanced leases and partitions
+//
+// With a [Balancer] ([WithBalancer]), the runners of several processes spread their leases so
+// that each live process holds its share, within one: members beat in a [Membership] (the memory
+// and Bun stores keep one beside their leases), each computes its share from the live members,
+// a standby tries its lease only below its share, and an active runner above it hands its lease
+// over between two batches. When a process dies, the others take its leases once its heartbeat
+// has expired. [WithPartitions] splits a projection by aggregate id ([PartitionOf]: FNV-1a 32-bit
+// of the id, modulo the number of partitions) into runners named [PartitionName] (name#i/n), each
+// with its own checkpoint and lease, balanced like projections; an aggregate's events stay in
+// order in one partition. A partition reads only its own events where the event store is a
+// [PartitionReader].
+//
 // # The read horizon
 //
 // On PostgreSQL a reader sees only events below the read horizon: events committed after a
@@ -84,6 +97,7 @@
 // [WithStartFrom]), lease-ttl ([WithLeaseTTL]), retry-initial and retry-max ([WithRetry]),
 // dead-letter-after ([WithDeadLetters]), dead-letter-policy ([WithDeadLetterPolicy]:
 // es.DeadLetterPark, es.DeadLetterParkAggregate, es.DeadLetterPause or es.DeadLetterRetry),
-// versions.<name> ([WithVersion]) and switch-lag ([WithSwitchLag]), and checkpoint.provider and
-// checkpoint.url for the checkpoint store ([WithCheckpoints]) and its lease ([WithLease]).
+// versions.<name> ([WithVersion]), switch-lag ([WithSwitchLag]), partitions ([WithPartitions]),
+// and checkpoint.provider and checkpoint.url for the checkpoint store ([WithCheckpoints]) and its
+// lease ([WithLease]); balance gives the runners of the Fx module a [Balancer].
 package projection

@@ -29,6 +29,10 @@ func (r *Runner) holdLease(ctx context.Context, l *loopState) (bool, error) {
 	ttl := r.cfg.leaseTTL
 	now := time.Now()
 	if h.held {
+		if r.handOver(ctx, l) {
+			r.noteStandby(ctx, l)
+			return false, nil
+		}
 		if now.Before(h.renewAt) {
 			return true, nil
 		}
@@ -45,7 +49,15 @@ func (r *Runner) holdLease(ctx context.Context, l *loopState) (bool, error) {
 		}
 		r.dropLease(l, "another runner holds the lease now")
 	}
+	if !r.mayAcquire(ctx, l) {
+		r.state.setActive(false)
+		r.noteStandby(ctx, l)
+		return false, nil
+	}
 	token, ok, err := r.cfg.lease.TryAcquire(ctx, r.leaseName, r.cfg.owner, ttl)
+	if err != nil || !ok {
+		r.notAcquired(l)
+	}
 	if err != nil {
 		return false, err
 	}
@@ -67,12 +79,14 @@ func (r *Runner) dropLease(l *loopState, why string) {
 	r.log.Warn("projection_lease_lost", slog.String("owner", r.cfg.owner), slog.Int64("token", l.lease.token), slog.String("reason", why))
 	l.lease = leaseHold{}
 	l.known = false
+	r.notAcquired(l)
 	r.state.setActive(false)
 }
 
 // releaseLease gives the lease up when the loop ends, so a standby runner takes over at once.
 func (r *Runner) releaseLease(ctx context.Context, l *loopState) {
 	r.state.setActive(false)
+	r.notAcquired(l)
 	if r.cfg.lease == nil || !l.lease.held {
 		return
 	}

@@ -17,8 +17,9 @@ type loopState struct {
 	resets      int64 // the Reset count the position reflects
 	narrowUntil int64 // after a failed commit: read one event at a time up to here
 
-	lease   leaseHold
-	standby standbyNote // what standing by logged last
+	lease     leaseHold
+	standby   standbyNote // what standing by logged last
+	freeSince time.Time   // with a balancer, above its share: since when the lease was seen free
 
 	failing  int64 // position of the event a handler fails on, 0 when none
 	attempts int   // failures on it
@@ -41,6 +42,7 @@ func (r *Runner) loop(ctx context.Context, initial int64) {
 	if r.notifier != nil {
 		wake = r.notifier.CommitNotifications(ctx)
 	}
+	defer r.joinBalance(ctx, l)()
 	defer r.releaseLease(ctx, l)
 	timer := time.NewTimer(time.Hour)
 	timer.Stop()
@@ -143,7 +145,7 @@ func (r *Runner) round(ctx context.Context, l *loopState) (time.Duration, bool) 
 		}
 		return r.cfg.pollInterval, true
 	}
-	run, more := pages{events}, len(events) >= limit
+	run, more := pages{events}, len(events) >= limit || gapMore(events)
 	if more && l.narrowUntil == 0 { // never while isolating an event whose commit failed
 		if n := l.pace.pages(read, limit, r.cfg.commitSize, r.catchUpBound()); n > 1 {
 			run, more = r.readOn(ctx, run, limit, n)
@@ -179,7 +181,7 @@ func (r *Runner) readOn(ctx context.Context, run pages, limit, n int) (pages, bo
 		if len(page) > 0 {
 			run = append(run, page)
 		}
-		if len(page) < limit {
+		if len(page) < limit && !gapMore(page) {
 			return run, false
 		}
 	}

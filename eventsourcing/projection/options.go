@@ -24,6 +24,8 @@ const (
 	DefaultRetryInitial = time.Second
 	// DefaultRetryMax caps the wait between retries.
 	DefaultRetryMax = time.Minute
+	// DefaultPartitions is the number of partitions of a projection: 1, not split.
+	DefaultPartitions = 1
 )
 
 // StartFrom says where a projection without a checkpoint starts.

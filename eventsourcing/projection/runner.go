@@ -48,6 +48,8 @@ type Runner struct {
 	leaseName   string
 	resets      atomic.Int64 // bumped by Reset: the loop reloads its checkpoint
 	resetSignal chan struct{}
+	parts       []*Runner // the partitions' runners, when split (WithPartitions); nil otherwise
+	part        bool      // the runner applies one partition of a split projection
 
 	mu       sync.Mutex // guards the fields below
 	done     chan struct{}
@@ -92,15 +94,27 @@ func NewRunner(p Projection, store es.EventStore, opts ...Option) (*Runner, erro
 	if err := s.validate(); err != nil {
 		return nil, err
 	}
-	if s.lease != nil {
+	cfg := s.resolve()
+	if cfg.partitions > 1 {
+		if v, versioned := cfg.resolveVersion(name); versioned {
+			return nil, &ConfigError{Config: configName, Field: "Partitions",
+				Reason: fmt.Sprintf("is %d, but projection %q has version %d: a versioned projection runs unpartitioned (partitions 1)", cfg.partitions, name, v)}
+		}
+		return newPartitioned(p, name, store, cfg)
+	}
+	return newRunner(p, name, store, cfg)
+}
+
+// newRunner returns the runner of p, named name, over store, with the resolved settings cfg.
+func newRunner(p Projection, name string, store es.EventStore, cfg config) (*Runner, error) {
+	if cfg.lease != nil {
 		if err := validName("projection name", leasePrefix+name); err != nil {
 			return nil, errs.Invalid("projection name: with a lease, at most %d bytes, got %d", MaxNameBytes-len(leasePrefix), len(name))
 		}
 	}
-	cfg := s.resolve()
 	version, versioned := cfg.resolveVersion(name)
 	if versioned {
-		if err := versionedName(name, version, s.lease != nil); err != nil {
+		if err := versionedName(name, version, cfg.lease != nil); err != nil {
 			return nil, err
 		}
 	}
@@ -133,6 +147,12 @@ func (r *Runner) Version() int { return r.version }
 // [StartLatest], reading the store's last position); the runner runs until [Runner.Stop]. Start
 // on a running runner does nothing.
 func (r *Runner) Start(ctx context.Context) error {
+	if r.parts != nil {
+		return r.startParts(ctx)
+	}
+	if err := r.checkLayout(ctx); err != nil {
+		return err
+	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.done != nil {
@@ -158,6 +178,12 @@ func (r *Runner) Start(ctx context.Context) error {
 // then returns nil. Ending ctx abandons the batch in flight (its transaction rolls back); Stop
 // lets it finish. It returns [ErrRunning] when the runner is already running.
 func (r *Runner) Run(ctx context.Context) error {
+	if r.parts != nil {
+		return r.runParts(ctx)
+	}
+	if err := r.checkLayout(ctx); err != nil {
+		return err
+	}
 	r.mu.Lock()
 	if r.done != nil {
 		r.mu.Unlock()
@@ -181,6 +207,9 @@ func (r *Runner) Run(ctx context.Context) error {
 // transaction rolls back) and Stop returns ctx's error; the runner exits as soon as its handler
 // returns. Stop on a runner that is not running does nothing.
 func (r *Runner) Stop(ctx context.Context) error {
+	if r.parts != nil {
+		return r.stopParts(ctx)
+	}
 	r.mu.Lock()
 	done, cancel := r.done, r.cancel
 	if done == nil {
@@ -259,15 +288,23 @@ func (r *Runner) Reset(ctx context.Context, position int64) error {
 			return fmt.Errorf("projection %q: reset to %d: %w", r.name, position, err)
 		}
 	}
-	if err := r.resetTo(ctx, position); err != nil {
+	if err := r.resetCheckpoints(ctx, position); err != nil {
 		return fmt.Errorf("projection %q: reset to %d: %w", r.name, position, err)
+	}
+	r.signalReset()
+	return nil
+}
+
+// signalReset makes the loop (the partitions' loops) reload the checkpoint after its batch in flight.
+func (r *Runner) signalReset() {
+	for _, p := range r.parts {
+		p.signalReset()
 	}
 	r.resets.Add(1)
 	select {
 	case r.resetSignal <- struct{}{}:
 	default:
 	}
-	return nil
 }
 
 // DeadLetters lists the projection's parked events with a position above after, at most limit.
@@ -275,6 +312,9 @@ func (r *Runner) Reset(ctx context.Context, position int64) error {
 func (r *Runner) DeadLetters(ctx context.Context, after int64, limit int) ([]DeadLetter, error) {
 	if r.cfg.deadLetters == nil {
 		return nil, errs.Invalid("projection %q: DeadLetters: the runner has no dead-letter store (see WithDeadLetters)", r.name)
+	}
+	if r.parts != nil {
+		return r.partsDeadLetters(ctx, after, limit)
 	}
 	out, err := r.cfg.deadLetters.List(ctx, r.name, after, limit)
 	if err != nil {

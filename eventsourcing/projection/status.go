@@ -64,6 +64,11 @@ type Status struct {
 	// HandoffPosition is, while the version hands off or once superseded, the position up to
 	// which it applies events; 0 otherwise.
 	HandoffPosition int64
+	// Partitions holds each partition's Status, in partition order, for a projection split into
+	// partitions ([WithPartitions]); nil otherwise. Then the fields above sum them up: Running
+	// and Active while any partition's runner is, Position the lowest, Lag the highest, the most
+	// recent LastError, DeadLetters the total, and no LeaseHolder (each partition has its own).
+	Partitions []Status
 }
 
 // state is what the loop shares with Status.
@@ -126,6 +131,9 @@ func (s *state) setFailing(position int64, attempts int) {
 // Status reports the runner's state, reading the stored checkpoint, the store's last and head
 // positions and, with [WithDeadLetters], the number of parked events.
 func (r *Runner) Status(ctx context.Context) (Status, error) {
+	if r.parts != nil {
+		return r.partsStatus(ctx)
+	}
 	r.state.mu.Lock()
 	st := Status{
 		Name: r.base, Running: r.state.running, Active: r.state.running && r.state.active,

@@ -75,6 +75,8 @@ type sqlDialect interface {
 	outcomeDialect
 	checkpointsDialect
 	leasesDialect
+	membershipsDialect
+	partitionsDialect
 	deadLettersDialect
 	adminDialect
 	deadLetterRetriesDialect

@@ -51,6 +51,12 @@
 // lock from its first statement to its commit, so appends (and other runners) wait for it: keep
 // handlers short.
 //
+// [NewMembership] keeps the members of the groups of processes that balance their runners'
+// leases (projection.Balancer) in pyfly_members (migration 0009), and [EventStore.ReadPartition]
+// reads one partition of a partitioned projection in the database, hashing the aggregate id as
+// projection.PartitionOf does (pyfly_partition, a function of migration 0009 on PostgreSQL and
+// one registered on every SQLite connection).
+//
 // # Transactions
 //
 // [InTx] (and [EventStore.InTx], which implements es.Transactor) runs a function in one

@@ -40,6 +40,7 @@ const (
 	TableCheckpoints = "pyfly_projection_checkpoints"  // CheckpointStore
 	TableLeases      = "pyfly_locks"                   // Lease
 	TableDeadLetters = "pyfly_projection_dead_letters" // DeadLetterStore
+	TableMembers     = "pyfly_members"                 // Membership
 )
 
 const (
@@ -49,6 +50,7 @@ const (
 	checkpointTable = TableCheckpoints
 	leaseTable      = TableLeases
 	deadLetterTable = TableDeadLetters
+	memberTable     = TableMembers
 )
 
 // errKind classifies a driver error.

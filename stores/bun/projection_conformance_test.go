@@ -34,6 +34,18 @@ func TestLeaseConformance(t *testing.T) {
 	}
 }
 
+func TestMembershipConformance(t *testing.T) {
+	for _, b := range backends() {
+		t.Run(b.name, func(t *testing.T) {
+			testkit.RunMembershipSuite(t, func(t *testing.T) projection.Membership {
+				m, err := bunstore.NewMembership(openDB(t, b.url(t)))
+				require.NoError(t, err)
+				return m
+			})
+		})
+	}
+}
+
 func TestDeadLetterStoreConformance(t *testing.T) {
 	for _, b := range backends() {
 		t.Run(b.name, func(t *testing.T) {

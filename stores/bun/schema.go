@@ -43,6 +43,7 @@ func requiredColumns() []tableColumnsRequired {
 		{leaseTable, []string{"name", "lock_until", "locked_at", "locked_by", "fence"}},
 		{deadLetterTable, []string{"projection", "event_id", "global_position", "aggregate_id", "aggregate_type", "sequence",
 			"event_type", "payload", "metadata", "occurred_at", "version", "tenant_id", "attempts", "error", "failed_at", "retry_requested_at"}},
+		{memberTable, []string{"group_name", "member", "expires_at"}},
 	}
 }
 

@@ -23,3 +23,7 @@ func TestDeadLetterStoreConformance(t *testing.T) {
 		return memory.NewDeadLetterStore()
 	})
 }
+
+func TestMembershipConformance(t *testing.T) {
+	testkit.RunMembershipSuite(t, func(t *testing.T) projection.Membership { return memory.NewMembership() })
+}

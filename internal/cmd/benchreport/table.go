@@ -33,6 +33,10 @@ func describe(op string) string {
 		return "projection runner, no-op handler, batches of 500 (limit: paging ReadAll)"
 	case "Rebuild1M":
 		return "rebuild: a new projection version catching up over 1,000,000 events, no-op handler, batches of 100 (limit: paging ReadAll)"
+	case "PartitionRead":
+		return "partition 0 of 4 read through the stream, events of the stream covered (limit: paging the whole stream with ReadAll)"
+	case "PartitionedProjection":
+		return "projection, handler sleeping 2 ms an event: 4 partitions in 4 processes (limit: unpartitioned, 1 process)"
 	case "Outbox1":
 		return "outbox: commit to publish through the relay, 1 event per transaction (limit: the append alone)"
 	case "HookAppend1":
