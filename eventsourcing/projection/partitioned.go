@@ -40,7 +40,7 @@ func partitionsProblem(n int) string {
 // partition, which the returned one starts, stops and sums up.
 func newPartitioned(p Projection, name string, store es.EventStore, cfg config) (*Runner, error) {
 	n := cfg.partitions
-	r := &Runner{p: p, name: name, store: store, cfg: cfg, log: cfg.logger.With(slog.String("projection", name)),
+	r := &Runner{p: p, name: name, base: name, version: DefaultVersion, store: store, cfg: cfg, log: cfg.logger.With(slog.String("projection", name)),
 		resetSignal: make(chan struct{}, 1)}
 	if tx, ok := cfg.checkpoints.(es.Transactor); ok {
 		r.tx = tx
@@ -123,7 +123,7 @@ func (r *Runner) resetCheckpoints(ctx context.Context, position int64) error {
 			return err
 		}
 		if r.parts == nil {
-			return r.cfg.checkpoints.Reset(ctx, r.name, position)
+			return r.resetTo(ctx, position) // a versioned runner's live-from position too
 		}
 		for _, p := range r.parts {
 			if err := r.cfg.checkpoints.Reset(ctx, p.name, position); err != nil {
