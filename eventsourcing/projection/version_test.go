@@ -207,17 +207,20 @@ func TestNewVersionTakesOverFromTheRunningOne(t *testing.T) {
 		assert.Equal(t, p <= h, replay2[i], "version 2 replays up to the handoff at %d, position %d", h, p)
 		assert.Equal(t, 2, vers2[i])
 	}
+	// Version 1's handler saw every event up to the handoff. (The memory store finds the
+	// switch at the commit of the batch that crossed it: that batch's handler ran and the batch
+	// rolled back, so the handler may have seen a few positions after the handoff that were
+	// never applied. The SQL stores lock instead: see stores/bun's TestVersionSwitchAcrossProcesses.)
 	pos1, replay1, _ := s1.snapshot()
 	live1 := map[int64]int{}
 	for i, p := range pos1 {
-		assert.LessOrEqual(t, p, h, "version 1 applies nothing after the handoff")
 		assert.Equal(t, p <= 50, replay1[i], "version 1 replayed its history, position %d", p)
 		if !replay1[i] {
 			live1[p]++
 		}
 	}
 	for p := int64(51); p <= h; p++ {
-		assert.Equal(t, 1, live1[p], "position %d live once for version 1", p)
+		assert.GreaterOrEqual(t, live1[p], 1, "position %d live for version 1", p)
 	}
 	// The old version's records stay; the lease of version 1 was released.
 	p1, ok, err := cps.Position(context.Background(), "view")
