@@ -93,7 +93,7 @@ type PartitionsChangedError struct {
 
 func (e *PartitionsChangedError) Error() string {
 	return fmt.Sprintf("projection %q: its stored checkpoints are split into %d partition(s) (checkpoint %q) but the runner is configured with %d: "+
-		"changing the number of partitions needs Runner.Reset (esctl projection reset for each stored checkpoint), which rebuilds the read model, or the old number",
+		"run it with the old number, or call Reset on a runner with the new one: it deletes the old checkpoints and applies the stream again (clear the read model in its transaction)",
 		e.Projection, e.Stored, e.Checkpoint, e.Configured)
 }
 
