@@ -46,16 +46,9 @@ func objectEnd(b []byte, i, depth, maxDepth int) int {
 		if i = valueEnd(b, spaceEnd(b, i+1), depth, maxDepth); i < 0 {
 			return -1
 		}
-		if i = spaceEnd(b, i); i >= len(b) {
-			return -1
-		}
-		switch b[i] {
-		case ',':
-			i = spaceEnd(b, i+1)
-		case '}':
-			return i + 1
-		default:
-			return -1
+		var done bool
+		if i, done = afterMember(b, i, '}'); i < 0 || done {
+			return i
 		}
 	}
 }
@@ -73,18 +66,26 @@ func arrayEnd(b []byte, i, depth, maxDepth int) int {
 		if i = valueEnd(b, i, depth, maxDepth); i < 0 {
 			return -1
 		}
-		if i = spaceEnd(b, i); i >= len(b) {
-			return -1
-		}
-		switch b[i] {
-		case ',':
-			i = spaceEnd(b, i+1)
-		case ']':
-			return i + 1
-		default:
-			return -1
+		var done bool
+		if i, done = afterMember(b, i, ']'); i < 0 || done {
+			return i
 		}
 	}
+}
+
+// afterMember reads what follows a member of a container that end closes: a comma (it returns
+// the index of the next member and false) or end (the index after it and true); -1 otherwise.
+func afterMember(b []byte, i int, end byte) (int, bool) {
+	if i = spaceEnd(b, i); i >= len(b) {
+		return -1, false
+	}
+	switch b[i] {
+	case ',':
+		return spaceEnd(b, i+1), false
+	case end:
+		return i + 1, true
+	}
+	return -1, false
 }
 
 // valueEnd returns the index after the value that starts at b[i], found in a container at
