@@ -1,0 +1,229 @@
+package outbox
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"time"
+
+	es "github.com/gofly/eventsourcing/eventsourcing"
+	"github.com/gofly/eventsourcing/eventsourcing/projection"
+	"github.com/gofly/eventsourcing/internal/check"
+	"github.com/gofly/eventsourcing/internal/errs"
+)
+
+// StreamPrefix starts the name of a [Stream]'s checkpoint, lease and dead letters: the stream
+// of the outbox named "default" keeps them as the projection "outbox:default".
+const StreamPrefix = "outbox:"
+
+// DefaultCheckpointInterval is how often a [Stream] stores its position while it publishes.
+const DefaultCheckpointInterval = 100 * time.Millisecond
+
+// StreamName returns the projection name under which the stream of the outbox name keeps its
+// checkpoint, lease and dead letters.
+func StreamName(name string) string { return StreamPrefix + name }
+
+// StreamConfig configures a [Stream]: the outbox settings that apply to it, and the stores it
+// keeps its position, lease and dead letters in.
+type StreamConfig struct {
+	// Config holds the outbox's settings. A stream uses Name, MaxAttempts, DeadLetterPolicy,
+	// BackoffInitial, BackoffMax, PollInterval, PublishTimeout, BatchSize, Logger and Observer;
+	// the others are the record relays' and are checked but not used.
+	Config
+	// Checkpoints keeps the stream's position (the projection [StreamName]). Nil: a private
+	// in-memory store, and every restart publishes the stream again from StartFrom.
+	Checkpoints projection.CheckpointStore
+	// Lease, when set, elects one publishing stream per outbox across processes; the others stand
+	// by and take over when it dies.
+	Lease projection.Lease
+	// DeadLetters keeps the events whose attempts ran out. Every policy but es.DeadLetterRetry
+	// needs it; without it a failing event is retried for ever.
+	DeadLetters projection.DeadLetterStore
+	// StartFrom is where a stream without a stored position starts: projection.StartEarliest
+	// (the default: every event the store holds is published once) or projection.StartLatest.
+	StartFrom projection.StartFrom
+	// CheckpointInterval is how often the position is stored while events are published, more
+	// than 0 and at most [MaxDuration] (default [DefaultCheckpointInterval]). A crash publishes
+	// again what was published since the last store, at most this much.
+	CheckpointInterval time.Duration
+}
+
+// Stream is the outbox without records: it publishes every event of an event store's global
+// stream, in the stream's order, from a durable position, through the same [PublishFunc] as
+// [Outbox]'s relays. Appends write nothing more than the events; a reader follows the stream
+// (woken by the store's commit signals) and stores its position every CheckpointInterval, so
+// a save costs what the append alone costs. Delivery is at least once: after a crash, the events
+// published since the last stored position go out again (brokers and consumers de-duplicate on
+// the event id). Every message carries the event's global position.
+//
+// A failed publish is retried after the back-off, holding back the events after it; after
+// MaxAttempts the dead-letter policy applies as for [Outbox] (with a dead-letter store). The stream
+// is a [projection.Runner] underneath, named [StreamName]: Status, the runner's dead letters
+// and esctl's projection commands (reset, dead letters) work on it. It is safe for concurrent use.
+type Stream struct {
+	runner *projection.Runner
+	cps    *lazyCheckpoints
+	name   string
+}
+
+// NewStream returns a stream publishing the events of events through publish, configured by
+// cfg. It does no I/O: it publishes from [Stream.Start] to [Stream.Stop]. Bad settings are errors
+// matching es.ErrInvalidArgument (a *[ConfigError] naming the field).
+func NewStream(events es.EventStore, publish PublishFunc, cfg StreamConfig) (*Stream, error) {
+	if check.IsNil(events) {
+		return nil, errs.Invalid("outbox.NewStream: the event store must not be nil")
+	}
+	if publish == nil {
+		return nil, errs.Invalid("outbox.NewStream: the publish function must not be nil")
+	}
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	if cfg.CheckpointInterval < 0 || cfg.CheckpointInterval > MaxDuration {
+		return nil, &ConfigError{Config: "outbox.StreamConfig", Field: "CheckpointInterval",
+			Reason: fmt.Sprintf("%s is not more than 0 and at most %s", cfg.CheckpointInterval, MaxDuration)}
+	}
+	c := cfg.Config
+	c.SetDefaults()
+	r := c.resolve()
+	name := StreamName(r.name)
+	h := &streamHandler{publish: publish, timeout: r.publishTimeout, observer: r.observer, outbox: r.name}
+	pc := projection.Config{
+		BatchSize:    r.batchSize,
+		PollInterval: r.pollInterval,
+		StartFrom:    cfg.StartFrom,
+		RetryInitial: c.BackoffInitial,
+		RetryMax:     c.BackoffMax,
+		Logger:       r.logger,
+	}
+	opts := []projection.Option{projection.WithConfig(pc)}
+	var cps *lazyCheckpoints
+	if !check.IsNil(cfg.Checkpoints) {
+		cps = newLazyCheckpoints(cfg.Checkpoints, cmpDuration(cfg.CheckpointInterval, DefaultCheckpointInterval), r.logger)
+		opts = append(opts, projection.WithCheckpoints(cps))
+	}
+	if !check.IsNil(cfg.Lease) {
+		opts = append(opts, projection.WithLease(cfg.Lease))
+	}
+	if r.policy != es.DeadLetterRetry && !check.IsNil(cfg.DeadLetters) {
+		opts = append(opts, projection.WithDeadLetters(cfg.DeadLetters, r.maxAttempts), projection.WithDeadLetterPolicy(r.policy))
+	}
+	runner, err := projection.NewRunner(projection.FunctionProjection(name, h.handle), events, opts...)
+	if err != nil {
+		return nil, fmt.Errorf("outbox.NewStream: %w", err)
+	}
+	return &Stream{runner: runner, cps: cps, name: r.name}, nil
+}
+
+func cmpDuration(d, def time.Duration) time.Duration {
+	if d == 0 {
+		return def
+	}
+	return d
+}
+
+// Name returns the outbox's name.
+func (s *Stream) Name() string { return s.name }
+
+// Runner returns the projection runner that publishes the stream, for its status and dead
+// letters.
+func (s *Stream) Runner() *projection.Runner { return s.runner }
+
+// Start starts publishing; it runs until [Stream.Stop], whatever ctx. Start after Start does
+// nothing.
+func (s *Stream) Start(ctx context.Context) error {
+	if err := s.runner.Start(ctx); err != nil {
+		return fmt.Errorf("outbox %q: stream: %w", s.name, err)
+	}
+	return nil
+}
+
+// Stop stops publishing, waiting within ctx's deadline for the publishes in flight, and stores
+// the position reached.
+func (s *Stream) Stop(ctx context.Context) error {
+	err := s.runner.Stop(ctx)
+	if s.cps != nil {
+		if ferr := s.cps.flush(ctx); err == nil {
+			err = ferr
+		}
+	}
+	if err != nil {
+		return fmt.Errorf("outbox %q: stream: stop: %w", s.name, err)
+	}
+	return nil
+}
+
+// Status reports the stream's state (see projection.Status); its Position is the last position
+// published, which the checkpoint store holds within CheckpointInterval.
+func (s *Stream) Status(ctx context.Context) (projection.Status, error) {
+	st, err := s.runner.Status(ctx)
+	if err != nil {
+		return st, fmt.Errorf("outbox %q: stream: status: %w", s.name, err)
+	}
+	return st, nil
+}
+
+// streamHandler publishes one event of the stream, bounded by the publish timeout, and tells
+// the observer about it.
+type streamHandler struct {
+	publish  PublishFunc
+	timeout  time.Duration
+	observer es.PublishObserver
+	outbox   string
+
+	mu       sync.Mutex
+	failing  string // the event id failing now, "" when none
+	attempts int    // its attempts so far
+}
+
+func (h *streamHandler) handle(ctx context.Context, env es.Envelope) error {
+	attempt := h.attempt(env.EventID)
+	var err error
+	if h.observer != nil {
+		p := es.Publish{Outbox: h.outbox, EventID: env.EventID, EventType: env.EventType, AggregateType: env.AggregateType, Attempt: attempt}
+		began := time.Now()
+		octx := h.observer.StartPublish(ctx, p)
+		err = h.publishWithin(octx, env)
+		h.observer.EndPublish(octx, p, es.PublishResult{Err: err, Duration: time.Since(began)})
+	} else {
+		err = h.publishWithin(ctx, env)
+	}
+	h.done(env.EventID, err)
+	return err
+}
+
+func (h *streamHandler) publishWithin(ctx context.Context, env es.Envelope) error {
+	ctx, cancel := context.WithTimeout(ctx, h.timeout)
+	defer cancel()
+	err := h.publish(ctx, env)
+	if err == nil && ctx.Err() != nil {
+		return fmt.Errorf("%w after %s", errPublishTimeout, h.timeout)
+	}
+	return err
+}
+
+// attempt returns which attempt at publishing id this is, from 1.
+func (h *streamHandler) attempt(id string) int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.failing == id {
+		return h.attempts + 1
+	}
+	return 1
+}
+
+// done records the outcome of an attempt at id.
+func (h *streamHandler) done(id string, err error) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	switch {
+	case err == nil:
+		if h.failing == id {
+			h.failing, h.attempts = "", 0
+		}
+	case h.failing == id:
+		h.attempts++
+	default:
+		h.failing, h.attempts = id, 1
+	}
+}
