@@ -14,7 +14,7 @@
 //
 // # Beans
 //
-// [Module] provides nine values:
+// [Module] provides ten values:
 //   - es.EventStore and es.SnapshotStore, as pyfly.eventsourcing.store.* and snapshot.*
 //     choose them;
 //   - [*autoconfig.Databases], the *bun.DB handles, for read models that share the event store's
@@ -26,7 +26,10 @@
 //     logs why the publisher is nil: a warning naming a publisher provided under another type
 //     (such as *gochannel.GoChannel), else one info line;
 //   - *outbox.Outbox, the transactional outbox of pyfly.eventsourcing.outbox.*, started and
-//     stopped with the application; nil while outbox.enabled is false;
+//     stopped with the application; nil while outbox.enabled is false or outbox.mode is stream;
+//   - [*autoconfig.OutboxStream], the outbox of outbox.mode stream, which publishes every event
+//     of the event store's global stream from a stored position; built with es.EventStore and
+//     started and stopped with the application; nil unless the outbox is enabled in mode stream;
 //   - [autoconfig.RepositoryOptions], the options to pass to es.NewRepository: es.WithSnapshots
 //     with the module's snapshot store every pyfly.eventsourcing.snapshot.interval events when
 //     snapshot.provider is bun, and es.WithOutbox with the module's outbox when there is one;
@@ -97,6 +100,7 @@ import (
 	"github.com/gofly/eventsourcing/autoconfig"
 	"github.com/gofly/eventsourcing/config"
 	"github.com/gofly/eventsourcing/eda"
+	es "github.com/gofly/eventsourcing/eventsourcing"
 	"github.com/gofly/eventsourcing/eventsourcing/outbox"
 	"github.com/gofly/eventsourcing/eventsourcing/projection"
 	"github.com/gofly/eventsourcing/health"
@@ -110,7 +114,7 @@ var Module = fx.Module("eventsourcing",
 			fx.OnStart(func(ctx context.Context, d *autoconfig.Databases) error { return d.Start(ctx) }),
 			fx.OnStop(func(d *autoconfig.Databases) error { return d.Close() }),
 		),
-		fx.Annotate(autoconfig.NewEventStore, fx.ParamTags(``, ``, `optional:"true"`)),
+		eventStore,
 		autoconfig.NewSnapshotStore,
 		publisher,
 		fx.Annotate(autoconfig.NewOutbox,
@@ -225,4 +229,40 @@ func publisher(in publisherIn) *eda.Publisher {
 		in.Lifecycle.Append(fx.StartHook(func() { autoconfig.ExplainNilPublisher(in.Settings, string(in.Graph)) }))
 	}
 	return p
+}
+
+type eventStoreIn struct {
+	fx.In
+
+	Lifecycle fx.Lifecycle
+	Settings  *autoconfig.Settings
+	Databases *autoconfig.Databases
+	Upcasters autoconfig.Upcasters `optional:"true"`
+	Publisher message.Publisher    `optional:"true"`
+}
+
+type eventStoreOut struct {
+	fx.Out
+
+	Store  es.EventStore
+	Stream *autoconfig.OutboxStream
+}
+
+// eventStore provides autoconfig.NewEventStore's store and, with pyfly.eventsourcing.outbox.mode
+// stream, the outbox stream over it, started and stopped with the application: it publishes the
+// store's events whoever appends them, so it runs whenever the store is used.
+func eventStore(in eventStoreIn) (eventStoreOut, error) {
+	store, err := autoconfig.NewEventStore(in.Settings, in.Databases, in.Upcasters)
+	if err != nil {
+		return eventStoreOut{}, err
+	}
+	if !in.Settings.Config.Outbox.Stream() {
+		return eventStoreOut{Store: store}, nil
+	}
+	stream, err := autoconfig.NewOutboxStream(in.Settings, in.Databases, store, autoconfig.NewPublisher(in.Settings, in.Publisher))
+	if err != nil {
+		return eventStoreOut{}, err
+	}
+	in.Lifecycle.Append(fx.StartStopHook(stream.Start, stream.Stop))
+	return eventStoreOut{Store: store, Stream: stream}, nil
 }

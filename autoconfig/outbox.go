@@ -14,19 +14,19 @@ import (
 )
 
 // NewOutbox returns the transactional outbox pyfly.eventsourcing.outbox.* configures, publishing
-// through pub, or nil when outbox.enabled is false. Its store lives in the event store's database
+// through pub, or nil when outbox.enabled is false or outbox.mode is stream (see
+// [NewOutboxStream]). Its store lives in the event store's database
 // (memory.OutboxStore in memory; on Bun a store that forwards to bunstore.OutboxStore once
 // dbs has started). Start and stop it with the application (the module does); it does no I/O.
 func NewOutbox(s *Settings, dbs *Databases, pub *eda.Publisher) (*outbox.Outbox, error) {
 	if s == nil {
 		return nil, errors.New("eventsourcing: NewOutbox: settings are nil; build them with NewSettings")
 	}
-	if !s.Config.Outbox.Enabled {
+	if !s.Config.Outbox.Enabled || s.Config.Outbox.Stream() {
 		return nil, nil
 	}
-	if pub == nil {
-		return nil, &config.Error{Key: config.Root + ".outbox.enabled", Reason: "is true but the application has no Watermill publisher " +
-			"to deliver to: provide one as message.Publisher (fx.Annotate(newPublisher, fx.As(new(message.Publisher)))), or disable the outbox"}
+	if err := requirePublisher(pub); err != nil {
+		return nil, err
 	}
 	var store outbox.Store
 	if s.Outbox.Provider == config.ProviderBun {
@@ -51,6 +51,15 @@ func NewOutbox(s *Settings, dbs *Databases, pub *eda.Publisher) (*outbox.Outbox,
 		return nil, &config.Error{Key: config.Root + ".outbox", Err: cause(err)}
 	}
 	return ob, nil
+}
+
+// requirePublisher refuses an enabled outbox without a publisher to deliver to.
+func requirePublisher(pub *eda.Publisher) error {
+	if pub != nil {
+		return nil
+	}
+	return &config.Error{Key: config.Root + ".outbox.enabled", Reason: "is true but the application has no Watermill publisher " +
+		"to deliver to: provide one as message.Publisher (fx.Annotate(newPublisher, fx.As(new(message.Publisher)))), or disable the outbox"}
 }
 
 // bunOutboxStore is what the forwarding store needs of the Bun outbox store.

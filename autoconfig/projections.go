@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"sync"
 
+	"github.com/uptrace/bun"
+
 	"github.com/gofly/eventsourcing/config"
 	es "github.com/gofly/eventsourcing/eventsourcing"
 	"github.com/gofly/eventsourcing/eventsourcing/projection"
@@ -137,43 +139,58 @@ func (p *Projections) Runner(name string) *projection.Runner {
 // options are the runners' options: the configuration's, and the checkpoint store, lease and
 // dead letters of the checkpoint database.
 func (p *Projections) options() ([]projection.Option, error) {
-	var (
-		checkpoints projection.CheckpointStore
-		lease       projection.Lease
-		deadLetters projection.DeadLetterStore
-	)
-	if p.s.Checkpoints.Provider == config.ProviderBun {
-		db := p.dbs.checkpoints.handle()
+	cs, err := openCheckpointStores(p.s, p.dbs, "projections")
+	if err != nil {
+		return nil, err
+	}
+	opts := runnerOptions(p.s, cs.checkpoints, cs.lease, cs.deadLetters)
+	if cs.db != nil && p.s.Config.Projection.Balance {
+		b, err := newBalancer(p.s, cs.db)
+		if err != nil {
+			return nil, err
+		}
+		opts = append(opts, projection.WithBalancer(b))
+	}
+	return opts, nil
+}
+
+// checkpointStores are the stores of the checkpoint database: checkpoints, the lease and dead
+// letters, and the database when it is Bun's (nil in memory).
+type checkpointStores struct {
+	checkpoints projection.CheckpointStore
+	lease       projection.Lease
+	deadLetters projection.DeadLetterStore
+	db          *bun.DB
+}
+
+// openCheckpointStores returns the stores of the checkpoint database s configures, once dbs has
+// opened it; user names who needs them in errors. In memory they are the module's own memory
+// stores (which the inspector reads), or new ones without dbs.
+func openCheckpointStores(s *Settings, dbs *Databases, user string) (checkpointStores, error) {
+	if s.Checkpoints.Provider == config.ProviderBun {
+		db := dbs.checkpoints.handle()
 		if db == nil {
-			return nil, fmt.Errorf("eventsourcing: projections: the checkpoint database %s is not open; start the databases first", p.s.Checkpoints.Redacted())
+			return checkpointStores{}, fmt.Errorf("eventsourcing: %s: the checkpoint database %s is not open; start the databases first", user, s.Checkpoints.Redacted())
 		}
 		cs, err := bunstore.NewCheckpointStore(db)
 		if err != nil {
-			return nil, err
+			return checkpointStores{}, err
 		}
 		l, err := bunstore.NewLease(db)
 		if err != nil {
-			return nil, err
+			return checkpointStores{}, err
 		}
 		dl, err := bunstore.NewDeadLetterStore(db)
 		if err != nil {
-			return nil, err
+			return checkpointStores{}, err
 		}
-		checkpoints, lease, deadLetters = cs, l, dl
-		if p.s.Config.Projection.Balance {
-			b, err := newBalancer(p.s, db)
-			if err != nil {
-				return nil, err
-			}
-			return append(runnerOptions(p.s, checkpoints, lease, deadLetters), projection.WithBalancer(b)), nil
-		}
-	} else if p.dbs != nil && p.dbs.settings == p.s {
-		m := p.dbs.memoryStores() // the inspector reads them
-		checkpoints, lease, deadLetters = m.checkpoints, m.lease, m.letters
-	} else {
-		checkpoints, lease, deadLetters = memory.NewCheckpointStore(), memory.NewLease(), memory.NewDeadLetterStore()
+		return checkpointStores{checkpoints: cs, lease: l, deadLetters: dl, db: db}, nil
 	}
-	return runnerOptions(p.s, checkpoints, lease, deadLetters), nil
+	if dbs != nil && dbs.settings == s {
+		m := dbs.memoryStores() // the inspector reads them
+		return checkpointStores{checkpoints: m.checkpoints, lease: m.lease, deadLetters: m.letters}, nil
+	}
+	return checkpointStores{checkpoints: memory.NewCheckpointStore(), lease: memory.NewLease(), deadLetters: memory.NewDeadLetterStore()}, nil
 }
 
 // runnerOptions are the options of a runner over the given stores: the settings of

@@ -22,7 +22,8 @@ type Settings struct {
 	SnapshotStore Target
 	// Checkpoints is where the projections' checkpoint store, lease and dead letters live.
 	Checkpoints Target
-	// Outbox is where the outbox store lives; its Provider is empty when outbox.enabled is false.
+	// Outbox is where the outbox store lives; its Provider is empty when outbox.enabled is false
+	// or outbox.mode is stream (which keeps no records).
 	Outbox Target
 	// Logger receives the module's and the Bun stores' logs.
 	Logger *slog.Logger
@@ -102,7 +103,7 @@ func NewSettings(cfg config.Config, logger *slog.Logger) (*Settings, error) {
 	if s.Checkpoints, err = resolveTarget("checkpoint store", config.Root+".projection.checkpoint", cp, cfg.CheckpointURL(), cpTables...); err != nil {
 		return nil, err
 	}
-	if cfg.Outbox.Enabled {
+	if cfg.Outbox.Enabled && !cfg.Outbox.Stream() {
 		ob := ddlAuto(cfg, config.StoreConfig{Provider: cfg.OutboxProvider(), URL: cfg.Outbox.URL})
 		if s.Outbox, err = resolveTarget("outbox", config.Root+".outbox", ob, cfg.OutboxURL(), bunstore.TableOutbox); err != nil {
 			return nil, err
@@ -113,7 +114,7 @@ func NewSettings(cfg config.Config, logger *slog.Logger) (*Settings, error) {
 	}
 	logTarget(logger, s.EventStore, cfg.Store.URL)
 	logTarget(logger, s.SnapshotStore, cfg.Snapshot.URL)
-	if cfg.Outbox.Enabled {
+	if cfg.Outbox.Enabled && !cfg.Outbox.Stream() {
 		logTarget(logger, s.Outbox, cfg.Outbox.URL)
 	}
 	warnSnapshotsApart(logger, s)

@@ -2,6 +2,7 @@ package config
 
 import (
 	"strings"
+	"time"
 
 	es "github.com/gofly/eventsourcing/eventsourcing"
 	"github.com/gofly/eventsourcing/eventsourcing/outbox"
@@ -161,7 +162,29 @@ type OutboxConfig struct {
 	// other key under outbox sets one of its fields (max-attempts sets MaxAttempts, and so
 	// on); Owner and Logger are set in code only.
 	outbox.Config `koanf:"-"`
+	// Mode is outbox.mode: [OutboxModeRecords] (the default: saves enqueue records that relays
+	// publish) or [OutboxModeStream] (an outbox.Stream publishes the event store's global stream
+	// from a stored position; saves write nothing more than the events).
+	Mode string `koanf:"mode"`
+	// StartFrom is outbox.start-from, in mode stream: where a stream without a stored position
+	// starts, earliest (the default: every stored event is published once) or latest.
+	StartFrom projection.StartFrom `koanf:"start-from"`
+	// CheckpointInterval is outbox.checkpoint-interval, in mode stream: how often the stream's
+	// position is stored while it publishes (default outbox.DefaultCheckpointInterval).
+	CheckpointInterval time.Duration `koanf:"checkpoint-interval"`
 }
+
+// Outbox modes accepted by outbox.mode.
+const (
+	// OutboxModeRecords: saves enqueue records in the append's transaction; relays publish them.
+	OutboxModeRecords = "records"
+	// OutboxModeStream: an outbox.Stream publishes every event of the event store's global
+	// stream, in order, from a position it stores every outbox.checkpoint-interval.
+	OutboxModeStream = "stream"
+)
+
+// Stream reports whether the outbox is enabled in mode stream.
+func (c OutboxConfig) Stream() bool { return c.Enabled && c.Mode == OutboxModeStream }
 
 // HealthConfig holds the thresholds of the health report (pyfly.eventsourcing.health.*), which
 // esctl health and health checks in the application judge the stores by.
@@ -181,8 +204,9 @@ func Default() Config {
 		Snapshot:   SnapshotConfig{StoreConfig: StoreConfig{Provider: ProviderMemory}, Interval: es.DefaultSnapshotInterval},
 		EDA:        EDAConfig{Destination: DefaultDestination},
 		Projection: ProjectionConfig{Balance: true, Config: projection.DefaultConfig()},
-		Outbox:     OutboxConfig{Config: outbox.DefaultConfig()},
-		Health:     HealthConfig{Config: health.DefaultConfig()},
+		Outbox: OutboxConfig{Config: outbox.DefaultConfig(), Mode: OutboxModeRecords, StartFrom: projection.StartEarliest,
+			CheckpointInterval: outbox.DefaultCheckpointInterval},
+		Health: HealthConfig{Config: health.DefaultConfig()},
 	}
 }
 

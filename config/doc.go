@@ -148,6 +148,16 @@
 //     before they are pruned.
 //   - pyfly.eventsourcing.outbox.batch-size (default: 100): Most records a relay claims at once.
 //   - pyfly.eventsourcing.outbox.relays (default: 1): Relay goroutines in this process.
+//   - pyfly.eventsourcing.outbox.mode (default: records): records: saves enqueue outbox records in
+//     the append's transaction and relays publish them; stream: saves write only the events, and
+//     one publisher per outbox (elected through the projections' lease) publishes every event of
+//     the store's global stream in order, from a position kept as the projection outbox:<name> in
+//     the checkpoint database, at least once (see Outbox).
+//   - pyfly.eventsourcing.outbox.start-from (default: earliest): Mode stream: where an outbox
+//     without a stored position starts, earliest (every stored event is published once) or latest.
+//   - pyfly.eventsourcing.outbox.checkpoint-interval (default: 100ms): Mode stream: how often the
+//     position is stored while events are published; a crash publishes again at most what went out
+//     since.
 //   - pyfly.eventsourcing.health.projection-lag (default: 10000): Health: a projection more events
 //     behind the store's head than this is unhealthy.
 //   - pyfly.eventsourcing.health.projection-stall (default: 1m): Health: a projection whose oldest

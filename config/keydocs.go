@@ -133,6 +133,14 @@ var keyDocs = []keyDoc{
 		"Most records a relay claims at once."},
 	{Root + ".outbox.relays", "",
 		"Relay goroutines in this process."},
+	{Root + ".outbox.mode", "",
+		"`records`: saves enqueue outbox records in the append's transaction and relays publish them; `stream`: saves write only the events, " +
+			"and one publisher per outbox (elected through the projections' lease) publishes every event of the store's global stream in order, " +
+			"from a position kept as the projection `outbox:<name>` in the checkpoint database, at least once (see Outbox)."},
+	{Root + ".outbox.start-from", "",
+		"Mode `stream`: where an outbox without a stored position starts, `earliest` (every stored event is published once) or `latest`."},
+	{Root + ".outbox.checkpoint-interval", "",
+		"Mode `stream`: how often the position is stored while events are published; a crash publishes again at most what went out since."},
 	{Root + ".health.projection-lag", "",
 		"Health: a projection more events behind the store's head than this is unhealthy."},
 	{Root + ".health.projection-stall", "",

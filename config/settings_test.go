@@ -53,6 +53,11 @@ func TestSettingErrorsNameTheKey(t *testing.T) {
 		{"outbox.retention", "-1h", "", "must be 0 (the default) or a positive duration such as 500ms or 2s, got -1h0m0s"},
 		{"outbox.batch-size", "10001", "BatchSize", "must be from 1 to 10000, got 10001"},
 		{"outbox.relays", "1025", "Relays", "must be from 1 to 1024, got 1025"},
+		{"outbox.mode", "tail", "", `must be "records" (saves enqueue records that relays publish) or "stream" ` +
+			`(the event store's stream is published from a stored position), got "tail"`},
+		{"outbox.start-from", "now", "", `must be "earliest" or "latest", got "now"`},
+		{"outbox.checkpoint-interval", "-1s", "",
+			"must be 0 (the default, 100ms) or a positive duration up to 8784h0m0s, such as 100ms or 1s, got -1s"},
 	}
 	covered := map[string]bool{}
 	for _, tc := range cases {
@@ -166,7 +171,7 @@ func TestSettingTypes(t *testing.T) {
 		"projection: {start-from: {a: b}}":    "eventsourcing: pyfly.eventsourcing.projection.start-from: expects a string, got a map",
 		"outbox: {relays: {a: 1}}":            "eventsourcing: pyfly.eventsourcing.outbox.relays: ",
 		"outbox: {publish-timeout: 30}":       `eventsourcing: pyfly.eventsourcing.outbox.publish-timeout: expects a duration with a unit, such as "30s", "500ms" or "2m", got 30 without a unit`,
-		"outbox: 5":                           "eventsourcing: pyfly.eventsourcing.outbox: expects a map with the keys enabled, provider, url, name, max-attempts, dead-letter-policy, poll-interval, publish-timeout, backoff-initial, backoff-max, claim-timeout, retention, batch-size, relays, got 5",
+		"outbox: 5":                           "eventsourcing: pyfly.eventsourcing.outbox: expects a map with the keys enabled, provider, url, name, max-attempts, dead-letter-policy, poll-interval, publish-timeout, backoff-initial, backoff-max, claim-timeout, retention, batch-size, relays, mode, start-from, checkpoint-interval, got 5",
 		"projection: [a]":                     "eventsourcing: pyfly.eventsourcing.projection: expects a map with the keys checkpoint, balance, batch-size, commit-size, poll-interval, start-from, lease-ttl, retry-initial, retry-max, dead-letter-after, dead-letter-policy, versions, switch-lag, partitions, got a list of 1",
 		"outbox: {Name: x}":                   "eventsourcing: pyfly.eventsourcing.outbox.Name: unknown key; did you mean `pyfly.eventsourcing.outbox.name`?",
 		"outbox: {owner: me}":                 "eventsourcing: pyfly.eventsourcing.outbox.owner: unknown key; valid keys under pyfly.eventsourcing.outbox: enabled, provider, ",

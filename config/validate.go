@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	es "github.com/gofly/eventsourcing/eventsourcing"
+	"github.com/gofly/eventsourcing/eventsourcing/outbox"
 	"github.com/gofly/eventsourcing/eventsourcing/projection"
 	"github.com/gofly/eventsourcing/internal/check"
 )
@@ -54,6 +55,9 @@ func (c *Config) Validate() error {
 	c.Outbox.URL = strings.TrimSpace(c.Outbox.URL)
 	c.Outbox.Name = strings.TrimSpace(c.Outbox.Name)
 	c.Outbox.DeadLetterPolicy = es.DeadLetterPolicy(strings.ToLower(strings.TrimSpace(string(c.Outbox.DeadLetterPolicy))))
+	if err := c.validateOutboxStream(); err != nil {
+		return err
+	}
 	if err := c.validatePyflyKeys(); err != nil {
 		return err
 	}
@@ -89,4 +93,37 @@ func normaliseProvider(raw, key string) (string, error) {
 	}
 	return "", &Error{Key: key, Reason: fmt.Sprintf("%q is not a known provider; valid values: %s, %s, %s (an alias of %s)",
 		raw, ProviderMemory, ProviderBun, ProviderSQLAlchemy, ProviderBun)}
+}
+
+// validateOutboxStream normalises and checks outbox.mode, outbox.start-from and
+// outbox.checkpoint-interval, filling their defaults.
+func (c *Config) validateOutboxStream() error {
+	o := &c.Outbox
+	o.Mode = strings.ToLower(strings.TrimSpace(o.Mode))
+	switch o.Mode {
+	case "":
+		o.Mode = OutboxModeRecords
+	case OutboxModeRecords, OutboxModeStream:
+	default:
+		return &Error{Key: Root + ".outbox.mode", Reason: fmt.Sprintf("must be %q (saves enqueue records that relays publish) or %q "+
+			"(the event store's stream is published from a stored position), got %.40q", OutboxModeRecords, OutboxModeStream, o.Mode)}
+	}
+	o.StartFrom = projection.StartFrom(strings.ToLower(strings.TrimSpace(string(o.StartFrom))))
+	switch o.StartFrom {
+	case "":
+		o.StartFrom = projection.StartEarliest
+	case projection.StartEarliest, projection.StartLatest:
+	default:
+		return &Error{Key: Root + ".outbox.start-from", Reason: fmt.Sprintf("must be %q or %q, got %.40q",
+			projection.StartEarliest, projection.StartLatest, o.StartFrom)}
+	}
+	switch {
+	case o.CheckpointInterval == 0:
+		o.CheckpointInterval = outbox.DefaultCheckpointInterval
+	case o.CheckpointInterval < 0 || o.CheckpointInterval > outbox.MaxDuration:
+		return &Error{Key: Root + ".outbox.checkpoint-interval", Reason: fmt.Sprintf(
+			"must be 0 (the default, %s) or a positive duration up to %s, such as 100ms or 1s, got %s",
+			outbox.DefaultCheckpointInterval, outbox.MaxDuration, o.CheckpointInterval)}
+	}
+	return nil
 }
