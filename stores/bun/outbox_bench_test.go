@@ -200,10 +200,20 @@ func BenchmarkOutboxLatency(b *testing.B) {
 // outboxLatency measures the append alone for a moment, then appends and enqueues b.N events, one
 // per transaction, at half that rate, and reports the percentiles of commit-to-receive latency.
 func outboxLatency(b *testing.B, events *bunstore.EventStore, store *bunstore.OutboxStore) {
+	paceLatency(b, events, func(ps message.Publisher) func(ctx context.Context, envs []es.Envelope) error {
+		return startBenchOutbox(b, store, outboxName(b.Name()), ps).EnqueueEvents
+	})
+}
+
+// paceLatency measures the append alone for a moment, then appends b.N events, one per
+// transaction, at half that rate, each transaction also calling what start returned (nil: nothing)
+// once start has set up the publishing to ps, and reports the percentiles of commit-to-receive
+// latency.
+func paceLatency(b *testing.B, events *bunstore.EventStore, start func(ps message.Publisher) func(ctx context.Context, envs []es.Envelope) error) {
 	const probe = 200
-	start := time.Now()
+	began := time.Now()
 	runAppends(b, events, outboxBatches(b, probe, 1), nil)
-	interval := 2 * time.Since(start) / probe
+	interval := 2 * time.Since(began) / probe
 
 	var (
 		mu        sync.Mutex
@@ -218,7 +228,7 @@ func outboxLatency(b *testing.B, events *bunstore.EventStore, store *bunstore.Ou
 		mu.Unlock()
 		received.Add(1)
 	})
-	ob := startBenchOutbox(b, store, outboxName(b.Name()), ps)
+	also := start(ps)
 	batches := outboxBatches(b, b.N, 1)
 	ctx := context.Background()
 	b.ResetTimer()
@@ -229,7 +239,10 @@ func outboxLatency(b *testing.B, events *bunstore.EventStore, store *bunstore.Ou
 			if err := events.Append(ctx, benchkit.NextAggregate(), benchkit.AggregateType, 0, envs); err != nil {
 				return err
 			}
-			return ob.EnqueueEvents(ctx, envs)
+			if also == nil {
+				return nil
+			}
+			return also(ctx, envs)
 		}))
 		now := time.Now()
 		mu.Lock()

@@ -72,3 +72,23 @@ func startBenchStream(b *testing.B, events es.EventStore, checkpoints projection
 	require.NoError(b, s.Start(ctx))
 	b.Cleanup(func() { _ = s.Stop(context.Background()) })
 }
+
+// BenchmarkOutboxStreamLatency is BenchmarkOutboxLatency for the outbox stream: the time from
+// the commit of a transaction that appends one event until the subscriber receives it (store: p50
+// and p99, in ms), at half the rate of the append alone (limit), measured just before.
+func BenchmarkOutboxStreamLatency(b *testing.B) {
+	for _, target := range benchTargets(b) {
+		tg := target()
+		events := newEventStore(b, tg.db)
+		checkpoints, err := bunstore.NewCheckpointStore(tg.db)
+		require.NoError(b, err)
+		benchkit.InTurn(b, tg.name,
+			benchkit.Variant{Name: "limit", Run: appendAlone(events, 1)},
+			benchkit.Variant{Name: "store", Run: func(b *testing.B) {
+				paceLatency(b, events, func(ps message.Publisher) func(ctx context.Context, envs []es.Envelope) error {
+					startBenchStream(b, events, checkpoints, ps)
+					return nil
+				})
+			}})
+	}
+}

@@ -49,6 +49,12 @@ func describe(op string) string {
 		return "outbox: append and enqueue, no relay, 1 event per transaction (limit: the append alone)"
 	case "OutboxEnqueue10":
 		return "outbox: append and enqueue, no relay, 10 events per transaction (limit: the append alone)"
+	case "OutboxStream1":
+		return "outbox stream (mode stream, no records): commit to publish, 1 event per transaction (limit: the append alone)"
+	case "OutboxStream10":
+		return "outbox stream (mode stream, no records): commit to publish, 10 events per transaction (limit: the append alone)"
+	case "OutboxStreamLatency":
+		return "outbox stream (mode stream): commit-to-publish latency p50 / p99 at half the append-alone rate, 1 event per transaction (limit: the append alone)"
 	case "OutboxLatency":
 		return "outbox: commit-to-publish latency p50 / p99 at half the append-alone rate, 1 event per transaction (limit: the append alone)"
 	}
