@@ -42,7 +42,7 @@ func runOutbox(ctx context.Context, g *globals, args []string, out *printer) err
 			return nil
 		}
 		if len(obs) == 0 {
-			return out.linef("no outbox has a record")
+			return out.linef("no outbox has a record (an outbox in mode stream keeps none: it is the projection outbox:<name> in esctl projections)")
 		}
 		rows := make([][]string, len(obs))
 		for i, o := range obs {

@@ -65,4 +65,24 @@
 // lose one nor publish one of a rolled-back transaction; the first publications of an
 // aggregate's records stay in order, and a repeated one may come after records that followed
 // it. Consumers de-duplicate on the event id (NATS JetStream does so on the message id).
+//
+// # The outbox without records
+//
+// An event store's events are committed exactly with their transaction and numbered in a global
+// order, so the events themselves can serve as the outbox. [Stream] publishes every event of a
+// store's global stream, whoever appended it, in global order, through the same [PublishFunc]:
+//
+//	st, err := outbox.NewStream(store, publisher.Publish, outbox.StreamConfig{
+//		Checkpoints: checkpoints, Lease: lease, DeadLetters: deadLetters})
+//	err = st.Start(ctx)
+//	defer st.Stop(ctx)
+//
+// Saves then write nothing but the events; the stream is a projection runner named
+// [StreamName] whose position is stored every [StreamConfig].CheckpointInterval (100 ms by
+// default) and at Stop, so a crash publishes again at most what went out since the last stored
+// position, and loses nothing. A lease elects one publishing stream per outbox name across
+// processes. A failed publish holds back the events after it while it is retried; after
+// MaxAttempts the dead-letter policy applies, with the projection's dead-letter store. Use
+// [Outbox] instead when only some events, or messages that are not stored events, are to be
+// published, or when several relays should publish one outbox side by side.
 package outbox
