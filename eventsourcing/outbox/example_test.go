@@ -87,3 +87,46 @@ func ExampleWithConfig() {
 	// ClaimTimeout
 	// eventsourcing: invalid argument: outbox.Config.ClaimTimeout: the claim timeout (5s) must be longer than the publish timeout (30s): a relay starts a publish only when it can end before its claim does
 }
+
+// The outbox without records: the repository saves the events alone, and a stream publishes
+// every event of the store, in order, with its global position, from a stored position.
+func ExampleNewStream() {
+	ctx := context.Background()
+	bus := gochannel.NewGoChannel(gochannel.Config{}, watermill.NopLogger{})
+	messages, _ := bus.Subscribe(ctx, eda.DefaultDestination)
+
+	store := memory.NewEventStore()
+	publisher := eda.NewPublisher(bus, eda.DefaultDestination)
+	st, err := outbox.NewStream(store, publisher.Publish, outbox.StreamConfig{
+		Config:      outbox.Config{MaxAttempts: 5},
+		Checkpoints: memory.NewCheckpointStore(), Lease: memory.NewLease(), DeadLetters: memory.NewDeadLetterStore(),
+	})
+	if err != nil {
+		panic(err)
+	}
+	if err := st.Start(ctx); err != nil {
+		panic(err)
+	}
+	defer st.Stop(ctx)
+
+	repo, err := es.NewRepository(store, NewOrder) // no outbox option: the events are the outbox
+	if err != nil {
+		panic(err)
+	}
+	order := NewOrder()
+	order.ID = "order-1"
+	_ = order.Apply(OrderPlaced{Amount: 42})
+	if err := repo.Save(ctx, order); err != nil {
+		panic(err)
+	}
+
+	select {
+	case msg := <-messages:
+		msg.Ack()
+		fmt.Println(msg.Metadata.Get(eda.MetaEventType), msg.Metadata.Get(eda.MetaAggregateID),
+			msg.Metadata.Get(eda.MetaGlobalPosition), string(msg.Payload))
+	case <-time.After(10 * time.Second):
+		fmt.Println("no message")
+	}
+	// Output: OrderPlaced order-1 1 {"amount":42}
+}
