@@ -56,7 +56,11 @@ func (sqliteDialect) openDB(src Source) (*bun.DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("bunstore: open %s: %w", src, check.ClippedError{Err: src.scrub(err)})
 	}
-	sqldb := sql.OpenDB(sqliteConnector{conn})
+	var connector driver.Connector = sqliteConnector{conn}
+	if !memory {
+		connector = gatedConnector{Connector: connector, gate: newWriteGate()}
+	}
+	sqldb := sql.OpenDB(connector)
 	if memory {
 		sqldb.SetMaxOpenConns(1)
 		sqldb.SetMaxIdleConns(1)
