@@ -467,3 +467,71 @@ func TestNewStreamRefusesBadArguments(t *testing.T) {
 	require.NoError(t, err)
 	assert.NotNil(t, s.Runner())
 }
+
+// releaseHook is a lease whose Release, once it has given the lease up, waits for after: the
+// moment between a runner's release and what follows it, held open.
+type releaseHook struct {
+	projection.Lease
+	after func()
+}
+
+func (h releaseHook) Release(ctx context.Context, name, owner string, token int64) error {
+	err := h.Lease.Release(ctx, name, owner, token)
+	h.after()
+	return err
+}
+
+// loadSignal closes loaded after the first Load through it.
+type loadSignal struct {
+	projection.CheckpointStore
+	once   sync.Once
+	loaded chan struct{}
+}
+
+func (s *loadSignal) Load(ctx context.Context, name string, initial, fence int64) (int64, error) {
+	p, err := s.CheckpointStore.Load(ctx, name, initial, fence)
+	s.once.Do(func() { close(s.loaded) })
+	return p, err
+}
+
+// TestStreamHandoverRepublishesNothing: a stream standing by on the lease takes over when the
+// active one stops, from where it stopped: the stopping stream stores its position before it
+// releases the lease, so even a standby that loads the checkpoint at once (here, before Release
+// returns) publishes nothing twice, and nothing is lost.
+func TestStreamHandoverRepublishesNothing(t *testing.T) {
+	events := memory.NewEventStore()
+	cps := memory.NewCheckpointStore()
+	lease := memory.NewLease()
+	standbyCps := &loadSignal{CheckpointStore: cps, loaded: make(chan struct{})}
+	hook := releaseHook{Lease: lease, after: func() {
+		select { // the standby acquires the lease and loads the checkpoint now
+		case <-standbyCps.loaded:
+		case <-time.After(10 * time.Second):
+		}
+	}}
+	appendStream(t, events, "a", 0, 20)
+	first := &streamLog{}
+	a := startStream(t, events, first.publish, outbox.StreamConfig{Checkpoints: cps, Lease: hook, CheckpointInterval: time.Hour})
+	waitFor(t, "the active stream to publish the 20 events", func() bool { return first.count() == 20 })
+	second := &streamLog{}
+	b := startStream(t, events, second.publish, outbox.StreamConfig{Checkpoints: standbyCps, Lease: lease, CheckpointInterval: time.Hour})
+	waitFor(t, "the second stream to stand by", func() bool {
+		st, err := b.Status(context.Background())
+		require.NoError(t, err)
+		return st.Running && !st.Active
+	})
+	st, err := b.Status(context.Background())
+	require.NoError(t, err)
+	assert.NotEmpty(t, st.LeaseHolder, "the standby's lease tells who holds it")
+	stopStream(t, a)
+	waitFor(t, "the second stream to take over", func() bool {
+		st, err := b.Status(context.Background())
+		require.NoError(t, err)
+		return st.Active
+	})
+	appendStream(t, events, "b", 0, 10)
+	waitFor(t, "the second stream to publish the new events", func() bool { return second.count() >= 10 })
+	all := readStream(t, events)
+	assert.Equal(t, idsOf(all[:20]), idsOf(first.published()))
+	assert.Equal(t, idsOf(all[20:]), idsOf(second.published()), "the standby starts where the active stream stopped")
+}
