@@ -34,7 +34,8 @@ type StreamConfig struct {
 	// in-memory store, and every restart publishes the stream again from StartFrom.
 	Checkpoints projection.CheckpointStore
 	// Lease, when set, elects one publishing stream per outbox across processes; the others stand
-	// by and take over when it dies.
+	// by and take over when it dies, or when it stops: a stopping stream stores its position
+	// before it gives the lease up, so the next one starts where it stopped.
 	Lease projection.Lease
 	// DeadLetters keeps the events whose attempts ran out. Every policy but es.DeadLetterRetry
 	// needs it; without it a failing event is retried for ever.
