@@ -11,6 +11,7 @@ import (
 
 	es "github.com/gofly/eventsourcing/eventsourcing"
 	"github.com/gofly/eventsourcing/eventsourcing/outbox"
+	"github.com/gofly/eventsourcing/eventsourcing/projection"
 )
 
 // OutboxTarget is an outbox store under test and what the suite needs around it.
@@ -31,6 +32,14 @@ type OutboxTarget struct {
 	// the raw texts given. Stores that can hold only what Enqueue accepts (memory) leave it nil,
 	// and the cases that need it skip.
 	WriteRecord func(t *testing.T, outbox string, e es.Envelope, payload, metadata string)
+	// Checkpoints, when set, returns a checkpoint store on the data of Events, each call as
+	// another process would have it (a database target opens another pool): the [outbox.Stream]
+	// cases keep their positions in it, and skip when it is nil.
+	Checkpoints func(t *testing.T) projection.CheckpointStore
+	// Lease, when set, returns a lease on the same data, each call as another process would
+	// have it: the Stream case with two streams of one outbox elects one with it, and skips
+	// when it is nil.
+	Lease func(t *testing.T) projection.Lease
 }
 
 // OutboxStoreFactory returns a new, empty target for one test.
@@ -42,7 +51,8 @@ type OutboxStoreTest = Case[OutboxStoreFactory]
 
 // OutboxStoreTests returns the cases of the outbox store suite, in the order
 // [RunOutboxStoreSuite] runs them: first the [outbox.Store] contract, then an [outbox.Outbox] and
-// its relays over the store, then one case per broker, relaying to it.
+// its relays over the store, then an [outbox.Stream] over the target's events (the cases named
+// Stream…), then one case per broker, relaying to it.
 func OutboxStoreTests(brokers ...OutboxBroker) []OutboxStoreTest {
 	cases := []OutboxStoreTest{
 		{"EnqueueAndPending", testOutboxEnqueueAndPending},
@@ -79,6 +89,10 @@ func OutboxStoreTests(brokers ...OutboxBroker) []OutboxStoreTest {
 		{"RelayDeadLetterPolicyRetry", testRelayRetryPolicy},
 		{"RelaySkipAndRetryAll", testRelaySkipAndRetryAll},
 		{"Requeue", testOutboxRequeue},
+		{"StreamConcurrentWriters", testStreamConcurrentWriters},
+		{"StreamGlobalPositions", testStreamGlobalPositions},
+		{"StreamRestart", testStreamRestart},
+		{"StreamLeaseTakeover", testStreamLeaseTakeover},
 	}
 	for _, b := range brokers {
 		cases = append(cases, brokerCase(b))

@@ -34,7 +34,8 @@ type StreamConfig struct {
 	// in-memory store, and every restart publishes the stream again from StartFrom.
 	Checkpoints projection.CheckpointStore
 	// Lease, when set, elects one publishing stream per outbox across processes; the others stand
-	// by and take over when it dies.
+	// by and take over when it dies, or when it stops: a stopping stream stores its position
+	// before it gives the lease up, so the next one starts where it stopped.
 	Lease projection.Lease
 	// DeadLetters keeps the events whose attempts ran out. Every policy but es.DeadLetterRetry
 	// needs it; without it a failing event is retried for ever.
@@ -103,7 +104,7 @@ func NewStream(events es.EventStore, publish PublishFunc, cfg StreamConfig) (*St
 		opts = append(opts, projection.WithCheckpoints(cps))
 	}
 	if !check.IsNil(cfg.Lease) {
-		opts = append(opts, projection.WithLease(cfg.Lease))
+		opts = append(opts, projection.WithLease(flushingLease(cfg.Lease, cps)))
 	}
 	if r.policy != es.DeadLetterRetry && !check.IsNil(cfg.DeadLetters) {
 		opts = append(opts, projection.WithDeadLetters(cfg.DeadLetters, r.maxAttempts), projection.WithDeadLetterPolicy(r.policy))
@@ -113,6 +114,40 @@ func NewStream(events es.EventStore, publish PublishFunc, cfg StreamConfig) (*St
 		return nil, fmt.Errorf("outbox.NewStream: %w", err)
 	}
 	return &Stream{runner: runner, cps: cps, name: r.name}, nil
+}
+
+// flushingLease returns lease, storing the pending position of cps (when not nil) before each
+// Release: a runner gives its lease up when it stops, before [Stream.Stop] flushes, and a standby
+// that acquires it in between would otherwise load the older stored position (and fence this
+// stream's flush out), publishing again what this one published since.
+func flushingLease(lease projection.Lease, cps *lazyCheckpoints) projection.Lease {
+	if cps == nil {
+		return lease
+	}
+	f := flushLease{Lease: lease, cps: cps}
+	if lr, ok := lease.(projection.LeaseReader); ok {
+		return flushLeaseReader{flushLease: f, LeaseReader: lr}
+	}
+	return f
+}
+
+// flushLease is a lease that flushes a lazy checkpoint store before it releases.
+type flushLease struct {
+	projection.Lease
+	cps *lazyCheckpoints
+}
+
+// Release stores the pending position, then releases the lease. A failed store is logged by
+// the checkpoint store, and Stop's flush tries again; the lease is released either way.
+func (f flushLease) Release(ctx context.Context, name, owner string, token int64) error {
+	_ = f.cps.flush(ctx)
+	return f.Lease.Release(ctx, name, owner, token)
+}
+
+// flushLeaseReader is a flushLease over a lease that tells who holds it.
+type flushLeaseReader struct {
+	flushLease
+	projection.LeaseReader
 }
 
 func cmpDuration(d, def time.Duration) time.Duration {

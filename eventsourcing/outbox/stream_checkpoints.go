@@ -54,11 +54,13 @@ func (l *lazyCheckpoints) Load(ctx context.Context, name string, initial, fence 
 	return pos, nil
 }
 
-// Position reports the position the runner reached, or the store's when this store holds none.
+// Position reports the position the runner reached while a move of it is pending, else the
+// store's: a runner that is caught up (nothing pending) then sees a reset made past this store
+// (by an operator, or another process) and loads the checkpoint again.
 func (l *lazyCheckpoints) Position(ctx context.Context, name string) (int64, bool, error) {
 	l.mu.Lock()
 	p := l.state[name]
-	if p != nil && !p.refused {
+	if p != nil && !p.refused && p.current != p.stored {
 		defer l.mu.Unlock()
 		return p.current, true, nil
 	}

@@ -65,6 +65,8 @@ func TestConformancePgdriver(t *testing.T) {
 					return newOutboxStore(t, other), func() { _ = other.Close() }
 				},
 				WriteRecord: outboxWriter(db),
+				Checkpoints: func(t *testing.T) projection.CheckpointStore { return newCheckpointStore(t, pool(t)) },
+				Lease:       func(t *testing.T) projection.Lease { return newLease(t, pool(t)) },
 			}
 		}, brokertest.All()...)
 	})
@@ -122,7 +124,8 @@ func TestConformance(t *testing.T) {
 }
 
 // TestOutboxConformance runs the outbox store suite on every backend several pools can share:
-// each Open is a pool of its own, as another process would have, and kill closes it.
+// each Open is a pool of its own, as another process would have, and kill closes it; so is each
+// checkpoint store and lease of the Stream cases.
 func TestOutboxConformance(t *testing.T) {
 	for _, b := range fileBackends() {
 		t.Run(b.name, func(t *testing.T) {
@@ -139,6 +142,8 @@ func TestOutboxConformance(t *testing.T) {
 						return newOutboxStore(t, other), func() { _ = other.Close() }
 					},
 					WriteRecord: outboxWriter(db),
+					Checkpoints: func(t *testing.T) projection.CheckpointStore { return newCheckpointStore(t, openDB(t, url)) },
+					Lease:       func(t *testing.T) projection.Lease { return newLease(t, openDB(t, url)) },
 				}
 			}, brokertest.All()...)
 		})

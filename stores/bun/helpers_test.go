@@ -86,3 +86,17 @@ func outboxWriter(db *bun.DB) func(t *testing.T, outbox string, e es.Envelope, p
 		require.NoError(t, err)
 	}
 }
+
+func newCheckpointStore(t testing.TB, db *bun.DB) *bunstore.CheckpointStore {
+	t.Helper()
+	s, err := bunstore.NewCheckpointStore(db)
+	require.NoError(t, err)
+	return s
+}
+
+func newLease(t testing.TB, db *bun.DB) *bunstore.Lease {
+	t.Helper()
+	l, err := bunstore.NewLease(db)
+	require.NoError(t, err)
+	return l
+}

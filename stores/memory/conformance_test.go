@@ -5,6 +5,7 @@ import (
 
 	es "github.com/gofly/eventsourcing/eventsourcing"
 	"github.com/gofly/eventsourcing/eventsourcing/outbox"
+	"github.com/gofly/eventsourcing/eventsourcing/projection"
 	"github.com/gofly/eventsourcing/internal/faults"
 	"github.com/gofly/eventsourcing/stores/memory"
 	"github.com/gofly/eventsourcing/testkit"
@@ -26,11 +27,14 @@ func TestSnapshotStoreConformance(t *testing.T) {
 func TestOutboxStoreConformance(t *testing.T) {
 	testkit.RunOutboxStoreSuite(t, func(t *testing.T) testkit.OutboxTarget {
 		s := memory.NewOutboxStore()
+		cps, lease := memory.NewCheckpointStore(), memory.NewLease()
 		return testkit.OutboxTarget{
-			Store:  s,
-			Tx:     s,
-			Events: memory.NewEventStore(),
-			Open:   func(*testing.T) (outbox.Store, func()) { return faults.Killable(s) },
+			Store:       s,
+			Tx:          s,
+			Events:      memory.NewEventStore(),
+			Open:        func(*testing.T) (outbox.Store, func()) { return faults.Killable(s) },
+			Checkpoints: func(*testing.T) projection.CheckpointStore { return cps },
+			Lease:       func(*testing.T) projection.Lease { return lease },
 		}
 	}, brokertest.All()...)
 }
