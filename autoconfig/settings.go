@@ -2,6 +2,7 @@ package autoconfig
 
 import (
 	"log/slog"
+	"strings"
 
 	"go.opentelemetry.io/otel/metric"
 
@@ -243,3 +244,39 @@ func (s *Settings) logger() *slog.Logger {
 	}
 	return s.Logger
 }
+
+// String describes the settings for logs and messages: each store's backend with its URL's
+// password hidden. Printed with %v or %+v, Settings show this, never the URLs as configured.
+func (s *Settings) String() string {
+	if s == nil {
+		return "autoconfig.Settings(nil)"
+	}
+	var b strings.Builder
+	b.WriteString("autoconfig.Settings{")
+	for i, t := range []Target{s.EventStore, s.SnapshotStore, s.Checkpoints, s.Outbox} {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		name := [...]string{"events", "snapshots", "checkpoints", "outbox"}[i]
+		b.WriteString(name + ": " + t.String())
+	}
+	b.WriteString("}")
+	return b.String()
+}
+
+// GoString is String, so %#v hides the passwords too.
+func (s *Settings) GoString() string { return s.String() }
+
+// String names the target's backend: memory, none, or its dialect and redacted URL.
+func (t Target) String() string {
+	switch t.Provider {
+	case "":
+		return "none"
+	case config.ProviderBun:
+		return string(t.Dialect) + " " + t.Redacted()
+	}
+	return t.Provider
+}
+
+// GoString is String, so %#v hides the password too.
+func (t Target) GoString() string { return t.String() }
