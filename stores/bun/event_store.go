@@ -47,6 +47,10 @@ type eventsDialect interface {
 	// singleWriter reports a database with one writer at a time: a store then queues its own
 	// appends in process rather than in the database's busy handler.
 	singleWriter() bool
+	// prepareAppends prepares on db's pool, when the dialect caches statements, what an append
+	// of a few events inside a transaction runs: a transaction never prepares (its connection
+	// may be the pool's only one), so [EventStore.InTx] does it before it begins.
+	prepareAppends(ctx context.Context, db *bun.DB)
 }
 
 // eventSQL holds the read statements of a dialect.
@@ -120,5 +124,8 @@ func (s *EventStore) CommitNotifications(ctx context.Context) <-chan struct{} {
 
 // InTx implements es.Transactor: it runs fn in a transaction on the store's DB (see [InTx]).
 func (s *EventStore) InTx(ctx context.Context, fn func(ctx context.Context) error) error {
+	if ambient(ctx, s.db) == nil {
+		s.dl.prepareAppends(ctx, s.db)
+	}
 	return InTx(ctx, s.db, fn)
 }

@@ -103,6 +103,9 @@ ORDER BY global_position LIMIT $2`,
 // singleWriter is false: PostgreSQL writers run side by side.
 func (postgresDialect) singleWriter() bool { return false }
 
+// prepareAppends does nothing: pgx caches the statements it prepares on each connection itself.
+func (postgresDialect) prepareAppends(context.Context, *bun.DB) {}
+
 // native reports whether the pgx path applies: the pool runs pgx's stdlib driver and the
 // ambient transaction, if any, has its connection at hand.
 func (d postgresDialect) native(st *txState) bool {

@@ -86,6 +86,20 @@ func (d sqliteDialect) appendEvents(ctx context.Context, db *bun.DB, st *txState
 	return nil
 }
 
+// sqliteTxInsertRows is the largest INSERT prepareAppends prepares: appends of up to twice as
+// many events inside a transaction run prepared statements only.
+const sqliteTxInsertRows = 16
+
+// prepareAppends prepares the head and the INSERTs of 1, 2, 4, … sqliteTxInsertRows rows, once
+// per store (the cache skips what it holds). A failure leaves the appends to run unprepared.
+func (d sqliteDialect) prepareAppends(ctx context.Context, db *bun.DB) {
+	queries := []string{sqliteHeadSQL}
+	for rows := 1; rows <= sqliteTxInsertRows; rows *= 2 {
+		queries = append(queries, sqliteInsertSQL(rows))
+	}
+	_ = d.stmts.prepare(ctx, db.DB, queries...)
+}
+
 // queryEvents runs q prepared (once per store and connection) and decodes its rows.
 func (d sqliteDialect) queryEvents(ctx context.Context, s *EventStore, st *txState, op string, sizeHint int, q string, args ...any) ([]es.Envelope, error) {
 	rows, err := d.stmts.query(ctx, s.db.DB, st, q, args...)
