@@ -109,7 +109,7 @@ func NewStream(events es.EventStore, publish PublishFunc, cfg StreamConfig) (*St
 	if r.policy != es.DeadLetterRetry && !check.IsNil(cfg.DeadLetters) {
 		opts = append(opts, projection.WithDeadLetters(cfg.DeadLetters, r.maxAttempts), projection.WithDeadLetterPolicy(r.policy))
 	}
-	runner, err := projection.NewRunner(projection.FunctionProjection(name, h.handle), events, opts...)
+	runner, err := projection.NewRunner(projection.FunctionProjection(name, h.handle), gathering(events, streamWakeGap), opts...)
 	if err != nil {
 		return nil, fmt.Errorf("outbox.NewStream: %w", err)
 	}
