@@ -73,6 +73,7 @@ func newMessage(env es.Envelope) (*message.Message, []string, error) {
 		return nil, nil, errs.Invalid("eda: envelope %s: payload is not valid JSON", env.EventID)
 	}
 	msg := message.NewMessage(env.EventID, append([]byte(nil), payload...))
+	msg.Metadata = make(message.Metadata, len(env.Metadata)+9) // the reserved keys and the envelope's own: no growth
 	var skipped []string
 	for k, v := range env.Metadata {
 		if s, ok := v.(string); ok && !IsReserved(k) {
