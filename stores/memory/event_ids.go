@@ -18,12 +18,7 @@ func newEventIDs() eventIDs {
 
 func (s *eventIDs) hash(id string) uint64 { return maphash.String(s.seed, id) }
 
-// has reports whether log holds an event with id.
-func (s *eventIDs) has(log *eventLog, id string) bool { return s.hasHashed(log, s.hash(id), id) }
-
-// add records id, new to the set, as the id of the event at position pos.
-func (s *eventIDs) add(id string, pos int64) { s.addHashed(s.hash(id), id, pos) }
-
+// hasHashed reports whether log holds an event with id, whose hash is h.
 func (s *eventIDs) hasHashed(log *eventLog, h uint64, id string) bool {
 	pos, ok := s.byHash[h]
 	if !ok {
@@ -36,6 +31,7 @@ func (s *eventIDs) hasHashed(log *eventLog, h uint64, id string) bool {
 	return ok
 }
 
+// addHashed records id, new to the set and of hash h, as the id of the event at position pos.
 func (s *eventIDs) addHashed(h uint64, id string, pos int64) {
 	if _, taken := s.byHash[h]; !taken {
 		s.byHash[h] = pos

@@ -19,7 +19,7 @@ func TestEventIDsWithOneHash(t *testing.T) {
 	const h = 42
 	for i, id := range []string{"first", "second", "third"} {
 		require.False(t, ids.hasHashed(&log, h, id), id)
-		pos := log.add(record{env: es.Envelope{EventID: id}})
+		pos := log.add(&record{env: es.Envelope{EventID: id}})
 		ids.addHashed(h, id, pos)
 		require.True(t, ids.hasHashed(&log, h, id), id)
 		assert.Equal(t, int64(1), ids.byHash[h], "the first id keeps the hash")

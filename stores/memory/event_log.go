@@ -11,14 +11,15 @@ type eventLog struct {
 }
 
 // add stores r at the next position and returns it.
-func (l *eventLog) add(r record) int64 {
+func (l *eventLog) add(r *record) int64 {
 	if l.n%chunkSize == 0 {
 		l.chunks = append(l.chunks, make([]record, 0, chunkSize))
 	}
 	last := len(l.chunks) - 1
-	r.env.GlobalPosition = l.n + 1
-	l.chunks[last] = append(l.chunks[last], r)
+	c := append(l.chunks[last], *r)
 	l.n++
+	c[len(c)-1].env.GlobalPosition = l.n
+	l.chunks[last] = c
 	return l.n
 }
 

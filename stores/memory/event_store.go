@@ -190,8 +190,10 @@ func (s *EventStore) retried(aggregateID, aggregateType string, expected, actual
 func (s *EventStore) checkNewIDs(stored []record, pending map[string]struct{}) error {
 	for i := range stored {
 		id := stored[i].env.EventID
+		h := s.ids.hash(id)
+		stored[i].idHash = h
 		_, inUnit := pending[id]
-		if inUnit || s.ids.has(&s.log, id) {
+		if inUnit || s.ids.hasHashed(&s.log, h, id) {
 			return storekit.InvalidArgument("events[%d].EventID: %q is already stored (every event needs a new id)", i, id)
 		}
 	}
@@ -203,8 +205,12 @@ func (s *EventStore) checkNewIDs(stored []record, pending map[string]struct{}) e
 func (s *EventStore) write(aggregateID string, stream []int64, stored []record) int64 {
 	first := s.log.n + 1
 	for i := range stored {
-		pos := s.log.add(stored[i])
-		s.ids.add(stored[i].env.EventID, pos)
+		r := &stored[i]
+		if r.idHash == 0 { // not checked by checkNewIDs (or a hash of 0): hash it now
+			r.idHash = s.ids.hash(r.env.EventID)
+		}
+		pos := s.log.add(r)
+		s.ids.addHashed(r.idHash, r.env.EventID, pos)
 		stream = append(stream, pos)
 	}
 	s.streams[aggregateID] = stream
