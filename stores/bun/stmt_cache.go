@@ -14,41 +14,60 @@ import (
 // Preparing takes a connection from the pool: callers prepare only while they hold none (before
 // they begin their transaction), since an in-memory SQLite database has a single connection.
 type stmtCache struct {
-	mu sync.Mutex
-	m  map[string]*sql.Stmt
+	prepMu sync.Mutex // held while a statement is prepared
+	mu     sync.Mutex // guards m
+	m      map[string]*sql.Stmt
 }
 
 // maxCachedStatements bounds a cache; statements beyond it run unprepared.
 const maxCachedStatements = 128
 
-// prepare makes sure each query is prepared on db. A nil cache prepares nothing.
+// prepare makes sure each query is prepared on db. A nil cache prepares nothing. Callers prepare
+// one at a time (prepMu), so that no statement is prepared twice: closing a spare one would wait
+// for every connection it was prepared on, one of which may be beginning a transaction behind a
+// writer that waits for this cache.
 func (c *stmtCache) prepare(ctx context.Context, db *sql.DB, queries ...string) error {
 	if c == nil {
 		return nil
 	}
 	for _, q := range queries {
-		c.mu.Lock()
-		_, ok := c.m[q]
-		full := len(c.m) >= maxCachedStatements
-		c.mu.Unlock()
-		if ok || full {
+		if c.has(q) {
 			continue
 		}
-		st, err := db.PrepareContext(ctx, q)
+		c.prepMu.Lock()
+		err := c.prepareOne(ctx, db, q)
+		c.prepMu.Unlock()
 		if err != nil {
 			return err
 		}
-		c.mu.Lock()
-		if _, ok := c.m[q]; ok {
-			_ = st.Close() // prepared meanwhile by another caller
-		} else {
-			if c.m == nil {
-				c.m = map[string]*sql.Stmt{}
-			}
-			c.m[q] = st
-		}
-		c.mu.Unlock()
 	}
+	return nil
+}
+
+// has reports whether q is cached, or the cache is full (q then runs unprepared).
+func (c *stmtCache) has(q string) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	_, ok := c.m[q]
+	return ok || len(c.m) >= maxCachedStatements
+}
+
+// prepareOne prepares q on db and caches it, unless another caller did meanwhile. It runs under
+// prepMu.
+func (c *stmtCache) prepareOne(ctx context.Context, db *sql.DB, q string) error {
+	if c.has(q) {
+		return nil
+	}
+	st, err := db.PrepareContext(ctx, q)
+	if err != nil {
+		return err
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.m == nil {
+		c.m = map[string]*sql.Stmt{}
+	}
+	c.m[q] = st
 	return nil
 }
 
