@@ -296,7 +296,8 @@ func TestStreamRetriesAFailedPublish(t *testing.T) {
 	}}
 	obs := &testkit.RecordingObserver{}
 	startStream(t, events, log.publish, outbox.StreamConfig{Config: outbox.Config{Name: "orders", Observer: obs}})
-	waitFor(t, "every event published", func() bool { return log.count() == 3 })
+	// The observer hears of a publish after it returns: wait for both.
+	waitFor(t, "every event published", func() bool { return log.count() == 3 && len(obs.Publishes()) >= 5 })
 	assert.Equal(t, idsOf(all), idsOf(log.published()))
 	assert.Equal(t, 3, log.callsOf(all[1].EventID))
 
@@ -415,7 +416,8 @@ func TestStreamPublishTimeout(t *testing.T) {
 	}}
 	obs := &testkit.RecordingObserver{}
 	startStream(t, events, log.publish, outbox.StreamConfig{Config: outbox.Config{PublishTimeout: 20 * time.Millisecond, Observer: obs}})
-	waitFor(t, "both events published", func() bool { return log.count() == 3 })
+	// The observer hears of a publish after it returns: wait for both.
+	waitFor(t, "both events published", func() bool { return log.count() == 3 && len(obs.Publishes()) >= 4 })
 	ps := obs.Publishes()
 	require.GreaterOrEqual(t, len(ps), 4)
 	assert.Equal(t, all[0].EventID, ps[0].Publish.EventID)
