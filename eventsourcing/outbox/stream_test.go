@@ -357,6 +357,39 @@ func TestStreamParksADeadLetter(t *testing.T) {
 	assert.Equal(t, int64(1), st.DeadLetters)
 }
 
+// TestStreamDeadLetterRetried: a dead letter an operator asks for again (esctl dead-letters
+// retry --projection outbox:default) is published by the running stream once the broker takes it,
+// and leaves the dead letters.
+func TestStreamDeadLetterRetried(t *testing.T) {
+	events := memory.NewEventStore()
+	appendStream(t, events, "a", 0, 2)
+	all := readStream(t, events)
+	poison := all[0].EventID
+	var down atomic.Bool
+	down.Store(true)
+	log := &streamLog{fail: func(_ context.Context, e es.Envelope) error {
+		if e.EventID == poison && down.Load() {
+			return errors.New("broker refused")
+		}
+		return nil
+	}}
+	dead := memory.NewDeadLetterStore()
+	startStream(t, events, log.publish, outbox.StreamConfig{
+		Config:      outbox.Config{MaxAttempts: 2, DeadLetterPolicy: es.DeadLetterPark},
+		Checkpoints: memory.NewCheckpointStore(), DeadLetters: dead,
+	})
+	name := outbox.StreamName(outbox.DefaultName)
+	waitFor(t, "the event after the dead letter published", func() bool { return log.count() == 1 })
+	down.Store(false)
+	require.NoError(t, dead.RequestRetry(context.Background(), name, poison))
+	waitFor(t, "the dead letter published on request", func() bool { return log.count() == 2 })
+	assert.Equal(t, []string{all[1].EventID, poison}, idsOf(log.published()))
+	waitFor(t, "the dead letter gone", func() bool {
+		letters, err := dead.List(context.Background(), name, 0, 10)
+		return err == nil && len(letters) == 0
+	})
+}
+
 // TestStreamParkAggregateHoldsItsLaterEvents: under es.DeadLetterParkAggregate the failing
 // aggregate's later events are held back behind its dead letter while other aggregates flow.
 func TestStreamParkAggregateHoldsItsLaterEvents(t *testing.T) {
