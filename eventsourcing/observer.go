@@ -5,7 +5,7 @@ import (
 	"errors"
 	"time"
 
-	"github.com/gofly/eventsourcing/internal/check"
+	"github.com/gofly/eventsourcing/internal/unwrap"
 )
 
 // Observers are hooks, in the manner of pgx's QueryTracer and Bun's QueryHook: the repository,
@@ -209,18 +209,8 @@ func (r BatchResult) Outcome() Outcome {
 // ([SystemPostgreSQL], [SystemSQLite], [SystemMemory]), looking through decorators that offer
 // Unwrap() EventStore; "" when none says.
 func SystemOf(store EventStore) string {
-	for range 32 { // a bound, in case a decorator unwraps to itself
-		if check.IsNil(store) {
-			return ""
-		}
-		if s, ok := store.(interface{ DBSystem() string }); ok {
-			return s.DBSystem()
-		}
-		u, ok := store.(interface{ Unwrap() EventStore })
-		if !ok {
-			return ""
-		}
-		store = u.Unwrap()
+	if s, ok := unwrap.Find[interface{ DBSystem() string }](store); ok {
+		return s.DBSystem()
 	}
 	return ""
 }

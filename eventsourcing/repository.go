@@ -8,6 +8,7 @@ import (
 
 	"github.com/gofly/eventsourcing/internal/check"
 	"github.com/gofly/eventsourcing/internal/jsoncopy"
+	"github.com/gofly/eventsourcing/internal/unwrap"
 )
 
 // Repository saves and loads aggregates of type A through an [EventStore], with optional
@@ -64,20 +65,8 @@ func NewRepository[A Aggregate](store EventStore, factory func() A, opts ...Repo
 // transactorOf finds the transaction runner of a store, looking through decorators that offer
 // Unwrap() EventStore.
 func transactorOf(store EventStore) Transactor {
-	for range 32 { // a bound, in case a decorator unwraps to itself
-		if t, ok := store.(Transactor); ok {
-			return t
-		}
-		u, ok := store.(interface{ Unwrap() EventStore })
-		if !ok {
-			return nil
-		}
-		store = u.Unwrap()
-		if check.IsNil(store) {
-			return nil
-		}
-	}
-	return nil
+	t, _ := unwrap.Find[Transactor](store)
+	return t
 }
 
 // AggregateType is the type name written to envelopes and checked on load.

@@ -1,6 +1,7 @@
 package outbox
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"sync"
@@ -100,7 +101,7 @@ func NewStream(events es.EventStore, publish PublishFunc, cfg StreamConfig) (*St
 	opts := []projection.Option{projection.WithConfig(pc)}
 	var cps *lazyCheckpoints
 	if !check.IsNil(cfg.Checkpoints) {
-		cps = newLazyCheckpoints(cfg.Checkpoints, cmpDuration(cfg.CheckpointInterval, DefaultCheckpointInterval), r.logger)
+		cps = newLazyCheckpoints(cfg.Checkpoints, cmp.Or(cfg.CheckpointInterval, DefaultCheckpointInterval), r.logger)
 		opts = append(opts, projection.WithCheckpoints(cps))
 	}
 	if !check.IsNil(cfg.Lease) {
@@ -148,13 +149,6 @@ func (f flushLease) Release(ctx context.Context, name, owner string, token int64
 type flushLeaseReader struct {
 	flushLease
 	projection.LeaseReader
-}
-
-func cmpDuration(d, def time.Duration) time.Duration {
-	if d == 0 {
-		return def
-	}
-	return d
 }
 
 // Name returns the outbox's name.

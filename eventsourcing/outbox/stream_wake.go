@@ -5,6 +5,7 @@ import (
 	"time"
 
 	es "github.com/gofly/eventsourcing/eventsourcing"
+	"github.com/gofly/eventsourcing/internal/unwrap"
 )
 
 // streamWakeGap is the shortest time between two wake-ups of a [Stream] by commit signals: the
@@ -25,27 +26,11 @@ type gatheringStore struct {
 // gathering returns store with its commit signals gathered, or store itself when it signals no
 // commits.
 func gathering(store es.EventStore, gap time.Duration) es.EventStore {
-	n, ok := commitNotifier(store)
+	n, ok := unwrap.Find[es.CommitNotifier](store)
 	if !ok {
 		return store
 	}
 	return gatheringStore{EventStore: store, notifier: n, gap: gap}
-}
-
-// commitNotifier returns the first layer of store, through decorators that offer
-// Unwrap() es.EventStore, that signals commits.
-func commitNotifier(store es.EventStore) (es.CommitNotifier, bool) {
-	for range 32 { // a bound, in case a decorator unwraps to itself
-		if n, ok := store.(es.CommitNotifier); ok {
-			return n, true
-		}
-		u, ok := store.(interface{ Unwrap() es.EventStore })
-		if !ok || u == nil {
-			break
-		}
-		store = u.Unwrap()
-	}
-	return nil, false
 }
 
 // Unwrap returns the store.

@@ -4,7 +4,7 @@ import (
 	"context"
 
 	es "github.com/gofly/eventsourcing/eventsourcing"
-	"github.com/gofly/eventsourcing/internal/check"
+	"github.com/gofly/eventsourcing/internal/unwrap"
 )
 
 // headPositioner is implemented by stores whose readers can lag behind what is stored (the
@@ -20,23 +20,7 @@ type volatile interface {
 
 // capability returns the first layer of store, looking through decorators that offer
 // Unwrap() es.EventStore, that implements T.
-func capability[T any](store es.EventStore) (T, bool) {
-	for range 32 { // a bound, in case a decorator unwraps to itself
-		if check.IsNil(store) {
-			break
-		}
-		if c, ok := store.(T); ok {
-			return c, true
-		}
-		u, ok := store.(interface{ Unwrap() es.EventStore })
-		if !ok {
-			break
-		}
-		store = u.Unwrap()
-	}
-	var zero T
-	return zero, false
-}
+func capability[T any](store es.EventStore) (T, bool) { return unwrap.Find[T](store) }
 
 // isVolatile reports whether store (or a store it wraps) says it keeps nothing across restarts.
 func isVolatile(store es.EventStore) bool {

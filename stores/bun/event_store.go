@@ -49,8 +49,9 @@ type eventsDialect interface {
 	singleWriter() bool
 	// prepareAppends prepares on db's pool, when the dialect caches statements, what an append
 	// of a few events inside a transaction runs: a transaction never prepares (its connection
-	// may be the pool's only one), so [EventStore.InTx] does it before it begins.
-	prepareAppends(ctx context.Context, db *bun.DB)
+	// may be the pool's only one), so [EventStore.InTx] does it before it begins, until it
+	// succeeds once.
+	prepareAppends(ctx context.Context, db *bun.DB) error
 }
 
 // eventSQL holds the read statements of a dialect.
@@ -125,7 +126,7 @@ func (s *EventStore) CommitNotifications(ctx context.Context) <-chan struct{} {
 // InTx implements es.Transactor: it runs fn in a transaction on the store's DB (see [InTx]).
 func (s *EventStore) InTx(ctx context.Context, fn func(ctx context.Context) error) error {
 	if ambient(ctx, s.db) == nil {
-		s.dl.prepareAppends(ctx, s.db)
+		_ = s.dl.prepareAppends(ctx, s.db) // a failure leaves the appends to run unprepared
 	}
 	return InTx(ctx, s.db, fn)
 }

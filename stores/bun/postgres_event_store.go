@@ -104,7 +104,7 @@ ORDER BY global_position LIMIT $2`,
 func (postgresDialect) singleWriter() bool { return false }
 
 // prepareAppends does nothing: pgx caches the statements it prepares on each connection itself.
-func (postgresDialect) prepareAppends(context.Context, *bun.DB) {}
+func (postgresDialect) prepareAppends(context.Context, *bun.DB) error { return nil }
 
 // native reports whether the pgx path applies: the pool runs pgx's stdlib driver and the
 // ambient transaction, if any, has its connection at hand.

@@ -90,14 +90,22 @@ func (d sqliteDialect) appendEvents(ctx context.Context, db *bun.DB, st *txState
 // many events inside a transaction run prepared statements only.
 const sqliteTxInsertRows = 16
 
-// prepareAppends prepares the head and the INSERTs of 1, 2, 4, … sqliteTxInsertRows rows, once
-// per store (the cache skips what it holds). A failure leaves the appends to run unprepared.
-func (d sqliteDialect) prepareAppends(ctx context.Context, db *bun.DB) {
+// prepareAppends prepares the head and the INSERTs of 1, 2, 4, … sqliteTxInsertRows rows, until
+// it succeeds once for the store: after that it costs one atomic load. A failure leaves the
+// appends to run unprepared until a later call succeeds.
+func (d sqliteDialect) prepareAppends(ctx context.Context, db *bun.DB) error {
+	if d.stmts.appendsReady.Load() {
+		return nil
+	}
 	queries := []string{sqliteHeadSQL}
 	for rows := 1; rows <= sqliteTxInsertRows; rows *= 2 {
 		queries = append(queries, sqliteInsertSQL(rows))
 	}
-	_ = d.stmts.prepare(ctx, db.DB, queries...)
+	if err := d.stmts.prepare(ctx, db.DB, queries...); err != nil {
+		return err
+	}
+	d.stmts.appendsReady.Store(true)
+	return nil
 }
 
 // queryEvents runs q prepared (once per store and connection) and decodes its rows.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"sync"
+	"sync/atomic"
 )
 
 // stmtCache keeps statements prepared on a pool, so that the database parses each SQL text once
@@ -17,6 +18,9 @@ type stmtCache struct {
 	prepMu sync.Mutex // held while a statement is prepared
 	mu     sync.Mutex // guards m
 	m      map[string]*sql.Stmt
+	// appendsReady is set once the statements of an append inside a transaction are prepared
+	// (sqliteDialect.prepareAppends), which then prepares nothing more.
+	appendsReady atomic.Bool
 }
 
 // maxCachedStatements bounds a cache; statements beyond it run unprepared.
