@@ -22,8 +22,8 @@ type EventStore struct {
 
 	mu      sync.RWMutex
 	log     eventLog
-	streams map[string][]int64 // aggregate id -> positions of its events, in sequence order
-	ids     eventIDs           // ids of the stored events
+	streams streamIndex // aggregate id -> its stream
+	ids     eventIDs    // ids of the stored events
 }
 
 var (
@@ -65,7 +65,7 @@ func (s *EventStore) DBSystem() string { return es.SystemMemory }
 
 // NewEventStore returns an empty store.
 func NewEventStore(opts ...Option) *EventStore {
-	s := &EventStore{streams: make(map[string][]int64), ids: newEventIDs()}
+	s := &EventStore{streams: newStreamIndex(), ids: newEventIDs()}
 	for _, o := range opts {
 		if o != nil {
 			o(s)
@@ -104,8 +104,11 @@ func (s *EventStore) append(ctx context.Context, aggregateID, aggregateType stri
 		return err
 	}
 	u := unitFrom(ctx)
+	h := s.streams.hash(aggregateID)
+	var pre precheck
 	if u == nil {
-		if err := s.refusedNow(aggregateID, aggregateType, expected, events); err != nil {
+		var err error
+		if pre, err = s.precheckNow(h, aggregateID, aggregateType, expected, events); err != nil {
 			return err
 		}
 	}
@@ -116,7 +119,7 @@ func (s *EventStore) append(ctx context.Context, aggregateID, aggregateType stri
 	var first int64 // the position of the first event, when it has one now
 	if u != nil {
 		err = s.appendInUnit(u, aggregateID, aggregateType, expected, stored)
-	} else if first, err = s.appendNow(aggregateID, aggregateType, expected, stored); err == nil {
+	} else if first, err = s.appendNow(h, pre, aggregateID, aggregateType, expected, stored); err == nil {
 		s.commits.signal()
 	}
 	if err != nil {
@@ -132,12 +135,16 @@ func (s *EventStore) append(ctx context.Context, aggregateID, aggregateType stri
 }
 
 // appendNow writes stored at once and returns the position of its first event (0 when it was a
-// retry of events stored already: nothing was written).
-func (s *EventStore) appendNow(aggregateID, aggregateType string, expected int64, stored []record) (int64, error) {
+// retry of events stored already: nothing was written). h is the hash of aggregateID in
+// s.streams; pre is what precheckNow found.
+func (s *EventStore) appendNow(h uint64, pre precheck, aggregateID, aggregateType string, expected int64, stored []record) (int64, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	stream := s.streams[aggregateID]
-	if actual := int64(len(stream)); actual != expected {
+	if pre.writable && s.log.n == pre.logLen { // nothing was written since: what it found holds
+		return s.write(aggregateID, pre.stream, stored), nil
+	}
+	stream := s.streams.findHashed(&s.log, h, aggregateID)
+	if actual := stream.head.n; actual != expected {
 		return 0, s.retried(aggregateID, aggregateType, expected, actual, stored)
 	}
 	if err := s.checkNewIDs(stored, nil); err != nil {
@@ -146,20 +153,38 @@ func (s *EventStore) appendNow(aggregateID, aggregateType string, expected int64
 	return s.write(aggregateID, stream, stored), nil
 }
 
-// refusedNow returns the conflict that an append outside a unit of work meets whatever its
-// content, before anything is copied for it: the aggregate is not at the expected version, and
-// the append is no retry of the events stored after it (there are fewer, or the first has another
-// id). appendNow decides the rest under the lock. It takes s.mu for reading.
-func (s *EventStore) refusedNow(aggregateID, aggregateType string, expected int64, events []es.Envelope) error {
+// precheck is what precheckNow found.
+type precheck struct {
+	writable bool      // the aggregate was at the expected version and the event ids were new
+	stream   streamRef // the aggregate's stream then
+	logLen   int64     // the length of the log then: every write lengthens it
+}
+
+// precheckNow decides what an append outside a unit of work can, before anything is copied for
+// it, under s.mu for reading (so appends to other aggregates check at the same time): the
+// conflict it meets whatever its content (the aggregate is not at the expected version, and the
+// append is no retry of the events stored after it: there are fewer, or the first has another
+// id); else, at the expected version, an event id the store holds. appendNow decides the rest,
+// under the lock, looking again only when something was written in between. h is the hash of
+// aggregateID in s.streams.
+func (s *EventStore) precheckNow(h uint64, aggregateID, aggregateType string, expected int64, events []es.Envelope) (precheck, error) {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	stream := s.streams[aggregateID]
-	actual := int64(len(stream))
-	if actual == expected ||
-		(expected < actual && actual >= expected+int64(len(events)) && s.log.at(stream[expected]).env.EventID == events[0].EventID) {
-		return nil
+	stream := s.streams.findHashed(&s.log, h, aggregateID)
+	actual := stream.head.n
+	if actual == expected {
+		for i := range events {
+			if err := s.idStored(i, events[i].EventID, s.ids.hash(events[i].EventID), nil); err != nil {
+				return precheck{}, err
+			}
+		}
+		return precheck{writable: true, stream: stream, logLen: s.log.n}, nil
 	}
-	return &es.ConcurrencyError{AggregateID: aggregateID, AggregateType: aggregateType, Expected: expected, Actual: actual}
+	if expected < actual && actual >= expected+int64(len(events)) &&
+		s.log.at(s.log.positionOf(stream.head, expected+1)).env.EventID == events[0].EventID {
+		return precheck{}, nil // a retry, perhaps: appendNow compares the events
+	}
+	return precheck{}, &es.ConcurrencyError{AggregateID: aggregateID, AggregateType: aggregateType, Expected: expected, Actual: actual}
 }
 
 // retried decides an append whose expected version is behind: nil when it is a retry of events
@@ -167,12 +192,19 @@ func (s *EventStore) refusedNow(aggregateID, aggregateType string, expected int6
 // *es.ConcurrencyError. It runs under s.mu.
 func (s *EventStore) retried(aggregateID, aggregateType string, expected, actual int64, stored []record) error {
 	conflict := &es.ConcurrencyError{AggregateID: aggregateID, AggregateType: aggregateType, Expected: expected, Actual: actual}
-	stream := s.streams[aggregateID]
-	if expected > actual || int64(len(stream)) < expected+int64(len(stored)) {
+	head := s.streams.find(&s.log, aggregateID).head
+	if expected > actual || head.n < expected+int64(len(stored)) {
 		return conflict
 	}
+	// The positions of the events stored at the sequences the retry names, found from the last.
+	positions := make([]int64, len(stored))
+	pos := s.log.positionOf(head, expected+int64(len(stored)))
+	for i := len(positions) - 1; i >= 0; i-- {
+		positions[i] = pos
+		pos = s.log.at(pos).prev
+	}
 	for i := range stored {
-		have := s.log.at(stream[expected+int64(i)])
+		have := s.log.at(positions[i])
 		if have.env.EventID != stored[i].env.EventID {
 			return conflict
 		}
@@ -192,28 +224,43 @@ func (s *EventStore) checkNewIDs(stored []record, pending map[string]struct{}) e
 		id := stored[i].env.EventID
 		h := s.ids.hash(id)
 		stored[i].idHash = h
-		_, inUnit := pending[id]
-		if inUnit || s.ids.hasHashed(&s.log, h, id) {
-			return storekit.InvalidArgument("events[%d].EventID: %q is already stored (every event needs a new id)", i, id)
+		if err := s.idStored(i, id, h, pending); err != nil {
+			return err
 		}
 	}
 	return nil
 }
 
-// write appends stored to the log and to stream, the aggregate's positions, and returns the
-// position of the first event (the others follow it). It runs under s.mu.
-func (s *EventStore) write(aggregateID string, stream []int64, stored []record) int64 {
+// idStored refuses id, of hash h, the id of an append's i-th event, when the store holds it or
+// (when pending is set) the unit does. It runs under s.mu (read or write).
+func (s *EventStore) idStored(i int, id string, h uint64, pending map[string]struct{}) error {
+	_, inUnit := pending[id]
+	if inUnit || s.ids.hasHashed(&s.log, h, id) {
+		return storekit.InvalidArgument("events[%d].EventID: %q is already stored (every event needs a new id)", i, id)
+	}
+	return nil
+}
+
+// write appends stored to the log and to stream, the aggregate's stream as s.streams found it
+// under the same lock, and returns the position of the first event (the others follow it). It
+// runs under s.mu.
+func (s *EventStore) write(aggregateID string, stream streamRef, stored []record) int64 {
 	first := s.log.n + 1
+	if len(stored) == 0 {
+		return first
+	}
+	head := stream.head
 	for i := range stored {
 		r := &stored[i]
 		if r.idHash == 0 { // not checked by checkNewIDs (or a hash of 0): hash it now
 			r.idHash = s.ids.hash(r.env.EventID)
 		}
+		r.prev = head.last
 		pos := s.log.add(r)
 		s.ids.addHashed(r.idHash, r.env.EventID, pos)
-		stream = append(stream, pos)
+		head.last, head.n = pos, head.n+1
 	}
-	s.streams[aggregateID] = stream
+	s.streams.set(stream, aggregateID, head)
 	return first
 }
 
@@ -247,16 +294,19 @@ func (s *EventStore) load(ctx context.Context, aggregateID string, afterSequence
 	read(unitFrom(ctx), s, func(p *pendingAppends) {
 		s.mu.RLock()
 		defer s.mu.RUnlock()
-		stream := s.streams[aggregateID]
+		head := s.streams.find(&s.log, aggregateID).head
+		n := head.n // how many committed events the caller sees
 		var ownEvents []record
 		if p != nil {
-			stream, ownEvents = p.view(aggregateID, stream)
+			n, ownEvents = p.view(aggregateID, n)
 		}
-		if afterSequence < int64(len(stream)) {
-			idx := stream[afterSequence:]
-			out = make([]es.Envelope, len(idx), len(idx)+len(ownEvents))
-			for i, pos := range idx {
-				out[i] = s.log.at(pos).envelope()
+		if afterSequence < n {
+			out = make([]es.Envelope, n-afterSequence, n-afterSequence+int64(len(ownEvents)))
+			pos := s.log.positionOf(head, n)
+			for i := len(out) - 1; i >= 0; i-- {
+				r := s.log.at(pos)
+				out[i] = r.envelope()
+				pos = r.prev
 			}
 		}
 		for i := range ownEvents {
@@ -287,7 +337,7 @@ func (s *EventStore) LatestVersion(ctx context.Context, aggregateID string) (int
 		}
 		s.mu.RLock()
 		defer s.mu.RUnlock()
-		version = int64(len(s.streams[aggregateID]))
+		version = s.streams.find(&s.log, aggregateID).head.n
 	})
 	return version, nil
 }

@@ -30,18 +30,15 @@ func newPendingAppends(u *unit) *pendingAppends {
 	return &pendingAppends{unit: u, streams: map[string]*pendingStream{}, ids: map[string]struct{}{}}
 }
 
-// view returns the committed positions a reader under the unit sees for aggregateID and the
-// unit's own events after them (shared: clone before handing them out). It runs under the unit's
-// lock and s.mu (read).
-func (p *pendingAppends) view(aggregateID string, committed []int64) ([]int64, []record) {
+// view returns how many of aggregateID's committed events (of the committed there are) a reader
+// under the unit sees, and the unit's own events after them (shared: clone before handing them
+// out). It runs under the unit's lock and s.mu (read).
+func (p *pendingAppends) view(aggregateID string, committed int64) (int64, []record) {
 	ps := p.streams[aggregateID]
 	if ps == nil {
 		return committed, nil
 	}
-	if int64(len(committed)) > ps.base {
-		committed = committed[:ps.base]
-	}
-	return committed, ps.events
+	return min(committed, ps.base), ps.events
 }
 
 func (s *EventStore) appendInUnit(u *unit, aggregateID, aggregateType string, expected int64, stored []record) error {
@@ -57,7 +54,7 @@ func (s *EventStore) bufferAppend(u *unit, p *pendingAppends, aggregateID, aggre
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	ps := p.streams[aggregateID]
-	actual := int64(len(s.streams[aggregateID]))
+	actual := s.streams.find(&s.log, aggregateID).head.n
 	if ps != nil {
 		actual = ps.base + int64(len(ps.events))
 	}
@@ -93,7 +90,7 @@ func (s *EventStore) unlockAfterCommit() { s.mu.Unlock() }
 func (s *EventStore) prepare(o any) error {
 	p := o.(*pendingAppends)
 	for id, ps := range p.streams {
-		if actual := int64(len(s.streams[id])); actual != ps.base {
+		if actual := s.streams.find(&s.log, id).head.n; actual != ps.base {
 			return &es.ConcurrencyError{
 				AggregateID: id, AggregateType: ps.aggregateType, Expected: ps.base, Actual: actual,
 				Reason: "another writer appended to it while this unit of work was open; retry in a new one",
@@ -112,7 +109,7 @@ func (s *EventStore) prepare(o any) error {
 func (s *EventStore) apply(o any) {
 	p := o.(*pendingAppends)
 	for _, b := range p.batches {
-		p.unit.numbered(b.events, s.write(b.aggregateID, s.streams[b.aggregateID], b.events))
+		p.unit.numbered(b.events, s.write(b.aggregateID, s.streams.find(&s.log, b.aggregateID), b.events))
 	}
 }
 

@@ -15,6 +15,7 @@ type record struct {
 	env    es.Envelope // env.Metadata is nil when meta holds the metadata
 	meta   []metaEntry
 	idHash uint64 // the hash of env.EventID in the store's id set, once checkNewIDs computed it (0: not yet)
+	prev   int64  // the position of the event before it in its stream (0: it is the first), once stored
 }
 
 // metaEntry is one key and plain value of a record's metadata.

@@ -8,10 +8,9 @@ import (
 	"sync"
 	"time"
 
-	"github.com/google/uuid"
-
 	es "github.com/gofly/eventsourcing/eventsourcing"
 	"github.com/gofly/eventsourcing/internal/benchkit"
+	"github.com/gofly/eventsourcing/internal/eventid"
 )
 
 // limitStore is the least an in-memory event store can do with the same data and guarantees: the
@@ -43,12 +42,9 @@ func (s *limitStore) Append(_ context.Context, id string, expected int64, events
 		if err != nil {
 			return err
 		}
-		u, err := uuid.NewV7()
-		if err != nil {
-			return err
-		}
-		envs[i] = es.Envelope{EventID: u.String(), EventType: "OrderPlaced", Payload: payload,
-			Metadata: benchkit.Metadata(), OccurredAt: time.Now().UTC().Truncate(time.Microsecond), Version: 1}
+		now := time.Now()
+		envs[i] = es.Envelope{EventID: eventid.At(now), EventType: "OrderPlaced", Payload: payload,
+			Metadata: benchkit.Metadata(), OccurredAt: now.UTC().Truncate(time.Microsecond), Version: 1}
 	}
 	// What the store keeps is its own: copies of the caller's bytes and maps.
 	for i := range envs {
