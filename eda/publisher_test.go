@@ -225,3 +225,21 @@ func TestBadDestinationIsAMistake(t *testing.T) {
 	var nilPub *eda.Publisher
 	require.ErrorIs(t, nilPub.Err(), eda.ErrNoPublisher)
 }
+
+// A message's payload is the envelope's, when it is any valid JSON (objects a store would refuse
+// included); text that is not JSON is refused.
+func TestMessagePayloadIsValidJSON(t *testing.T) {
+	env := envelope(t, 1)
+	deep := strings.Repeat(`{"a":`, 150) + "1" + strings.Repeat("}", 150)
+	for _, payload := range []string{`{"a":[1,2,{"b":null}]}`, `[1,2]`, `"text"`, `{"nul":"\u0000"}`, deep, "{\"bad\":\"\xff\"}"} {
+		env.Payload = []byte(payload)
+		msg, err := eda.NewMessage(env)
+		require.NoError(t, err, "%.40q", payload)
+		require.Equal(t, payload, string(msg.Payload))
+	}
+	for _, payload := range []string{`{"a":`, `{"a":1}}`, `{a:1}`, `nope`, `{"a":1,}`} {
+		env.Payload = []byte(payload)
+		_, err := eda.NewMessage(env)
+		require.ErrorIs(t, err, es.ErrInvalidArgument, payload)
+	}
+}
