@@ -140,3 +140,60 @@ func TestModuleWithoutTelemetry(t *testing.T) {
 	h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/", nil))
 	assert.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
 }
+
+// With outbox.mode stream beside a projection, the gauges report the stream's position and lag
+// as a projection's (outbox:default), read from its runner in this process like the projection's.
+func TestModuleOutboxStreamGauges(t *testing.T) {
+	reader := sdkmetric.NewManualReader()
+	mp := sdkmetric.NewMeterProvider(sdkmetric.WithReader(reader))
+	ps := gochannel.NewGoChannel(gochannel.Config{OutputChannelBuffer: 16}, watermill.NopLogger{})
+	t.Cleanup(func() { _ = ps.Close() })
+	kv := map[string]any{
+		"pyfly.eventsourcing.outbox.enabled":           true,
+		"pyfly.eventsourcing.outbox.mode":              "stream",
+		"pyfly.eventsourcing.outbox.poll-interval":     "20ms",
+		"pyfly.eventsourcing.projection.poll-interval": "20ms",
+	}
+	view := &recordingView{}
+	var b streamBeans
+	app := fxtest.New(t, fx.NopLogger, eventsourcing.Module, fx.Supply(keys(t, enabled(kv))),
+		eventsourcing.ProvideProjection(func() *recordingView { return view }),
+		fx.Provide(fx.Annotate(func() *gochannel.GoChannel { return ps }, fx.As(new(message.Publisher)))),
+		fx.Provide(fx.Annotate(func() *sdkmetric.MeterProvider { return mp }, fx.As(new(metric.MeterProvider)))),
+		fx.Populate(&b))
+	app.RequireStart()
+	t.Cleanup(app.RequireStop)
+
+	ctx := context.Background()
+	repo, err := es.NewRepository(b.Store, newOrder, b.Options...)
+	require.NoError(t, err)
+	o := newOrder()
+	o.ID = "order-1"
+	require.NoError(t, o.Apply(OrderPlaced{Amount: 42}))
+	require.NoError(t, repo.Save(ctx, o))
+	stream := outbox.StreamName(outbox.DefaultName)
+	require.Eventually(t, func() bool {
+		st, err := b.Stream.Stream().Status(ctx)
+		return err == nil && st.Position == 1 && len(view.handled()) == 1
+	}, 10*time.Second, 10*time.Millisecond, "the stream to publish and the projection to apply the event")
+
+	var rm metricdata.ResourceMetrics
+	require.NoError(t, reader.Collect(ctx, &rm))
+	positions := map[string]int64{}
+	for _, sm := range rm.ScopeMetrics {
+		for _, m := range sm.Metrics {
+			g, ok := m.Data.(metricdata.Gauge[int64])
+			if m.Name != "projection.position" || !ok {
+				continue
+			}
+			for _, dp := range g.DataPoints {
+				if name, ok := dp.Attributes.Value("projection.name"); ok {
+					positions[name.AsString()] = dp.Value
+				}
+			}
+		}
+	}
+	assert.Equal(t, int64(1), positions[stream], "the stream's position among %v", positions)
+	assert.Contains(t, positions, view.Name())
+	requireStreamHealthy(t, b.Health)
+}

@@ -17,6 +17,7 @@ import (
 	"github.com/gofly/eventsourcing/config"
 	es "github.com/gofly/eventsourcing/eventsourcing"
 	"github.com/gofly/eventsourcing/eventsourcing/outbox"
+	"github.com/gofly/eventsourcing/health"
 	"github.com/gofly/eventsourcing/testkit"
 )
 
@@ -28,6 +29,7 @@ type streamBeans struct {
 	Outbox  *outbox.Outbox
 	Stream  *autoconfig.OutboxStream
 	Options autoconfig.RepositoryOptions
+	Health  *health.Checker
 }
 
 // With outbox.mode stream, saves write no records (the repository options hold no outbox), and
@@ -77,6 +79,7 @@ func TestModuleOutboxStreamDelivers(t *testing.T) {
 			st, err := b.Stream.Stream().Status(ctx)
 			require.NoError(t, err)
 			assert.Equal(t, outbox.StreamName(outbox.DefaultName), st.Name)
+			requireStreamHealthy(t, b.Health)
 			app.RequireStop()
 			if name == "memory" {
 				return
@@ -114,4 +117,21 @@ func TestModuleOutboxStreamMisconfigured(t *testing.T) {
 			assert.Contains(t, app.Err().Error(), tc.want)
 		})
 	}
+}
+
+// requireStreamHealthy asserts that the health report judges the outbox stream as a projection,
+// with what its runner in this process says of itself.
+func requireStreamHealthy(t *testing.T, c *health.Checker) {
+	t.Helper()
+	rep := c.Report(context.Background())
+	for _, ch := range rep.Checks {
+		if ch.Component == health.ComponentProjection && ch.Name == outbox.StreamName(outbox.DefaultName) {
+			assert.True(t, ch.Healthy, "problems: %v", ch.Problems)
+			require.NotNil(t, ch.Runner, "the stream's runner reports itself")
+			assert.True(t, ch.Runner.Running)
+			assert.True(t, ch.Runner.Active)
+			return
+		}
+	}
+	t.Fatalf("no check of the projection %s in %+v", outbox.StreamName(outbox.DefaultName), rep.Checks)
 }

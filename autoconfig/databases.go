@@ -28,6 +28,7 @@ type Databases struct {
 	mem       *memStores                  // the module's memory stores, read by the inspector
 	inspector *Inspector                  // the inspector of the stores
 	projs     atomic.Pointer[Projections] // the projections built on these databases, for the gauges
+	stream    atomic.Pointer[OutboxStream] // the outbox stream built on these databases, for the gauges and health
 
 	mu          sync.Mutex
 	list        []*database
@@ -319,10 +320,22 @@ func (m *memStores) eventStore() *memory.EventStore { return m.events.Load() }
 // memoryStores returns the module's memory stores.
 func (d *Databases) memoryStores() *memStores { return d.mem }
 
-// runners returns the runners of the projections built on d, for the gauges.
+// runners returns the running runners of the projections and of the outbox stream built on d,
+// for the gauges.
 func (d *Databases) runners() []*projection.Runner {
+	var rs []*projection.Runner
 	if p := d.projs.Load(); p != nil {
-		return p.Runners()
+		rs = p.Runners()
+	}
+	return append(rs, d.streamRunners()...)
+}
+
+// streamRunners returns the runner of the outbox stream built on d while it runs, else none.
+func (d *Databases) streamRunners() []*projection.Runner {
+	if o := d.stream.Load(); o != nil {
+		if st := o.Stream(); st != nil {
+			return []*projection.Runner{st.Runner()}
+		}
 	}
 	return nil
 }

@@ -7,6 +7,7 @@ import (
 
 	"github.com/gofly/eventsourcing/config"
 	"github.com/gofly/eventsourcing/eventsourcing/inspect"
+	"github.com/gofly/eventsourcing/eventsourcing/projection"
 	"github.com/gofly/eventsourcing/health"
 	bunstore "github.com/gofly/eventsourcing/stores/bun"
 	"github.com/gofly/eventsourcing/stores/memory"
@@ -118,7 +119,8 @@ func (i *Inspector) Horizon(ctx context.Context) (inspect.Horizon, error) {
 
 // NewHealthChecker returns the health checker of the module's stores: dbs's [Inspector] judged
 // by the thresholds of pyfly.eventsourcing.health.*, with what the runners of p (nil for none)
-// say of themselves. Serve it with health.NewHandler.
+// and of the outbox stream built on dbs ([NewOutboxStream]) say of themselves. Serve it with
+// health.NewHandler.
 func NewHealthChecker(s *Settings, dbs *Databases, p *Projections) (*health.Checker, error) {
 	if s == nil {
 		return nil, errors.New("eventsourcing: NewHealthChecker: settings are nil; build them with NewSettings")
@@ -126,9 +128,12 @@ func NewHealthChecker(s *Settings, dbs *Databases, p *Projections) (*health.Chec
 	if err := checkDatabases(s, dbs, "NewHealthChecker"); err != nil {
 		return nil, err
 	}
-	var opts []health.Option
-	if p != nil {
-		opts = append(opts, health.WithRunners(p.Runners))
+	runners := func() []*projection.Runner {
+		var rs []*projection.Runner
+		if p != nil {
+			rs = p.Runners()
+		}
+		return append(rs, dbs.streamRunners()...)
 	}
-	return health.NewChecker(dbs.inspector, s.Config.Health.Config, opts...)
+	return health.NewChecker(dbs.inspector, s.Config.Health.Config, health.WithRunners(runners))
 }

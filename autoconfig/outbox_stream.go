@@ -53,6 +53,9 @@ func NewOutboxStream(s *Settings, dbs *Databases, store es.EventStore, pub *eda.
 		}
 	}
 	o := &OutboxStream{s: s, dbs: dbs, store: store, pub: pub}
+	if dbs != nil && dbs.settings == s {
+		dbs.stream.Store(o) // for the gauges and health
+	}
 	// A throwaway stream (NewStream does no I/O) checks what Start would refuse.
 	if _, err := o.build(checkpointStores{checkpoints: memory.NewCheckpointStore(), lease: memory.NewLease(),
 		deadLetters: memory.NewDeadLetterStore()}); err != nil {
