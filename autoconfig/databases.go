@@ -25,9 +25,9 @@ import (
 // closes the pools. An application that is never started therefore holds nothing to release.
 type Databases struct {
 	settings  *Settings
-	mem       *memStores                  // the module's memory stores, read by the inspector
-	inspector *Inspector                  // the inspector of the stores
-	projs     atomic.Pointer[Projections] // the projections built on these databases, for the gauges
+	mem       *memStores                   // the module's memory stores, read by the inspector
+	inspector *Inspector                   // the inspector of the stores
+	projs     atomic.Pointer[Projections]  // the projections built on these databases, for the gauges
 	stream    atomic.Pointer[OutboxStream] // the outbox stream built on these databases, for the gauges and health
 
 	mu          sync.Mutex
