@@ -7,17 +7,18 @@ PKGS := ./...
 test:
 	$(GO) test -race -count=1 -timeout 30m $(PKGS)
 
-## bench: every store next to its raw baselines (limit, minimal) and, from the module internal/peerbench, other libraries (peer-<name>), as one markdown table of medians
+## bench: every store next to its raw baselines (limit, minimal) and, from the modules internal/peerbench (memory) and internal/peerbench/postgres, other libraries (peer-<name>), as one markdown table of medians
 bench:
-	$(GO) run ./internal/cmd/benchreport -count 5 -peers internal/peerbench ./stores/...
+	$(GO) run ./internal/cmd/benchreport -count 5 -peers internal/peerbench,internal/peerbench/postgres ./stores/...
 
-## lint: gofmt, go vet here and in the peer module (internal/peerbench), and go vet for Windows and macOS (everything builds on every platform)
+## lint: gofmt, go vet here and in the peer modules (internal/peerbench, internal/peerbench/postgres), and go vet for Windows and macOS (everything builds on every platform)
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
 	$(GO) vet $(PKGS)
 	GOOS=windows $(GO) vet $(PKGS)
 	GOOS=darwin $(GO) vet $(PKGS)
 	cd internal/peerbench && $(GO) vet ./...
+	cd internal/peerbench/postgres && $(GO) vet ./...
 
 ## run: the example application (SQLite file orders.db in the working directory; run it twice; it says how to start over)
 run:

@@ -4,7 +4,8 @@
 // shows each peer's row next to ours with ours ÷ peer.
 //
 // It is a module of its own so that the library's go.mod never requires a peer: `make bench`
-// runs it (benchreport -peers internal/peerbench) and `make lint` vets it.
+// runs it (benchreport -peers internal/peerbench,internal/peerbench/postgres) and `make lint` vets
+// it. The PostgreSQL peers are in internal/peerbench/postgres, a module of their own too.
 //
 //   - peer-hallgren: github.com/hallgren/eventsourcing's memory event store (eventstore/memory),
 //     given what its aggregate.Save hands it: the event data and metadata encoded as JSON, the

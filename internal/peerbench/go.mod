@@ -8,6 +8,4 @@ require (
 	github.com/hallgren/eventsourcing/core v0.4.0
 )
 
-require github.com/google/uuid v1.6.0 // indirect
-
 replace github.com/gofly/eventsourcing => ../..

@@ -104,7 +104,7 @@ func (r *sqliteRaw) Append(ctx context.Context, id string, expected int64, event
 		if err != nil {
 			return err
 		}
-		md, err := encodeBenchMetadata()
+		md, err := benchkit.MetadataJSON()
 		if err != nil {
 			return err
 		}
@@ -149,7 +149,7 @@ func foldLeanSQLiteRows(rows *sql.Rows, st *benchkit.State) (int64, int, error) 
 		if _, err := time.Parse(time.RFC3339Nano, occurred); err != nil {
 			return 0, 0, err
 		}
-		if _, err := decodeBenchMetadata(metadata); err != nil {
+		if _, err := benchkit.DecodeMetadata(metadata); err != nil {
 			return 0, 0, err
 		}
 		if err := st.Fold(payload); err != nil {
@@ -169,7 +169,7 @@ func (r *sqliteRaw) Load(ctx context.Context, id string) (benchkit.State, error)
 			return st, err
 		}
 		defer rows.Close()
-		return st, foldPayloadRows(rows, &st)
+		return st, benchkit.FoldPayloadRows(rows, &st)
 	}
 	rows, err := r.db.QueryContext(ctx, sqliteLimitLoad, id, int64(0))
 	if err != nil {
@@ -196,7 +196,7 @@ func (r *sqliteRaw) ReadPage(ctx context.Context, after int64, limit int, st *be
 		return after, 0, err
 	}
 	defer rows.Close()
-	return foldPositionRows(rows, after, st)
+	return benchkit.FoldPositionRows(rows, after, st)
 }
 
 func (r *sqliteRaw) SaveSnapshot(ctx context.Context, id string, seq int64, st benchkit.State) error {

@@ -1,16 +1,15 @@
 package bunstore_test
 
 import (
-	"context"
 	"path/filepath"
 	"strings"
 	"testing"
 
-	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/stretchr/testify/require"
 	"github.com/uptrace/bun"
 
 	"github.com/gofly/eventsourcing/internal/benchkit"
+	"github.com/gofly/eventsourcing/internal/benchkit/pgsides"
 	"github.com/gofly/eventsourcing/testkit/pgtest"
 )
 
@@ -26,19 +25,9 @@ func benchDatabases() []func(b *testing.B) benchkit.Sides {
 	names := []string{"store", "limit", "minimal"}
 	return []func(b *testing.B) benchkit.Sides{
 		func(b *testing.B) benchkit.Sides {
-			srv := pgtest.NewServer(b, "fsync=on")
-			db := openDB(b, srv.URL())
-			cfg, err := pgxpool.ParseConfig(srv.URL())
-			require.NoError(b, err)
-			cfg.MaxConns = 20 // as the store's pool: a race of 16 runs on 16 connections on both
-			pool, err := pgxpool.NewWithConfig(context.Background(), cfg)
-			require.NoError(b, err)
-			b.Cleanup(pool.Close)
-			execSchema(b, db, pgBenchSchema)
-			return benchkit.Sides{Store: "postgres", Names: names, Side: map[string]benchkit.Side{
-				"store": newStoreSide(b, db), "limit": &pgRaw{pool: pool, lean: true}, "minimal": &pgRaw{pool: pool},
-				benchkit.Bare: newBareSide(b, db),
-			}}
+			s, db := pgsides.Sides(b, pgtest.NewServer(b, "fsync=on").URL())
+			s.Side[benchkit.Bare] = newBareSide(b, db)
+			return s
 		},
 		func(b *testing.B) benchkit.Sides {
 			// A file for each side: a side's commits then never pay for checkpointing the

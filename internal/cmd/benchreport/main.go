@@ -19,11 +19,12 @@
 // that many rounds, turning the order from one round to the next (go test's own -count would run
 // each variant n times in a row). The testing package names the later rounds <variant>#01, #02, …
 //
-// With -peers DIR it then runs the benchmarks of the module in DIR the same way: internal/peerbench
-// measures the memory store again next to other libraries (variants peer-<name>), and its rows
-// replace those of the same operation and store.
+// With -peers DIR[,DIR…] it then runs the benchmarks of the module in each DIR the same way:
+// internal/peerbench measures the memory store again next to other libraries (variants
+// peer-<name>), internal/peerbench/postgres the PostgreSQL store, and their rows replace those of
+// the same operation and store.
 //
-//	go run ./internal/cmd/benchreport -count 5 -peers internal/peerbench ./stores/...
+//	go run ./internal/cmd/benchreport -count 5 -peers internal/peerbench,internal/peerbench/postgres ./stores/...
 package main
 
 import (
@@ -46,7 +47,7 @@ func main() {
 	count := flag.Int("count", 5, "runs of each benchmark; the table shows medians")
 	bench := flag.String("bench", ".", "benchmarks to run (go test -bench)")
 	benchtime := flag.String("benchtime", "", "go test -benchtime, when set")
-	peers := flag.String("peers", "", "also run the benchmarks of the module in this directory (internal/peerbench: other libraries next to ours), after the packages given; its rows replace theirs of the same operation and store")
+	peers := flag.String("peers", "", "also run the benchmarks of the modules in these directories, comma-separated (internal/peerbench, internal/peerbench/postgres: other libraries next to ours), after the packages given; their rows replace theirs of the same operation and store")
 	in := flag.String("in", "", "read the output of an earlier run (go test -bench, as benchreport writes it on stderr) from this file instead of running")
 	flag.Parse()
 	if *in != "" {
@@ -69,8 +70,11 @@ func main() {
 			fail(err)
 		}
 	}
-	if *peers != "" {
-		if err := benchmarks(&out, *peers, goTestArgs(*bench, *benchtime, []string{"./..."}), *count); err != nil {
+	for _, dir := range strings.Split(*peers, ",") {
+		if dir = strings.TrimSpace(dir); dir == "" {
+			continue
+		}
+		if err := benchmarks(&out, dir, goTestArgs(*bench, *benchtime, []string{"./..."}), *count); err != nil {
 			fail(err)
 		}
 	}

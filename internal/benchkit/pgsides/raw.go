@@ -1,4 +1,4 @@
-package bunstore_test
+package pgsides
 
 import (
 	"context"
@@ -7,12 +7,12 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/gofly/eventsourcing/internal/benchkit"
+	"github.com/gofly/eventsourcing/internal/eventid"
 )
 
 // The PostgreSQL baselines, on pgx's own pool, one statement per append (its own transaction).
@@ -26,7 +26,7 @@ import (
 // minimal: bigserial position, aggregate id, sequence, payload, UNIQUE (aggregate_id, sequence);
 // the append checks the version and inserts from an array.
 const (
-	pgBenchSchema = `
+	schema = `
 CREATE TABLE bench_limit_events (
 	global_position BIGINT       NOT NULL PRIMARY KEY,
 	event_id        VARCHAR(64)  NOT NULL UNIQUE,
@@ -142,16 +142,13 @@ func (r *pgRaw) Append(ctx context.Context, id string, expected int64, events []
 		ids, types, metadata, tenants := make([]string, n), make([]string, n), make([]string, n), make([]string, n)
 		occurred, versions := make([]time.Time, n), make([]int32, n)
 		for i := range events {
-			u, err := uuid.NewV7()
+			md, err := benchkit.MetadataJSON()
 			if err != nil {
 				return err
 			}
-			md, err := encodeBenchMetadata()
-			if err != nil {
-				return err
-			}
-			ids[i], types[i], metadata[i] = u.String(), "OrderPlaced", md
-			occurred[i], versions[i] = time.Now().UTC().Truncate(time.Microsecond), 1
+			now := time.Now()
+			ids[i], types[i], metadata[i] = eventid.At(now), "OrderPlaced", md
+			occurred[i], versions[i] = now.UTC().Truncate(time.Microsecond), 1
 		}
 		var seq int64
 		var atNext string
@@ -194,7 +191,7 @@ func foldLeanRows(rows pgx.Rows, st *benchkit.State) (int64, int, error) {
 			&occurred, &version, &tenant, &position); err != nil {
 			return 0, 0, err
 		}
-		if _, err := decodeBenchMetadata(metadata); err != nil {
+		if _, err := benchkit.DecodeMetadata(metadata); err != nil {
 			return 0, 0, err
 		}
 		if err := st.Fold(payload); err != nil {
@@ -214,7 +211,7 @@ func (r *pgRaw) Load(ctx context.Context, id string) (benchkit.State, error) {
 			return st, err
 		}
 		defer rows.Close()
-		return st, foldPayloadRows(rows, &st)
+		return st, benchkit.FoldPayloadRows(rows, &st)
 	}
 	rows, err := r.pool.Query(ctx, pgLimitLoad, id, int64(0))
 	if err != nil {
@@ -241,7 +238,7 @@ func (r *pgRaw) ReadPage(ctx context.Context, after int64, limit int, st *benchk
 		return after, 0, err
 	}
 	defer rows.Close()
-	return foldPositionRows(rows, after, st)
+	return benchkit.FoldPositionRows(rows, after, st)
 }
 
 func (r *pgRaw) SaveSnapshot(ctx context.Context, id string, seq int64, st benchkit.State) error {
