@@ -100,7 +100,7 @@ func (r *Runner) apply(ctx context.Context, l *loopState, events pages, more boo
 		case pending != nil:
 			return r.afterHandlerFailure(ctx, l, pending.event, pending.attempts, pending.err)
 		case !more:
-			return r.cfg.pollInterval, true
+			return r.caughtUp(ctx, l)
 		}
 		return 0, false
 	}

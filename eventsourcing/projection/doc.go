@@ -84,7 +84,8 @@
 // of versions in its checkpoint store: each version's checkpoint ([CheckpointName]), its
 // live-from position and the active version ([SplitCheckpointName] reads their keys). A version
 // above the active one catches up beside it in replay mode and takes over once at most
-// [Config.SwitchLag] events are left, at a handoff position both versions agree on through the
+// [Config.SwitchLag] events are left (it looks every 100 ms, and after each batch that applied
+// all it could read), at a handoff position both versions agree on through the
 // checkpoint store, so that the old version, in any process, applies the events up to it and
 // stops ([RoleSuperseded]). The handler learns its version ([VersionFrom]) and whether the event
 // is replayed or live ([IsReplay]), so that it writes a read model of its own and fires side

@@ -157,6 +157,25 @@ func (r *Runner) activeMoved(ctx context.Context) bool {
 	return err == nil && ok && int(a) != v.active
 }
 
+// caughtUp returns the wait after a batch that applied all the runner could read. A version
+// catching up sees at once whether it may take over, whatever switchCheckEvery says: the lag is
+// smallest now, and under steady writes from another process, whose commits wake nothing here,
+// the wait before the next round would let more than the switch lag in before every check.
+func (r *Runner) caughtUp(ctx context.Context, l *loopState) (time.Duration, bool) {
+	v := &r.ver
+	if !r.versioned || v.role != RoleCatchingUp || v.stale || !l.known {
+		return r.cfg.pollInterval, true
+	}
+	v.switchDue = time.Now().Add(switchCheckEvery)
+	if err := r.maybeSwitch(ctx, l); err != nil {
+		return r.storeFailed(ctx, l, "take over from the active version", err)
+	}
+	if v.stale || v.role == RoleActive {
+		return 0, false // read the versions again, or go on at once as the active version
+	}
+	return r.cfg.pollInterval, true
+}
+
 // maybeSwitch makes this version the active one when at most the switch lag of events are
 // readable after its checkpoint (a read of that many events and one more tells it): in one transaction of the checkpoint store (when it runs them), it
 // proves it still owns its checkpoint, locks the active version's checkpoint (a batch of the

@@ -242,3 +242,48 @@ func TestNewVersionTakesOverFromTheRunningOne(t *testing.T) {
 	assert.Zero(t, s3.len())
 	assert.Equal(t, projection.RoleSuperseded, status(t, r3).Role)
 }
+
+// quietStore is an event store whose commits wake no runner: as one in another process, whose
+// runners only poll.
+type quietStore struct{ es.EventStore }
+
+// A new version whose runner only polls takes over under steady writes: each poll lets in more
+// than the switch lag, so the version looks right after a batch that applied all it could read,
+// when the lag is smallest, not only before the next read.
+func TestNewVersionTakesOverWhilePollingUnderSteadyWrites(t *testing.T) {
+	store := memory.NewEventStore()
+	quiet := quietStore{store}
+	cps := memory.NewCheckpointStore()
+	place(t, store, "o-0", 0, 50)
+	logs := testkit.NewLogRecorder()
+	opts := append(fast(logs), projection.WithCheckpoints(cps), projection.WithSwitchLag(5), projection.WithBatchSize(20),
+		projection.WithPollInterval(50*time.Millisecond))
+	var s1, s2 seen
+	r1 := newRunner(t, s1.projection("view"), quiet, append(opts, projection.WithVersion(1))...)
+	require.NoError(t, r1.Start(context.Background()))
+	eventually(t, "version 1's history", func() bool { return s1.len() >= 50 })
+
+	var stop atomic.Bool
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() { // about 50 events a poll interval, ten times the switch lag
+		defer wg.Done()
+		for i := 0; !stop.Load(); i++ {
+			e, err := es.NewEnvelope(OrderPlaced{Amount: i})
+			if err == nil {
+				err = store.Append(context.Background(), "w-"+time.Now().Format("150405.000000000"), "Order", 0, []es.Envelope{e})
+			}
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			time.Sleep(time.Millisecond)
+		}
+	}()
+	t.Cleanup(func() { stop.Store(true); wg.Wait() })
+	r2 := newRunner(t, s2.projection("view"), quiet, append(opts, projection.WithVersion(2))...)
+	require.NoError(t, r2.Start(context.Background()))
+	eventually(t, "version 2 active", func() bool { return status(t, r2).Role == projection.RoleActive })
+	eventually(t, "version 1 stopped", func() bool { return !status(t, r1).Running })
+	assert.Equal(t, 1, logs.Count("projection_version_switched"))
+}

@@ -7,8 +7,6 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
-	"os/exec"
-	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -103,18 +101,7 @@ func TestOutboxStreamKilledProcess(t *testing.T) {
 				require.NoError(t, events.Append(ctx, fmt.Sprintf("k-%d", i), "Order", 0, testkit.Envelopes(t, "Placed", 1, 50)))
 			}
 
-			cmd := exec.Command(os.Args[0], "-test.run=^TestStreamChild$", "-test.v")
-			cmd.Env = append(os.Environ(), envStreamChild+"=1", envStreamURL+"="+url)
-			var out strings.Builder
-			cmd.Stdout, cmd.Stderr = &out, &out
-			require.NoError(t, cmd.Start())
-			t.Cleanup(func() {
-				_ = cmd.Process.Kill()
-				_ = cmd.Wait()
-				if t.Failed() {
-					t.Logf("child output:\n%s", out.String())
-				}
-			})
+			cmd := startChildTest(t, "TestStreamChild", envStreamChild+"=1", envStreamURL+"="+url)
 			testkit.WaitFor(t, 60*time.Second, func() bool { return len(runRows(t, db, "child")) >= 500 },
 				"the child to publish 500 events")
 			require.NoError(t, cmd.Process.Kill()) // SIGKILL: no Stop, no last flush

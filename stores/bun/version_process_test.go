@@ -79,8 +79,15 @@ func TestVersionChild(t *testing.T) {
 
 // startVersionChild starts a child process running version 2; the test's end kills it.
 func startVersionChild(t *testing.T, url string, slow time.Duration) *exec.Cmd {
-	cmd := exec.Command(os.Args[0], "-test.run=^TestVersionChild$", "-test.v")
-	cmd.Env = append(os.Environ(), envVersionChild+"=1", envVersionURL+"="+url, envVersionSlow+"="+slow.String())
+	return startChildTest(t, "TestVersionChild", envVersionChild+"=1", envVersionURL+"="+url, envVersionSlow+"="+slow.String())
+}
+
+// startChildTest runs the test named name of this binary in a child process with env added to
+// this process's environment; the test's end kills it, and logs its output when the test failed.
+func startChildTest(t *testing.T, name string, env ...string) *exec.Cmd {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], "-test.run=^"+name+"$", "-test.v")
+	cmd.Env = append(os.Environ(), env...)
 	var out strings.Builder
 	cmd.Stdout, cmd.Stderr = &out, &out
 	require.NoError(t, cmd.Start())
@@ -88,7 +95,7 @@ func startVersionChild(t *testing.T, url string, slow time.Duration) *exec.Cmd {
 		_ = cmd.Process.Kill()
 		_ = cmd.Wait()
 		if t.Failed() {
-			t.Logf("child %d output:\n%s", cmd.Process.Pid, out.String())
+			t.Logf("child %d (%s) output:\n%s", cmd.Process.Pid, name, out.String())
 		}
 	})
 	return cmd
