@@ -49,9 +49,9 @@ type Envelope struct {
 // store keeps), Version 1, empty Metadata.
 //
 // The EventID is a UUID of version 7 in its usual text form: its leading bits are the time to
-// 1/4096 of a millisecond, the rest random, so ids made a quarter of a microsecond apart or more
-// sort, as text, in the order they were made, and a store's index on them grows at its end
-// instead of taking every insert at a random place. OccurredAt is the same instant.
+// the nanosecond, the rest random, so ids of different clock readings sort, as text, in the order
+// of the readings, and a store's index on them grows at its end instead of taking every insert at
+// a random place. OccurredAt is the same instant.
 func NewEnvelope(event any) (Envelope, error) {
 	if check.IsNil(event) {
 		return Envelope{}, invalidArg("event: must not be nil")

@@ -29,16 +29,16 @@ func TestAt(t *testing.T) {
 	}
 }
 
-// Ids of later times sort after those of earlier ones, from a quarter of a microsecond apart on;
-// a time before 1970 gives the time part of 1970.
+// Ids of later times sort after those of earlier ones, a nanosecond apart or more; a time before
+// 1970 gives the time part of 1970.
 func TestAtOrder(t *testing.T) {
 	base := time.Date(2026, 12, 7, 10, 11, 12, 0, time.UTC)
 	prev := At(base)
-	for step := time.Duration(245); step < 3*time.Millisecond; step += 245 {
+	for step := time.Duration(1); step < 3*time.Millisecond; step += 1 + step/1000 {
 		id := At(base.Add(step))
 		require.Greater(t, id, prev, "at +%v", step)
 		prev = id
 	}
 	early := At(time.Date(1960, 1, 1, 0, 0, 0, 0, time.UTC))
-	assert.Equal(t, "00000000-0000-7000-", early[:19])
+	assert.Equal(t, "00000000-0000-7000-8", early[:20])
 }
