@@ -163,30 +163,13 @@ func TestNewVersionTakesOverFromTheRunningOne(t *testing.T) {
 	require.NoError(t, r1.Start(context.Background()))
 	eventually(t, "version 1's history", func() bool { return s1.len() >= 50 })
 
-	var stop atomic.Bool
-	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() { // the writer keeps appending, one aggregate per event
-		defer wg.Done()
-		for i := 0; !stop.Load(); i++ {
-			e, err := es.NewEnvelope(OrderPlaced{Amount: i})
-			if err == nil {
-				err = store.Append(context.Background(), "w-"+time.Now().Format("150405.000000000"), "Order", 0, []es.Envelope{e})
-			}
-			if err != nil {
-				t.Error(err)
-				return
-			}
-			time.Sleep(time.Millisecond)
-		}
-	}()
+	stopWriting := keepWriting(t, store)
 	r2 := newRunner(t, s2.projection("view"), store, append(opts, projection.WithVersion(2))...)
 	require.NoError(t, r2.Start(context.Background()))
 	eventually(t, "version 2 active", func() bool { return status(t, r2).Role == projection.RoleActive })
 	eventually(t, "version 1 stopped", func() bool { return !status(t, r1).Running })
 	time.Sleep(50 * time.Millisecond) // live events for version 2
-	stop.Store(true)
-	wg.Wait()
+	stopWriting()
 	last, err := store.LastPosition(context.Background())
 	require.NoError(t, err)
 	eventually(t, "version 2 caught up", func() bool { return status(t, r2).Position == last })
@@ -263,12 +246,23 @@ func TestNewVersionTakesOverWhilePollingUnderSteadyWrites(t *testing.T) {
 	require.NoError(t, r1.Start(context.Background()))
 	eventually(t, "version 1's history", func() bool { return s1.len() >= 50 })
 
-	var stop atomic.Bool
+	keepWriting(t, store) // about 50 events a poll interval, ten times the switch lag
+	r2 := newRunner(t, s2.projection("view"), quiet, append(opts, projection.WithVersion(2))...)
+	require.NoError(t, r2.Start(context.Background()))
+	eventually(t, "version 2 active", func() bool { return status(t, r2).Role == projection.RoleActive })
+	eventually(t, "version 1 stopped", func() bool { return !status(t, r1).Running })
+	assert.Equal(t, 1, logs.Count("projection_version_switched"))
+}
+
+// keepWriting appends one event to a new aggregate about every millisecond until the function it
+// returns is called (or the test ends), which waits for the writer to end.
+func keepWriting(t *testing.T, store es.EventStore) (stop func()) {
+	var done atomic.Bool
 	var wg sync.WaitGroup
 	wg.Add(1)
-	go func() { // about 50 events a poll interval, ten times the switch lag
+	go func() {
 		defer wg.Done()
-		for i := 0; !stop.Load(); i++ {
+		for i := 0; !done.Load(); i++ {
 			e, err := es.NewEnvelope(OrderPlaced{Amount: i})
 			if err == nil {
 				err = store.Append(context.Background(), "w-"+time.Now().Format("150405.000000000"), "Order", 0, []es.Envelope{e})
@@ -280,10 +274,7 @@ func TestNewVersionTakesOverWhilePollingUnderSteadyWrites(t *testing.T) {
 			time.Sleep(time.Millisecond)
 		}
 	}()
-	t.Cleanup(func() { stop.Store(true); wg.Wait() })
-	r2 := newRunner(t, s2.projection("view"), quiet, append(opts, projection.WithVersion(2))...)
-	require.NoError(t, r2.Start(context.Background()))
-	eventually(t, "version 2 active", func() bool { return status(t, r2).Role == projection.RoleActive })
-	eventually(t, "version 1 stopped", func() bool { return !status(t, r1).Running })
-	assert.Equal(t, 1, logs.Count("projection_version_switched"))
+	stop = func() { done.Store(true); wg.Wait() }
+	t.Cleanup(stop)
+	return stop
 }
