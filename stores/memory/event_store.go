@@ -181,7 +181,7 @@ func (s *EventStore) precheckNow(h uint64, aggregateID, aggregateType string, ex
 		return precheck{writable: true, stream: stream, logLen: s.log.n}, nil
 	}
 	if expected < actual && actual >= expected+int64(len(events)) &&
-		s.log.at(s.log.positionOf(stream.head, expected+1)).env.EventID == events[0].EventID {
+		s.log.at(s.streams.positionOf(&s.log, stream, aggregateID, expected+1)).env.EventID == events[0].EventID {
 		return precheck{}, nil // a retry, perhaps: appendNow compares the events
 	}
 	return precheck{}, &es.ConcurrencyError{AggregateID: aggregateID, AggregateType: aggregateType, Expected: expected, Actual: actual}
@@ -192,19 +192,12 @@ func (s *EventStore) precheckNow(h uint64, aggregateID, aggregateType string, ex
 // *es.ConcurrencyError. It runs under s.mu.
 func (s *EventStore) retried(aggregateID, aggregateType string, expected, actual int64, stored []record) error {
 	conflict := &es.ConcurrencyError{AggregateID: aggregateID, AggregateType: aggregateType, Expected: expected, Actual: actual}
-	head := s.streams.find(&s.log, aggregateID).head
-	if expected > actual || head.n < expected+int64(len(stored)) {
+	stream := s.streams.find(&s.log, aggregateID)
+	if expected > actual || stream.head.n < expected+int64(len(stored)) {
 		return conflict
 	}
-	// The positions of the events stored at the sequences the retry names, found from the last.
-	positions := make([]int64, len(stored))
-	pos := s.log.positionOf(head, expected+int64(len(stored)))
-	for i := len(positions) - 1; i >= 0; i-- {
-		positions[i] = pos
-		pos = s.log.at(pos).prev
-	}
 	for i := range stored {
-		have := s.log.at(positions[i])
+		have := s.log.at(s.streams.positionOf(&s.log, stream, aggregateID, expected+int64(i)+1))
 		if have.env.EventID != stored[i].env.EventID {
 			return conflict
 		}
@@ -260,7 +253,7 @@ func (s *EventStore) write(aggregateID string, stream streamRef, stored []record
 		s.ids.addHashed(r.idHash, r.env.EventID, pos)
 		head.last, head.n = pos, head.n+1
 	}
-	s.streams.set(stream, aggregateID, head)
+	s.streams.grew(&s.log, stream, aggregateID, head, first)
 	return first
 }
 
@@ -294,15 +287,15 @@ func (s *EventStore) load(ctx context.Context, aggregateID string, afterSequence
 	read(unitFrom(ctx), s, func(p *pendingAppends) {
 		s.mu.RLock()
 		defer s.mu.RUnlock()
-		head := s.streams.find(&s.log, aggregateID).head
-		n := head.n // how many committed events the caller sees
+		stream := s.streams.find(&s.log, aggregateID)
+		n := stream.head.n // how many committed events the caller sees
 		var ownEvents []record
 		if p != nil {
 			n, ownEvents = p.view(aggregateID, n)
 		}
 		if afterSequence < n {
 			out = make([]es.Envelope, n-afterSequence, n-afterSequence+int64(len(ownEvents)))
-			pos := s.log.positionOf(head, n)
+			pos := s.streams.positionOf(&s.log, stream, aggregateID, n)
 			for i := len(out) - 1; i >= 0; i-- {
 				r := s.log.at(pos)
 				out[i] = r.envelope()

@@ -4,15 +4,22 @@ import "hash/maphash"
 
 // streamIndex finds each aggregate's stream: its length and the position of its last event; each
 // record links to the event before it in its stream ([record.prev]). Streams are keyed by a 64-bit
-// hash of the aggregate id (seeded per store), so the index holds no pointer for the garbage
-// collector to follow, a new stream allocates nothing of its own, and growing the index hashes no
-// string again. A hash found is confirmed on the stream's last event; an aggregate id whose hash a
-// stream of another id has first is kept as text.
+// hash of the aggregate id (seeded per store), so the index of short streams holds no pointer for
+// the garbage collector to follow, a new stream allocates nothing of its own, and growing the
+// index hashes no string again. A hash found is confirmed on the stream's last event; an
+// aggregate id whose hash a stream of another id has first is kept as text. A stream longer than
+// [linkWalk] events also keeps its positions in a slice, so that finding any of its events takes
+// no long walk.
 type streamIndex struct {
-	seed   maphash.Seed
-	byHash map[uint64]streamHead
-	clash  map[string]streamHead // streams whose id's hash another stream had first
+	seed      maphash.Seed
+	byHash    map[uint64]streamHead
+	clash     map[string]streamHead // streams whose id's hash another stream had first
+	long      map[uint64][]int64    // positions of the streams of byHash longer than linkWalk
+	longClash map[string][]int64    // positions of the streams of clash longer than linkWalk
 }
+
+// linkWalk is the most links a lookup of a stream's event follows back.
+const linkWalk = 64
 
 // streamHead is one stream: n events, the last at position last (0 when n is 0).
 type streamHead struct {
@@ -41,7 +48,7 @@ func (x *streamIndex) find(log *eventLog, aggregateID string) streamRef {
 // findHashed is find for an aggregateID whose hash h is.
 func (x *streamIndex) findHashed(log *eventLog, h uint64, aggregateID string) streamRef {
 	ref := streamRef{hash: h}
-	head, ok := x.byHash[ref.hash]
+	head, ok := x.byHash[h]
 	if !ok {
 		return ref
 	}
@@ -54,28 +61,61 @@ func (x *streamIndex) findHashed(log *eventLog, h uint64, aggregateID string) st
 	return ref
 }
 
-// set stores head as aggregateID's stream, where ref (from find, under the same lock) says.
-func (x *streamIndex) set(ref streamRef, aggregateID string, head streamHead) {
+// positions returns the positions slice of the stream ref names (nil when it keeps none).
+func (x *streamIndex) positions(ref streamRef, aggregateID string) []int64 {
+	if ref.inClash {
+		return x.longClash[aggregateID]
+	}
+	return x.long[ref.hash]
+}
+
+// grew stores head as aggregateID's stream, where ref (from find, under the same lock) says,
+// after events at the positions first, first+1… up to head.last were appended to it.
+func (x *streamIndex) grew(log *eventLog, ref streamRef, aggregateID string, head streamHead, first int64) {
 	if !ref.inClash {
 		x.byHash[ref.hash] = head
+	} else {
+		if x.clash == nil {
+			x.clash = make(map[string]streamHead)
+		}
+		x.clash[aggregateID] = head
+	}
+	if head.n <= linkWalk {
 		return
 	}
-	if x.clash == nil {
-		x.clash = make(map[string]streamHead)
+	ps := x.positions(ref, aggregateID)
+	if ps == nil { // it outgrew the links now: the positions before these, from the links
+		ps = make([]int64, ref.head.n, head.n)
+		for i, p := len(ps)-1, ref.head.last; i >= 0; i-- {
+			ps[i] = p
+			p = log.at(p).prev
+		}
 	}
-	x.clash[aggregateID] = head
+	for p := first; p <= head.last; p++ {
+		ps = append(ps, p)
+	}
+	if !ref.inClash {
+		if x.long == nil {
+			x.long = make(map[uint64][]int64)
+		}
+		x.long[ref.hash] = ps
+		return
+	}
+	if x.longClash == nil {
+		x.longClash = make(map[string][]int64)
+	}
+	x.longClash[aggregateID] = ps
 }
 
-// back returns the position of the event k events before the one at position pos in its stream
-// (pos itself when k is 0).
-func (l *eventLog) back(pos, k int64) int64 {
-	for ; k > 0; k-- {
-		pos = l.at(pos).prev
+// positionOf returns the position of the event at sequence seq (1 ≤ seq ≤ ref.head.n) of the
+// stream ref names, aggregateID's.
+func (x *streamIndex) positionOf(log *eventLog, ref streamRef, aggregateID string, seq int64) int64 {
+	if ref.head.n > linkWalk {
+		return x.positions(ref, aggregateID)[seq-1]
+	}
+	pos := ref.head.last
+	for k := ref.head.n - seq; k > 0; k-- {
+		pos = log.at(pos).prev
 	}
 	return pos
-}
-
-// positionOf returns the position of the event at sequence seq (1 ≤ seq ≤ head.n) of the stream.
-func (l *eventLog) positionOf(head streamHead, seq int64) int64 {
-	return l.back(head.last, head.n-seq)
 }
