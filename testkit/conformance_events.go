@@ -72,6 +72,7 @@ func EventStoreTests() []EventStoreTest {
 		eventStoreCase("UndecodableEvents", testUndecodableEvents),
 		eventStoreCase("RaceSameExpectedVersion", testRaceSameExpectedVersion),
 		eventStoreCase("ConcurrentAggregates", testConcurrentAggregates),
+		eventStoreCase("ConcurrentSameEventID", testConcurrentSameEventID),
 		eventStoreCase("Transactions", testTransactions),
 		eventStoreCase("IdempotentRetry", testIdempotentRetry),
 	}
@@ -603,6 +604,56 @@ func testConcurrentAggregates(t *testing.T, newStore EventStoreFactory, f Featur
 	}
 	if f.DensePositions {
 		assert.Equal(t, int64(len(all)), last)
+	}
+}
+
+// testConcurrentSameEventID: appends to different aggregates that race with one event id store
+// it once; the others are refused as bad input (the id is taken), not as a conflict, and write
+// nothing, whichever commits first.
+func testConcurrentSameEventID(t *testing.T, newStore EventStoreFactory, _ Features) {
+	ctx := context.Background()
+	s := newStore(t)
+	const writers, rounds = 8, 10
+	for r := range rounds {
+		batches := make([][]es.Envelope, writers)
+		for w := range batches {
+			batches[w] = Envelopes(t, "E", 1, 2)
+			if w > 0 {
+				batches[w][1].EventID = batches[0][1].EventID
+			}
+		}
+		var wg sync.WaitGroup
+		results := make(chan error, writers)
+		start := make(chan struct{})
+		for w := range writers {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				<-start
+				results <- s.Append(ctx, fmt.Sprintf("dup-%d-%d", r, w), "T", 0, batches[w])
+			}()
+		}
+		close(start)
+		wg.Wait()
+		close(results)
+		stored := 0
+		for err := range results {
+			if err == nil {
+				stored++
+				continue
+			}
+			require.ErrorIs(t, err, es.ErrInvalidArgument, "round %d", r)
+			require.NotErrorIs(t, err, es.ErrConcurrency, "round %d", r)
+		}
+		require.Equal(t, 1, stored, "round %d: one append stores the shared id", r)
+	}
+	all, err := s.ReadAll(ctx, 0, 10*writers*rounds)
+	require.NoError(t, err)
+	require.Len(t, all, 2*rounds, "the refused appends wrote nothing")
+	seen := map[string]bool{}
+	for _, e := range all {
+		require.False(t, seen[e.EventID], "event id %s stored twice", e.EventID)
+		seen[e.EventID] = true
 	}
 }
 
