@@ -4,8 +4,8 @@
 // shows each peer's row next to ours with ours ÷ peer.
 //
 // It is a module of its own so that the library's go.mod never requires a peer: `make bench`
-// runs it (benchreport -peers internal/peerbench,internal/peerbench/postgres) and `make lint` vets
-// it. The PostgreSQL peers are in internal/peerbench/postgres, a module of their own too.
+// runs it (benchreport -peers internal/peerbench,internal/peerbench/sqlstores) and `make lint` vets
+// it. The PostgreSQL and SQLite peers are in internal/peerbench/sqlstores, a module of their own too.
 //
 //   - peer-hallgren: github.com/hallgren/eventsourcing's memory event store (eventstore/memory),
 //     given what its aggregate.Save hands it: the event data and metadata encoded as JSON, the

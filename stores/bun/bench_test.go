@@ -1,15 +1,11 @@
 package bunstore_test
 
 import (
-	"path/filepath"
-	"strings"
 	"testing"
-
-	"github.com/stretchr/testify/require"
-	"github.com/uptrace/bun"
 
 	"github.com/gofly/eventsourcing/internal/benchkit"
 	"github.com/gofly/eventsourcing/internal/benchkit/pgsides"
+	"github.com/gofly/eventsourcing/internal/benchkit/sqlitesides"
 	"github.com/gofly/eventsourcing/testkit/pgtest"
 )
 
@@ -22,7 +18,6 @@ import (
 // benchDatabases opens, in turn, a PostgreSQL server of the benchmark's own (fsync on) and a
 // SQLite file, each migrated and holding the baselines' tables.
 func benchDatabases() []func(b *testing.B) benchkit.Sides {
-	names := []string{"store", "limit", "minimal"}
 	return []func(b *testing.B) benchkit.Sides{
 		func(b *testing.B) benchkit.Sides {
 			s, db := pgsides.Sides(b, pgtest.NewServer(b, "fsync=on").URL())
@@ -30,26 +25,10 @@ func benchDatabases() []func(b *testing.B) benchkit.Sides {
 			return s
 		},
 		func(b *testing.B) benchkit.Sides {
-			// A file for each side: a side's commits then never pay for checkpointing the
-			// write-ahead log another side filled.
-			open := func() *bun.DB {
-				db := openDB(b, "sqlite:///"+filepath.Join(b.TempDir(), "events.db"))
-				execSchema(b, db, sqliteBenchSchema)
-				return db
-			}
-			store := open()
-			return benchkit.Sides{Store: "sqlite", Names: names, Side: map[string]benchkit.Side{
-				"store": newStoreSide(b, store), "limit": &sqliteRaw{db: open().DB, lean: true}, "minimal": &sqliteRaw{db: open().DB},
-				benchkit.Bare: newBareSide(b, store),
-			}}
+			s, db := sqlitesides.Sides(b, b.TempDir())
+			s.Side[benchkit.Bare] = newBareSide(b, db)
+			return s
 		},
-	}
-}
-
-func execSchema(b testing.TB, db *bun.DB, schema string) {
-	for _, stmt := range strings.Split(schema, ";\n") {
-		_, err := db.DB.Exec(stmt)
-		require.NoError(b, err, stmt)
 	}
 }
 

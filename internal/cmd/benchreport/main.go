@@ -21,10 +21,10 @@
 //
 // With -peers DIR[,DIR…] it then runs the benchmarks of the module in each DIR the same way:
 // internal/peerbench measures the memory store again next to other libraries (variants
-// peer-<name>), internal/peerbench/postgres the PostgreSQL store, and their rows replace those of
-// the same operation and store.
+// peer-<name>), internal/peerbench/sqlstores the PostgreSQL and SQLite stores, and their rows
+// replace those of the same operation and store.
 //
-//	go run ./internal/cmd/benchreport -count 5 -peers internal/peerbench,internal/peerbench/postgres ./stores/...
+//	go run ./internal/cmd/benchreport -count 5 -peers internal/peerbench,internal/peerbench/sqlstores ./stores/...
 package main
 
 import (
@@ -47,7 +47,7 @@ func main() {
 	count := flag.Int("count", 5, "runs of each benchmark; the table shows medians")
 	bench := flag.String("bench", ".", "benchmarks to run (go test -bench)")
 	benchtime := flag.String("benchtime", "", "go test -benchtime, when set")
-	peers := flag.String("peers", "", "also run the benchmarks of the modules in these directories, comma-separated (internal/peerbench, internal/peerbench/postgres: other libraries next to ours), after the packages given; their rows replace theirs of the same operation and store")
+	peers := flag.String("peers", "", "also run the benchmarks of the modules in these directories, comma-separated (internal/peerbench, internal/peerbench/sqlstores: other libraries next to ours), after the packages given; their rows replace theirs of the same operation and store")
 	in := flag.String("in", "", "read the output of an earlier run (go test -bench, as benchreport writes it on stderr) from this file instead of running")
 	flag.Parse()
 	if *in != "" {

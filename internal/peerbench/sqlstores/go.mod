@@ -1,4 +1,4 @@
-module github.com/gofly/eventsourcing/internal/peerbench/postgres
+module github.com/gofly/eventsourcing/internal/peerbench/sqlstores
 
 go 1.26.0
 
@@ -7,6 +7,7 @@ require (
 	github.com/hallgren/eventsourcing/core v0.5.2
 	github.com/hallgren/eventsourcing/eventstore/sql v0.7.0
 	github.com/jackc/pgx/v5 v5.12.0
+	modernc.org/sqlite v1.62.0
 )
 
 require (
@@ -38,7 +39,6 @@ require (
 	modernc.org/libc v1.80.1 // indirect
 	modernc.org/mathutil v1.7.1 // indirect
 	modernc.org/memory v1.12.1 // indirect
-	modernc.org/sqlite v1.62.0 // indirect
 )
 
 replace github.com/gofly/eventsourcing => ../../..

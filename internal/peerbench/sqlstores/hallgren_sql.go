@@ -1,4 +1,4 @@
-package postgres
+package sqlstores
 
 import (
 	"context"
@@ -6,21 +6,23 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/hallgren/eventsourcing/core"
 	hgsql "github.com/hallgren/eventsourcing/eventstore/sql"
 	"github.com/jackc/pgx/v5/pgconn"
 	_ "github.com/jackc/pgx/v5/stdlib" // the database/sql driver "pgx"
+	_ "modernc.org/sqlite"             // the database/sql driver "sqlite"
 
 	"github.com/gofly/eventsourcing/internal/benchkit"
 )
 
-// HallgrenPostgres is the peer-hallgren variant on PostgreSQL: hallgren/eventsourcing's SQL
-// event store, doing the same JSON work as the other variants.
-type HallgrenPostgres struct {
+// HallgrenSQL is the peer-hallgren variant on a SQL database: hallgren/eventsourcing's SQL event
+// store on PostgreSQL or SQLite, doing the same JSON work as the other variants.
+type HallgrenSQL struct {
 	db    *sql.DB
-	store *hgsql.Postgres
+	store hallgrenStore
 
 	// The catch-up read in progress: an iterator of the store's global reader (All reads to the
 	// end of the stream, so pages continue it instead of starting a query each) and the last
@@ -29,9 +31,16 @@ type HallgrenPostgres struct {
 	last int64
 }
 
-// NewHallgrenPostgres returns the variant on the database at url, whose schema (the table
-// events) it creates. Close releases it.
-func NewHallgrenPostgres(url string) (*HallgrenPostgres, error) {
+// hallgrenStore is what the peer's PostgreSQL and SQLite stores have in common.
+type hallgrenStore interface {
+	Save(events []core.Event) error
+	Get(ctx context.Context, id string, aggregateType string, afterVersion core.Version) (core.Iterator, error)
+	All(start core.Version) core.Fetcher
+}
+
+// NewHallgrenPostgres returns the variant on the PostgreSQL database at url, whose schema (the
+// table events) it creates. Close releases it.
+func NewHallgrenPostgres(url string) (*HallgrenSQL, error) {
 	db, err := sql.Open("pgx", url)
 	if err != nil {
 		return nil, err
@@ -43,17 +52,35 @@ func NewHallgrenPostgres(url string) (*HallgrenPostgres, error) {
 		_ = db.Close()
 		return nil, err
 	}
-	return &HallgrenPostgres{db: db, store: store}, nil
+	return &HallgrenSQL{db: db, store: store}, nil
+}
+
+// NewHallgrenSQLite returns the variant on a SQLite file at path, with the settings our store
+// gives its files (write-ahead log, synchronous=NORMAL, a busy timeout), whose schema it creates.
+// Close releases it.
+func NewHallgrenSQLite(path string) (*HallgrenSQL, error) {
+	db, err := sql.Open("sqlite", "file:"+path+"?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)")
+	if err != nil {
+		return nil, err
+	}
+	db.SetMaxOpenConns(4) // as our store's pool on a file
+	db.SetMaxIdleConns(4)
+	store, err := hgsql.NewSQLiteSingelWriter(db)
+	if err != nil {
+		_ = db.Close()
+		return nil, err
+	}
+	return &HallgrenSQL{db: db, store: store}, nil
 }
 
 // Close ends a catch-up read in progress and closes the pool.
-func (h *HallgrenPostgres) Close() error {
+func (h *HallgrenSQL) Close() error {
 	h.endRead()
 	return h.db.Close()
 }
 
 // Append implements benchkit.Side: the events as aggregate.Save hands them to the store.
-func (h *HallgrenPostgres) Append(_ context.Context, id string, expected int64, events []benchkit.OrderPlaced) error {
+func (h *HallgrenSQL) Append(_ context.Context, id string, expected int64, events []benchkit.OrderPlaced) error {
 	out := make([]core.Event, len(events))
 	for i := range events {
 		data, err := json.Marshal(events[i])
@@ -74,7 +101,8 @@ func (h *HallgrenPostgres) Append(_ context.Context, id string, expected int64, 
 		return nil
 	case errors.Is(err, core.ErrConcurrency):
 		return fmt.Errorf("%w: %w", benchkit.ErrConflict, err)
-	case errors.As(err, &pgErr) && pgErr.Code == "23505": // two appends of one version: the later loses
+	case errors.As(err, &pgErr) && pgErr.Code == "23505", strings.Contains(err.Error(), "UNIQUE constraint failed"):
+		// two appends of one version: the later loses
 		return fmt.Errorf("%w: %w", benchkit.ErrConflict, err)
 	}
 	return err
@@ -97,7 +125,7 @@ func fold(it core.Iterator, limit int, st *benchkit.State) (last int64, n int, e
 }
 
 // Load implements benchkit.Side.
-func (h *HallgrenPostgres) Load(ctx context.Context, id string) (benchkit.State, error) {
+func (h *HallgrenSQL) Load(ctx context.Context, id string) (benchkit.State, error) {
 	var st benchkit.State
 	it, err := h.store.Get(ctx, id, benchkit.AggregateType, 0)
 	if err != nil {
@@ -110,7 +138,7 @@ func (h *HallgrenPostgres) Load(ctx context.Context, id string) (benchkit.State,
 
 // ReadPage implements benchkit.Side with the store's global reader (All), continuing the read
 // of the page before when it ended at after.
-func (h *HallgrenPostgres) ReadPage(_ context.Context, after int64, limit int, st *benchkit.State) (int64, int, error) {
+func (h *HallgrenSQL) ReadPage(_ context.Context, after int64, limit int, st *benchkit.State) (int64, int, error) {
 	if h.it == nil || h.last != after {
 		h.endRead()
 		it, err := h.store.All(core.Version(after + 1))()
@@ -129,7 +157,7 @@ func (h *HallgrenPostgres) ReadPage(_ context.Context, after int64, limit int, s
 }
 
 // endRead closes the catch-up read in progress, if any.
-func (h *HallgrenPostgres) endRead() {
+func (h *HallgrenSQL) endRead() {
 	if h.it != nil {
 		h.it.Close()
 		h.it = nil
@@ -141,11 +169,11 @@ func (h *HallgrenPostgres) endRead() {
 var errNoSnapshots = errors.New("peer-hallgren: snapshots are not compared")
 
 // SaveSnapshot implements benchkit.Side: snapshots are not compared.
-func (h *HallgrenPostgres) SaveSnapshot(context.Context, string, int64, benchkit.State) error {
+func (h *HallgrenSQL) SaveSnapshot(context.Context, string, int64, benchkit.State) error {
 	return errNoSnapshots
 }
 
 // LoadSnapshotted implements benchkit.Side: snapshots are not compared.
-func (h *HallgrenPostgres) LoadSnapshotted(context.Context, string) (benchkit.State, error) {
+func (h *HallgrenSQL) LoadSnapshotted(context.Context, string) (benchkit.State, error) {
 	return benchkit.State{}, errNoSnapshots
 }

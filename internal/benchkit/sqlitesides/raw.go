@@ -1,4 +1,4 @@
-package bunstore_test
+package sqlitesides
 
 import (
 	"context"
@@ -8,9 +8,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/google/uuid"
-
 	"github.com/gofly/eventsourcing/internal/benchkit"
+	"github.com/gofly/eventsourcing/internal/eventid"
 )
 
 // The SQLite baselines, through database/sql on the store's own pool (the same file, WAL, BEGIN
@@ -23,7 +22,7 @@ import (
 //
 // minimal: rowid position, aggregate id, sequence, payload, UNIQUE (aggregate_id, sequence).
 const (
-	sqliteBenchSchema = `
+	schema = `
 CREATE TABLE bench_limit_events (
 	global_position INTEGER      PRIMARY KEY,
 	event_id        VARCHAR(64)  NOT NULL UNIQUE,
@@ -100,16 +99,13 @@ func (r *sqliteRaw) Append(ctx context.Context, id string, expected int64, event
 			args = append(args, id, seq, string(p))
 			continue
 		}
-		u, err := uuid.NewV7()
-		if err != nil {
-			return err
-		}
 		md, err := benchkit.MetadataJSON()
 		if err != nil {
 			return err
 		}
-		args = append(args, u.String(), id, benchkit.AggregateType, seq, "OrderPlaced", string(p), md,
-			time.Now().UTC().Truncate(time.Microsecond).Format("2006-01-02T15:04:05.000000000Z"), int64(1), nil)
+		now := time.Now()
+		args = append(args, eventid.At(now), id, benchkit.AggregateType, seq, "OrderPlaced", string(p), md,
+			now.UTC().Truncate(time.Microsecond).Format("2006-01-02T15:04:05.000000000Z"), int64(1), nil)
 	}
 	tx, err := r.db.BeginTx(ctx, nil)
 	if err != nil {
