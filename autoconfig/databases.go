@@ -322,20 +322,19 @@ func (d *Databases) memoryStores() *memStores { return d.mem }
 
 // runners returns the running runners of the projections and of the outbox stream built on d,
 // for the gauges.
-func (d *Databases) runners() []*projection.Runner {
+func (d *Databases) runners() []*projection.Runner { return d.runnersWith(d.projs.Load()) }
+
+// runnersWith returns the running runners of p (nil for none) and of the outbox stream built on
+// d.
+func (d *Databases) runnersWith(p *Projections) []*projection.Runner {
 	var rs []*projection.Runner
-	if p := d.projs.Load(); p != nil {
+	if p != nil {
 		rs = p.Runners()
 	}
-	return append(rs, d.streamRunners()...)
-}
-
-// streamRunners returns the runner of the outbox stream built on d while it runs, else none.
-func (d *Databases) streamRunners() []*projection.Runner {
 	if o := d.stream.Load(); o != nil {
 		if st := o.Stream(); st != nil {
-			return []*projection.Runner{st.Runner()}
+			rs = append(rs, st.Runner())
 		}
 	}
-	return nil
+	return rs
 }

@@ -128,12 +128,6 @@ func NewHealthChecker(s *Settings, dbs *Databases, p *Projections) (*health.Chec
 	if err := checkDatabases(s, dbs, "NewHealthChecker"); err != nil {
 		return nil, err
 	}
-	runners := func() []*projection.Runner {
-		var rs []*projection.Runner
-		if p != nil {
-			rs = p.Runners()
-		}
-		return append(rs, dbs.streamRunners()...)
-	}
+	runners := func() []*projection.Runner { return dbs.runnersWith(p) }
 	return health.NewChecker(dbs.inspector, s.Config.Health.Config, health.WithRunners(runners))
 }

@@ -16,9 +16,11 @@ import (
 // system's generator for each one would cost a system call. Times before 1970 give the time part
 // of 1970.
 func At(t time.Time) string {
-	nanos := max(t.UnixNano(), 0)
-	ms := uint64(nanos / 1e6)
-	frac := uint64(nanos%1e6) << 22 / 1e6 // 22 bits, increasing with the nanoseconds
+	var ms, frac uint64 // UnixMilli, unlike UnixNano, holds every year up to 9999
+	if m := t.UnixMilli(); m >= 0 {
+		ms = uint64(m)
+		frac = uint64(t.Nanosecond()%1e6) << 22 / 1e6 // 22 bits, increasing with the nanoseconds
+	}
 	r := rand.Uint64()
 
 	var u [16]byte

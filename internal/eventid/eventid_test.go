@@ -41,4 +41,11 @@ func TestAtOrder(t *testing.T) {
 	}
 	early := At(time.Date(1960, 1, 1, 0, 0, 0, 0, time.UTC))
 	assert.Equal(t, "00000000-0000-7000-8", early[:20])
+	for _, late := range []time.Time{time.Date(2300, 1, 1, 0, 0, 0, 999_999_999, time.UTC), time.Date(9999, 12, 31, 23, 59, 59, 999_999_999, time.UTC)} {
+		u, err := uuid.Parse(At(late))
+		require.NoError(t, err)
+		sec, nsec := u.Time().UnixTime()
+		assert.Equal(t, late.Truncate(time.Millisecond), time.Unix(sec, nsec).UTC(), "a time past what UnixNano holds")
+		assert.Greater(t, At(late), At(late.Add(-time.Nanosecond)))
+	}
 }

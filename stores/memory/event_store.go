@@ -144,8 +144,8 @@ func (s *EventStore) appendNow(h uint64, pre precheck, aggregateID, aggregateTyp
 		return s.write(aggregateID, pre.stream, stored), nil
 	}
 	stream := s.streams.findHashed(&s.log, h, aggregateID)
-	if actual := stream.head.n; actual != expected {
-		return 0, s.retried(aggregateID, aggregateType, expected, actual, stored)
+	if stream.head.n != expected {
+		return 0, s.retried(aggregateID, aggregateType, expected, stream, stored)
 	}
 	if err := s.checkNewIDs(stored, nil); err != nil {
 		return 0, err
@@ -189,11 +189,11 @@ func (s *EventStore) precheckNow(h uint64, aggregateID, aggregateType string, ex
 
 // retried decides an append whose expected version is behind: nil when it is a retry of events
 // already stored at exactly those sequences with the same content (nothing is written), else a
-// *es.ConcurrencyError. It runs under s.mu.
-func (s *EventStore) retried(aggregateID, aggregateType string, expected, actual int64, stored []record) error {
+// *es.ConcurrencyError. stream is the aggregate's, as found under the same hold of s.mu.
+func (s *EventStore) retried(aggregateID, aggregateType string, expected int64, stream streamRef, stored []record) error {
+	actual := stream.head.n
 	conflict := &es.ConcurrencyError{AggregateID: aggregateID, AggregateType: aggregateType, Expected: expected, Actual: actual}
-	stream := s.streams.find(&s.log, aggregateID)
-	if expected > actual || stream.head.n < expected+int64(len(stored)) {
+	if expected > actual || actual < expected+int64(len(stored)) {
 		return conflict
 	}
 	for i := range stored {
@@ -215,9 +215,7 @@ func (s *EventStore) retried(aggregateID, aggregateType string, expected, actual
 func (s *EventStore) checkNewIDs(stored []record, pending map[string]struct{}) error {
 	for i := range stored {
 		id := stored[i].env.EventID
-		h := s.ids.hash(id)
-		stored[i].idHash = h
-		if err := s.idStored(i, id, h, pending); err != nil {
+		if err := s.idStored(i, id, s.ids.hash(id), pending); err != nil {
 			return err
 		}
 	}
@@ -245,12 +243,9 @@ func (s *EventStore) write(aggregateID string, stream streamRef, stored []record
 	head := stream.head
 	for i := range stored {
 		r := &stored[i]
-		if r.idHash == 0 { // not checked by checkNewIDs (or a hash of 0): hash it now
-			r.idHash = s.ids.hash(r.env.EventID)
-		}
 		r.prev = head.last
 		pos := s.log.add(r)
-		s.ids.addHashed(r.idHash, r.env.EventID, pos)
+		s.ids.addHashed(s.ids.hash(r.env.EventID), r.env.EventID, pos)
 		head.last, head.n = pos, head.n+1
 	}
 	s.streams.grew(&s.log, stream, aggregateID, head, first)

@@ -54,7 +54,8 @@ func (s *EventStore) bufferAppend(u *unit, p *pendingAppends, aggregateID, aggre
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	ps := p.streams[aggregateID]
-	actual := s.streams.find(&s.log, aggregateID).head.n
+	stream := s.streams.find(&s.log, aggregateID)
+	actual := stream.head.n
 	if ps != nil {
 		actual = ps.base + int64(len(ps.events))
 	}
@@ -62,7 +63,7 @@ func (s *EventStore) bufferAppend(u *unit, p *pendingAppends, aggregateID, aggre
 		if ps != nil {
 			return &es.ConcurrencyError{AggregateID: aggregateID, AggregateType: aggregateType, Expected: expected, Actual: actual}
 		}
-		return s.retried(aggregateID, aggregateType, expected, actual, stored)
+		return s.retried(aggregateID, aggregateType, expected, stream, stored)
 	}
 	if err := s.checkNewIDs(stored, p.ids); err != nil {
 		return err

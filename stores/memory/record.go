@@ -12,10 +12,9 @@ import (
 // metadata as a map of the store's own. The store never changes a record nor hands it out:
 // readers get copies.
 type record struct {
-	env    es.Envelope // env.Metadata is nil when meta holds the metadata
-	meta   []metaEntry
-	idHash uint64 // the hash of env.EventID in the store's id set, once checkNewIDs computed it (0: not yet)
-	prev   int64  // the position of the event before it in its stream (0: it is the first), once stored
+	env  es.Envelope // env.Metadata is nil when meta holds the metadata
+	meta []metaEntry
+	prev int64 // the position of the event before it in its stream (0: it is the first), once stored
 }
 
 // metaEntry is one key and plain value of a record's metadata.
