@@ -98,16 +98,46 @@ func (s *JetStreamStream) Check(t *testing.T, events es.EventStore, aggregateIDs
 	CheckMessages(t, msgs, events, aggregateIDs, nil)
 }
 
+// replicaCatchUp is how long [JetStreamStream.CheckExactlyOnce] gives the stream's replicas to
+// become current: a node restarted during a run may still be copying the last messages when the
+// run ends.
+const replicaCatchUp = 30 * time.Second
+
+// replicated returns the stream's information once every replica is online and current, or the
+// last one read when within is over.
+func (s *JetStreamStream) replicated(t *testing.T, within time.Duration) *nats.StreamInfo {
+	t.Helper()
+	deadline := time.Now().Add(within)
+	for {
+		info, err := s.js.StreamInfo(s.Name)
+		require.NoError(t, err)
+		if info.Cluster == nil || time.Now().After(deadline) || allCurrent(info.Cluster.Replicas) {
+			return info
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// allCurrent reports whether every replica is online and current.
+func allCurrent(replicas []*nats.PeerInfo) bool {
+	for _, r := range replicas {
+		if !r.Current || r.Offline {
+			return false
+		}
+	}
+	return true
+}
+
 // CheckExactlyOnce reads the whole stream and checks that it holds each event stored for the
 // given aggregates exactly once, and nothing else: one message per event (by its event_id
 // header), its Nats-Msg-Id the event id, and each aggregate's events in sequence order, 1, 2,
 // 3, … It also checks that every
-// replica of the stream is online and current.
+// replica of the stream is online and current, giving a replica that is catching up (a node
+// restarted during the run) up to replicaCatchUp.
 func (s *JetStreamStream) CheckExactlyOnce(t *testing.T, events es.EventStore, aggregateIDs []string) {
 	t.Helper()
 	want := storedEvents(t, events, aggregateIDs)
-	info, err := s.js.StreamInfo(s.Name)
-	require.NoError(t, err)
+	info := s.replicated(t, replicaCatchUp)
 	assert.Equal(t, uint64(len(want)), info.State.Msgs, "one message in the stream per stored event")
 	if info.Cluster != nil {
 		for _, r := range info.Cluster.Replicas {
