@@ -82,7 +82,10 @@
 // default) and at Stop, so a crash publishes again at most what went out since the last stored
 // position, and loses nothing. A lease elects one publishing stream per outbox name across
 // processes. A failed publish holds back the events after it while it is retried; after
-// MaxAttempts the dead-letter policy applies, with the projection's dead-letter store. Use
+// MaxAttempts the dead-letter policy applies, with the projection's dead-letter store. A publish
+// that does not return when its context ends at the publish timeout holds the stream back until
+// it does (a retry never overlaps it, so order holds); the stream logs a warning naming the event
+// once it is at least a second past the timeout, and again each timeout and second after. Use
 // [Outbox] instead when only some events, or messages that are not stored events, are to be
 // published, or when several relays should publish one outbox side by side.
 package outbox

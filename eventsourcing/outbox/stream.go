@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"fmt"
+	"log/slog"
 	"sync"
 	"time"
 
@@ -89,7 +90,7 @@ func NewStream(events es.EventStore, publish PublishFunc, cfg StreamConfig) (*St
 	c.SetDefaults()
 	r := c.resolve()
 	name := StreamName(r.name)
-	h := &streamHandler{publish: publish, timeout: r.publishTimeout, observer: r.observer, outbox: r.name}
+	h := &streamHandler{publish: publish, timeout: r.publishTimeout, observer: r.observer, outbox: r.name, logger: r.logger}
 	pc := projection.Config{
 		BatchSize:    r.batchSize,
 		PollInterval: r.pollInterval,
@@ -199,14 +200,24 @@ type streamHandler struct {
 	timeout  time.Duration
 	observer es.PublishObserver
 	outbox   string
+	logger   *slog.Logger
 
 	mu       sync.Mutex
 	failing  string // the event id failing now, "" when none
 	attempts int    // its attempts so far
+
+	// The publish running now (see watchStart), and the timer that reports it when it does not
+	// return: created at the first publish, armed while publishes run.
+	watch                 *time.Timer
+	armed, busy           bool
+	seq                   uint64 // publishes begun
+	busyID, busyAggregate string
+	seenSeq               uint64 // the publish the timer saw running
+	seen                  int    // at how many firings in a row
 }
 
 func (h *streamHandler) handle(ctx context.Context, env es.Envelope) error {
-	attempt := h.attempt(env.EventID)
+	attempt := h.begin(env)
 	var err error
 	if h.observer != nil {
 		p := es.Publish{Outbox: h.outbox, EventID: env.EventID, EventType: env.EventType, AggregateType: env.AggregateType, Attempt: attempt}
@@ -217,10 +228,19 @@ func (h *streamHandler) handle(ctx context.Context, env es.Envelope) error {
 	} else {
 		err = h.publishWithin(ctx, env)
 	}
-	h.done(env.EventID, err)
+	h.end(env.EventID, err)
 	return err
 }
 
+// publishOverdue is how long after its context ended a publish that has not returned is
+// reported (see streamHandler.publishWithin).
+const publishOverdue = time.Second
+
+// publishWithin publishes env with a context that ends after the publish timeout. A publish
+// function that does not return when its context ends holds the stream back (a retry never
+// overlaps a publish still running, so each aggregate's events keep their order): the stream
+// waits for it, and says so in a warning when it has not returned publishOverdue after the
+// timeout.
 func (h *streamHandler) publishWithin(ctx context.Context, env es.Envelope) error {
 	ctx, cancel := context.WithTimeout(ctx, h.timeout)
 	defer cancel()
@@ -231,20 +251,62 @@ func (h *streamHandler) publishWithin(ctx context.Context, env es.Envelope) erro
 	return err
 }
 
-// attempt returns which attempt at publishing id this is, from 1.
-func (h *streamHandler) attempt(id string) int {
+// watchChecks is how many times per publish timeout and publishOverdue the timer of a
+// streamHandler looks at the publish running.
+const watchChecks = 4
+
+// overdue runs when the timer fires, every (publish timeout + publishOverdue) / watchChecks while
+// publishes run (none running: it stops, and the next publish arms it). A publish seen running at
+// watchChecks+1 firings in a row has run for at least the timeout and publishOverdue: it warns
+// of it then, and again each timeout and publishOverdue while it stays stuck.
+func (h *streamHandler) overdue() {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	if h.failing == id {
+	if !h.busy {
+		h.armed, h.seen = false, 0
+		return
+	}
+	if h.seq != h.seenSeq {
+		h.seenSeq, h.seen = h.seq, 0
+	}
+	h.seen++
+	period := (h.timeout + publishOverdue) / watchChecks
+	if n := h.seen - 1; n > 0 && n%watchChecks == 0 {
+		h.logger.Warn("outbox: stream: a publish has not returned after its context ended at the publish timeout; the stream waits for it before it goes on",
+			"outbox", h.outbox, "event_id", h.busyID, "aggregate_id", h.busyAggregate, "timeout", h.timeout,
+			"waited_at_least", (time.Duration(n) * period).Round(time.Millisecond))
+	}
+	h.watch.Reset(period)
+}
+
+// begin notes the publish of env, which is starting, and returns which attempt at it this is,
+// from 1. It arms the handler's one timer (see overdue) unless it is armed already. Publishes of
+// a stream run one at a time.
+func (h *streamHandler) begin(env es.Envelope) int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.busy, h.busyID, h.busyAggregate = true, env.EventID, env.AggregateID
+	h.seq++
+	if !h.armed {
+		h.armed = true
+		period := (h.timeout + publishOverdue) / watchChecks
+		if h.watch == nil {
+			h.watch = time.AfterFunc(period, h.overdue)
+		} else {
+			h.watch.Reset(period)
+		}
+	}
+	if h.failing == env.EventID {
 		return h.attempts + 1
 	}
 	return 1
 }
 
-// done records the outcome of an attempt at id.
-func (h *streamHandler) done(id string, err error) {
+// end records the outcome of an attempt at id, whose publish returned.
+func (h *streamHandler) end(id string, err error) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
+	h.busy = false
 	switch {
 	case err == nil:
 		if h.failing == id {

@@ -466,6 +466,51 @@ func TestStreamPublishTimeout(t *testing.T) {
 	assert.Equal(t, all[1].EventID, log.published()[2].EventID)
 }
 
+// TestStreamWarnsOfAPublishThatDoesNotReturn: a publish that ignores its context's end holds the
+// stream back until it returns, and the stream says so in a warning naming the event; a publish
+// that returns when its context ends gets no such warning. Once the stuck publish returns, the
+// stream goes on, retrying the event it timed out on.
+func TestStreamWarnsOfAPublishThatDoesNotReturn(t *testing.T) {
+	const overdue = "outbox: stream: a publish has not returned after its context ended at the publish timeout; the stream waits for it before it goes on"
+	events := memory.NewEventStore()
+	appendStream(t, events, "a", 0, 1)
+	appendStream(t, events, "b", 0, 1)
+	all := readStream(t, events)
+	release := make(chan struct{})
+	var calls atomic.Int32
+	log := &streamLog{fail: func(ctx context.Context, e es.Envelope) error {
+		switch calls.Add(1) {
+		case 1: // returns when the timeout ends its context: no warning
+			<-ctx.Done()
+			return ctx.Err()
+		case 2: // ignores its context's end until released
+			<-release
+			return nil
+		}
+		return nil
+	}}
+	logs := testkit.NewLogRecorder()
+	startStream(t, events, log.publish, outbox.StreamConfig{Config: outbox.Config{
+		PublishTimeout: 20 * time.Millisecond, Logger: logs.Logger()}})
+	waitFor(t, "the warning about the stuck publish", func() bool { return logs.Count(overdue) > 0 })
+	assert.Zero(t, log.count(), "nothing is published while the publish is stuck")
+	assert.Equal(t, 1, logs.Count(overdue), "one warning, for the publish that did not return: %s", logs)
+	for _, rec := range logs.Records() {
+		if rec.Message == overdue {
+			assert.Equal(t, all[0].EventID, rec.Attrs["event_id"])
+			assert.Equal(t, "a", rec.Attrs["aggregate_id"])
+			assert.Equal(t, outbox.DefaultName, rec.Attrs["outbox"])
+		}
+	}
+	close(release)
+	// The stuck publish reported success after its timeout: a failed attempt, which the log
+	// keeps too, then the retry and the next event.
+	waitFor(t, "both events published", func() bool { return log.count() == 3 })
+	assert.Equal(t, idsOf(all), idsOf(log.published()[1:]), "in order, the stuck event retried first")
+	assert.Equal(t, 3, log.callsOf(all[0].EventID))
+	assert.Equal(t, 1, log.callsOf(all[1].EventID))
+}
+
 // TestNewStreamRefusesBadArguments: a nil store or publish function, a bad outbox setting and a
 // bad checkpoint interval are errors matching es.ErrInvalidArgument.
 func TestNewStreamRefusesBadArguments(t *testing.T) {
