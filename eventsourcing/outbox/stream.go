@@ -206,7 +206,7 @@ type streamHandler struct {
 	failing  string // the event id failing now, "" when none
 	attempts int    // its attempts so far
 
-	// The publish running now (see watchStart), and the timer that reports it when it does not
+	// The publish running now (see begin), and the timer that reports it when it does not
 	// return: created at the first publish, armed while publishes run.
 	watch                 *time.Timer
 	armed, busy           bool
