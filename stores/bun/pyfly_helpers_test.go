@@ -67,14 +67,20 @@ func at(s string) time.Time {
 	return t
 }
 
-// readAll pages the whole stream.
+// readAll pages the whole stream, two events a page.
 func readAll(t *testing.T, s es.EventStore) []es.Envelope {
+	t.Helper()
+	return readPaged(t, s, 2)
+}
+
+// readPaged pages the whole stream, limit events a page.
+func readPaged(t *testing.T, s es.EventStore, limit int) []es.Envelope {
 	t.Helper()
 	var out []es.Envelope
 	after := int64(0)
 	for {
-		page, err := s.ReadAll(context.Background(), after, 2)
-		require.NoError(t, err)
+		page, err := s.ReadAll(context.Background(), after, limit)
+		require.NoError(t, err, "reading the stream after position %d", after)
 		if len(page) == 0 {
 			return out
 		}
