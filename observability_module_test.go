@@ -70,13 +70,8 @@ func TestModuleObservability(t *testing.T) {
 			t.Cleanup(app.RequireStop)
 
 			ctx := context.Background()
-			repo, err := es.NewRepository(b.Store, newOrder, b.Options...)
-			require.NoError(t, err)
-			o := newOrder()
-			o.ID = "order-1"
-			require.NoError(t, o.Apply(OrderPlaced{Amount: 42}))
-			require.NoError(t, repo.Save(ctx, o))
-			_, err = repo.Load(ctx, "order-1")
+			repo := placeOrder(t, b.Store, b.Options, "order-1")
+			_, err := repo.Load(ctx, "order-1")
 			require.NoError(t, err)
 			require.Eventually(t, func() bool {
 				p, err := b.Outbox.Pending(ctx, 10)
@@ -165,12 +160,7 @@ func TestModuleOutboxStreamGauges(t *testing.T) {
 	t.Cleanup(app.RequireStop)
 
 	ctx := context.Background()
-	repo, err := es.NewRepository(b.Store, newOrder, b.Options...)
-	require.NoError(t, err)
-	o := newOrder()
-	o.ID = "order-1"
-	require.NoError(t, o.Apply(OrderPlaced{Amount: 42}))
-	require.NoError(t, repo.Save(ctx, o))
+	placeOrder(t, b.Store, b.Options, "order-1")
 	stream := outbox.StreamName(outbox.DefaultName)
 	require.Eventually(t, func() bool {
 		st, err := b.Stream.Stream().Status(ctx)
@@ -196,4 +186,17 @@ func TestModuleOutboxStreamGauges(t *testing.T) {
 	assert.Equal(t, int64(1), positions[stream], "the stream's position among %v", positions)
 	assert.Contains(t, positions, view.Name())
 	requireStreamHealthy(t, b.Health)
+}
+
+// placeOrder saves an order id of amount 42 through a repository over store with opts, and
+// returns the repository.
+func placeOrder(t *testing.T, store es.EventStore, opts []es.RepositoryOption, id string) *es.Repository[*Order] {
+	t.Helper()
+	repo, err := es.NewRepository(store, newOrder, opts...)
+	require.NoError(t, err)
+	o := newOrder()
+	o.ID = id
+	require.NoError(t, o.Apply(OrderPlaced{Amount: 42}))
+	require.NoError(t, repo.Save(context.Background(), o))
+	return repo
 }

@@ -4,10 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"time"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 
@@ -111,8 +109,32 @@ SELECT (SELECT count(*) FROM ins)`
 
 // pgRaw is a PostgreSQL baseline: lean (limit) or minimal.
 type pgRaw struct {
+	benchkit.SQLReads
 	pool *pgxpool.Pool
-	lean bool
+}
+
+// newPGRaw returns the baseline on pool: lean (limit) or minimal.
+func newPGRaw(pool *pgxpool.Pool, lean bool) *pgRaw {
+	return &pgRaw{pool: pool, SQLReads: benchkit.SQLReads{
+		Lean: lean,
+		SQL: benchkit.SQLTexts{MinimalLoad: pgMinimalLoad, MinimalReadPage: pgMinimalReadPage, LimitLoad: pgLimitLoad,
+			LimitReadPage: pgLimitReadPage, LimitSave: pgLimitSaveSnapshot, LimitSnapshot: pgLimitLoadSnapshot},
+		Query: func(ctx context.Context, q string, args ...any) (benchkit.RowScanner, func(), error) {
+			rows, err := pool.Query(ctx, q, args...)
+			if err != nil {
+				return nil, nil, err
+			}
+			return rows, rows.Close, nil
+		},
+		QueryRow: func(ctx context.Context, q string, dest []any, args ...any) error {
+			return pool.QueryRow(ctx, q, args...).Scan(dest...)
+		},
+		Exec: func(ctx context.Context, q string, args ...any) error {
+			_, err := pool.Exec(ctx, q, args...)
+			return err
+		},
+		FoldLean: foldLeanRows,
+	}}
 }
 
 // pgConflict maps a unique violation on (aggregate_id, sequence) to a conflict.
@@ -136,7 +158,7 @@ func (r *pgRaw) Append(ctx context.Context, id string, expected int64, events []
 	}
 	var inserted int64
 	var err error
-	if !r.lean {
+	if !r.Lean {
 		err = r.pool.QueryRow(ctx, pgMinimalAppend, id, expected, payloads).Scan(&inserted)
 	} else {
 		ids, types, metadata, tenants := make([]string, n), make([]string, n), make([]string, n), make([]string, n)
@@ -174,8 +196,7 @@ func (r *pgRaw) Append(ctx context.Context, id string, expected int64, events []
 
 // foldLeanRows scans rows of pgLimitColumns into envelopes' fields, decodes the metadata and
 // folds the payloads; it returns the last position and the count.
-func foldLeanRows(rows pgx.Rows, st *benchkit.State) (int64, int, error) {
-	defer rows.Close()
+func foldLeanRows(rows benchkit.RowScanner, st *benchkit.State) (int64, int, error) {
 	var last int64
 	n := 0
 	for rows.Next() {
@@ -201,72 +222,4 @@ func foldLeanRows(rows pgx.Rows, st *benchkit.State) (int64, int, error) {
 		n++
 	}
 	return last, n, rows.Err()
-}
-
-func (r *pgRaw) Load(ctx context.Context, id string) (benchkit.State, error) {
-	var st benchkit.State
-	if !r.lean {
-		rows, err := r.pool.Query(ctx, pgMinimalLoad, id)
-		if err != nil {
-			return st, err
-		}
-		defer rows.Close()
-		return st, benchkit.FoldPayloadRows(rows, &st)
-	}
-	rows, err := r.pool.Query(ctx, pgLimitLoad, id, int64(0))
-	if err != nil {
-		return st, err
-	}
-	_, _, err = foldLeanRows(rows, &st)
-	return st, err
-}
-
-func (r *pgRaw) ReadPage(ctx context.Context, after int64, limit int, st *benchkit.State) (int64, int, error) {
-	if r.lean {
-		rows, err := r.pool.Query(ctx, pgLimitReadPage, after, limit)
-		if err != nil {
-			return after, 0, err
-		}
-		last, n, err := foldLeanRows(rows, st)
-		if n == 0 {
-			last = after
-		}
-		return last, n, err
-	}
-	rows, err := r.pool.Query(ctx, pgMinimalReadPage, after, limit)
-	if err != nil {
-		return after, 0, err
-	}
-	defer rows.Close()
-	return benchkit.FoldPositionRows(rows, after, st)
-}
-
-func (r *pgRaw) SaveSnapshot(ctx context.Context, id string, seq int64, st benchkit.State) error {
-	if !r.lean {
-		return fmt.Errorf("the minimal table has no snapshots")
-	}
-	payload, err := json.Marshal(st)
-	if err != nil {
-		return err
-	}
-	_, err = r.pool.Exec(ctx, pgLimitSaveSnapshot, id, seq, string(payload))
-	return err
-}
-
-func (r *pgRaw) LoadSnapshotted(ctx context.Context, id string) (benchkit.State, error) {
-	var st benchkit.State
-	var seq int64
-	var payload []byte
-	if err := r.pool.QueryRow(ctx, pgLimitLoadSnapshot, id).Scan(&seq, &payload); err != nil {
-		return st, err
-	}
-	if err := json.Unmarshal(payload, &st); err != nil {
-		return st, err
-	}
-	rows, err := r.pool.Query(ctx, pgLimitLoad, id, seq)
-	if err != nil {
-		return st, err
-	}
-	_, _, err = foldLeanRows(rows, &st)
-	return st, err
 }

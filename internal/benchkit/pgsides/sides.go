@@ -42,7 +42,7 @@ func Sides(b *testing.B, url string) (benchkit.Sides, *bun.DB) {
 	store, err := benchkit.NewStoreSide(events, snaps)
 	must(b, err)
 	return benchkit.Sides{Store: "postgres", Names: []string{"store", "limit", "minimal"}, Side: map[string]benchkit.Side{
-		"store": store, "limit": &pgRaw{pool: pool, lean: true}, "minimal": &pgRaw{pool: pool},
+		"store": store, "limit": newPGRaw(pool, true), "minimal": newPGRaw(pool, false),
 	}}, db
 }
 

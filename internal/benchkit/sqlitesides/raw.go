@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
-	"fmt"
 	"strings"
 	"time"
 
@@ -71,13 +70,37 @@ ON CONFLICT (aggregate_id) DO UPDATE SET sequence = EXCLUDED.sequence, payload =
 
 // sqliteRaw is a SQLite baseline: lean (limit) or minimal.
 type sqliteRaw struct {
-	db   *sql.DB
-	lean bool
+	benchkit.SQLReads
+	db *sql.DB
+}
+
+// newSQLiteRaw returns the baseline on db: lean (limit) or minimal.
+func newSQLiteRaw(db *sql.DB, lean bool) *sqliteRaw {
+	return &sqliteRaw{db: db, SQLReads: benchkit.SQLReads{
+		Lean: lean,
+		SQL: benchkit.SQLTexts{MinimalLoad: sqliteMinimalLoad, MinimalReadPage: sqliteMinimalReadPage, LimitLoad: sqliteLimitLoad,
+			LimitReadPage: sqliteLimitReadPage, LimitSave: sqliteLimitSaveSnapshot, LimitSnapshot: sqliteLimitLoadSnapshot},
+		Query: func(ctx context.Context, q string, args ...any) (benchkit.RowScanner, func(), error) {
+			rows, err := db.QueryContext(ctx, q, args...)
+			if err != nil {
+				return nil, nil, err
+			}
+			return rows, func() { _ = rows.Close() }, nil
+		},
+		QueryRow: func(ctx context.Context, q string, dest []any, args ...any) error {
+			return db.QueryRowContext(ctx, q, args...).Scan(dest...)
+		},
+		Exec: func(ctx context.Context, q string, args ...any) error {
+			_, err := db.ExecContext(ctx, q, args...)
+			return err
+		},
+		FoldLean: foldLeanSQLiteRows,
+	}}
 }
 
 func (r *sqliteRaw) Append(ctx context.Context, id string, expected int64, events []benchkit.OrderPlaced) error {
 	cols, head, prefix := 10, sqliteLimitHead, sqliteLimitInsert
-	if !r.lean {
+	if !r.Lean {
 		cols, head, prefix = 3, sqliteMinimalHead, sqliteMinimalInsert
 	}
 	row := "(" + strings.Repeat("?,", cols-1) + "?)"
@@ -95,7 +118,7 @@ func (r *sqliteRaw) Append(ctx context.Context, id string, expected int64, event
 		}
 		q.WriteString(row)
 		seq := expected + int64(i) + 1
-		if !r.lean {
+		if !r.Lean {
 			args = append(args, id, seq, string(p))
 			continue
 		}
@@ -127,8 +150,7 @@ func (r *sqliteRaw) Append(ctx context.Context, id string, expected int64, event
 
 // foldLeanSQLiteRows scans rows of sqliteLimitColumns, decodes the time and the metadata and
 // folds the payloads; it returns the last position and the count.
-func foldLeanSQLiteRows(rows *sql.Rows, st *benchkit.State) (int64, int, error) {
-	defer rows.Close()
+func foldLeanSQLiteRows(rows benchkit.RowScanner, st *benchkit.State) (int64, int, error) {
 	var last int64
 	n := 0
 	for rows.Next() {
@@ -155,72 +177,4 @@ func foldLeanSQLiteRows(rows *sql.Rows, st *benchkit.State) (int64, int, error) 
 		n++
 	}
 	return last, n, rows.Err()
-}
-
-func (r *sqliteRaw) Load(ctx context.Context, id string) (benchkit.State, error) {
-	var st benchkit.State
-	if !r.lean {
-		rows, err := r.db.QueryContext(ctx, sqliteMinimalLoad, id)
-		if err != nil {
-			return st, err
-		}
-		defer rows.Close()
-		return st, benchkit.FoldPayloadRows(rows, &st)
-	}
-	rows, err := r.db.QueryContext(ctx, sqliteLimitLoad, id, int64(0))
-	if err != nil {
-		return st, err
-	}
-	_, _, err = foldLeanSQLiteRows(rows, &st)
-	return st, err
-}
-
-func (r *sqliteRaw) ReadPage(ctx context.Context, after int64, limit int, st *benchkit.State) (int64, int, error) {
-	if r.lean {
-		rows, err := r.db.QueryContext(ctx, sqliteLimitReadPage, after, limit)
-		if err != nil {
-			return after, 0, err
-		}
-		last, n, err := foldLeanSQLiteRows(rows, st)
-		if n == 0 {
-			last = after
-		}
-		return last, n, err
-	}
-	rows, err := r.db.QueryContext(ctx, sqliteMinimalReadPage, after, limit)
-	if err != nil {
-		return after, 0, err
-	}
-	defer rows.Close()
-	return benchkit.FoldPositionRows(rows, after, st)
-}
-
-func (r *sqliteRaw) SaveSnapshot(ctx context.Context, id string, seq int64, st benchkit.State) error {
-	if !r.lean {
-		return fmt.Errorf("the minimal table has no snapshots")
-	}
-	payload, err := json.Marshal(st)
-	if err != nil {
-		return err
-	}
-	_, err = r.db.ExecContext(ctx, sqliteLimitSaveSnapshot, id, seq, string(payload))
-	return err
-}
-
-func (r *sqliteRaw) LoadSnapshotted(ctx context.Context, id string) (benchkit.State, error) {
-	var st benchkit.State
-	var seq int64
-	var payload []byte
-	if err := r.db.QueryRowContext(ctx, sqliteLimitLoadSnapshot, id).Scan(&seq, &payload); err != nil {
-		return st, err
-	}
-	if err := json.Unmarshal(payload, &st); err != nil {
-		return st, err
-	}
-	rows, err := r.db.QueryContext(ctx, sqliteLimitLoad, id, seq)
-	if err != nil {
-		return st, err
-	}
-	_, _, err = foldLeanSQLiteRows(rows, &st)
-	return st, err
 }

@@ -36,7 +36,7 @@ func Sides(b *testing.B, dir string) (benchkit.Sides, *bun.DB) {
 	side, err := benchkit.NewStoreSide(events, snaps)
 	must(b, err)
 	return benchkit.Sides{Store: "sqlite", Names: []string{"store", "limit", "minimal"}, Side: map[string]benchkit.Side{
-		"store": side, "limit": &sqliteRaw{db: limit.DB, lean: true}, "minimal": &sqliteRaw{db: minimal.DB},
+		"store": side, "limit": newSQLiteRaw(limit.DB, true), "minimal": newSQLiteRaw(minimal.DB, false),
 	}}, store
 }
 
