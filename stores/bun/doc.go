@@ -113,7 +113,10 @@
 // the write lock from its start to its commit) and waits up to 10 s for it (busy_timeout).
 // The position is the table's rowid (INTEGER PRIMARY KEY, since migration 0005): SQLite gives
 // each new event the highest position + 1 inside the write transaction, so positions are dense
-// (1..n) and in commit order, and the table is stored in position order. An in-memory database (sqlite::memory:) has one connection and
+// (1..n) and in commit order, and the table is stored in position order. The outbox numbers its
+// records the same way (seq, the rowid of pyfly_outbox, since migration 0010, which rebuilds the
+// table once without the AUTOINCREMENT counter that cost every enqueueing transaction a page of
+// its WAL). An in-memory database (sqlite::memory:) has one connection and
 // lives as long as the *bun.DB. Appends of one EventStore queue in process rather than in
 // SQLite's busy handler. If the lock is held longer than the busy timeout the operation fails
 // with [ErrBusy].

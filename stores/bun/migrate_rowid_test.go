@@ -53,33 +53,33 @@ func eventTableLayout(t *testing.T, db *bun.DB) (rowid string, unique []string, 
 	t.Helper()
 	require.NoError(t, db.DB.QueryRow(`SELECT coalesce((SELECT name FROM pragma_table_info('pyfly_event_store') WHERE pk = 1 AND upper(type) = 'INTEGER'
 		AND (SELECT count(*) FROM pragma_table_info('pyfly_event_store') WHERE pk > 0) = 1), '')`).Scan(&rowid))
-	rows, err := db.DB.Query(`SELECT (SELECT group_concat(c.name, ',') FROM pragma_index_info(l.name) AS c)
+	unique = queryStrings(t, db, `SELECT (SELECT group_concat(c.name, ',') FROM pragma_index_info(l.name) AS c)
 		FROM pragma_index_list('pyfly_event_store') AS l WHERE l."unique" = 1 ORDER BY 1`)
-	require.NoError(t, err)
-	defer rows.Close()
-	for rows.Next() {
-		var cols string
-		require.NoError(t, rows.Scan(&cols))
-		unique = append(unique, cols)
-	}
-	require.NoError(t, rows.Err())
-	trows, err := db.DB.Query(`SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE 'pyfly_event_store%' ORDER BY name`)
-	require.NoError(t, err)
-	defer trows.Close()
-	for trows.Next() {
-		var name string
-		require.NoError(t, trows.Scan(&name))
-		tables = append(tables, name)
-	}
-	require.NoError(t, trows.Err())
+	tables = queryStrings(t, db, `SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE 'pyfly_event_store%' ORDER BY name`)
 	return rowid, unique, tables
 }
 
-// rebuildAgain runs migration 0005's statements once more, in one transaction, as bun/migrate
-// runs the file.
-func rebuildAgain(t *testing.T, db *bun.DB) {
+// queryStrings returns the one text column of the rows query gives, in order.
+func queryStrings(t *testing.T, db *bun.DB, query string) []string {
 	t.Helper()
-	raw, err := os.ReadFile("migrations/sqlite/0005_event_store_rowid.tx.up.sql")
+	rows, err := db.DB.Query(query)
+	require.NoError(t, err)
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var s string
+		require.NoError(t, rows.Scan(&s))
+		out = append(out, s)
+	}
+	require.NoError(t, rows.Err())
+	return out
+}
+
+// rebuildAgain runs the statements of a SQLite migration file (under migrations/sqlite) once
+// more, in one transaction, as bun/migrate runs the file.
+func rebuildAgain(t *testing.T, db *bun.DB, file string) {
+	t.Helper()
+	raw, err := os.ReadFile("migrations/sqlite/" + file)
 	require.NoError(t, err)
 	tx, err := db.DB.Begin()
 	require.NoError(t, err)
@@ -207,7 +207,7 @@ func TestMigrate0005RebuildsTheSQLiteEventTable(t *testing.T) {
 
 	// Running the rebuild again, and Migrate again, keep everything as it is.
 	grown := storedRows(t, db)
-	rebuildAgain(t, db)
+	rebuildAgain(t, db, "0005_event_store_rowid.tx.up.sql")
 	assert.Equal(t, grown, storedRows(t, db))
 	require.NoError(t, bunstore.Migrate(ctx, db))
 	assert.Equal(t, allMigrations, migrations(t, db))
