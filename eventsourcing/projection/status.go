@@ -148,6 +148,11 @@ func (r *Runner) Status(ctx context.Context) (Status, error) {
 		return st, fmt.Errorf("projection %q: status: read the checkpoint: %w", r.name, err)
 	}
 	st.Position = pos
+	if st.FailingPosition != 0 && st.FailingPosition <= pos {
+		// The failing event is stored past: its batch committed, and the runner forgets the
+		// failure only just after the commit.
+		st.FailingPosition, st.Attempts = 0, 0
+	}
 	if st.LastPosition, err = r.store.LastPosition(ctx); err != nil {
 		return st, fmt.Errorf("projection %q: status: read the store's last position: %w", r.name, err)
 	}
