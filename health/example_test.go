@@ -46,8 +46,11 @@ func ExampleNewHandler() {
 	}
 	p := NewParcel()
 	p.ID = "parcel-1"
-	_ = p.Apply(Scanned{Depot: "Lyon"}) // two events, so two outbox records
-	_ = p.Apply(Scanned{Depot: "Paris"})
+	for _, depot := range []string{"Lyon", "Paris"} { // two events, so two outbox records
+		if err := p.Apply(Scanned{Depot: depot}); err != nil {
+			panic(err)
+		}
+	}
 	if err := repo.Save(ctx, p); err != nil {
 		panic(err)
 	}

@@ -54,7 +54,9 @@ func Example() {
 	}
 	acc := NewAccount()
 	acc.ID = "account-1"
-	_ = acc.Apply(Deposited{Amount: 10})
+	if err := acc.Apply(Deposited{Amount: 10}); err != nil {
+		panic(err)
+	}
 	if err := repo.Save(ctx, acc); err != nil {
 		panic(err)
 	}

@@ -47,8 +47,14 @@ func Example() {
 		panic(err)
 	}
 
-	opened, _ := es.NewEnvelope(CartOpened{Customer: "ada"}) // fails only for a non-object event
-	added, _ := es.NewEnvelope(ItemAdded{SKU: "book", Quantity: 2})
+	opened, err := es.NewEnvelope(CartOpened{Customer: "ada"})
+	if err != nil {
+		panic(err)
+	}
+	added, err := es.NewEnvelope(ItemAdded{SKU: "book", Quantity: 2})
+	if err != nil {
+		panic(err)
+	}
 	if err := store.Append(ctx, "cart-1", "Cart", 0, []es.Envelope{opened, added}); err != nil { // 0: a new cart
 		panic(err)
 	}

@@ -91,7 +91,9 @@ func ExampleEventStore_Append() {
 	}
 	err = store.Append(ctx, "order-1", "Order", version, envelopes(OrderShipped{Carrier: "UPS"}))
 	fmt.Println("retry at version", version, "error:", err)
-	version, _ = store.LatestVersion(ctx, "order-1")
+	if version, err = store.LatestVersion(ctx, "order-1"); err != nil {
+		panic(err)
+	}
 	fmt.Println("version now:", version)
 	// Output:
 	// conflict on order-1: expected 0, found 1
@@ -121,8 +123,14 @@ func ExampleInTx() {
 	})
 	fmt.Println("InTx:", err)
 
-	version, _ := store.LatestVersion(ctx, "order-1")
-	last, _ := store.LastPosition(ctx)
+	version, err := store.LatestVersion(ctx, "order-1")
+	if err != nil {
+		panic(err)
+	}
+	last, err := store.LastPosition(ctx)
+	if err != nil {
+		panic(err)
+	}
 	fmt.Println("after rollback: version", version, "last position", last)
 	// Output:
 	// inside the unit: version 1
