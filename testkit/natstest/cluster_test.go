@@ -5,7 +5,6 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -85,19 +84,16 @@ func TestClusterGoneWhenTheTestEnds(t *testing.T) {
 		urls []string
 		dirs []string
 	)
-	before, _ := filepath.Glob(filepath.Join(os.TempDir(), "es-nats-cluster-*"))
+	// A temporary directory of this test's own: other test binaries running at the same time
+	// start clusters of their own in the shared one.
+	t.Setenv("TMPDIR", t.TempDir())
 	t.Run("cluster", func(t *testing.T) {
 		c := natstest.StartCluster(t, 2)
 		if !c.Local() {
 			t.Skip("a cluster named by ES_TEST_NATS_CLUSTER_URLS is not started by the test kit")
 		}
 		urls = c.URLs()
-		all, _ := filepath.Glob(filepath.Join(os.TempDir(), "es-nats-cluster-*"))
-		for _, d := range all {
-			if !slices.Contains(before, d) {
-				dirs = append(dirs, d)
-			}
-		}
+		dirs, _ = filepath.Glob(filepath.Join(os.TempDir(), "es-nats-cluster-*"))
 		require.Len(t, dirs, 2, "each node keeps its store in a directory of its own")
 		for _, d := range dirs {
 			_, err := os.Stat(filepath.Join(d, "js"))
