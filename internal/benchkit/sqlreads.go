@@ -48,7 +48,8 @@ func (r *SQLReads) Load(ctx context.Context, id string) (State, error) {
 		defer closeRows()
 		return st, FoldPayloadRows(rows, &st)
 	}
-	return st, r.foldLean(ctx, &st, r.SQL.LimitLoad, id, int64(0))
+	_, _, err := r.foldLean(ctx, &st, r.SQL.LimitLoad, id, int64(0))
+	return st, err
 }
 
 // ReadPage implements [Side].
@@ -61,12 +62,7 @@ func (r *SQLReads) ReadPage(ctx context.Context, after int64, limit int, st *Sta
 		defer closeRows()
 		return FoldPositionRows(rows, after, st)
 	}
-	rows, closeRows, err := r.Query(ctx, r.SQL.LimitReadPage, after, limit)
-	if err != nil {
-		return after, 0, err
-	}
-	defer closeRows()
-	last, n, err := r.FoldLean(rows, st)
+	last, n, err := r.foldLean(ctx, st, r.SQL.LimitReadPage, after, limit)
 	if n == 0 {
 		last = after
 	}
@@ -99,16 +95,17 @@ func (r *SQLReads) LoadSnapshotted(ctx context.Context, id string) (State, error
 	if err := json.Unmarshal(payload, &st); err != nil {
 		return st, err
 	}
-	return st, r.foldLean(ctx, &st, r.SQL.LimitLoad, id, seq)
+	_, _, err := r.foldLean(ctx, &st, r.SQL.LimitLoad, id, seq)
+	return st, err
 }
 
-// foldLean runs q and folds its rows of the lean columns into st.
-func (r *SQLReads) foldLean(ctx context.Context, st *State, q string, args ...any) error {
+// foldLean runs q and folds its rows of the lean columns into st; it returns the last position
+// and the count.
+func (r *SQLReads) foldLean(ctx context.Context, st *State, q string, args ...any) (int64, int, error) {
 	rows, closeRows, err := r.Query(ctx, q, args...)
 	if err != nil {
-		return err
+		return 0, 0, err
 	}
 	defer closeRows()
-	_, _, err = r.FoldLean(rows, st)
-	return err
+	return r.FoldLean(rows, st)
 }
