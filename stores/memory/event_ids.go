@@ -1,15 +1,25 @@
 package memory
 
-import "hash/maphash"
+import (
+	"hash/maphash"
+	"sort"
+)
 
-// eventIDs is the set of the stored events' ids. It keeps each id as a 64-bit hash (seeded per
-// store) mapped to the position of its event, so the garbage collector finds no pointer in it to
-// follow and growing it hashes no string again. Membership is exact: a hash found is confirmed on
-// the stored event, and an id whose hash a stored id of other text already has is kept as text.
+// eventIDs is the set of the stored events' ids. Ids made by es.NewEnvelope are ordered by the
+// time they name, so most arrive greater than every id stored before them: such an id is kept
+// only as its event's position, appended to ordered (the ids at those positions increase), and
+// an id greater than the greatest stored is known new without a look-up. The others (ids a caller
+// chose, or made by writers that commit in another order than they made them) are kept as a
+// 64-bit hash (seeded per store) mapped to the position of the event, so the garbage collector
+// finds no pointer in either to follow and growing them hashes no string again. Membership is
+// exact: a position found is confirmed on the stored event, and an id whose hash a stored id of
+// other text already has is kept as text.
 type eventIDs struct {
-	seed   maphash.Seed
-	byHash map[uint64]int64    // hash -> position of the stored event with an id of that hash
-	clash  map[string]struct{} // ids whose hash a stored id of other text had first
+	seed    maphash.Seed
+	max     string              // the greatest id stored, "" when none (every id has a byte)
+	ordered []int64             // positions of the events whose ids were greater than every id before them
+	byHash  map[uint64]int64    // hash -> position of the stored event with an id of that hash, for the others
+	clash   map[string]struct{} // ids of byHash's kind whose hash a stored id of other text had first
 }
 
 func newEventIDs() eventIDs {
@@ -18,8 +28,36 @@ func newEventIDs() eventIDs {
 
 func (s *eventIDs) hash(id string) uint64 { return maphash.String(s.seed, id) }
 
-// hasHashed reports whether log holds an event with id, whose hash is h.
+// has reports whether log holds an event with id.
+func (s *eventIDs) has(log *eventLog, id string) bool {
+	if id > s.max {
+		return false
+	}
+	return s.inOrdered(log, id) || s.hasHashed(log, s.hash(id), id)
+}
+
+// inOrdered reports whether id is the id of an event of ordered. It searches from the newest
+// back in growing steps, then by halves: an id made a moment before the last commits is found
+// among the positions the cache still holds.
+func (s *eventIDs) inOrdered(log *eventLog, id string) bool {
+	o := s.ordered
+	idAt := func(i int) string { return log.at(o[i]).env.EventID }
+	hi, step := len(o), 1 // every id of o[hi:] is greater than id
+	lo := hi - step
+	for lo > 0 && idAt(lo) > id {
+		hi, step = lo, step*2
+		lo = hi - step
+	}
+	lo = max(lo, 0)
+	i := lo + sort.Search(hi-lo, func(k int) bool { return idAt(lo+k) >= id })
+	return i < len(o) && idAt(i) == id
+}
+
+// hasHashed reports whether log holds an event with id, whose hash is h, among byHash and clash.
 func (s *eventIDs) hasHashed(log *eventLog, h uint64, id string) bool {
+	if len(s.byHash) == 0 {
+		return false
+	}
 	pos, ok := s.byHash[h]
 	if !ok {
 		return false
@@ -31,7 +69,18 @@ func (s *eventIDs) hasHashed(log *eventLog, h uint64, id string) bool {
 	return ok
 }
 
-// addHashed records id, new to the set and of hash h, as the id of the event at position pos.
+// add records id, new to the set, as the id of the event at position pos, which log holds.
+func (s *eventIDs) add(log *eventLog, id string, pos int64) {
+	if id > s.max {
+		s.ordered = append(s.ordered, pos)
+		s.max = log.at(pos).env.EventID // the stored copy, not the caller's string
+		return
+	}
+	s.addHashed(s.hash(id), id, pos)
+}
+
+// addHashed records id, new to the set and of hash h, in byHash (or clash) as the id of the
+// event at position pos.
 func (s *eventIDs) addHashed(h uint64, id string, pos int64) {
 	if _, taken := s.byHash[h]; !taken {
 		s.byHash[h] = pos

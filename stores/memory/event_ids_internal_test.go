@@ -2,6 +2,8 @@ package memory
 
 import (
 	"context"
+	"fmt"
+	"math/rand/v2"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -27,6 +29,46 @@ func TestEventIDsWithOneHash(t *testing.T) {
 	}
 	assert.False(t, ids.hasHashed(&log, h, "fourth"))
 	assert.False(t, ids.hasHashed(&log, h+1, "first"), "another hash is another id")
+}
+
+// Ids in every order (rising as es.NewEnvelope makes them, a little late as concurrent writers
+// commit them, chosen by callers) are found exactly when stored: the set agrees with a plain map
+// on every id stored and on ids next to them, whichever way each was kept.
+func TestEventIDsInAnyOrder(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	var log eventLog
+	ids := newEventIDs()
+	want := map[string]bool{}
+	var probes []string
+	for i := range 5000 {
+		var id string
+		switch k := rng.IntN(10); {
+		case k < 6: // rising
+			id = fmt.Sprintf("t%08d", 2*i)
+		case k < 8: // late: made before some of the ids stored already
+			id = fmt.Sprintf("t%08d", 2*max(i-rng.IntN(40), 0)+1)
+		case k < 9: // the caller's own
+			id = fmt.Sprintf("c-%d", rng.IntN(1_000_000))
+		default: // below every time-ordered id
+			id = fmt.Sprintf("a%d", rng.IntN(1_000_000))
+		}
+		probes = append(probes, id, id+"x", id[:len(id)-1])
+		if want[id] {
+			require.True(t, ids.has(&log, id), id)
+			continue
+		}
+		require.False(t, ids.has(&log, id), "%s before it is stored", id)
+		pos := log.add(&record{env: es.Envelope{EventID: id}})
+		ids.add(&log, id, pos)
+		want[id] = true
+		require.True(t, ids.has(&log, id), "%s once stored", id)
+	}
+	assert.Greater(t, len(ids.ordered), 1000, "rising ids are kept by position")
+	assert.Greater(t, len(ids.byHash), 1000, "the others are hashed")
+	for _, id := range probes {
+		assert.Equal(t, want[id], ids.has(&log, id), id)
+	}
+	assert.False(t, ids.has(&log, ""), "the empty id")
 }
 
 // An append with an event id the store holds is refused, and nothing of it is written.

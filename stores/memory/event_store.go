@@ -174,7 +174,7 @@ func (s *EventStore) precheckNow(h uint64, aggregateID, aggregateType string, ex
 	actual := stream.head.n
 	if actual == expected {
 		for i := range events {
-			if err := s.idStored(i, events[i].EventID, s.ids.hash(events[i].EventID), nil); err != nil {
+			if err := s.idStored(i, events[i].EventID, nil); err != nil {
 				return precheck{}, err
 			}
 		}
@@ -214,19 +214,18 @@ func (s *EventStore) retried(aggregateID, aggregateType string, expected int64, 
 // runs under s.mu.
 func (s *EventStore) checkNewIDs(stored []record, pending map[string]struct{}) error {
 	for i := range stored {
-		id := stored[i].env.EventID
-		if err := s.idStored(i, id, s.ids.hash(id), pending); err != nil {
+		if err := s.idStored(i, stored[i].env.EventID, pending); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-// idStored refuses id, of hash h, the id of an append's i-th event, when the store holds it or
-// (when pending is set) the unit does. It runs under s.mu (read or write).
-func (s *EventStore) idStored(i int, id string, h uint64, pending map[string]struct{}) error {
+// idStored refuses id, the id of an append's i-th event, when the store holds it or (when
+// pending is set) the unit does. It runs under s.mu (read or write).
+func (s *EventStore) idStored(i int, id string, pending map[string]struct{}) error {
 	_, inUnit := pending[id]
-	if inUnit || s.ids.hasHashed(&s.log, h, id) {
+	if inUnit || s.ids.has(&s.log, id) {
 		return storekit.InvalidArgument("events[%d].EventID: %q is already stored (every event needs a new id)", i, id)
 	}
 	return nil
@@ -245,7 +244,7 @@ func (s *EventStore) write(aggregateID string, stream streamRef, stored []record
 		r := &stored[i]
 		r.prev = head.last
 		pos := s.log.add(r)
-		s.ids.addHashed(s.ids.hash(r.env.EventID), r.env.EventID, pos)
+		s.ids.add(&s.log, r.env.EventID, pos)
 		head.last, head.n = pos, head.n+1
 	}
 	s.streams.grew(&s.log, stream, aggregateID, head, first)
