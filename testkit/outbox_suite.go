@@ -75,6 +75,7 @@ func OutboxStoreTests(brokers ...OutboxBroker) []OutboxStoreTest {
 		{"ConcurrentRunClaims", testOutboxConcurrentRunClaims},
 		{"ClaimUndecodable", testOutboxClaimUndecodable},
 		{"ClaimHoldBehindDead", testOutboxClaimHoldBehindDead},
+		{"ClaimFillsGlobalPosition", testOutboxClaimFillsPosition},
 		{"RelayCommitAndRollback", testRelayCommitAndRollback},
 		{"RelayRepositorySave", testRelayRepositorySave},
 		{"RelayFlakyPublisherThreeRelays", testRelayFlakyPublisher},

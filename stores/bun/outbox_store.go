@@ -202,6 +202,25 @@ const outboxColumns = "seq, outbox, event_id, aggregate_id, aggregate_type, sequ
 	"version, tenant_id, global_position, created_at, attempts, last_error, next_attempt_at, last_attempt_at, " +
 	"delivered_at, dead, claimed_by, claimed_until"
 
+// claimedColumns are outboxColumns as a claim returns them, of the outbox row t (its table's name
+// or alias): a record enqueued without its event's global position (an envelope built by hand, or
+// enqueued before its event was appended in the same transaction) gets the position of the stored
+// event with its id and aggregate, so that the message published for it carries it too; a record
+// of no stored event keeps 0.
+func claimedColumns(t string) string {
+	position := `CASE WHEN ` + t + `.global_position > 0 THEN ` + t + `.global_position ELSE coalesce((
+	SELECT e.global_position FROM ` + TableEvents + ` e WHERE e.event_id = ` + t + `.event_id AND e.aggregate_id = ` + t + `.aggregate_id), 0) END`
+	cols := strings.Split(outboxColumns, ", ")
+	for i := range cols {
+		if cols[i] == "global_position" {
+			cols[i] = position
+		} else {
+			cols[i] = t + "." + cols[i]
+		}
+	}
+	return strings.Join(cols, ", ")
+}
+
 // NewOutboxStore returns an outbox store on db (pgdialect or sqlitedialect). It does no I/O: run
 // [Prepare] (or [Migrate]) before the first call.
 func NewOutboxStore(db *bun.DB) (*OutboxStore, error) {
@@ -497,15 +516,6 @@ func records(recs []seqRecord) []outbox.Record {
 		out[i] = recs[i].rec
 	}
 	return out
-}
-
-// prefixed qualifies each column of a comma-separated list with prefix.
-func prefixed(prefix, columns string) string {
-	cols := strings.Split(columns, ", ")
-	for i := range cols {
-		cols[i] = prefix + cols[i]
-	}
-	return strings.Join(cols, ", ")
 }
 
 // query runs a statement returning outboxColumns and decodes the rows.

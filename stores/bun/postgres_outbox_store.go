@@ -99,7 +99,7 @@ runs AS (
 )
 UPDATE pyfly_outbox o SET attempts = o.attempts + 1, claimed_by = $4, claimed_until = $5
 FROM runs WHERE o.seq = runs.seq
-RETURNING ` + prefixed("o.", outboxColumns)
+RETURNING ` + claimedColumns("o")
 }
 
 // outboxStmts is nil: pgx caches the statements it prepares on each connection itself.

@@ -28,7 +28,7 @@ WHERE seq IN (
 		AND (o.claimed_until IS NULL OR o.claimed_until <= ?2)
 	ORDER BY c.seq
 	LIMIT ?3)
-RETURNING ` + outboxColumns
+RETURNING ` + claimedColumns("pyfly_outbox")
 }
 
 // sqliteOutboxMaxRows is the most rows one outbox INSERT writes: an Enqueue's rows go in chunks

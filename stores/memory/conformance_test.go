@@ -26,12 +26,13 @@ func TestSnapshotStoreConformance(t *testing.T) {
 
 func TestOutboxStoreConformance(t *testing.T) {
 	testkit.RunOutboxStoreSuite(t, func(t *testing.T) testkit.OutboxTarget {
-		s := memory.NewOutboxStore()
+		events := memory.NewEventStore()
+		s := memory.NewOutboxStore(memory.WithEvents(events))
 		cps, lease := memory.NewCheckpointStore(), memory.NewLease()
 		return testkit.OutboxTarget{
 			Store:       s,
 			Tx:          s,
-			Events:      memory.NewEventStore(),
+			Events:      events,
 			Open:        func(*testing.T) (outbox.Store, func()) { return faults.Killable(s) },
 			Checkpoints: func(*testing.T) projection.CheckpointStore { return cps },
 			Lease:       func(*testing.T) projection.Lease { return lease },

@@ -30,16 +30,25 @@ func (s *eventIDs) hash(id string) uint64 { return maphash.String(s.seed, id) }
 
 // has reports whether log holds an event with id.
 func (s *eventIDs) has(log *eventLog, id string) bool {
-	if id > s.max {
-		return false
-	}
-	return s.inOrdered(log, id) || s.hasHashed(log, s.hash(id), id)
+	_, ok := s.find(log, id)
+	return ok
 }
 
-// inOrdered reports whether id is the id of an event of ordered. It searches from the newest
-// back in growing steps, then by halves: an id made a moment before the last commits is found
-// among the positions the cache still holds.
-func (s *eventIDs) inOrdered(log *eventLog, id string) bool {
+// find returns the position of the event of log with id, if log holds one.
+func (s *eventIDs) find(log *eventLog, id string) (int64, bool) {
+	if id > s.max {
+		return 0, false
+	}
+	if pos, ok := s.inOrdered(log, id); ok {
+		return pos, true
+	}
+	return s.hashed(log, s.hash(id), id)
+}
+
+// inOrdered returns the position of the event of ordered with id, if there is one. It searches
+// from the newest back in growing steps, then by halves: an id made a moment before the last
+// commits is found among the positions the cache still holds.
+func (s *eventIDs) inOrdered(log *eventLog, id string) (int64, bool) {
 	o := s.ordered
 	idAt := func(i int) string { return log.at(o[i]).env.EventID }
 	hi, step := len(o), 1 // every id of o[hi:] is greater than id
@@ -50,23 +59,40 @@ func (s *eventIDs) inOrdered(log *eventLog, id string) bool {
 	}
 	lo = max(lo, 0)
 	i := lo + sort.Search(hi-lo, func(k int) bool { return idAt(lo+k) >= id })
-	return i < len(o) && idAt(i) == id
+	if i < len(o) && idAt(i) == id {
+		return o[i], true
+	}
+	return 0, false
 }
 
-// hasHashed reports whether log holds an event with id, whose hash is h, among byHash and clash.
-func (s *eventIDs) hasHashed(log *eventLog, h uint64, id string) bool {
+// hashed returns the position of the event of log with id, whose hash is h, among byHash and
+// clash, if there is one.
+func (s *eventIDs) hashed(log *eventLog, h uint64, id string) (int64, bool) {
 	if len(s.byHash) == 0 {
-		return false
+		return 0, false
 	}
 	pos, ok := s.byHash[h]
 	if !ok {
-		return false
+		return 0, false
 	}
 	if log.at(pos).env.EventID == id {
-		return true
+		return pos, true
 	}
-	_, ok = s.clash[id]
-	return ok
+	if _, ok := s.clash[id]; !ok {
+		return 0, false
+	}
+	return s.clashed(log, id)
+}
+
+// clashed returns the position of the event with id, kept in clash: the log is searched, from
+// the newest event back (two ids whose 64-bit hashes are equal practically never occur).
+func (s *eventIDs) clashed(log *eventLog, id string) (int64, bool) {
+	for pos := log.n; pos > 0; pos-- {
+		if log.at(pos).env.EventID == id {
+			return pos, true
+		}
+	}
+	return 0, false
 }
 
 // add records id, new to the set, as the id of the event at position pos, which log holds.

@@ -20,15 +20,20 @@ func TestEventIDsWithOneHash(t *testing.T) {
 	ids := newEventIDs()
 	const h = 42
 	for i, id := range []string{"first", "second", "third"} {
-		require.False(t, ids.hasHashed(&log, h, id), id)
+		_, found := ids.hashed(&log, h, id)
+		require.False(t, found, id)
 		pos := log.add(&record{env: es.Envelope{EventID: id}})
 		ids.addHashed(h, id, pos)
-		require.True(t, ids.hasHashed(&log, h, id), id)
+		at, found := ids.hashed(&log, h, id)
+		require.True(t, found, id)
+		assert.Equal(t, pos, at, id)
 		assert.Equal(t, int64(1), ids.byHash[h], "the first id keeps the hash")
 		assert.Len(t, ids.clash, i)
 	}
-	assert.False(t, ids.hasHashed(&log, h, "fourth"))
-	assert.False(t, ids.hasHashed(&log, h+1, "first"), "another hash is another id")
+	_, found := ids.hashed(&log, h, "fourth")
+	assert.False(t, found)
+	_, found = ids.hashed(&log, h+1, "first")
+	assert.False(t, found, "another hash is another id")
 }
 
 // Ids in every order (rising as es.NewEnvelope makes them, a little late as concurrent writers
@@ -38,7 +43,7 @@ func TestEventIDsInAnyOrder(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
 	var log eventLog
 	ids := newEventIDs()
-	want := map[string]bool{}
+	want := map[string]int64{}
 	var probes []string
 	for i := range 5000 {
 		var id string
@@ -53,20 +58,23 @@ func TestEventIDsInAnyOrder(t *testing.T) {
 			id = fmt.Sprintf("a%d", rng.IntN(1_000_000))
 		}
 		probes = append(probes, id, id+"x", id[:len(id)-1])
-		if want[id] {
+		if _, stored := want[id]; stored {
 			require.True(t, ids.has(&log, id), id)
 			continue
 		}
 		require.False(t, ids.has(&log, id), "%s before it is stored", id)
 		pos := log.add(&record{env: es.Envelope{EventID: id}})
 		ids.add(&log, id, pos)
-		want[id] = true
+		want[id] = pos
 		require.True(t, ids.has(&log, id), "%s once stored", id)
 	}
 	assert.Greater(t, len(ids.ordered), 1000, "rising ids are kept by position")
 	assert.Greater(t, len(ids.byHash), 1000, "the others are hashed")
 	for _, id := range probes {
-		assert.Equal(t, want[id], ids.has(&log, id), id)
+		pos, found := ids.find(&log, id)
+		_, stored := want[id]
+		assert.Equal(t, stored, found, id)
+		assert.Equal(t, want[id], pos, id)
 	}
 	assert.False(t, ids.has(&log, ""), "the empty id")
 }

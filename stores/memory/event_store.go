@@ -251,6 +251,18 @@ func (s *EventStore) write(aggregateID string, stream streamRef, stored []record
 	return first
 }
 
+// positionOf returns the global position of the stored event with eventID of aggregateID, 0
+// when the store holds none.
+func (s *EventStore) positionOf(eventID, aggregateID string) int64 {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	pos, ok := s.ids.find(&s.log, eventID)
+	if !ok || s.log.at(pos).env.AggregateID != aggregateID {
+		return 0
+	}
+	return pos
+}
+
 // CommitNotifications implements [es.CommitNotifier]: a signal after each committed append.
 func (s *EventStore) CommitNotifications(ctx context.Context) <-chan struct{} {
 	return s.commits.subscribe(ctx)

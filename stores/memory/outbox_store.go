@@ -19,6 +19,7 @@ import (
 // are woken after that commit ([es.CommitNotifier]).
 type OutboxStore struct {
 	commits notifier
+	events  *EventStore // nil: none (see WithEvents)
 
 	mu    sync.Mutex
 	boxes map[string]*outboxBox
@@ -49,9 +50,27 @@ type outboxEntry struct {
 
 func (e *outboxEntry) isLive() bool { return e.rec.DeliveredAt.IsZero() && !e.rec.Dead }
 
+// OutboxOption configures an [OutboxStore].
+type OutboxOption func(*OutboxStore)
+
+// WithEvents names the event store whose events the outbox relays: a record enqueued without its
+// event's global position (an envelope built by hand, or enqueued outside a unit of work before
+// its event was appended) is claimed with the position of the stored event of its id and
+// aggregate, so that the message published for it carries it. Without it (or with nil) such a
+// record keeps 0, and is published without a position.
+func WithEvents(events *EventStore) OutboxOption {
+	return func(s *OutboxStore) { s.events = events }
+}
+
 // NewOutboxStore returns an empty outbox store.
-func NewOutboxStore() *OutboxStore {
-	return &OutboxStore{boxes: make(map[string]*outboxBox)}
+func NewOutboxStore(opts ...OutboxOption) *OutboxStore {
+	s := &OutboxStore{boxes: make(map[string]*outboxBox)}
+	for _, o := range opts {
+		if o != nil {
+			o(s)
+		}
+	}
+	return s
 }
 
 // JoinsTx implements [es.TxJoiner]: true when ctx carries a memory unit of work.
@@ -147,12 +166,24 @@ func (s *OutboxStore) Claim(ctx context.Context, req outbox.ClaimRequest) ([]out
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
+	out := s.claim(req)
+	// Once the outbox is unlocked: a unit of work commits holding both stores' locks.
+	for i := range out {
+		if e := &out[i].Event; e.GlobalPosition == 0 && s.events != nil {
+			e.GlobalPosition = s.events.positionOf(e.EventID, e.AggregateID)
+		}
+	}
+	return out, nil
+}
+
+// claim claims the records req asks for, under s.mu.
+func (s *OutboxStore) claim(req outbox.ClaimRequest) []outbox.Record {
 	now, until := storekit.StoredTime(req.Now), storekit.StoredTime(req.Until)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	b := s.boxes[req.Outbox]
 	if b == nil {
-		return nil, nil
+		return nil
 	}
 	b.compact()
 	perAggregate := max(req.PerAggregate, 1)
@@ -190,7 +221,7 @@ func (s *OutboxStore) Claim(ctx context.Context, req outbox.ClaimRequest) ([]out
 		r.ClaimedBy, r.ClaimedUntil = req.Owner, until
 		out = append(out, r.Clone())
 	}
-	return out, nil
+	return out
 }
 
 // deadFrom returns the place of each aggregate's earliest dead record; it runs under s.mu.
