@@ -75,8 +75,9 @@ type outboxStore struct {
 }
 
 var (
-	_ outbox.Store      = (*outboxStore)(nil)
-	_ es.CommitNotifier = (*outboxStore)(nil)
+	_ outbox.Store          = (*outboxStore)(nil)
+	_ outbox.AppendEnqueuer = (*outboxStore)(nil)
+	_ es.CommitNotifier     = (*outboxStore)(nil)
 )
 
 func (s *outboxStore) bind() error {
@@ -108,6 +109,16 @@ func (s *outboxStore) Enqueue(ctx context.Context, name string, events []es.Enve
 		return err
 	}
 	return st.Enqueue(ctx, name, events, at)
+}
+
+// EnqueueWithAppend forwards to the Bun store (see outbox.AppendEnqueuer); before start it makes
+// no request.
+func (s *outboxStore) EnqueueWithAppend(ctx context.Context, name string, at time.Time) (context.Context, func() bool) {
+	st, err := s.slot.get()
+	if a, ok := st.(outbox.AppendEnqueuer); ok && err == nil {
+		return a.EnqueueWithAppend(ctx, name, at)
+	}
+	return ctx, func() bool { return false }
 }
 
 // Claim forwards to the Bun store.

@@ -194,11 +194,14 @@ func (r *Repository[A]) write(ctx context.Context, id string, expected int64, en
 	}
 	err = r.cfg.tx.InTx(ctx, func(ctx context.Context) error {
 		snapshotLater = false
-		if err := r.store.Append(ctx, id, r.cfg.aggregateType, expected, envs); err != nil {
+		appendCtx, written := r.recordsWithAppend(ctx)
+		if err := r.store.Append(appendCtx, id, r.cfg.aggregateType, expected, envs); err != nil {
 			return err
 		}
-		if err := r.enqueue(ctx, envs); err != nil {
-			return err
+		if !written() {
+			if err := r.enqueue(ctx, envs); err != nil {
+				return err
+			}
 		}
 		if snap == nil {
 			return nil
@@ -213,6 +216,21 @@ func (r *Repository[A]) write(ctx context.Context, id string, expected int64, en
 		return nil
 	})
 	return snapshotLater, err
+}
+
+// appendEnqueuer is what an outbox may offer (outbox.Outbox does) so that the event store writes
+// the outbox records in the append's own statement: ctx for the append, and whether it did.
+type appendEnqueuer interface {
+	EnqueueWithAppend(ctx context.Context) (context.Context, func() bool)
+}
+
+// recordsWithAppend asks the outbox, when it can, to have the append write its records; written
+// reports after the append whether it did (else they are enqueued as usual).
+func (r *Repository[A]) recordsWithAppend(ctx context.Context) (appendCtx context.Context, written func() bool) {
+	if a, ok := r.cfg.outbox.(appendEnqueuer); ok {
+		return a.EnqueueWithAppend(ctx)
+	}
+	return ctx, func() bool { return false }
 }
 
 // enqueue hands envs to the outbox inside the append's transaction.

@@ -26,10 +26,7 @@ func validOutboxName(what, name string) error {
 // more, an OccurredAt in the years 1 to 9999, and a payload and metadata as [ValidateEvents]
 // checks them.
 func ValidateEnqueue(outboxName string, events []es.Envelope, at time.Time) error {
-	if err := validOutboxName("outbox name", outboxName); err != nil {
-		return err
-	}
-	if err := validateSetTime("enqueue time", at); err != nil {
+	if err := ValidateEnqueueTarget(outboxName, at); err != nil {
 		return err
 	}
 	if err := ValidateEvents(events); err != nil {
@@ -41,6 +38,15 @@ func ValidateEnqueue(outboxName string, events []es.Envelope, at time.Time) erro
 		}
 	}
 	return nil
+}
+
+// ValidateEnqueueTarget checks the outbox name and the enqueue time of an Enqueue, as
+// [ValidateEnqueue] does.
+func ValidateEnqueueTarget(outboxName string, at time.Time) error {
+	if err := validOutboxName("outbox name", outboxName); err != nil {
+		return err
+	}
+	return validateSetTime("enqueue time", at)
 }
 
 // validatePlace checks what places an event beyond what [ValidateEvents] checks: its aggregate

@@ -22,6 +22,10 @@ type batch struct {
 	// firstPosition is the global position the append gave its first event (the others follow
 	// one by one), set once the events are written; 0 while unknown.
 	firstPosition int64
+	// records, when set, asks the dialect to write the events' outbox records with them (see
+	// [OutboxStore.EnqueueWithAppend]); a dialect that does not sets recordsWritten false.
+	records        *appendRecords
+	recordsWritten bool
 }
 
 // newBatch takes events that passed storekit.ValidateAppend (versions fit in 32 bits) and writes
@@ -97,6 +101,7 @@ func (s *EventStore) append(ctx context.Context, aggregateID, aggregateType stri
 		return fmt.Errorf("bunstore: append: %w", err) // nothing sent: a plain refusal
 	}
 	st := ambient(ctx, s.db)
+	b.records = s.recordsFor(ctx, st)
 	if st == nil && s.writeGate != nil {
 		err = s.appendQueued(ctx, b)
 	} else {
@@ -121,6 +126,9 @@ func (s *EventStore) append(ctx context.Context, aggregateID, aggregateType stri
 		st.appended(aggregateID)
 	}
 	s.commits.afterCommit(st)
+	if b.recordsWritten {
+		b.records.written(st)
+	}
 	s.fill(events, aggregateID, aggregateType, expected, b.firstPosition)
 	return nil
 }

@@ -27,9 +27,10 @@ func BenchmarkOutbox10(b *testing.B) { benchOutbox(b, 10) }
 // benchOutbox measures, per dialect, in turn in the same run, transactions that each append
 // batch events to a new aggregate:
 //   - limit: the event store alone, appending in transactions;
-//   - store: the same transactions, each also enqueueing its events in the outbox, while a relay
-//     publishes them through the EDA publisher to a gochannel subscriber: events/s from the first
-//     commit until the subscriber has received the last event;
+//   - store: the same transactions, each also enqueueing its events in the outbox as a
+//     repository's save does (on PostgreSQL the append writes the records in its own statement),
+//     while a relay publishes them through the EDA publisher to a gochannel subscriber: events/s
+//     from the first commit until the subscriber has received the last event;
 //   - peer-watermill (PostgreSQL): Watermill's SQL outbox instead, its publisher writing the
 //     messages in the append's transaction and its forwarder moving them to the same gochannel.
 func benchOutbox(b *testing.B, batch int) {
@@ -41,13 +42,13 @@ func benchOutbox(b *testing.B, batch int) {
 			{Name: "limit", Run: appendAlone(events, batch)},
 			{Name: "store", Run: func(b *testing.B) {
 				received, ob := startBenchRelay(b, store, outboxName(b.Name()))
-				appendThrough(b, events, batch, received, ob.EnqueueEvents)
+				appendThrough(b, events, batch, received, outboxStep(ob))
 			}},
 		}
 		if tg.name == "postgres" {
 			variants = append(variants, benchkit.Variant{Name: "peer-watermill", Run: func(b *testing.B) {
 				received, enqueue := startWatermillForwarder(b, tg.db)
-				appendThrough(b, events, batch, received, enqueue)
+				appendThrough(b, events, batch, received, txStep{after: enqueue})
 			}})
 		}
 		benchkit.InTurn(b, tg.name, variants...)
@@ -70,8 +71,11 @@ func benchOutboxEnqueue(b *testing.B, batch int) {
 			benchkit.Variant{Name: "limit", Run: appendAlone(events, batch)},
 			benchkit.Variant{Name: "store", Run: func(b *testing.B) {
 				name := outboxName(b.Name())
-				runAppends(b, events, outboxBatches(b, b.N, batch), func(ctx context.Context, envs []es.Envelope) error {
-					return store.Enqueue(ctx, name, envs, time.Now())
+				runAppends(b, events, outboxBatches(b, b.N, batch), txStep{
+					before: func(ctx context.Context) (context.Context, func() bool) {
+						return store.EnqueueWithAppend(ctx, name, time.Now())
+					},
+					after: func(ctx context.Context, envs []es.Envelope) error { return store.Enqueue(ctx, name, envs, time.Now()) },
 				})
 				benchkit.Report(b, 1)
 			}})
@@ -88,33 +92,55 @@ func warmOutbox(b *testing.B, store *bunstore.OutboxStore) {
 // appendAlone is the limit of the outbox rows: batches appended in transactions, nothing else.
 func appendAlone(events *bunstore.EventStore, batch int) func(b *testing.B) {
 	return func(b *testing.B) {
-		runAppends(b, events, outboxBatches(b, b.N, batch), nil)
+		runAppends(b, events, outboxBatches(b, b.N, batch), txStep{})
 		benchkit.Report(b, 1)
 	}
 }
 
-// runAppends appends each batch to a new aggregate in a transaction of its own, then calls also
-// (when set) in that transaction, with the timer running from the first transaction on.
-func runAppends(b *testing.B, events *bunstore.EventStore, batches [][]es.Envelope, also func(ctx context.Context, envs []es.Envelope) error) {
+// txStep is what a benchmark's transaction does besides its append: after (nil: nothing) runs
+// after the append, unless before (nil: none) prepared the append's context so that the append
+// did it already, as a repository with an outbox saves (see outbox.AppendEnqueuer).
+type txStep struct {
+	before func(ctx context.Context) (context.Context, func() bool)
+	after  func(ctx context.Context, envs []es.Envelope) error
+}
+
+// outboxStep enqueues the events into ob as a repository's save does.
+func outboxStep(ob *outbox.Outbox) txStep {
+	return txStep{before: ob.EnqueueWithAppend, after: ob.EnqueueEvents}
+}
+
+// appendTx appends envs to a new aggregate in a transaction of its own that also does step.
+func appendTx(ctx context.Context, events *bunstore.EventStore, envs []es.Envelope, step txStep) error {
+	return events.InTx(ctx, func(ctx context.Context) error {
+		appendCtx, done := ctx, func() bool { return false }
+		if step.before != nil {
+			appendCtx, done = step.before(ctx)
+		}
+		if err := events.Append(appendCtx, benchkit.NextAggregate(), benchkit.AggregateType, 0, envs); err != nil {
+			return err
+		}
+		if step.after == nil || done() {
+			return nil
+		}
+		return step.after(ctx, envs)
+	})
+}
+
+// runAppends appends each batch to a new aggregate in a transaction of its own that also does
+// step, with the timer running from the first transaction on.
+func runAppends(b *testing.B, events *bunstore.EventStore, batches [][]es.Envelope, step txStep) {
 	ctx := context.Background()
 	b.ResetTimer()
 	for _, envs := range batches {
-		require.NoError(b, events.InTx(ctx, func(ctx context.Context) error {
-			if err := events.Append(ctx, benchkit.NextAggregate(), benchkit.AggregateType, 0, envs); err != nil {
-				return err
-			}
-			if also == nil {
-				return nil
-			}
-			return also(ctx, envs)
-		}))
+		require.NoError(b, appendTx(ctx, events, envs, step))
 	}
 }
 
-// appendThrough appends b.N events in batches, each batch's transaction also enqueueing them,
-// and waits until the subscriber received them all: events/s from the first commit on.
-func appendThrough(b *testing.B, events *bunstore.EventStore, batch int, received *atomic.Int64, enqueue func(ctx context.Context, envs []es.Envelope) error) {
-	runAppends(b, events, outboxBatches(b, b.N, batch), enqueue)
+// appendThrough appends b.N events in batches, each batch's transaction also doing step (the
+// enqueue), and waits until the subscriber received them all: events/s from the first commit on.
+func appendThrough(b *testing.B, events *bunstore.EventStore, batch int, received *atomic.Int64, step txStep) {
+	runAppends(b, events, outboxBatches(b, b.N, batch), step)
 	waitReceived(b, received, b.N)
 	benchkit.Report(b, 1)
 }
@@ -200,19 +226,19 @@ func BenchmarkOutboxLatency(b *testing.B) {
 // outboxLatency measures the append alone for a moment, then appends and enqueues b.N events, one
 // per transaction, at half that rate, and reports the percentiles of commit-to-receive latency.
 func outboxLatency(b *testing.B, events *bunstore.EventStore, store *bunstore.OutboxStore) {
-	paceLatency(b, events, func(ps message.Publisher) func(ctx context.Context, envs []es.Envelope) error {
-		return startBenchOutbox(b, store, outboxName(b.Name()), ps).EnqueueEvents
+	paceLatency(b, events, func(ps message.Publisher) txStep {
+		return outboxStep(startBenchOutbox(b, store, outboxName(b.Name()), ps))
 	})
 }
 
 // paceLatency measures the append alone for a moment, then appends b.N events, one per
-// transaction, at half that rate, each transaction also calling what start returned (nil: nothing)
-// once start has set up the publishing to ps, and reports the percentiles of commit-to-receive
+// transaction, at half that rate, each transaction also doing the step start returned once
+// start has set up the publishing to ps, and reports the percentiles of commit-to-receive
 // latency.
-func paceLatency(b *testing.B, events *bunstore.EventStore, start func(ps message.Publisher) func(ctx context.Context, envs []es.Envelope) error) {
+func paceLatency(b *testing.B, events *bunstore.EventStore, start func(ps message.Publisher) txStep) {
 	const probe = 200
 	began := time.Now()
-	runAppends(b, events, outboxBatches(b, probe, 1), nil)
+	runAppends(b, events, outboxBatches(b, probe, 1), txStep{})
 	interval := 2 * time.Since(began) / probe
 
 	var (
@@ -228,22 +254,14 @@ func paceLatency(b *testing.B, events *bunstore.EventStore, start func(ps messag
 		mu.Unlock()
 		received.Add(1)
 	})
-	also := start(ps)
+	step := start(ps)
 	batches := outboxBatches(b, b.N, 1)
 	ctx := context.Background()
 	b.ResetTimer()
 	begin := time.Now()
 	for i, envs := range batches {
 		time.Sleep(time.Until(begin.Add(time.Duration(i) * interval)))
-		require.NoError(b, events.InTx(ctx, func(ctx context.Context) error {
-			if err := events.Append(ctx, benchkit.NextAggregate(), benchkit.AggregateType, 0, envs); err != nil {
-				return err
-			}
-			if also == nil {
-				return nil
-			}
-			return also(ctx, envs)
-		}))
+		require.NoError(b, appendTx(ctx, events, envs, step))
 		now := time.Now()
 		mu.Lock()
 		committed[envs[0].EventID] = now

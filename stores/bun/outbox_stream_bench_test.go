@@ -41,13 +41,13 @@ func benchOutboxStream(b *testing.B, batch int) {
 				var received atomic.Int64
 				ps := benchSubscriber(b, func(*message.Message) { received.Add(1) })
 				startBenchStream(b, events, checkpoints, ps)
-				appendThrough(b, events, batch, &received, nil)
+				appendThrough(b, events, batch, &received, txStep{})
 			}},
 		}
 		if tg.name == "postgres" {
 			variants = append(variants, benchkit.Variant{Name: "peer-watermill", Run: func(b *testing.B) {
 				received, enqueue := startWatermillForwarder(b, tg.db)
-				appendThrough(b, events, batch, received, enqueue)
+				appendThrough(b, events, batch, received, txStep{after: enqueue})
 			}})
 		}
 		benchkit.InTurn(b, tg.name, variants...)
@@ -85,9 +85,9 @@ func BenchmarkOutboxStreamLatency(b *testing.B) {
 		benchkit.InTurn(b, tg.name,
 			benchkit.Variant{Name: "limit", Run: appendAlone(events, 1)},
 			benchkit.Variant{Name: "store", Run: func(b *testing.B) {
-				paceLatency(b, events, func(ps message.Publisher) func(ctx context.Context, envs []es.Envelope) error {
+				paceLatency(b, events, func(ps message.Publisher) txStep {
 					startBenchStream(b, events, checkpoints, ps)
-					return nil
+					return txStep{}
 				})
 			}})
 	}

@@ -70,9 +70,26 @@ const pgAppendSQL = `WITH head AS MATERIALIZED (
 	FROM base, events AS e
 	WHERE e.ord > 1 AND EXISTS (SELECT 1 FROM first)
 	RETURNING 1
-)
+)` + pgAppendResult
+
+// pgAppendResult is the row pgAppendSQL returns.
+const pgAppendResult = `
 SELECT coalesce(base.base, 0), head.seq, head.pos, (SELECT count(*) FROM first) + (SELECT count(*) FROM rest), coalesce(head.at_next, '')
 FROM head, base`
+
+// pgAppendRecordsSQL is pgAppendSQL that also writes the events' outbox records, as the outbox
+// store's Enqueue would (see [OutboxStore.EnqueueWithAppend]), when the events went in: one
+// statement and one round trip for both. Arguments: pgAppendSQL's, then $12 the outbox and $13
+// the enqueue time.
+var pgAppendRecordsSQL = strings.TrimSuffix(pgAppendSQL, pgAppendResult) + `, records AS (
+	INSERT INTO pyfly_outbox (` + outboxInsertColumns + `)
+	SELECT $12, e.event_id, $1, $2, $3 + e.ord, e.event_type, e.payload, e.metadata, e.occurred_at, e.version,
+		nullif(e.tenant_id, ''), base.base + $4 + e.ord, $13::timestamptz
+	FROM base, events AS e
+	WHERE EXISTS (SELECT 1 FROM first)
+	ORDER BY e.ord
+	ON CONFLICT (outbox, event_id) DO NOTHING
+)` + pgAppendResult
 
 // pgHorizonSQL is the first position no reader may see yet: every transaction with an id below
 // the snapshot's xmin has ended, so positions below xmin × span are final.
@@ -118,6 +135,7 @@ func (d postgresDialect) native(st *txState) bool {
 func (d postgresDialect) appendEvents(ctx context.Context, db *bun.DB, st *txState, b *batch) error {
 	if d.native(st) {
 		if len(b.eventIDs) >= cmp.Or(d.copyMin, pgCopyMinEvents) {
+			b.records = nil // COPY writes the events alone; the outbox enqueues the records
 			return d.appendCopy(ctx, db, st, b)
 		}
 		return d.appendPgx(ctx, db, st, b)
@@ -126,8 +144,22 @@ func (d postgresDialect) appendEvents(ctx context.Context, db *bun.DB, st *txSta
 	if err != nil {
 		return err
 	}
-	row := querierOf(st, db).QueryRowContext(ctx, pgAppendSQL, d.appendArgs(b, start-1)...)
-	return d.appendOutcome(ctx, st, b, start, row.Scan)
+	q, args := d.appendStatement(b, start-1)
+	return d.appendOutcome(ctx, st, b, start, querierOf(st, db).QueryRowContext(ctx, q, args...).Scan)
+}
+
+// appendStatement returns the statement that appends b, with its arguments: pgAppendRecordsSQL
+// when b also carries outbox records, else pgAppendSQL. ordinalBase is the first ordinal − 1.
+func (d postgresDialect) appendStatement(b *batch, ordinalBase int64) (string, []any) {
+	args := d.appendArgs(b, ordinalBase)
+	if b.records == nil {
+		return pgAppendSQL, args
+	}
+	var at any = b.records.at
+	if !d.pgx {
+		at = b.records.at.Format(time.RFC3339Nano)
+	}
+	return pgAppendRecordsSQL, append(args, b.records.outbox, at)
 }
 
 // queryEvents reads on pgx's native connection when it can, else through database/sql.
@@ -153,6 +185,7 @@ func (d postgresDialect) appendOutcome(ctx context.Context, st *txState, b *batc
 	}
 	if inserted == int64(len(b.eventIDs)) {
 		b.firstPosition = base + start
+		b.recordsWritten = b.records != nil
 		return nil
 	}
 	if err := checkVersion(b, lastSeq, atNext); err != nil {

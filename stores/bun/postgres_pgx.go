@@ -59,7 +59,8 @@ func (d postgresDialect) appendPgx(ctx context.Context, db *bun.DB, st *txState,
 	}
 	var opErr error
 	err = withPgx(ctx, db, st, func(c *pgx.Conn) error {
-		opErr = d.appendOutcome(ctx, st, b, start, c.QueryRow(ctx, pgAppendSQL, d.appendArgs(b, start-1)...).Scan)
+		q, args := d.appendStatement(b, start-1)
+		opErr = d.appendOutcome(ctx, st, b, start, c.QueryRow(ctx, q, args...).Scan)
 		return nil
 	})
 	if err != nil {
