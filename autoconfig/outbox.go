@@ -113,10 +113,10 @@ func (s *outboxStore) Enqueue(ctx context.Context, name string, events []es.Enve
 
 // EnqueueWithAppend forwards to the Bun store (see outbox.AppendEnqueuer); before start it makes
 // no request.
-func (s *outboxStore) EnqueueWithAppend(ctx context.Context, name string, at time.Time) (context.Context, func() bool) {
+func (s *outboxStore) EnqueueWithAppend(ctx context.Context, name string, events []es.Envelope, at time.Time) (context.Context, func() bool) {
 	st, err := s.slot.get()
 	if a, ok := st.(outbox.AppendEnqueuer); ok && err == nil {
-		return a.EnqueueWithAppend(ctx, name, at)
+		return a.EnqueueWithAppend(ctx, name, events, at)
 	}
 	return ctx, func() bool { return false }
 }

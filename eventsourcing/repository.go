@@ -194,7 +194,7 @@ func (r *Repository[A]) write(ctx context.Context, id string, expected int64, en
 	}
 	err = r.cfg.tx.InTx(ctx, func(ctx context.Context) error {
 		snapshotLater = false
-		appendCtx, written := r.recordsWithAppend(ctx)
+		appendCtx, written := r.recordsWithAppend(ctx, envs)
 		if err := r.store.Append(appendCtx, id, r.cfg.aggregateType, expected, envs); err != nil {
 			return err
 		}
@@ -219,16 +219,17 @@ func (r *Repository[A]) write(ctx context.Context, id string, expected int64, en
 }
 
 // appendEnqueuer is what an outbox may offer (outbox.Outbox does) so that the event store writes
-// the outbox records in the append's own statement: ctx for the append, and whether it did.
+// the outbox records of envs in their append's own statement: ctx for the append, and whether it
+// did.
 type appendEnqueuer interface {
-	EnqueueWithAppend(ctx context.Context) (context.Context, func() bool)
+	EnqueueWithAppend(ctx context.Context, envs []Envelope) (context.Context, func() bool)
 }
 
-// recordsWithAppend asks the outbox, when it can, to have the append write its records; written
-// reports after the append whether it did (else they are enqueued as usual).
-func (r *Repository[A]) recordsWithAppend(ctx context.Context) (appendCtx context.Context, written func() bool) {
+// recordsWithAppend asks the outbox, when it can, to have the append of envs write their records;
+// written reports after the append whether it did (else they are enqueued as usual).
+func (r *Repository[A]) recordsWithAppend(ctx context.Context, envs []Envelope) (appendCtx context.Context, written func() bool) {
 	if a, ok := r.cfg.outbox.(appendEnqueuer); ok {
-		return a.EnqueueWithAppend(ctx)
+		return a.EnqueueWithAppend(ctx, envs)
 	}
 	return ctx, func() bool { return false }
 }

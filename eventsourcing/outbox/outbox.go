@@ -97,14 +97,14 @@ func (o *Outbox) EnqueueEvents(ctx context.Context, events []es.Envelope) error 
 	return nil
 }
 
-// EnqueueWithAppend returns ctx carrying a request that the event store's next append write its
-// events' records into this outbox in the append's own statement, when the store can (see
+// EnqueueWithAppend returns ctx carrying a request that the event store's append of events write
+// their records into this outbox in the append's own statement, when the store can (see
 // [AppendEnqueuer]; the Bun store on PostgreSQL, in a transaction), and a function that reports
 // afterwards whether it did; when it did not, [Outbox.EnqueueEvents] them as usual, in the same
 // transaction. Repositories built with [es.WithOutbox] do this around their appends.
-func (o *Outbox) EnqueueWithAppend(ctx context.Context) (context.Context, func() bool) {
-	if a, ok := o.store.(AppendEnqueuer); ok {
-		return a.EnqueueWithAppend(ctx, o.cfg.name, time.Now())
+func (o *Outbox) EnqueueWithAppend(ctx context.Context, events []es.Envelope) (context.Context, func() bool) {
+	if a, ok := o.store.(AppendEnqueuer); ok && len(events) > 0 {
+		return a.EnqueueWithAppend(ctx, o.cfg.name, events, time.Now())
 	}
 	return ctx, notWritten
 }

@@ -106,10 +106,11 @@ type Failure struct {
 
 // AppendEnqueuer is an optional interface of a [Store] whose records an event store can write in
 // the append's own statement (the Bun store on PostgreSQL). EnqueueWithAppend returns ctx carrying
-// that request for the outbox name and enqueue time at, and a function that reports, after the
-// append, whether the append wrote them; when it did not, the caller enqueues the events as
-// usual. [Outbox.EnqueueWithAppend] uses it; repositories built [es.WithOutbox] call that around
+// that request for the outbox name, the events about to be appended (an append of other events
+// leaves it alone) and the enqueue time at, and a function that reports, after the append,
+// whether the append wrote them; when it did not, the caller enqueues the events as usual.
+// [Outbox.EnqueueWithAppend] uses it; repositories built with [es.WithOutbox] call that around
 // their appends. A Store that wraps another should forward it.
 type AppendEnqueuer interface {
-	EnqueueWithAppend(ctx context.Context, name string, at time.Time) (context.Context, func() bool)
+	EnqueueWithAppend(ctx context.Context, name string, events []es.Envelope, at time.Time) (context.Context, func() bool)
 }

@@ -101,7 +101,7 @@ func (s *EventStore) append(ctx context.Context, aggregateID, aggregateType stri
 		return fmt.Errorf("bunstore: append: %w", err) // nothing sent: a plain refusal
 	}
 	st := ambient(ctx, s.db)
-	b.records = s.recordsFor(ctx, st)
+	b.records = s.recordsFor(ctx, st, b)
 	if st == nil && s.writeGate != nil {
 		err = s.appendQueued(ctx, b)
 	} else {

@@ -25,7 +25,7 @@ func appendWithRecords(t *testing.T, db *bun.DB, events es.EventStore, store *bu
 	ctx := context.Background()
 	var wrote bool
 	err := bunstore.InTx(ctx, db, func(ctx context.Context) error {
-		actx, written := store.EnqueueWithAppend(ctx, name, time.Now())
+		actx, written := store.EnqueueWithAppend(ctx, name, envs, time.Now())
 		if err := events.Append(actx, id, "Account", expected, envs); err != nil {
 			return err
 		}
@@ -129,7 +129,7 @@ func TestAppendWritesOutboxRecordsOnlyWithItsEvents(t *testing.T) {
 	rolled := testkit.Envelopes(t, "Opened", 1, 1)
 	errRollback := assert.AnError
 	err = bunstore.InTx(ctx, db, func(ctx context.Context) error {
-		actx, written := store.EnqueueWithAppend(ctx, "o", time.Now())
+		actx, written := store.EnqueueWithAppend(ctx, "o", rolled, time.Now())
 		require.NoError(t, events.Append(actx, "acc-2", "Account", 0, rolled))
 		require.True(t, written())
 		return errRollback
@@ -138,9 +138,25 @@ func TestAppendWritesOutboxRecordsOnlyWithItsEvents(t *testing.T) {
 	assert.Len(t, pendingByID(t, store, "o"), 2)
 
 	// Outside a transaction the append cannot write them.
-	actx, written := store.EnqueueWithAppend(ctx, "o", time.Now())
-	require.NoError(t, events.Append(actx, "acc-3", "Account", 0, testkit.Envelopes(t, "Opened", 1, 1)))
+	outside := testkit.Envelopes(t, "Opened", 1, 1)
+	actx, written := store.EnqueueWithAppend(ctx, "o", outside, time.Now())
+	require.NoError(t, events.Append(actx, "acc-3", "Account", 0, outside))
 	assert.False(t, written())
+
+	// An append of other events under the request (a decorator's own, say) leaves it to the
+	// append of its events.
+	own, audit := testkit.Envelopes(t, "Opened", 1, 1), testkit.Envelopes(t, "Audited", 1, 1)
+	require.NoError(t, bunstore.InTx(ctx, db, func(ctx context.Context) error {
+		actx, written := store.EnqueueWithAppend(ctx, "o", own, time.Now())
+		require.NoError(t, events.Append(actx, "audit-1", "Audit", 0, audit))
+		require.False(t, written(), "the audit append wrote no records")
+		require.NoError(t, events.Append(actx, "acc-9", "Account", 0, own))
+		require.True(t, written())
+		return nil
+	}))
+	pending := pendingByID(t, store, "o")
+	assert.Contains(t, pending, own[0].EventID)
+	assert.NotContains(t, pending, audit[0].EventID)
 
 	// A name Enqueue refuses makes no request; Enqueue reports it.
 	wrote, err = appendWithRecords(t, db, events, store, "", "acc-4", 0, testkit.Envelopes(t, "Opened", 1, 1))
@@ -156,7 +172,7 @@ func TestAppendWritesOutboxRecordsOnlyWithItsEvents(t *testing.T) {
 	wrote, err = appendWithRecords(t, db, copied, store, "o", "acc-6", 0, testkit.Envelopes(t, "Opened", 1, 2))
 	require.NoError(t, err)
 	assert.False(t, wrote)
-	assert.Len(t, pendingByID(t, store, "o"), 5)
+	assert.Len(t, pendingByID(t, store, "o"), 6)
 
 	// Another database's outbox store: the append leaves its records alone.
 	otherStore := newOutboxStore(t, openDB(t, pgtest.Start(t)))
@@ -164,7 +180,7 @@ func TestAppendWritesOutboxRecordsOnlyWithItsEvents(t *testing.T) {
 	require.NoError(t, err)
 	assert.False(t, wrote)
 	assert.Len(t, pendingByID(t, otherStore, "o"), 1, "enqueued in its own database")
-	assert.Len(t, pendingByID(t, store, "o"), 5)
+	assert.Len(t, pendingByID(t, store, "o"), 6)
 
 	// SQLite: no request.
 	lite := openDB(t, testkit.SQLiteFileURL(t))

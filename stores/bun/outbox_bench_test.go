@@ -72,8 +72,8 @@ func benchOutboxEnqueue(b *testing.B, batch int) {
 			benchkit.Variant{Name: "store", Run: func(b *testing.B) {
 				name := outboxName(b.Name())
 				runAppends(b, events, outboxBatches(b, b.N, batch), txStep{
-					before: func(ctx context.Context) (context.Context, func() bool) {
-						return store.EnqueueWithAppend(ctx, name, time.Now())
+					before: func(ctx context.Context, envs []es.Envelope) (context.Context, func() bool) {
+						return store.EnqueueWithAppend(ctx, name, envs, time.Now())
 					},
 					after: func(ctx context.Context, envs []es.Envelope) error { return store.Enqueue(ctx, name, envs, time.Now()) },
 				})
@@ -101,7 +101,7 @@ func appendAlone(events *bunstore.EventStore, batch int) func(b *testing.B) {
 // after the append, unless before (nil: none) prepared the append's context so that the append
 // did it already, as a repository with an outbox saves (see outbox.AppendEnqueuer).
 type txStep struct {
-	before func(ctx context.Context) (context.Context, func() bool)
+	before func(ctx context.Context, envs []es.Envelope) (context.Context, func() bool)
 	after  func(ctx context.Context, envs []es.Envelope) error
 }
 
@@ -115,7 +115,7 @@ func appendTx(ctx context.Context, events *bunstore.EventStore, envs []es.Envelo
 	return events.InTx(ctx, func(ctx context.Context) error {
 		appendCtx, done := ctx, func() bool { return false }
 		if step.before != nil {
-			appendCtx, done = step.before(ctx)
+			appendCtx, done = step.before(ctx, envs)
 		}
 		if err := events.Append(appendCtx, benchkit.NextAggregate(), benchkit.AggregateType, 0, envs); err != nil {
 			return err
