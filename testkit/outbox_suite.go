@@ -59,6 +59,7 @@ func OutboxStoreTests(brokers ...OutboxBroker) []OutboxStoreTest {
 		{"EnqueueTwice", testOutboxEnqueueTwice},
 		{"EnqueueRefused", testOutboxEnqueueRefused},
 		{"HostileValues", testOutboxHostileValues},
+		{"HostileValuesWithAppend", testOutboxHostileValuesWithAppend},
 		{"HostileMetadataRefused", testOutboxHostileMetadata},
 		{"Transactions", testOutboxTransactions},
 		{"ClaimInOrderPerAggregate", testOutboxClaimOrder},
