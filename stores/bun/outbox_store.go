@@ -208,8 +208,11 @@ const outboxColumns = "seq, outbox, event_id, aggregate_id, aggregate_type, sequ
 // event with its id and aggregate, so that the message published for it carries it too; a record
 // of no stored event keeps 0.
 func claimedColumns(t string) string {
+	// The event is found by its id alone (its key): with the aggregate in the condition too, a
+	// planner may probe by aggregate and walk all of its events.
 	position := `CASE WHEN ` + t + `.global_position > 0 THEN ` + t + `.global_position ELSE coalesce((
-	SELECT e.global_position FROM ` + TableEvents + ` e WHERE e.event_id = ` + t + `.event_id AND e.aggregate_id = ` + t + `.aggregate_id), 0) END`
+	SELECT CASE WHEN e.aggregate_id = ` + t + `.aggregate_id THEN e.global_position END
+	FROM ` + TableEvents + ` e WHERE e.event_id = ` + t + `.event_id), 0) END`
 	cols := strings.Split(outboxColumns, ", ")
 	for i := range cols {
 		if cols[i] == "global_position" {

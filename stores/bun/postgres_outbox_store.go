@@ -72,7 +72,10 @@ WHERE outbox = $1 AND event_id = $2 AND claimed_by = $3 AND attempts = $4 AND ` 
 // or "", where a condition on the candidates.
 //
 // picked is the first candidates in enqueue order, up to the limit (which keeps the beginning of
-// each run); locked takes each by its key, skipping a row another claim holds and checking
+// each run); locked takes each by its key (with its outbox and aggregate, so that under a generic
+// plan either index that can find it finds it in one probe: the live-per-aggregate index probed
+// by outbox and seq alone walks every live record of the outbox, once per candidate), skipping a
+// row another claim holds and checking
 // again, on the row's latest version, that it is still due; runs then keeps of each aggregate
 // the records before the first one locked did not take, so a run never goes past a record held
 // elsewhere.
@@ -84,7 +87,7 @@ picked AS (
 locked AS (
 	SELECT l.seq FROM picked p CROSS JOIN LATERAL (
 		SELECT o.seq FROM pyfly_outbox o
-		WHERE o.seq = p.seq AND o.outbox = $1 AND o.` + pgOutboxLive + `
+		WHERE o.seq = p.seq AND o.outbox = $1 AND o.aggregate_id = p.aggregate_id AND o.` + pgOutboxLive + `
 			AND (o.next_attempt_at IS NULL OR o.next_attempt_at <= $2)
 			AND (o.claimed_until IS NULL OR o.claimed_until <= $2)` + commit + `
 		FOR UPDATE OF o SKIP LOCKED
