@@ -111,12 +111,13 @@ func (s *outboxStore) Enqueue(ctx context.Context, name string, events []es.Enve
 	return st.Enqueue(ctx, name, events, at)
 }
 
-// EnqueueWithAppend forwards to the Bun store (see outbox.AppendEnqueuer); before start it makes
-// no request.
-func (s *outboxStore) EnqueueWithAppend(ctx context.Context, name string, events []es.Envelope, at time.Time) (context.Context, func() bool) {
+// EnqueueWithAppend forwards to the Bun store (see outbox.AppendEnqueuer), with the Bun store as
+// via: this wrapper's Enqueue is the Bun store's. Asked through another via, or before start, it
+// makes no request.
+func (s *outboxStore) EnqueueWithAppend(ctx context.Context, via outbox.Store, name string, events []es.Envelope, at time.Time) (context.Context, func() bool) {
 	st, err := s.slot.get()
-	if a, ok := st.(outbox.AppendEnqueuer); ok && err == nil {
-		return a.EnqueueWithAppend(ctx, name, events, at)
+	if a, ok := st.(outbox.AppendEnqueuer); ok && err == nil && via == outbox.Store(s) {
+		return a.EnqueueWithAppend(ctx, st, name, events, at)
 	}
 	return ctx, func() bool { return false }
 }

@@ -29,7 +29,7 @@ func testOutboxHostileValuesWithAppend(t *testing.T, newTarget OutboxStoreFactor
 		require.NoError(t, tg.Tx.InTx(ctx, func(ctx context.Context) error {
 			appendCtx, written := ctx, func() bool { return false }
 			if a, ok := s.(outbox.AppendEnqueuer); ok {
-				appendCtx, written = a.EnqueueWithAppend(ctx, name, envs, time.Now())
+				appendCtx, written = a.EnqueueWithAppend(ctx, s, name, envs, time.Now())
 			}
 			if err := tg.Events.Append(appendCtx, c.aggregateID, c.aggregateType, 0, envs); err != nil {
 				return err

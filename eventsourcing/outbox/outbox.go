@@ -104,7 +104,7 @@ func (o *Outbox) EnqueueEvents(ctx context.Context, events []es.Envelope) error 
 // transaction. Repositories built with [es.WithOutbox] do this around their appends.
 func (o *Outbox) EnqueueWithAppend(ctx context.Context, events []es.Envelope) (context.Context, func() bool) {
 	if a, ok := o.store.(AppendEnqueuer); ok && len(events) > 0 {
-		return a.EnqueueWithAppend(ctx, o.cfg.name, events, time.Now())
+		return a.EnqueueWithAppend(ctx, o.store, o.cfg.name, events, time.Now())
 	}
 	return ctx, notWritten
 }

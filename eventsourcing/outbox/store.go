@@ -110,7 +110,12 @@ type Failure struct {
 // leaves it alone) and the enqueue time at, and a function that reports, after the append,
 // whether the append wrote them; when it did not, the caller enqueues the events as usual.
 // [Outbox.EnqueueWithAppend] uses it; repositories built with [es.WithOutbox] call that around
-// their appends. A Store that wraps another should forward it.
+// their appends.
+//
+// via is the Store the caller would otherwise enqueue through. An implementation makes the
+// request only when via is itself, so that a type embedding it to change Enqueue (a test's
+// failing store, say) still has its Enqueue called. A Store that wraps another and enqueues
+// exactly as it does may forward the call with the wrapped store as via.
 type AppendEnqueuer interface {
-	EnqueueWithAppend(ctx context.Context, name string, events []es.Envelope, at time.Time) (context.Context, func() bool)
+	EnqueueWithAppend(ctx context.Context, via Store, name string, events []es.Envelope, at time.Time) (context.Context, func() bool)
 }

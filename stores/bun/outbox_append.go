@@ -26,18 +26,20 @@ type appendRecords struct {
 // appendRecordsKey is the context key of an *appendRecords.
 type appendRecordsKey struct{}
 
-// EnqueueWithAppend implements [outbox.AppendEnqueuer]: it returns ctx carrying a request that
-// the [EventStore.Append] of events (the same event ids, in order) on the store's database, in a
+// EnqueueWithAppend implements [outbox.AppendEnqueuer]: when via is s, it returns ctx carrying a
+// request that the [EventStore.Append] of events (the same event ids, in order) on the store's database, in a
 // transaction of [InTx] there, write their outbox records of outbox name (enqueued at at) in the
 // append's own statement, as Enqueue would write them, global positions included: a save then
 // costs one round trip less. The function returned reports whether an append did; when it did
 // not, enqueue the events as usual (Enqueue skips records already stored). Appends do so on
 // PostgreSQL with the default payload format, up to the batch size from which they copy the
 // events in (COPY); never outside a transaction, on SQLite, or for a retry of events already
-// stored; an append of other events (a decorator's own, say) leaves the request alone. An
-// invalid name or time makes no request, so that Enqueue reports it.
-func (s *OutboxStore) EnqueueWithAppend(ctx context.Context, name string, events []es.Envelope, at time.Time) (context.Context, func() bool) {
-	if s.dl.name() != DialectPostgres || len(events) == 0 || storekit.ValidateEnqueueTarget(name, at) != nil {
+// stored; an append of other events (a decorator's own, say) leaves the request alone. Through
+// another via (a type embedding s with an Enqueue of its own), or with an invalid name or time,
+// it makes no request, so that the caller's Enqueue runs (and reports the mistake).
+func (s *OutboxStore) EnqueueWithAppend(ctx context.Context, via outbox.Store, name string, events []es.Envelope, at time.Time) (context.Context, func() bool) {
+	if own, ok := via.(*OutboxStore); !ok || own != s || s.dl.name() != DialectPostgres || len(events) == 0 ||
+		storekit.ValidateEnqueueTarget(name, at) != nil {
 		return ctx, never
 	}
 	ids := make([]string, len(events))

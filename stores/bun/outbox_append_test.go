@@ -2,6 +2,7 @@ package bunstore_test
 
 import (
 	"context"
+	"errors"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -25,7 +26,7 @@ func appendWithRecords(t *testing.T, db *bun.DB, events es.EventStore, store *bu
 	ctx := context.Background()
 	var wrote bool
 	err := bunstore.InTx(ctx, db, func(ctx context.Context) error {
-		actx, written := store.EnqueueWithAppend(ctx, name, envs, time.Now())
+		actx, written := store.EnqueueWithAppend(ctx, store, name, envs, time.Now())
 		if err := events.Append(actx, id, "Account", expected, envs); err != nil {
 			return err
 		}
@@ -129,7 +130,7 @@ func TestAppendWritesOutboxRecordsOnlyWithItsEvents(t *testing.T) {
 	rolled := testkit.Envelopes(t, "Opened", 1, 1)
 	errRollback := assert.AnError
 	err = bunstore.InTx(ctx, db, func(ctx context.Context) error {
-		actx, written := store.EnqueueWithAppend(ctx, "o", rolled, time.Now())
+		actx, written := store.EnqueueWithAppend(ctx, store, "o", rolled, time.Now())
 		require.NoError(t, events.Append(actx, "acc-2", "Account", 0, rolled))
 		require.True(t, written())
 		return errRollback
@@ -139,7 +140,7 @@ func TestAppendWritesOutboxRecordsOnlyWithItsEvents(t *testing.T) {
 
 	// Outside a transaction the append cannot write them.
 	outside := testkit.Envelopes(t, "Opened", 1, 1)
-	actx, written := store.EnqueueWithAppend(ctx, "o", outside, time.Now())
+	actx, written := store.EnqueueWithAppend(ctx, store, "o", outside, time.Now())
 	require.NoError(t, events.Append(actx, "acc-3", "Account", 0, outside))
 	assert.False(t, written())
 
@@ -147,7 +148,7 @@ func TestAppendWritesOutboxRecordsOnlyWithItsEvents(t *testing.T) {
 	// append of its events.
 	own, audit := testkit.Envelopes(t, "Opened", 1, 1), testkit.Envelopes(t, "Audited", 1, 1)
 	require.NoError(t, bunstore.InTx(ctx, db, func(ctx context.Context) error {
-		actx, written := store.EnqueueWithAppend(ctx, "o", own, time.Now())
+		actx, written := store.EnqueueWithAppend(ctx, store, "o", own, time.Now())
 		require.NoError(t, events.Append(actx, "audit-1", "Audit", 0, audit))
 		require.False(t, written(), "the audit append wrote no records")
 		require.NoError(t, events.Append(actx, "acc-9", "Account", 0, own))
@@ -198,6 +199,50 @@ type enqueueCounter struct {
 func (c *enqueueCounter) Enqueue(ctx context.Context, name string, events []es.Envelope, at time.Time) error {
 	c.calls.Add(1)
 	return c.OutboxStore.Enqueue(ctx, name, events, at)
+}
+
+// EnqueueWithAppend forwards with the Bun store as via: the counter enqueues as the store does.
+func (c *enqueueCounter) EnqueueWithAppend(ctx context.Context, via outbox.Store, name string, events []es.Envelope, at time.Time) (context.Context, func() bool) {
+	if via != outbox.Store(c) {
+		return ctx, func() bool { return false }
+	}
+	return c.OutboxStore.EnqueueWithAppend(ctx, c.OutboxStore, name, events, at)
+}
+
+// failingEnqueue is a Bun outbox store whose Enqueue fails: a type that embeds the store to
+// change Enqueue.
+type failingEnqueue struct{ *bunstore.OutboxStore }
+
+var errEnqueue = errors.New("enqueue refused")
+
+func (failingEnqueue) Enqueue(context.Context, string, []es.Envelope, time.Time) error {
+	return errEnqueue
+}
+
+// A store embedding the Bun store with an Enqueue of its own has that Enqueue called: the
+// append writes no records for it, and its failure rolls the save back.
+func TestAppendLeavesAnOverriddenEnqueueToItsStore(t *testing.T) {
+	ctx := context.Background()
+	db := openDB(t, pgtest.Start(t))
+	events := newEventStore(t, db)
+	inner := newOutboxStore(t, db)
+	ob, err := outbox.New(failingEnqueue{inner}, func(context.Context, es.Envelope) error { return nil })
+	require.NoError(t, err)
+	repo, err := es.NewRepository(events, newAccount, es.WithOutbox(ob))
+	require.NoError(t, err)
+	acc := newAccount()
+	acc.ID = "acc-1"
+	require.NoError(t, acc.Apply(accountOpened{Owner: "ada"}))
+	require.ErrorIs(t, repo.Save(ctx, acc), errEnqueue)
+	v, err := events.LatestVersion(ctx, "acc-1")
+	require.NoError(t, err)
+	assert.Zero(t, v, "the events rolled back with the failed enqueue")
+	assert.Empty(t, pendingByID(t, inner, outbox.DefaultName))
+
+	// Asked directly through another via, the store makes no request either.
+	actx, written := inner.EnqueueWithAppend(ctx, failingEnqueue{inner}, outbox.DefaultName, testkit.Envelopes(t, "Opened", 1, 1), time.Now())
+	assert.False(t, written())
+	assert.Equal(t, ctx, actx)
 }
 
 // A repository with an outbox on PostgreSQL saves events and records in one statement: its saves

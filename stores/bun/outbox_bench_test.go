@@ -73,7 +73,7 @@ func benchOutboxEnqueue(b *testing.B, batch int) {
 				name := outboxName(b.Name())
 				runAppends(b, events, outboxBatches(b, b.N, batch), txStep{
 					before: func(ctx context.Context, envs []es.Envelope) (context.Context, func() bool) {
-						return store.EnqueueWithAppend(ctx, name, envs, time.Now())
+						return store.EnqueueWithAppend(ctx, store, name, envs, time.Now())
 					},
 					after: func(ctx context.Context, envs []es.Envelope) error { return store.Enqueue(ctx, name, envs, time.Now()) },
 				})

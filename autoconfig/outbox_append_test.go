@@ -1,0 +1,63 @@
+package autoconfig_test
+
+import (
+	"context"
+	"log/slog"
+	"testing"
+
+	"github.com/ThreeDotsLabs/watermill"
+	"github.com/ThreeDotsLabs/watermill/pubsub/gochannel"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/gofly/eventsourcing/autoconfig"
+	"github.com/gofly/eventsourcing/config"
+	"github.com/gofly/eventsourcing/eda"
+	bunstore "github.com/gofly/eventsourcing/stores/bun"
+	"github.com/gofly/eventsourcing/testkit"
+	"github.com/gofly/eventsourcing/testkit/pgtest"
+)
+
+// The module's outbox on PostgreSQL has its records written by the append of a save, through
+// the module's own event and outbox stores; the records are there once the save commits.
+func TestModuleOutboxRecordsRideWithTheAppend(t *testing.T) {
+	ctx := context.Background()
+	cfg := config.Default()
+	cfg.Enabled = true
+	yes := true
+	cfg.Store.StoreConfig = config.StoreConfig{Provider: "bun", URL: pgtest.Start(t), AutoMigrate: &yes}
+	cfg.Outbox.Enabled = true
+	s, err := autoconfig.NewSettings(cfg, slog.New(slog.DiscardHandler))
+	require.NoError(t, err)
+	dbs, err := autoconfig.NewDatabases(s)
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = dbs.Close() })
+	require.NoError(t, dbs.Start(ctx))
+	events, err := autoconfig.NewEventStore(s, dbs, nil)
+	require.NoError(t, err)
+	ps := gochannel.NewGoChannel(gochannel.Config{}, watermill.NopLogger{})
+	t.Cleanup(func() { _ = ps.Close() })
+	ob, err := autoconfig.NewOutbox(s, dbs, eda.NewPublisher(ps, ""))
+	require.NoError(t, err)
+	require.NotNil(t, ob)
+
+	envs := testkit.Envelopes(t, "Opened", 1, 2)
+	var wrote bool
+	require.NoError(t, bunstore.InTx(ctx, dbs.EventStoreDB(), func(ctx context.Context) error {
+		actx, written := ob.EnqueueWithAppend(ctx, envs)
+		if err := events.Append(actx, "acc-1", "Account", 0, envs); err != nil {
+			return err
+		}
+		wrote = written()
+		return nil
+	}))
+	assert.True(t, wrote, "the append wrote the records")
+	recs, err := ob.Pending(ctx, 10)
+	require.NoError(t, err)
+	require.Len(t, recs, 2)
+	for i, r := range recs {
+		assert.Equal(t, envs[i].EventID, r.Event.EventID)
+		assert.Equal(t, envs[i].GlobalPosition, r.Event.GlobalPosition)
+		assert.NotZero(t, r.Event.GlobalPosition)
+	}
+}
