@@ -3,6 +3,7 @@ package bunstore_test
 import (
 	"context"
 	"errors"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -163,6 +164,13 @@ func TestAppendWritesOutboxRecordsOnlyWithItsEvents(t *testing.T) {
 	wrote, err = appendWithRecords(t, db, events, store, "", "acc-4", 0, testkit.Envelopes(t, "Opened", 1, 1))
 	require.ErrorIs(t, err, es.ErrInvalidArgument)
 	assert.False(t, wrote)
+	// Nor do a name past the limit, or an enqueue time out of range.
+	for name, at := range map[string]time.Time{strings.Repeat("n", 65): time.Now(), "o\x00": time.Now(), "o": {}, "o ": time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC)} {
+		envs := testkit.Envelopes(t, "Opened", 1, 1)
+		actx, written := store.EnqueueWithAppend(ctx, store, name, envs, at)
+		assert.False(t, written(), "%q at %v", name, at)
+		assert.Equal(t, ctx, actx, "%q at %v: no request", name, at)
+	}
 
 	// Pyfly's payload format and batches copied in: the records are enqueued the usual way.
 	pyfly := newEventStore(t, db, bunstore.WithPayloadFormat(bunstore.PayloadPyfly))

@@ -75,10 +75,9 @@ WHERE outbox = $1 AND event_id = $2 AND claimed_by = $3 AND attempts = $4 AND ` 
 // each run); locked takes each by its key (with its outbox and aggregate, so that under a generic
 // plan either index that can find it finds it in one probe: the live-per-aggregate index probed
 // by outbox and seq alone walks every live record of the outbox, once per candidate), skipping a
-// row another claim holds and checking
-// again, on the row's latest version, that it is still due; runs then keeps of each aggregate
-// the records before the first one locked did not take, so a run never goes past a record held
-// elsewhere.
+// row another claim holds and checking again, on the row's latest version, that it is still due;
+// runs then keeps of each aggregate the records before the first one locked did not take, so a
+// run never goes past a record held elsewhere.
 func pgClaim(candidates, commit, where string) string {
 	return `WITH RECURSIVE ` + candidates + `,
 picked AS (

@@ -13,13 +13,13 @@ import (
 // 64-bit hash (seeded per store) mapped to the position of the event, so the garbage collector
 // finds no pointer in either to follow and growing them hashes no string again. Membership is
 // exact: a position found is confirmed on the stored event, and an id whose hash a stored id of
-// other text already has is kept as text.
+// other text already has is kept as text, with its position.
 type eventIDs struct {
 	seed    maphash.Seed
-	max     string              // the greatest id stored, "" when none (every id has a byte)
-	ordered []int64             // positions of the events whose ids were greater than every id before them
-	byHash  map[uint64]int64    // hash -> position of the stored event with an id of that hash, for the others
-	clash   map[string]struct{} // ids of byHash's kind whose hash a stored id of other text had first
+	max     string           // the greatest id stored, "" when none (every id has a byte)
+	ordered []int64          // positions of the events whose ids were greater than every id before them
+	byHash  map[uint64]int64 // hash -> position of the stored event with an id of that hash, for the others
+	clash   map[string]int64 // ids of byHash's kind whose hash a stored id of other text had first
 }
 
 func newEventIDs() eventIDs {
@@ -78,21 +78,8 @@ func (s *eventIDs) hashed(log *eventLog, h uint64, id string) (int64, bool) {
 	if log.at(pos).env.EventID == id {
 		return pos, true
 	}
-	if _, ok := s.clash[id]; !ok {
-		return 0, false
-	}
-	return s.clashed(log, id)
-}
-
-// clashed returns the position of the event with id, kept in clash: the log is searched, from
-// the newest event back (two ids whose 64-bit hashes are equal practically never occur).
-func (s *eventIDs) clashed(log *eventLog, id string) (int64, bool) {
-	for pos := log.n; pos > 0; pos-- {
-		if log.at(pos).env.EventID == id {
-			return pos, true
-		}
-	}
-	return 0, false
+	pos, ok = s.clash[id]
+	return pos, ok
 }
 
 // add records id, new to the set, as the id of the event at position pos, which log holds.
@@ -113,7 +100,7 @@ func (s *eventIDs) addHashed(h uint64, id string, pos int64) {
 		return
 	}
 	if s.clash == nil {
-		s.clash = make(map[string]struct{})
+		s.clash = make(map[string]int64)
 	}
-	s.clash[id] = struct{}{}
+	s.clash[id] = pos
 }

@@ -167,9 +167,12 @@ func (s *OutboxStore) Claim(ctx context.Context, req outbox.ClaimRequest) ([]out
 		return nil, err
 	}
 	out := s.claim(req)
+	if s.events == nil {
+		return out, nil
+	}
 	// Once the outbox is unlocked: a unit of work commits holding both stores' locks.
 	for i := range out {
-		if e := &out[i].Event; e.GlobalPosition == 0 && s.events != nil {
+		if e := &out[i].Event; e.GlobalPosition == 0 {
 			e.GlobalPosition = s.events.positionOf(e.EventID, e.AggregateID)
 		}
 	}
