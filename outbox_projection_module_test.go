@@ -64,10 +64,22 @@ func TestModuleOutboxDelivers(t *testing.T) {
 			require.NoError(t, repo.Save(sctx, o))
 			envs, err := ob.Store.Load(ctx, "order-1", 0)
 			require.NoError(t, err)
-			for i := range envs {
-				envs[i].GlobalPosition = 0 // enqueued with the append, before the stream numbered them
-			}
-			requireDelivered(t, envs, receive(t, msgs, len(envs)))
+			requireDelivered(t, envs, receive(t, msgs, len(envs))) // global_position as stored
+
+			// An event appended on its own and enqueued after, as an envelope without its
+			// position: its message still carries the position the store gave it.
+			more, err := es.NewEnvelope(OrderShipped{Carrier: "UPS"})
+			require.NoError(t, err)
+			more.TenantID, more.Metadata = envs[0].TenantID, envs[0].Metadata
+			require.NoError(t, ob.Store.Append(ctx, "order-1", "Order", 2, []es.Envelope{more}))
+			stored, err := ob.Store.Load(ctx, "order-1", 2)
+			require.NoError(t, err)
+			require.Len(t, stored, 1)
+			require.NotZero(t, stored[0].GlobalPosition)
+			handBuilt := stored[0]
+			handBuilt.GlobalPosition = 0
+			require.NoError(t, ob.Outbox.Enqueue(ctx, handBuilt))
+			requireDelivered(t, stored, receive(t, msgs, 1))
 			require.Eventually(t, func() bool {
 				p, err := ob.Outbox.Pending(ctx, 10)
 				return err == nil && len(p) == 0

@@ -311,8 +311,10 @@ type memStores struct {
 }
 
 func newMemStores() *memStores {
-	return &memStores{checkpoints: memory.NewCheckpointStore(), lease: memory.NewLease(), letters: memory.NewDeadLetterStore(),
-		outbox: memory.NewOutboxStore()}
+	m := &memStores{checkpoints: memory.NewCheckpointStore(), lease: memory.NewLease(), letters: memory.NewDeadLetterStore()}
+	// The event store is made later (NewEventStore): the outbox's claims look it up.
+	m.outbox = memory.NewOutboxStore(memory.WithEventsFrom(m.eventStore))
+	return m
 }
 
 func (m *memStores) eventStore() *memory.EventStore { return m.events.Load() }

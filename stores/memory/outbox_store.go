@@ -19,7 +19,7 @@ import (
 // are woken after that commit ([es.CommitNotifier]).
 type OutboxStore struct {
 	commits notifier
-	events  *EventStore // nil: none (see WithEvents)
+	events  func() *EventStore // nil, or returning nil: none (see WithEvents)
 
 	mu    sync.Mutex
 	boxes map[string]*outboxBox
@@ -59,6 +59,15 @@ type OutboxOption func(*OutboxStore)
 // aggregate, so that the message published for it carries it. Without it (or with nil) such a
 // record keeps 0, and is published without a position.
 func WithEvents(events *EventStore) OutboxOption {
+	if events == nil {
+		return WithEventsFrom(nil)
+	}
+	return WithEventsFrom(func() *EventStore { return events })
+}
+
+// WithEventsFrom is [WithEvents] for an event store made after the outbox store: each claim asks
+// events for it (events may be nil, or return nil until the event store exists).
+func WithEventsFrom(events func() *EventStore) OutboxOption {
 	return func(s *OutboxStore) { s.events = events }
 }
 
@@ -167,13 +176,17 @@ func (s *OutboxStore) Claim(ctx context.Context, req outbox.ClaimRequest) ([]out
 		return nil, err
 	}
 	out := s.claim(req)
-	if s.events == nil {
+	var events *EventStore
+	if s.events != nil {
+		events = s.events()
+	}
+	if events == nil {
 		return out, nil
 	}
 	// Once the outbox is unlocked: a unit of work commits holding both stores' locks.
 	for i := range out {
 		if e := &out[i].Event; e.GlobalPosition == 0 {
-			e.GlobalPosition = s.events.positionOf(e.EventID, e.AggregateID)
+			e.GlobalPosition = events.positionOf(e.EventID, e.AggregateID)
 		}
 	}
 	return out, nil
