@@ -25,14 +25,29 @@ import (
 // the end of every run.
 const watermillPollInterval = 10 * time.Millisecond
 
-// startWatermillForwarder sets up Watermill's SQL outbox on db, as its documentation wires it: a
+// startWatermillForwarder sets up Watermill's SQL outbox on db (see newWatermillOutbox) and
+// starts its forwarder.
+func startWatermillForwarder(b *testing.B, db *bun.DB) (received *atomic.Int64, enqueue func(ctx context.Context, envs []es.Envelope) error) {
+	w := newWatermillOutbox(b, db)
+	w.start()
+	return w.received, w.enqueue
+}
+
+// watermillOutbox is Watermill's SQL outbox on a database, as its documentation wires it: a
 // watermill-sql publisher on the business transaction, wrapped by the forwarder's publisher, and
 // a forwarder moving the messages from the SQL topic (a table of its own per run) to a gochannel
-// whose subscriber counts what it receives. enqueue publishes the events, as eda messages, in the
-// transaction ctx carries.
-func startWatermillForwarder(b *testing.B, db *bun.DB) (received *atomic.Int64, enqueue func(ctx context.Context, envs []es.Envelope) error) {
+// whose subscriber counts what it receives.
+type watermillOutbox struct {
+	received *atomic.Int64
+	// enqueue publishes the events, as eda messages, in the transaction ctx carries.
+	enqueue func(ctx context.Context, envs []es.Envelope) error
+	// start starts the forwarder; it stops when the benchmark ends.
+	start func()
+}
+
+func newWatermillOutbox(b *testing.B, db *bun.DB) *watermillOutbox {
 	b.Helper()
-	received = new(atomic.Int64)
+	received := new(atomic.Int64)
 	out := benchSubscriber(b, func(*message.Message) { received.Add(1) })
 	topic := fmt.Sprintf("forward_%d", time.Now().UnixNano())
 	schema := wmsql.DefaultPostgreSQLSchema{}
@@ -42,20 +57,22 @@ func startWatermillForwarder(b *testing.B, db *bun.DB) (received *atomic.Int64, 
 	}, watermill.NopLogger{})
 	require.NoError(b, err)
 	require.NoError(b, sub.SubscribeInitialize(topic))
-	fwd, err := forwarder.NewForwarder(sub, out, watermill.NopLogger{}, forwarder.Config{ForwarderTopic: topic})
-	require.NoError(b, err)
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- fwd.Run(ctx) }()
-	<-fwd.Running()
-	b.Cleanup(func() {
-		cancel()
-		_ = fwd.Close()
-		<-done
-		_ = sub.Close()
-	})
+	b.Cleanup(func() { _ = sub.Close() })
+	start := func() {
+		fwd, err := forwarder.NewForwarder(sub, out, watermill.NopLogger{}, forwarder.Config{ForwarderTopic: topic})
+		require.NoError(b, err)
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan error, 1)
+		go func() { done <- fwd.Run(ctx) }()
+		<-fwd.Running()
+		b.Cleanup(func() {
+			cancel()
+			_ = fwd.Close()
+			<-done
+		})
+	}
 	config := forwarder.PublisherConfig{ForwarderTopic: topic}
-	enqueue = func(ctx context.Context, envs []es.Envelope) error {
+	enqueue := func(ctx context.Context, envs []es.Envelope) error {
 		tx, ok := bunstore.TxFrom(ctx)
 		if !ok {
 			return errors.New("no transaction to publish in")
@@ -72,5 +89,5 @@ func startWatermillForwarder(b *testing.B, db *bun.DB) (received *atomic.Int64, 
 		}
 		return forwarder.NewPublisher(pub, config).Publish(eda.DefaultDestination, msgs...)
 	}
-	return received, enqueue
+	return &watermillOutbox{received: received, enqueue: enqueue, start: start}
 }

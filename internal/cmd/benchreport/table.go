@@ -55,6 +55,8 @@ func describe(op string) string {
 		return "outbox stream (mode stream, no records): commit to publish, 10 events per transaction (limit: the append alone)"
 	case "OutboxStreamLatency":
 		return "outbox stream (mode stream): commit-to-publish latency p50 / p99 at half the append-alone rate, 1 event per transaction (limit: the append alone)"
+	case "OutboxBacklog":
+		return "outbox: draining a backlog, 10 events per aggregate, claims of 200 (limit: paging the records with a plain SELECT and publishing them, no claim or mark)"
 	case "OutboxLatency":
 		return "outbox: commit-to-publish latency p50 / p99 at half the append-alone rate, 1 event per transaction (limit: the append alone)"
 	}
