@@ -75,9 +75,10 @@ type outboxStore struct {
 }
 
 var (
-	_ outbox.Store          = (*outboxStore)(nil)
-	_ outbox.AppendEnqueuer = (*outboxStore)(nil)
-	_ es.CommitNotifier     = (*outboxStore)(nil)
+	_ outbox.Store            = (*outboxStore)(nil)
+	_ outbox.AppendEnqueuer   = (*outboxStore)(nil)
+	_ outbox.DeliveredDeleter = (*outboxStore)(nil)
+	_ es.CommitNotifier       = (*outboxStore)(nil)
 )
 
 func (s *outboxStore) bind() error {
@@ -147,6 +148,19 @@ func (s *outboxStore) MarkFailed(ctx context.Context, name string, claim outbox.
 		return false, err
 	}
 	return st.MarkFailed(ctx, name, claim, f)
+}
+
+// DeleteDelivered forwards to the Bun store (see outbox.DeliveredDeleter).
+func (s *outboxStore) DeleteDelivered(ctx context.Context, name string, claims []outbox.Claim) (int, error) {
+	st, err := s.slot.get()
+	if err != nil {
+		return 0, err
+	}
+	d, ok := st.(outbox.DeliveredDeleter)
+	if !ok {
+		return st.MarkDelivered(ctx, name, claims, time.Now())
+	}
+	return d.DeleteDelivered(ctx, name, claims)
 }
 
 // Release forwards to the Bun store.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"testing"
+	"time"
 
 	"github.com/ThreeDotsLabs/watermill"
 	"github.com/ThreeDotsLabs/watermill/pubsub/gochannel"
@@ -13,6 +14,7 @@ import (
 	"github.com/gofly/eventsourcing/autoconfig"
 	"github.com/gofly/eventsourcing/config"
 	"github.com/gofly/eventsourcing/eda"
+	"github.com/gofly/eventsourcing/eventsourcing/outbox"
 	bunstore "github.com/gofly/eventsourcing/stores/bun"
 	"github.com/gofly/eventsourcing/testkit"
 	"github.com/gofly/eventsourcing/testkit/pgtest"
@@ -60,4 +62,19 @@ func TestModuleOutboxRecordsRideWithTheAppend(t *testing.T) {
 		assert.Equal(t, envs[i].GlobalPosition, r.Event.GlobalPosition)
 		assert.NotZero(t, r.Event.GlobalPosition)
 	}
+
+	// The module's store deletes delivered records as the Bun store does, for relays that keep
+	// none.
+	d, ok := ob.Store().(outbox.DeliveredDeleter)
+	require.True(t, ok)
+	now := time.Now()
+	claimed, err := ob.Store().Claim(ctx, outbox.ClaimRequest{Outbox: ob.Name(), Owner: "me", Limit: 10, PerAggregate: 10, Now: now, Until: now.Add(time.Minute)})
+	require.NoError(t, err)
+	require.Len(t, claimed, 2)
+	n, err := d.DeleteDelivered(ctx, ob.Name(), []outbox.Claim{claimed[0].Claim(), claimed[1].Claim()})
+	require.NoError(t, err)
+	assert.Equal(t, 2, n)
+	recs, err = ob.Pending(ctx, 10)
+	require.NoError(t, err)
+	assert.Empty(t, recs)
 }

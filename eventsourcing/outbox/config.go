@@ -56,9 +56,11 @@ type Config struct {
 	// Each claims its own batches; records of one aggregate still go out in order.
 	Relays int
 	// Retention is how long delivered records are kept before they are pruned, at most
-	// [MaxDuration] (default [DefaultRetention]); a negative value keeps none: they are pruned
-	// at the next pruning round. Pruning runs at most once a minute (sooner when the retention
-	// is shorter, but no more often than the poll interval).
+	// [MaxDuration] (default [DefaultRetention]); a negative value keeps none: a store that is
+	// a [DeliveredDeleter] (the memory and Bun stores) deletes each record as it is delivered,
+	// instead of marking it; with another store they are pruned at the next pruning round.
+	// Pruning runs at most once a minute (sooner when the retention is shorter, but no more
+	// often than the poll interval).
 	Retention time.Duration
 	// Owner is the id the outbox claims records under, at most [MaxNameBytes] bytes of valid
 	// UTF-8 without NUL. Empty: [New] makes one of the host name, the process id and a random

@@ -136,9 +136,10 @@ func WithRelays(n int) Option {
 }
 
 // WithRetention sets how long delivered records are kept before they are pruned, 0 to
-// [MaxDuration] (default [DefaultRetention]); 0 prunes them at the next pruning round. Pruning
-// runs at most once a minute (sooner when the retention is shorter, but no more often than the
-// poll interval).
+// [MaxDuration] (default [DefaultRetention]); 0 keeps none: a store that is a
+// [DeliveredDeleter] (the memory and Bun stores) deletes each record as it is delivered, another
+// store's are pruned at the next pruning round. Pruning runs at most once a minute (sooner when
+// the retention is shorter, but no more often than the poll interval).
 func WithRetention(d time.Duration) Option {
 	return option("WithRetention", "Retention", retentionProblem(d), func(c *Config) {
 		c.Retention = d

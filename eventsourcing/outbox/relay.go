@@ -321,7 +321,15 @@ func (r *relayGroup) markDelivered(claims []Claim) {
 	cfg := &r.o.cfg
 	ctx, cancel := r.storeCtx()
 	defer cancel()
-	n, err := r.o.store.MarkDelivered(ctx, cfg.name, claims, time.Now())
+	var (
+		n   int
+		err error
+	)
+	if d, ok := r.o.store.(DeliveredDeleter); ok && cfg.retention == 0 {
+		n, err = d.DeleteDelivered(ctx, cfg.name, claims) // none is kept: nothing to mark, nothing to prune
+	} else {
+		n, err = r.o.store.MarkDelivered(ctx, cfg.name, claims, time.Now())
+	}
 	switch {
 	case err != nil:
 		cfg.logger.ErrorContext(ctx, "outbox: published records could not be marked delivered; they are published again once their claims time out",

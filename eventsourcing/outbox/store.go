@@ -119,3 +119,18 @@ type Failure struct {
 type AppendEnqueuer interface {
 	EnqueueWithAppend(ctx context.Context, via Store, name string, events []es.Envelope, at time.Time) (context.Context, func() bool)
 }
+
+// DeliveredDeleter is an optional interface of a [Store] that can delete a delivered record at
+// once instead of marking it (the memory and Bun stores). The relays of an outbox that keeps no
+// delivered records ([WithRetention] 0) call DeleteDelivered where they would call
+// [Store.MarkDelivered], and then have nothing to prune: one write a record less. On PostgreSQL
+// a delete writes less than the update that marks the record (its row version and the index
+// entries of the new version), see the README's outbox figures.
+//
+// DeleteDelivered deletes each claimed record whose claim is still current (the records
+// MarkDelivered would mark) and returns how many it deleted. A deleted record is gone as a
+// pruned one is: its event can be enqueued again, as a new record. A Store that wraps or embeds
+// another to change MarkDelivered should implement DeleteDelivered the same way.
+type DeliveredDeleter interface {
+	DeleteDelivered(ctx context.Context, outbox string, claims []Claim) (int, error)
+}

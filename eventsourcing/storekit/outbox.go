@@ -113,8 +113,9 @@ func ValidateClaimRequest(req outbox.ClaimRequest) error {
 	return nil
 }
 
-// ValidateClaims checks the claims given to [outbox.Store.Release] (and, through
-// [ValidateMarkDelivered], to MarkDelivered): the outbox name, at most outbox.MaxBatchSize
+// ValidateClaims checks the claims given to [outbox.Store.Release] and
+// [outbox.DeliveredDeleter.DeleteDelivered] (and, through [ValidateMarkDelivered], to
+// MarkDelivered): the outbox name, at most outbox.MaxBatchSize
 // claims, each with an id and owner that fit and an attempt of 1 or more.
 func ValidateClaims(outboxName string, claims []outbox.Claim) error {
 	if err := validOutboxName("outbox name", outboxName); err != nil {

@@ -16,7 +16,7 @@ import (
 	"github.com/gofly/eventsourcing/testkit/pgtest"
 )
 
-// A relay's mark and release on PostgreSQL find their records by key, one probe each, also in a
+// A relay's marks, deletes and releases on PostgreSQL find their records by key, one probe each, also in a
 // table that was never analyzed (autovacuum had no time yet) and under the generic plan a cached
 // statement switches to: they used to walk every live record of the outbox, filtered by id, in
 // every mark (20,000 records waiting: 19,800 rows thrown away to mark 200).
@@ -52,6 +52,9 @@ func TestPostgresClaimedRecordsFoundByKeyWithoutStatistics(t *testing.T) {
 	for _, tc := range []struct{ name, sql, args string }{
 		{"mark delivered", stmts.markDelivered, "'ob', now(), 'me', 1, " + list},
 		{"release", stmts.release, "'ob', 'me', 1, " + list},
+		{"delete delivered", stmts.deleteDelivered, "'ob', 'me', 1, " + list},
+		{"mark failed", stmts.markFailed, "'ob', " + ids[0] + ", 'me', 1, 'broker down', now(), now(), false"},
+		{"bury", stmts.bury, "'ob', " + ids[0] + ", 'me', 1, 'undecodable', now()"},
 	} {
 		for _, mode := range []string{"auto", "force_generic_plan"} {
 			conn, err := db.Conn(ctx)

@@ -41,10 +41,11 @@ type OutboxStore struct {
 }
 
 var (
-	_ outbox.Store      = (*OutboxStore)(nil)
-	_ es.TxJoiner       = (*OutboxStore)(nil)
-	_ es.Transactor     = (*OutboxStore)(nil)
-	_ es.CommitNotifier = (*OutboxStore)(nil)
+	_ outbox.Store            = (*OutboxStore)(nil)
+	_ outbox.DeliveredDeleter = (*OutboxStore)(nil)
+	_ es.TxJoiner             = (*OutboxStore)(nil)
+	_ es.Transactor           = (*OutboxStore)(nil)
+	_ es.CommitNotifier       = (*OutboxStore)(nil)
 )
 
 // outboxDialect is what the outbox store needs from a dialect
@@ -80,8 +81,8 @@ type outboxSQL struct {
 	markDelivered string
 	// markFailed: (outbox, event_id, owner, attempt, last_error, at, next_attempt_at, dead).
 	markFailed string
-	// release: (outbox, owner, attempt, event ids).
-	release string
+	// release and deleteDelivered: (outbox, owner, attempt, event ids).
+	release, deleteDelivered string
 	// pending and deadLetters: (outbox, limit), returning outboxColumns.
 	pending, deadLetters string
 	// retry: (outbox, event_id).
@@ -397,6 +398,15 @@ func (s *OutboxStore) MarkDelivered(ctx context.Context, name string, claims []o
 		return 0, err
 	}
 	return s.updateClaims(ctx, "mark delivered", s.sql(ctx).markDelivered, []any{name, s.dl.timeArg(storekit.StoredTime(at))}, claims)
+}
+
+// DeleteDelivered implements [outbox.DeliveredDeleter]: it deletes the records whose claims are
+// current, in one statement per owner and attempt.
+func (s *OutboxStore) DeleteDelivered(ctx context.Context, name string, claims []outbox.Claim) (int, error) {
+	if err := storekit.ValidateClaims(name, claims); err != nil {
+		return 0, err
+	}
+	return s.updateClaims(ctx, "delete delivered", s.sql(ctx).deleteDelivered, []any{name}, claims)
 }
 
 // Release implements [outbox.Store].

@@ -50,26 +50,29 @@ func (postgresDialect) outboxSQL(own bool) outboxSQL {
 		claim:     pgClaim(pgClaimCandidates, commit, ""),
 		claimHold: pgClaim(pgClaimHoldCandidates, commit, " WHERE seq IS NOT NULL"),
 		markDelivered: `UPDATE pyfly_outbox o SET delivered_at = $2, claimed_by = NULL, claimed_until = NULL
-` + pgClaimedIDs("$3", "$4", "$5") + commit,
-		markFailed: `UPDATE pyfly_outbox SET last_error = $5, last_attempt_at = $6, next_attempt_at = $7, dead = $8,
+` + pgClaimedIDs("$3", "$4", "$5::text[]") + commit,
+		markFailed: `UPDATE pyfly_outbox o SET last_error = $5, last_attempt_at = $6, next_attempt_at = $7, dead = $8,
 	claimed_by = NULL, claimed_until = NULL
-WHERE outbox = $1 AND event_id = $2 AND claimed_by = $3 AND attempts = $4 AND ` + pgOutboxLive + commit,
+` + pgClaimedIDs("$3", "$4", "ARRAY[$2::text]") + commit,
 		release: `UPDATE pyfly_outbox o SET attempts = o.attempts - 1, claimed_by = NULL, claimed_until = NULL
-` + pgClaimedIDs("$2", "$3", "$4") + commit,
+` + pgClaimedIDs("$2", "$3", "$4::text[]") + commit,
+		deleteDelivered: `DELETE FROM pyfly_outbox o
+` + pgClaimedIDs("$2", "$3", "$4::text[]") + commit,
 		pending:     `SELECT ` + outboxColumns + ` FROM pyfly_outbox WHERE outbox = $1 AND ` + pgOutboxLive + ` ORDER BY seq LIMIT $2`,
 		deadLetters: `SELECT ` + outboxColumns + ` FROM pyfly_outbox WHERE outbox = $1 AND dead ORDER BY last_attempt_at DESC, seq DESC LIMIT $2`,
 		retry: `UPDATE pyfly_outbox SET dead = FALSE, attempts = 0, next_attempt_at = NULL, claimed_by = NULL, claimed_until = NULL
 WHERE outbox = $1 AND event_id = $2 AND dead`,
 		prune: `DELETE FROM pyfly_outbox WHERE seq IN (
 	SELECT seq FROM pyfly_outbox WHERE outbox = $1 AND delivered_at < $2 LIMIT $3)`,
-		bury: `UPDATE pyfly_outbox SET attempts = attempts - 1, dead = TRUE, last_error = $5, last_attempt_at = $6,
+		bury: `UPDATE pyfly_outbox o SET attempts = o.attempts - 1, dead = TRUE, last_error = $5, last_attempt_at = $6,
 	next_attempt_at = NULL, claimed_by = NULL, claimed_until = NULL
-WHERE outbox = $1 AND event_id = $2 AND claimed_by = $3 AND attempts = $4 AND ` + pgOutboxLive + commit,
+` + pgClaimedIDs("$3", "$4", "ARRAY[$2::text]") + commit,
 	}
 }
 
 // pgClaimedIDs is the WHERE of a statement that changes the live records of outbox $1 whose
-// event ids are in the text array ids, held by owner with attempt as their attempt count (row o).
+// event ids are in ids (an expression of type text[]), held by owner with attempt as their
+// attempt count (row o).
 //
 // It is written so that its plan does not depend on the table's statistics. With none (a table
 // autovacuum has not analyzed yet, such as one a backlog filled within the last minute), ids
@@ -83,7 +86,7 @@ WHERE outbox = $1 AND event_id = $2 AND claimed_by = $3 AND attempts = $4 AND ` 
 // again on its latest version.
 func pgClaimedIDs(owner, attempt, ids string) string {
 	return `WHERE o.seq = ANY (ARRAY(
-	SELECT l.seq FROM unnest(` + ids + `::text[]) AS k(event_id) CROSS JOIN LATERAL (
+	SELECT l.seq FROM unnest(` + ids + `) AS k(event_id) CROSS JOIN LATERAL (
 		SELECT r.seq FROM pyfly_outbox r WHERE r.outbox = $1 AND r.event_id = k.event_id LIMIT 1
 	) AS l))
 	AND o.claimed_by = ` + owner + ` AND o.attempts = ` + attempt + ` AND o.delivered_at IS NULL AND o.dead IS NOT TRUE`

@@ -60,6 +60,8 @@ WHERE outbox = ?1 AND event_id IN (SELECT value FROM json_each(?5)) AND claimed_
 WHERE outbox = ?1 AND event_id = ?2 AND claimed_by = ?3 AND attempts = ?4 AND ` + sqliteOutboxLive,
 		release: `UPDATE pyfly_outbox SET attempts = attempts - 1, claimed_by = NULL, claimed_until = NULL
 WHERE outbox = ?1 AND event_id IN (SELECT value FROM json_each(?4)) AND claimed_by = ?2 AND attempts = ?3 AND ` + sqliteOutboxLive,
+		deleteDelivered: `DELETE FROM pyfly_outbox
+WHERE outbox = ?1 AND event_id IN (SELECT value FROM json_each(?4)) AND claimed_by = ?2 AND attempts = ?3 AND ` + sqliteOutboxLive,
 		pending:     `SELECT ` + outboxColumns + ` FROM pyfly_outbox WHERE outbox = ?1 AND ` + sqliteOutboxLive + ` ORDER BY seq LIMIT ?2`,
 		deadLetters: `SELECT ` + outboxColumns + ` FROM pyfly_outbox WHERE outbox = ?1 AND dead = 1 ORDER BY last_attempt_at DESC, seq DESC LIMIT ?2`,
 		retry: `UPDATE pyfly_outbox SET dead = 0, attempts = 0, next_attempt_at = NULL, claimed_by = NULL, claimed_until = NULL

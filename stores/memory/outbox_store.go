@@ -27,9 +27,10 @@ type OutboxStore struct {
 }
 
 var (
-	_ outbox.Store      = (*OutboxStore)(nil)
-	_ es.TxJoiner       = (*OutboxStore)(nil)
-	_ es.CommitNotifier = (*OutboxStore)(nil)
+	_ outbox.Store            = (*OutboxStore)(nil)
+	_ outbox.DeliveredDeleter = (*OutboxStore)(nil)
+	_ es.TxJoiner             = (*OutboxStore)(nil)
+	_ es.CommitNotifier       = (*OutboxStore)(nil)
 )
 
 // outboxBox is the records of one outbox.
@@ -303,6 +304,34 @@ func (s *OutboxStore) MarkDelivered(ctx context.Context, name string, claims []o
 		e.rec.ClaimedBy, e.rec.ClaimedUntil = "", time.Time{}
 		b.stale++
 		b.delivered = append(b.delivered, e)
+		n++
+	}
+	return n, nil
+}
+
+// DeleteDelivered implements [outbox.DeliveredDeleter]: it removes each record whose claim is
+// current, as Prune removes a delivered one.
+func (s *OutboxStore) DeleteDelivered(ctx context.Context, name string, claims []outbox.Claim) (int, error) {
+	if err := storekit.ValidateClaims(name, claims); err != nil {
+		return 0, err
+	}
+	if err := ctx.Err(); err != nil {
+		return 0, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	b := s.boxes[name]
+	n := 0
+	for _, c := range claims {
+		e := b.current(c)
+		if e == nil {
+			continue
+		}
+		// No longer live (its place in live is stale now), and gone from the outbox.
+		e.rec.DeliveredAt = storekit.StoredTime(time.Now())
+		e.rec.ClaimedBy, e.rec.ClaimedUntil = "", time.Time{}
+		b.stale++
+		delete(b.byID, e.rec.ID)
 		n++
 	}
 	return n, nil
