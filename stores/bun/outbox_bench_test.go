@@ -24,16 +24,23 @@ import (
 func BenchmarkOutbox1(b *testing.B)  { benchOutbox(b, 1) }
 func BenchmarkOutbox10(b *testing.B) { benchOutbox(b, 10) }
 
+// BenchmarkOutboxKeepNone1 and 10 are BenchmarkOutbox1 and 10 for an outbox that keeps no
+// delivered records (outbox.WithRetention(0)): the relay deletes each record as it delivers it,
+// instead of marking it and pruning it later.
+func BenchmarkOutboxKeepNone1(b *testing.B)  { benchOutbox(b, 1, outbox.WithRetention(0)) }
+func BenchmarkOutboxKeepNone10(b *testing.B) { benchOutbox(b, 10, outbox.WithRetention(0)) }
+
 // benchOutbox measures, per dialect, in turn in the same run, transactions that each append
-// batch events to a new aggregate:
+// batch events to a new aggregate (the outbox built with opts):
 //   - limit: the event store alone, appending in transactions;
 //   - store: the same transactions, each also enqueueing its events in the outbox as a
 //     repository's save does (on PostgreSQL the append writes the records in its own statement),
 //     while a relay publishes them through the EDA publisher to a gochannel subscriber: events/s
 //     from the first commit until the subscriber has received the last event;
-//   - peer-watermill (PostgreSQL): Watermill's SQL outbox instead, its publisher writing the
-//     messages in the append's transaction and its forwarder moving them to the same gochannel.
-func benchOutbox(b *testing.B, batch int) {
+//   - peer-watermill (PostgreSQL, without opts): Watermill's SQL outbox instead, its publisher
+//     writing the messages in the append's transaction and its forwarder moving them to the same
+//     gochannel.
+func benchOutbox(b *testing.B, batch int, opts ...outbox.Option) {
 	for _, target := range benchTargets(b) {
 		tg := target()
 		events := newEventStore(b, tg.db)
@@ -41,11 +48,11 @@ func benchOutbox(b *testing.B, batch int) {
 		variants := []benchkit.Variant{
 			{Name: "limit", Run: appendAlone(events, batch)},
 			{Name: "store", Run: func(b *testing.B) {
-				received, ob := startBenchRelay(b, store, outboxName(b.Name()))
+				received, ob := startBenchRelay(b, store, outboxName(b.Name()), opts...)
 				appendThrough(b, events, batch, received, outboxStep(ob))
 			}},
 		}
-		if tg.name == "postgres" {
+		if tg.name == "postgres" && len(opts) == 0 { // the peer's rows do not depend on our options
 			variants = append(variants, benchkit.Variant{Name: "peer-watermill", Run: func(b *testing.B) {
 				received, enqueue := startWatermillForwarder(b, tg.db)
 				appendThrough(b, events, batch, received, txStep{after: enqueue})
@@ -181,17 +188,18 @@ func benchSubscriber(b *testing.B, got func(m *message.Message)) *gochannel.GoCh
 // startBenchRelay starts the outbox name on store, publishing through the EDA publisher to a
 // gochannel whose subscriber counts what it receives. The relays poll at the default interval
 // (1 s): commit signals wake them.
-func startBenchRelay(b *testing.B, store *bunstore.OutboxStore, name string) (*atomic.Int64, *outbox.Outbox) {
+func startBenchRelay(b *testing.B, store *bunstore.OutboxStore, name string, opts ...outbox.Option) (*atomic.Int64, *outbox.Outbox) {
 	b.Helper()
 	var received atomic.Int64
 	ps := benchSubscriber(b, func(*message.Message) { received.Add(1) })
-	return &received, startBenchOutbox(b, store, name, ps)
+	return &received, startBenchOutbox(b, store, name, ps, opts...)
 }
 
-func startBenchOutbox(b *testing.B, store *bunstore.OutboxStore, name string, ps message.Publisher) *outbox.Outbox {
+// startBenchOutbox starts the outbox name on store with claims of 200 and opts, publishing to ps.
+func startBenchOutbox(b *testing.B, store *bunstore.OutboxStore, name string, ps message.Publisher, opts ...outbox.Option) *outbox.Outbox {
 	b.Helper()
-	ob, err := outbox.New(store, eda.NewPublisher(ps, "").Publish, outbox.WithName(name),
-		outbox.WithBatchSize(200), outbox.WithLogger(slog.New(slog.DiscardHandler)))
+	ob, err := outbox.New(store, eda.NewPublisher(ps, "").Publish, append([]outbox.Option{outbox.WithName(name),
+		outbox.WithBatchSize(200), outbox.WithLogger(slog.New(slog.DiscardHandler))}, opts...)...)
 	require.NoError(b, err)
 	require.NoError(b, ob.Start(context.Background()))
 	b.Cleanup(func() { _ = ob.Stop(context.Background()) })

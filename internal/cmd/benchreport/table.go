@@ -45,6 +45,10 @@ func describe(op string) string {
 		return "repository load of 1,000 events"
 	case "Outbox10":
 		return "outbox: commit to publish through the relay, 10 events per transaction (limit: the append alone)"
+	case "OutboxKeepNone1":
+		return "outbox keeping no delivered records (retention 0: deleted as delivered): commit to publish, 1 event per transaction (limit: the append alone)"
+	case "OutboxKeepNone10":
+		return "outbox keeping no delivered records (retention 0: deleted as delivered): commit to publish, 10 events per transaction (limit: the append alone)"
 	case "OutboxEnqueue1":
 		return "outbox: append and enqueue, no relay, 1 event per transaction (limit: the append alone)"
 	case "OutboxEnqueue10":
