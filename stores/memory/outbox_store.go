@@ -290,7 +290,25 @@ func (s *OutboxStore) MarkDelivered(ctx context.Context, name string, claims []o
 	if err := ctx.Err(); err != nil {
 		return 0, err
 	}
-	at = storekit.StoredTime(at)
+	return s.deliver(name, claims, storekit.StoredTime(at), true), nil
+}
+
+// DeleteDelivered implements [outbox.DeliveredDeleter]: it removes each record whose claim is
+// current, as Prune removes a delivered one.
+func (s *OutboxStore) DeleteDelivered(ctx context.Context, name string, claims []outbox.Claim) (int, error) {
+	if err := storekit.ValidateClaims(name, claims); err != nil {
+		return 0, err
+	}
+	if err := ctx.Err(); err != nil {
+		return 0, err
+	}
+	return s.deliver(name, claims, storekit.StoredTime(time.Now()), false), nil
+}
+
+// deliver ends each claim of outbox name that is current: its record is delivered at at (no
+// longer live: its place in live is stale now) and kept until pruned, or, unless keep, gone from
+// the outbox at once. It returns how many it ended.
+func (s *OutboxStore) deliver(name string, claims []outbox.Claim, at time.Time, keep bool) int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	b := s.boxes[name]
@@ -303,38 +321,14 @@ func (s *OutboxStore) MarkDelivered(ctx context.Context, name string, claims []o
 		e.rec.DeliveredAt = at
 		e.rec.ClaimedBy, e.rec.ClaimedUntil = "", time.Time{}
 		b.stale++
-		b.delivered = append(b.delivered, e)
-		n++
-	}
-	return n, nil
-}
-
-// DeleteDelivered implements [outbox.DeliveredDeleter]: it removes each record whose claim is
-// current, as Prune removes a delivered one.
-func (s *OutboxStore) DeleteDelivered(ctx context.Context, name string, claims []outbox.Claim) (int, error) {
-	if err := storekit.ValidateClaims(name, claims); err != nil {
-		return 0, err
-	}
-	if err := ctx.Err(); err != nil {
-		return 0, err
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	b := s.boxes[name]
-	n := 0
-	for _, c := range claims {
-		e := b.current(c)
-		if e == nil {
-			continue
+		if keep {
+			b.delivered = append(b.delivered, e)
+		} else {
+			delete(b.byID, e.rec.ID)
 		}
-		// No longer live (its place in live is stale now), and gone from the outbox.
-		e.rec.DeliveredAt = storekit.StoredTime(time.Now())
-		e.rec.ClaimedBy, e.rec.ClaimedUntil = "", time.Time{}
-		b.stale++
-		delete(b.byID, e.rec.ID)
 		n++
 	}
-	return n, nil
+	return n
 }
 
 // MarkFailed implements [outbox.Store].
