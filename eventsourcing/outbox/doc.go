@@ -44,7 +44,8 @@
 //     es.DeadLetterPause (nothing is published while a dead letter is left) or
 //     es.DeadLetterRetry (no record becomes one). A record the store cannot decode (written by
 //     another program) becomes a dead letter at once, with the decode error.
-//   - Delivered records are kept for [WithRetention], then pruned.
+//   - Delivered records are kept for [WithRetention], then pruned; with a retention of 0 a store
+//     that is a [DeliveredDeleter] deletes each one as it is delivered.
 //
 // Relays poll every [WithPollInterval], and wake when the store signals commits
 // ([es.CommitNotifier]) or when this outbox enqueued records outside a transaction: at once after
