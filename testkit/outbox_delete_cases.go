@@ -3,6 +3,7 @@ package testkit
 import (
 	"context"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -74,13 +75,39 @@ func testOutboxDeleteDelivered(t *testing.T, newTarget OutboxStoreFactory) {
 	require.Equal(t, []string{envs[0].EventID}, ids(again), "d's record is still claimed")
 	assert.Equal(t, 1, again[0].Attempts, "a new record")
 
+	// Bad input is refused and deletes nothing; ids that fit but match nothing delete nothing.
 	_, err = d.DeleteDelivered(ctx, "", claimsOf(again))
-	require.ErrorIs(t, err, es.ErrInvalidArgument)
-	_, err = d.DeleteDelivered(ctx, suiteOutbox, []outbox.Claim{{ID: "x", Owner: "r1", Attempt: 0}})
-	require.ErrorIs(t, err, es.ErrInvalidArgument)
+	require.ErrorIs(t, err, es.ErrInvalidArgument, "no outbox")
+	for name, c := range map[string]outbox.Claim{
+		"attempt 0":         {ID: again[0].ID, Owner: "r1", Attempt: 0},
+		"no id":             {ID: "", Owner: "r1", Attempt: 1},
+		"NUL in the id":     {ID: again[0].ID + "\x00", Owner: "r1", Attempt: 1},
+		"invalid UTF-8":     {ID: "\xff\xfe", Owner: "r1", Attempt: 1},
+		"owner too long":    {ID: again[0].ID, Owner: strings.Repeat("o", 65), Attempt: 1},
+		"no owner":          {ID: again[0].ID, Owner: "", Attempt: 1},
+		"id past the limit": {ID: strings.Repeat("i", 65), Owner: "r1", Attempt: 1},
+	} {
+		_, err = d.DeleteDelivered(ctx, suiteOutbox, []outbox.Claim{c})
+		require.ErrorIs(t, err, es.ErrInvalidArgument, name)
+	}
+	tooMany := make([]outbox.Claim, outbox.MaxBatchSize+1)
+	for i := range tooMany {
+		tooMany[i] = outbox.Claim{ID: fmt.Sprintf("id-%d", i), Owner: "r1", Attempt: 1}
+	}
+	_, err = d.DeleteDelivered(ctx, suiteOutbox, tooMany)
+	require.ErrorIs(t, err, es.ErrInvalidArgument, "more claims than a batch")
+	n, err = d.DeleteDelivered(ctx, suiteOutbox, []outbox.Claim{{ID: "x' OR '1'='1", Owner: "r1", Attempt: 1},
+		{ID: `"]; DELETE FROM pyfly_outbox; --`, Owner: "r1", Attempt: 1}})
+	require.NoError(t, err)
+	assert.Zero(t, n)
 	n, err = d.DeleteDelivered(ctx, suiteOutbox, nil)
 	require.NoError(t, err)
 	assert.Zero(t, n)
+	cancelled, cancel := context.WithCancel(ctx)
+	cancel()
+	_, err = d.DeleteDelivered(cancelled, suiteOutbox, claimsOf(again))
+	require.Error(t, err, "a cancelled context")
+	assert.Equal(t, []string{got[3].ID, envs[0].EventID}, ids(pending(t, s)), "the refused calls deleted nothing")
 }
 
 // testRelayKeepsNoDelivered: the relays of an outbox that keeps no delivered records
