@@ -398,7 +398,7 @@ func TestAdminMigrationsAndSchema(t *testing.T) {
 			require.NoError(t, a.Ping(ctx))
 			pending, err := a.PendingMigrations(ctx)
 			require.NoError(t, err)
-			assert.Equal(t, []string{"0001_event_store", "0002_snapshots", "0003_projections", "0004_outbox", "0005_event_store_rowid", "0006_dead_letter_retry", "0007_event_store_default_position", "0008_dead_letter_skips", "0009_projection_replicas", "0010_outbox_seq"}, pending)
+			assert.Equal(t, []string{"0001_event_store", "0002_snapshots", "0003_projections", "0004_outbox", "0005_event_store_rowid", "0006_dead_letter_retry", "0007_event_store_default_position", "0008_dead_letter_skips", "0009_projection_replicas", "0010_outbox_seq", "0011_outbox_fillfactor"}, pending)
 			assert.ErrorIs(t, a.CheckSchema(ctx), bunstore.ErrSchema)
 			require.NoError(t, a.Migrate(ctx))
 			pending, err = a.PendingMigrations(ctx)

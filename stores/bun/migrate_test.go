@@ -37,7 +37,7 @@ func migrations(t *testing.T, db *bun.DB) map[string]int {
 	return out
 }
 
-var allMigrations = map[string]int{"0001": 1, "0002": 1, "0003": 1, "0004": 1, "0005": 1, "0006": 1, "0007": 1, "0008": 1, "0009": 1, "0010": 1}
+var allMigrations = map[string]int{"0001": 1, "0002": 1, "0003": 1, "0004": 1, "0005": 1, "0006": 1, "0007": 1, "0008": 1, "0009": 1, "0010": 1, "0011": 1}
 
 // buildLegacySchema creates the schema exactly as the runner of earlier releases did
 // (testdata/legacy_<dialect>.sql), with its bookkeeping rows applied at a known time.
@@ -187,7 +187,7 @@ func TestMigrateLeavesNewerMigrations(t *testing.T) {
 			require.NoError(t, err)
 
 			require.NoError(t, bunstore.Prepare(ctx, db, true))
-			assert.Equal(t, map[string]int{"0001": 1, "0002": 1, "0003": 1, "0004": 1, "0005": 1, "0006": 1, "0007": 1, "0008": 1, "0009": 1, "0010": 1, "0099": 1}, migrations(t, db))
+			assert.Equal(t, map[string]int{"0001": 1, "0002": 1, "0003": 1, "0004": 1, "0005": 1, "0006": 1, "0007": 1, "0008": 1, "0009": 1, "0010": 1, "0011": 1, "0099": 1}, migrations(t, db))
 			require.NoError(t, newEventStore(t, db).Append(ctx, "a", "T", 0, envs(t, 1)))
 		})
 	}
