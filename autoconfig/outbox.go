@@ -65,6 +65,8 @@ func requirePublisher(pub *eda.Publisher) error {
 // bunOutboxStore is what the forwarding store needs of the Bun outbox store.
 type bunOutboxStore interface {
 	outbox.Store
+	outbox.AppendEnqueuer
+	outbox.DeliveredDeleter
 	es.CommitNotifier
 }
 
@@ -117,10 +119,10 @@ func (s *outboxStore) Enqueue(ctx context.Context, name string, events []es.Enve
 // makes no request.
 func (s *outboxStore) EnqueueWithAppend(ctx context.Context, via outbox.Store, name string, events []es.Envelope, at time.Time) (context.Context, func() bool) {
 	st, err := s.slot.get()
-	if a, ok := st.(outbox.AppendEnqueuer); ok && err == nil && via == outbox.Store(s) {
-		return a.EnqueueWithAppend(ctx, st, name, events, at)
+	if err != nil || via != outbox.Store(s) {
+		return ctx, func() bool { return false }
 	}
-	return ctx, func() bool { return false }
+	return st.EnqueueWithAppend(ctx, st, name, events, at)
 }
 
 // Claim forwards to the Bun store.
@@ -156,11 +158,7 @@ func (s *outboxStore) DeleteDelivered(ctx context.Context, name string, claims [
 	if err != nil {
 		return 0, err
 	}
-	d, ok := st.(outbox.DeliveredDeleter)
-	if !ok {
-		return st.MarkDelivered(ctx, name, claims, time.Now())
-	}
-	return d.DeleteDelivered(ctx, name, claims)
+	return st.DeleteDelivered(ctx, name, claims)
 }
 
 // Release forwards to the Bun store.
