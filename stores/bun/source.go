@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"github.com/gofly/eventsourcing/internal/check"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/jackc/pgx/v5"
@@ -83,10 +84,49 @@ func parsePostgres(u *redact.Parsed, s string) (Source, error) {
 	if err != nil {
 		return Source{}, fmt.Errorf("%w: bunstore: database URL %q: %w", errs.InvalidArgument, src.redacted, check.ClippedError{Err: src.scrub(pgxParseError(err))})
 	}
-	sum := sha256.Sum256([]byte(dsn))
 	src.pgx = cfg
-	src.key = string(DialectPostgres) + "|" + hex.EncodeToString(sum[:])
+	src.key = postgresKey(cfg, u.Query)
 	return src, nil
+}
+
+// postgresKey returns the key of the database pgx reads from cfg and the URL's query: a digest
+// of what names it and how it is reached (each host in lower case with its port, the database,
+// the user and password, the query's parameters in sorted order), so that two spellings of one
+// database (a port left to its default, a host's letter case, parameters in another order) share
+// a key, and no secret shows in it.
+func postgresKey(cfg *pgx.ConnConfig, query []redact.Param) string {
+	h := sha256.New()
+	part := func(s string) {
+		h.Write([]byte(s))
+		h.Write([]byte{0})
+	}
+	host := func(name string, port uint16) string {
+		if !strings.HasPrefix(name, "/") { // a socket directory is a path, whose case counts
+			name = strings.ToLower(name)
+		}
+		return fmt.Sprintf("%s|%d", name, port)
+	}
+	seen := map[string]bool{host(cfg.Host, cfg.Port): true}
+	part(host(cfg.Host, cfg.Port))
+	for _, fb := range cfg.Fallbacks {
+		if k := host(fb.Host, fb.Port); !seen[k] {
+			seen[k] = true
+			part(k)
+		}
+	}
+	part("")
+	part(cfg.Database)
+	part(cfg.User)
+	part(cfg.Password)
+	params := make([]string, len(query))
+	for i, p := range query {
+		params[i] = p.Key + "=" + p.Value
+	}
+	slices.Sort(params)
+	for _, p := range params {
+		part(p)
+	}
+	return string(DialectPostgres) + "|" + hex.EncodeToString(h.Sum(nil))
 }
 
 // pgxParseError drops the "cannot parse `<the URL>`: " pgx puts before the reason, since the
@@ -187,7 +227,7 @@ func (s Source) String() string { return s.redacted }
 func (s Source) GoString() string { return fmt.Sprintf("bunstore.Source(%q)", s.redacted) }
 
 // Key identifies the database: two Sources with equal keys open the same database, so one pool
-// can serve both. It holds no secret (a PostgreSQL key is a digest of the DSN; a SQLite key
+// can serve both. It holds no secret (a PostgreSQL key is a digest of the hosts, ports, database, user, password and parameters, so that spellings of one database share it; a SQLite key
 // names the absolute path). Every sqlite::memory: Source has the same key, for one process's
 // stores that share one pool; each pool opened on it is still a database of its own.
 func (s Source) Key() string { return s.key }

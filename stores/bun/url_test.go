@@ -79,6 +79,34 @@ func TestParseSource(t *testing.T) {
 	require.NoError(t, err)
 	assert.NotEqual(t, src.Key(), other.Key())
 
+	// One database however its URL spells it: the default port, a host's letter case, the
+	// parameters' order, a percent-encoded character. Another port, user or password is another.
+	key := func(url string) string {
+		t.Helper()
+		s, err := bunstore.Parse(url)
+		require.NoError(t, err)
+		return s.Key()
+	}
+	base := key("postgres://app:pw@localhost/app?sslmode=disable&application_name=x")
+	for _, url := range []string{
+		"postgres://app:pw@localhost:5432/app?sslmode=disable&application_name=x",
+		"postgresql://app:pw@LocalHost/app?application_name=x&sslmode=disable",
+		"postgresql+asyncpg://app:p%77@localhost:5432/app?sslmode=disable&application_name=x",
+	} {
+		assert.Equal(t, base, key(url), url)
+	}
+	for _, url := range []string{
+		"postgres://app:pw@localhost:5433/app?sslmode=disable&application_name=x",
+		"postgres://app2:pw@localhost/app?sslmode=disable&application_name=x",
+		"postgres://app:other@localhost/app?sslmode=disable&application_name=x",
+		"postgres://app:pw@localhost/app?sslmode=disable&application_name=y",
+		"postgres://app:pw@127.0.0.1/app?sslmode=disable&application_name=x",
+	} {
+		assert.NotEqual(t, base, key(url), url)
+	}
+	assert.NotEqual(t, key("postgres://app@/app?host=/run/PG"), key("postgres://app@/app?host=/run/pg"),
+		"a socket directory is a path: its case counts")
+
 	// SQLite: the path made absolute is the one opened and the one that keys the pool.
 	dir := t.TempDir()
 	t.Chdir(dir)
