@@ -227,8 +227,9 @@ func (s Source) String() string { return s.redacted }
 func (s Source) GoString() string { return fmt.Sprintf("bunstore.Source(%q)", s.redacted) }
 
 // Key identifies the database: two Sources with equal keys open the same database, so one pool
-// can serve both. It holds no secret (a PostgreSQL key is a digest of the hosts, ports, database, user, password and parameters, so that spellings of one database share it; a SQLite key
-// names the absolute path). Every sqlite::memory: Source has the same key, for one process's
+// can serve both. It holds no secret: a PostgreSQL key is a digest of the hosts and ports, the
+// database, user, password and parameters (so spellings of one database share it); a SQLite key
+// names the absolute path. Every sqlite::memory: Source has the same key, for one process's
 // stores that share one pool; each pool opened on it is still a database of its own.
 func (s Source) Key() string { return s.key }
 
