@@ -1,6 +1,7 @@
 package eventsourcing
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"reflect"
@@ -149,7 +150,8 @@ func (e Envelope) MarshalJSON() ([]byte, error) {
 	return json.Marshal(j)
 }
 
-// UnmarshalJSON reads the form MarshalJSON writes. Every key but tenant_id is required.
+// UnmarshalJSON reads the form MarshalJSON writes. Every key but tenant_id is required. A payload
+// of null reads as a nil Payload (which MarshalJSON writes as {}).
 func (e *Envelope) UnmarshalJSON(data []byte) error {
 	var keys map[string]json.RawMessage
 	if err := json.Unmarshal(data, &keys); err != nil {
@@ -174,7 +176,7 @@ func (e *Envelope) UnmarshalJSON(data []byte) error {
 		AggregateType: j.AggregateType,
 		Sequence:      j.Sequence,
 		EventType:     j.EventType,
-		Payload:       jsoncopy.Raw(j.Payload),
+		Payload:       rawOrNil(j.Payload),
 		Metadata:      j.Metadata,
 		OccurredAt:    at.UTC(),
 		Version:       j.Version,
@@ -186,4 +188,12 @@ func (e *Envelope) UnmarshalJSON(data []byte) error {
 		e.TenantID = *j.TenantID
 	}
 	return nil
+}
+
+// rawOrNil returns a copy of b, or nil when b is JSON null.
+func rawOrNil(b json.RawMessage) json.RawMessage {
+	if t := bytes.TrimSpace(b); len(t) == 0 || string(t) == "null" {
+		return nil
+	}
+	return jsoncopy.Raw(b)
 }

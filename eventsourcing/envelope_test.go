@@ -123,3 +123,15 @@ func TestEnvelopeEqualAndClone(t *testing.T) {
 	g.Payload = []byte("{\"order_id\": \"\", \"amount\": 1}")
 	assert.True(t, e.Equal(g), "insignificant white space is ignored")
 }
+
+// A payload of null reads as no payload, which marshals as {} again. Before the fix Payload held
+// the bytes null, and a second marshal wrote "payload":null.
+func TestEnvelopeUnmarshalNullPayload(t *testing.T) {
+	var e es.Envelope
+	require.NoError(t, json.Unmarshal([]byte(`{"event_id":"x","aggregate_id":"a","aggregate_type":"T","sequence":1,"event_type":"E","payload":null,"metadata":null,"occurred_at":"2026-01-01T00:00:00Z","version":1,"tenant_id":null}`), &e))
+	assert.Nil(t, e.Payload)
+	assert.Equal(t, map[string]any{}, e.Metadata)
+	raw, err := json.Marshal(e)
+	require.NoError(t, err)
+	assert.Contains(t, string(raw), `"payload":{}`)
+}
