@@ -3,6 +3,7 @@ package eventsourcing_test
 import (
 	"errors"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -141,4 +142,27 @@ func TestRootOf(t *testing.T) {
 	require.Nil(t, es.RootOf(nil))
 	require.Nil(t, es.RootOf((*deepAggregate)(nil)), "a typed nil pointer")
 	require.Nil(t, es.RootOf((*rootViaPointer)(nil)), "a typed nil pointer to an aggregate embedding a pointer")
+}
+
+type Wrapped[T any] struct{ Inner T }
+
+type Pair[K comparable, V any] struct {
+	Key K
+	Val V
+}
+
+// Generic event types are named without the package paths of their type arguments. Before the
+// fix EventTypeOf(Wrapped[Incremented]{}) was
+// "Wrapped[github.com/gofly/eventsourcing/eventsourcing_test.Incremented]".
+func TestEventTypeOfGenericType(t *testing.T) {
+	assert.Equal(t, "Wrapped[Incremented]", es.EventTypeOf(Wrapped[Incremented]{}))
+	assert.Equal(t, "Wrapped[Incremented]", es.EventTypeOf(&Wrapped[Incremented]{}))
+	assert.Equal(t, "Wrapped[int]", es.EventTypeOf(Wrapped[int]{}))
+	assert.Equal(t, "Wrapped[Wrapped[*Incremented]]", es.EventTypeOf(Wrapped[Wrapped[*Incremented]]{}))
+	assert.Equal(t, "Pair[string,[]Incremented]", es.EventTypeOf(Pair[string, []Incremented]{}))
+	assert.Equal(t, "Wrapped[map[Opened]Time]", es.EventTypeOf(Wrapped[map[Opened]time.Time]{}))
+	assert.Equal(t, "Wrapped[func(Opened) error]", es.EventTypeOf(Wrapped[func(Opened) error]{}))
+	assert.Equal(t, `Wrapped[struct { A Opened "json:\"a.b\"" }]`, es.EventTypeOf(Wrapped[struct {
+		A Opened `json:"a.b"`
+	}]{}))
 }
