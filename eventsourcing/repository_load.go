@@ -54,6 +54,9 @@ func (r *Repository[A]) loadFromSnapshot(ctx context.Context, id string) (A, boo
 	if !ok {
 		return zero, false, nil
 	}
+	if snap.AggregateID != id {
+		return zero, false, fmt.Errorf("%w: the snapshot store returned a snapshot of %q, loading %q", ErrEnvelopeMismatch, snap.AggregateID, id)
+	}
 	if snap.AggregateType != "" && snap.AggregateType != r.cfg.aggregateType {
 		return zero, false, fmt.Errorf("%w: snapshot of %q has aggregate type %q, loading %q", ErrEnvelopeMismatch, id, snap.AggregateType, r.cfg.aggregateType)
 	}

@@ -91,3 +91,25 @@ func TestNullSnapshotStateIsRefusedOnSave(t *testing.T) {
 	require.NoError(t, err)
 	assert.Zero(t, v, "the events and the refused snapshot roll back together")
 }
+
+// A snapshot of another aggregate is refused. Before the fix Load restored the state of "other"
+// under the id asked for.
+func TestSnapshotOfAnotherAggregateIsRefused(t *testing.T) {
+	ctx := context.Background()
+	store := memory.NewEventStore()
+	writer, err := es.NewRepository(store, NewCounter)
+	require.NoError(t, err)
+	c := NewCounter()
+	c.ID = "c"
+	for range 3 {
+		require.NoError(t, c.Apply(Incremented{}))
+	}
+	require.NoError(t, writer.Save(ctx, c))
+
+	snaps := fixedSnapshots{memory.NewSnapshotStore(), es.Snapshot{AggregateID: "other", AggregateType: "Counter", Sequence: 3, Payload: json.RawMessage(`{"N":99}`)}}
+	repo, err := es.NewRepository(store, NewCounter, es.WithSnapshots(snaps, 10))
+	require.NoError(t, err)
+	_, err = repo.Load(ctx, "c")
+	require.ErrorIs(t, err, es.ErrEnvelopeMismatch)
+	assert.Contains(t, err.Error(), `"other"`)
+}
