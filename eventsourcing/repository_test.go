@@ -383,3 +383,30 @@ func TestNewRepositoryValidation(t *testing.T) {
 	assert.Equal(t, "Order", repo.AggregateType())
 	require.ErrorIs(t, repo.Save(context.Background(), nil), es.ErrInvalidArgument)
 }
+
+// An upcaster that builds a new envelope (GlobalPosition 0) keeps the store's position on Load and
+// ReadAll. Before the fix both failed: "changed its global position (1 to 0)".
+func TestUpcasterReturningANewEnvelopeKeepsThePosition(t *testing.T) {
+	ctx := context.Background()
+	up := es.UpcasterFunc{
+		Match: func(e es.Envelope) bool { return e.EventType == "Incremented" && e.Version == 1 },
+		Fn: func(e es.Envelope) (es.Envelope, error) {
+			return es.Envelope{EventID: e.EventID, AggregateID: e.AggregateID, AggregateType: e.AggregateType, Sequence: e.Sequence,
+				EventType: e.EventType, Payload: e.Payload, Metadata: e.Metadata, OccurredAt: e.OccurredAt, Version: 2}, nil
+		},
+	}
+	store := memory.NewEventStore(memory.WithUpcasters(up))
+	repo, err := es.NewRepository(store, NewCounter)
+	require.NoError(t, err)
+	require.NoError(t, repo.Save(ctx, saveCounter(t, repo, "c", 0, 2)))
+	got, err := repo.Load(ctx, "c")
+	require.NoError(t, err)
+	assert.Equal(t, 2, got.N)
+	all, err := store.ReadAll(ctx, 0, 10)
+	require.NoError(t, err)
+	require.Len(t, all, 2)
+	for i, e := range all {
+		assert.Equal(t, int64(i+1), e.GlobalPosition)
+		assert.Equal(t, 2, e.Version)
+	}
+}

@@ -2,7 +2,9 @@ package eventsourcing
 
 // Upcaster rewrites old envelopes into their current form on read. Stores apply their upcasters
 // in registration order, one pass, on every read path (Load, ReadAll) and never on writes; each
-// upcaster sees the previous one's output and works on a copy, so it may change it freely.
+// upcaster sees the previous one's output and works on a copy, so it may change it freely. It
+// must not move or rename the event (its aggregate id, sequence and event id stay); the output
+// keeps the store's GlobalPosition, also when it leaves it 0 (a newly built envelope).
 type Upcaster interface {
 	AppliesTo(e Envelope) bool
 	Upcast(e Envelope) (Envelope, error)

@@ -211,11 +211,12 @@ func ValidateSnapshot(s es.Snapshot) error {
 	return nil
 }
 
-// ApplyUpcasters runs ups over e in order. e must be the caller's own copy. An upcaster's error,
-// an output payload no reader could decode, or an output that moves the event (another aggregate
-// id, sequence or global position) or renames it (another event id, which consumers de-duplicate
-// on) is an *es.DecodeError (matching es.ErrDecode) naming the event and the upcaster: a store
-// must never hand out a silently reordered stream.
+// ApplyUpcasters runs ups over e in order. e must be the caller's own copy. An output without a
+// global position (0, as an upcaster that builds a new envelope returns it) keeps e's. An
+// upcaster's error, an output payload no reader could decode, or an output that moves the event
+// (another aggregate id, sequence or non-zero global position) or renames it (another event id,
+// which consumers de-duplicate on) is an *es.DecodeError (matching es.ErrDecode) naming the event
+// and the upcaster: a store must never hand out a silently reordered stream.
 func ApplyUpcasters(ups []es.Upcaster, e es.Envelope) (es.Envelope, error) {
 	for i, u := range ups {
 		if !u.AppliesTo(e) {
@@ -224,6 +225,9 @@ func ApplyUpcasters(ups []es.Upcaster, e es.Envelope) (es.Envelope, error) {
 		out, err := u.Upcast(e)
 		if err != nil {
 			return es.Envelope{}, &es.DecodeError{Event: e, Err: fmt.Errorf("upcaster %d (%T) on event type %s: %w", i, u, e.EventType, err)}
+		}
+		if out.GlobalPosition == 0 {
+			out.GlobalPosition = e.GlobalPosition
 		}
 		if p := check.JSONObject(out.Payload, check.DecodeJSONDepth); p != "" {
 			return es.Envelope{}, &es.DecodeError{Event: e, Err: fmt.Errorf("upcaster %d (%T) on event type %s returned a payload that %s", i, u, e.EventType, p)}

@@ -197,3 +197,25 @@ func TestValidateAppendRefusesAnIDTwiceInOneCall(t *testing.T) {
 		assert.ErrorContains(t, storekit.ValidateAppend("a", "T", 0, events), fmt.Sprintf("events[%d].Payload: must be a JSON object", n-2), n)
 	}
 }
+
+// An upcaster that returns a new envelope without a global position keeps the stored one; a
+// different position is still refused. Before the fix the first failed with "changed its global
+// position (3 to 0)".
+func TestUpcasterKeepsTheGlobalPosition(t *testing.T) {
+	e := es.Envelope{EventID: "ev-1", AggregateID: "a", Sequence: 1, EventType: "E", Payload: json.RawMessage(`{}`), GlobalPosition: 3}
+	fresh := es.UpcasterFunc{Match: func(es.Envelope) bool { return true }, Fn: func(in es.Envelope) (es.Envelope, error) {
+		return es.Envelope{EventID: in.EventID, AggregateID: in.AggregateID, Sequence: in.Sequence, EventType: "E2", Payload: json.RawMessage(`{"v":2}`), Version: 2}, nil
+	}}
+	out, err := storekit.ApplyUpcasters([]es.Upcaster{fresh}, e)
+	require.NoError(t, err)
+	assert.Equal(t, int64(3), out.GlobalPosition)
+	assert.Equal(t, "E2", out.EventType)
+
+	mover := es.UpcasterFunc{Match: func(es.Envelope) bool { return true }, Fn: func(in es.Envelope) (es.Envelope, error) {
+		in.GlobalPosition = 9
+		return in, nil
+	}}
+	_, err = storekit.ApplyUpcasters([]es.Upcaster{mover}, e)
+	require.ErrorIs(t, err, es.ErrDecode)
+	assert.Contains(t, err.Error(), "changed its global position (3 to 9)")
+}
