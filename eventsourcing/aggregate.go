@@ -53,6 +53,7 @@ func RootOf(a Aggregate) *AggregateRoot {
 type handler struct {
 	name  string // for messages: "es.When" or the method's name
 	param reflect.Type
+	event string // the event type param names
 	call  func(self Aggregate, arg reflect.Value) error
 	// replay, when set, decodes a stored payload straight into the parameter type and calls
 	// the handler, without reflection: decodeErr when the payload does not decode, else the
@@ -107,6 +108,7 @@ func register[E any](agg Aggregate, fn func(E) error) {
 	r.handlers[eventType] = handler{
 		name:  "es.When",
 		param: param,
+		event: eventType,
 		call: func(_ Aggregate, arg reflect.Value) error {
 			return fn(arg.Interface().(E))
 		},
@@ -163,7 +165,10 @@ func Init[A Aggregate](a A) A {
 // The handler is the [When] (or [WhenErr]) handler for the event's type, else a method of the
 // aggregate On<Name>(E) or On<Name>(E) error, where E is the event's Go type and Name is either
 // E's Go type name (OnOpened(Opened)) or its event type written as a method name
-// (OnAccountOpened(Opened) for "account.opened"). Any other On… method is not a handler. Two
+// (OnAccountOpened(Opened) for "account.opened"). Such a method handles the event type of E
+// ([EventTypeOf]) and also the event type Name itself, so that OnOpened(Opened) replays events
+// stored as "Opened" as well as "account.opened" (unless another method's E has the event type
+// Name). Any other On… method is not a handler. Two
 // methods for one event type, a method named after a parameter type that names no event (an
 // interface, or an EventType method that panics on a zero value), or a When handler for an
 // interface type make every Apply fail with [ErrInvalidHandler]; [NewRepository] reports it when
@@ -228,6 +233,11 @@ func (r *AggregateRoot) dispatch(eventType string, run func(h handler) error) er
 	h, ok := r.handlers[eventType]
 	if !ok {
 		h, ok = methods[eventType]
+		// A method found by its name (OnOpened for "Opened" when Opened's event type is
+		// "account.opened") gives way to a When handler for the same event.
+		if w, when := r.handlers[h.event]; ok && h.event != eventType && when {
+			h = w
+		}
 	}
 	if !ok {
 		return r.noHandler(eventType)

@@ -214,3 +214,46 @@ func TestAMethodNamedAfterAnInterfaceIsAMistake(t *testing.T) {
 	assert.Contains(t, err.Error(), "Typer.OnEventTyper")
 	assert.Contains(t, err.Error(), "interface")
 }
+
+// OnOpened(Opened) handles event type "Opened" as well as Opened's own "account.opened". Before
+// the fix replaying an envelope of type "Opened" failed with ErrNoHandler.
+func TestMethodHandlesTheEventTypeItIsNamedAfter(t *testing.T) {
+	a := NewAccount()
+	env, err := es.NewEnvelope(Opened{Owner: "ann"})
+	require.NoError(t, err)
+	env.EventType = "Opened"
+	require.NoError(t, a.Replay(env))
+	assert.Equal(t, "ann", a.Owner)
+	assert.Equal(t, int64(1), a.Version)
+
+	// A When handler for the event still wins over the method, under either name.
+	w := NewAccount()
+	es.When(w, func(e Opened) { w.Owner = "when: " + e.Owner })
+	require.NoError(t, w.Replay(env))
+	assert.Equal(t, "when: ann", w.Owner)
+	env.EventType = "account.opened"
+	require.NoError(t, w.Replay(env))
+	assert.Equal(t, "when: ann", w.Owner)
+
+	// The event type a method is named after goes to another method whose event claims it.
+	c := es.Init(&Claimed{})
+	env.EventType = "Opened"
+	require.NoError(t, c.Replay(env))
+	assert.Equal(t, "plain", c.Got)
+	env.EventType = "account.opened"
+	require.NoError(t, c.Replay(env))
+	assert.Equal(t, "opened", c.Got)
+}
+
+// PlainOpened's event type is "Opened", which OnOpened(Opened) is also named after.
+type PlainOpened struct{}
+
+func (PlainOpened) EventType() string { return "Opened" }
+
+type Claimed struct {
+	es.AggregateRoot
+	Got string
+}
+
+func (c *Claimed) OnOpened(Opened)           { c.Got = "opened" }
+func (c *Claimed) OnPlainOpened(PlainOpened) { c.Got = "plain" }

@@ -37,6 +37,7 @@ func methodsOf(t reflect.Type) (map[string]handler, error) {
 
 func discoverMethods(t reflect.Type) methodSet {
 	m := make(map[string]handler)
+	aliases := make(map[string]handler) // On<Name> also handles event type Name
 	for i := 0; i < t.NumMethod(); i++ {
 		meth := t.Method(i)
 		name, ok := strings.CutPrefix(meth.Name, "On")
@@ -59,16 +60,28 @@ func discoverMethods(t reflect.Type) methodSet {
 			return methodSet{err: fmt.Errorf("%w: %s has two handlers for event %q, %s and %s; keep one",
 				ErrInvalidHandler, typeNameOf(t), eventType, prev.name, meth.Name)}
 		}
-		m[eventType] = methodHandler(meth, param, ft.NumOut() == 1)
+		h := methodHandler(meth, param, eventType, ft.NumOut() == 1)
+		m[eventType] = h
+		if name != eventType {
+			aliases[name] = h
+		}
+	}
+	// An event type a method is named after goes to that method unless another one claims it as
+	// its parameter's event type.
+	for name, h := range aliases {
+		if _, taken := m[name]; !taken {
+			m[name] = h
+		}
 	}
 	return methodSet{byType: m}
 }
 
-func methodHandler(meth reflect.Method, param reflect.Type, returnsErr bool) handler {
+func methodHandler(meth reflect.Method, param reflect.Type, eventType string, returnsErr bool) handler {
 	fn := meth.Func
 	return handler{
 		name:  meth.Name,
 		param: param,
+		event: eventType,
 		call: func(self Aggregate, arg reflect.Value) error {
 			out := fn.Call([]reflect.Value{reflect.ValueOf(self), arg})
 			if returnsErr && !out[0].IsNil() {
