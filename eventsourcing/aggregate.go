@@ -41,7 +41,7 @@ type AggregateRoot struct {
 func (r *AggregateRoot) root() *AggregateRoot { return r }
 
 // RootOf returns the AggregateRoot embedded in a, for tools that work on any aggregate (test
-// fixtures, inspectors), or nil when a is nil or a nil pointer.
+// fixtures, inspectors), or nil when a is nil or a nil pointer, or embeds a nil *AggregateRoot.
 func RootOf(a Aggregate) *AggregateRoot {
 	if check.IsNil(a) {
 		return nil
@@ -83,8 +83,8 @@ func WhenErr[E any](agg Aggregate, fn func(E) error) {
 }
 
 func register[E any](agg Aggregate, fn func(E) error) {
-	if check.IsNil(agg) {
-		return
+	if check.IsNil(agg) || agg.root() == nil {
+		return // Apply reports the nil root
 	}
 	r := agg.root()
 	r.self = agg
@@ -151,11 +151,21 @@ func (r *AggregateRoot) methodSet() (map[string]handler, error) {
 // Init binds an aggregate's root to the aggregate, so that the promoted Apply can reach its
 // On<EventType> methods (see [AggregateRoot.Apply] for how they are found), and returns it.
 // Constructors that only use methods call it; [When] and the repository bind on their own.
+// A nil a, or one that embeds a nil *AggregateRoot (embed AggregateRoot by value), is returned as
+// it is; its Apply reports the mistake.
 func Init[A Aggregate](a A) A {
 	if !check.IsNil(a) {
-		a.root().self = a
+		if r := a.root(); r != nil {
+			r.self = a
+		}
 	}
 	return a
+}
+
+// errNilRoot is the error of an aggregate that embeds a nil *AggregateRoot.
+func errNilRoot(what string) error {
+	return invalidArg("%s: the aggregate embeds a nil *es.AggregateRoot; embed es.AggregateRoot by value "+
+		"(struct{ es.AggregateRoot; ... })", what)
 }
 
 // Apply dispatches event to its handler, then queues it as pending and moves the version by one.
@@ -174,6 +184,9 @@ func Init[A Aggregate](a A) A {
 // interface type make every Apply fail with [ErrInvalidHandler]; [NewRepository] reports it when
 // it is built.
 func (r *AggregateRoot) Apply(event any) error {
+	if r == nil {
+		return errNilRoot("Apply")
+	}
 	if check.IsNil(event) {
 		return invalidArg("event: must not be nil")
 	}
@@ -193,6 +206,9 @@ func (r *AggregateRoot) Apply(event any) error {
 // Replay dispatches a stored event: its payload is decoded into the handler's parameter type. The
 // version moves by one; nothing is queued.
 func (r *AggregateRoot) Replay(e Envelope) error {
+	if r == nil {
+		return errNilRoot("Replay")
+	}
 	return r.dispatch(e.EventType, func(h handler) error {
 		decodeErr := func(err error) error {
 			return fmt.Errorf("%w: payload of event %s does not decode into %v: %v", ErrDecode, e.EventID, h.param, err)
@@ -214,11 +230,18 @@ func (r *AggregateRoot) Replay(e Envelope) error {
 
 // PendingEvents returns a copy of the events applied since the last save.
 func (r *AggregateRoot) PendingEvents() []any {
+	if r == nil {
+		return nil
+	}
 	return append([]any(nil), r.pending...)
 }
 
 // MarkCommitted clears the pending events; the version stays.
-func (r *AggregateRoot) MarkCommitted() { r.pending, r.saved = nil, nil }
+func (r *AggregateRoot) MarkCommitted() {
+	if r != nil {
+		r.pending, r.saved = nil, nil
+	}
+}
 
 // dispatch finds the handler of eventType and runs it through run; the version moves by one when
 // run succeeds.

@@ -1,6 +1,7 @@
 package eventsourcing_test
 
 import (
+	"context"
 	"errors"
 	"testing"
 
@@ -257,3 +258,33 @@ type Claimed struct {
 
 func (c *Claimed) OnOpened(Opened)           { c.Got = "opened" }
 func (c *Claimed) OnPlainOpened(PlainOpened) { c.Got = "plain" }
+
+// PtrRoot embeds *es.AggregateRoot, which satisfies es.Aggregate but is nil unless set.
+type PtrRoot struct {
+	*es.AggregateRoot
+	N int
+}
+
+func (p *PtrRoot) OnIncremented(Incremented) { p.N++ }
+
+// An aggregate that embeds a nil *es.AggregateRoot is refused with an error, never a panic.
+// Before the fix NewRepository, es.Init and es.When panicked on the nil pointer.
+func TestNilEmbeddedRootIsAnErrorNotAPanic(t *testing.T) {
+	_, err := es.NewRepository(memory.NewEventStore(), func() *PtrRoot { return &PtrRoot{} })
+	require.ErrorIs(t, err, es.ErrInvalidArgument)
+	assert.Contains(t, err.Error(), "embed es.AggregateRoot by value")
+
+	p := es.Init(&PtrRoot{})
+	es.When(p, func(Incremented) {})
+	assert.Nil(t, es.RootOf(p))
+	require.ErrorIs(t, p.Apply(Incremented{}), es.ErrInvalidArgument)
+	env, err := es.NewEnvelope(Incremented{})
+	require.NoError(t, err)
+	require.ErrorIs(t, p.Replay(env), es.ErrInvalidArgument)
+	assert.Empty(t, p.PendingEvents())
+	p.MarkCommitted()
+
+	repo, err := es.NewRepository(memory.NewEventStore(), func() *PtrRoot { return &PtrRoot{AggregateRoot: &es.AggregateRoot{}} })
+	require.NoError(t, err, "a root that is set works")
+	require.ErrorIs(t, repo.Save(context.Background(), &PtrRoot{}), es.ErrInvalidArgument)
+}

@@ -21,7 +21,8 @@ type Repository[A Aggregate] struct {
 
 // NewRepository returns a repository over store that builds empty aggregates with factory.
 //
-// It builds one aggregate to check its definition: a factory that returns nil, handlers that
+// It builds one aggregate to check its definition: a factory that returns nil (or an aggregate
+// that embeds a nil *AggregateRoot instead of AggregateRoot by value), handlers that
 // [AggregateRoot.Apply] would refuse ([ErrInvalidHandler]), or (with snapshots) state that a JSON
 // snapshot would lose are reported here rather than on the first save. [WithOutbox] needs a
 // store that runs transactions (see [Transactor]).
@@ -74,9 +75,12 @@ func (r *Repository[A]) AggregateType() string { return r.cfg.aggregateType }
 
 func (r *Repository[A]) newAggregate() (A, error) {
 	agg := r.factory()
+	var zero A
 	if check.IsNil(agg) {
-		var zero A
 		return zero, invalidArg("the repository's factory returned nil; it must return a new aggregate")
+	}
+	if agg.root() == nil {
+		return zero, errNilRoot(fmt.Sprintf("the repository's factory returned a %T", agg))
 	}
 	agg.root().self = agg
 	return agg, nil
@@ -139,6 +143,9 @@ func (r *Repository[A]) pending(agg A) (*AggregateRoot, int64, error) {
 		return nil, 0, invalidArg("Save: the aggregate must not be nil")
 	}
 	root := agg.root()
+	if root == nil {
+		return nil, 0, errNilRoot("Save")
+	}
 	if root.self == nil {
 		root.self = agg
 	}
