@@ -16,6 +16,7 @@ import (
 	"github.com/gofly/eventsourcing/eventsourcing/outbox"
 	"github.com/gofly/eventsourcing/eventsourcing/projection"
 	"github.com/gofly/eventsourcing/health"
+	"github.com/gofly/eventsourcing/internal/redact"
 )
 
 // FromKoanf reads the configuration from k, strictly: defaults for what k lacks, an *[Error]
@@ -161,9 +162,12 @@ func validKeysNear(rel string) string {
 	return "valid keys under " + where + ": " + strings.Join(children, ", ") + note
 }
 
-// showKey shows a key written in the configuration: as it is when it is printable UTF-8,
-// quoted otherwise, so that a NUL or a control character cannot reach a log line raw.
+// showKey shows a key written in the configuration, or one a message suggests that holds a
+// value (pyfly.data.relational.datasources.<value>.url): with a URL's password replaced
+// ([hidePasswords]), as it is when it is printable UTF-8, quoted otherwise, so that a NUL or a
+// control character cannot reach a log line raw.
 func showKey(key string) string {
+	key = hidePasswords(key)
 	if !utf8.ValidString(key) || strings.ContainsFunc(key, func(r rune) bool { return !unicode.IsPrint(r) }) {
 		return strconv.Quote(key)
 	}
@@ -187,7 +191,7 @@ func Keys() []string {
 func decodeError(k *koanf.Koanf, err error) error {
 	bad := decodeErrors(err)
 	if len(bad) == 0 {
-		return &Error{Key: Root, Reason: strings.Join(strings.Fields(err.Error()), " ")}
+		return &Error{Key: Root, Reason: causeText(err)}
 	}
 	first := &Error{Key: fullKey(bad[0].Name()), Reason: expectation(k, bad[0])}
 	for _, d := range bad[1:] {
@@ -242,7 +246,7 @@ func expect(key string, v any, t reflect.Type, cause error) string {
 		got = fmt.Sprintf("a %T", v) // a URL may hold a password
 	}
 	if t == nil {
-		return strings.Join(strings.Fields(cause.Error()), " ")
+		return causeText(cause)
 	}
 	for t.Kind() == reflect.Pointer {
 		t = t.Elem()
@@ -255,7 +259,12 @@ func expect(key string, v any, t reflect.Type, cause error) string {
 	case reflect.Struct:
 		return "expects a map with the keys " + strings.Join(childKeys(key), ", ") + ", got " + got
 	}
-	return strings.Join(strings.Fields(cause.Error()), " ")
+	return causeText(cause)
+}
+
+// causeText is the decoder's complaint on one line, with any password in it replaced.
+func causeText(err error) string {
+	return hidePasswords(strings.Join(strings.Fields(err.Error()), " "))
 }
 
 // fieldType returns the type of the Config field at path (keys relative to Root), or nil.
@@ -270,13 +279,15 @@ func fieldType(path []string) reflect.Type {
 // maxShown bounds how much of a value a message shows.
 const maxShown = 64
 
-// describeValue shows a configuration value in a message: strings quoted (and cut after
-// maxShown bytes), lists and maps named.
+// describeValue shows a configuration value in a message: strings with a URL's password
+// replaced ([hidePasswords]), quoted (and cut after maxShown bytes), lists and maps named. Every
+// value a configuration error quotes goes through it.
 func describeValue(v any) string {
 	switch x := v.(type) {
 	case nil:
 		return "nothing"
 	case string:
+		x = hidePasswords(x)
 		if len(x) > maxShown {
 			return strconv.Quote(strings.ToValidUTF8(x[:maxShown], "")) + "…"
 		}
@@ -288,6 +299,13 @@ func describeValue(v any) string {
 	}
 	return fmt.Sprintf("%v", v)
 }
+
+// hidePasswords replaces the secrets in s, a value (or a message holding values) written in the
+// configuration, with redact.Mask: the password of a URL's user information, whatever
+// characters it holds, and the values of password=, token= and the like, as the stores' URLs
+// are shown in logs. A value a key was not meant for (a URL given as a provider or a
+// datasource's name) is shown no other way.
+func hidePasswords(s string) string { return redact.Text(s) }
 
 func hasDecodeError(err error) bool {
 	var d *mapstructure.DecodeError

@@ -200,11 +200,11 @@ func settingError(owner reflect.Type, err error) error {
 			continue
 		}
 		if n.field == ce.Field {
-			return &Error{Key: Root + "." + n.key, Err: &because{msg: ce.Reason, err: err}}
+			return &Error{Key: Root + "." + n.key, Err: &because{msg: hidePasswords(ce.Reason), err: err}}
 		}
 		section = n.key[:strings.LastIndex(n.key, ".")]
 	}
-	return &Error{Key: Root + "." + section, Err: &because{msg: ce.Field + ": " + ce.Reason, err: err}}
+	return &Error{Key: Root + "." + section, Err: &because{msg: ce.Field + ": " + hidePasswords(ce.Reason), err: err}}
 }
 
 // because is a cause that reads as msg and unwraps to the error it explains.

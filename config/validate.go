@@ -33,7 +33,7 @@ func (c *Config) Validate() error {
 		c.EDA.Destination = DefaultDestination
 	}
 	if p := check.Text(c.EDA.Destination, math.MaxInt, true); p != "" {
-		return &Error{Key: Root + ".eda.destination", Reason: fmt.Sprintf("a Watermill topic %s, got %.40q", p, c.EDA.Destination)}
+		return &Error{Key: Root + ".eda.destination", Reason: fmt.Sprintf("a Watermill topic %s, got %s", p, describeValue(c.EDA.Destination))}
 	}
 	c.Store.URL = strings.TrimSpace(c.Store.URL)
 	c.Snapshot.URL = strings.TrimSpace(c.Snapshot.URL)
@@ -91,8 +91,8 @@ func normaliseProvider(raw, key string) (string, error) {
 	case ProviderSQLAlchemy:
 		return ProviderBun, nil
 	}
-	return "", &Error{Key: key, Reason: fmt.Sprintf("%q is not a known provider; valid values: %s, %s, %s (an alias of %s)",
-		raw, ProviderMemory, ProviderBun, ProviderSQLAlchemy, ProviderBun)}
+	return "", &Error{Key: key, Reason: fmt.Sprintf("%s is not a known provider; valid values: %s, %s, %s (an alias of %s)",
+		describeValue(raw), ProviderMemory, ProviderBun, ProviderSQLAlchemy, ProviderBun)}
 }
 
 // validateOutboxStream normalises and checks outbox.mode, outbox.start-from and
@@ -106,7 +106,7 @@ func (c *Config) validateOutboxStream() error {
 	case OutboxModeRecords, OutboxModeStream:
 	default:
 		return &Error{Key: Root + ".outbox.mode", Reason: fmt.Sprintf("must be %q (saves enqueue records that relays publish) or %q "+
-			"(the event store's stream is published from a stored position), got %.40q", OutboxModeRecords, OutboxModeStream, o.Mode)}
+			"(the event store's stream is published from a stored position), got %s", OutboxModeRecords, OutboxModeStream, describeValue(o.Mode))}
 	}
 	o.StartFrom = projection.StartFrom(strings.ToLower(strings.TrimSpace(string(o.StartFrom))))
 	switch o.StartFrom {
@@ -114,8 +114,8 @@ func (c *Config) validateOutboxStream() error {
 		o.StartFrom = projection.StartEarliest
 	case projection.StartEarliest, projection.StartLatest:
 	default:
-		return &Error{Key: Root + ".outbox.start-from", Reason: fmt.Sprintf("must be %q or %q, got %.40q",
-			projection.StartEarliest, projection.StartLatest, o.StartFrom)}
+		return &Error{Key: Root + ".outbox.start-from", Reason: fmt.Sprintf("must be %q or %q, got %s",
+			projection.StartEarliest, projection.StartLatest, describeValue(string(o.StartFrom)))}
 	}
 	switch {
 	case o.CheckpointInterval == 0:
