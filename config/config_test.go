@@ -416,9 +416,10 @@ func TestNumbersAreStrict(t *testing.T) {
 		"projection: {poll-interval: 0.5}":                `pyfly.eventsourcing.projection.poll-interval: expects a duration with a unit`,
 		"projection: {retry-max: true}":                   `pyfly.eventsourcing.projection.retry-max: expects a duration with a unit`,
 		`projection: {lease-ttl: "30"}`:                   `pyfly.eventsourcing.projection.lease-ttl: expects a duration with a unit, such as "30s", "500ms" or "2m", got "30"`,
-		"outbox: {max-attempts: 99999999999999999999999}": "pyfly.eventsourcing.outbox.max-attempts: expects a whole number from -9223372036854775808 to 9223372036854775807, got 1e+23",
-		"outbox: {batch-size: 18446744073709551615}":      "pyfly.eventsourcing.outbox.batch-size: expects a whole number from -9223372036854775808 to 9223372036854775807, got 18446744073709551615",
-		"outbox: {batch-size: 1.5}":                       "pyfly.eventsourcing.outbox.batch-size: expects a whole number from -9223372036854775808 to 9223372036854775807, got 1.5",
+		"outbox: {max-attempts: 99999999999999999999999}": "pyfly.eventsourcing.outbox.max-attempts: expects a whole number, 0 (the default) or more, got 1e+23",
+		"outbox: {batch-size: 18446744073709551615}":      "pyfly.eventsourcing.outbox.batch-size: expects a whole number, 0 (the default) or more, got 18446744073709551615",
+		"outbox: {batch-size: 1.5}":                       "pyfly.eventsourcing.outbox.batch-size: expects a whole number, 0 (the default) or more, got 1.5",
+		"projection: {versions: {pv: 1.5}}":               "pyfly.eventsourcing.projection.versions: expects a version per projection name, a whole number from 1 to 99999, got 1.5",
 		"outbox: {relays: true}":                          "pyfly.eventsourcing.outbox.relays: expects a whole number",
 		"projection: {dead-letter-after: 9.3e18}":         "pyfly.eventsourcing.projection.dead-letter-after: expects a whole number",
 		`projection: {batch-size: "0x10"}`:                "pyfly.eventsourcing.projection.batch-size: expects a whole number",
@@ -473,10 +474,11 @@ func TestSnapshotInterval(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, 7, cfg.Snapshot.Interval)
 	for value, reason := range map[string]string{
-		"0":   "must be 1 or more: a repository takes a snapshot each time a save crosses a multiple of it (default 100), got 0",
-		"-5":  "must be 1 or more: a repository takes a snapshot each time a save crosses a multiple of it (default 100), got -5",
-		"1.5": "expects a whole number from -9223372036854775808 to 9223372036854775807, got 1.5",
-		"ten": `expects a whole number from -9223372036854775808 to 9223372036854775807, got "ten"`,
+		"0":    "must be 1 or more: a repository takes a snapshot each time a save crosses a multiple of it (default 100), got 0",
+		"-5":   "must be 1 or more: a repository takes a snapshot each time a save crosses a multiple of it (default 100), got -5",
+		"1.5":  "expects a whole number, 1 or more (default 100), got 1.5",
+		"ten":  `expects a whole number, 1 or more (default 100), got "ten"`,
+		"1e30": "expects a whole number, 1 or more (default 100), got 1e+30",
 	} {
 		_, err := config.Load(config.WithoutEnv(), config.WithYAML([]byte("pyfly:\n  eventsourcing:\n    snapshot: {interval: "+value+"}\n")))
 		require.EqualError(t, err, "eventsourcing: pyfly.eventsourcing.snapshot.interval: "+reason, value)

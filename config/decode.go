@@ -13,6 +13,7 @@ import (
 	"github.com/go-viper/mapstructure/v2"
 	"github.com/knadh/koanf/v2"
 
+	es "github.com/gofly/eventsourcing/eventsourcing"
 	"github.com/gofly/eventsourcing/eventsourcing/outbox"
 	"github.com/gofly/eventsourcing/eventsourcing/projection"
 	"github.com/gofly/eventsourcing/health"
@@ -245,6 +246,9 @@ func expect(key string, v any, t reflect.Type, cause error) string {
 	if strings.HasSuffix(key, "url") {
 		got = fmt.Sprintf("a %T", v) // a URL may hold a password
 	}
+	if nw := (*notWholeError)(nil); errors.As(cause, &nw) {
+		return "expects " + wholeRange(key) + ", got " + nw.got
+	}
 	if t == nil {
 		return causeText(cause)
 	}
@@ -265,6 +269,19 @@ func expect(key string, v any, t reflect.Type, cause error) string {
 // causeText is the decoder's complaint on one line, with any password in it replaced.
 func causeText(err error) string {
 	return hidePasswords(strings.Join(strings.Fields(err.Error()), " "))
+}
+
+// wholeRange says which whole numbers key (relative to Root) takes.
+func wholeRange(key string) string {
+	switch n, _ := findNode(key); {
+	case key == "snapshot.interval":
+		return fmt.Sprintf("a whole number, 1 or more (default %d)", es.DefaultSnapshotInterval)
+	case key == "projection.versions":
+		return fmt.Sprintf("a version per projection name, a whole number from 1 to %d", projection.MaxVersion)
+	case n.owner != nil:
+		return "a whole number, 0 (the default) or more"
+	}
+	return "a whole number"
 }
 
 // fieldType returns the type of the Config field at path (keys relative to Root), or nil.

@@ -51,7 +51,7 @@ func duration(data any) (any, error) {
 func wholeNumber(data any, bits int) (any, error) {
 	lo, hi := int64(-1)<<(bits-1), int64(1)<<(bits-1)-1
 	bad := func() error {
-		return fmt.Errorf("expects a whole number from %d to %d, got %s", lo, hi, describeValue(data))
+		return &notWholeError{got: describeValue(data), lo: lo, hi: hi}
 	}
 	if data == nil {
 		return data, nil
@@ -86,4 +86,15 @@ func wholeNumber(data any, bits int) (any, error) {
 		return data, nil // maps and lists: the decoder says what the key expects
 	}
 	return nil, bad()
+}
+
+// notWholeError is a value refused by [wholeNumber]; the message naming the key says the range
+// valid for it ([wholeRange]) rather than the range of the Go type.
+type notWholeError struct {
+	got    string // the value, as describeValue shows it
+	lo, hi int64  // the range of the Go type
+}
+
+func (e *notWholeError) Error() string {
+	return fmt.Sprintf("expects a whole number from %d to %d, got %s", e.lo, e.hi, e.got)
 }
