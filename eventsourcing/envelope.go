@@ -77,10 +77,11 @@ func NewEnvelope(event any) (Envelope, error) {
 	}, nil
 }
 
-// Clone returns a deep copy of e: payload bytes and metadata maps and slices are copied. Metadata
-// no store accepts is copied without recursing without end: a map or list that contains itself
-// is copied once, and the copy holds the original where the cycle closes; maps and lists nested
-// more than 10,000 levels deep are shared below that level.
+// Clone returns a deep copy of e: payload bytes and metadata maps, slices and arrays of any type
+// ([]string, map[string]string...) are copied, keeping their types. Metadata no store accepts is
+// copied without recursing without end: a map or list that contains itself is copied once, and
+// the copy holds the original where the cycle closes; maps and lists nested more than 10,000
+// levels deep are shared below that level.
 func (e Envelope) Clone() Envelope {
 	e.Payload = jsoncopy.Raw(e.Payload)
 	e.Metadata = jsoncopy.Map(e.Metadata)

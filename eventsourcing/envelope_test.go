@@ -1,6 +1,7 @@
 package eventsourcing_test
 
 import (
+	"context"
 	"encoding/json"
 	"strings"
 	"testing"
@@ -134,4 +135,29 @@ func TestEnvelopeUnmarshalNullPayload(t *testing.T) {
 	raw, err := json.Marshal(e)
 	require.NoError(t, err)
 	assert.Contains(t, string(raw), `"payload":{}`)
+}
+
+// Clone, WithMetadata and MetadataFrom copy typed slices and maps in metadata too. Before the fix
+// a []string or map[string]string value stayed shared with the original.
+func TestCloneCopiesTypedMetadata(t *testing.T) {
+	e, err := es.NewEnvelope(OrderPlaced{Amount: 1})
+	require.NoError(t, err)
+	e.Metadata["tags"] = []string{"a"}
+	e.Metadata["labels"] = map[string]string{"k": "v"}
+	c := e.Clone()
+	c.Metadata["tags"].([]string)[0] = "changed"
+	c.Metadata["labels"].(map[string]string)["k"] = "changed"
+	assert.Equal(t, []string{"a"}, e.Metadata["tags"])
+	assert.Equal(t, map[string]string{"k": "v"}, e.Metadata["labels"])
+
+	tags, labels := []string{"a"}, map[string]string{"k": "v"}
+	ctx := es.WithMetadata(context.Background(), map[string]any{"tags": tags, "labels": labels})
+	tags[0], labels["k"] = "changed", "changed"
+	md := es.MetadataFrom(ctx)
+	assert.Equal(t, []string{"a"}, md["tags"], "WithMetadata copies")
+	assert.Equal(t, map[string]string{"k": "v"}, md["labels"], "WithMetadata copies")
+	md["tags"].([]string)[0] = "changed"
+	md["labels"].(map[string]string)["k"] = "changed"
+	assert.Equal(t, []string{"a"}, es.MetadataFrom(ctx)["tags"], "MetadataFrom copies")
+	assert.Equal(t, map[string]string{"k": "v"}, es.MetadataFrom(ctx)["labels"], "MetadataFrom copies")
 }

@@ -144,3 +144,64 @@ func TestDeepPaths(t *testing.T) {
 		t.Error("a cycle 500 levels down normalises")
 	}
 }
+
+// Maps and slices of any type are copied, keeping their types. Before the fix a []string or a
+// map[string]string inside a copied map was shared with the original.
+func TestValueCopiesTypedMapsAndSlices(t *testing.T) {
+	type names []string
+	inner := map[string]any{"k": "v"}
+	orig := map[string]any{
+		"strings": []string{"a", "b"},
+		"labels":  map[string]string{"x": "1"},
+		"nested":  map[string][]int{"n": {1, 2}},
+		"named":   names{"c"},
+		"lists":   [][]string{{"d"}},
+		"anys":    map[int]any{1: inner},
+		"array":   [1]map[string]int{{"a": 1}},
+		"nil":     []string(nil),
+	}
+	c := Map(orig)
+	c["strings"].([]string)[0] = "changed"
+	c["labels"].(map[string]string)["x"] = "changed"
+	c["nested"].(map[string][]int)["n"][0] = 9
+	c["named"].(names)[0] = "changed"
+	c["lists"].([][]string)[0][0] = "changed"
+	c["anys"].(map[int]any)[1].(map[string]any)["k"] = "changed"
+	c["array"].([1]map[string]int)[0]["a"] = 9
+	if !reflect.DeepEqual(orig, map[string]any{
+		"strings": []string{"a", "b"},
+		"labels":  map[string]string{"x": "1"},
+		"nested":  map[string][]int{"n": {1, 2}},
+		"named":   names{"c"},
+		"lists":   [][]string{{"d"}},
+		"anys":    map[int]any{1: map[string]any{"k": "v"}},
+		"array":   [1]map[string]int{{"a": 1}},
+		"nil":     []string(nil),
+	}) {
+		t.Errorf("the copy shares with the original: %#v", orig)
+	}
+	if c["nil"].([]string) != nil {
+		t.Error("a nil slice should stay nil")
+	}
+
+	// Cycles through typed maps and slices end the walk, and depth bounds it.
+	type node map[string]any
+	self := node{"k": "v"}
+	self["self"] = self
+	loop := []any{nil}
+	typed := map[string][]any{"l": loop}
+	loop[0] = typed
+	for name, v := range map[string]any{"typed map inside itself": self, "cycle through a typed map": typed} {
+		if Value(v) == nil {
+			t.Errorf("%s: no copy", name)
+		}
+	}
+	if Value(self).(node)["self"].(node)["k"] != "v" {
+		t.Error("the copy of a cyclic typed map holds the original where the cycle closes")
+	}
+	var deepList any = []string{"end"}
+	for range MaxDepth + 5 {
+		deepList = [][]any{{deepList}}
+	}
+	_ = Value(deepList)
+}

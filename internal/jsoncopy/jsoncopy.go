@@ -40,11 +40,12 @@ func Map(m map[string]any) map[string]any {
 	return c.object(m, 1)
 }
 
-// Value deep-copies maps, slices and byte slices inside v; other values are returned as they are.
-// The copy is bounded: a map or list found inside itself (a cycle) is not copied again but
-// shared, so the copy holds the original there, and maps and lists nested deeper than
-// [MaxDepth] levels (deeper than any store keeps or reads back) are shared, not copied. Neither
-// can make it recurse without end.
+// Value deep-copies the maps, slices and arrays inside v, of any key and element type
+// (map[string]string, []string, [][]int, named types...), keeping their Go types; other values
+// (structs, pointers, scalars) are returned as they are. The copy is bounded: a map or list found
+// inside itself (a cycle) is not copied again but shared, so the copy holds the original where
+// the cycle closes, and maps and lists nested deeper than [MaxDepth] levels (deeper than any
+// store keeps or reads back) are shared, not copied. Neither can make it recurse without end.
 func Value(v any) any {
 	var c copier
 	return c.value(v, 0)
@@ -85,9 +86,93 @@ func (c *copier) value(v any, depth int) any {
 		return Raw(x)
 	case []byte:
 		return append([]byte(nil), x...)
+	case nil, string, bool, float64, int, int64:
+		return v
 	default:
+		rv := reflect.ValueOf(v)
+		switch rv.Kind() {
+		case reflect.Map, reflect.Slice, reflect.Array:
+			return c.reflected(rv, depth).Interface()
+		}
 		return v
 	}
+}
+
+// reflected copies rv, found in a map or list at nesting level depth, as value does: maps,
+// slices and arrays of any type are copied element by element, keeping their types.
+func (c *copier) reflected(rv reflect.Value, depth int) reflect.Value {
+	switch rv.Kind() {
+	case reflect.Interface:
+		if rv.IsNil() {
+			return rv
+		}
+		return reflect.ValueOf(c.value(rv.Elem().Interface(), depth))
+	case reflect.Map:
+		if rv.IsNil() || depth+1 > MaxDepth || !c.path.enter(container{rv.Pointer(), -1}) {
+			return rv
+		}
+		out := reflect.MakeMapWithSize(rv.Type(), rv.Len())
+		deep := holdsContainers(rv.Type().Elem())
+		for it := rv.MapRange(); it.Next(); {
+			v := it.Value()
+			if deep {
+				v = c.element(v, depth+1)
+			}
+			out.SetMapIndex(it.Key(), v)
+		}
+		c.path.Leave()
+		return out
+	case reflect.Slice:
+		if rv.IsNil() {
+			return rv
+		}
+		if !holdsContainers(rv.Type().Elem()) {
+			out := reflect.MakeSlice(rv.Type(), rv.Len(), rv.Len())
+			reflect.Copy(out, rv)
+			return out
+		}
+		if depth+1 > MaxDepth || !c.path.enter(container{rv.Pointer(), rv.Len()}) {
+			return rv
+		}
+		out := reflect.MakeSlice(rv.Type(), rv.Len(), rv.Len())
+		for i := 0; i < rv.Len(); i++ {
+			out.Index(i).Set(c.element(rv.Index(i), depth+1))
+		}
+		c.path.Leave()
+		return out
+	case reflect.Array:
+		if !holdsContainers(rv.Type().Elem()) || depth+1 > MaxDepth {
+			return rv // an array is a value: a copy of it shares nothing else
+		}
+		out := reflect.New(rv.Type()).Elem()
+		for i := 0; i < rv.Len(); i++ {
+			out.Index(i).Set(c.element(rv.Index(i), depth+1))
+		}
+		return out
+	}
+	return rv
+}
+
+// element copies rv, an element of a map, slice or array at nesting level depth; a nil
+// interface stays the zero value of its type.
+func (c *copier) element(rv reflect.Value, depth int) reflect.Value {
+	cp := c.reflected(rv, depth)
+	if !cp.IsValid() {
+		return reflect.Zero(rv.Type())
+	}
+	return cp
+}
+
+// holdsContainers reports whether a value of type t can hold a map or slice that a copy must not
+// share: t is a map, a slice, an interface, or an array of such.
+func holdsContainers(t reflect.Type) bool {
+	switch t.Kind() {
+	case reflect.Map, reflect.Slice, reflect.Interface:
+		return true
+	case reflect.Array:
+		return holdsContainers(t.Elem())
+	}
+	return false
 }
 
 // Normalize returns m as [DecodeObject] gives it back from its JSON (numbers as float64 unless an
@@ -315,6 +400,11 @@ func (p *Path) Enter(v any) bool {
 	case []any:
 		c = container{reflect.ValueOf(x).Pointer(), len(x)}
 	}
+	return p.enter(c)
+}
+
+// enter is Enter of the map or list c.
+func (p *Path) enter(c container) bool {
 	if p.open == nil {
 		p.open = p.buf[:0]
 	}
