@@ -2,7 +2,9 @@ package main
 
 import (
 	"context"
+	"errors"
 	"strings"
+	"time"
 
 	"github.com/gofly/eventsourcing/health"
 	bunstore "github.com/gofly/eventsourcing/stores/bun"
@@ -18,24 +20,36 @@ func runHealth(ctx context.Context, g *globals, args []string, out *printer) err
 	if err := wantArgs("health", rest, 0, ""); err != nil {
 		return err
 	}
-	return withEnv(ctx, g, out, func(e *env) error {
+	err = withEnv(ctx, g, out, func(e *env) error {
 		c, err := health.NewChecker(e.admin, e.cfg.Health.Config)
 		if err != nil {
 			return err
 		}
-		r := c.Report(ctx)
-		if out.json {
-			if err := out.jsonLine(r); err != nil {
-				return err
-			}
-		} else if err := printReport(out, r, e.admin.Dialect()); err != nil {
+		return showReport(out, c.Report(ctx), e.admin.Dialect())
+	})
+	// A database that cannot be opened is the store's check failing: an unhealthy report, as
+	// the checker gives for a store it cannot ping.
+	var u *unreachable
+	if errors.As(err, &u) {
+		store := health.Check{Component: health.ComponentStore, Problems: []string{"unreachable: " + u.Error()}}
+		return showReport(out, health.Report{CheckedAt: time.Now().UTC(), Checks: []health.Check{store}}, u.dialect)
+	}
+	return err
+}
+
+// showReport prints r (JSON with --json) and gives the exit code of an unhealthy one.
+func showReport(out *printer, r health.Report, d bunstore.Dialect) error {
+	if out.json {
+		if err := out.jsonLine(r); err != nil {
 			return err
 		}
-		if !r.Healthy {
-			return reported{exitUnhealthy}
-		}
-		return nil
-	})
+	} else if err := printReport(out, r, d); err != nil {
+		return err
+	}
+	if !r.Healthy {
+		return reported{exitUnhealthy}
+	}
+	return nil
 }
 
 // printReport writes the report for people: one line per check, its problems and notes below.

@@ -63,21 +63,37 @@ func targets(cfg config.Config, g *globals) (events, checkpoints target, err err
 	return events, checkpoints, nil
 }
 
-// open connects to t's database; an error about a configured URL names its key.
+// open connects to t's database; an error about a configured URL names its key. A URL that
+// reads but whose database cannot be opened gives an *unreachable error.
 func open(ctx context.Context, t target) (*bun.DB, error) {
 	db, err := bunstore.Open(ctx, t.url)
 	if err == nil {
 		return db, nil
 	}
 	if t.flag {
-		return nil, fmt.Errorf("--url: %w", err)
+		err = fmt.Errorf("--url: %w", err)
+	} else {
+		key := t.key
+		if key == "" {
+			key = config.Root + ".store.url (unset: the default " + config.DefaultURL + ")"
+		}
+		err = &config.Error{Key: key, Reason: "cannot be opened", Err: err}
 	}
-	key := t.key
-	if key == "" {
-		key = config.Root + ".store.url (unset: the default " + config.DefaultURL + ")"
+	if src, perr := bunstore.Parse(t.url); perr == nil {
+		return nil, &unreachable{dialect: src.Dialect(), err: err}
 	}
-	return nil, &config.Error{Key: key, Reason: "cannot be opened", Err: err}
+	return nil, err
 }
+
+// unreachable is the error of a database whose URL reads but which cannot be opened (down,
+// refusing the login, a file that cannot be created): a health report says so as its verdict.
+type unreachable struct {
+	dialect bunstore.Dialect
+	err     error
+}
+
+func (u *unreachable) Error() string { return u.err.Error() }
+func (u *unreachable) Unwrap() error { return u.err }
 
 // connect loads the configuration and opens the Admin of the stores.
 func connect(ctx context.Context, g *globals) (*env, error) {
