@@ -32,7 +32,7 @@ type AggregateRoot struct {
 	Version int64
 
 	pending  []any
-	saved    []Envelope // envelopes of pending events a Save has built, kept for its retries
+	saved    []Envelope // envelopes of pending events a Save has built, kept for retries while they may be stored
 	handlers map[string]handler
 	self     Aggregate
 	defErr   error // the first mistake in the handler definitions, reported by Apply

@@ -2,6 +2,7 @@ package eventsourcing
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"reflect"
 	"time"
@@ -96,7 +97,13 @@ func (r *Repository[A]) newAggregate() (A, error) {
 // command on the fresh state. An error wrapping [ErrOutcomeUnknown] means the append may or may not
 // have committed (a cancelled context, a connection lost while committing): calling Save again
 // with the same aggregate is safe, because the events keep their ids and the store recognises
-// events it already holds.
+// events it already holds. After an error that proves nothing was stored ([ErrInvalidArgument],
+// [ErrConcurrency]) the next Save builds the envelopes anew, with its own context's metadata
+// and tenant.
+//
+// Snapshots are an optimisation: state that does not encode (MarshalSnapshot's error, a NaN, a
+// value of an interface field that JSON cannot write) is logged and the events are saved without
+// a snapshot.
 func (r *Repository[A]) Save(ctx context.Context, agg A) error {
 	root, expected, err := r.pending(agg)
 	if err != nil || root == nil {
@@ -112,8 +119,8 @@ func (r *Repository[A]) Save(ctx context.Context, agg A) error {
 
 // save is Save of the pending events of root, agg's, at expected.
 func (r *Repository[A]) save(ctx context.Context, agg A, root *AggregateRoot, expected int64) error {
-	// The envelopes are built once per pending event and kept until the events commit, so a retry
-	// after an unknown outcome appends the same event ids.
+	// The envelopes are built once per pending event and kept while the events may have been
+	// stored, so a retry after an unknown outcome appends the same event ids.
 	if n := len(root.saved); n < len(root.pending) {
 		more, err := r.envelopes(ctx, root.pending[n:])
 		if err != nil {
@@ -121,19 +128,30 @@ func (r *Repository[A]) save(ctx context.Context, agg A, root *AggregateRoot, ex
 		}
 		root.saved = append(root.saved, more...)
 	}
-	snap, err := r.snapshotFor(agg, root, expected)
-	if err != nil {
-		return err
-	}
+	snap, snapErr := r.snapshotFor(agg, root, expected)
 	snapshotLater, err := r.write(ctx, root.ID, expected, root.saved, snap)
 	if err != nil {
+		if refused(err) {
+			root.saved = nil // nothing was stored: the next Save builds them from its own context
+		}
 		return fmt.Errorf("save %s %q: %w", r.cfg.aggregateType, root.ID, err)
 	}
 	root.MarkCommitted()
+	if snapErr != nil {
+		r.cfg.logger.ErrorContext(ctx, "eventsourcing: snapshot not taken, its state does not encode; the events are saved and the next crossing will try again",
+			"aggregate_type", r.cfg.aggregateType, "aggregate_id", root.ID, "sequence", root.Version, "error", snapErr)
+	}
 	if snapshotLater {
 		r.saveSnapshotAfterCommit(ctx, snap)
 	}
 	return nil
+}
+
+// refused reports whether err, an append's, proves that nothing was stored: the store refused
+// the input or the expected version. Any other error (ErrOutcomeUnknown, a context's error, a
+// lost connection) may follow a commit.
+func refused(err error) bool {
+	return !errors.Is(err, ErrOutcomeUnknown) && (errors.Is(err, ErrInvalidArgument) || errors.Is(err, ErrConcurrency))
 }
 
 // pending checks agg and returns its root and the expected version of its pending events; a nil
@@ -181,7 +199,8 @@ func (r *Repository[A]) envelopes(ctx context.Context, pending []any) ([]Envelop
 	return envs, nil
 }
 
-// snapshotFor returns the snapshot this save takes, or nil when it crosses no interval boundary.
+// snapshotFor returns the snapshot this save takes, or nil when it crosses no interval boundary
+// or the state does not encode (the error says why; the save goes on without a snapshot).
 func (r *Repository[A]) snapshotFor(agg A, root *AggregateRoot, expected int64) (*Snapshot, error) {
 	if r.cfg.snapshots == nil || root.Version/r.cfg.interval <= expected/r.cfg.interval {
 		return nil, nil

@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"log/slog"
+	"math"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -112,4 +114,75 @@ func TestSnapshotOfAnotherAggregateIsRefused(t *testing.T) {
 	_, err = repo.Load(ctx, "c")
 	require.ErrorIs(t, err, es.ErrEnvelopeMismatch)
 	assert.Contains(t, err.Error(), `"other"`)
+}
+
+// Unencodable has state that passes the wiring check but does not encode once it holds a NaN.
+type Unencodable struct {
+	es.AggregateRoot
+	N     int
+	Ratio float64
+}
+
+func (u *Unencodable) OnIncremented(Incremented) {
+	u.N++
+	u.Ratio = math.NaN()
+}
+
+// failingMarshaler's MarshalSnapshot fails.
+type failingMarshaler struct {
+	es.AggregateRoot
+	N int
+}
+
+func (f *failingMarshaler) MarshalSnapshot() ([]byte, error) { return nil, errors.New("no encoder") }
+func (f *failingMarshaler) UnmarshalSnapshot([]byte) error   { return nil }
+func (f *failingMarshaler) OnIncremented(Incremented)        { f.N++ }
+
+// State that does not encode costs the snapshot, not the save: the events are stored, the failure
+// is logged. Before the fix every Save that crossed the interval failed and stored nothing.
+func TestSnapshotThatDoesNotEncodeIsSkipped(t *testing.T) {
+	ctx := context.Background()
+	check := func(t *testing.T, store es.EventStore, snaps es.SnapshotStore, logs *bytes.Buffer, agg es.Aggregate) {
+		t.Helper()
+		v, err := store.LatestVersion(ctx, "a")
+		require.NoError(t, err)
+		assert.Equal(t, int64(3), v)
+		_, ok, err := snaps.Load(ctx, "a")
+		require.NoError(t, err)
+		assert.False(t, ok, "no snapshot")
+		assert.Contains(t, logs.String(), "snapshot not taken")
+		assert.Contains(t, logs.String(), "aggregate_id=a")
+		assert.Empty(t, es.RootOf(agg).PendingEvents())
+	}
+
+	t.Run("NaN field", func(t *testing.T) {
+		var logs bytes.Buffer
+		store, snaps := memory.NewEventStore(), memory.NewSnapshotStore()
+		repo, err := es.NewRepository(store, func() *Unencodable { return es.Init(&Unencodable{}) }, es.WithSnapshots(snaps, 2),
+			es.WithLogger(slog.New(slog.NewTextHandler(&logs, nil))))
+		require.NoError(t, err)
+		u := es.Init(&Unencodable{})
+		u.ID = "a"
+		for range 3 {
+			require.NoError(t, u.Apply(Incremented{}))
+		}
+		require.NoError(t, repo.Save(ctx, u), "the events are saved without a snapshot")
+		check(t, store, snaps, &logs, u)
+	})
+
+	t.Run("MarshalSnapshot error", func(t *testing.T) {
+		var logs bytes.Buffer
+		store, snaps := memory.NewEventStore(), memory.NewSnapshotStore()
+		repo, err := es.NewRepository(store, func() *failingMarshaler { return es.Init(&failingMarshaler{}) }, es.WithSnapshots(snaps, 2),
+			es.WithLogger(slog.New(slog.NewTextHandler(&logs, nil))))
+		require.NoError(t, err)
+		f := es.Init(&failingMarshaler{})
+		f.ID = "a"
+		for range 3 {
+			require.NoError(t, f.Apply(Incremented{}))
+		}
+		require.NoError(t, repo.Save(ctx, f), "the events are saved without a snapshot")
+		check(t, store, snaps, &logs, f)
+		assert.Contains(t, logs.String(), "no encoder")
+	})
 }

@@ -3,6 +3,9 @@ package eventsourcing_test
 import (
 	"context"
 	"errors"
+	"fmt"
+	"math"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -141,4 +144,94 @@ func (f *failingOnceStore) Append(ctx context.Context, id, typ string, expected 
 		return es.ErrOutcomeUnknown
 	}
 	return f.EventStore.Append(ctx, id, typ, expected, evs)
+}
+
+// failFirstStore fails the first append with err and records the event ids of each attempt.
+type failFirstStore struct {
+	es.EventStore
+	err error
+	ids []string
+}
+
+func (f *failFirstStore) Append(ctx context.Context, id, typ string, expected int64, evs []es.Envelope) error {
+	f.ids = append(f.ids, evs[0].EventID)
+	if len(f.ids) == 1 {
+		return f.err
+	}
+	return f.EventStore.Append(ctx, id, typ, expected, evs)
+}
+
+// After a save the store refused, the next Save builds its envelopes from its own context. Before
+// the fix the first attempt's envelopes were kept: a NaN in the metadata or a tenant id over 64
+// bytes failed every later Save, and the save after a conflict reused the first context's
+// correlation id.
+func TestSaveAfterARefusalBuildsNewEnvelopes(t *testing.T) {
+	ctx := context.Background()
+	for name, bad := range map[string]context.Context{
+		"NaN metadata":    es.WithMetadata(ctx, map[string]any{"x": math.NaN()}),
+		"long tenant id":  es.WithTenantID(ctx, strings.Repeat("t", 65)),
+		"infinite nested": es.WithMetadata(ctx, map[string]any{"n": map[string]any{"x": math.Inf(1)}}),
+	} {
+		t.Run(name, func(t *testing.T) {
+			store := memory.NewEventStore()
+			repo, err := es.NewRepository(store, NewCounter)
+			require.NoError(t, err)
+			c := NewCounter()
+			c.ID = "c"
+			require.NoError(t, c.Apply(Incremented{}))
+			require.ErrorIs(t, repo.Save(bad, c), es.ErrInvalidArgument)
+			require.NoError(t, repo.Save(es.WithCorrelationID(ctx, "good"), c))
+			envs, err := store.Load(ctx, "c", 0)
+			require.NoError(t, err)
+			require.Len(t, envs, 1)
+			assert.Equal(t, map[string]any{"correlation_id": "good"}, envs[0].Metadata)
+			assert.Empty(t, envs[0].TenantID)
+		})
+	}
+
+	t.Run("conflict", func(t *testing.T) {
+		store := &failFirstStore{EventStore: memory.NewEventStore(), err: &es.ConcurrencyError{AggregateID: "c", Expected: 0, Actual: 1}}
+		repo, err := es.NewRepository(store, NewCounter)
+		require.NoError(t, err)
+		c := NewCounter()
+		c.ID = "c"
+		require.NoError(t, c.Apply(Incremented{}))
+		require.ErrorIs(t, repo.Save(es.WithCorrelationID(ctx, "first"), c), es.ErrConcurrency)
+		require.NoError(t, repo.Save(es.WithCorrelationID(ctx, "second"), c))
+		envs, err := store.Load(ctx, "c", 0)
+		require.NoError(t, err)
+		require.Len(t, envs, 1)
+		assert.Equal(t, "second", envs[0].Metadata[es.MetadataCorrelationID])
+		assert.NotEqual(t, store.ids[0], store.ids[1], "new envelopes, new event ids")
+	})
+}
+
+// After an append whose outcome is unknown, the retry appends the same envelopes (same ids, same
+// metadata), whatever context it runs under, so that a store that committed the first recognises
+// them.
+func TestSaveRetryAfterAnUnknownOutcomeKeepsTheEnvelopes(t *testing.T) {
+	ctx := context.Background()
+	for name, cause := range map[string]error{
+		"outcome unknown":   fmt.Errorf("commit: %w: connection reset", es.ErrOutcomeUnknown),
+		"context cancelled": context.Canceled,
+		"deadline":          context.DeadlineExceeded,
+		"transport":         errors.New("connection reset by peer"),
+	} {
+		t.Run(name, func(t *testing.T) {
+			store := &failFirstStore{EventStore: memory.NewEventStore(), err: cause}
+			repo, err := es.NewRepository(store, NewCounter)
+			require.NoError(t, err)
+			c := NewCounter()
+			c.ID = "c"
+			require.NoError(t, c.Apply(Incremented{}))
+			require.ErrorIs(t, repo.Save(es.WithCorrelationID(ctx, "first"), c), cause)
+			require.NoError(t, repo.Save(es.WithCorrelationID(ctx, "second"), c))
+			require.Len(t, store.ids, 2)
+			assert.Equal(t, store.ids[0], store.ids[1])
+			envs, err := store.Load(ctx, "c", 0)
+			require.NoError(t, err)
+			require.Len(t, envs, 1)
+			assert.Equal(t, "first", envs[0].Metadata[es.MetadataCorrelationID])
+		})
+	}
 }
