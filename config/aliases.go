@@ -3,7 +3,6 @@ package config
 import (
 	"fmt"
 	"reflect"
-	"strconv"
 	"strings"
 
 	"github.com/knadh/koanf/v2"
@@ -77,17 +76,36 @@ func typed(written, key string, v any) (any, error) {
 	return boolValue(written, v)
 }
 
-// boolValue reads a boolean as YAML (true) or the environment ("true") gives it.
+// boolValue reads a boolean as YAML (true) or the environment ("true", "yes") gives it.
 func boolValue(key string, v any) (bool, error) {
 	switch x := v.(type) {
 	case bool:
 		return x, nil
 	case string:
-		if b, err := strconv.ParseBool(strings.TrimSpace(x)); err == nil {
+		if b, ok := parseBool(x); ok {
 			return b, nil
 		}
 	}
-	return false, &Error{Key: key, Reason: describeValue(v) + " is not a boolean; valid values: true, false"}
+	return false, &Error{Key: key, Reason: notBoolean(v)}
+}
+
+// parseBool reads a boolean written as text: YAML 1.1's words, which pyfly's YAML loader reads
+// as booleans (true/false, yes/no, on/off, y/n, in any case), and 1/0, t/f as strconv.ParseBool
+// reads them.
+func parseBool(s string) (value, ok bool) {
+	switch strings.ToLower(strings.TrimSpace(s)) {
+	case "true", "yes", "on", "y", "1", "t":
+		return true, true
+	case "false", "no", "off", "n", "0", "f":
+		return false, true
+	}
+	return false, false
+}
+
+// notBoolean says that v is not a boolean, and what is: true and false, which the words
+// [parseBool] reads spell too.
+func notBoolean(v any) string {
+	return describeValue(v) + " is not a boolean; valid values: true, false"
 }
 
 // sameValue compares two settings as text, as YAML (true, 5) and the environment ("true", "5")

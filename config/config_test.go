@@ -222,9 +222,9 @@ func TestAutoMigrateSpellings(t *testing.T) {
 
 	// A *koanf.Koanf from the application: the same rules, and it is left as it was.
 	k := koanf.New(".")
-	require.NoError(t, k.Load(confmap.Provider(map[string]any{"pyfly.eventsourcing.store.auto_migrate": "yes"}, "."), nil))
+	require.NoError(t, k.Load(confmap.Provider(map[string]any{"pyfly.eventsourcing.store.auto_migrate": "sometimes"}, "."), nil))
 	_, err = config.FromKoanf(k)
-	require.EqualError(t, err, `eventsourcing: pyfly.eventsourcing.store.auto_migrate: "yes" is not a boolean; valid values: true, false`)
+	require.EqualError(t, err, `eventsourcing: pyfly.eventsourcing.store.auto_migrate: "sometimes" is not a boolean; valid values: true, false`)
 	require.NoError(t, k.Set("pyfly.eventsourcing.store.auto_migrate", "true"))
 	cfg, err = config.FromKoanf(k)
 	require.NoError(t, err)
@@ -489,4 +489,37 @@ func TestSnapshotInterval(t *testing.T) {
 	// store and checkpoint sections have no interval.
 	_, err = config.Load(config.WithoutEnv(), config.WithYAML([]byte("pyfly:\n  eventsourcing:\n    store: {interval: 3}\n")))
 	require.ErrorContains(t, err, "pyfly.eventsourcing.store.interval: unknown key; did you mean `pyfly.eventsourcing.snapshot.interval`?")
+}
+
+// Booleans take YAML 1.1's words, as pyfly's YAML loader reads them (yes, no, on, off, y, n, in
+// any case), from YAML and from the environment; anything else is an error saying what is valid.
+func TestYAML11Booleans(t *testing.T) {
+	for word, want := range map[string]bool{"yes": true, "Yes": true, "YES": true, "on": true, "ON": true, "y": true, "Y": true,
+		"no": false, "No": false, "off": false, "Off": false, "n": false, "N": false, "true": true, "False": false} {
+		cfg, err := config.Load(config.WithoutEnv(), config.WithYAML([]byte("pyfly:\n  eventsourcing:\n    enabled: "+word+
+			"\n    outbox: {enabled: "+word+"}\n    projection: {balance: "+word+"}\n    store: {auto-migrate: "+word+"}\n"+
+			"    snapshot: {auto_migrate: "+word+"}\n")))
+		require.NoError(t, err, word)
+		assert.Equal(t, want, cfg.Enabled, word)
+		assert.Equal(t, want, cfg.Outbox.Enabled, word)
+		assert.Equal(t, want, cfg.Projection.Balance, word)
+		require.NotNil(t, cfg.Store.AutoMigrate, word)
+		assert.Equal(t, want, *cfg.Store.AutoMigrate, word)
+		require.NotNil(t, cfg.Snapshot.AutoMigrate, word)
+		assert.Equal(t, want, *cfg.Snapshot.AutoMigrate, word)
+
+		cfg, err = config.Load(config.WithYAML(nil), environ("PYFLY_EVENTSOURCING_ENABLED="+word,
+			"PYFLY_EVENTSOURCING_STORE_AUTO__MIGRATE="+word, "PYFLY_EVENTSOURCING_SNAPSHOT_AUTO-MIGRATE="+word))
+		require.NoError(t, err, word)
+		assert.Equal(t, want, cfg.Enabled, word)
+		assert.Equal(t, want, *cfg.Store.AutoMigrate, word)
+		assert.Equal(t, want, *cfg.Snapshot.AutoMigrate, word)
+	}
+	// Two spellings of one key agree when they mean the same.
+	cfg, err := config.Load(config.WithoutEnv(), config.WithYAML([]byte("pyfly:\n  eventsourcing:\n    store: {auto-migrate: true, auto_migrate: 'on'}\n")))
+	require.NoError(t, err)
+	assert.True(t, *cfg.Store.AutoMigrate)
+
+	_, err = config.Load(config.WithoutEnv(), config.WithYAML([]byte("pyfly:\n  eventsourcing:\n    enabled: maybe\n")))
+	require.EqualError(t, err, `eventsourcing: pyfly.eventsourcing.enabled: "maybe" is not a boolean; valid values: true, false`)
 }

@@ -257,7 +257,7 @@ func expect(key string, v any, t reflect.Type, cause error) string {
 	}
 	switch t.Kind() {
 	case reflect.Bool:
-		return got + " is not a boolean; valid values: true, false"
+		return notBoolean(v)
 	case reflect.String:
 		return "expects a string, got " + got
 	case reflect.Struct:

@@ -9,17 +9,24 @@ import (
 	"time"
 )
 
-// strictNumbers is the decode hook of [FromKoanf]. A duration must be written with its unit
-// ("30s", "500ms"): YAML's bare 30 would otherwise be read as 30 nanoseconds. A whole number
-// must be whole and fit: YAML's 1.5 or 18446744073709551615 would otherwise be cut or wrap.
-// The environment gives strings, which are parsed the same way. The error says what the key
-// expects; the decoder names the key.
+// strictNumbers is the decode hook of [FromKoanf]. A boolean written as text takes YAML 1.1's
+// words, as pyfly's loader does ([parseBool]): the YAML parser reads only true and false. A
+// duration must be written with its unit ("30s", "500ms"): YAML's bare 30 would otherwise be
+// read as 30 nanoseconds. A whole number must be whole and fit: YAML's 1.5 or
+// 18446744073709551615 would otherwise be cut or wrap. The environment gives strings, which are
+// parsed the same way. The error says what the key expects; the decoder names the key.
 func strictNumbers(_ reflect.Type, to reflect.Type, data any) (any, error) {
 	switch {
 	case to == reflect.TypeFor[time.Duration]():
 		return duration(data)
 	case to.Kind() >= reflect.Int && to.Kind() <= reflect.Int64:
 		return wholeNumber(data, to.Bits())
+	case to.Kind() == reflect.Bool:
+		if s, ok := data.(string); ok {
+			if b, ok := parseBool(s); ok {
+				return b, nil
+			}
+		}
 	}
 	return data, nil
 }
