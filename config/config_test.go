@@ -292,6 +292,70 @@ func TestEnvKey(t *testing.T) {
 	require.Equal(t, "a,b", v)
 	k, _ = config.EnvKey("PYFLY_CONFIG", "x")
 	require.Empty(t, k)
+
+	// pyfly's spelling of every key: upper case, "_" for each ".", "-" and "_".
+	for _, key := range append(config.Keys(), "pyfly.data.relational.url", "pyfly.data.relational.ddl-auto") {
+		name := strings.ToUpper(strings.NewReplacer(".", "_", "-", "_").Replace(key))
+		k, _ := config.EnvKey(name, "x")
+		assert.Equal(t, key, k, name)
+	}
+	for name, key := range map[string]string{
+		"PYFLY_EVENTSOURCING_PROJECTION_VERSIONS_ORDERS_VIEW":  "pyfly.eventsourcing.projection.versions.orders_view",
+		"PYFLY_EVENTSOURCING_PROJECTION_VERSIONS_ORDERS__VIEW": "pyfly.eventsourcing.projection.versions.orders_view",
+		"PYFLY_DATA_RELATIONAL_DATASOURCES_MY_DB_URL":          "pyfly.data.relational.datasources.my_db.url",
+		"PYFLY_DATA_RELATIONAL_DATASOURCES_EVENTS_URL":         "pyfly.data.relational.datasources.events.url",
+		"PYFLY_DATA_RELATIONAL_DATASOURCES_EVENTS_ECHO":        "pyfly.data.relational.datasources.events.echo",
+		"PYFLY_EVENTSOURCING_OUTBOX_MAX__ATTEMPTS":             "pyfly.eventsourcing.outbox.max_attempts",
+		"PYFLY_EVENTSOURCING_OUTBOX_MAX_ATEMPTS":               "pyfly.eventsourcing.outbox.max.atempts",
+	} {
+		k, _ := config.EnvKey(name, "x")
+		assert.Equal(t, key, k, name)
+	}
+}
+
+// pyfly's environment spelling of multi-word keys ("_" for each "." and "-") sets them, and so
+// does the spelling with "__" for a "-"; a variable under PYFLY_EVENTSOURCING_ that names no key
+// is still an error.
+func TestEnvSpellingOfMultiWordKeys(t *testing.T) {
+	cfg, err := config.Load(config.WithYAML(nil), environ(
+		"PYFLY_DATA_RELATIONAL_DDL_AUTO=validate",
+		"PYFLY_DATA_RELATIONAL_DATASOURCES_MY_DB_URL=sqlite:///./my.db",
+		"PYFLY_EVENTSOURCING_STORE_DATASOURCE=my_db",
+		"PYFLY_EVENTSOURCING_STORE_PAYLOAD_FORMAT=pyfly",
+		"PYFLY_EVENTSOURCING_SNAPSHOT_AUTO_MIGRATE=true",
+		"PYFLY_EVENTSOURCING_OUTBOX_MAX_ATTEMPTS=3",
+		"PYFLY_EVENTSOURCING_OUTBOX_CHECKPOINT_INTERVAL=1s",
+		"PYFLY_EVENTSOURCING_PROJECTION_DEAD_LETTER_AFTER=4",
+		"PYFLY_EVENTSOURCING_PROJECTION_CHECKPOINT_AUTO_MIGRATE=false",
+		"PYFLY_EVENTSOURCING_PROJECTION_VERSIONS_ORDERS_VIEW=2",
+		"PYFLY_EVENTSOURCING_HEALTH_PROJECTION_LAG=7",
+		"PYFLY_EVENTSOURCING_PROJECTION_BATCH__SIZE=9",
+	))
+	require.NoError(t, err)
+	require.NotNil(t, cfg.DDLAutoMigrate())
+	assert.False(t, *cfg.DDLAutoMigrate())
+	assert.Equal(t, "validate", cfg.DataRelationalDDLAuto)
+	assert.Equal(t, config.ResolvedURL{URL: "sqlite:///./my.db", Key: "pyfly.data.relational.datasources.my_db.url"}, cfg.StoreURL())
+	assert.Equal(t, "pyfly", cfg.Store.PayloadFormat)
+	assert.True(t, *cfg.Snapshot.AutoMigrate)
+	assert.Equal(t, 3, cfg.Outbox.MaxAttempts)
+	assert.Equal(t, time.Second, cfg.Outbox.CheckpointInterval)
+	assert.Equal(t, 4, cfg.Projection.DeadLetterAfter)
+	assert.False(t, *cfg.Projection.Checkpoint.AutoMigrate)
+	assert.Equal(t, map[string]int{"orders_view": 2}, cfg.Projection.Versions)
+	assert.Equal(t, int64(7), int64(cfg.Health.ProjectionLag))
+	assert.Equal(t, 9, cfg.Projection.BatchSize, "the spelling with __ still works")
+
+	// The two spellings of one key in the environment must agree.
+	_, err = config.Load(config.WithYAML(nil), environ("PYFLY_EVENTSOURCING_OUTBOX_MAX_ATTEMPTS=3", "PYFLY_EVENTSOURCING_OUTBOX_MAX__ATTEMPTS=4"))
+	require.ErrorIs(t, err, config.ErrInvalidConfig)
+	require.ErrorContains(t, err, "pyfly.eventsourcing.outbox.max-attempts: set to")
+
+	for _, kv := range []string{"PYFLY_EVENTSOURCING_OUTBOX_MAX_ATEMPTS=3", "PYFLY_EVENTSOURCING_STORE_PROVIDR=bun", "PYFLY_EVENTSOURCING_COLOUR=red"} {
+		_, err := config.Load(config.WithYAML(nil), environ(kv))
+		require.ErrorIs(t, err, config.ErrInvalidConfig, kv)
+		require.ErrorContains(t, err, "unknown key", kv)
+	}
 }
 
 func TestKeys(t *testing.T) {

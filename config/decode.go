@@ -113,7 +113,7 @@ func unknownKeys(k *koanf.Koanf, unused []string) error {
 		}
 		if s, ok := splitKey(k, rel); ok {
 			return "did you mean `" + Root + "." + s + "`? In the environment it is " + envName(Root+"."+s) +
-				` ("__" for "-" or "_", "_" for ".")`, true
+				` ("_" for each ".", "-" and "_")`, true
 		}
 		return "", false
 	}

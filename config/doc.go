@@ -3,11 +3,12 @@
 // [Load] layers, last one winning: the defaults, a YAML file, then PYFLY_* environment variables.
 // The YAML file is the one given in code ([WithFile], [WithYAML]), else the path in the PYFLY_CONFIG
 // environment variable, else application.yaml in the working directory when there is one. An
-// environment variable names a key in upper case with "_" for "." and "__" for a literal "_":
-// PYFLY_EVENTSOURCING_STORE_PROVIDER sets pyfly.eventsourcing.store.provider and
-// PYFLY_EVENTSOURCING_STORE_AUTO__MIGRATE sets pyfly.eventsourcing.store.auto_migrate, the
-// accepted older spelling of store.auto-migrate. Values are never split on commas, so PostgreSQL
-// URLs with options survive.
+// environment variable names a key as pyfly spells it, in upper case with "_" for each ".", "-"
+// and "_": PYFLY_EVENTSOURCING_STORE_PROVIDER sets pyfly.eventsourcing.store.provider and
+// PYFLY_EVENTSOURCING_OUTBOX_MAX_ATTEMPTS sets pyfly.eventsourcing.outbox.max-attempts (see
+// [EnvKey]); "__" for a literal "_" works too (PYFLY_EVENTSOURCING_STORE_AUTO__MIGRATE sets
+// store.auto_migrate, the accepted older spelling of store.auto-migrate). Values are never split
+// on commas, so PostgreSQL URLs with options survive.
 //
 // An application that already has a *koanf.Koanf hands it to [FromKoanf] instead. Either way the
 // result is strict: an unknown key under pyfly.eventsourcing (named with the key it most likely

@@ -42,13 +42,14 @@ func TestMisspeltKeysSayWhatTheyMeant(t *testing.T) {
 	require.ErrorAs(t, err, &ce)
 	assert.Equal(t, "pyfly.eventsourcing.enabld", ce.Key)
 
-	// A kebab-case key set from the environment with "_" for its "-" reads as two keys.
-	_, err = config.Load(config.WithYAML(nil), environ("PYFLY_EVENTSOURCING_OUTBOX_MAX_ATTEMPTS=3"))
+	// A kebab-case key split at its "-" reads as two keys; the message names the key and its
+	// variable.
+	_, err = config.Load(config.WithoutEnv(), config.WithYAML([]byte("pyfly:\n  eventsourcing:\n    outbox: {max: {attempts: 3}}\n")))
 	require.EqualError(t, err, "eventsourcing: pyfly.eventsourcing.outbox.max: unknown key; did you mean `pyfly.eventsourcing.outbox.max-attempts`? "+
-		`In the environment it is PYFLY_EVENTSOURCING_OUTBOX_MAX__ATTEMPTS ("__" for "-" or "_", "_" for ".")`)
+		`In the environment it is PYFLY_EVENTSOURCING_OUTBOX_MAX_ATTEMPTS ("_" for each ".", "-" and "_")`)
+	_, err = config.Load(config.WithYAML(nil), environ("PYFLY_EVENTSOURCING_PROJECTION_DEAD_LETTER_AFTE_R=3"))
+	require.ErrorContains(t, err, "did you mean `pyfly.eventsourcing.projection.dead-letter-after`? In the environment it is PYFLY_EVENTSOURCING_PROJECTION_DEAD_LETTER_AFTER")
 	_, err = config.Load(config.WithYAML(nil), environ("PYFLY_EVENTSOURCING_PROJECTION_DEAD_LETTER_AFTER=3"))
-	require.ErrorContains(t, err, "did you mean `pyfly.eventsourcing.projection.dead-letter-after`? In the environment it is PYFLY_EVENTSOURCING_PROJECTION_DEAD__LETTER__AFTER")
-	_, err = config.Load(config.WithYAML(nil), environ("PYFLY_EVENTSOURCING_OUTBOX_MAX__ATTEMPTS=3"))
 	require.NoError(t, err, "the name the message gives works")
 }
 
