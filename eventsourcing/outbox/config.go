@@ -42,7 +42,18 @@ type Config struct {
 	// [DefaultPollInterval]). Relays also wake on commits when the store signals them.
 	PollInterval time.Duration
 	// PublishTimeout bounds one publish (default [DefaultPublishTimeout]): a publish that takes
-	// longer is a failed attempt. It must be shorter than ClaimTimeout.
+	// longer is a failed attempt, and its context ends. It must be shorter than ClaimTimeout.
+	//
+	// A publish function that returns when its context ends (with the context's error, or
+	// later, with any result) has ended its attempt: the failure is recorded as it returns, and
+	// the record is due again after the back-off (BackoffInitial doubling to BackoffMax). One
+	// that has not returned may still reach the broker, so its record stays claimed meanwhile:
+	// neither the record nor a later record of its aggregate is published while it runs. When it
+	// returns before the claim nearly ends, the attempt ends then, with the back-off as above;
+	// when it has not returned by the end of the claim, less the shorter of PublishTimeout and
+	// half of what was left of the claim at the timeout (or when the outbox stops first), the
+	// failure is recorded with the record due again no sooner than the end of the claim the
+	// publish ran under. After that, an attempt may overlap a publish that never returned.
 	PublishTimeout time.Duration
 	// ClaimTimeout is how long a relay holds the records it claimed (default
 	// [DefaultClaimTimeout]): records of a relay that died are taken over by another after it.

@@ -34,9 +34,13 @@
 //   - One holder at a time: several relays, in one process or many, never hold the same record
 //     at once. A claim lasts [WithClaimTimeout]; a relay starts a publish only when it can end
 //     (within [WithPublishTimeout]) before its claim does.
-//   - Failures back off exponentially ([WithBackoff], 1 s doubling to 30 s by default). After
-//     [WithMaxAttempts] attempts (5 by default) a record becomes a dead letter with its last
-//     error and attempt count: [Outbox.DeadLetters] lists them, [Outbox.Retry] brings one back.
+//   - Failures back off exponentially ([WithBackoff], 1 s doubling to 30 s by default); so
+//     does a publish that timed out, once its publish function returned. One that has not
+//     returned keeps its record claimed (nothing of its aggregate is published meanwhile) until
+//     it returns or the claim nearly ends; in the latter case the record is due again no sooner
+//     than the claim's end (see [Config].PublishTimeout). After [WithMaxAttempts] attempts (5
+//     by default) a record becomes a dead letter with its last error and attempt count:
+//     [Outbox.DeadLetters] lists them, [Outbox.Retry] brings one back.
 //     [Outbox.RetryAll] brings every one back, [Outbox.Skip] gives one up for good. Under the
 //     default dead-letter policy, es.DeadLetterPark, a dead letter no longer holds back the
 //     later records of its aggregate; [WithDeadLetterPolicy] chooses es.DeadLetterParkAggregate

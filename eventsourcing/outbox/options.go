@@ -111,7 +111,9 @@ func WithPollInterval(d time.Duration) Option {
 }
 
 // WithPublishTimeout bounds one publish (default [DefaultPublishTimeout]): a publish that takes
-// longer is a failed attempt. It must be shorter than the claim timeout.
+// longer is a failed attempt. It must be shorter than the claim timeout. A publish that returned
+// is retried after the back-off; one that has not returned keeps its record claimed until it
+// does, or until the claim nearly ends (see [Config].PublishTimeout).
 func WithPublishTimeout(d time.Duration) Option {
 	return option("WithPublishTimeout", "PublishTimeout", waitProblem(d), func(c *Config) { c.PublishTimeout = d })
 }

@@ -25,7 +25,8 @@ type relayGroup struct {
 	stopping chan struct{} // closed by Stop: claim nothing more
 	done     chan struct{} // closed when every relay has returned
 	wakers   []chan struct{}
-	pause    pauseGate // the dead-letter policy pause
+	pause    pauseGate      // the dead-letter policy pause
+	settling sync.WaitGroup // the settle goroutines of publishes abandoned at their timeout
 }
 
 // Start starts the relays. They run until [Outbox.Stop], not bound to ctx, which only bounds
@@ -52,6 +53,7 @@ func (o *Outbox) Start(ctx context.Context) error {
 	}
 	go func() {
 		wg.Wait()
+		r.settling.Wait() // only relays start settle goroutines: none starts after wg.Wait
 		close(r.done)
 	}()
 	o.relays = r
@@ -214,7 +216,7 @@ func (r *relayGroup) round() (int, error) {
 			giveBack = append(giveBack, rec)
 			continue
 		}
-		err := r.publishOne(rec)
+		running, err := r.publishOne(rec)
 		if err == nil {
 			delivered = append(delivered, rec.Claim())
 			continue
@@ -225,7 +227,14 @@ func (r *relayGroup) round() (int, error) {
 			giveBack = append(giveBack, recs[k+1:]...)
 			break
 		}
-		r.fail(rec, err)
+		if running != nil {
+			// Timed out and not returned: the record stays claimed until the publish returns
+			// (or its claim nearly ends); settle then records the failed attempt.
+			timedOut := time.Now()
+			r.settling.Go(func() { r.settle(rec, timedOut, running) })
+		} else {
+			r.fail(rec, err, time.Now(), false)
+		}
 		if failed == nil {
 			failed = make(map[string]struct{})
 		}
@@ -237,22 +246,24 @@ func (r *relayGroup) round() (int, error) {
 }
 
 // publishOne publishes rec's event within the publish timeout. A publish that does not return
-// in time is abandoned and fails the attempt; a panic fails it too.
-func (r *relayGroup) publishOne(rec Record) error {
+// in time is abandoned and fails the attempt; a panic fails it too. When the publish had not
+// returned when its context ended, running is not nil: it receives the publish's result once
+// the publish function returns (see settle).
+func (r *relayGroup) publishOne(rec Record) (running <-chan error, err error) {
 	if obs := r.o.cfg.observer; obs != nil {
 		p := es.Publish{Outbox: r.o.cfg.name, EventID: rec.Event.EventID, EventType: rec.Event.EventType,
 			AggregateType: rec.Event.AggregateType, Attempt: rec.Attempts}
 		began := time.Now()
 		ctx := obs.StartPublish(r.ctx, p)
-		err := r.publishUnder(ctx, rec)
+		running, err = r.publishUnder(ctx, rec)
 		obs.EndPublish(ctx, p, es.PublishResult{Err: err, Duration: time.Since(began)})
-		return err
+		return running, err
 	}
 	return r.publishUnder(r.ctx, rec)
 }
 
 // publishUnder is publishOne under parent, a context of the relays'.
-func (r *relayGroup) publishUnder(parent context.Context, rec Record) error {
+func (r *relayGroup) publishUnder(parent context.Context, rec Record) (<-chan error, error) {
 	ctx, cancel := context.WithTimeout(parent, r.o.cfg.publishTimeout)
 	defer cancel()
 	res := make(chan error, 1)
@@ -266,12 +277,63 @@ func (r *relayGroup) publishUnder(parent context.Context, rec Record) error {
 	}()
 	select {
 	case err := <-res:
-		return err
-	case <-ctx.Done():
-		if r.ctx.Err() != nil {
-			return r.ctx.Err()
+		if err != nil && ctx.Err() != nil && parent.Err() == nil {
+			return nil, r.lateError(err) // it failed as its context ended at the timeout
 		}
+		return nil, err
+	case <-ctx.Done():
+		if parent.Err() != nil {
+			return nil, r.ctx.Err() // Stop gave up waiting: the caller leaves the record claimed
+		}
+		select {
+		case err := <-res: // it returned as its context ended
+			if err == nil {
+				return nil, nil // published after all, as the first select might have seen
+			}
+			return nil, r.lateError(err)
+		default:
+			return res, r.lateError(nil)
+		}
+	}
+}
+
+// lateError is the error of an attempt whose publish did not return within the publish
+// timeout, then returned err (nil: it has not returned, or returned nil): a failed attempt,
+// whatever err is.
+func (r *relayGroup) lateError(err error) error {
+	if err == nil {
 		return fmt.Errorf("%w after %s", errPublishTimeout, r.o.cfg.publishTimeout)
+	}
+	return fmt.Errorf("%w after %s: %w", errPublishTimeout, r.o.cfg.publishTimeout, err)
+}
+
+// settle records the failed attempt of rec, whose publish timed out at timedOut and had not
+// returned then; running receives the publish's result when it returns. The record stays
+// claimed meanwhile, so no relay publishes it, or a later record of its aggregate, while the
+// publish may still be running.
+//
+//   - When the publish returns before the claim nearly ends, the attempt is over: the failure
+//     is recorded then, with the ordinary back-off from then on.
+//   - When it has not returned by then (the claim's end less the shorter of the publish timeout
+//     and half of what was left of the claim at the timeout), or when Stop is called first, the
+//     failure is recorded at once with the record due no sooner than the end of the claim the
+//     publish ran under (or the back-off, when that is later).
+func (r *relayGroup) settle(rec Record, timedOut time.Time, running <-chan error) {
+	cfg := &r.o.cfg
+	left := rec.ClaimedUntil.Sub(timedOut)
+	wait := time.Until(rec.ClaimedUntil.Add(-max(min(cfg.publishTimeout, left/2), 0)))
+	t := time.NewTimer(max(wait, 0))
+	defer t.Stop()
+	timeout := r.lateError(nil)
+	select {
+	case err := <-running:
+		r.fail(rec, r.lateError(err), time.Now(), false)
+	case <-t.C:
+		r.fail(rec, timeout, timedOut, true)
+	case <-r.stopping:
+		r.fail(rec, timeout, timedOut, true)
+	case <-r.ctx.Done():
+		r.fail(rec, timeout, timedOut, true)
 	}
 }
 
@@ -281,18 +343,20 @@ func (r *relayGroup) storeCtx() (context.Context, context.CancelFunc) {
 	return context.WithTimeout(context.WithoutCancel(r.ctx), r.o.cfg.claimTimeout)
 }
 
-func (r *relayGroup) fail(rec Record, perr error) {
+// fail records the failed attempt of rec, which failed at with perr, and logs it. The record is
+// due again after the back-off; when running (its publish had not returned when it was given
+// up), no sooner than the end of the claim it ran under, since the publish may still be running.
+func (r *relayGroup) fail(rec Record, perr error, at time.Time, running bool) {
 	cfg := &r.o.cfg
-	now := time.Now()
 	wait := backoff.Exp(cfg.backoffInitial, cfg.backoffMax, rec.Attempts)
-	next := now.Add(wait)
-	if errors.Is(perr, errPublishTimeout) && next.Before(rec.ClaimedUntil) {
+	next := at.Add(wait)
+	if running && next.Before(rec.ClaimedUntil) {
 		// The abandoned publish may still be running: no one starts another before the claim
 		// it ran under would have ended.
 		next = rec.ClaimedUntil
-		wait = next.Sub(now)
 	}
-	f := Failure{Error: errorText(perr), At: now, NextAttemptAt: next, Dead: cfg.makesDead(rec.Attempts)}
+	wait = time.Until(next)
+	f := Failure{Error: errorText(perr), At: at, NextAttemptAt: next, Dead: cfg.makesDead(rec.Attempts)}
 	ctx, cancel := r.storeCtx()
 	defer cancel()
 	current, err := r.o.store.MarkFailed(ctx, cfg.name, rec.Claim(), f)

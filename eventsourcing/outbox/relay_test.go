@@ -2,8 +2,10 @@ package outbox_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -272,4 +274,141 @@ func TestTimedOutPublishHoldsTheRecordUntilItsClaimEnds(t *testing.T) {
 	assert.Equal(t, "publish timed out after 20ms", rec.LastError)
 	assert.Greater(t, rec.NextAttemptAt.Sub(rec.LastAttemptAt), 900*time.Millisecond,
 		"the back-off (1 ms) is stretched to the end of the claim (1 s after it began)")
+}
+
+// TestTimedOutPublishThatReturnedBacksOff: a publish that returns when its context ends at the
+// publish timeout has ended its attempt, so the next one comes after the ordinary back-off
+// (20 ms, then 40 ms), not at the end of the claim it ran under (2 s).
+func TestTimedOutPublishThatReturnedBacksOff(t *testing.T) {
+	ctx := context.Background()
+	var (
+		mu       sync.Mutex
+		attempts []time.Time
+	)
+	publish := func(ctx context.Context, _ es.Envelope) error {
+		mu.Lock()
+		attempts = append(attempts, time.Now())
+		n := len(attempts)
+		mu.Unlock()
+		if n <= 2 {
+			<-ctx.Done() // the broker hangs, the publisher honours its context
+			return ctx.Err()
+		}
+		return nil
+	}
+	ob := newOutbox(t, memory.NewOutboxStore(), publish, outbox.WithBackoff(20*time.Millisecond, 100*time.Millisecond),
+		outbox.WithPublishTimeout(50*time.Millisecond), outbox.WithClaimTimeout(2*time.Second))
+	require.NoError(t, ob.Enqueue(ctx, testkit.OutboxEnvelopes(t, "a", 1, 1)[0]))
+	require.NoError(t, ob.Start(ctx))
+	waitFor(t, "delivered", func() bool { return len(pendingOf(t, ob)) == 0 })
+	mu.Lock()
+	defer mu.Unlock()
+	require.Len(t, attempts, 3)
+	for i := 1; i < len(attempts); i++ {
+		gap := attempts[i].Sub(attempts[i-1])
+		assert.GreaterOrEqual(t, gap, 50*time.Millisecond, "attempt %d starts after the previous one timed out", i+1)
+		assert.Less(t, gap, time.Second, "attempt %d comes after the back-off, not at the end of the 2 s claim", i+1)
+	}
+}
+
+// TestLatePublishHoldsTheRecordUntilItReturns: a publish that ignores its context and returns
+// 300 ms after its 50 ms timeout keeps its record claimed until then (no attempt at it, nor at
+// the later records of its aggregate, overlaps it); once it has returned, the next attempt comes
+// after the ordinary back-off, well before the claim (2 s) ends.
+func TestLatePublishHoldsTheRecordUntilItReturns(t *testing.T) {
+	ctx := context.Background()
+	var (
+		mu       sync.Mutex
+		running  int
+		overlaps int
+		order    []int64
+		starts   []time.Time
+	)
+	publish := func(_ context.Context, e es.Envelope) error {
+		mu.Lock()
+		running++
+		if running > 1 {
+			overlaps++
+		}
+		order = append(order, e.Sequence)
+		starts = append(starts, time.Now())
+		first := len(order) == 1
+		mu.Unlock()
+		defer func() {
+			mu.Lock()
+			running--
+			mu.Unlock()
+		}()
+		if first {
+			time.Sleep(300 * time.Millisecond) // ignores its context
+			return errors.New("broker unreachable")
+		}
+		return nil
+	}
+	ob := newOutbox(t, memory.NewOutboxStore(), publish, outbox.WithRelays(3),
+		outbox.WithBackoff(20*time.Millisecond, 100*time.Millisecond),
+		outbox.WithPublishTimeout(50*time.Millisecond), outbox.WithClaimTimeout(2*time.Second))
+	require.NoError(t, ob.EnqueueEvents(ctx, testkit.OutboxEnvelopes(t, "a", 1, 2)))
+	require.NoError(t, ob.Start(ctx))
+
+	var rec outbox.Record
+	waitFor(t, "the first attempt recorded", func() bool {
+		p := pendingOf(t, ob)
+		if len(p) > 0 && p[0].LastError != "" {
+			rec = p[0]
+			return true
+		}
+		return false
+	})
+	assert.Equal(t, "publish timed out after 50ms: broker unreachable", rec.LastError)
+	waitFor(t, "delivered", func() bool { return len(pendingOf(t, ob)) == 0 })
+	mu.Lock()
+	defer mu.Unlock()
+	assert.Zero(t, overlaps, "no publish overlaps the late one")
+	assert.Equal(t, []int64{1, 1, 2}, order)
+	gap := starts[1].Sub(starts[0])
+	assert.GreaterOrEqual(t, gap, 300*time.Millisecond, "the record is held while its publish runs")
+	assert.Less(t, gap, 1500*time.Millisecond, "then retried after the back-off, before the claim ends")
+}
+
+// TestHungPublishRecordedBeforeItsClaimEnds: a publish that never returns keeps its record
+// claimed; its failure is recorded before the claim ends (here, at the latest the publish
+// timeout before it), with the record due at the end of that claim.
+func TestHungPublishRecordedBeforeItsClaimEnds(t *testing.T) {
+	ctx := context.Background()
+	hang := make(chan struct{})
+	t.Cleanup(func() { close(hang) })
+	publish := func(context.Context, es.Envelope) error { <-hang; return nil } // ignores its context
+	ob := newOutbox(t, memory.NewOutboxStore(), publish, outbox.WithMaxAttempts(3),
+		outbox.WithPublishTimeout(100*time.Millisecond), outbox.WithClaimTimeout(time.Second))
+	require.NoError(t, ob.Enqueue(ctx, testkit.OutboxEnvelopes(t, "a", 1, 1)[0]))
+	require.NoError(t, ob.Start(ctx))
+	var held outbox.Record
+	waitFor(t, "the record claimed", func() bool {
+		p := pendingOf(t, ob)
+		if len(p) == 1 && p[0].ClaimedBy != "" {
+			held = p[0]
+			return true
+		}
+		return false
+	})
+	time.Sleep(300 * time.Millisecond) // past the publish timeout
+	p := pendingOf(t, ob)
+	require.Len(t, p, 1)
+	assert.True(t, held.ClaimedUntil.Equal(p[0].ClaimedUntil), "still held under the same claim")
+	assert.Empty(t, p[0].LastError, "the failure is not recorded while the publish may still return")
+	var rec outbox.Record
+	waitFor(t, "the failure recorded", func() bool {
+		p := pendingOf(t, ob)
+		if len(p) == 1 && p[0].LastError != "" {
+			rec = p[0]
+			return true
+		}
+		return false
+	})
+	assert.Equal(t, "publish timed out after 100ms", rec.LastError)
+	assert.Empty(t, rec.ClaimedBy)
+	assert.True(t, held.ClaimedUntil.Equal(rec.NextAttemptAt), "due again when the claim the publish ran under ends (%v, %v)",
+		held.ClaimedUntil, rec.NextAttemptAt)
+	assert.True(t, time.Now().Before(held.ClaimedUntil), "recorded before the claim ends")
 }
