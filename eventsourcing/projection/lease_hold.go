@@ -2,6 +2,7 @@ package projection
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"time"
 )
@@ -15,8 +16,9 @@ type leaseHold struct {
 }
 
 // holdLease reports whether the runner may apply events now: it holds the lease (acquiring or
-// extending it as needed) or runs without one. The lease is checked only between batches; a batch
-// that outlives it is stopped by the checkpoint's fence.
+// extending it as needed) or runs without one. The lease is checked only between batches (and
+// extended during the waits between rounds, see [Runner.renewWhileWaiting]); a batch that
+// outlives it is stopped by the checkpoint's fence.
 func (r *Runner) holdLease(ctx context.Context, l *loopState) (bool, error) {
 	h := &l.lease
 	if r.cfg.lease == nil {
@@ -36,18 +38,13 @@ func (r *Runner) holdLease(ctx context.Context, l *loopState) (bool, error) {
 		if now.Before(h.renewAt) {
 			return true, nil
 		}
-		ok, err := r.cfg.lease.Extend(ctx, r.leaseName, r.cfg.owner, h.token, ttl)
+		ok, err := r.extendLease(ctx, l, now)
 		if err != nil {
-			if !now.Before(h.expiresAt) {
-				r.dropLease(l, "the lease expired while it could not be extended")
-			}
 			return false, err
 		}
 		if ok {
-			h.renewAt, h.expiresAt = now.Add(ttl/3), now.Add(ttl)
 			return true, nil
 		}
-		r.dropLease(l, "another runner holds the lease now")
 	}
 	if !r.mayAcquire(ctx, l) {
 		r.state.setActive(false)
@@ -72,6 +69,59 @@ func (r *Runner) holdLease(ctx context.Context, l *loopState) (bool, error) {
 	r.log.Info("projection_lease_acquired", slog.String("owner", r.cfg.owner), slog.Int64("token", token))
 	r.state.setActive(true)
 	return true, nil
+}
+
+// extendLease extends the lease the runner holds, at now (measured before the call). It reports
+// false, having dropped the lease, when the acquisition is over; on an error it drops it only
+// once it has surely expired.
+func (r *Runner) extendLease(ctx context.Context, l *loopState, now time.Time) (bool, error) {
+	h, ttl := &l.lease, r.cfg.leaseTTL
+	ok, err := r.cfg.lease.Extend(ctx, r.leaseName, r.cfg.owner, h.token, ttl)
+	if err != nil {
+		if !now.Before(h.expiresAt) {
+			r.dropLease(l, "the lease expired while it could not be extended")
+		}
+		return false, err
+	}
+	if !ok {
+		r.dropLease(l, "another runner holds the lease now")
+		return false, nil
+	}
+	h.renewAt, h.expiresAt = now.Add(ttl/3), now.Add(ttl)
+	return true, nil
+}
+
+// renewing reports whether the runner holds a lease that it must extend while it waits.
+func (r *Runner) renewing(l *loopState) bool {
+	return r.cfg.lease != nil && l.lease.held
+}
+
+// renewWhileWaiting extends the lease when a wait between rounds reaches its renewal time, and
+// reports whether the runner still holds it. False (the lease is lost, or expired while it could
+// not be extended) ends the wait: the runner no longer reports itself active, and its next round
+// stands by, as when it loses the lease at a round's start. When the lease cannot be extended
+// but has not expired yet, the runner keeps it and tries again a sixth of its time to live later
+// (no later than its expiry).
+func (r *Runner) renewWhileWaiting(ctx context.Context, l *loopState) bool {
+	now := time.Now()
+	ok, err := r.extendLease(ctx, l, now)
+	switch {
+	case err == nil:
+		return ok
+	case ctx.Err() != nil:
+		return true // the loop is ending
+	case !l.lease.held:
+		return false
+	}
+	h := &l.lease
+	h.renewAt = now.Add(r.cfg.leaseTTL / 6)
+	if h.renewAt.After(h.expiresAt) {
+		h.renewAt = h.expiresAt
+	}
+	r.log.Warn("projection_lease_extend_failed", slog.String("owner", r.cfg.owner), slog.Int64("token", h.token),
+		slog.Time("expires_at", h.expiresAt.UTC()), slog.Any("error", err))
+	r.state.setError(fmt.Errorf("projection %q: extend the lease: %w", r.name, err))
+	return true
 }
 
 // dropLease forgets a lease the runner no longer holds.

@@ -65,20 +65,45 @@ func (r *Runner) loop(ctx context.Context, initial int64) {
 		if wakeable {
 			commits = wake
 		}
-		timer.Reset(d)
+		closed, ended := r.wait(ctx, l, stop, timer, d, commits)
+		if ended {
+			return
+		}
+		if closed {
+			wake = nil
+		}
+	}
+}
+
+// wait waits d before the next round, or less: until stop or ctx's end (ended is true), a commit
+// signal on commits (closed is true when commits was closed) or a Reset. While the runner holds
+// a lease, it wakes when the lease is due for renewal and extends it, then waits the rest of d:
+// a renewal neither ends the wait (a back-off lasts its full length) nor starts it over. A lease
+// lost meanwhile ends the wait, so that the next round stands by.
+func (r *Runner) wait(ctx context.Context, l *loopState, stop <-chan struct{}, timer *time.Timer, d time.Duration,
+	commits <-chan struct{}) (closed, ended bool) {
+	end := time.Now().Add(d)
+	for {
+		next, renew := end, false
+		if r.renewing(l) && l.lease.renewAt.Before(end) {
+			next, renew = l.lease.renewAt, true
+		}
+		timer.Reset(time.Until(next))
 		select {
 		case <-stop:
-			return
+			ended = true
 		case <-ctx.Done():
-			return
+			ended = true
 		case <-timer.C:
-		case _, ok := <-commits:
-			if !ok {
-				wake = nil
+			if renew && r.renewWhileWaiting(ctx, l) {
+				continue
 			}
+		case _, ok := <-commits:
+			closed = !ok
 		case <-r.resetSignal:
 		}
 		timer.Stop()
+		return closed, ended
 	}
 }
 
