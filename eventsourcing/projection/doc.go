@@ -52,8 +52,10 @@
 // the lease applies events, the others stand by and try to acquire it every poll interval (or
 // third of the lease's time to live, when shorter). A runner standing by logs once who holds the
 // lease until when (with a [LeaseReader]), and [Runner.Status] shows it. The active runner
-// extends the lease between batches; if it dies, the lease expires after its time to live and a
-// standby runner takes over, sooner where the lease can tell that its holder died (the Bun lease
+// extends the lease every third of its time to live: between batches, and while it waits
+// between them (caught up, or backing off after a failure); a runner that loses its lease, or
+// cannot extend it before it expires, stops reporting itself active and stands by. If it dies,
+// the lease expires after its time to live and a standby runner takes over, sooner where the lease can tell that its holder died (the Bun lease
 // on PostgreSQL: within a standby interval of the holder's connection closing). Each
 // acquisition gets a higher fencing token, which the checkpoint store records: a runner whose
 // batch outlived its lease cannot move the checkpoint once the new holder has loaded it.
