@@ -23,8 +23,9 @@ import (
 // FromKoanf reads the configuration from k, strictly: defaults for what k lacks, an *[Error]
 // naming the full key for an unknown key under pyfly.eventsourcing (with the key it most likely
 // meant), for keys under a misspelling of pyfly.eventsourcing itself (pyfly.event-sourcing), for
-// a value of the wrong type or two spellings of one key that disagree, then [Config.Validate]. k is not modified. A nil k
-// gives the defaults.
+// a value of the wrong type or two spellings of one key that disagree, then [Config.Validate]. A
+// key written with dots in one YAML key (pyfly.eventsourcing.store.provider: bun) reads as the
+// nested key it spells. k is not modified. A nil k gives the defaults.
 func FromKoanf(k *koanf.Koanf) (Config, error) {
 	cfg := Default()
 	if k == nil {
@@ -36,7 +37,10 @@ func FromKoanf(k *koanf.Koanf) (Config, error) {
 	// The runtime components' settings start from zero, so that their Validate tells a key set
 	// from one left to its default; Validate then fills the defaults in.
 	cfg.Projection.Config, cfg.Outbox.Config, cfg.Health.Config = projection.Config{}, outbox.Config{}, health.Config{}
-	k = k.Copy()
+	k, err := expandDotted(k, "", true) // a new *koanf.Koanf: k is not modified
+	if err != nil {
+		return Config{}, err
+	}
 	if err := foldAliases(k, ""); err != nil {
 		return Config{}, err
 	}

@@ -75,8 +75,9 @@ func Load(opts ...Option) (Config, error) {
 
 // LoadKoanf layers the YAML file and the PYFLY_* environment into a new *koanf.Koanf without
 // decoding it, for applications that read their own keys from the same sources. Within each
-// layer an older spelling of a key (auto_migrate) is moved to the documented one (auto-migrate),
-// so a later layer overrides an earlier one whichever spelling each uses.
+// layer a key written with dots (pyfly.eventsourcing.enabled: true) is set as the nested key it
+// spells, and an older spelling of a key (auto_migrate) is moved to the documented one
+// (auto-migrate), so a later layer overrides an earlier one whichever spelling each uses.
 func LoadKoanf(opts ...Option) (*koanf.Koanf, error) {
 	o := loadOptions{environ: os.Environ}
 	for _, opt := range opts {
@@ -93,6 +94,9 @@ func LoadKoanf(opts ...Option) (*koanf.Koanf, error) {
 	for _, s := range sources {
 		layer, err := loadYAML(s)
 		if err != nil {
+			return nil, err
+		}
+		if layer, err = expandDotted(layer, s.name, false); err != nil {
 			return nil, err
 		}
 		if err := merge(k, layer, s.name); err != nil {

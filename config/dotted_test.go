@@ -1,0 +1,94 @@
+package config_test
+
+import (
+	"testing"
+
+	"github.com/knadh/koanf/parsers/yaml"
+	"github.com/knadh/koanf/providers/rawbytes"
+	"github.com/knadh/koanf/v2"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/gofly/eventsourcing/config"
+)
+
+func loadWhole(yaml string) (config.Config, error) {
+	return config.Load(config.WithoutEnv(), config.WithYAML([]byte(yaml)))
+}
+
+// A key written with dots in one YAML key reads as the nested key it spells, at any depth, and a
+// misspelt one is an unknown key like a misspelt nested key: none is ignored.
+func TestDottedKeys(t *testing.T) {
+	for _, yaml := range []string{
+		"pyfly.eventsourcing.enabled: true\npyfly.eventsourcing.store.provider: bun\n",
+		"pyfly:\n  eventsourcing.enabled: true\n  eventsourcing.store.provider: bun\n",
+		"pyfly:\n  eventsourcing:\n    enabled: true\n    store.provider: bun\n",
+		"pyfly.eventsourcing:\n  enabled: true\n  store: {provider: bun}\n",
+		"pyfly.eventsourcing.enabled: true\npyfly:\n  eventsourcing:\n    store:\n      provider: bun\n",
+		"pyfly.eventsourcing.enabled: true\npyfly:\n  eventsourcing:\n    enabled: yes\n    store.provider: bun\n", // the same value twice
+		"pyfly.eventsourcing.store: {}\npyfly.eventsourcing.enabled: true\npyfly.eventsourcing.store.provider: bun\n",
+	} {
+		cfg, err := loadWhole(yaml)
+		require.NoError(t, err, yaml)
+		assert.True(t, cfg.Enabled, yaml)
+		assert.Equal(t, "bun", cfg.Store.Provider, yaml)
+	}
+
+	cfg, err := loadWhole(`
+pyfly.data.relational.ddl-auto: validate
+pyfly.data.relational.datasources.events.url: "sqlite:///./events.db"
+pyfly.eventsourcing.store.datasource: events
+pyfly.eventsourcing.projection.versions.orders_view: 2
+pyfly.eventsourcing.projection.versions.audit.log: 3
+pyfly:
+  eventsourcing:
+    projection:
+      versions: {"v1.view": 4}
+      versions.totals: 5
+`)
+	require.NoError(t, err)
+	assert.Equal(t, "validate", cfg.DataRelationalDDLAuto)
+	assert.Equal(t, config.ResolvedURL{URL: "sqlite:///./events.db", Key: "pyfly.data.relational.datasources.events.url"}, cfg.StoreURL())
+	assert.Equal(t, map[string]int{"orders_view": 2, "audit.log": 3, "v1.view": 4, "totals": 5}, cfg.Projection.Versions,
+		"what follows versions is a projection's name")
+
+	// Misspelt dotted keys are reported as nested ones are.
+	for yaml, want := range map[string]string{
+		"pyfly.eventsourcing.enabled: true\npyfly.eventsourcing.store.provder: bun\n": "eventsourcing: pyfly.eventsourcing.store.provder: unknown key; " +
+			"did you mean `pyfly.eventsourcing.store.provider`?",
+		"pyfly:\n  eventsourcing.enabeld: true\n": "eventsourcing: pyfly.eventsourcing.enabeld: unknown key; did you mean `pyfly.eventsourcing.enabled`?",
+		"pyfly:\n  eventsourcing:\n    outbox.max-atempts: 3\n": "eventsourcing: pyfly.eventsourcing.outbox.max-atempts: unknown key; " +
+			"did you mean `pyfly.eventsourcing.outbox.max-attempts`?",
+		"pyfly.event-sourcing.enabled: true\n": "eventsourcing: pyfly.event-sourcing: the module does not read this key; did you mean `pyfly.eventsourcing`?",
+		// Two spellings of one key that disagree, or a value with keys under it, are refused.
+		"pyfly.eventsourcing.enabled: true\npyfly:\n  eventsourcing:\n    enabled: false\n": "eventsourcing: pyfly.eventsourcing.enabled: set twice " +
+			"in inline YAML, to false (written pyfly: eventsourcing: enabled) and to true (written pyfly.eventsourcing.enabled); " +
+			"a key written with dots spells the same setting as the nested keys: keep one",
+		"pyfly.eventsourcing.store: memory\npyfly.eventsourcing.store.provider: bun\n": "eventsourcing: pyfly.eventsourcing.store: set to \"memory\" " +
+			"(written pyfly.eventsourcing.store) in inline YAML while pyfly.eventsourcing.store.provider is set under it",
+	} {
+		_, err := loadWhole(yaml)
+		require.ErrorIs(t, err, config.ErrInvalidConfig, yaml)
+		assert.Truef(t, len(err.Error()) >= len(want) && err.Error()[:len(want)] == want, "%s:\n%s\ndoes not start with\n%s", yaml, err, want)
+	}
+
+	// A later file overrides an earlier one whichever spelling each uses.
+	cfg, err = config.Load(config.WithoutEnv(), config.WithYAML([]byte("pyfly.eventsourcing.enabled: true\n")),
+		config.WithYAML([]byte("pyfly: {eventsourcing: {enabled: false}}\n")))
+	require.NoError(t, err)
+	assert.False(t, cfg.Enabled)
+	cfg, err = config.Load(config.WithoutEnv(), config.WithYAML([]byte("pyfly: {eventsourcing: {enabled: false}}\n")),
+		config.WithYAML([]byte("pyfly.eventsourcing.enabled: true\n")))
+	require.NoError(t, err)
+	assert.True(t, cfg.Enabled)
+
+	// The application's own *koanf.Koanf, loaded from the same YAML, reads alike and is left as it was.
+	k := koanf.New(".")
+	require.NoError(t, k.Load(rawbytes.Provider([]byte("pyfly.eventsourcing.enabled: true\npyfly:\n  eventsourcing:\n    store.provider: bun\n")), yaml.Parser()))
+	before := k.Raw()
+	cfg, err = config.FromKoanf(k)
+	require.NoError(t, err)
+	assert.True(t, cfg.Enabled)
+	assert.Equal(t, "bun", cfg.Store.Provider)
+	assert.Equal(t, before, k.Raw(), "FromKoanf does not modify its argument")
+}
