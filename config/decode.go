@@ -25,8 +25,17 @@ import (
 // meant), for keys under a misspelling of pyfly.eventsourcing itself (pyfly.event-sourcing), for
 // a value of the wrong type or two spellings of one key that disagree, then [Config.Validate]. A
 // key written with dots in one YAML key (pyfly.eventsourcing.store.provider: bun) reads as the
-// nested key it spells. k is not modified. A nil k gives the defaults.
+// nested key it spells. ${NAME} and ${NAME:default} in the values of the keys the module reads
+// are resolved as pyfly resolves them: the environment variable NAME, else the one pyfly reads
+// for the key NAME (PYFLY_…), else the configuration key NAME, else the default; one that
+// resolves to nothing is an *[Error] naming the key and NAME. k is not modified. A nil k gives
+// the defaults.
 func FromKoanf(k *koanf.Koanf) (Config, error) {
+	return fromKoanf(k, osLookup)
+}
+
+// fromKoanf is [FromKoanf], with lookupEnv giving the environment variables placeholders name.
+func fromKoanf(k *koanf.Koanf, lookupEnv func(string) (string, bool)) (Config, error) {
 	cfg := Default()
 	if k == nil {
 		return cfg, nil
@@ -37,8 +46,12 @@ func FromKoanf(k *koanf.Koanf) (Config, error) {
 	// The runtime components' settings start from zero, so that their Validate tells a key set
 	// from one left to its default; Validate then fills the defaults in.
 	cfg.Projection.Config, cfg.Outbox.Config, cfg.Health.Config = projection.Config{}, outbox.Config{}, health.Config{}
+	refs := k
 	k, err := expandDotted(k, "", true) // a new *koanf.Koanf: k is not modified
 	if err != nil {
+		return Config{}, err
+	}
+	if k, err = (placeholders{lookupEnv: lookupEnv, refs: refs}).resolve(k); err != nil {
 		return Config{}, err
 	}
 	if err := foldAliases(k, ""); err != nil {

@@ -47,13 +47,15 @@ func WithYAML(data []byte) Option {
 	}
 }
 
-// WithEnviron replaces os.Environ as the source of PYFLY_* variables (and PYFLY_CONFIG); tests use
-// it instead of os.Setenv. Entries have the form "NAME=value".
+// WithEnviron replaces os.Environ as the source of PYFLY_* variables (and PYFLY_CONFIG, and the
+// variables ${NAME} placeholders name); tests use it instead of os.Setenv. Entries have the form
+// "NAME=value".
 func WithEnviron(environ func() []string) Option {
 	return func(o *loadOptions) { o.environ = environ }
 }
 
-// WithoutEnv skips the environment entirely: neither PYFLY_* keys nor PYFLY_CONFIG are read.
+// WithoutEnv skips the environment entirely: neither PYFLY_* keys nor PYFLY_CONFIG are read, and
+// a ${NAME} placeholder finds no environment variable.
 func WithoutEnv() Option {
 	return func(o *loadOptions) { o.noEnv = true }
 }
@@ -64,13 +66,15 @@ func WithDir(dir string) Option {
 }
 
 // Load reads the configuration (see the package documentation for the order) and returns it
-// validated. Every error matches [ErrInvalidConfig] and names the key or the file at fault.
+// validated, as [FromKoanf] reads it, its placeholders resolved from the environment the options
+// give. Every error matches [ErrInvalidConfig] and names the key or the file at fault.
 func Load(opts ...Option) (Config, error) {
-	k, err := LoadKoanf(opts...)
+	o := newLoadOptions(opts)
+	k, err := o.load()
 	if err != nil {
 		return Config{}, err
 	}
-	return FromKoanf(k)
+	return fromKoanf(k, environLookup(o.environ))
 }
 
 // LoadKoanf layers the YAML file and the PYFLY_* environment into a new *koanf.Koanf without
@@ -79,6 +83,11 @@ func Load(opts ...Option) (Config, error) {
 // spells, and an older spelling of a key (auto_migrate) is moved to the documented one
 // (auto-migrate), so a later layer overrides an earlier one whichever spelling each uses.
 func LoadKoanf(opts ...Option) (*koanf.Koanf, error) {
+	return newLoadOptions(opts).load()
+}
+
+// newLoadOptions applies opts to the defaults: os.Environ, application.yaml.
+func newLoadOptions(opts []Option) loadOptions {
 	o := loadOptions{environ: os.Environ}
 	for _, opt := range opts {
 		opt(&o)
@@ -86,6 +95,11 @@ func LoadKoanf(opts ...Option) (*koanf.Koanf, error) {
 	if o.noEnv {
 		o.environ = func() []string { return nil }
 	}
+	return o
+}
+
+// load is [LoadKoanf].
+func (o loadOptions) load() (*koanf.Koanf, error) {
 	sources, err := o.fileSources()
 	if err != nil {
 		return nil, err
