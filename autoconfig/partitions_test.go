@@ -9,8 +9,10 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/gofly/eventsourcing/autoconfig"
+	"github.com/gofly/eventsourcing/config"
 	es "github.com/gofly/eventsourcing/eventsourcing"
 	"github.com/gofly/eventsourcing/eventsourcing/projection"
+	"github.com/gofly/eventsourcing/stores/memory"
 	"github.com/gofly/eventsourcing/testkit"
 )
 
@@ -56,4 +58,39 @@ func TestProjectionPartitionsFromTheConfiguration(t *testing.T) {
 	var members int
 	require.NoError(t, dbs.EventStoreDB().QueryRowContext(ctx, `SELECT count(*) FROM pyfly_members`).Scan(&members))
 	assert.Equal(t, 1, members, "the process beats as one member")
+}
+
+// A projection the configuration gives a version cannot run partitioned: when the partitions
+// key splits it, the error is a configuration error naming both keys, not the runner's field.
+func TestVersionedProjectionWithPartitionsNamesTheKeys(t *testing.T) {
+	cfg, err := config.Load(config.WithoutEnv(), config.WithYAML([]byte(
+		"pyfly: {eventsourcing: {enabled: true, projection: {partitions: 2, versions: {pv: 2}}}}\n")))
+	require.NoError(t, err)
+	s, err := autoconfig.NewSettings(cfg, discard)
+	require.NoError(t, err)
+	noop := func(context.Context, es.Envelope) error { return nil }
+	_, err = autoconfig.NewProjections(s, nil, memory.NewEventStore(), []projection.Projection{
+		projection.FunctionProjection("other", noop), projection.FunctionProjection("pv", noop),
+	})
+	require.ErrorIs(t, err, config.ErrInvalidConfig)
+	require.ErrorIs(t, err, es.ErrInvalidArgument)
+	var ce *config.Error
+	require.ErrorAs(t, err, &ce)
+	assert.Equal(t, "pyfly.eventsourcing.projection.partitions", ce.Key)
+	require.EqualError(t, err, `eventsourcing: pyfly.eventsourcing.projection.partitions: is 2, but pyfly.eventsourcing.projection.versions.pv `+
+		`sets projection "pv" to version 2: a versioned projection runs unpartitioned; set partitions to 1, or remove pv from versions`)
+
+	// A projection that asks for partitions itself: the versions key is at fault.
+	cfg.Projection.Partitions = 1
+	s, err = autoconfig.NewSettings(cfg, discard)
+	require.NoError(t, err)
+	_, err = autoconfig.NewProjections(s, nil, memory.NewEventStore(), []projection.Projection{
+		threeParts{projection.FunctionProjection("pv", noop)},
+	})
+	require.ErrorIs(t, err, config.ErrInvalidConfig)
+	require.ErrorIs(t, err, es.ErrInvalidArgument)
+	require.ErrorAs(t, err, &ce)
+	assert.Equal(t, "pyfly.eventsourcing.projection.versions.pv", ce.Key)
+	assert.NotContains(t, err.Error(), "projection.Config.Partitions")
+	assert.Contains(t, err.Error(), `asks for 3 partitions`)
 }

@@ -4,7 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
+	"strings"
 	"sync"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/uptrace/bun"
 
@@ -33,7 +37,9 @@ type Projections struct {
 // NewProjections plans the runners of ps over store. It checks the projections (none nil, names
 // valid and unique, each accepted by projection.NewRunner with the configuration's settings) and
 // does no I/O: the runners are built and started by Start, once dbs has
-// opened the checkpoint database.
+// opened the checkpoint database. A projection that projection.versions gives a version while
+// projection.partitions (or its own Partitions method) splits it is a *config.Error naming the
+// keys, which matches config.ErrInvalidConfig and es.ErrInvalidArgument.
 func NewProjections(s *Settings, dbs *Databases, store es.EventStore, ps []projection.Projection) (*Projections, error) {
 	if s == nil {
 		return nil, errors.New("eventsourcing: NewProjections: settings are nil; build them with NewSettings")
@@ -58,6 +64,9 @@ func NewProjections(s *Settings, dbs *Databases, store es.EventStore, ps []proje
 		// A throwaway runner (NewRunner does no I/O) checks what Start would refuse: a bad
 		// name, one too long for its lease, a typed projection's registration mistake.
 		if _, err := projection.NewRunner(p, store, projection.OwnOptions(p, probe)...); err != nil {
+			if cerr := versionedPartitions(s.Config, p, err); cerr != nil {
+				return nil, cerr
+			}
 			return nil, &wrapped{msg: fmt.Sprintf("eventsourcing: projection %d (%T): %s", i, p, cause(err)), err: err}
 		}
 		name := p.Name()
@@ -207,4 +216,33 @@ func runnerOptions(s *Settings, checkpoints projection.CheckpointStore, lease pr
 		opts = append(opts, projection.WithObserver(s.Observer))
 	}
 	return opts
+}
+
+// versionedPartitions words err, NewRunner's refusal of p, as a *config.Error naming the keys
+// at fault when it refuses partitions for a projection that projection.versions gives a version:
+// projection.partitions, or, when p asks for its partitions itself (a PartitionedProjection),
+// its entry of projection.versions. nil for any other error. The error unwraps to err.
+func versionedPartitions(cfg config.Config, p projection.Projection, err error) error {
+	var ce *projection.ConfigError
+	if !errors.As(err, &ce) || ce.Field != "Partitions" {
+		return nil
+	}
+	name := p.Name()
+	version, ok := cfg.Projection.Versions[name]
+	if !ok {
+		return nil
+	}
+	shown := name
+	if !utf8.ValidString(name) || strings.ContainsFunc(name, func(r rune) bool { return !unicode.IsPrint(r) }) {
+		shown = strconv.Quote(name)
+	}
+	versionKey := config.Root + ".projection.versions." + shown
+	if pp, own := p.(projection.PartitionedProjection); own {
+		return &config.Error{Key: versionKey, Err: &wrapped{err: err, msg: fmt.Sprintf(
+			"sets projection %q to version %d, but it (%T) asks for %d partitions: a versioned projection runs unpartitioned; "+
+				"remove %s from versions, or let its Partitions method return 1", name, version, p, pp.Partitions(), shown)}}
+	}
+	return &config.Error{Key: config.Root + ".projection.partitions", Err: &wrapped{err: err, msg: fmt.Sprintf(
+		"is %d, but %s sets projection %q to version %d: a versioned projection runs unpartitioned; "+
+			"set partitions to 1, or remove %s from versions", cfg.Projection.Partitions, versionKey, name, version, shown)}}
 }
