@@ -83,6 +83,7 @@ type bunEventStore interface {
 	es.EventStore
 	es.Transactor
 	es.TxJoiner
+	es.TxEndNotifier
 }
 
 // eventStore forwards to the Bun event store once its database is open.
@@ -169,6 +170,12 @@ func (s *eventStore) InTx(ctx context.Context, fn func(ctx context.Context) erro
 func (s *eventStore) JoinsTx(ctx context.Context) bool {
 	st, err := s.slot.get()
 	return err == nil && st.JoinsTx(ctx)
+}
+
+// OnTxEnd forwards to the Bun store ([es.TxEndNotifier]); false while the database is not open.
+func (s *eventStore) OnTxEnd(ctx context.Context, fn func(committed bool)) bool {
+	st, err := s.slot.get()
+	return err == nil && st.OnTxEnd(ctx, fn)
 }
 
 // CommitNotifications forwards the Bun store's commit signals (see forwardNotifications).

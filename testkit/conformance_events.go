@@ -74,6 +74,7 @@ func EventStoreTests() []EventStoreTest {
 		eventStoreCase("ConcurrentAggregates", testConcurrentAggregates),
 		eventStoreCase("ConcurrentSameEventID", testConcurrentSameEventID),
 		eventStoreCase("Transactions", testTransactions),
+		eventStoreCase("TransactionEnds", testTransactionEnds),
 		eventStoreCase("IdempotentRetry", testIdempotentRetry),
 	}
 }

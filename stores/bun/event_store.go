@@ -123,6 +123,12 @@ func (s *EventStore) CommitNotifications(ctx context.Context) <-chan struct{} {
 	return s.commits.subscribe(ctx)
 }
 
+// OnTxEnd implements [es.TxEndNotifier] for the transaction on the store's DB that ctx carries.
+func (s *EventStore) OnTxEnd(ctx context.Context, fn func(committed bool)) bool {
+	st := ambient(ctx, s.db)
+	return st != nil && fn != nil && st.onEnd(fn)
+}
+
 // InTx implements es.Transactor: it runs fn in a transaction on the store's DB (see [InTx]).
 func (s *EventStore) InTx(ctx context.Context, fn func(ctx context.Context) error) error {
 	if ambient(ctx, s.db) == nil {

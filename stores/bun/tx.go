@@ -30,8 +30,10 @@ type txState struct {
 	mu          sync.Mutex
 	ordinal     int64 // ordinals of global positions handed out in this transaction so far
 	afterCommit []func()
-	hooked      map[any]bool // keys of the afterCommit hooks, one hook per key
-	aggregates  []string     // aggregates appended to, for errors of the commit
+	hooked      map[any]bool           // keys of the afterCommit hooks, one hook per key
+	afterEnd    []func(committed bool) // see es.TxEndNotifier; run last first
+	ended       bool
+	aggregates  []string // aggregates appended to, for errors of the commit
 }
 
 // appended records an aggregate the transaction appended to.
@@ -119,15 +121,18 @@ func InTx(ctx context.Context, db *bun.DB, fn func(ctx context.Context) error) e
 	defer func() {
 		if !done {
 			_ = tx.Rollback()
+			st.end(false)
 		}
 	}()
 	if err := fn(context.WithValue(ctx, txKey{}, st)); err != nil {
 		done = true
 		_ = tx.Rollback()
+		st.end(false)
 		return err
 	}
 	done = true
 	if err := tx.Commit(); err != nil {
+		st.end(false)
 		return st.commitError(ctx, err)
 	}
 	st.mu.Lock()
@@ -136,7 +141,31 @@ func InTx(ctx context.Context, db *bun.DB, fn func(ctx context.Context) error) e
 	for _, f := range hooks {
 		f()
 	}
+	st.end(true)
 	return nil
+}
+
+// onEnd registers fn to run when the transaction ends (see es.TxEndNotifier); false when it has
+// ended already.
+func (st *txState) onEnd(fn func(committed bool)) bool {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if st.ended {
+		return false
+	}
+	st.afterEnd = append(st.afterEnd, fn)
+	return true
+}
+
+// end runs the functions registered with onEnd, the last first, once.
+func (st *txState) end(committed bool) {
+	st.mu.Lock()
+	fns := st.afterEnd
+	st.afterEnd, st.ended = nil, true
+	st.mu.Unlock()
+	for i := len(fns) - 1; i >= 0; i-- {
+		fns[i](committed)
+	}
 }
 
 // TxFrom returns the innermost transaction InTx put into ctx, and true, or false when ctx carries

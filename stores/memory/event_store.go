@@ -82,6 +82,12 @@ func (s *EventStore) InTx(ctx context.Context, fn func(ctx context.Context) erro
 // JoinsTx implements [es.TxJoiner]: true when ctx carries a memory unit of work.
 func (s *EventStore) JoinsTx(ctx context.Context) bool { return joins(ctx) }
 
+// OnTxEnd implements [es.TxEndNotifier] for the memory unit of work ctx carries.
+func (s *EventStore) OnTxEnd(ctx context.Context, fn func(committed bool)) bool {
+	u := unitFrom(ctx)
+	return u != nil && fn != nil && u.onEnd(fn)
+}
+
 // Append implements [es.EventStore]. Under a unit of work ([InTx]) the events are checked now and
 // applied when the unit commits.
 func (s *EventStore) Append(ctx context.Context, aggregateID, aggregateType string, expected int64, events []es.Envelope) error {

@@ -18,6 +18,7 @@ type unit struct {
 	mu          sync.Mutex // stores may be called from several goroutines under one context
 	parts       map[participant]any
 	afterCommit []func()
+	afterEnd    []func(committed bool) // see es.TxEndNotifier; run last first
 	closed      bool
 	// positions are the global positions the unit's appends got, by event id: event stores
 	// apply first at commit and fill it, so that the outbox records of the same events can
@@ -56,14 +57,41 @@ func InTx(ctx context.Context, fn func(ctx context.Context) error) (err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			u.close()
+			u.ended(false)
 			panic(p)
 		}
 	}()
 	if err := fn(context.WithValue(ctx, unitKey{}, u)); err != nil {
 		u.close()
+		u.ended(false)
 		return err
 	}
-	return u.commit()
+	err = u.commit()
+	u.ended(err == nil)
+	return err
+}
+
+// onEnd registers fn to run when u ends (see es.TxEndNotifier); false when u has ended already.
+func (u *unit) onEnd(fn func(committed bool)) bool {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	if u.closed {
+		return false
+	}
+	u.afterEnd = append(u.afterEnd, fn)
+	return true
+}
+
+// ended runs the functions registered with onEnd, the last first; u is closed by then, so none
+// can be added.
+func (u *unit) ended(committed bool) {
+	u.mu.Lock()
+	fns := u.afterEnd
+	u.afterEnd = nil
+	u.mu.Unlock()
+	for i := len(fns) - 1; i >= 0; i-- {
+		fns[i](committed)
+	}
 }
 
 // unitFrom returns the open unit of work ctx carries, or nil.
