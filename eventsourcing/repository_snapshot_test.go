@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"math"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -185,4 +186,176 @@ func TestSnapshotThatDoesNotEncodeIsSkipped(t *testing.T) {
 		check(t, store, snaps, &logs, f)
 		assert.Contains(t, logs.String(), "no encoder")
 	})
+}
+
+// PCounter's factory pre-fills state that its events can remove.
+type PCounter struct {
+	es.AggregateRoot
+	Items  map[string]int
+	S      string         `json:",omitempty"`
+	Cache  map[string]int `json:"-"`
+	Labels                // its Label is part of the snapshot
+}
+
+type Labels struct{ Label string }
+
+type Dropped struct{ Key string }
+type Cleared struct{}
+
+func NewPCounter() *PCounter {
+	return es.Init(&PCounter{Items: map[string]int{"seed": 1}, S: "init", Cache: map[string]int{"kept": 1}, Labels: Labels{Label: "default"}})
+}
+
+func (p *PCounter) OnIncremented(Incremented) { p.Items["n"]++ }
+func (p *PCounter) OnDropped(e Dropped)       { delete(p.Items, e.Key) }
+func (p *PCounter) OnCleared(Cleared)         { p.S, p.Label = "", "" }
+
+// A load through a snapshot gives the state a load by replay gives: the fields the snapshot covers
+// start from their zero value, not from what the factory filled in. Before the fix the snapshot
+// merged into the factory's map and kept the defaults of omitted fields: Items {seed:1, n:1},
+// S "init", Label "default".
+func TestSnapshotRestoreDoesNotMergeIntoTheFactorysState(t *testing.T) {
+	ctx := context.Background()
+	store, snaps := memory.NewEventStore(), memory.NewSnapshotStore()
+	repo, err := es.NewRepository(store, NewPCounter, es.WithSnapshots(snaps, 3))
+	require.NoError(t, err)
+	p := NewPCounter()
+	p.ID = "p"
+	for _, e := range []any{Incremented{}, Dropped{Key: "seed"}, Cleared{}} {
+		require.NoError(t, p.Apply(e))
+	}
+	require.NoError(t, repo.Save(ctx, p))
+	_, ok, err := snaps.Load(ctx, "p")
+	require.NoError(t, err)
+	require.True(t, ok, "the save took a snapshot")
+
+	replayed, err := es.NewRepository(store, NewPCounter)
+	require.NoError(t, err)
+	want, err := replayed.Load(ctx, "p")
+	require.NoError(t, err)
+	got, err := repo.Load(ctx, "p")
+	require.NoError(t, err)
+	assert.Equal(t, map[string]int{"n": 1}, want.Items)
+	assert.Equal(t, want.Items, got.Items)
+	assert.Equal(t, "", got.S)
+	assert.Equal(t, "", got.Label, "promoted fields of embedded structs are reset too")
+	assert.Equal(t, map[string]int{"kept": 1}, got.Cache, "json:\"-\" fields stay as the factory set them")
+	assert.Equal(t, int64(3), got.Version)
+	require.NoError(t, got.Apply(Incremented{}), "the root stays bound")
+}
+
+type Money struct{ cents int64 }
+
+type withMoney struct {
+	es.AggregateRoot
+	Balance Money
+}
+
+type withComplex struct {
+	es.AggregateRoot
+	Z complex128
+}
+
+type withChans struct {
+	es.AggregateRoot
+	Hooks []chan int
+}
+
+type withMapOfFuncs struct {
+	es.AggregateRoot
+	ByName map[string]*[]func()
+}
+
+type withBoolKeys struct {
+	es.AggregateRoot
+	Seen map[bool]int
+}
+
+type hiddenByName struct {
+	es.AggregateRoot
+	A1 `json:"-"`
+	A2
+	A3
+}
+
+type A2 struct{ Same int }
+type A3 struct{ Same int }
+type A1 struct{}
+
+type node struct {
+	Next  *node
+	Value int
+	ch    chan int
+}
+
+type withLoop struct {
+	es.AggregateRoot
+	Head *node
+}
+
+type embedded struct{ Visible int }
+
+type withEmbedded struct {
+	es.AggregateRoot
+	embedded
+}
+
+func (w *withEmbedded) OnIncremented(Incremented) { w.Visible++ }
+
+type fine struct {
+	es.AggregateRoot
+	At      time.Time
+	Raw     json.RawMessage
+	Ptr     *embedded
+	Nested  map[int][]map[string]*embedded
+	Any     any
+	Skipped chan int `json:"-"`
+	Tree    *tree
+	_       struct{}
+}
+
+type tree struct {
+	Kids []tree
+	Name string
+}
+
+// With snapshots, state JSON would lose is refused at wiring time at any depth, with the path of
+// the field; what JSON keeps is accepted. Before the fix only top-level fields were checked:
+// Balance.cents, complex128 and []chan int passed, and an embedded unexported struct with exported
+// fields was refused.
+func TestSnapshotStateCheckLooksIntoNestedTypes(t *testing.T) {
+	snaps := memory.NewSnapshotStore()
+	refuse := func(t *testing.T, err error, path string) {
+		t.Helper()
+		require.ErrorIs(t, err, es.ErrInvalidArgument)
+		assert.Contains(t, err.Error(), "field "+path+":")
+	}
+	_, err := es.NewRepository(memory.NewEventStore(), func() *withMoney { return &withMoney{} }, es.WithSnapshots(snaps, 1))
+	refuse(t, err, "Balance.cents")
+	_, err = es.NewRepository(memory.NewEventStore(), func() *withComplex { return &withComplex{} }, es.WithSnapshots(snaps, 1))
+	refuse(t, err, "Z")
+	_, err = es.NewRepository(memory.NewEventStore(), func() *withChans { return &withChans{} }, es.WithSnapshots(snaps, 1))
+	refuse(t, err, "Hooks[i]")
+	_, err = es.NewRepository(memory.NewEventStore(), func() *withMapOfFuncs { return &withMapOfFuncs{} }, es.WithSnapshots(snaps, 1))
+	refuse(t, err, "ByName[k][i]")
+	_, err = es.NewRepository(memory.NewEventStore(), func() *withBoolKeys { return &withBoolKeys{} }, es.WithSnapshots(snaps, 1))
+	refuse(t, err, "Seen")
+	_, err = es.NewRepository(memory.NewEventStore(), func() *hiddenByName { return &hiddenByName{} }, es.WithSnapshots(snaps, 1))
+	refuse(t, err, "A2.Same")
+	_, err = es.NewRepository(memory.NewEventStore(), func() *withLoop { return &withLoop{} }, es.WithSnapshots(snaps, 1))
+	refuse(t, err, "Head.ch")
+
+	ctx := context.Background()
+	store := memory.NewEventStore()
+	repo, err := es.NewRepository(store, func() *withEmbedded { return es.Init(&withEmbedded{embedded: embedded{Visible: 7}}) }, es.WithSnapshots(snaps, 1))
+	require.NoError(t, err, "JSON keeps the promoted fields of an unexported embedded struct")
+	e := es.Init(&withEmbedded{})
+	e.ID = "e"
+	require.NoError(t, e.Apply(Incremented{}))
+	require.NoError(t, repo.Save(ctx, e))
+	got, err := repo.Load(ctx, "e")
+	require.NoError(t, err)
+	assert.Equal(t, 1, got.Visible, "restored from the snapshot")
+	_, err = es.NewRepository(memory.NewEventStore(), func() *fine { return &fine{} }, es.WithSnapshots(snaps, 1))
+	require.NoError(t, err)
 }
