@@ -188,7 +188,7 @@ func TestErrorsReadOnce(t *testing.T) {
 		},
 		"type": {
 			kv:   enabled(map[string]any{"pyfly.eventsourcing.store.auto-migrate": "sometimes"}),
-			want: `eventsourcing: pyfly.eventsourcing.store.auto-migrate: "sometimes" is not a boolean; valid values: true, false`,
+			want: `eventsourcing: pyfly.eventsourcing.store.auto-migrate: "sometimes" is not a boolean; valid values: true, false (also yes/no, on/off, y/n, 1/0, in any case)`,
 		},
 		"both spellings": {
 			kv: enabled(map[string]any{"pyfly.eventsourcing.store.auto-migrate": true, "pyfly.eventsourcing.store.auto_migrate": false}),

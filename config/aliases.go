@@ -102,10 +102,9 @@ func parseBool(s string) (value, ok bool) {
 	return false, false
 }
 
-// notBoolean says that v is not a boolean, and what is: true and false, which the words
-// [parseBool] reads spell too.
+// notBoolean says that v is not a boolean, and what is: the words [parseBool] reads.
 func notBoolean(v any) string {
-	return describeValue(v) + " is not a boolean; valid values: true, false"
+	return describeValue(v) + " is not a boolean; valid values: true, false (also yes/no, on/off, y/n, 1/0, in any case)"
 }
 
 // sameValue compares two settings as text, as YAML (true, 5) and the environment ("true", "5")

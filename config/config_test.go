@@ -120,9 +120,9 @@ func TestUnknownKeyIsNamed(t *testing.T) {
 
 func TestWrongTypeIsNamed(t *testing.T) {
 	for env, want := range map[string]string{
-		"PYFLY_EVENTSOURCING_ENABLED=maybe":             `eventsourcing: pyfly.eventsourcing.enabled: "maybe" is not a boolean; valid values: true, false`,
-		"PYFLY_EVENTSOURCING_STORE_AUTO__MIGRATE=maybe": `eventsourcing: pyfly.eventsourcing.store.auto_migrate: "maybe" is not a boolean; valid values: true, false`,
-		"PYFLY_EVENTSOURCING_STORE_AUTO-MIGRATE=maybe":  `eventsourcing: pyfly.eventsourcing.store.auto-migrate: "maybe" is not a boolean; valid values: true, false`,
+		"PYFLY_EVENTSOURCING_ENABLED=maybe":             `eventsourcing: pyfly.eventsourcing.enabled: "maybe" is not a boolean; valid values: true, false (also yes/no, on/off, y/n, 1/0, in any case)`,
+		"PYFLY_EVENTSOURCING_STORE_AUTO__MIGRATE=maybe": `eventsourcing: pyfly.eventsourcing.store.auto_migrate: "maybe" is not a boolean; valid values: true, false (also yes/no, on/off, y/n, 1/0, in any case)`,
+		"PYFLY_EVENTSOURCING_STORE_AUTO-MIGRATE=maybe":  `eventsourcing: pyfly.eventsourcing.store.auto-migrate: "maybe" is not a boolean; valid values: true, false (also yes/no, on/off, y/n, 1/0, in any case)`,
 		"PYFLY_EVENTSOURCING_STORE=bun":                 `eventsourcing: pyfly.eventsourcing.store: expects a map with the keys provider, url, datasource, auto-migrate, position-strategy, payload-format, got "bun"`,
 	} {
 		_, err := config.Load(config.WithYAML(nil), environ(env))
@@ -224,7 +224,7 @@ func TestAutoMigrateSpellings(t *testing.T) {
 	k := koanf.New(".")
 	require.NoError(t, k.Load(confmap.Provider(map[string]any{"pyfly.eventsourcing.store.auto_migrate": "sometimes"}, "."), nil))
 	_, err = config.FromKoanf(k)
-	require.EqualError(t, err, `eventsourcing: pyfly.eventsourcing.store.auto_migrate: "sometimes" is not a boolean; valid values: true, false`)
+	require.EqualError(t, err, `eventsourcing: pyfly.eventsourcing.store.auto_migrate: "sometimes" is not a boolean; valid values: true, false (also yes/no, on/off, y/n, 1/0, in any case)`)
 	require.NoError(t, k.Set("pyfly.eventsourcing.store.auto_migrate", "true"))
 	cfg, err = config.FromKoanf(k)
 	require.NoError(t, err)
@@ -585,5 +585,5 @@ func TestYAML11Booleans(t *testing.T) {
 	assert.True(t, *cfg.Store.AutoMigrate)
 
 	_, err = config.Load(config.WithoutEnv(), config.WithYAML([]byte("pyfly:\n  eventsourcing:\n    enabled: maybe\n")))
-	require.EqualError(t, err, `eventsourcing: pyfly.eventsourcing.enabled: "maybe" is not a boolean; valid values: true, false`)
+	require.EqualError(t, err, `eventsourcing: pyfly.eventsourcing.enabled: "maybe" is not a boolean; valid values: true, false (also yes/no, on/off, y/n, 1/0, in any case)`)
 }
