@@ -245,3 +245,57 @@ func testOutboxRequeue(t *testing.T, newTarget OutboxStoreFactory) {
 	require.NoError(t, err)
 	assert.Empty(t, dead, "the dead letter replaced")
 }
+
+// testOutboxRequeueKeepsPendingOrder: enqueueing again records never published keeps each
+// aggregate's records first published in their order. A pending record among the events is
+// left where it is, as it is; a dead letter among them gets a fresh record at the end, and the
+// records of its aggregate after it that are not delivered move behind that, in their order.
+func testOutboxRequeueKeepsPendingOrder(t *testing.T, newTarget OutboxStoreFactory) {
+	ctx := context.Background()
+	tg := newTarget(t)
+	rs, ok := tg.Store.(outbox.ReplayStore)
+	if !ok {
+		t.Fatalf("%T must implement outbox.ReplayStore", tg.Store)
+	}
+	r := OutboxEnvelopes(t, "r", 1, 3)
+	require.NoError(t, tg.Store.Enqueue(ctx, outbox.DefaultName, r, time.Now()))
+	before := pendingIn(t, tg.Store, outbox.DefaultName)
+	require.NoError(t, rs.Requeue(ctx, outbox.DefaultName, r[:2], time.Now().Add(time.Second)))
+	after := pendingIn(t, tg.Store, outbox.DefaultName)
+	require.Len(t, after, 3)
+	for i := range after {
+		assert.Equal(t, r[i].EventID, after[i].ID, "pending records keep their order")
+		assert.True(t, before[i].CreatedAt.Equal(after[i].CreatedAt), "a pending record is left as it is")
+	}
+
+	// Under park-aggregate, p1 becomes a dead letter holding back p2 and p3, pending.
+	p := OutboxEnvelopes(t, "p", 1, 3)
+	var failing atomic.Bool
+	failing.Store(true)
+	rec := failingRecorder(p[0].EventID, &failing)
+	require.NoError(t, tg.Store.Enqueue(ctx, outbox.DefaultName, p, time.Now()))
+	ob := startOutbox(t, tg.Store, rec.Publish, policyOptions(t, es.DeadLetterParkAggregate)...)
+	waitFor(t, time.Minute, text("r delivered, p1 dead"), func() bool {
+		dead, err := ob.DeadLetters(ctx, 10)
+		require.NoError(t, err)
+		return rec.Distinct() == 3 && len(dead) == 1
+	})
+	require.NoError(t, ob.Stop(ctx))
+	require.NoError(t, rs.Requeue(ctx, outbox.DefaultName, p[:2], time.Now()))
+	held := pendingIn(t, tg.Store, outbox.DefaultName)
+	require.Len(t, held, 3, "p1 fresh, p2 and p3 pending")
+	for i := range held {
+		assert.Equal(t, p[i].EventID, held[i].ID, "p's records in their order")
+	}
+	assert.Zero(t, held[0].Attempts, "the dead letter replaced by a fresh record")
+	failing.Store(false)
+	require.NoError(t, ob.Start(ctx))
+	waitFor(t, time.Minute, text("nothing pending"), func() bool { return pendingCount(t, tg.Store, outbox.DefaultName) == 0 })
+	rec.mu.Lock()
+	assert.Equal(t, []int64{1, 2, 3}, rec.order["r"], "r's records published once each, in order")
+	assert.Equal(t, []int64{1, 2, 3}, rec.order["p"], "p's records published once each, in order")
+	rec.mu.Unlock()
+	dead, err := ob.DeadLetters(ctx, 10)
+	require.NoError(t, err)
+	assert.Empty(t, dead, "the dead letter replaced")
+}

@@ -93,6 +93,7 @@ func OutboxStoreTests(brokers ...OutboxBroker) []OutboxStoreTest {
 		{"RelayDeadLetterPolicyRetry", testRelayRetryPolicy},
 		{"RelaySkipAndRetryAll", testRelaySkipAndRetryAll},
 		{"Requeue", testOutboxRequeue},
+		{"RequeueKeepsPendingOrder", testOutboxRequeueKeepsPendingOrder},
 		{"StreamConcurrentWriters", testStreamConcurrentWriters},
 		{"StreamGlobalPositions", testStreamGlobalPositions},
 		{"StreamRestart", testStreamRestart},

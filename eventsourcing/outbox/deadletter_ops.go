@@ -81,10 +81,21 @@ func (o *Outbox) Skip(ctx context.Context, id, by string) error {
 // Bun outbox stores implement it.
 type ReplayStore interface {
 	Store
-	// Requeue enqueues events again, in their order, all or none, in the transaction ctx
-	// carries when the store joins it: a record of the same event id (delivered, dead, pending
-	// or claimed) is replaced by a fresh one, due at once, behind every record enqueued before,
-	// so the relays publish the events again in their order. A relay holding a replaced record
-	// may still publish it; consumers de-duplicate on the event id.
+	// Requeue enqueues events again, all or none, in the transaction ctx carries when the
+	// store joins it, so the relays publish them again, while each aggregate's records are
+	// still first published in their order:
+	//
+	//   - A delivered or dead record of an event is replaced by a fresh one, due at once, behind
+	//     every record enqueued before, the fresh records in the events' order; an event
+	//     without a record gets one there too.
+	//   - A pending record of an event (neither delivered nor dead, claimed or not) is left
+	//     where it is, as it is (attempts, back-off and claim kept): it is published anyway,
+	//     before the later records of its aggregate.
+	//   - The records of an aggregate that come after the earliest of its dead records among the
+	//     events, and are neither delivered nor replaced, move behind the fresh records, in
+	//     their order and keeping their state: a dead letter was never published, so the
+	//     records after it are not first published before it.
+	//
+	// Consumers de-duplicate on the event id.
 	Requeue(ctx context.Context, outbox string, events []es.Envelope, at time.Time) error
 }

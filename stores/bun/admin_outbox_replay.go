@@ -26,8 +26,9 @@ type Replay struct {
 // ReplayOutbox enqueues again, in the outbox name, the events of the global stream after the
 // position after (0: from the start; else a position on the stream, as es.EventStore.ReadAll
 // takes) up to and including the position to (0: up to the newest), so a running relay
-// publishes them to the broker again, in order (see outbox.ReplayStore.Requeue); consumers
-// de-duplicate on the event id. Each page of events is enqueued in a transaction of its own.
+// publishes them to the broker again; consumers de-duplicate on the event id. A record still
+// pending is left in its place, and each aggregate's records are first published in order (see
+// outbox.ReplayStore.Requeue). Each page of events is enqueued in a transaction of its own.
 func (a *Admin) ReplayOutbox(ctx context.Context, name string, after, to int64) (Replay, error) {
 	r := Replay{Outbox: name}
 	if err := check.TextArg("outbox name", name, outbox.MaxNameBytes, true); err != nil {

@@ -2,6 +2,7 @@ package bunstore
 
 import (
 	"context"
+	"slices"
 	"time"
 
 	es "github.com/gofly/eventsourcing/eventsourcing"
@@ -11,9 +12,61 @@ import (
 
 var _ outbox.ReplayStore = (*OutboxStore)(nil)
 
-// Requeue implements outbox.ReplayStore: in one transaction (the one ctx carries, when on the
-// store's DB) it deletes the records of the events' ids and enqueues the events again, so they
-// take new places at the end of the outbox, in their order.
+// requeueSQL are the statements of Requeue in one dialect.
+type requeueSQL struct {
+	// dead selects the aggregate and the seq of the earliest dead record among the events, of
+	// each aggregate that has one. Arguments: the outbox, the event ids.
+	dead string
+	// behind selects, in order, the seq of each record of an aggregate after a seq that is
+	// not delivered, but for the dead records among the events. Arguments: the outbox, the
+	// aggregate, the seq, the event ids.
+	behind string
+	// drop deletes the delivered and dead records among the events. Arguments: the outbox, the
+	// event ids.
+	drop string
+	// move gives the record of a seq the last place. Argument: the seq.
+	move string
+}
+
+// sqliteRequeueSQL is requeueSQL on SQLite, whose seq is the rowid: max(seq) + 1 is last. The
+// conditions of behind carry the texts of the partial indexes on (outbox, aggregate_id, seq).
+var sqliteRequeueSQL = requeueSQL{
+	dead: `SELECT aggregate_id, MIN(seq) FROM pyfly_outbox
+WHERE outbox = ?1 AND event_id IN (SELECT value FROM json_each(?2)) AND dead = 1
+GROUP BY aggregate_id`,
+	behind: `SELECT seq FROM pyfly_outbox WHERE outbox = ?1 AND aggregate_id = ?2 AND seq > ?3 AND ` + sqliteOutboxLive + `
+UNION ALL
+SELECT seq FROM pyfly_outbox WHERE outbox = ?1 AND aggregate_id = ?2 AND seq > ?3 AND dead = 1 AND delivered_at IS NULL
+	AND event_id NOT IN (SELECT value FROM json_each(?4))
+ORDER BY 1`,
+	drop: `DELETE FROM pyfly_outbox WHERE outbox = ?1 AND event_id IN (SELECT value FROM json_each(?2))
+	AND (delivered_at IS NOT NULL OR dead = 1)`,
+	move: `UPDATE pyfly_outbox SET seq = (SELECT MAX(seq) + 1 FROM pyfly_outbox) WHERE seq = ?1`,
+}
+
+// pgRequeueSQL is requeueSQL on PostgreSQL, whose seq is an identity column: its next value is
+// last.
+var pgRequeueSQL = requeueSQL{
+	dead: `SELECT aggregate_id, MIN(seq) FROM pyfly_outbox
+WHERE outbox = $1 AND event_id = ANY ($2::text[]) AND dead
+GROUP BY aggregate_id`,
+	behind: `SELECT seq FROM pyfly_outbox WHERE outbox = $1 AND aggregate_id = $2 AND seq > $3 AND ` + pgOutboxLive + `
+UNION ALL
+SELECT seq FROM pyfly_outbox WHERE outbox = $1 AND aggregate_id = $2 AND seq > $3 AND dead AND delivered_at IS NULL
+	AND NOT (event_id = ANY ($4::text[]))
+ORDER BY 1`,
+	drop: `DELETE FROM pyfly_outbox WHERE outbox = $1 AND event_id = ANY ($2::text[])
+	AND (delivered_at IS NOT NULL OR dead)`,
+	move: `UPDATE pyfly_outbox SET seq = DEFAULT WHERE seq = $1`,
+}
+
+// Requeue implements outbox.ReplayStore, in one transaction (the one ctx carries, when on the
+// store's DB). A pending record among the events is left where it is, as it is: it is published
+// anyway, in its place. The delivered and dead records among them are deleted and the events
+// enqueued again, so they take new places at the end of the outbox, in their order. The records
+// of a dead one's aggregate after it that are not delivered (and not deleted) then move behind
+// them, in their order and keeping their state, so that no record of the aggregate is first
+// published out of order.
 func (s *OutboxStore) Requeue(ctx context.Context, name string, events []es.Envelope, at time.Time) error {
 	if err := storekit.ValidateEnqueue(name, events, at); err != nil {
 		return err
@@ -22,14 +75,83 @@ func (s *OutboxStore) Requeue(ctx context.Context, name string, events []es.Enve
 	for i := range events {
 		ids[i] = events[i].EventID
 	}
-	drop := `DELETE FROM pyfly_outbox WHERE outbox = ?1 AND event_id IN (SELECT value FROM json_each(?2))`
+	q := sqliteRequeueSQL
 	if s.dl.name() == DialectPostgres {
-		drop = `DELETE FROM pyfly_outbox WHERE outbox = $1 AND event_id = ANY ($2::text[])`
+		q = pgRequeueSQL
 	}
 	return InTx(ctx, s.db, func(ctx context.Context) error {
-		if _, err := reader(ctx, s.db).ExecContext(ctx, drop, name, s.dl.idList(ids)); err != nil {
+		db := reader(ctx, s.db)
+		idList := s.dl.idList(ids)
+		behind, err := requeueBehind(ctx, db, q, name, idList)
+		if err != nil {
+			return wrapErr(ctx, "requeue: find the records behind the dead letters", outboxTable, err)
+		}
+		if _, err := db.ExecContext(ctx, q.drop, name, idList); err != nil {
 			return wrapErr(ctx, "requeue: drop the earlier records", outboxTable, err)
 		}
-		return s.Enqueue(ctx, name, events, at)
+		if err := s.Enqueue(ctx, name, events, at); err != nil {
+			return err
+		}
+		for _, seq := range behind {
+			if _, err := db.ExecContext(ctx, q.move, seq); err != nil {
+				return wrapErr(ctx, "requeue: move a record behind the enqueued ones", outboxTable, err)
+			}
+		}
+		return nil
 	})
+}
+
+// requeueBehind returns, in order, the seq of each record that is not delivered, is after the
+// earliest dead record among the events of its aggregate, and is not itself a dead record among
+// the events.
+func requeueBehind(ctx context.Context, db querier, q requeueSQL, name string, idList any) ([]int64, error) {
+	type since struct {
+		aggregate string
+		seq       int64
+	}
+	var from []since
+	rows, err := db.QueryContext(ctx, q.dead, name, idList)
+	if err != nil {
+		return nil, err
+	}
+	for rows.Next() {
+		var f since
+		if err := rows.Scan(&f.aggregate, &f.seq); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		from = append(from, f)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	var seqs []int64
+	for _, f := range from {
+		got, err := scanSeqs(ctx, db, q.behind, name, f.aggregate, f.seq, idList)
+		if err != nil {
+			return nil, err
+		}
+		seqs = append(seqs, got...)
+	}
+	slices.Sort(seqs)
+	return seqs, nil
+}
+
+// scanSeqs runs query with args and returns the seqs it selects.
+func scanSeqs(ctx context.Context, db querier, query string, args ...any) ([]int64, error) {
+	rows, err := db.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var seqs []int64
+	for rows.Next() {
+		var seq int64
+		if err := rows.Scan(&seq); err != nil {
+			return nil, err
+		}
+		seqs = append(seqs, seq)
+	}
+	return seqs, rows.Err()
 }

@@ -1,6 +1,7 @@
 package memory
 
 import (
+	"cmp"
 	"context"
 	"slices"
 	"time"
@@ -25,14 +26,47 @@ func (s *OutboxStore) Requeue(ctx context.Context, name string, events []es.Enve
 		return err
 	}
 	s.mu.Lock()
-	if b := s.boxes[name]; b != nil {
-		for _, r := range recs {
-			b.drop(r.ID)
+	defer s.commits.signal() // after the unlock below
+	defer s.mu.Unlock()
+	b := s.boxes[name]
+	if b == nil {
+		s.insert(recs)
+		return nil
+	}
+	// A pending record is left where it is, as it is (insert skips its id): it is published
+	// anyway. A delivered or dead one is dropped and enqueued again at the end. The records of
+	// a dead one's aggregate after it that are not delivered, and not dropped, move behind.
+	deadFrom := map[string]int64{} // each aggregate's earliest dead record among the events
+	dropped := map[string]bool{}
+	for _, r := range recs {
+		e := b.byID[r.ID]
+		if e == nil || e.isLive() {
+			continue
+		}
+		dropped[r.ID] = true
+		if agg := e.rec.Event.AggregateID; e.rec.Dead {
+			if d, ok := deadFrom[agg]; !ok || e.seq < d {
+				deadFrom[agg] = e.seq
+			}
 		}
 	}
+	var behind []*outboxEntry
+	if len(deadFrom) > 0 {
+		for id, e := range b.byID {
+			d, ok := deadFrom[e.rec.Event.AggregateID]
+			if ok && e.seq > d && e.rec.DeliveredAt.IsZero() && !dropped[id] {
+				behind = append(behind, e)
+			}
+		}
+		slices.SortFunc(behind, func(x, y *outboxEntry) int { return cmp.Compare(x.seq, y.seq) })
+	}
+	for id := range dropped {
+		b.drop(id)
+	}
 	s.insert(recs)
-	s.mu.Unlock()
-	s.commits.signal()
+	for _, e := range behind {
+		b.moveToEnd(e)
+	}
 	return nil
 }
 
@@ -43,12 +77,30 @@ func (b *outboxBox) drop(id string) {
 		return
 	}
 	delete(b.byID, id)
-	if e.inLive {
-		if !e.isLive() {
-			b.stale--
-		}
-		b.live = slices.DeleteFunc(b.live, func(x *outboxEntry) bool { return x == e })
-		e.inLive = false
-	}
+	b.leaveLive(e)
 	b.delivered = slices.DeleteFunc(b.delivered, func(x *outboxEntry) bool { return x == e })
+}
+
+// leaveLive takes e out of live, when it is there; it runs under s.mu.
+func (b *outboxBox) leaveLive(e *outboxEntry) {
+	if !e.inLive {
+		return
+	}
+	if !e.isLive() {
+		b.stale--
+	}
+	b.live = slices.DeleteFunc(b.live, func(x *outboxEntry) bool { return x == e })
+	e.inLive = false
+}
+
+// moveToEnd gives e, a record that is not delivered, the last place in the box, keeping its
+// state (claim, attempts, back-off, dead); it runs under s.mu.
+func (b *outboxBox) moveToEnd(e *outboxEntry) {
+	b.leaveLive(e)
+	b.seq++
+	e.seq = b.seq
+	if e.isLive() {
+		e.inLive = true
+		b.live = append(b.live, e)
+	}
 }
