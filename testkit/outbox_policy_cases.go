@@ -215,7 +215,7 @@ func testRelaySkipAndRetryAll(t *testing.T, newTarget OutboxStoreFactory) {
 }
 
 // testOutboxRequeue: events enqueued again (Requeue) are published again, in their order, each
-// delivered, dead or pending record replaced by a fresh one.
+// delivered or dead record replaced by a fresh one.
 func testOutboxRequeue(t *testing.T, newTarget OutboxStoreFactory) {
 	ctx := context.Background()
 	tg := newTarget(t)
