@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"reflect"
+	"slices"
+	"time"
 
 	"github.com/gofly/eventsourcing/internal/check"
 )
@@ -32,7 +34,8 @@ type AggregateRoot struct {
 	Version int64
 
 	pending  []any
-	saved    []Envelope // envelopes of pending events a Save has built, kept for retries while they may be stored
+	applied  []time.Time // when each pending event was applied: its envelope's OccurredAt
+	saved    []Envelope  // envelopes of pending events a Save has built, kept for retries while they may be stored
 	handlers map[string]handler
 	self     Aggregate
 	defErr   error // the first mistake in the handler definitions, reported by Apply
@@ -200,6 +203,7 @@ func (r *AggregateRoot) Apply(event any) error {
 		return err
 	}
 	r.pending = append(r.pending, event)
+	r.applied = append(r.applied, time.Now())
 	return nil
 }
 
@@ -239,8 +243,17 @@ func (r *AggregateRoot) PendingEvents() []any {
 // MarkCommitted clears the pending events; the version stays.
 func (r *AggregateRoot) MarkCommitted() {
 	if r != nil {
-		r.pending, r.saved = nil, nil
+		r.pending, r.applied, r.saved = nil, nil, nil
 	}
+}
+
+// uncommit puts events back in front of the pending ones, with the times they were applied and
+// the envelopes a Save built for them: a transaction that held their append did not commit. The
+// version already counts them.
+func (r *AggregateRoot) uncommit(events []any, applied []time.Time, envs []Envelope) {
+	r.pending = append(slices.Clip(events), r.pending...)
+	r.applied = append(slices.Clip(applied), r.applied...)
+	r.saved = append(slices.Clip(envs), r.saved...)
 }
 
 // dispatch finds the handler of eventType and runs it through run; the version moves by one when

@@ -53,7 +53,11 @@ type Envelope struct {
 // the nanosecond, the rest random, so ids of different clock readings sort, as text, in the order
 // of the readings, and a store's index on them grows at its end instead of taking every insert at
 // a random place. OccurredAt is the same instant.
-func NewEnvelope(event any) (Envelope, error) {
+func NewEnvelope(event any) (Envelope, error) { return newEnvelopeAt(event, time.Now()) }
+
+// newEnvelopeAt is NewEnvelope of an event that happened at now: its OccurredAt, and the time in
+// its EventID.
+func newEnvelopeAt(event any, now time.Time) (Envelope, error) {
 	if check.IsNil(event) {
 		return Envelope{}, invalidArg("event: must not be nil")
 	}
@@ -66,7 +70,6 @@ func NewEnvelope(event any) (Envelope, error) {
 	if len(payload) == 0 || payload[0] != '{' {
 		return Envelope{}, invalidArg("event %T: must encode as a JSON object, got %.40s", event, payload)
 	}
-	now := time.Now()
 	return Envelope{
 		EventID:    eventid.At(now),
 		EventType:  EventTypeOf(event),

@@ -18,6 +18,7 @@ type Repository[A Aggregate] struct {
 	store   EventStore
 	factory func() A
 	cfg     repoConfig
+	ends    TxEndNotifier // tells a Save in the caller's transaction how that ended; nil when the store cannot
 }
 
 // NewRepository returns a repository over store that builds empty aggregates with factory.
@@ -44,6 +45,7 @@ func NewRepository[A Aggregate](store EventStore, factory func() A, opts ...Repo
 	if r.cfg.tx == nil {
 		r.cfg.tx = transactorOf(store)
 	}
+	r.ends = txEndsOf(r.cfg.tx, store)
 	if r.cfg.outbox != nil && r.cfg.tx == nil {
 		return nil, invalidArg("NewRepository: WithOutbox needs an event store that runs transactions, so that events and "+
 			"outbox records commit together; %T has no InTx method (a decorator can forward InTx, offer Unwrap() EventStore, "+
@@ -62,6 +64,19 @@ func NewRepository[A Aggregate](store EventStore, factory func() A, opts ...Repo
 		}
 	}
 	return r, nil
+}
+
+// txEndsOf finds what tells the end of tx's transactions: tx itself, else the store (looking
+// through decorators that offer Unwrap() EventStore); nil when neither can.
+func txEndsOf(tx Transactor, store EventStore) TxEndNotifier {
+	if n, ok := tx.(TxEndNotifier); ok {
+		return n
+	}
+	if tx == nil {
+		return nil
+	}
+	n, _ := unwrap.Find[TxEndNotifier](store)
+	return n
 }
 
 // transactorOf finds the transaction runner of a store, looking through decorators that offer
@@ -101,6 +116,14 @@ func (r *Repository[A]) newAggregate() (A, error) {
 // [ErrConcurrency]) the next Save builds the envelopes anew, with its own context's metadata
 // and tenant.
 //
+// Inside a transaction of the caller's ([Transactor]), the saved events count as committed
+// when Save returns (a second Save appends after them), but they are stored only if that
+// transaction commits: if it does not, they are pending again, in order and with the same event
+// ids, so a later Save stores them once; a snapshot whose store does not join the transaction is
+// saved after its commit, never after a rollback. The store must tell when its transactions end
+// ([TxEndNotifier]; every store of this module does). Each event's OccurredAt, and the time in
+// its EventID, is when it was applied.
+//
 // Snapshots are an optimisation: state that does not encode (MarshalSnapshot's error, a NaN, a
 // value of an interface field that JSON cannot write) is logged and the events are saved without
 // a snapshot.
@@ -122,7 +145,7 @@ func (r *Repository[A]) save(ctx context.Context, agg A, root *AggregateRoot, ex
 	// The envelopes are built once per pending event and kept while the events may have been
 	// stored, so a retry after an unknown outcome appends the same event ids.
 	if n := len(root.saved); n < len(root.pending) {
-		more, err := r.envelopes(ctx, root.pending[n:])
+		more, err := r.envelopes(ctx, root.pending[n:], root.applied[min(n, len(root.applied)):])
 		if err != nil {
 			return err
 		}
@@ -136,10 +159,24 @@ func (r *Repository[A]) save(ctx context.Context, agg A, root *AggregateRoot, ex
 		}
 		return fmt.Errorf("save %s %q: %w", r.cfg.aggregateType, root.ID, err)
 	}
+	events, applied, envs := root.pending, root.applied, root.saved
 	root.MarkCommitted()
 	if snapErr != nil {
 		r.cfg.logger.ErrorContext(ctx, "eventsourcing: snapshot not taken, its state does not encode; the events are saved and the next crossing will try again",
 			"aggregate_type", r.cfg.aggregateType, "aggregate_id", root.ID, "sequence", root.Version, "error", snapErr)
+	}
+	// In a transaction of the caller's, the events are stored only if it commits: until then
+	// they count as committed (a second Save in the transaction appends after them); a rollback
+	// makes them pending again, and a snapshot that waits for the commit waits for that one.
+	if r.ends != nil && r.ends.OnTxEnd(ctx, func(committed bool) {
+		switch {
+		case !committed:
+			root.uncommit(events, applied, envs)
+		case snapshotLater:
+			r.saveSnapshotAfterCommit(ctx, snap)
+		}
+	}) {
+		return nil
 	}
 	if snapshotLater {
 		r.saveSnapshotAfterCommit(ctx, snap)
@@ -180,13 +217,19 @@ func (r *Repository[A]) pending(agg A) (*AggregateRoot, int64, error) {
 	return root, expected, nil
 }
 
-// envelopes wraps pending events, with the context's metadata and tenant.
-func (r *Repository[A]) envelopes(ctx context.Context, pending []any) ([]Envelope, error) {
+// envelopes wraps pending events, applied at the times applied gives (now for those it lacks),
+// with the context's metadata and tenant.
+func (r *Repository[A]) envelopes(ctx context.Context, pending []any, applied []time.Time) ([]Envelope, error) {
 	md, _ := ctx.Value(ctxMetadata).(map[string]any) // read only: each envelope gets its own copy
 	tenant := TenantIDFrom(ctx)
 	envs := make([]Envelope, len(pending))
+	now := time.Now()
 	for i, ev := range pending {
-		e, err := NewEnvelope(ev)
+		at := now
+		if i < len(applied) {
+			at = applied[i]
+		}
+		e, err := newEnvelopeAt(ev, at)
 		if err != nil {
 			return nil, fmt.Errorf("save %s: pending event %d: %w", r.cfg.aggregateType, i, err)
 		}

@@ -88,7 +88,8 @@ func (r *Repository[A]) loadFromSnapshot(ctx context.Context, id string) (A, boo
 		return zero, false, nil
 	}
 	root := agg.root()
-	root.ID, root.Version, root.pending, root.saved = id, snap.Sequence, nil, nil
+	root.ID, root.Version = id, snap.Sequence
+	root.MarkCommitted()
 	if err := r.replay(agg, id, events[1:]); err != nil {
 		return zero, false, err
 	}
