@@ -5,9 +5,8 @@
 // UUID is the event id, so consumers can de-duplicate; the payload is the event's JSON payload;
 // the metadata carries the envelope's fields under reserved keys ([MetaEventID], [MetaEventType],
 // [MetaAggregateID], [MetaAggregateType], [MetaSequence], [MetaVersion], [MetaOccurredAt],
-// [MetaTenantID] when set, [MetaGlobalPosition] when known) plus every entry of the envelope's
-// metadata, which can never override a reserved key: strings as they are, other values as their
-// JSON text (a count of 3 as "3", a map as its JSON object).
+// [MetaTenantID] when set, [MetaGlobalPosition] when known) plus every string-valued entry of the
+// envelope's metadata, which can never override a reserved key.
 //
 // The method value p.Publish has the shape func(context.Context, es.Envelope) error, so it can be
 // handed to an outbox as its publish function.

@@ -55,9 +55,8 @@ func IsReserved(key string) bool {
 
 // NewMessage builds the Watermill message for env (see the package documentation). An envelope
 // without an EventID, or whose payload is not valid JSON, is an error matching
-// [es.ErrInvalidArgument]. Metadata entries whose value is not a string travel as their JSON
-// text; those whose key is reserved (see [IsReserved]) or whose value JSON cannot encode are not
-// copied, and [Publisher] logs them at debug level.
+// [es.ErrInvalidArgument]. Metadata entries that are not strings, or whose key is reserved (see
+// [IsReserved]), are not copied; [Publisher] logs them at debug level.
 func NewMessage(env es.Envelope) (*message.Message, error) {
 	msg, _, err := newMessage(env)
 	return msg, err
@@ -78,9 +77,7 @@ func newMessage(env es.Envelope) (*message.Message, []string, error) {
 	msg.Metadata = make(message.Metadata, len(env.Metadata)+9) // the reserved keys and the envelope's own: no growth
 	var skipped []string
 	for k, v := range env.Metadata {
-		if IsReserved(k) {
-			skipped = append(skipped, k)
-		} else if s, ok := metadataText(v); ok {
+		if s, ok := v.(string); ok && !IsReserved(k) {
 			msg.Metadata.Set(k, s)
 		} else {
 			skipped = append(skipped, k)
@@ -100,20 +97,6 @@ func newMessage(env es.Envelope) (*message.Message, []string, error) {
 		msg.Metadata.Set(MetaGlobalPosition, strconv.FormatInt(env.GlobalPosition, 10))
 	}
 	return msg, skipped, nil
-}
-
-// metadataText returns the header value of a metadata value: a string as it is, anything else
-// as its JSON text (3 as "3", true as "true", a map as its JSON object), so numbers, booleans,
-// lists and maps reach the consumer too; false for a value JSON cannot encode.
-func metadataText(v any) (string, bool) {
-	if s, ok := v.(string); ok {
-		return s, true
-	}
-	b, err := json.Marshal(v)
-	if err != nil {
-		return "", false
-	}
-	return string(b), true
 }
 
 // validJSON reports whether payload is valid JSON. Event payloads are JSON objects that stores

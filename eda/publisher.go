@@ -104,7 +104,7 @@ func (p *Publisher) Publish(ctx context.Context, env es.Envelope) error {
 		return err
 	}
 	if len(skipped) > 0 {
-		p.log.DebugContext(ctx, "eda: metadata left out of the message: keys that are reserved, or values JSON cannot encode",
+		p.log.DebugContext(ctx, "eda: metadata left out of the message: values that are not strings, or keys that are reserved",
 			"event_id", env.EventID, "keys", skipped)
 	}
 	msg.SetContext(ctx)

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"log/slog"
-	"math"
 	"strings"
 	"sync"
 	"testing"
@@ -58,8 +57,7 @@ func TestMessageHeaders(t *testing.T) {
 	env := envelope(t, 3)
 	env.TenantID = "acme"
 	env.GlobalPosition = 42
-	env.Metadata = map[string]any{"correlation_id": "c-1", "count": 3.0, "aggregate_id": "evil", "event_id": "evil",
-		"flag": true, "none": nil, "nested": map[string]any{"x": 1.0, "l": []any{"a", 2.5}}}
+	env.Metadata = map[string]any{"correlation_id": "c-1", "count": 3.0, "aggregate_id": "evil", "event_id": "evil"}
 	msg, err := eda.NewMessage(env)
 	require.NoError(t, err)
 	require.Equal(t, env.EventID, msg.UUID)
@@ -75,11 +73,7 @@ func TestMessageHeaders(t *testing.T) {
 		"tenant_id":       "acme",
 		"global_position": "42",
 		"correlation_id":  "c-1",
-		"count":           "3",
-		"flag":            "true",
-		"none":            "null",
-		"nested":          `{"l":["a",2.5],"x":1}`,
-	}, msg.Metadata, "metadata that is not a string travels as its JSON text")
+	}, msg.Metadata)
 
 	env = envelope(t, 1)
 	env.Metadata = map[string]any{"tenant_id": "spoofed"}
@@ -176,21 +170,10 @@ func TestMetadataCannotShadowHeaders(t *testing.T) {
 	}
 	require.Equal(t, env.EventID, msg.Metadata.Get("event_id"))
 	require.Equal(t, "u-1", msg.Metadata.Get("user_id"))
-	require.Equal(t, "3", msg.Metadata.Get("count"))
-	require.Equal(t, `{"a":"b"}`, msg.Metadata.Get("nested"))
-	for _, k := range []string{"EVENT_ID", "_watermill_message_uuid"} {
+	require.Empty(t, msg.Metadata.Get("count"))
+	for _, k := range []string{"EVENT_ID", "_watermill_message_uuid", "count", "nested"} {
 		require.Contains(t, logs.String(), k, "left-out key %s is logged at debug level", k)
 	}
-
-	// A value JSON cannot encode (only a hand-built envelope holds one: stores refuse it) is left
-	// out and logged; the rest goes.
-	env.Metadata = map[string]any{"bad": math.NaN(), "ok": "yes"}
-	logs.Reset()
-	require.NoError(t, pub.Publish(context.Background(), env))
-	msg = rec.msgs[1]
-	require.Empty(t, msg.Metadata.Get("bad"))
-	require.Equal(t, "yes", msg.Metadata.Get("ok"))
-	require.Contains(t, logs.String(), "bad")
 }
 
 type leakyPublisher struct{}
