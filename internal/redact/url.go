@@ -252,14 +252,27 @@ func pathOnly(scheme string) bool {
 	return s == "file" || s == "sqlite" || strings.HasPrefix(s, "sqlite+")
 }
 
-// splitQuery splits a query into its parameters.
+// splitQuery splits a query into its parameters. After a secret parameter, what does not read
+// as a parameter of its own (no "=", or a name that is not a plain word) is taken for the rest of
+// the secret, whose "&" was not percent-encoded: it is masked and counted among the secrets with
+// the value before it.
 func splitQuery(q string) []Param {
 	var out []Param
 	for pair := range strings.SplitSeq(q, "&") {
 		k, v, ok := strings.Cut(pair, "=")
+		if n := len(out); n > 0 && out[n-1].Secret() && (!ok || !plainName(k)) {
+			out[n-1].Value += "&" + pair
+			continue
+		}
 		out = append(out, Param{Key: k, Value: v, HasValue: ok})
 	}
 	return out
+}
+
+// plainName reports whether s is a parameter name as drivers spell theirs: letters, digits,
+// "_", "-" and ".".
+func plainName(s string) bool {
+	return s != "" && strings.Trim(strings.ToLower(s), "abcdefghijklmnopqrstuvwxyz0123456789_-.") == ""
 }
 
 // Redacted rebuilds the URL as written, with [Mask] in place of the password, of a user info
@@ -333,6 +346,13 @@ func (p *Parsed) Secrets() []string {
 	for _, q := range p.Query {
 		if q.Secret() {
 			add(q.Value)
+			if strings.Contains(q.Value, "&") { // each part alone too, as a reader that split it shows them
+				for part := range strings.SplitSeq(q.Value, "&") {
+					if len(part) >= 3 {
+						add(part)
+					}
+				}
+			}
 		}
 	}
 	add(p.Fragment)

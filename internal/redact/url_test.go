@@ -91,3 +91,34 @@ func TestParsedParts(t *testing.T) {
 		t.Fatalf("a PostgreSQL user name is no secret: %q", p.Secrets())
 	}
 }
+
+// A secret parameter whose "&" was not percent-encoded: what follows it, up to a parameter that
+// reads as one, is still the secret. Before, the part after the "&" was shown, as a parameter of
+// its own.
+func TestSecretParameterWithAnUnencodedAmpersand(t *testing.T) {
+	for in, want := range map[string]string{
+		"postgres://127.0.0.1:1/db?password=ab&S3CRETpw&connect_timeout=1": "postgres://127.0.0.1:1/db?password=xxxxx&connect_timeout=1",
+		"postgres://app@h/db?sslpassword=Qy&Q%$fx/OQZ":                     "postgres://app@h/db?sslpassword=xxxxx",
+		"postgres://app@h/db?password=a&b&c!d=e&sslmode=disable":           "postgres://app@h/db?password=xxxxx&sslmode=disable",
+		"sqlite:///app.db?_pragma=key('x&yz&w')&_pragma=busy_timeout(5)":  "sqlite:///app.db?_pragma=xxxxx&_pragma=busy_timeout(5)",
+		"postgres://app@h/db?sslmode=disable&application_name":             "postgres://app@h/db?sslmode=disable&application_name",
+	} {
+		assert := func(ok bool, format string, args ...any) {
+			t.Helper()
+			if !ok {
+				t.Errorf(format, args...)
+			}
+		}
+		assert(URL(in) == want, "URL(%q) = %q, want %q", in, URL(in), want)
+		p, err := Parse(in)
+		if err != nil {
+			t.Fatalf("Parse(%q): %v", in, err)
+		}
+		for _, secret := range []string{"S3CRETpw", "Q%$fx/OQZ", "c!d=e", "yz"} {
+			if strings.Contains(in, secret) {
+				assert(slices.ContainsFunc(p.Secrets(), func(s string) bool { return strings.Contains(s, secret) }),
+					"Secrets of %q = %q, lacking %q", in, p.Secrets(), secret)
+			}
+		}
+	}
+}

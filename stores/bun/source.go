@@ -150,6 +150,8 @@ func checkPostgresQuery(params []redact.Param) string {
 			name = "query parameter " + p.Key
 		}
 		switch {
+		case p.Secret() && strings.IndexByte(p.Value, '&') >= 0:
+			return name + ` holds an "&" that is not percent-encoded: write it as %26`
 		case !p.HasValue || p.Key == "":
 			return name + ` is not key=value`
 		case strings.IndexByte(p.Value, '=') >= 0:

@@ -175,3 +175,17 @@ func TestRedactURLHardForms(t *testing.T) {
 		assert.True(t, strings.HasPrefix(bunstore.RedactURL(in), want), "%s: %s", in, bunstore.RedactURL(in))
 	}
 }
+
+// A password parameter holding an "&" that is not percent-encoded is refused, with the hint and
+// without any part of the password; before, the part after the "&" was named in the error.
+func TestPasswordParameterWithAnUnencodedAmpersand(t *testing.T) {
+	for _, url := range []string{
+		"postgres://127.0.0.1:1/db?password=ab&S3CRETpw&connect_timeout=1",
+		"postgres://app@127.0.0.1:1/db?sslpassword=Qy&S3CRETpw%$fx",
+	} {
+		_, err := bunstore.Parse(url)
+		require.ErrorIs(t, err, es.ErrInvalidArgument)
+		assert.Contains(t, err.Error(), `holds an "&" that is not percent-encoded: write it as %26`)
+		assert.NotContains(t, err.Error(), "S3CRETpw")
+	}
+}
