@@ -100,7 +100,7 @@ func TestSecretParameterWithAnUnencodedAmpersand(t *testing.T) {
 		"postgres://127.0.0.1:1/db?password=ab&S3CRETpw&connect_timeout=1": "postgres://127.0.0.1:1/db?password=xxxxx&connect_timeout=1",
 		"postgres://app@h/db?sslpassword=Qy&Q%$fx/OQZ":                     "postgres://app@h/db?sslpassword=xxxxx",
 		"postgres://app@h/db?password=a&b&c!d=e&sslmode=disable":           "postgres://app@h/db?password=xxxxx&sslmode=disable",
-		"sqlite:///app.db?_pragma=key('x&yz&w')&_pragma=busy_timeout(5)":  "sqlite:///app.db?_pragma=xxxxx&_pragma=busy_timeout(5)",
+		"sqlite:///app.db?_pragma=key('x&yz&w')&_pragma=busy_timeout(5)":   "sqlite:///app.db?_pragma=xxxxx&_pragma=busy_timeout(5)",
 		"postgres://app@h/db?sslmode=disable&application_name":             "postgres://app@h/db?sslmode=disable&application_name",
 	} {
 		assert := func(ok bool, format string, args ...any) {
