@@ -215,28 +215,13 @@ func SystemOf(store EventStore) string {
 	return ""
 }
 
-// ObserveWrite runs write, a store's Append or a repository's Save, under obs's report of op:
-// StartOp, then write under the context it returned, then EndOp with op.Events and write's
-// error. A store calls it only when it has an observer.
-func ObserveWrite(ctx context.Context, obs StoreObserver, op Op, write func(ctx context.Context) error) error {
+// observeWrite runs write, a repository's Save, under obs's report of op: StartOp, then write
+// under the context it returned, then EndOp with op.Events and write's error (stores use
+// storekit.ObserveWrite, the same for their Append).
+func observeWrite(ctx context.Context, obs StoreObserver, op Op, write func(ctx context.Context) error) error {
 	began := time.Now()
 	ctx = obs.StartOp(ctx, op)
 	err := write(ctx)
 	obs.EndOp(ctx, op, OpResult{Events: op.Events, Err: err, Duration: time.Since(began)})
 	return err
-}
-
-// ObserveRead runs read, a store's Load or ReadAll, under obs's report of op: StartOp, then read
-// under the context it returned, then EndOp with the number of events read and its error; a
-// Load's op gets the aggregate type of the events it returned. A store calls it only when it
-// has an observer.
-func ObserveRead(ctx context.Context, obs StoreObserver, op Op, read func(ctx context.Context) ([]Envelope, error)) ([]Envelope, error) {
-	began := time.Now()
-	ctx = obs.StartOp(ctx, op)
-	out, err := read(ctx)
-	if op.Kind == OpLoad && len(out) > 0 {
-		op.AggregateType = out[0].AggregateType
-	}
-	obs.EndOp(ctx, op, OpResult{Events: len(out), Err: err, Duration: time.Since(began)})
-	return out, err
 }

@@ -137,7 +137,7 @@ func (r *Repository[A]) Save(ctx context.Context, agg A) error {
 	}
 	op := Op{Kind: OpSave, System: SystemOf(r.store), AggregateType: r.cfg.aggregateType, AggregateID: root.ID,
 		Events: len(root.pending), After: expected}
-	return ObserveWrite(ctx, r.cfg.observer, op, func(ctx context.Context) error { return r.save(ctx, agg, root, expected) })
+	return observeWrite(ctx, r.cfg.observer, op, func(ctx context.Context) error { return r.save(ctx, agg, root, expected) })
 }
 
 // save is Save of the pending events of root, agg's, at expected.

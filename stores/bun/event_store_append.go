@@ -83,7 +83,7 @@ func (s *EventStore) Append(ctx context.Context, aggregateID, aggregateType stri
 	}
 	op := es.Op{Kind: es.OpAppend, System: s.system, AggregateType: aggregateType, AggregateID: aggregateID,
 		Events: len(events), After: expected}
-	return es.ObserveWrite(ctx, s.obs, op, func(ctx context.Context) error {
+	return storekit.ObserveWrite(ctx, s.obs, op, func(ctx context.Context) error {
 		return s.append(ctx, aggregateID, aggregateType, expected, events)
 	})
 }

@@ -19,7 +19,7 @@ func (s *EventStore) Load(ctx context.Context, aggregateID string, afterSequence
 		return s.load(ctx, aggregateID, afterSequence)
 	}
 	op := es.Op{Kind: es.OpLoad, System: s.system, AggregateID: aggregateID, After: afterSequence}
-	return es.ObserveRead(ctx, s.obs, op, func(ctx context.Context) ([]es.Envelope, error) {
+	return storekit.ObserveRead(ctx, s.obs, op, func(ctx context.Context) ([]es.Envelope, error) {
 		return s.load(ctx, aggregateID, afterSequence)
 	})
 }
@@ -62,7 +62,7 @@ func (s *EventStore) ReadAll(ctx context.Context, after int64, limit int) ([]es.
 		return s.readAll(ctx, after, limit)
 	}
 	op := es.Op{Kind: es.OpReadAll, System: s.system, After: after}
-	return es.ObserveRead(ctx, s.obs, op, func(ctx context.Context) ([]es.Envelope, error) { return s.readAll(ctx, after, limit) })
+	return storekit.ObserveRead(ctx, s.obs, op, func(ctx context.Context) ([]es.Envelope, error) { return s.readAll(ctx, after, limit) })
 }
 
 // readAll is ReadAll without the observer.

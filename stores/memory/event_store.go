@@ -96,7 +96,7 @@ func (s *EventStore) Append(ctx context.Context, aggregateID, aggregateType stri
 	}
 	op := es.Op{Kind: es.OpAppend, System: es.SystemMemory, AggregateType: aggregateType, AggregateID: aggregateID,
 		Events: len(events), After: expected}
-	return es.ObserveWrite(ctx, s.obs, op, func(ctx context.Context) error {
+	return storekit.ObserveWrite(ctx, s.obs, op, func(ctx context.Context) error {
 		return s.append(ctx, aggregateID, aggregateType, expected, events)
 	})
 }
@@ -282,7 +282,7 @@ func (s *EventStore) Load(ctx context.Context, aggregateID string, afterSequence
 	}
 	// A copy of the id for the observer, so that the id does not escape when there is none.
 	op := es.Op{Kind: es.OpLoad, System: es.SystemMemory, AggregateID: strings.Clone(aggregateID), After: afterSequence}
-	return es.ObserveRead(ctx, s.obs, op, func(ctx context.Context) ([]es.Envelope, error) {
+	return storekit.ObserveRead(ctx, s.obs, op, func(ctx context.Context) ([]es.Envelope, error) {
 		return s.load(ctx, aggregateID, afterSequence)
 	})
 }
@@ -356,7 +356,7 @@ func (s *EventStore) ReadAll(ctx context.Context, after int64, limit int) ([]es.
 		return s.readAll(ctx, after, limit)
 	}
 	op := es.Op{Kind: es.OpReadAll, System: es.SystemMemory, After: after}
-	return es.ObserveRead(ctx, s.obs, op, func(ctx context.Context) ([]es.Envelope, error) { return s.readAll(ctx, after, limit) })
+	return storekit.ObserveRead(ctx, s.obs, op, func(ctx context.Context) ([]es.Envelope, error) { return s.readAll(ctx, after, limit) })
 }
 
 // readAll is ReadAll without the observer.
