@@ -43,7 +43,7 @@ func runOutboxReplay(ctx context.Context, g *globals, args []string, out *printe
 		if r.Events == 0 {
 			return out.linef("outbox %s: no event to replay after position %d", cell(r.Outbox), *from)
 		}
-		return out.linef("outbox %s: %d events enqueued again, positions %d to %d; a running relay publishes them in order",
+		return out.linef("outbox %s: %d events replayed, positions %d to %d (a record still pending stays in its place); a running relay publishes them in order",
 			cell(r.Outbox), r.Events, r.First, r.Last)
 	})
 }
