@@ -39,7 +39,9 @@
 // Every store of this module runs transactions ([Transactor]): the repository writes the events,
 // the snapshot (when the snapshot store joins, see [TxJoiner]) and the outbox records
 // ([WithOutbox]) in one, all or nothing. A decorator around a store keeps this when it forwards
-// InTx or offers Unwrap() EventStore; otherwise give the repository [WithTransactor].
+// InTx or offers Unwrap() EventStore; otherwise give the repository [WithTransactor]. A Save in a
+// transaction of the caller's leaves the events pending again when that transaction rolls back,
+// through the store's [TxEndNotifier]: a decorator that forwards InTx forwards OnTxEnd too.
 //
 // # Errors
 //

@@ -33,7 +33,8 @@ type Envelope struct {
 	// values must be JSON-encodable (no NaN or infinity, no map or list inside itself), keys valid
 	// UTF-8, nesting at most 100 levels with the map itself as the first.
 	Metadata map[string]any
-	// OccurredAt is when the envelope was built, in UTC.
+	// OccurredAt is when the event happened, in UTC: when NewEnvelope built the envelope, or,
+	// for a repository's save, when the aggregate applied the event.
 	OccurredAt time.Time
 	// Version is the event's schema version, 1 unless an upcaster says otherwise.
 	Version int

@@ -167,15 +167,21 @@ func (r *Repository[A]) save(ctx context.Context, agg A, root *AggregateRoot, ex
 	}
 	// In a transaction of the caller's, the events are stored only if it commits: until then
 	// they count as committed (a second Save in the transaction appends after them); a rollback
-	// makes them pending again, and a snapshot that waits for the commit waits for that one.
+	// makes them pending again, and a snapshot store that says it does not join the transaction
+	// saves after that commit. One that does not say (a decorator without JoinsTx) saves now,
+	// through ctx: into the transaction when the store it wraps joins it.
+	_, declared := r.cfg.snapshots.(TxJoiner)
 	if r.ends != nil && r.ends.OnTxEnd(ctx, func(committed bool) {
 		switch {
 		case !committed:
 			root.uncommit(events, applied, envs)
-		case snapshotLater:
+		case snapshotLater && declared:
 			r.saveSnapshotAfterCommit(ctx, snap)
 		}
 	}) {
+		if snapshotLater && !declared {
+			r.saveSnapshotAfterCommit(ctx, snap)
+		}
 		return nil
 	}
 	if snapshotLater {

@@ -134,3 +134,26 @@ func TestOccurredAtIsWhenTheEventWasApplied(t *testing.T) {
 	assert.False(t, at.After(after), "%s after %s: the save's time, not the apply's", at, after)
 	assert.True(t, at.Before(saving))
 }
+
+// snapshotDecorator wraps a snapshot store without saying whether it joins transactions.
+type snapshotDecorator struct{ es.SnapshotStore }
+
+// A snapshot store that does not say whether it joins the caller's transaction (a decorator
+// without JoinsTx) saves through it at once, as before: its snapshot commits with the events.
+func TestUndeclaredSnapshotStoreSavesInTheCallersTransaction(t *testing.T) {
+	ctx := context.Background()
+	store := memory.NewEventStore()
+	inner := memory.NewSnapshotStore()
+	repo, err := es.NewRepository(store, NewCounter, es.WithSnapshots(snapshotDecorator{inner}, 1))
+	require.NoError(t, err)
+	c := NewCounter()
+	c.ID = "c"
+	require.NoError(t, store.InTx(ctx, func(ctx context.Context) error {
+		require.NoError(t, c.Apply(Incremented{}))
+		return repo.Save(ctx, c)
+	}))
+	snap, ok, err := inner.Load(ctx, "c")
+	require.NoError(t, err)
+	require.True(t, ok, "the snapshot committed with the events")
+	assert.Equal(t, int64(1), snap.Sequence)
+}

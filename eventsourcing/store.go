@@ -64,7 +64,7 @@ type SnapshotStore interface {
 // writes through it joins (see [TxJoiner]). fn's error, or a panic, rolls everything back; a
 // nested InTx joins the outer transaction. Every store of this module implements it (the memory
 // store with a unit of work applied at commit). A decorator around a store keeps transactions by
-// forwarding InTx, or by offering Unwrap() EventStore.
+// forwarding InTx (and OnTxEnd, see [TxEndNotifier]), or by offering Unwrap() EventStore.
 type Transactor interface {
 	InTx(ctx context.Context, fn func(ctx context.Context) error) error
 }
