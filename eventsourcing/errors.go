@@ -109,7 +109,11 @@ func (e *EventHandlerError) Error() string {
 	if e.msg != "" {
 		return e.msg
 	}
-	return fmt.Sprintf("eventsourcing: event %q on %s: %v", e.EventType, e.AggregateType, e.Err)
+	cause := "<nil>"
+	if e.Err != nil { // the cause's own "eventsourcing: " is said once, here
+		cause = strings.TrimPrefix(e.Err.Error(), "eventsourcing: ")
+	}
+	return fmt.Sprintf("eventsourcing: event %q on %s: %s", e.EventType, e.AggregateType, cause)
 }
 
 // Unwrap returns the cause.

@@ -3,6 +3,7 @@ package eventsourcing_test
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -156,4 +157,20 @@ func TestUndeclaredSnapshotStoreSavesInTheCallersTransaction(t *testing.T) {
 	require.NoError(t, err)
 	require.True(t, ok, "the snapshot committed with the events")
 	assert.Equal(t, int64(1), snap.Sequence)
+}
+
+// A payload that does not decode into the handler's type reads once: one "eventsourcing: "
+// (before, the handler error's prefix and ErrDecode's both showed).
+func TestHandlerDecodeErrorReadsOnce(t *testing.T) {
+	ctx := context.Background()
+	store := memory.NewEventStore()
+	e, err := es.NewEnvelope(OrderPlaced{Amount: 1})
+	require.NoError(t, err)
+	e.Payload = []byte(`{"amount":"not a number"}`)
+	require.NoError(t, store.Append(ctx, "o", "Order", 0, []es.Envelope{e}))
+	repo, err := es.NewRepository(store, NewOrder)
+	require.NoError(t, err)
+	_, err = repo.Load(ctx, "o")
+	require.ErrorIs(t, err, es.ErrDecode)
+	assert.Equal(t, 1, strings.Count(err.Error(), "eventsourcing: "), "reads once: %s", err)
 }
