@@ -156,7 +156,8 @@ func (e Envelope) MarshalJSON() ([]byte, error) {
 }
 
 // UnmarshalJSON reads the form MarshalJSON writes. Every key but tenant_id is required. A payload
-// of null reads as a nil Payload (which MarshalJSON writes as {}).
+// of null reads as a nil Payload (which MarshalJSON writes as {}). Metadata reads as the stores
+// return it: numbers as float64, but integers beyond ±2^53 as json.Number, exactly.
 func (e *Envelope) UnmarshalJSON(data []byte) error {
 	var keys map[string]json.RawMessage
 	if err := json.Unmarshal(data, &keys); err != nil {
@@ -167,9 +168,20 @@ func (e *Envelope) UnmarshalJSON(data []byte) error {
 			return fmt.Errorf("%w: envelope JSON: missing key %q", ErrDecode, k)
 		}
 	}
-	var j envelopeJSON
+	var j struct {
+		envelopeJSON
+		Metadata json.RawMessage `json:"metadata"` // decoded as the stores decode it
+	}
 	if err := json.Unmarshal(data, &j); err != nil {
 		return fmt.Errorf("%w: envelope JSON: %v", ErrDecode, err)
+	}
+	md := map[string]any{}
+	if t := bytes.TrimSpace(j.Metadata); len(t) > 0 && string(t) != "null" {
+		m, err := jsoncopy.DecodeObject(t)
+		if err != nil {
+			return fmt.Errorf("%w: envelope JSON: metadata: %v", ErrDecode, err)
+		}
+		md = m
 	}
 	at, err := time.Parse(time.RFC3339Nano, j.OccurredAt)
 	if err != nil {
@@ -182,12 +194,9 @@ func (e *Envelope) UnmarshalJSON(data []byte) error {
 		Sequence:      j.Sequence,
 		EventType:     j.EventType,
 		Payload:       rawOrNil(j.Payload),
-		Metadata:      j.Metadata,
+		Metadata:      md,
 		OccurredAt:    at.UTC(),
 		Version:       j.Version,
-	}
-	if e.Metadata == nil {
-		e.Metadata = map[string]any{}
 	}
 	if j.TenantID != nil {
 		e.TenantID = *j.TenantID

@@ -2,6 +2,7 @@ package eventsourcing_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"strings"
 	"testing"
@@ -173,4 +174,27 @@ func TestHandlerDecodeErrorReadsOnce(t *testing.T) {
 	_, err = repo.Load(ctx, "o")
 	require.ErrorIs(t, err, es.ErrDecode)
 	assert.Equal(t, 1, strings.Count(err.Error(), "eventsourcing: "), "reads once: %s", err)
+}
+
+// The JSON form round-trips a stored envelope exactly, metadata integers beyond 2^53 included
+// (before, they came back as float64, rounded).
+func TestEnvelopeJSONRoundTripKeepsLargeIntegers(t *testing.T) {
+	ctx := context.Background()
+	store := memory.NewEventStore()
+	e, err := es.NewEnvelope(OrderPlaced{Amount: 1})
+	require.NoError(t, err)
+	e.Metadata = map[string]any{"n": int64(9007199254740993), "f": 1.5}
+	require.NoError(t, store.Append(ctx, "o", "Order", 0, []es.Envelope{e}))
+	stored, err := store.Load(ctx, "o", 0)
+	require.NoError(t, err)
+	b, err := json.Marshal(stored[0])
+	require.NoError(t, err)
+	var back es.Envelope
+	require.NoError(t, json.Unmarshal(b, &back))
+	again, err := json.Marshal(back)
+	require.NoError(t, err)
+	assert.JSONEq(t, string(b), string(again))
+	assert.Contains(t, string(again), `"n":9007199254740993`)
+	assert.True(t, stored[0].Equal(back))
+	assert.Equal(t, 1.5, back.Metadata["f"])
 }
