@@ -275,14 +275,16 @@ func (r *relayGroup) publishUnder(parent context.Context, rec Record) (<-chan er
 		}()
 		res <- r.o.publish(ctx, rec.Event)
 	}()
+	// Whether Stop gave up is the relays' own context's to say: parent may be an observer's
+	// context that ends by itself, which is the end of this attempt, never a success.
 	select {
 	case err := <-res:
-		if err != nil && ctx.Err() != nil && parent.Err() == nil {
+		if err != nil && ctx.Err() != nil && r.ctx.Err() == nil {
 			return nil, r.lateError(err) // it failed as its context ended at the timeout
 		}
 		return nil, err
 	case <-ctx.Done():
-		if parent.Err() != nil {
+		if r.ctx.Err() != nil {
 			return nil, r.ctx.Err() // Stop gave up waiting: the caller leaves the record claimed
 		}
 		select {

@@ -412,3 +412,40 @@ func TestHungPublishRecordedBeforeItsClaimEnds(t *testing.T) {
 		held.ClaimedUntil, rec.NextAttemptAt)
 	assert.True(t, time.Now().Before(held.ClaimedUntil), "recorded before the claim ends")
 }
+
+// deadlineObserver gives each publish a context of its own that ends after d (and at
+// EndPublish).
+type deadlineObserver struct{ d time.Duration }
+
+type cancelKey struct{}
+
+func (o deadlineObserver) StartPublish(ctx context.Context, _ es.Publish) context.Context {
+	ctx, cancel := context.WithTimeout(ctx, o.d)
+	return context.WithValue(ctx, cancelKey{}, cancel)
+}
+
+func (deadlineObserver) EndPublish(ctx context.Context, _ es.Publish, _ es.PublishResult) {
+	ctx.Value(cancelKey{}).(context.CancelFunc)()
+}
+
+// An observer whose context ends by itself before the publish returns ends the attempt; the
+// record is not counted as delivered. Before, the relay read the observer's context ending as
+// Stop and marked the record delivered although the publish then failed.
+func TestObserverContextEndingIsNotADelivery(t *testing.T) {
+	ctx := context.Background()
+	var calls atomic.Int32
+	publish := func(context.Context, es.Envelope) error {
+		calls.Add(1)
+		time.Sleep(100 * time.Millisecond) // ignores its context
+		return errors.New("broker refused")
+	}
+	ob := newOutbox(t, memory.NewOutboxStore(), publish, outbox.WithObserver(deadlineObserver{20 * time.Millisecond}),
+		outbox.WithPublishTimeout(500*time.Millisecond), outbox.WithClaimTimeout(5*time.Second),
+		outbox.WithBackoff(time.Hour, time.Hour))
+	require.NoError(t, ob.Enqueue(ctx, testkit.OutboxEnvelopes(t, "a", 1, 1)[0]))
+	require.NoError(t, ob.Start(ctx))
+	t.Cleanup(func() { _ = ob.Stop(context.Background()) })
+	waitFor(t, "the first attempt", func() bool { return calls.Load() == 1 })
+	time.Sleep(300 * time.Millisecond)
+	assert.Len(t, pendingOf(t, ob), 1, "a failed publish leaves its record pending")
+}
