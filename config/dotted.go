@@ -21,16 +21,21 @@ func (l leaf) key() string { return strings.Join(l.segs, ".") }
 // spelt shows how l was written: its YAML keys, each nested in the one before.
 func (l leaf) spelt() string { return showKey(strings.Join(l.written, ": ")) }
 
-// expandDotted returns k with every key written with dots in one YAML key set as the nested key
-// it spells, as Spring's and koanf's own lookups read it: `pyfly.eventsourcing.enabled: true` at
-// the top, `eventsourcing.enabled: true` under pyfly and `store.provider: bun` under
-// pyfly.eventsourcing all set pyfly.eventsourcing.store.provider, which the decoder would
-// otherwise not see. A name under pyfly.eventsourcing.projection.versions or
-// pyfly.data.relational.datasources is kept whole when it is written as a key of that map.
-// pyflyOnly keeps only the keys under pyfly (the rest is not read). A key set twice, once with
-// dots and once nested, to different values, or set to a value while another key is set under
-// it, is an *[Error] naming the key and both spellings; source, when not "", says where. k is
-// returned as it is when no key has a dot and pyflyOnly is false.
+// expandDotted returns k with every key written with dots in one YAML key that spells a key
+// the module reads set as the nested key it spells, as Spring's and koanf's own lookups read it:
+// `pyfly.eventsourcing.enabled: true` at the top, `eventsourcing.enabled: true` under pyfly and
+// `store.provider: bun` under pyfly.eventsourcing all set pyfly.eventsourcing.store.provider,
+// which the decoder would otherwise not see. Only a key that lies under pyfly.eventsourcing, or
+// that is one of the keys of pyfly's data module the module reads (see [readsDotted]), is
+// expanded; every other key stays exactly as written, whatever dots it holds (pyfly's
+// logging.level names loggers with dots, an application's Kafka settings hold
+// bootstrap.servers), and is never reported. A name under pyfly.eventsourcing.projection.versions
+// or pyfly.data.relational.datasources is kept whole when it is written as a key of that map.
+// pyflyOnly keeps only the keys under pyfly (the rest is not read). A key the module reads set
+// twice, once with dots and once nested, to different values, or set to a value while another
+// key is set under it, is an *[Error] naming the key and both spellings; source, when not "",
+// says where. k is returned as it is when no key the module reads is written with dots and
+// pyflyOnly is false.
 func expandDotted(k *koanf.Koanf, source string, pyflyOnly bool) (*koanf.Koanf, error) {
 	var leaves []leaf
 	dotted := false
@@ -42,11 +47,7 @@ func expandDotted(k *koanf.Koanf, source string, pyflyOnly bool) (*koanf.Koanf, 
 		}
 		slices.Sort(keys)
 		for _, rk := range keys {
-			parts := splitDotted(segs, rk)
-			if len(parts) > 1 {
-				dotted = true
-			}
-			s := append(slices.Clip(segs), parts...)
+			s := append(slices.Clip(segs), splitDotted(segs, rk)...)
 			w := append(slices.Clip(written), rk)
 			if pyflyOnly && s[0] != "pyfly" {
 				continue
@@ -55,7 +56,11 @@ func expandDotted(k *koanf.Koanf, source string, pyflyOnly bool) (*koanf.Koanf, 
 				walk(sub, s, w)
 				continue
 			}
-			leaves = append(leaves, leaf{segs: s, written: w, value: m[rk]})
+			l := leaf{segs: s, written: w, value: m[rk]}
+			if l.expanded() && len(s) != len(w) {
+				dotted = true
+			}
+			leaves = append(leaves, l)
 		}
 	}
 	walk(k.Raw(), nil, nil)
@@ -66,9 +71,15 @@ func expandDotted(k *koanf.Koanf, source string, pyflyOnly bool) (*koanf.Koanf, 
 	if source != "" {
 		where = " in " + source
 	}
+	// The keys placed as they are spelt (those the module reads, and those written without
+	// dots) are checked against one another; a conflict among them involves a key the module
+	// reads written with dots, since YAML's own nesting has none.
 	byKey := map[string]leaf{}      // the first leaf of each key, by its segments
 	sections := map[string]string{} // each key with keys under it: one of those
 	for _, l := range leaves {
+		if !l.expanded() {
+			continue
+		}
 		id := strings.Join(l.segs, "\x00")
 		if prev, ok := byKey[id]; ok {
 			if !sameSetting(l.key(), prev.value, l.value) {
@@ -85,20 +96,24 @@ func expandDotted(k *koanf.Koanf, source string, pyflyOnly bool) (*koanf.Koanf, 
 	}
 	root := map[string]any{}
 	for _, l := range leaves {
-		id := strings.Join(l.segs, "\x00")
-		if byKey[id].spelt() != l.spelt() {
-			continue // the same value, set twice
-		}
-		if under, ok := sections[id]; ok {
-			if m, isMap := l.value.(map[string]any); isMap && len(m) == 0 {
-				continue // an empty section, filled by the keys under it
+		path := l.written // a key the module does not read stays as written
+		if l.expanded() {
+			id := strings.Join(l.segs, "\x00")
+			if byKey[id].spelt() != l.spelt() {
+				continue // the same value, set twice
 			}
-			return nil, &Error{Key: showKey(l.key()), Reason: fmt.Sprintf(
-				"set to %s (written %s)%s while %s is set under it; a key written with dots spells the nested keys: "+
-					"keep the value or the keys under it", describeValue(l.value), l.spelt(), where, showKey(under))}
+			if under, ok := sections[id]; ok {
+				if m, isMap := l.value.(map[string]any); isMap && len(m) == 0 {
+					continue // an empty section, filled by the keys under it
+				}
+				return nil, &Error{Key: showKey(l.key()), Reason: fmt.Sprintf(
+					"set to %s (written %s)%s while %s is set under it; a key written with dots spells the nested keys: "+
+						"keep the value or the keys under it", describeValue(l.value), l.spelt(), where, showKey(under))}
+			}
+			path = l.segs
 		}
 		m := root
-		for _, s := range l.segs[:len(l.segs)-1] {
+		for _, s := range path[:len(path)-1] {
 			sub, ok := m[s].(map[string]any)
 			if !ok {
 				sub = map[string]any{}
@@ -106,7 +121,7 @@ func expandDotted(k *koanf.Koanf, source string, pyflyOnly bool) (*koanf.Koanf, 
 			}
 			m = sub
 		}
-		m[l.segs[len(l.segs)-1]] = l.value
+		m[path[len(path)-1]] = l.value
 	}
 	out := koanf.New(".")
 	if err := out.Load(confmap.Provider(root, ""), nil); err != nil {
@@ -115,10 +130,34 @@ func expandDotted(k *koanf.Koanf, source string, pyflyOnly bool) (*koanf.Koanf, 
 	return out, nil
 }
 
+// expanded reports whether l is placed at the key it spells rather than as written: when it
+// was written without dots (both are the same), or when it is a key the module reads.
+func (l leaf) expanded() bool {
+	return len(l.segs) == len(l.written) && !slices.ContainsFunc(l.written, func(w string) bool {
+		return strings.Contains(w, ".")
+	}) || readsDotted(l.segs)
+}
+
+// readsDotted reports whether key (its segments) is one a key written with dots may spell: a
+// key under pyfly.eventsourcing, pyfly.data.relational.url or ddl-auto (ddl_auto), or the url of
+// a datasource of pyfly.data.relational.datasources.
+func readsDotted(key []string) bool {
+	if len(key) >= 2 && key[0] == "pyfly" && key[1] == "eventsourcing" {
+		return true
+	}
+	switch strings.Join(key, ".") {
+	case DataRelationalURLKey, DataRelationalDDLAutoKey, strings.ReplaceAll(DataRelationalDDLAutoKey, "-", "_"):
+		return true
+	}
+	ds := strings.Split(DataRelationalDatasourcesKey, ".")
+	return len(key) == len(ds)+2 && slices.Equal(key[:len(ds)], ds) && key[len(key)-1] == "url"
+}
+
 // splitDotted returns the segments of rk, a YAML key under the key segs: rk itself when segs
 // is a map of names (a projection's, a datasource's, which may hold a "."), or when rk has an
 // empty segment; else its parts between dots, where what follows
-// pyfly.eventsourcing.projection.versions is one projection's name.
+// pyfly.eventsourcing.projection.versions is one projection's name, and what follows
+// pyfly.data.relational.datasources one datasource's name (up to a last part url).
 func splitDotted(segs []string, rk string) []string {
 	if namesMap(strings.Join(segs, ".")) || !strings.Contains(rk, ".") {
 		return []string{rk}
@@ -129,7 +168,13 @@ func splitDotted(segs []string, rk string) []string {
 	}
 	versions := Root + ".projection.versions"
 	for i := 1; i < len(parts); i++ {
-		if strings.Join(append(slices.Clip(segs), parts[:i]...), ".") == versions {
+		switch strings.Join(append(slices.Clip(segs), parts[:i]...), ".") {
+		case versions:
+			return append(parts[:i:i], strings.Join(parts[i:], "."))
+		case DataRelationalDatasourcesKey:
+			if last := len(parts) - 1; last > i && parts[last] == "url" {
+				return append(parts[:i:i], strings.Join(parts[i:last], "."), "url")
+			}
 			return append(parts[:i:i], strings.Join(parts[i:], "."))
 		}
 	}

@@ -92,3 +92,47 @@ pyfly:
 	assert.Equal(t, "bun", cfg.Store.Provider)
 	assert.Equal(t, before, k.Raw(), "FromKoanf does not modify its argument")
 }
+
+// Keys outside what the module reads stay as written, whatever dots they hold: pyfly's own
+// logging.level names loggers with dots, and an application's settings may too.
+func TestDottedKeysElsewhereUntouched(t *testing.T) {
+	src := `
+pyfly:
+  logging:
+    level: {root: INFO, sqlalchemy: INFO, sqlalchemy.engine: WARNING}
+  eventsourcing:
+    enabled: true
+    store.provider: bun
+kafka:
+  producer: {bootstrap.servers: "k1:9092", acks: all}
+  bootstrap.servers: "k2:9092"
+hosts: {db.example.com: 5432}
+pyfly.data.relational:
+  url: "sqlite:///./app.db"
+  pool.size: 5
+`
+	cfg, err := loadWhole(src)
+	require.NoError(t, err)
+	assert.True(t, cfg.Enabled)
+	assert.Equal(t, "bun", cfg.Store.Provider)
+	assert.Equal(t, "sqlite:///./app.db", cfg.DataRelationalURL, "a key of pyfly's data module the module reads is expanded")
+
+	k, err := config.LoadKoanf(config.WithoutEnv(), config.WithYAML([]byte(src)))
+	require.NoError(t, err)
+	raw := k.Raw()
+	pyfly := raw["pyfly"].(map[string]any)
+	assert.Equal(t, map[string]any{"root": "INFO", "sqlalchemy": "INFO", "sqlalchemy.engine": "WARNING"},
+		pyfly["logging"].(map[string]any)["level"], "a logger's name is one key")
+	assert.Equal(t, map[string]any{"producer": map[string]any{"bootstrap.servers": "k1:9092", "acks": "all"}, "bootstrap.servers": "k2:9092"},
+		raw["kafka"], "the application's own dotted keys are kept")
+	assert.Equal(t, map[string]any{"db.example.com": 5432}, raw["hosts"])
+	assert.Equal(t, map[string]any{"pool.size": 5}, raw["pyfly.data.relational"], "what the module does not read stays as written")
+	assert.Equal(t, "bun", k.String("pyfly.eventsourcing.store.provider"))
+
+	// The application's *koanf.Koanf, loaded by itself, reads alike.
+	k = koanf.New(".")
+	require.NoError(t, k.Load(rawbytes.Provider([]byte(src)), yaml.Parser()))
+	cfg, err = config.FromKoanf(k)
+	require.NoError(t, err)
+	assert.Equal(t, "bun", cfg.Store.Provider)
+}

@@ -79,8 +79,8 @@ func Load(opts ...Option) (Config, error) {
 
 // LoadKoanf layers the YAML file and the PYFLY_* environment into a new *koanf.Koanf without
 // decoding it, for applications that read their own keys from the same sources. Within each
-// layer a key written with dots (pyfly.eventsourcing.enabled: true) is set as the nested key it
-// spells, and an older spelling of a key (auto_migrate) is moved to the documented one
+// layer a key the module reads written with dots (pyfly.eventsourcing.enabled: true) is set as
+// the nested key it spells (every other key stays as written, dots and all), and an older spelling of a key (auto_migrate) is moved to the documented one
 // (auto-migrate), so a later layer overrides an earlier one whichever spelling each uses.
 func LoadKoanf(opts ...Option) (*koanf.Koanf, error) {
 	return newLoadOptions(opts).load()
