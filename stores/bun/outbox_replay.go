@@ -61,7 +61,8 @@ ORDER BY 1`,
 }
 
 // Requeue implements outbox.ReplayStore, in one transaction (the one ctx carries, when on the
-// store's DB). A pending record among the events is left where it is, as it is: it is published
+// store's DB), during which no other transaction writes to the outbox (on PostgreSQL it locks the
+// table; SQLite's transactions take the write lock). A pending record among the events is left where it is, as it is: it is published
 // anyway, in its place. The delivered and dead records among them are deleted and the events
 // enqueued again, so they take new places at the end of the outbox, in their order. The records
 // of a dead one's aggregate after it that are not delivered (and not deleted) then move behind
@@ -81,6 +82,15 @@ func (s *OutboxStore) Requeue(ctx context.Context, name string, events []es.Enve
 	}
 	return InTx(ctx, s.db, func(ctx context.Context) error {
 		db := reader(ctx, s.db)
+		if s.dl.name() == DialectPostgres {
+			// What is pending, dead or behind must not change between the statements below: a
+			// relay's mark or a save's records committing in between could leave a record of an
+			// aggregate ahead of the ones enqueued again. SQLite's transaction holds the write
+			// lock from its start already.
+			if _, err := db.ExecContext(ctx, `LOCK TABLE pyfly_outbox IN SHARE ROW EXCLUSIVE MODE`); err != nil {
+				return wrapErr(ctx, "requeue: lock the outbox", outboxTable, err)
+			}
+		}
 		idList := s.dl.idList(ids)
 		behind, err := requeueBehind(ctx, db, q, name, idList)
 		if err != nil {
