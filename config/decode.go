@@ -3,6 +3,7 @@ package config
 import (
 	"errors"
 	"fmt"
+	"os"
 	"reflect"
 	"slices"
 	"strconv"
@@ -28,14 +29,16 @@ import (
 // nested key it spells. ${NAME} and ${NAME:default} in the values of the keys the module reads
 // are resolved as pyfly resolves them: the environment variable NAME, else the one pyfly reads
 // for the key NAME (PYFLY_…), else the configuration key NAME, else the default; one that
-// resolves to nothing is an *[Error] naming the key and NAME. k is not modified. A nil k gives
-// the defaults.
+// resolves to nothing is an *[Error] naming the key and NAME; a value equal to the PYFLY_*
+// variable for its key came from the environment and is used as written, as pyfly resolves
+// placeholders in its YAML only. k is not modified. A nil k gives the defaults.
 func FromKoanf(k *koanf.Koanf) (Config, error) {
-	return fromKoanf(k, osLookup)
+	return fromKoanf(k, os.Environ)
 }
 
-// fromKoanf is [FromKoanf], with lookupEnv giving the environment variables placeholders name.
-func fromKoanf(k *koanf.Koanf, lookupEnv func(string) (string, bool)) (Config, error) {
+// fromKoanf is [FromKoanf], with environ listing the environment variables ("NAME=value") that
+// placeholders name and that may have set k's values.
+func fromKoanf(k *koanf.Koanf, environ func() []string) (Config, error) {
 	cfg := Default()
 	if k == nil {
 		return cfg, nil
@@ -51,7 +54,7 @@ func fromKoanf(k *koanf.Koanf, lookupEnv func(string) (string, bool)) (Config, e
 	if err != nil {
 		return Config{}, err
 	}
-	if k, err = (placeholders{lookupEnv: lookupEnv, refs: refs}).resolve(k); err != nil {
+	if k, err = newPlaceholders(environ, refs).resolve(k); err != nil {
 		return Config{}, err
 	}
 	if err := foldAliases(k, ""); err != nil {

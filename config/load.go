@@ -74,7 +74,7 @@ func Load(opts ...Option) (Config, error) {
 	if err != nil {
 		return Config{}, err
 	}
-	return fromKoanf(k, environLookup(o.environ))
+	return fromKoanf(k, o.environ)
 }
 
 // LoadKoanf layers the YAML file and the PYFLY_* environment into a new *koanf.Koanf without

@@ -3,7 +3,6 @@ package config
 import (
 	"fmt"
 	"maps"
-	"os"
 	"slices"
 	"strings"
 
@@ -15,15 +14,28 @@ import (
 // pyfly: deeper is taken for a cycle.
 const maxPlaceholderDepth = 10
 
+// maxResolved bounds the size of a value once its placeholders are resolved: placeholders that
+// repeat a key whose value repeats another grow exponentially.
+const maxResolved = 64 << 10
+
 // placeholders resolves ${...} in the values of the keys the module reads, as pyfly's
 // configuration does: ${NAME} is the environment variable NAME, else the environment variable
 // pyfly reads for the key NAME (PYFLY_ and NAME in upper case with "_" for "." and "-"), else
 // the configuration key NAME (from refs, whose own placeholders are resolved in turn), else,
 // written ${NAME:default}, what follows the first ":". A placeholder none of them resolves is an
-// error naming the key and NAME, never used as written.
+// error naming the key and NAME, never used as written. A value set by the environment (a
+// PYFLY_* variable) is used as it is, as pyfly resolves placeholders in its YAML only.
 type placeholders struct {
 	lookupEnv func(string) (string, bool)
+	fromEnv   func(key, value string) bool
 	refs      *koanf.Koanf
+	resolved  map[string]string // the configuration keys resolved so far, within one resolve call
+}
+
+// newPlaceholders returns the placeholders of refs, the configuration, with environ listing the
+// environment variables ("NAME=value").
+func newPlaceholders(environ func() []string, refs *koanf.Koanf) placeholders {
+	return placeholders{lookupEnv: environLookup(environ), fromEnv: envSets(environ), refs: refs}
 }
 
 // environLookup returns a lookup of the variables environ lists ("NAME=value").
@@ -38,12 +50,27 @@ func environLookup(environ func() []string) func(string) (string, bool) {
 	}
 }
 
-// osLookup is the lookup of [FromKoanf]: the process's environment.
-func osLookup(name string) (string, bool) { return os.LookupEnv(name) }
+// envSets returns whether a PYFLY_* variable environ lists sets key to value: one spelt as
+// pyfly spells key (upper case, "_" for each ".", "-" and "_"; "__" reads as "_") and holding
+// value. Such a value came from the environment, whose values hold no placeholders.
+func envSets(environ func() []string) func(key, value string) bool {
+	return func(key, value string) bool {
+		want := envName(key)
+		for _, kv := range environ() {
+			n, v, ok := strings.Cut(kv, "=")
+			if ok && v == value && n != EnvConfigFile && strings.HasPrefix(n, EnvPrefix) &&
+				strings.ReplaceAll(strings.ToUpper(n), "__", "_") == want {
+				return true
+			}
+		}
+		return false
+	}
+}
 
 // resolve returns k with the placeholders in the values of the keys the module reads resolved,
 // or k itself when there is none.
 func (p placeholders) resolve(k *koanf.Koanf) (*koanf.Koanf, error) {
+	p.resolved = map[string]string{}
 	raw := k.Raw()
 	changed := false
 	var walk func(m map[string]any, segs []string) error
@@ -57,10 +84,11 @@ func (p placeholders) resolve(k *koanf.Koanf) (*koanf.Koanf, error) {
 					return err
 				}
 			case string:
-				if !strings.Contains(x, "${") || !readsPlaceholders(key) {
+				full := strings.Join(key, ".")
+				if !strings.Contains(x, "${") || !readsPlaceholders(key) || p.fromEnv(full, x) {
 					continue
 				}
-				s, err := p.expand(strings.Join(key, "."), x, 0)
+				s, err := p.expand(full, x, 0)
 				if err != nil {
 					return err
 				}
@@ -127,8 +155,14 @@ func (p placeholders) expand(key, value string, depth int) (string, error) {
 			return "", err
 		}
 		b.WriteString(s)
+		if b.Len() > maxResolved {
+			return "", tooLarge(key)
+		}
 	}
 	b.WriteString(rest)
+	if b.Len() > maxResolved {
+		return "", tooLarge(key)
+	}
 	return b.String(), nil
 }
 
@@ -141,11 +175,19 @@ func (p placeholders) one(key, value, inner string, depth int) (string, error) {
 	if v, ok := p.lookupEnv(pyflyEnvName(name)); ok {
 		return v, nil
 	}
-	if v, ok := p.configValue(name); ok {
-		if strings.Contains(v, "${") {
-			return p.expand(key, v, depth+1)
-		}
+	if v, ok := p.resolved[name]; ok {
 		return v, nil
+	}
+	if v, ok := p.configValue(name); ok {
+		if !strings.Contains(v, "${") || p.fromEnv(name, v) {
+			return v, nil
+		}
+		s, err := p.expand(key, v, depth+1)
+		if err != nil {
+			return "", err
+		}
+		p.resolved[name] = s
+		return s, nil
 	}
 	if hasDefault {
 		return def, nil
@@ -156,9 +198,26 @@ func (p placeholders) one(key, value, inner string, depth int) (string, error) {
 		return "", &Error{Key: showKey(key), Reason: "a placeholder in the password of the URL cannot be resolved: " +
 			"it names no environment variable nor configuration key, and gives no default (${NAME:default})"}
 	}
+	shown := cutShown(name)
 	return "", &Error{Key: showKey(key), Reason: fmt.Sprintf(
 		"placeholder %s cannot be resolved: %s is neither an environment variable nor a configuration key, "+
-			"and the placeholder gives no default (${%s:default})", showKey(placeholder), showKey(name), showKey(name))}
+			"and the placeholder gives no default (${%s:default})", cutShown(placeholder), shown, shown)}
+}
+
+// cutShown is s as a message shows it ([showKey]), cut after maxShown bytes as [describeValue]
+// cuts a value.
+func cutShown(s string) string {
+	if len(s) > maxShown {
+		return showKey(strings.ToValidUTF8(s[:maxShown], "")) + "…"
+	}
+	return showKey(s)
+}
+
+// tooLarge is the error for key, whose value grows beyond maxResolved once resolved.
+func tooLarge(key string) error {
+	return &Error{Key: showKey(key), Reason: fmt.Sprintf(
+		"resolves to more than %d KiB once its placeholders are resolved; a placeholder may refer to a key whose value "+
+			"repeats placeholders that repeat others: keep values short", maxResolved>>10)}
 }
 
 // configValue is the value of the configuration key name, as text, when it is set to one

@@ -1,7 +1,10 @@
 package config_test
 
 import (
+	"fmt"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/knadh/koanf/providers/confmap"
 	"github.com/knadh/koanf/v2"
@@ -94,4 +97,63 @@ pyfly:
 	require.NoError(t, err)
 	assert.Equal(t, "x", cfg.EDA.Destination)
 	assert.Equal(t, "${TOPIC_OF_A_TEST_NOBODY_SETS:x}", k.String("pyfly.eventsourcing.eda.destination"))
+}
+
+// A value the environment sets is used as written: pyfly resolves placeholders in its YAML
+// only, and a generated password may hold "${".
+func TestPlaceholdersNotInEnvironmentValues(t *testing.T) {
+	const url = "postgres://app:Xy${HOME}z${q}@db/app"
+	yaml := []byte("pyfly:\n  eventsourcing:\n    store: {provider: bun, url: '${DATABASE_URL:sqlite::memory:}'}\n" +
+		"    snapshot: {url: '${pyfly.eventsourcing.store.url}'}\n")
+	cfg, err := config.Load(config.WithYAML(yaml), environ("HOME=/root", "PYFLY_EVENTSOURCING_STORE_URL="+url))
+	require.NoError(t, err)
+	assert.Equal(t, url, cfg.Store.URL)
+	assert.Equal(t, url, cfg.Snapshot.URL, "a key referring to it takes it as it is")
+
+	// The application's *koanf.Koanf, whose value equals the variable the environment sets.
+	t.Setenv("PYFLY_EVENTSOURCING_STORE_URL", url)
+	t.Setenv("HOME", "/root")
+	k := koanf.New(".")
+	require.NoError(t, k.Load(confmap.Provider(map[string]any{
+		"pyfly.eventsourcing.store.provider": "bun",
+		"pyfly.eventsourcing.store.url":      url,
+	}, "."), nil))
+	cfg, err = config.FromKoanf(k)
+	require.NoError(t, err)
+	assert.Equal(t, url, cfg.Store.URL)
+}
+
+// Placeholders that repeat keys whose values repeat others are resolved once each, and a value
+// that grows beyond 64 KiB is an error naming the key; a long placeholder is cut in a message.
+func TestPlaceholdersBounded(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("pyfly:\n  eventsourcing:\n    eda: {destination: '${x0}'}\n")
+	for i := range 8 {
+		fmt.Fprintf(&b, "x%d: '%s'\n", i, strings.Repeat(fmt.Sprintf("${x%d}", i+1), 8))
+	}
+	b.WriteString("x8: ab\n")
+	done := make(chan error, 1)
+	go func() {
+		_, err := config.Load(config.WithoutEnv(), config.WithYAML([]byte(b.String())))
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		require.ErrorIs(t, err, config.ErrInvalidConfig)
+		assert.Contains(t, err.Error(), "pyfly.eventsourcing.eda.destination: resolves to more than 64 KiB")
+	case <-time.After(10 * time.Second):
+		t.Fatal("placeholders are expanded again for every reference")
+	}
+
+	// Within the bound, repeated references resolve.
+	cfg, err := config.Load(config.WithoutEnv(), config.WithYAML([]byte(
+		"pyfly:\n  eventsourcing:\n    eda: {destination: '${a}-${a}'}\na: '${b}${b}'\nb: xy\n")))
+	require.NoError(t, err)
+	assert.Equal(t, "xyxy-xyxy", cfg.EDA.Destination)
+
+	long := strings.Repeat("N", 500)
+	_, err = config.Load(config.WithoutEnv(), config.WithYAML([]byte("pyfly:\n  eventsourcing:\n    eda: {destination: '${"+long+"}'}\n")))
+	require.ErrorIs(t, err, config.ErrInvalidConfig)
+	assert.NotContains(t, err.Error(), long[:100])
+	assert.Less(t, len(err.Error()), 500)
 }
