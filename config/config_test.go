@@ -587,3 +587,36 @@ func TestYAML11Booleans(t *testing.T) {
 	_, err = config.Load(config.WithoutEnv(), config.WithYAML([]byte("pyfly:\n  eventsourcing:\n    enabled: maybe\n")))
 	require.EqualError(t, err, `eventsourcing: pyfly.eventsourcing.enabled: "maybe" is not a boolean; valid values: true, false (also yes/no, on/off, y/n, 1/0, in any case)`)
 }
+
+// A variable's name cannot hold a "-" or lower case: it sets the projection or datasource the
+// YAML spells alike, and one that two names match is an error naming both.
+func TestEnvironmentMatchesNames(t *testing.T) {
+	yaml := []byte(`
+pyfly:
+  data:
+    relational:
+      datasources:
+        read-replica: {url: "sqlite:///./replica.db"}
+        events: {url: "sqlite:///./events.db"}
+  eventsourcing:
+    store: {datasource: read-replica}
+    projection:
+      versions: {orders-view: 2, Audit.Log: 3}
+`)
+	cfg, err := config.Load(config.WithYAML(yaml), environ(
+		"PYFLY_DATA_RELATIONAL_DATASOURCES_READ_REPLICA_URL=sqlite:///./other.db",
+		"PYFLY_EVENTSOURCING_PROJECTION_VERSIONS_ORDERS_VIEW=5",
+		"PYFLY_EVENTSOURCING_PROJECTION_VERSIONS_AUDIT_LOG=4",
+		"PYFLY_EVENTSOURCING_PROJECTION_VERSIONS_NEW_ONE=1",
+	))
+	require.NoError(t, err)
+	assert.Equal(t, map[string]string{"read-replica": "sqlite:///./other.db", "events": "sqlite:///./events.db"}, cfg.DataRelationalDatasources)
+	assert.Equal(t, "sqlite:///./other.db", cfg.StoreURL().URL)
+	assert.Equal(t, map[string]int{"orders-view": 5, "Audit.Log": 4, "new_one": 1}, cfg.Projection.Versions)
+
+	_, err = config.Load(config.WithYAML([]byte("pyfly:\n  eventsourcing:\n    projection:\n      versions: {orders-view: 2, orders_view: 3}\n")),
+		environ("PYFLY_EVENTSOURCING_PROJECTION_VERSIONS_ORDERS_VIEW=5"))
+	require.ErrorIs(t, err, config.ErrInvalidConfig)
+	assert.Contains(t, err.Error(), "environment variable PYFLY_EVENTSOURCING_PROJECTION_VERSIONS_ORDERS_VIEW matches "+
+		"pyfly.eventsourcing.projection.versions.orders-view and pyfly.eventsourcing.projection.versions.orders_view")
+}

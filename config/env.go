@@ -14,7 +14,8 @@ const EnvConfigFile = "PYFLY_CONFIG"
 // PYFLY_DATA_RELATIONAL_DDL_AUTO sets pyfly.data.relational.ddl-auto. What follows
 // PYFLY_EVENTSOURCING_PROJECTION_VERSIONS_ is a projection's name, and what stands between
 // PYFLY_DATA_RELATIONAL_DATASOURCES_ and _URL a datasource's, lower-cased ("__" reads as "_"
-// there too). Any other variable is lower-cased with "_" for "." and "__" for a literal "_"
+// there too; [Load] then moves it to the name the YAML spells alike, read-replica for
+// READ_REPLICA). Any other variable is lower-cased with "_" for "." and "__" for a literal "_"
 // (PYFLY_EVENTSOURCING_STORE_AUTO__MIGRATE → pyfly.eventsourcing.store.auto_migrate, which the
 // configuration accepts for store.auto-migrate); a "-" in the name is kept, and a variable under
 // PYFLY_EVENTSOURCING_ that names no key is an unknown key. It returns "" for [EnvConfigFile],
@@ -29,7 +30,6 @@ func EnvKey(name, value string) (string, any) {
 			return key, value
 		}
 	}
-	asName := func(s string) string { return strings.ReplaceAll(strings.ToLower(s), "__", "_") }
 	if n, ok := strings.CutPrefix(upper, envName(Root+".projection.versions")+"_"); ok && n != "" {
 		return Root + ".projection.versions." + asName(n), value
 	}
@@ -58,3 +58,7 @@ func envName(key string) string {
 	r := strings.NewReplacer("-", "_", ".", "_")
 	return strings.ToUpper(r.Replace(key))
 }
+
+// asName is a projection's or a datasource's name as an environment variable spells it: lower
+// case, "__" read as "_".
+func asName(s string) string { return strings.ReplaceAll(strings.ToLower(s), "__", "_") }

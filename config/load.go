@@ -2,12 +2,15 @@ package config
 
 import (
 	"errors"
+	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/knadh/koanf/parsers/yaml"
+	"github.com/knadh/koanf/providers/confmap"
 	"github.com/knadh/koanf/providers/env/v2"
 	"github.com/knadh/koanf/providers/file"
 	"github.com/knadh/koanf/providers/rawbytes"
@@ -122,6 +125,9 @@ func (o loadOptions) load() (*koanf.Koanf, error) {
 	if err := layer.Load(envp, nil); err != nil {
 		return nil, &Error{Reason: "environment " + EnvPrefix + "* cannot be read", Err: err}
 	}
+	if layer, err = matchNames(k, layer, o.environ()); err != nil {
+		return nil, err
+	}
 	if err := merge(k, layer, "the environment"); err != nil {
 		return nil, err
 	}
@@ -188,4 +194,79 @@ func fileError(name string, err error) error {
 		return &Error{File: name, Reason: "cannot be read", Err: pe.Err}
 	}
 	return &Error{File: name, Reason: "cannot be read", Err: err}
+}
+
+// matchNames moves, in layer (the environment's), the projection versions and datasource urls
+// that a PYFLY_* variable of environ sets to the name k (the YAML layers) already spells the same
+// way pyfly spells it (upper case, "_" for each "-", "." and "_"), since a variable's name cannot
+// hold a "-" or lower case: PYFLY_DATA_RELATIONAL_DATASOURCES_READ_REPLICA_URL sets the
+// datasource read-replica when the YAML names it so. A variable two names match is an *[Error]
+// naming it and both; one no name matches keeps the name [EnvKey] gives it.
+func matchNames(k, layer *koanf.Koanf, environ []string) (*koanf.Koanf, error) {
+	raw := layer.Raw()
+	changed := false
+	for _, kv := range environ {
+		n, v, ok := strings.Cut(kv, "=")
+		if !ok || !strings.HasPrefix(n, EnvPrefix) {
+			continue
+		}
+		key, _ := EnvKey(n, v)
+		upper := strings.ToUpper(n)
+		var mapKey, spelt, leaf string
+		if name, ok := strings.CutPrefix(upper, envName(Root+".projection.versions")+"_"); ok && key == Root+".projection.versions."+asName(name) {
+			mapKey, spelt = Root+".projection.versions", name
+		} else if name, ok := strings.CutPrefix(upper, envName(DataRelationalDatasourcesKey)+"_"); ok {
+			name, ok = strings.CutSuffix(name, "_URL")
+			if !ok || key != DataRelationalDatasourcesKey+"."+asName(name)+".url" {
+				continue
+			}
+			mapKey, spelt, leaf = DataRelationalDatasourcesKey, name, "url"
+		} else {
+			continue
+		}
+		present, _ := k.Get(mapKey).(map[string]any)
+		var matches []string
+		for name := range present {
+			if envName(name) == strings.ReplaceAll(spelt, "__", "_") {
+				matches = append(matches, name)
+			}
+		}
+		slices.Sort(matches)
+		switch {
+		case len(matches) > 1:
+			shown := make([]string, len(matches))
+			for i, m := range matches {
+				shown[i] = showKey(mapKey + "." + m)
+			}
+			return nil, &Error{Key: showKey(mapKey), Reason: fmt.Sprintf(
+				"environment variable %s matches %s, spelt alike in the environment (upper case, \"_\" for \"-\", \".\" and \"_\"): "+
+					"rename one in the YAML so that the variable names one", n, strings.Join(shown, " and "))}
+		case len(matches) == 0 || matches[0] == asName(spelt):
+			continue
+		}
+		m := raw
+		for _, s := range strings.Split(mapKey, ".") {
+			if m, ok = m[s].(map[string]any); !ok {
+				break
+			}
+		}
+		if !ok {
+			continue
+		}
+		delete(m, asName(spelt))
+		if leaf == "" {
+			m[matches[0]] = v
+		} else {
+			m[matches[0]] = map[string]any{leaf: v}
+		}
+		changed = true
+	}
+	if !changed {
+		return layer, nil
+	}
+	out := koanf.New(".")
+	if err := out.Load(confmap.Provider(raw, ""), nil); err != nil {
+		return nil, &Error{Reason: "environment " + EnvPrefix + "* cannot be read", Err: err}
+	}
+	return out, nil
 }
