@@ -108,7 +108,8 @@ func notBoolean(v any) string {
 }
 
 // sameValue compares two settings as text, as YAML (true, 5) and the environment ("true", "5")
-// give them.
+// give them: exactly, but for the spaces around them (booleans are read by [typed] first, so
+// yes and true compare alike; a password's case matters).
 func sameValue(a, b any) bool {
-	return strings.EqualFold(strings.TrimSpace(fmt.Sprint(a)), strings.TrimSpace(fmt.Sprint(b)))
+	return strings.TrimSpace(fmt.Sprint(a)) == strings.TrimSpace(fmt.Sprint(b))
 }

@@ -136,3 +136,23 @@ pyfly.data.relational:
 	require.NoError(t, err)
 	assert.Equal(t, "bun", cfg.Store.Provider)
 }
+
+// Two spellings of one key compare exactly: values that differ in case only (a password) differ.
+func TestSpellingsCompareExactly(t *testing.T) {
+	_, err := loadWhole("pyfly.eventsourcing.store.url: 'postgres://app:Secret@db/app'\n" +
+		"pyfly:\n  eventsourcing:\n    store: {url: 'postgres://app:secret@db/app'}\n")
+	require.ErrorIs(t, err, config.ErrInvalidConfig)
+	assert.Contains(t, err.Error(), "pyfly.eventsourcing.store.url: set twice")
+	assert.NotContains(t, err.Error(), "ecret")
+
+	_, err = loadWhole("pyfly:\n  eventsourcing:\n    outbox: {name: Orders, max-attempts: 3}\n    outbox.name: orders\n")
+	require.ErrorIs(t, err, config.ErrInvalidConfig)
+
+	_, err = loadWhole("pyfly:\n  eventsourcing:\n    eda: {destination: Orders}\n    store: {auto-migrate: true, auto_migrate: YES}\n")
+	require.NoError(t, err, "booleans compare as booleans")
+
+	// The spelling with "_" of a kebab-case key compares alike.
+	_, err = loadWhole("pyfly:\n  eventsourcing:\n    store: {payload-format: json, payload_format: JSON}\n")
+	require.ErrorIs(t, err, config.ErrInvalidConfig)
+	assert.Contains(t, err.Error(), "pyfly.eventsourcing.store.payload-format: set to \"json\" while pyfly.eventsourcing.store.payload_format is set to \"JSON\"")
+}
