@@ -21,6 +21,11 @@ type threeParts struct{ projection.Projection }
 
 func (threeParts) Partitions() int { return 3 }
 
+// zeroParts is a projection whose Partitions is out of range.
+type zeroParts struct{ projection.Projection }
+
+func (zeroParts) Partitions() int { return 0 }
+
 // The partitions key splits every projection, a PartitionedProjection keeps its own number, and
 // the runners of the module balance their partitions (the balancer's members beat in the
 // checkpoint database, which holds pyfly_members).
@@ -93,4 +98,23 @@ func TestVersionedProjectionWithPartitionsNamesTheKeys(t *testing.T) {
 	assert.Equal(t, "pyfly.eventsourcing.projection.versions.pv", ce.Key)
 	assert.NotContains(t, err.Error(), "projection.Config.Partitions")
 	assert.Contains(t, err.Error(), `asks for 3 partitions`)
+}
+
+// A versioned projection whose own partitions are invalid in themselves is not blamed on
+// projection.versions: the runner's error says what is wrong.
+func TestVersionedProjectionWithInvalidPartitions(t *testing.T) {
+	cfg, err := config.Load(config.WithoutEnv(), config.WithYAML([]byte(
+		"pyfly: {eventsourcing: {enabled: true, projection: {versions: {pv: 2}}}}\n")))
+	require.NoError(t, err)
+	s, err := autoconfig.NewSettings(cfg, discard)
+	require.NoError(t, err)
+	noop := func(context.Context, es.Envelope) error { return nil }
+	_, err = autoconfig.NewProjections(s, nil, memory.NewEventStore(), []projection.Projection{
+		zeroParts{projection.FunctionProjection("pv", noop)},
+	})
+	require.ErrorIs(t, err, es.ErrInvalidArgument)
+	assert.NotContains(t, err.Error(), "projection.versions")
+	var pce *projection.ConfigError
+	require.ErrorAs(t, err, &pce)
+	assert.Equal(t, "Partitions", pce.Field)
 }

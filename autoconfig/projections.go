@@ -221,7 +221,8 @@ func runnerOptions(s *Settings, checkpoints projection.CheckpointStore, lease pr
 // versionedPartitions words err, NewRunner's refusal of p, as a *config.Error naming the keys
 // at fault when it refuses partitions for a projection that projection.versions gives a version:
 // projection.partitions, or, when p asks for its partitions itself (a PartitionedProjection),
-// its entry of projection.versions. nil for any other error. The error unwraps to err.
+// its entry of projection.versions. nil for any other error, and when the partitions are
+// invalid in themselves (not 1 to projection.MaxPartitions). The error unwraps to err.
 func versionedPartitions(cfg config.Config, p projection.Projection, err error) error {
 	var ce *projection.ConfigError
 	if !errors.As(err, &ce) || ce.Field != "Partitions" {
@@ -237,7 +238,15 @@ func versionedPartitions(cfg config.Config, p projection.Projection, err error) 
 		shown = strconv.Quote(name)
 	}
 	versionKey := config.Root + ".projection.versions." + shown
-	if pp, own := p.(projection.PartitionedProjection); own {
+	pp, own := p.(projection.PartitionedProjection)
+	n := cfg.Projection.Partitions
+	if own {
+		n = pp.Partitions()
+	}
+	if n < 2 || n > projection.MaxPartitions {
+		return nil // partitions that are invalid in themselves, whatever the version: the runner's error says so
+	}
+	if own {
 		return &config.Error{Key: versionKey, Err: &wrapped{err: err, msg: fmt.Sprintf(
 			"sets projection %q to version %d, but it (%T) asks for %d partitions: a versioned projection runs unpartitioned; "+
 				"remove %s from versions, or let its Partitions method return 1", name, version, p, pp.Partitions(), shown)}}
