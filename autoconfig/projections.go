@@ -249,9 +249,9 @@ func versionedPartitions(cfg config.Config, p projection.Projection, err error) 
 	if own {
 		return &config.Error{Key: versionKey, Err: &wrapped{err: err, msg: fmt.Sprintf(
 			"sets projection %q to version %d, but it (%T) asks for %d partitions: a versioned projection runs unpartitioned; "+
-				"remove %s from versions, or let its Partitions method return 1", name, version, p, pp.Partitions(), shown)}}
+				"remove %s from versions, or let its Partitions method return 1", name, version, p, n, shown)}}
 	}
 	return &config.Error{Key: config.Root + ".projection.partitions", Err: &wrapped{err: err, msg: fmt.Sprintf(
 		"is %d, but %s sets projection %q to version %d: a versioned projection runs unpartitioned; "+
-			"set partitions to 1, or remove %s from versions", cfg.Projection.Partitions, versionKey, name, version, shown)}}
+			"set partitions to 1, or remove %s from versions", n, versionKey, name, version, shown)}}
 }

@@ -142,9 +142,13 @@ func (l leaf) expanded() bool {
 // key under pyfly.eventsourcing, pyfly.data.relational.url or ddl-auto (ddl_auto), or the url of
 // a datasource of pyfly.data.relational.datasources.
 func readsDotted(key []string) bool {
-	if len(key) >= 2 && key[0] == "pyfly" && key[1] == "eventsourcing" {
-		return true
-	}
+	return len(key) >= 2 && key[0] == "pyfly" && key[1] == "eventsourcing" || readsDataKey(key)
+}
+
+// readsDataKey reports whether key (its segments) is one of pyfly's data module the module
+// reads: pyfly.data.relational.url, ddl-auto (ddl_auto), or the url of a datasource of
+// pyfly.data.relational.datasources.
+func readsDataKey(key []string) bool {
 	switch strings.Join(key, ".") {
 	case DataRelationalURLKey, DataRelationalDDLAutoKey, strings.ReplaceAll(DataRelationalDDLAutoKey, "-", "_"):
 		return true

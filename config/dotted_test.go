@@ -147,6 +147,7 @@ func TestSpellingsCompareExactly(t *testing.T) {
 
 	_, err = loadWhole("pyfly:\n  eventsourcing:\n    outbox: {name: Orders, max-attempts: 3}\n    outbox.name: orders\n")
 	require.ErrorIs(t, err, config.ErrInvalidConfig)
+	assert.Contains(t, err.Error(), "pyfly.eventsourcing.outbox.name: set twice")
 
 	_, err = loadWhole("pyfly:\n  eventsourcing:\n    eda: {destination: Orders}\n    store: {auto-migrate: true, auto_migrate: YES}\n")
 	require.NoError(t, err, "booleans compare as booleans")

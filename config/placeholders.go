@@ -35,13 +35,14 @@ type placeholders struct {
 // newPlaceholders returns the placeholders of refs, the configuration, with environ listing the
 // environment variables ("NAME=value").
 func newPlaceholders(environ func() []string, refs *koanf.Koanf) placeholders {
-	return placeholders{lookupEnv: environLookup(environ), fromEnv: envSets(environ), refs: refs}
+	env := environ() // read once: each lookup would copy the whole environment again
+	return placeholders{lookupEnv: environLookup(env), fromEnv: envSets(env), refs: refs}
 }
 
-// environLookup returns a lookup of the variables environ lists ("NAME=value").
-func environLookup(environ func() []string) func(string) (string, bool) {
+// environLookup returns a lookup of the variables env lists ("NAME=value").
+func environLookup(env []string) func(string) (string, bool) {
 	return func(name string) (string, bool) {
-		for _, kv := range environ() {
+		for _, kv := range env {
 			if n, v, ok := strings.Cut(kv, "="); ok && n == name {
 				return v, true
 			}
@@ -50,13 +51,13 @@ func environLookup(environ func() []string) func(string) (string, bool) {
 	}
 }
 
-// envSets returns whether a PYFLY_* variable environ lists sets key to value: one spelt as
+// envSets returns whether a PYFLY_* variable env lists sets key to value: one spelt as
 // pyfly spells key (upper case, "_" for each ".", "-" and "_"; "__" reads as "_") and holding
 // value. Such a value came from the environment, whose values hold no placeholders.
-func envSets(environ func() []string) func(key, value string) bool {
+func envSets(env []string) func(key, value string) bool {
 	return func(key, value string) bool {
 		want := envName(key)
-		for _, kv := range environ() {
+		for _, kv := range env {
 			n, v, ok := strings.Cut(kv, "=")
 			if ok && v == value && n != EnvConfigFile && strings.HasPrefix(n, EnvPrefix) &&
 				strings.ReplaceAll(strings.ToUpper(n), "__", "_") == want {
@@ -114,16 +115,7 @@ func (p placeholders) resolve(k *koanf.Koanf) (*koanf.Koanf, error) {
 // under pyfly.eventsourcing, pyfly.data.relational.url and ddl-auto, and the url of a datasource.
 // The other keys of pyfly's data module are pyfly's, resolved when pyfly reads them.
 func readsPlaceholders(key []string) bool {
-	full := strings.Join(key, ".")
-	if strings.HasPrefix(full, Root+".") {
-		return true
-	}
-	switch full {
-	case DataRelationalURLKey, DataRelationalDDLAutoKey, strings.ReplaceAll(DataRelationalDDLAutoKey, "-", "_"):
-		return true
-	}
-	ds := strings.Split(DataRelationalDatasourcesKey, ".")
-	return len(key) == len(ds)+2 && strings.Join(key[:len(ds)], ".") == DataRelationalDatasourcesKey && key[len(key)-1] == "url"
+	return strings.HasPrefix(strings.Join(key, "."), Root+".") || readsDataKey(key)
 }
 
 // expand resolves the placeholders of value, the value of key, depth references deep.
@@ -241,5 +233,5 @@ func (p placeholders) configValue(name string) (string, bool) {
 // pyflyEnvName is the environment variable pyfly reads for the configuration key name:
 // PYFLY_, then name without its pyfly. prefix, in upper case with "_" for "." and "-".
 func pyflyEnvName(name string) string {
-	return EnvPrefix + strings.ToUpper(strings.NewReplacer(".", "_", "-", "_").Replace(strings.TrimPrefix(name, "pyfly.")))
+	return envName("pyfly." + strings.TrimPrefix(name, "pyfly."))
 }

@@ -271,8 +271,10 @@ func (r *AggregateRoot) dispatch(eventType string, run func(h handler) error) er
 		h, ok = methods[eventType]
 		// A method found by its name (OnOpened for "Opened" when Opened's event type is
 		// "account.opened") gives way to a When handler for the same event.
-		if w, when := r.handlers[h.event]; ok && h.event != eventType && when {
-			h = w
+		if ok && h.event != eventType {
+			if w, when := r.handlers[h.event]; when {
+				h = w
+			}
 		}
 	}
 	if !ok {

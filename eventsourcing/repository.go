@@ -19,6 +19,9 @@ type Repository[A Aggregate] struct {
 	factory func() A
 	cfg     repoConfig
 	ends    TxEndNotifier // tells a Save in the caller's transaction how that ended; nil when the store cannot
+	// snapFields are the fields a snapshot load resets (with snapshots and without the
+	// aggregate's own decoding).
+	snapFields snapshotFields
 }
 
 // NewRepository returns a repository over store that builds empty aggregates with factory.
@@ -62,6 +65,7 @@ func NewRepository[A Aggregate](store EventStore, factory func() A, opts ...Repo
 		if err := checkSnapshotable(probe); err != nil {
 			return nil, err
 		}
+		r.snapFields = snapshotFieldsOf(probe)
 	}
 	return r, nil
 }
@@ -69,11 +73,11 @@ func NewRepository[A Aggregate](store EventStore, factory func() A, opts ...Repo
 // txEndsOf finds what tells the end of tx's transactions: tx itself, else the store (looking
 // through decorators that offer Unwrap() EventStore); nil when neither can.
 func txEndsOf(tx Transactor, store EventStore) TxEndNotifier {
-	if n, ok := tx.(TxEndNotifier); ok {
-		return n
-	}
 	if tx == nil {
 		return nil
+	}
+	if n, ok := tx.(TxEndNotifier); ok {
+		return n
 	}
 	n, _ := unwrap.Find[TxEndNotifier](store)
 	return n
@@ -145,7 +149,7 @@ func (r *Repository[A]) save(ctx context.Context, agg A, root *AggregateRoot, ex
 	// The envelopes are built once per pending event and kept while the events may have been
 	// stored, so a retry after an unknown outcome appends the same event ids.
 	if n := len(root.saved); n < len(root.pending) {
-		more, err := r.envelopes(ctx, root.pending[n:], root.applied[min(n, len(root.applied)):])
+		more, err := r.envelopes(ctx, root.pending[n:], root.applied[n:])
 		if err != nil {
 			return err
 		}
@@ -223,19 +227,14 @@ func (r *Repository[A]) pending(agg A) (*AggregateRoot, int64, error) {
 	return root, expected, nil
 }
 
-// envelopes wraps pending events, applied at the times applied gives (now for those it lacks),
-// with the context's metadata and tenant.
+// envelopes wraps pending events, applied at the times applied gives (the root keeps one per
+// pending event), with the context's metadata and tenant.
 func (r *Repository[A]) envelopes(ctx context.Context, pending []any, applied []time.Time) ([]Envelope, error) {
 	md, _ := ctx.Value(ctxMetadata).(map[string]any) // read only: each envelope gets its own copy
 	tenant := TenantIDFrom(ctx)
 	envs := make([]Envelope, len(pending))
-	now := time.Now()
 	for i, ev := range pending {
-		at := now
-		if i < len(applied) {
-			at = applied[i]
-		}
-		e, err := newEnvelopeAt(ev, at)
+		e, err := newEnvelopeAt(ev, applied[i])
 		if err != nil {
 			return nil, fmt.Errorf("save %s: pending event %d: %w", r.cfg.aggregateType, i, err)
 		}

@@ -83,7 +83,7 @@ func (r *Repository[A]) loadFromSnapshot(ctx context.Context, id string) (A, boo
 	if err != nil {
 		return zero, false, err
 	}
-	if err := unmarshalSnapshot(agg, snap.Payload); err != nil {
+	if err := unmarshalSnapshot(agg, snap.Payload, r.snapFields); err != nil {
 		r.ignoreSnapshot(ctx, snap, err.Error())
 		return zero, false, nil
 	}

@@ -20,10 +20,9 @@ type SnapshotUnmarshaler interface {
 }
 
 var (
-	rootType           = reflect.TypeFor[AggregateRoot]()
-	jsonMarshalerType  = reflect.TypeFor[json.Marshaler]()
-	textMarshalerType  = reflect.TypeFor[encoding.TextMarshaler]()
-	jsonUnmarshalerTyp = reflect.TypeFor[json.Unmarshaler]()
+	rootType          = reflect.TypeFor[AggregateRoot]()
+	jsonMarshalerType = reflect.TypeFor[json.Marshaler]()
+	textMarshalerType = reflect.TypeFor[encoding.TextMarshaler]()
 )
 
 // checkSnapshotable refuses, at wiring time, an aggregate type whose state JSON would lose data:
@@ -205,41 +204,58 @@ func collectFields(t reflect.Type, index []int, path string, seen map[reflect.Ty
 	}
 }
 
-// resetSnapshotFields sets to their zero value the fields of agg that its JSON snapshot covers, so
-// that decoding a snapshot gives the state it was taken from whatever the factory filled in (maps
-// it would merge into, defaults of fields the snapshot omits). The root and `json:"-"` fields stay
-// as the factory set them.
-func resetSnapshotFields(agg Aggregate) {
+// snapshotFields are the index paths of the fields a JSON snapshot of struct type typ covers
+// (see structFields): found once per repository, used at every snapshot load.
+type snapshotFields struct {
+	typ   reflect.Type
+	index [][]int
+}
+
+// stateValue returns the struct agg points to, false when there is none.
+func stateValue(agg Aggregate) (reflect.Value, bool) {
 	v := reflect.ValueOf(agg)
 	for v.Kind() == reflect.Pointer {
 		if v.IsNil() {
-			return
+			return v, false
 		}
 		v = v.Elem()
 	}
-	if v.Kind() != reflect.Struct {
-		return
+	return v, v.Kind() == reflect.Struct
+}
+
+// snapshotFieldsOf returns the snapshot fields of agg's struct type.
+func snapshotFieldsOf(agg Aggregate) snapshotFields {
+	v, ok := stateValue(agg)
+	if !ok {
+		return snapshotFields{}
 	}
 	fields, _ := structFields(v.Type())
-	for _, f := range fields {
-		if fv, ok := fieldAt(v, f.index); ok && fv.CanSet() {
+	out := snapshotFields{typ: v.Type(), index: make([][]int, len(fields))}
+	for i, f := range fields {
+		out.index[i] = f.index
+	}
+	return out
+}
+
+// resetSnapshotFields sets to their zero value the fields of agg that its JSON snapshot covers, so
+// that decoding a snapshot gives the state it was taken from whatever the factory filled in (maps
+// it would merge into, defaults of fields the snapshot omits). The root and `json:"-"` fields stay
+// as the factory set them. known holds the fields of the repository's aggregate type; another
+// type's are found now.
+func resetSnapshotFields(agg Aggregate, known snapshotFields) {
+	v, ok := stateValue(agg)
+	if !ok {
+		return
+	}
+	if v.Type() != known.typ {
+		known = snapshotFieldsOf(agg)
+	}
+	for _, index := range known.index {
+		// A nil embedded pointer on the way is an error here, not a panic: nothing to reset.
+		if fv, err := v.FieldByIndexErr(index); err == nil && fv.CanSet() {
 			fv.SetZero()
 		}
 	}
-}
-
-// fieldAt is v.FieldByIndex(index) without the panic on a nil embedded pointer: false then.
-func fieldAt(v reflect.Value, index []int) (reflect.Value, bool) {
-	for i, x := range index {
-		if i > 0 && v.Kind() == reflect.Pointer {
-			if v.IsNil() {
-				return reflect.Value{}, false
-			}
-			v = v.Elem()
-		}
-		v = v.Field(x)
-	}
-	return v, true
 }
 
 func marshalSnapshot(agg Aggregate) ([]byte, error) {
@@ -256,7 +272,7 @@ func marshalSnapshot(agg Aggregate) ([]byte, error) {
 // unmarshalSnapshot decodes b into agg, a new aggregate from the factory: through its
 // UnmarshalSnapshot, else as JSON into the fields the snapshot covers, reset first (see
 // resetSnapshotFields) unless agg decodes JSON itself.
-func unmarshalSnapshot(agg Aggregate, b []byte) error {
+func unmarshalSnapshot(agg Aggregate, b []byte, fields snapshotFields) error {
 	if u, ok := agg.(SnapshotUnmarshaler); ok {
 		if err := u.UnmarshalSnapshot(b); err != nil {
 			return fmt.Errorf("%w: UnmarshalSnapshot: %w", ErrDecode, err)
@@ -264,7 +280,7 @@ func unmarshalSnapshot(agg Aggregate, b []byte) error {
 		return nil
 	}
 	if _, ok := agg.(json.Unmarshaler); !ok {
-		resetSnapshotFields(agg)
+		resetSnapshotFields(agg, fields)
 	}
 	if err := json.Unmarshal(b, agg); err != nil {
 		return fmt.Errorf("%w: snapshot state: %v", ErrDecode, err)

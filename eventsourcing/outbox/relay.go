@@ -179,8 +179,13 @@ func (r *relayGroup) coalesce(lastRound time.Time) {
 	}
 }
 
-// pruneEvery is how often relay 0 prunes delivered records.
+// pruneEvery is how often relay 0 prunes delivered records. An outbox keeping none on a store
+// that deletes them as they are delivered prunes only what was marked before (by another
+// configuration), once a minute.
 func (r *relayGroup) pruneEvery() time.Duration {
+	if _, deletes := r.o.store.(DeliveredDeleter); deletes && r.o.cfg.retention == 0 {
+		return time.Minute
+	}
 	return min(time.Minute, max(r.o.cfg.retention, r.o.cfg.pollInterval))
 }
 
@@ -326,17 +331,15 @@ func (r *relayGroup) settle(rec Record, timedOut time.Time, running <-chan error
 	wait := time.Until(rec.ClaimedUntil.Add(-max(min(cfg.publishTimeout, left/2), 0)))
 	t := time.NewTimer(max(wait, 0))
 	defer t.Stop()
-	timeout := r.lateError(nil)
 	select {
 	case err := <-running:
 		r.fail(rec, r.lateError(err), time.Now(), false)
+		return
 	case <-t.C:
-		r.fail(rec, timeout, timedOut, true)
 	case <-r.stopping:
-		r.fail(rec, timeout, timedOut, true)
 	case <-r.ctx.Done():
-		r.fail(rec, timeout, timedOut, true)
 	}
+	r.fail(rec, r.lateError(nil), timedOut, true)
 }
 
 // storeCtx bounds a store call that records an outcome: it runs even after Stop gave up waiting,

@@ -192,16 +192,32 @@ func TestValueCopiesTypedMapsAndSlices(t *testing.T) {
 	typed := map[string][]any{"l": loop}
 	loop[0] = typed
 	for name, v := range map[string]any{"typed map inside itself": self, "cycle through a typed map": typed} {
-		if Value(v) == nil {
-			t.Errorf("%s: no copy", name)
+		if reflect.ValueOf(Value(v)).Pointer() == reflect.ValueOf(v).Pointer() {
+			t.Errorf("%s: the map itself is shared, not copied", name)
 		}
 	}
-	if Value(self).(node)["self"].(node)["k"] != "v" {
+	c2 := Value(self).(node)
+	if reflect.ValueOf(c2["self"]).Pointer() != reflect.ValueOf(self).Pointer() {
 		t.Error("the copy of a cyclic typed map holds the original where the cycle closes")
 	}
 	var deepList any = []string{"end"}
 	for range MaxDepth + 5 {
 		deepList = [][]any{{deepList}}
 	}
-	_ = Value(deepList)
+	// The outer levels are copied; below MaxDepth the copy shares the original's lists.
+	was, now := deepList, Value(deepList)
+	if reflect.ValueOf(was).Pointer() == reflect.ValueOf(now).Pointer() {
+		t.Error("the outer list of a deep list is shared, not copied")
+	}
+	shared := false
+	for o, ok := was.([][]any); ok; o, ok = was.([][]any) {
+		if reflect.ValueOf(o).Pointer() == reflect.ValueOf(now).Pointer() {
+			shared = true
+			break
+		}
+		was, now = o[0][0], now.([][]any)[0][0]
+	}
+	if !shared {
+		t.Error("a list nested deeper than MaxDepth is copied whole; it should be shared below the bound")
+	}
 }

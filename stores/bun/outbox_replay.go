@@ -14,6 +14,12 @@ var _ outbox.ReplayStore = (*OutboxStore)(nil)
 
 // requeueSQL are the statements of Requeue in one dialect.
 type requeueSQL struct {
+	// lock, when not empty, keeps other transactions from writing to the outbox until this
+	// one ends: what is pending, dead or behind must not change between the statements below
+	// (a relay's mark or a save's records committing in between could leave a record of an
+	// aggregate ahead of the ones enqueued again). SQLite's transaction holds the write lock
+	// from its start already.
+	lock string
 	// dead selects the aggregate and the seq of the earliest dead record among the events, of
 	// each aggregate that has one. Arguments: the outbox, the event ids.
 	dead string
@@ -47,6 +53,7 @@ ORDER BY 1`,
 // pgRequeueSQL is requeueSQL on PostgreSQL, whose seq is an identity column: its next value is
 // last.
 var pgRequeueSQL = requeueSQL{
+	lock: `LOCK TABLE pyfly_outbox IN SHARE ROW EXCLUSIVE MODE`,
 	dead: `SELECT aggregate_id, MIN(seq) FROM pyfly_outbox
 WHERE outbox = $1 AND event_id = ANY ($2::text[]) AND dead
 GROUP BY aggregate_id`,
@@ -82,12 +89,8 @@ func (s *OutboxStore) Requeue(ctx context.Context, name string, events []es.Enve
 	}
 	return InTx(ctx, s.db, func(ctx context.Context) error {
 		db := reader(ctx, s.db)
-		if s.dl.name() == DialectPostgres {
-			// What is pending, dead or behind must not change between the statements below: a
-			// relay's mark or a save's records committing in between could leave a record of an
-			// aggregate ahead of the ones enqueued again. SQLite's transaction holds the write
-			// lock from its start already.
-			if _, err := db.ExecContext(ctx, `LOCK TABLE pyfly_outbox IN SHARE ROW EXCLUSIVE MODE`); err != nil {
+		if q.lock != "" {
+			if _, err := db.ExecContext(ctx, q.lock); err != nil {
 				return wrapErr(ctx, "requeue: lock the outbox", outboxTable, err)
 			}
 		}
