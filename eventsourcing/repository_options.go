@@ -7,7 +7,9 @@ import (
 	"github.com/gofly/eventsourcing/internal/check"
 )
 
-// DefaultSnapshotInterval is the snapshot interval [WithSnapshots] uses when given 0.
+// DefaultSnapshotInterval is the snapshot interval the module's configuration uses when
+// pyfly.eventsourcing.snapshot.interval is not set (pyfly's default); pass it to [WithSnapshots]
+// for the same interval without the module.
 const DefaultSnapshotInterval = 100
 
 // RepositoryOption configures a [Repository].
@@ -46,17 +48,15 @@ type EventEnqueuer interface {
 }
 
 // WithSnapshots makes the repository restore from snapshots and take one whenever a save crosses
-// a multiple of interval. interval 0 means [DefaultSnapshotInterval]; a negative one is refused.
+// a multiple of interval, which must be 1 or more ([DefaultSnapshotInterval] is pyfly's 100): 0 or
+// a negative interval is an [ErrInvalidArgument] from [NewRepository].
 func WithSnapshots(store SnapshotStore, interval int) RepositoryOption {
 	return func(c *repoConfig) error {
 		if check.IsNil(store) {
 			return invalidArg("WithSnapshots: the snapshot store must not be nil")
 		}
-		if interval == 0 {
-			interval = DefaultSnapshotInterval
-		}
 		if interval < 1 {
-			return invalidArg("WithSnapshots: interval must be 1 or more (0 for the default %d), got %d", DefaultSnapshotInterval, interval)
+			return invalidArg("WithSnapshots: interval must be 1 or more (es.DefaultSnapshotInterval is %d), got %d", DefaultSnapshotInterval, interval)
 		}
 		c.snapshots, c.interval = store, int64(interval)
 		return nil

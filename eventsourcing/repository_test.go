@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"log/slog"
+	"math"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -41,7 +42,7 @@ func newRepo(t *testing.T, store es.EventStore, opts ...es.RepositoryOption) *es
 func TestSaveAndLoad(t *testing.T) {
 	ctx := context.Background()
 	store := memory.NewEventStore()
-	repo := newRepo(t, store, es.WithSnapshots(memory.NewSnapshotStore(), 0))
+	repo := newRepo(t, store, es.WithSnapshots(memory.NewSnapshotStore(), es.DefaultSnapshotInterval))
 
 	order := NewOrder()
 	order.ID = "o-1"
@@ -221,14 +222,18 @@ func TestSnapshotIntervalCrossing(t *testing.T) {
 func itoa(n int) string { b, _ := json.Marshal(n); return string(b) }
 
 func TestSnapshotIntervalValidation(t *testing.T) {
-	_, err := es.NewRepository(memory.NewEventStore(), NewCounter, es.WithSnapshots(memory.NewSnapshotStore(), -1))
+	// An interval below 1 is refused (DESIGN §2.1); 0 once meant the default instead.
+	for _, interval := range []int{0, -1, math.MinInt} {
+		_, err := es.NewRepository(memory.NewEventStore(), NewCounter, es.WithSnapshots(memory.NewSnapshotStore(), interval))
+		require.ErrorIs(t, err, es.ErrInvalidArgument, "interval %d", interval)
+		assert.Contains(t, err.Error(), "interval must be 1 or more")
+	}
+	_, err := es.NewRepository(memory.NewEventStore(), NewCounter, es.WithSnapshots(nil, 10))
 	require.ErrorIs(t, err, es.ErrInvalidArgument)
-	assert.Contains(t, err.Error(), "interval")
-	_, err = es.NewRepository(memory.NewEventStore(), NewCounter, es.WithSnapshots(nil, 10))
-	require.ErrorIs(t, err, es.ErrInvalidArgument)
-	// 0 is the default interval, 100.
+	// pyfly's default interval, 100.
+	require.Equal(t, 100, es.DefaultSnapshotInterval)
 	snaps := memory.NewSnapshotStore()
-	repo, err := es.NewRepository(memory.NewEventStore(), NewCounter, es.WithSnapshots(snaps, 0))
+	repo, err := es.NewRepository(memory.NewEventStore(), NewCounter, es.WithSnapshots(snaps, es.DefaultSnapshotInterval))
 	require.NoError(t, err)
 	require.NoError(t, repo.Save(context.Background(), saveCounter(t, repo, "c", 0, 99)))
 	_, ok, _ := snaps.Load(context.Background(), "c")
