@@ -359,3 +359,67 @@ func TestSnapshotStateCheckLooksIntoNestedTypes(t *testing.T) {
 	_, err = es.NewRepository(memory.NewEventStore(), func() *fine { return &fine{} }, es.WithSnapshots(snaps, 1))
 	require.NoError(t, err)
 }
+
+// withClashingID embeds, beside the root, a struct whose ID sits at the root's depth: JSON drops
+// both, so a snapshot would lose Ref.ID.
+type withClashingID struct {
+	es.AggregateRoot
+	Ref
+}
+
+// Ref is state with a field named like the root's.
+type Ref struct {
+	ID   string
+	Note string
+}
+
+// withTaggedRef is withClashingID with Ref's ID renamed by a tag: JSON keeps it.
+type withTaggedRef struct {
+	es.AggregateRoot
+	TaggedRef
+}
+
+// TaggedRef names its ID field in JSON.
+type TaggedRef struct {
+	ID string `json:"ref_id"`
+}
+
+// withOwnID has an ID of its own above the root's: JSON keeps it (the root's comes from the
+// snapshot record).
+type withOwnID struct {
+	es.AggregateRoot
+	ID string
+	N  int
+}
+
+func (*withClashingID) OnIncremented(Incremented) {}
+func (*withTaggedRef) OnIncremented(Incremented)  {}
+func (w *withOwnID) OnIncremented(Incremented)    { w.N++ }
+
+// A state field that the embedded root's ID or Version hides from JSON is refused at wiring time.
+// Before the fix the check left the root out, and Ref.ID was dropped from every snapshot.
+func TestSnapshotStateCheckSeesTheRootsFields(t *testing.T) {
+	snaps := memory.NewSnapshotStore()
+	_, err := es.NewRepository(memory.NewEventStore(), func() *withClashingID { return &withClashingID{} }, es.WithSnapshots(snaps, 1))
+	require.ErrorIs(t, err, es.ErrInvalidArgument)
+	assert.Contains(t, err.Error(), "field Ref.ID:")
+	assert.Contains(t, err.Error(), "AggregateRoot")
+	_, err = es.NewRepository(memory.NewEventStore(), func() *withTaggedRef { return &withTaggedRef{} }, es.WithSnapshots(snaps, 1))
+	require.NoError(t, err)
+
+	ctx := context.Background()
+	repo, err := es.NewRepository(memory.NewEventStore(), func() *withOwnID { return &withOwnID{} }, es.WithSnapshots(snaps, 1))
+	require.NoError(t, err)
+	a := es.Init(&withOwnID{ID: "own"})
+	a.AggregateRoot.ID = "a"
+	require.NoError(t, a.Apply(Incremented{}))
+	require.NoError(t, repo.Save(ctx, a))
+	got, err := repo.Load(ctx, "a")
+	require.NoError(t, err)
+	assert.Equal(t, "own", got.ID, "the aggregate's own ID, from the snapshot")
+	assert.Equal(t, "a", got.AggregateRoot.ID)
+	assert.Equal(t, 1, got.N)
+	_, ok, err := snaps.Load(ctx, "a")
+	require.NoError(t, err)
+	require.True(t, ok, "restored from a snapshot")
+}

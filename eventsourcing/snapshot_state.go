@@ -116,13 +116,16 @@ type structField struct {
 	index  []int        // for reflect.Value.FieldByIndex
 	typ    reflect.Type // its type
 	tagged bool         // named by its json tag
+	root   bool         // a field of the embedded [AggregateRoot]: in the JSON, not state
 	lost   string       // why JSON does not carry it, "" when it does
 }
 
 // structFields returns the fields encoding/json writes and reads for struct type t (exported
 // fields, and the promoted fields of embedded structs, without `json:"-"` ones, the dominant one
 // of each JSON name), and the fields it loses, each with the reason. The root
-// ([AggregateRoot], embedded by value or by pointer) is neither: it is the aggregate's machinery.
+// ([AggregateRoot], embedded by value or by pointer) is neither: it is the aggregate's machinery,
+// whose exported fields (ID, Version) JSON writes too, so that a state field of the same JSON
+// name at the same depth is lost (JSON drops both).
 func structFields(t reflect.Type) (fields, lost []structField) {
 	var all []structField
 	collectFields(t, nil, "", map[reflect.Type]bool{}, &all, &lost)
@@ -133,10 +136,15 @@ func structFields(t reflect.Type) (fields, lost []structField) {
 		byName[f.name] = append(byName[f.name], f)
 	}
 	for _, f := range all {
-		if dominant(byName[f.name], f) {
+		switch {
+		case f.root:
+		case dominant(byName[f.name], f):
 			fields = append(fields, f)
-		} else {
+		default:
 			f.lost = fmt.Sprintf("another field has its JSON name %q", f.name)
+			if slices.ContainsFunc(byName[f.name], func(o structField) bool { return o.root }) {
+				f.lost = fmt.Sprintf("the embedded AggregateRoot's field has its JSON name %q; rename it or tag it `json:\"...\"`", f.name)
+			}
 			lost = append(lost, f)
 		}
 	}
@@ -170,6 +178,10 @@ func collectFields(t reflect.Type, index []int, path string, seen map[reflect.Ty
 	for i := 0; i < t.NumField(); i++ {
 		sf := t.Field(i)
 		tag := sf.Tag.Get("json")
+		if sf.Anonymous && (sf.Type == rootType || sf.Type == reflect.PointerTo(rootType)) && tag != "-" {
+			addRootFields(append(slices.Clip(index), i), tag, all)
+			continue // not state, but its JSON names hide others
+		}
 		if tag == "-" || sf.Name == "_" || (sf.Anonymous && (sf.Type == rootType || sf.Type == reflect.PointerTo(rootType))) {
 			continue // not state: tagged out, a blank field, the root
 		}
@@ -201,6 +213,21 @@ func collectFields(t reflect.Type, index []int, path string, seen map[reflect.Ty
 		}
 		f.name = name
 		*all = append(*all, f)
+	}
+}
+
+// addRootFields adds what JSON writes of the [AggregateRoot] embedded at index with json tag tag
+// to all, as root fields: the one key the tag names, else the root's exported fields, named as in
+// Go (they have no tags).
+func addRootFields(index []int, tag string, all *[]structField) {
+	if name, _, _ := strings.Cut(tag, ","); name != "" {
+		*all = append(*all, structField{name: name, path: rootType.Name(), index: index, typ: rootType, tagged: true, root: true})
+		return
+	}
+	for j := 0; j < rootType.NumField(); j++ {
+		if rf := rootType.Field(j); rf.IsExported() {
+			*all = append(*all, structField{name: rf.Name, path: rf.Name, index: append(slices.Clip(index), j), typ: rf.Type, root: true})
+		}
 	}
 }
 
