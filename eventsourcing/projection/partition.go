@@ -34,9 +34,9 @@ func PartitionName(name string, i, n int) string {
 	return name + "#" + strconv.Itoa(i) + "/" + strconv.Itoa(n)
 }
 
-// parsePartitionName reads a name of [PartitionName]'s form for the projection named name; ok
-// is false for any other name.
-func parsePartitionName(name, candidate string) (i, n int, ok bool) {
+// ParsePartitionName reads a name of [PartitionName]'s form for the projection named name
+// (orders_view#2/4: 2, 4); ok is false for any other name.
+func ParsePartitionName(name, candidate string) (i, n int, ok bool) {
 	rest, found := strings.CutPrefix(candidate, name+"#")
 	if !found {
 		return 0, 0, false
@@ -113,7 +113,7 @@ func foreignCheckpoints(ctx context.Context, cps CheckpointStore, name string, n
 		return nil, 0, fmt.Errorf("projection %q: list its partitions' checkpoints: %w", name, err)
 	}
 	for _, c := range listed {
-		if _, m, ok := parsePartitionName(name, c); ok && m != n {
+		if _, m, ok := ParsePartitionName(name, c); ok && m != n {
 			names, stored = append(names, c), m
 		}
 	}

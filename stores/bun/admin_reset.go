@@ -3,6 +3,7 @@ package bunstore
 import (
 	"context"
 	"fmt"
+	"slices"
 
 	"github.com/gofly/eventsourcing/eventsourcing/inspect"
 	"github.com/gofly/eventsourcing/eventsourcing/projection"
@@ -14,16 +15,19 @@ import (
 // stream), as projection.Runner.Reset does from another process, and returns where it was.
 // position must be 0 or a position on the stream at or before the checkpoint
 // (es.ErrInvalidArgument otherwise: moving a checkpoint forward would skip events); a projection
-// without a checkpoint is inspect.ErrNotFound.
+// without a checkpoint is inspect.ErrNotFound. A partitioned projection (projection.WithPartitions)
+// named without a partition ("orders_view", not "orders_view#0/4") moves every partition's
+// checkpoint, in one transaction: position must then be at or before each of them, and the
+// position returned is the lowest.
 //
-// While a runner holds the projection's lease it refuses with an *inspect.LeaseHeldError, unless
-// force: a running runner then notices the move and goes on from the new position (the move of
-// its batch in flight finds the checkpoint elsewhere, or, caught up, it compares the checkpoint
-// with its own), so it applies the events after position again; clear its read model first when
-// replaying would apply events twice. Of a versioned projection (projection.WithVersion), the
-// version's live-from position moves to the newest position: its handler replays the events up
-// to there (projection.IsReplay). On PostgreSQL the reset also wakes the runners that wait for
-// commits.
+// While a runner holds the projection's lease (a partition's, for a partitioned one) it refuses
+// with an *inspect.LeaseHeldError, unless force: a running runner then notices the move and goes
+// on from the new position (the move of its batch in flight finds the checkpoint elsewhere, or,
+// caught up, it compares the checkpoint with its own), so it applies the events after position
+// again; clear its read model first when replaying would apply events twice. Of a versioned
+// projection (projection.WithVersion), the version's live-from position moves to the newest
+// position: its handler replays the events up to there (projection.IsReplay). On PostgreSQL the
+// reset also wakes the runners that wait for commits.
 func (a *Admin) ResetProjection(ctx context.Context, name string, position int64, force bool) (int64, error) {
 	if err := storekit.ValidateCheckpoint(name, position, 0); err != nil {
 		return 0, err
@@ -40,21 +44,24 @@ func (a *Admin) ResetProjection(ctx context.Context, name string, position int64
 	var from int64
 	err := InTx(ctx, a.cps.db, func(ctx context.Context) error {
 		q := reader(ctx, a.cps.db)
-		if err := q.QueryRowContext(ctx, a.cq.checkpointForReset, name).Scan(&from); err != nil {
-			if errNoRows(err) {
-				return fmt.Errorf("%w: projection %q has no checkpoint", inspect.ErrNotFound, check.Clip(name, 300))
+		keys, froms, err := a.checkpointsToReset(ctx, q, name)
+		if err != nil {
+			return err
+		}
+		from = slices.Min(froms)
+		for i, key := range keys {
+			if position > froms[i] {
+				return storekit.InvalidArgument("reset projection %q: position %d is after its checkpoint %d: a reset moves a checkpoint back, never past events it has not applied",
+					check.Clip(key, 300), position, froms[i])
 			}
-			return wrapErr(ctx, "reset projection", checkpointTable, err)
+			if err := a.leaseFree(ctx, q, "reset projection", key, force); err != nil {
+				return err
+			}
 		}
-		if position > from {
-			return storekit.InvalidArgument("reset projection %q: position %d is after its checkpoint %d: a reset moves a checkpoint back, never past events it has not applied",
-				check.Clip(name, 300), position, from)
-		}
-		if err := a.leaseFree(ctx, q, "reset projection", name, force); err != nil {
-			return err
-		}
-		if err := a.cps.Reset(ctx, name, position); err != nil {
-			return err
+		for _, key := range keys {
+			if err := a.cps.Reset(ctx, key, position); err != nil {
+				return err
+			}
 		}
 		return a.replayUpTo(ctx, name, position)
 	})
@@ -65,6 +72,42 @@ func (a *Admin) ResetProjection(ctx context.Context, name string, position int64
 		_ = a.edl.notify(ctx, a.events.db, eventsChannel) // a hint: runners also poll
 	}
 	return from, nil
+}
+
+// checkpointsToReset returns the checkpoints a reset of the projection named name moves, with
+// their positions, locking their rows where the dialect can, in the transaction q runs in: its
+// own, or when it has none its partitions' (every name#i/n stored); inspect.ErrNotFound when
+// there are neither.
+func (a *Admin) checkpointsToReset(ctx context.Context, q querier, name string) (found []string, froms []int64, err error) {
+	keys := []string{name}
+	if len(name) < projection.MaxNameBytes {
+		listed, err := a.cps.CheckpointNames(ctx, name+"#")
+		if err != nil {
+			return nil, nil, err
+		}
+		for _, c := range listed {
+			if _, _, ok := projection.ParsePartitionName(name, c); ok {
+				keys = append(keys, c)
+			}
+		}
+	}
+	for _, key := range keys {
+		var at int64
+		err := q.QueryRowContext(ctx, a.cq.checkpointForReset, key).Scan(&at)
+		switch {
+		case errNoRows(err):
+			continue
+		case err != nil:
+			return nil, nil, wrapErr(ctx, "reset projection", checkpointTable, err)
+		case key == name:
+			return []string{name}, []int64{at}, nil // its own checkpoint: not partitioned now
+		}
+		found, froms = append(found, key), append(froms, at)
+	}
+	if len(found) == 0 {
+		return nil, nil, fmt.Errorf("%w: projection %q has no checkpoint", inspect.ErrNotFound, check.Clip(name, 300))
+	}
+	return found, froms, nil
 }
 
 // replayUpTo moves the live-from record of the versioned projection whose checkpoint key is

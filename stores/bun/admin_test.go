@@ -385,6 +385,67 @@ func TestAdminResetProjection(t *testing.T) {
 	}
 }
 
+// TestAdminResetOfAPartitionedProjection: a reset named by the projection moves every
+// partition's checkpoint in one transaction and leaves other names alone; refused past any
+// partition's checkpoint and while a runner holds any partition's lease. Before, a partitioned
+// projection had no checkpoint under its own name: not found.
+func TestAdminResetOfAPartitionedProjection(t *testing.T) {
+	for _, b := range fileBackends() {
+		t.Run(b.name, func(t *testing.T) {
+			ctx := context.Background()
+			db := openDB(t, b.url(t))
+			s := newEventStore(t, db)
+			require.NoError(t, s.Append(ctx, "order-1", "Order", 0, envs(t, 6)))
+			stream, err := s.ReadAll(ctx, 0, 10)
+			require.NoError(t, err)
+			cps, lease, _ := projectionStores(t, db)
+			a := newAdmin(t, db)
+			at := func(name string) int64 {
+				t.Helper()
+				p, ok, err := cps.Position(ctx, name)
+				require.NoError(t, err)
+				require.True(t, ok, name)
+				return p
+			}
+			set := map[string]int64{
+				"view#0/2": stream[5].GlobalPosition, "view#1/2": stream[4].GlobalPosition,
+				"view#2/2x": stream[5].GlobalPosition, "viewer#0/2": stream[5].GlobalPosition, "view2": stream[5].GlobalPosition,
+			}
+			for name, p := range set {
+				require.NoError(t, cps.Reset(ctx, name, p))
+			}
+			_, err = a.ResetProjection(ctx, "view", stream[5].GlobalPosition, false)
+			require.ErrorIs(t, err, es.ErrInvalidArgument, "past partition 1's checkpoint")
+			assert.Contains(t, err.Error(), `"view#1/2"`)
+			assert.Equal(t, stream[5].GlobalPosition, at("view#0/2"), "nothing moved")
+
+			token, ok, err := lease.TryAcquire(ctx, "pyfly.projection.view#1/2", "other-process", time.Minute)
+			require.NoError(t, err)
+			require.True(t, ok)
+			_, err = a.ResetProjection(ctx, "view", stream[2].GlobalPosition, false)
+			var held *inspect.LeaseHeldError
+			require.ErrorAs(t, err, &held)
+			assert.Equal(t, "view#1/2", held.Projection)
+			assert.Equal(t, stream[5].GlobalPosition, at("view#0/2"), "nothing moved")
+			require.NoError(t, lease.Release(ctx, "pyfly.projection.view#1/2", "other-process", token))
+
+			from, err := a.ResetProjection(ctx, "view", stream[2].GlobalPosition, false)
+			require.NoError(t, err)
+			assert.Equal(t, stream[4].GlobalPosition, from, "the lowest partition's")
+			assert.Equal(t, stream[2].GlobalPosition, at("view#0/2"))
+			assert.Equal(t, stream[2].GlobalPosition, at("view#1/2"))
+			for _, other := range []string{"view#2/2x", "viewer#0/2", "view2"} {
+				assert.Equal(t, set[other], at(other), other)
+			}
+			from, err = a.ResetProjection(ctx, "view#1/2", 0, false)
+			require.NoError(t, err, "one partition by its own name")
+			assert.Equal(t, stream[2].GlobalPosition, from)
+			assert.Equal(t, int64(0), at("view#1/2"))
+			assert.Equal(t, stream[2].GlobalPosition, at("view#0/2"))
+		})
+	}
+}
+
 // TestAdminMigrationsAndSchema: a database without the tables has every migration pending and
 // fails the schema check; migrating applies them.
 func TestAdminMigrationsAndSchema(t *testing.T) {
