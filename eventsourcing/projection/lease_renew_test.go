@@ -248,3 +248,36 @@ func TestHolderThatCannotRenewStandsBy(t *testing.T) {
 	eventually(t, "a to take the lease again", func() bool { return status(t, a).Active })
 	assert.Equal(t, 2, logs.Count("projection_lease_acquired"), "%s", logs)
 }
+
+// A runner whose batch outlives its lease no longer reports itself active once the lease has
+// expired (another runner may hold it by then; the checkpoint's fence stops the batch from
+// committing). Before, Status said active until the batch ended.
+func TestStatusNotActivePastTheLeaseDuringALongBatch(t *testing.T) {
+	ctx := context.Background()
+	store := memory.NewEventStore()
+	place(t, store, "a", 0, 1)
+	entered, release := make(chan struct{}), make(chan struct{})
+	var once sync.Once
+	r, err := projection.NewRunner(projection.FunctionProjection("long", func(ctx context.Context, _ es.Envelope) error {
+		once.Do(func() { close(entered) })
+		<-release
+		return nil
+	}), store, leasedOpts(memory.NewCheckpointStore(), memory.NewLease(), "a", time.Second, time.Second)...)
+	require.NoError(t, err)
+	require.NoError(t, r.Start(ctx))
+	t.Cleanup(func() { _ = r.Stop(context.Background()) })
+	<-entered
+	st, err := r.Status(ctx)
+	require.NoError(t, err)
+	assert.True(t, st.Active, "holding the lease")
+	time.Sleep(renewTTL + 100*time.Millisecond)
+	st, err = r.Status(ctx)
+	require.NoError(t, err)
+	assert.False(t, st.Active, "the lease expired during the batch")
+	assert.True(t, st.Running)
+	close(release)
+	testkit.WaitFor(t, 10*time.Second, func() bool {
+		st, err := r.Status(ctx)
+		return err == nil && st.Active
+	}, "the runner to take the lease again after its batch")
+}

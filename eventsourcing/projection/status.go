@@ -14,7 +14,9 @@ type Status struct {
 	// Running is true between Start and Stop (or during Run).
 	Running bool
 	// Active is true while the runner applies events: it holds the lease, or runs without one.
-	// A running runner that is not active stands by.
+	// A running runner that is not active stands by. A batch that outlives the lease (a handler
+	// slower than the lease's time to live) is not active once the lease expired: another runner
+	// may hold it, and the checkpoint's fence stops that batch from committing.
 	Active bool
 	// Position is the stored checkpoint (0 when there is none yet): what the projection has
 	// applied, whichever runner applied it.
@@ -76,6 +78,7 @@ type state struct {
 	mu        sync.Mutex
 	running   bool
 	active    bool
+	until     time.Time // with a lease, when its acquisition ends unless extended; zero without one
 	failing   int64
 	attempts  int
 	lastErr   error
@@ -104,10 +107,18 @@ func (s *state) setRunning(v bool) {
 	}
 }
 
-func (s *state) setActive(v bool) {
+// setActive records whether the runner applies events: while it holds a lease, up to until
+// (zero without a lease), after which it no longer reports itself active even if a batch outlives
+// the lease (the checkpoint's fence stops that batch from committing).
+func (s *state) setActive(v bool, until time.Time) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.active = v
+	s.active, s.until = v, until
+}
+
+// isActive reports whether the runner applies events at now.
+func (s *state) isActive(now time.Time) bool {
+	return s.running && s.active && (s.until.IsZero() || now.Before(s.until))
 }
 
 func (s *state) setError(err error) {
@@ -136,7 +147,7 @@ func (r *Runner) Status(ctx context.Context) (Status, error) {
 	}
 	r.state.mu.Lock()
 	st := Status{
-		Name: r.base, Running: r.state.running, Active: r.state.running && r.state.active,
+		Name: r.base, Running: r.state.running, Active: r.state.isActive(time.Now()),
 		FailingPosition: r.state.failing, Attempts: r.state.attempts,
 		LastError: r.state.lastErr, LastErrorAt: r.state.lastErrAt,
 		Version: r.version, ActiveVersion: r.state.activeV, Role: r.state.role, HandoffPosition: r.state.handoff,
