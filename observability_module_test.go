@@ -125,12 +125,13 @@ func TestModuleObservability(t *testing.T) {
 	}
 }
 
-// Without OpenTelemetry providers, the repository options hold no observer.
+// Without OpenTelemetry providers, the repository options hold no observer: the snapshot option
+// alone.
 func TestModuleWithoutTelemetry(t *testing.T) {
 	var opts autoconfig.RepositoryOptions
 	var h *health.Handler
 	startApp(t, keys(t, enabled(nil)), fx.Populate(&opts, &h))
-	assert.Empty(t, opts)
+	assert.Len(t, opts, 1)
 	rec := httptest.NewRecorder()
 	h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/", nil))
 	assert.Equal(t, http.StatusOK, rec.Code, rec.Body.String())

@@ -9,9 +9,11 @@ import (
 )
 
 // RepositoryOptions are the options the module's configuration gives repositories:
-//   - es.WithSnapshots with the module's snapshot store every pyfly.eventsourcing.snapshot.interval
-//     events (default 100) when pyfly.eventsourcing.snapshot.provider is bun; in memory (the
-//     default provider) none, as a snapshot in memory saves nothing a restart keeps;
+//   - the module's snapshot store every pyfly.eventsourcing.snapshot.interval events (default
+//     100): es.WithSnapshots when pyfly.eventsourcing.snapshot.provider is bun (an aggregate whose
+//     state a JSON snapshot would lose is refused by es.NewRepository); in memory (the default
+//     provider) es.WithSnapshotsWhenLossless, so that such an aggregate, which nobody configured
+//     snapshots for, gets a repository without them and a warning;
 //   - es.WithOutbox with the module's outbox when pyfly.eventsourcing.outbox.enabled is true.
 //
 // Pass them on: es.NewRepository(store, NewOrder, opts...). An option given after them wins, so
@@ -24,12 +26,12 @@ func NewRepositoryOptions(s *Settings, snapshots es.SnapshotStore, ob *outbox.Ou
 	if s == nil {
 		return nil, errors.New("eventsourcing: NewRepositoryOptions: settings are nil; build them with NewSettings")
 	}
-	opts := RepositoryOptions{}
+	if snapshots == nil {
+		return nil, errors.New("eventsourcing: NewRepositoryOptions: the snapshot store is nil; pass the one NewSnapshotStore returned")
+	}
+	opts := RepositoryOptions{es.WithSnapshotsWhenLossless(snapshots, s.Config.Snapshot.Interval)}
 	if s.SnapshotStore.Provider == config.ProviderBun {
-		if snapshots == nil {
-			return nil, errors.New("eventsourcing: NewRepositoryOptions: " + config.Root + ".snapshot.provider is bun but the snapshot store is nil; pass the one NewSnapshotStore returned")
-		}
-		opts = append(opts, es.WithSnapshots(snapshots, s.Config.Snapshot.Interval))
+		opts[0] = es.WithSnapshots(snapshots, s.Config.Snapshot.Interval)
 	}
 	if ob != nil {
 		opts = append(opts, es.WithOutbox(ob))

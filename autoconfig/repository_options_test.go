@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -74,7 +75,7 @@ func TestSnapshotsApartWarning(t *testing.T) {
 }
 
 // With snapshot.provider bun, the options carry the module's snapshot store at the configured
-// interval; in memory they carry none. Without Fx, on a SQLite file.
+// interval. Without Fx, on a SQLite file.
 func TestRepositoryOptionsCarrySnapshots(t *testing.T) {
 	ctx := context.Background()
 	url := testkit.SQLiteFileURL(t)
@@ -113,14 +114,71 @@ func TestRepositoryOptionsCarrySnapshots(t *testing.T) {
 	require.True(t, ok, "version 3 crosses 3")
 	require.Equal(t, int64(3), snap.Sequence)
 
-	// In memory: no snapshot option.
-	cfg = enabledConfig()
-	s, err = autoconfig.NewSettings(cfg, discard)
-	require.NoError(t, err)
-	opts, err = autoconfig.NewRepositoryOptions(s, nil, nil)
-	require.NoError(t, err)
-	require.Empty(t, opts)
-
+	_, err = autoconfig.NewRepositoryOptions(s, nil, nil)
+	require.ErrorContains(t, err, "the snapshot store is nil")
 	_, err = autoconfig.NewRepositoryOptions(nil, nil, nil)
 	require.EqualError(t, err, "eventsourcing: NewRepositoryOptions: settings are nil; build them with NewSettings")
+}
+
+// accountWithCache is an account whose state a JSON snapshot would lose (an unexported field).
+type accountWithCache struct {
+	es.AggregateRoot
+	Owner string
+	cache map[string]int
+}
+
+func newAccountWithCache() *accountWithCache {
+	a := &accountWithCache{cache: map[string]int{}}
+	es.When(a, func(e opened) { a.Owner, a.cache[e.Owner] = e.Owner, 1 })
+	return a
+}
+
+// In memory (the default provider) the options carry the module's snapshot store at the
+// configured interval, and an aggregate whose state JSON would lose gets no snapshots and a
+// warning, not an error; with the bun provider it is refused. Before, memory carried none: YAML
+// alone (snapshot.interval) took no snapshots.
+func TestRepositoryOptionsCarryMemorySnapshots(t *testing.T) {
+	ctx := context.Background()
+	cfg := enabledConfig()
+	cfg.Snapshot.Interval = 2
+	s, err := autoconfig.NewSettings(cfg, discard)
+	require.NoError(t, err)
+	store, err := autoconfig.NewEventStore(s, nil, nil)
+	require.NoError(t, err)
+	snaps, err := autoconfig.NewSnapshotStore(s, nil)
+	require.NoError(t, err)
+	opts, err := autoconfig.NewRepositoryOptions(s, snaps, nil)
+	require.NoError(t, err)
+	require.Len(t, opts, 1)
+
+	repo, err := es.NewRepository(store, newAccount, opts...)
+	require.NoError(t, err)
+	acc := newAccount()
+	acc.ID = "acc-1"
+	require.NoError(t, acc.Apply(opened{Owner: "ann"}))
+	require.NoError(t, repo.Save(ctx, acc))
+	_, ok, err := snaps.Load(ctx, "acc-1")
+	require.NoError(t, err)
+	require.False(t, ok, "version 1 crosses no multiple of 2")
+	require.NoError(t, acc.Apply(opened{Owner: "bob"}))
+	require.NoError(t, repo.Save(ctx, acc))
+	snap, ok, err := snaps.Load(ctx, "acc-1")
+	require.NoError(t, err)
+	require.True(t, ok, "version 2 crosses 2")
+	require.Equal(t, int64(2), snap.Sequence)
+
+	logs := testkit.NewLogRecorder()
+	lossy, err := es.NewRepository(store, newAccountWithCache,
+		append(slices.Clone(opts), es.WithLogger(logs.Logger()))...)
+	require.NoError(t, err, "no snapshots rather than an error")
+	require.Contains(t, logs.String(), "takes no snapshots")
+	require.Contains(t, logs.String(), "cache")
+	c := newAccountWithCache()
+	c.ID = "acc-2"
+	require.NoError(t, c.Apply(opened{Owner: "ann"}))
+	require.NoError(t, c.Apply(opened{Owner: "bob"}))
+	require.NoError(t, lossy.Save(ctx, c))
+	_, ok, err = snaps.Load(ctx, "acc-2")
+	require.NoError(t, err)
+	require.False(t, ok, "no snapshot of a lossy aggregate")
 }

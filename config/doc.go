@@ -67,9 +67,10 @@
 //     store; set it or snapshot.url, not both.
 //   - pyfly.eventsourcing.snapshot.auto-migrate (default: as store.auto-migrate): As
 //     store.auto-migrate, for the snapshot store's database.
-//   - pyfly.eventsourcing.snapshot.interval (default: 100): With snapshot.provider: bun,
-//     repositories built with autoconfig.RepositoryOptions take a snapshot each time a save crosses
-//     a multiple of this many events; at least 1.
+//   - pyfly.eventsourcing.snapshot.interval (default: 100): Repositories built with
+//     autoconfig.RepositoryOptions take a snapshot into the configured snapshot store each time a
+//     save crosses a multiple of this many events; at least 1. In memory (the default provider) an
+//     aggregate whose state JSON would lose gets none, with a warning; with bun it is refused.
 //   - pyfly.eventsourcing.eda.destination (default: pyfly.events): Watermill topic the publisher
 //     sends stored events to (UTF-8 without NUL bytes).
 //   - pyfly.eventsourcing.projection.checkpoint.provider (default: the event store's): Where

@@ -59,8 +59,8 @@ var keyDocs = []keyDoc{
 	{Root + ".snapshot.auto-migrate", "as `store.auto-migrate`",
 		"As `store.auto-migrate`, for the snapshot store's database."},
 	{Root + ".snapshot.interval", "",
-		"With `snapshot.provider: bun`, repositories built with `autoconfig.RepositoryOptions` take a snapshot each time " +
-			"a save crosses a multiple of this many events; at least 1."},
+		"Repositories built with `autoconfig.RepositoryOptions` take a snapshot into the configured snapshot store each time " +
+			"a save crosses a multiple of this many events; at least 1. In memory (the default provider) an aggregate whose state JSON would lose gets none, with a warning; with `bun` it is refused."},
 	{Root + ".eda.destination", "",
 		"Watermill topic the publisher sends stored events to (UTF-8 without NUL bytes)."},
 	{Root + ".projection.checkpoint.provider", "the event store's",

@@ -62,8 +62,11 @@ func NewRepository[A Aggregate](store EventStore, factory func() A, opts ...Repo
 		return nil, err
 	}
 	if r.cfg.snapshots != nil {
-		if err := checkSnapshotable(probe); err != nil {
+		if err := checkSnapshotable(probe); err != nil && !r.cfg.snapOptional {
 			return nil, err
+		} else if err != nil {
+			r.cfg.logger.Warn("eventsourcing: this repository takes no snapshots: "+err.Error(), "aggregate_type", r.cfg.aggregateType)
+			r.cfg.snapshots = nil
 		}
 		r.snapFields = snapshotFieldsOf(probe)
 	}

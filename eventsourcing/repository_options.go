@@ -34,6 +34,7 @@ func (c *repoConfig) apply(opts []RepositoryOption) error {
 type repoConfig struct {
 	snapshots     SnapshotStore
 	interval      int64
+	snapOptional  bool // WithSnapshotsWhenLossless: a lossy aggregate type goes without, logged
 	aggregateType string
 	tx            Transactor
 	outbox        EventEnqueuer
@@ -58,7 +59,25 @@ func WithSnapshots(store SnapshotStore, interval int) RepositoryOption {
 		if interval < 1 {
 			return invalidArg("WithSnapshots: interval must be 1 or more (es.DefaultSnapshotInterval is %d), got %d", DefaultSnapshotInterval, interval)
 		}
-		c.snapshots, c.interval = store, int64(interval)
+		c.snapshots, c.interval, c.snapOptional = store, int64(interval), false
+		return nil
+	}
+}
+
+// WithSnapshotsWhenLossless is [WithSnapshots] for snapshots nobody asked for by name: an
+// aggregate type whose state a JSON snapshot would lose (see [NewRepository]) gets a repository
+// without snapshots, and a warning in the repository's log naming the field, instead of an
+// error. The module's [autoconfig.RepositoryOptions] carry the in-memory snapshot store (the
+// default provider) this way. The interval is checked as WithSnapshots checks it.
+//
+// [autoconfig.RepositoryOptions]: https://pkg.go.dev/github.com/gofly/eventsourcing/autoconfig#RepositoryOptions
+func WithSnapshotsWhenLossless(store SnapshotStore, interval int) RepositoryOption {
+	strict := WithSnapshots(store, interval)
+	return func(c *repoConfig) error {
+		if err := strict(c); err != nil {
+			return err
+		}
+		c.snapOptional = true
 		return nil
 	}
 }

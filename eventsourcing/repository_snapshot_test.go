@@ -423,3 +423,45 @@ func TestSnapshotStateCheckSeesTheRootsFields(t *testing.T) {
 	require.NoError(t, err)
 	require.True(t, ok, "restored from a snapshot")
 }
+
+// WithSnapshotsWhenLossless: an aggregate whose state JSON would lose gets no snapshots and a
+// warning naming the field instead of an error; one JSON keeps is snapshotted as with
+// WithSnapshots; a bad interval or store is refused alike.
+func TestWithSnapshotsWhenLossless(t *testing.T) {
+	ctx := context.Background()
+	snaps := memory.NewSnapshotStore()
+	var logs bytes.Buffer
+	logger := slog.New(slog.NewTextHandler(&logs, nil))
+	_, err := es.NewRepository(memory.NewEventStore(), func() *withMoney { return &withMoney{} }, es.WithSnapshots(snaps, 1))
+	require.ErrorIs(t, err, es.ErrInvalidArgument)
+	lossy, err := es.NewRepository(memory.NewEventStore(), func() *withMoney { return es.Init(&withMoney{}) },
+		es.WithSnapshotsWhenLossless(snaps, 1), es.WithLogger(logger))
+	require.NoError(t, err)
+	assert.Contains(t, logs.String(), "takes no snapshots")
+	assert.Contains(t, logs.String(), "Balance.cents")
+	m := es.Init(&withMoney{})
+	m.ID = "m"
+	require.NoError(t, m.Apply(Incremented{}))
+	require.NoError(t, lossy.Save(ctx, m))
+	_, ok, err := snaps.Load(ctx, "m")
+	require.NoError(t, err)
+	assert.False(t, ok, "no snapshot taken")
+
+	repo, err := es.NewRepository(memory.NewEventStore(), NewCounter, es.WithSnapshotsWhenLossless(snaps, 1))
+	require.NoError(t, err)
+	require.NoError(t, repo.Save(ctx, saveCounter(t, repo, "c", 0, 1)))
+	_, ok, err = snaps.Load(ctx, "c")
+	require.NoError(t, err)
+	assert.True(t, ok, "snapshotted as with WithSnapshots")
+
+	_, err = es.NewRepository(memory.NewEventStore(), NewCounter, es.WithSnapshotsWhenLossless(snaps, 0))
+	require.ErrorIs(t, err, es.ErrInvalidArgument)
+	_, err = es.NewRepository(memory.NewEventStore(), NewCounter, es.WithSnapshotsWhenLossless(nil, 1))
+	require.ErrorIs(t, err, es.ErrInvalidArgument)
+	// A later WithSnapshots is strict again.
+	_, err = es.NewRepository(memory.NewEventStore(), func() *withMoney { return &withMoney{} },
+		es.WithSnapshotsWhenLossless(snaps, 1), es.WithSnapshots(snaps, 1))
+	require.ErrorIs(t, err, es.ErrInvalidArgument)
+}
+
+func (*withMoney) OnIncremented(Incremented) {}
