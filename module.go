@@ -30,9 +30,10 @@
 //   - [*autoconfig.OutboxStream], the outbox of outbox.mode stream, which publishes every event
 //     of the event store's global stream from a stored position; built with es.EventStore and
 //     started and stopped with the application; nil unless the outbox is enabled in mode stream;
-//   - [autoconfig.RepositoryOptions], the options to pass to es.NewRepository: es.WithSnapshots
-//     with the module's snapshot store every pyfly.eventsourcing.snapshot.interval events when
-//     snapshot.provider is bun, and es.WithOutbox with the module's outbox when there is one;
+//   - [autoconfig.RepositoryOptions], the options to pass to es.NewRepository: the module's
+//     logger, its snapshot store every pyfly.eventsourcing.snapshot.interval events (with
+//     snapshot.provider bun, or with events and snapshots both in memory; see
+//     autoconfig.NewRepositoryOptions), and es.WithOutbox with the module's outbox when there is one;
 //   - [*autoconfig.Projections], the runners of the projections registered with
 //     [ProvideProjection], configured by pyfly.eventsourcing.projection.* and run from the
 //     application's start to its stop;

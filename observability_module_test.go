@@ -125,13 +125,13 @@ func TestModuleObservability(t *testing.T) {
 	}
 }
 
-// Without OpenTelemetry providers, the repository options hold no observer: the snapshot option
-// alone.
+// Without OpenTelemetry providers, the repository options hold no observer: the logger and the
+// snapshots alone.
 func TestModuleWithoutTelemetry(t *testing.T) {
 	var opts autoconfig.RepositoryOptions
 	var h *health.Handler
 	startApp(t, keys(t, enabled(nil)), fx.Populate(&opts, &h))
-	assert.Len(t, opts, 1)
+	assert.Len(t, opts, 2)
 	rec := httptest.NewRecorder()
 	h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/", nil))
 	assert.Equal(t, http.StatusOK, rec.Code, rec.Body.String())

@@ -34,9 +34,10 @@
 //
 // # Repository options
 //
-// [NewRepositoryOptions] gives repositories es.WithSnapshots with the snapshot store at
-// pyfly.eventsourcing.snapshot.interval when the snapshot provider is bun, and es.WithOutbox
-// when the outbox is enabled.
+// [NewRepositoryOptions] gives repositories the module's logger; the snapshot store at
+// pyfly.eventsourcing.snapshot.interval (es.WithSnapshots when the snapshot provider is bun;
+// es.WithSnapshotsWhenLossless when the events and the snapshots are both in memory; none for
+// events in a database and snapshots in memory); and es.WithOutbox when the outbox is enabled.
 //
 // # Migrations
 //

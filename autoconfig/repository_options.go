@@ -9,11 +9,15 @@ import (
 )
 
 // RepositoryOptions are the options the module's configuration gives repositories:
+//   - es.WithLogger with the module's logger (see [Settings.Logger]);
 //   - the module's snapshot store every pyfly.eventsourcing.snapshot.interval events (default
-//     100): es.WithSnapshots when pyfly.eventsourcing.snapshot.provider is bun (an aggregate whose
-//     state a JSON snapshot would lose is refused by es.NewRepository); in memory (the default
-//     provider) es.WithSnapshotsWhenLossless, so that such an aggregate, which nobody configured
-//     snapshots for, gets a repository without them and a warning;
+//     100): es.WithSnapshots when pyfly.eventsourcing.snapshot.provider is bun (an aggregate
+//     whose state a JSON snapshot would lose is refused by es.NewRepository); with the event
+//     store and the snapshot store both in memory (the default providers),
+//     es.WithSnapshotsWhenLossless, so that such an aggregate, which nobody configured snapshots
+//     for, gets a repository without them and a warning. With events in a database and
+//     snapshots in memory, none: a snapshot per long aggregate kept for the process's life would
+//     grow without bound, and a restart loses it; set snapshot.provider: bun;
 //   - es.WithOutbox with the module's outbox when pyfly.eventsourcing.outbox.enabled is true.
 //
 // Pass them on: es.NewRepository(store, NewOrder, opts...). An option given after them wins, so
@@ -21,17 +25,21 @@ import (
 type RepositoryOptions []es.RepositoryOption
 
 // NewRepositoryOptions returns the repository options s configures, with snapshots, the
-// module's snapshot store, and ob, the module's outbox (nil when the outbox is disabled).
+// module's snapshot store (nil: no snapshots, unless the provider is bun), and ob, the module's
+// outbox (nil when the outbox is disabled).
 func NewRepositoryOptions(s *Settings, snapshots es.SnapshotStore, ob *outbox.Outbox) (RepositoryOptions, error) {
 	if s == nil {
 		return nil, errors.New("eventsourcing: NewRepositoryOptions: settings are nil; build them with NewSettings")
 	}
-	if snapshots == nil {
-		return nil, errors.New("eventsourcing: NewRepositoryOptions: the snapshot store is nil; pass the one NewSnapshotStore returned")
-	}
-	opts := RepositoryOptions{es.WithSnapshotsWhenLossless(snapshots, s.Config.Snapshot.Interval)}
-	if s.SnapshotStore.Provider == config.ProviderBun {
-		opts[0] = es.WithSnapshots(snapshots, s.Config.Snapshot.Interval)
+	opts := RepositoryOptions{es.WithLogger(s.logger())}
+	switch {
+	case s.SnapshotStore.Provider == config.ProviderBun:
+		if snapshots == nil {
+			return nil, errors.New("eventsourcing: NewRepositoryOptions: " + config.Root + ".snapshot.provider is bun but the snapshot store is nil; pass the one NewSnapshotStore returned")
+		}
+		opts = append(opts, es.WithSnapshots(snapshots, s.Config.Snapshot.Interval))
+	case s.EventStore.Provider == config.ProviderMemory && snapshots != nil:
+		opts = append(opts, es.WithSnapshotsWhenLossless(snapshots, s.Config.Snapshot.Interval))
 	}
 	if ob != nil {
 		opts = append(opts, es.WithOutbox(ob))

@@ -14,6 +14,7 @@ import (
 	"github.com/gofly/eventsourcing/autoconfig"
 	"github.com/gofly/eventsourcing/config"
 	es "github.com/gofly/eventsourcing/eventsourcing"
+	"github.com/gofly/eventsourcing/stores/memory"
 	"github.com/gofly/eventsourcing/testkit"
 )
 
@@ -92,7 +93,7 @@ func TestRepositoryOptionsCarrySnapshots(t *testing.T) {
 	require.NoError(t, err)
 	opts, err := autoconfig.NewRepositoryOptions(s, snaps, nil)
 	require.NoError(t, err)
-	require.Len(t, opts, 1)
+	require.Len(t, opts, 2, "the logger and the snapshots")
 	require.NoError(t, dbs.Start(ctx))
 	t.Cleanup(func() { require.NoError(t, dbs.Close()) })
 
@@ -115,7 +116,7 @@ func TestRepositoryOptionsCarrySnapshots(t *testing.T) {
 	require.Equal(t, int64(3), snap.Sequence)
 
 	_, err = autoconfig.NewRepositoryOptions(s, nil, nil)
-	require.ErrorContains(t, err, "the snapshot store is nil")
+	require.ErrorContains(t, err, "snapshot.provider is bun but the snapshot store is nil")
 	_, err = autoconfig.NewRepositoryOptions(nil, nil, nil)
 	require.EqualError(t, err, "eventsourcing: NewRepositoryOptions: settings are nil; build them with NewSettings")
 }
@@ -133,23 +134,38 @@ func newAccountWithCache() *accountWithCache {
 	return a
 }
 
-// In memory (the default provider) the options carry the module's snapshot store at the
-// configured interval, and an aggregate whose state JSON would lose gets no snapshots and a
-// warning, not an error; with the bun provider it is refused. Before, memory carried none: YAML
-// alone (snapshot.interval) took no snapshots.
+// accountWithAny holds an interface field: JSON would bring a struct in it back as a map.
+type accountWithAny struct {
+	es.AggregateRoot
+	Last any
+}
+
+func newAccountWithAny() *accountWithAny {
+	a := &accountWithAny{}
+	es.When(a, func(e opened) { a.Last = e })
+	return a
+}
+
+// With the event store and the snapshot store in memory (the default providers) the options
+// carry the module's snapshot store at the configured interval; an aggregate whose state JSON
+// would lose (an unexported field, an interface field) gets no snapshots and a warning in the
+// module's log, not an error. With events in a database and snapshots in memory they carry none.
+// Before, memory carried none: YAML alone (snapshot.interval) took no snapshots.
 func TestRepositoryOptionsCarryMemorySnapshots(t *testing.T) {
 	ctx := context.Background()
 	cfg := enabledConfig()
 	cfg.Snapshot.Interval = 2
+	logs := testkit.NewLogRecorder()
 	s, err := autoconfig.NewSettings(cfg, discard)
 	require.NoError(t, err)
+	s.Logger = logs.Logger()
 	store, err := autoconfig.NewEventStore(s, nil, nil)
 	require.NoError(t, err)
 	snaps, err := autoconfig.NewSnapshotStore(s, nil)
 	require.NoError(t, err)
 	opts, err := autoconfig.NewRepositoryOptions(s, snaps, nil)
 	require.NoError(t, err)
-	require.Len(t, opts, 1)
+	require.Len(t, opts, 2, "the logger and the snapshots")
 
 	repo, err := es.NewRepository(store, newAccount, opts...)
 	require.NoError(t, err)
@@ -167,12 +183,13 @@ func TestRepositoryOptionsCarryMemorySnapshots(t *testing.T) {
 	require.True(t, ok, "version 2 crosses 2")
 	require.Equal(t, int64(2), snap.Sequence)
 
-	logs := testkit.NewLogRecorder()
-	lossy, err := es.NewRepository(store, newAccountWithCache,
-		append(slices.Clone(opts), es.WithLogger(logs.Logger()))...)
+	lossy, err := es.NewRepository(store, newAccountWithCache, opts...)
 	require.NoError(t, err, "no snapshots rather than an error")
-	require.Contains(t, logs.String(), "takes no snapshots")
+	_, err = es.NewRepository(store, newAccountWithAny, opts...)
+	require.NoError(t, err)
+	require.Equal(t, 2, strings.Count(logs.String(), "this repository takes no snapshots"), "in the module's log:\n%s", logs)
 	require.Contains(t, logs.String(), "cache")
+	require.Contains(t, logs.String(), "Last")
 	c := newAccountWithCache()
 	c.ID = "acc-2"
 	require.NoError(t, c.Apply(opened{Owner: "ann"}))
@@ -181,4 +198,20 @@ func TestRepositoryOptionsCarryMemorySnapshots(t *testing.T) {
 	_, ok, err = snaps.Load(ctx, "acc-2")
 	require.NoError(t, err)
 	require.False(t, ok, "no snapshot of a lossy aggregate")
+	// es.WithSnapshots after them is strict again.
+	_, err = es.NewRepository(store, newAccountWithCache, append(slices.Clone(opts), es.WithSnapshots(snaps, 2))...)
+	require.ErrorIs(t, err, es.ErrInvalidArgument)
+	_, err = es.NewRepository(store, newAccountWithAny, append(slices.Clone(opts), es.WithSnapshots(snaps, 2))...)
+	require.NoError(t, err, "WithSnapshots takes interface fields as they are")
+
+	// Without a snapshot store, or with events in a database: no snapshot option.
+	opts, err = autoconfig.NewRepositoryOptions(s, nil, nil)
+	require.NoError(t, err)
+	require.Len(t, opts, 1)
+	cfg.Store.Provider, cfg.Store.URL = "bun", testkit.SQLiteFileURL(t)
+	s, err = autoconfig.NewSettings(cfg, discard)
+	require.NoError(t, err)
+	opts, err = autoconfig.NewRepositoryOptions(s, memory.NewSnapshotStore(), nil)
+	require.NoError(t, err)
+	require.Len(t, opts, 1, "the logger alone")
 }

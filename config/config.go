@@ -124,7 +124,7 @@ type SnapshotConfig struct {
 	// StoreConfig is snapshot.provider, snapshot.url and snapshot.auto-migrate.
 	StoreConfig `koanf:",squash"`
 	// Interval is snapshot.interval: a repository takes a snapshot when a save crosses a
-	// multiple of it (default 100, as es.WithSnapshots; at least 1).
+	// multiple of it (default es.DefaultSnapshotInterval, 100; at least 1).
 	Interval int `koanf:"interval"`
 }
 

@@ -69,8 +69,10 @@
 //     store.auto-migrate, for the snapshot store's database.
 //   - pyfly.eventsourcing.snapshot.interval (default: 100): Repositories built with
 //     autoconfig.RepositoryOptions take a snapshot into the configured snapshot store each time a
-//     save crosses a multiple of this many events; at least 1. In memory (the default provider) an
-//     aggregate whose state JSON would lose gets none, with a warning; with bun it is refused.
+//     save crosses a multiple of this many events; at least 1. With snapshot.provider: bun, an
+//     aggregate whose state JSON would lose is refused; with events and snapshots both in memory
+//     (the default providers) it gets none, with a warning; with events in a database and snapshots
+//     in memory there are none.
 //   - pyfly.eventsourcing.eda.destination (default: pyfly.events): Watermill topic the publisher
 //     sends stored events to (UTF-8 without NUL bytes).
 //   - pyfly.eventsourcing.projection.checkpoint.provider (default: the event store's): Where

@@ -62,9 +62,12 @@ func NewRepository[A Aggregate](store EventStore, factory func() A, opts ...Repo
 		return nil, err
 	}
 	if r.cfg.snapshots != nil {
-		if err := checkSnapshotable(probe); err != nil && !r.cfg.snapOptional {
+		var lossy *lossyStateError
+		err := checkSnapshotable(probe, !r.cfg.snapOptional)
+		switch {
+		case err != nil && (!r.cfg.snapOptional || !errors.As(err, &lossy)):
 			return nil, err
-		} else if err != nil {
+		case err != nil:
 			r.cfg.logger.Warn("eventsourcing: this repository takes no snapshots: "+err.Error(), "aggregate_type", r.cfg.aggregateType)
 			r.cfg.snapshots = nil
 		}

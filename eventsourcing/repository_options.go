@@ -65,10 +65,12 @@ func WithSnapshots(store SnapshotStore, interval int) RepositoryOption {
 }
 
 // WithSnapshotsWhenLossless is [WithSnapshots] for snapshots nobody asked for by name: an
-// aggregate type whose state a JSON snapshot would lose (see [NewRepository]) gets a repository
-// without snapshots, and a warning in the repository's log naming the field, instead of an
-// error. The module's [autoconfig.RepositoryOptions] carry the in-memory snapshot store (the
-// default provider) this way. The interval is checked as WithSnapshots checks it.
+// aggregate type whose state a JSON snapshot would lose (see [NewRepository]; here an interface
+// field counts as lost too, as JSON brings it back as maps and float64 rather than the type it
+// held) gets a repository without snapshots, and a warning in the repository's log naming the
+// field, instead of an error. The module's [autoconfig.RepositoryOptions] carry the in-memory
+// snapshot store this way. The interval is checked as WithSnapshots checks it, and an aggregate
+// with only one of MarshalSnapshot and UnmarshalSnapshot is still refused.
 //
 // [autoconfig.RepositoryOptions]: https://pkg.go.dev/github.com/gofly/eventsourcing/autoconfig#RepositoryOptions
 func WithSnapshotsWhenLossless(store SnapshotStore, interval int) RepositoryOption {

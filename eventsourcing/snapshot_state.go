@@ -30,7 +30,12 @@ var (
 // it cannot name), or fields that another field of the same JSON name hides, at any depth
 // (struct fields, pointers, slices, arrays, map values). A type that encodes itself
 // (json.Marshaler or encoding.TextMarshaler, such as time.Time) is taken as it is.
-func checkSnapshotable(agg Aggregate) error {
+//
+// With strict false (snapshots nobody asked for by name, [WithSnapshotsWhenLossless]) an
+// interface field counts as lost too: JSON brings it back as maps, slices, strings and float64,
+// not as the type it held. A definition mistake (one of the two methods alone) is an error either
+// way; lost state is a *lossyStateError.
+func checkSnapshotable(agg Aggregate, strict bool) error {
 	_, m := agg.(SnapshotMarshaler)
 	_, u := agg.(SnapshotUnmarshaler)
 	if m && u {
@@ -43,13 +48,18 @@ func checkSnapshotable(agg Aggregate) error {
 	for t.Kind() == reflect.Pointer {
 		t = t.Elem()
 	}
-	w := lossWalk{seen: make(map[reflect.Type]bool)}
+	w := lossWalk{seen: make(map[reflect.Type]bool), interfaces: !strict}
 	if path, why := w.typ(t, ""); why != "" {
-		return invalidArg("%v: a JSON snapshot would lose field %s: %s; export it, tag it `json:\"-\"`, "+
-			"or implement MarshalSnapshot and UnmarshalSnapshot", t, path, why)
+		return &lossyStateError{invalidArg("%v: a JSON snapshot would lose field %s: %s; export it, tag it `json:\"-\"`, "+
+			"or implement MarshalSnapshot and UnmarshalSnapshot", t, path, why)}
 	}
 	return nil
 }
+
+// lossyStateError is checkSnapshotable's error for state a JSON snapshot would lose.
+type lossyStateError struct{ error }
+
+func (e *lossyStateError) Unwrap() error { return e.error }
 
 // encodesItself reports whether JSON encodes values of type t through their own method.
 func encodesItself(t reflect.Type) bool {
@@ -58,9 +68,11 @@ func encodesItself(t reflect.Type) bool {
 		p.Implements(jsonMarshalerType) || p.Implements(textMarshalerType)
 }
 
-// lossWalk looks through types for state a JSON snapshot would lose, each struct type once.
+// lossWalk looks through types for state a JSON snapshot would lose, each struct type once;
+// with interfaces, interface types count as lost.
 type lossWalk struct {
-	seen map[reflect.Type]bool
+	seen       map[reflect.Type]bool
+	interfaces bool
 }
 
 // typ returns the path below path of the first part of t that JSON would lose, and why; "" when
@@ -72,6 +84,11 @@ func (w *lossWalk) typ(t reflect.Type, path string) (string, string) {
 	switch t.Kind() {
 	case reflect.Chan, reflect.Func, reflect.UnsafePointer, reflect.Complex64, reflect.Complex128:
 		return path, fmt.Sprintf("JSON cannot store a %v", t)
+	case reflect.Interface:
+		if w.interfaces {
+			return path, fmt.Sprintf("an interface field (%v) comes back from JSON as what JSON decodes (maps, float64...), "+
+				"not as the type it held (es.WithSnapshots takes such fields as they are)", t)
+		}
 	case reflect.Pointer:
 		return w.typ(t.Elem(), path)
 	case reflect.Slice, reflect.Array:
