@@ -43,15 +43,6 @@ type AggregateRoot struct {
 
 func (r *AggregateRoot) root() *AggregateRoot { return r }
 
-// RootOf returns the AggregateRoot embedded in a, for tools that work on any aggregate (test
-// fixtures, inspectors), or nil when a is nil or a nil pointer, or embeds a nil *AggregateRoot.
-func RootOf(a Aggregate) *AggregateRoot {
-	if check.IsNil(a) {
-		return nil
-	}
-	return a.root()
-}
-
 // handler calls one event handler with a value of its parameter type.
 type handler struct {
 	name  string // for messages: "es.When" or the method's name

@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	es "github.com/gofly/eventsourcing/eventsourcing"
+	"github.com/gofly/eventsourcing/eventsourcing/storekit"
 )
 
 func TestEventTypeOf(t *testing.T) {
@@ -134,14 +135,22 @@ type rootViaPointer struct {
 func TestRootOf(t *testing.T) {
 	d := &deepAggregate{}
 	d.ID = "d"
-	require.Same(t, &d.AggregateRoot, es.RootOf(d))
-	assert.Equal(t, "d", es.RootOf(d).ID)
+	require.Same(t, &d.AggregateRoot, storekit.RootOf(d))
+	assert.Equal(t, "d", storekit.RootOf(d).ID)
 	p := &rootViaPointer{AggregateRoot: &es.AggregateRoot{}}
-	require.Same(t, p.AggregateRoot, es.RootOf(p))
-	require.Nil(t, es.RootOf(&rootViaPointer{}), "an embedded nil root")
-	require.Nil(t, es.RootOf(nil))
-	require.Nil(t, es.RootOf((*deepAggregate)(nil)), "a typed nil pointer")
-	require.Nil(t, es.RootOf((*rootViaPointer)(nil)), "a typed nil pointer to an aggregate embedding a pointer")
+	require.Same(t, p.AggregateRoot, storekit.RootOf(p))
+	require.Nil(t, storekit.RootOf(&rootViaPointer{}), "an embedded nil root")
+	require.Nil(t, storekit.RootOf(nil))
+	require.Nil(t, storekit.RootOf((*deepAggregate)(nil)), "a typed nil pointer")
+	require.Nil(t, storekit.RootOf((*rootViaPointer)(nil)), "a typed nil pointer to an aggregate embedding a pointer")
+	v := viaInnerPointer{innerRoot: &innerRoot{}}
+	require.Same(t, &v.AggregateRoot, storekit.RootOf(v), "a value aggregate, its root behind a pointer to an unexported struct")
+	require.Nil(t, storekit.RootOf(viaInnerPointer{}), "a nil pointer on the way")
+}
+
+// viaInnerPointer is an aggregate as a value: its root is reached through an embedded pointer.
+type viaInnerPointer struct {
+	*innerRoot
 }
 
 type Wrapped[T any] struct{ Inner T }

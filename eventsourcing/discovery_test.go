@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	es "github.com/gofly/eventsourcing/eventsourcing"
+	"github.com/gofly/eventsourcing/eventsourcing/storekit"
 	"github.com/gofly/eventsourcing/stores/memory"
 )
 
@@ -276,7 +277,7 @@ func TestNilEmbeddedRootIsAnErrorNotAPanic(t *testing.T) {
 
 	p := es.Init(&PtrRoot{})
 	es.When(p, func(Incremented) {})
-	assert.Nil(t, es.RootOf(p))
+	assert.Nil(t, storekit.RootOf(p))
 	require.ErrorIs(t, p.Apply(Incremented{}), es.ErrInvalidArgument)
 	env, err := es.NewEnvelope(Incremented{})
 	require.NoError(t, err)

@@ -14,6 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	es "github.com/gofly/eventsourcing/eventsourcing"
+	"github.com/gofly/eventsourcing/eventsourcing/storekit"
 	"github.com/gofly/eventsourcing/stores/memory"
 )
 
@@ -153,7 +154,7 @@ func TestSnapshotThatDoesNotEncodeIsSkipped(t *testing.T) {
 		assert.False(t, ok, "no snapshot")
 		assert.Contains(t, logs.String(), "snapshot not taken")
 		assert.Contains(t, logs.String(), "aggregate_id=a")
-		assert.Empty(t, es.RootOf(agg).PendingEvents())
+		assert.Empty(t, storekit.RootOf(agg).PendingEvents())
 	}
 
 	t.Run("NaN field", func(t *testing.T) {

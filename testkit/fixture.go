@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	es "github.com/gofly/eventsourcing/eventsourcing"
+	"github.com/gofly/eventsourcing/eventsourcing/storekit"
 )
 
 // Scenario is a Given/When/Then test of one aggregate: given past events, when a command runs,
@@ -25,7 +26,7 @@ type Scenario[A es.Aggregate] struct {
 func Given[A es.Aggregate](t testing.TB, factory func() A, past ...any) *Scenario[A] {
 	t.Helper()
 	agg := es.Init(factory())
-	root := es.RootOf(agg)
+	root := storekit.RootOf(agg)
 	require.NotNil(t, root, "the factory returned nil")
 	if root.ID == "" {
 		root.ID = "given-aggregate"
@@ -54,7 +55,7 @@ func (s *Scenario[A]) Then(events ...any) *Scenario[A] {
 	s.t.Helper()
 	require.True(s.t, s.ran, "call When before Then")
 	require.NoError(s.t, s.cmdErr, "the command failed")
-	got := es.RootOf(s.agg).PendingEvents()
+	got := storekit.RootOf(s.agg).PendingEvents()
 	require.Len(s.t, got, len(events), "new events: %v", got)
 	for i := range events {
 		assert.Equal(s.t, es.EventTypeOf(events[i]), es.EventTypeOf(got[i]), "event %d type", i)
@@ -74,7 +75,7 @@ func (s *Scenario[A]) ThenError(target error) *Scenario[A] {
 	require.True(s.t, s.ran, "call When before ThenError")
 	require.Error(s.t, s.cmdErr, "the command succeeded, want %v", target)
 	assert.True(s.t, errors.Is(s.cmdErr, target), "error %v does not match %v", s.cmdErr, target)
-	assert.Empty(s.t, es.RootOf(s.agg).PendingEvents(), "a failed command applies nothing")
+	assert.Empty(s.t, storekit.RootOf(s.agg).PendingEvents(), "a failed command applies nothing")
 	return s
 }
 

@@ -17,6 +17,7 @@
 //     [ValidateDeadLetter] and their kin.
 //   - metadata.go, for all of them: metadata is stored as [NormalizeMetadata] gives it and read
 //     back with [DecodeMetadata].
+//   - root.go, for tools that work on any aggregate (test fixtures, inspectors): [RootOf].
 //
 // Every error here matches es.ErrInvalidArgument or es.ErrDecode.
 package storekit
