@@ -146,6 +146,24 @@ func TestRootOf(t *testing.T) {
 	v := viaInnerPointer{innerRoot: &innerRoot{}}
 	require.Same(t, &v.AggregateRoot, storekit.RootOf(v), "a value aggregate, its root behind a pointer to an unexported struct")
 	require.Nil(t, storekit.RootOf(viaInnerPointer{}), "a nil pointer on the way")
+	n := &besideNamesake{}
+	require.Same(t, &n.realRoot.AggregateRoot, storekit.RootOf(n), "another type named AggregateRoot at the same depth")
+}
+
+// AggregateRoot is a type of the test's own with the root's name.
+type AggregateRoot struct{ Name string }
+
+// namesake embeds the test's AggregateRoot.
+type namesake struct{ AggregateRoot }
+
+// realRoot embeds the real root.
+type realRoot struct{ es.AggregateRoot }
+
+// besideNamesake holds the real root and the test's type of the same name at the same depth,
+// where a selector of the name is ambiguous but the root's methods are not.
+type besideNamesake struct {
+	realRoot
+	namesake
 }
 
 // viaInnerPointer is an aggregate as a value: its root is reached through an embedded pointer.

@@ -2,6 +2,7 @@ package storekit
 
 import (
 	"reflect"
+	"slices"
 	"unsafe"
 
 	es "github.com/gofly/eventsourcing/eventsourcing"
@@ -28,8 +29,8 @@ func RootOf(a es.Aggregate) *es.AggregateRoot {
 	if v.Kind() != reflect.Struct {
 		return nil
 	}
-	sf, ok := v.Type().FieldByName(rootType.Name())
-	if !ok || !sf.Anonymous || (sf.Type != rootType && sf.Type != reflect.PointerTo(rootType)) {
+	sf, ok := embeddedRoot(v.Type())
+	if !ok {
 		return nil
 	}
 	// The path may pass through embedded pointers (nil: no root) and unexported embedded
@@ -48,4 +49,43 @@ func RootOf(a es.Aggregate) *es.AggregateRoot {
 		return (*es.AggregateRoot)(f.UnsafePointer())
 	}
 	return (*es.AggregateRoot)(unsafe.Pointer(f.UnsafeAddr()))
+}
+
+// embeddedRoot finds the shallowest es.AggregateRoot or *es.AggregateRoot embedded in struct type
+// t, at any depth: the one whose root() method the aggregate's method set holds. Another type
+// of the same name at that depth hides it from FieldByName and VisibleFields, not from methods.
+func embeddedRoot(t reflect.Type) (reflect.StructField, bool) {
+	type level struct {
+		t     reflect.Type
+		index []int
+	}
+	seen := map[reflect.Type]bool{}
+	for next := []level{{t, nil}}; len(next) > 0; {
+		var below []level
+		for _, l := range next {
+			if seen[l.t] {
+				continue
+			}
+			seen[l.t] = true
+			for i := 0; i < l.t.NumField(); i++ {
+				f := l.t.Field(i)
+				if !f.Anonymous {
+					continue
+				}
+				f.Index = append(slices.Clip(l.index), i)
+				if f.Type == rootType || f.Type == reflect.PointerTo(rootType) {
+					return f, true
+				}
+				ft := f.Type
+				if ft.Kind() == reflect.Pointer {
+					ft = ft.Elem()
+				}
+				if ft.Kind() == reflect.Struct {
+					below = append(below, level{ft, f.Index})
+				}
+			}
+		}
+		next = below
+	}
+	return reflect.StructField{}, false
 }
