@@ -77,10 +77,10 @@ func WhenErr[E any](agg Aggregate, fn func(E) error) {
 }
 
 func register[E any](agg Aggregate, fn func(E) error) {
-	if check.IsNil(agg) || agg.root() == nil {
+	r := rootOf(agg)
+	if r == nil {
 		return // Apply reports the nil root
 	}
-	r := agg.root()
 	r.self = agg
 	param := reflect.TypeFor[E]()
 	if fn == nil {
@@ -148,12 +148,25 @@ func (r *AggregateRoot) methodSet() (map[string]handler, error) {
 // A nil a, or one that embeds a nil *AggregateRoot (embed AggregateRoot by value), is returned as
 // it is; its Apply reports the mistake.
 func Init[A Aggregate](a A) A {
-	if !check.IsNil(a) {
-		if r := a.root(); r != nil {
-			r.self = a
-		}
+	if r := rootOf(a); r != nil {
+		r.self = a
 	}
 	return a
+}
+
+// rootOf returns agg's root; nil when agg is nil or its root is behind a nil pointer (an
+// embedded nil *AggregateRoot, or a nil pointer to an embedded struct that holds the root, where
+// the promoted root() would dereference nil).
+func rootOf(agg Aggregate) (r *AggregateRoot) {
+	if check.IsNil(agg) {
+		return nil
+	}
+	defer func() {
+		if recover() != nil {
+			r = nil
+		}
+	}()
+	return agg.root()
 }
 
 // errNilRoot is the error of an aggregate that embeds a nil *AggregateRoot.

@@ -288,4 +288,20 @@ func TestNilEmbeddedRootIsAnErrorNotAPanic(t *testing.T) {
 	repo, err := es.NewRepository(memory.NewEventStore(), func() *PtrRoot { return &PtrRoot{AggregateRoot: &es.AggregateRoot{}} })
 	require.NoError(t, err, "a root that is set works")
 	require.ErrorIs(t, repo.Save(context.Background(), &PtrRoot{}), es.ErrInvalidArgument)
+
+	// The root one nil pointer further down: the promoted root() would dereference nil.
+	_, err = es.NewRepository(memory.NewEventStore(), func() *ViaNilInner { return &ViaNilInner{} })
+	require.ErrorIs(t, err, es.ErrInvalidArgument)
+	v := es.Init(&ViaNilInner{})
+	es.When(v, func(Incremented) {})
+	assert.Nil(t, storekit.RootOf(v))
+	repo2, err := es.NewRepository(memory.NewEventStore(), func() *ViaNilInner { return &ViaNilInner{Inner: &Inner{}} })
+	require.NoError(t, err)
+	require.ErrorIs(t, repo2.Save(context.Background(), &ViaNilInner{}), es.ErrInvalidArgument)
 }
+
+// Inner holds the root by value.
+type Inner struct{ es.AggregateRoot }
+
+// ViaNilInner reaches its root through a pointer to Inner, nil unless set.
+type ViaNilInner struct{ *Inner }

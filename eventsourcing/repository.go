@@ -105,10 +105,11 @@ func (r *Repository[A]) newAggregate() (A, error) {
 	if check.IsNil(agg) {
 		return zero, invalidArg("the repository's factory returned nil; it must return a new aggregate")
 	}
-	if agg.root() == nil {
+	root := rootOf(agg)
+	if root == nil {
 		return zero, errNilRoot(fmt.Sprintf("the repository's factory returned a %T", agg))
 	}
-	agg.root().self = agg
+	root.self = agg
 	return agg, nil
 }
 
@@ -213,7 +214,7 @@ func (r *Repository[A]) pending(agg A) (*AggregateRoot, int64, error) {
 	if check.IsNil(agg) {
 		return nil, 0, invalidArg("Save: the aggregate must not be nil")
 	}
-	root := agg.root()
+	root := rootOf(agg)
 	if root == nil {
 		return nil, 0, errNilRoot("Save")
 	}
