@@ -284,8 +284,8 @@ func (r *relayGroup) publishUnder(parent context.Context, rec Record) (<-chan er
 	// context that ends by itself, which is the end of this attempt, never a success.
 	select {
 	case err := <-res:
-		if err != nil && ctx.Err() != nil && r.ctx.Err() == nil {
-			return nil, r.lateError(err) // it failed as its context ended at the timeout
+		if ctx.Err() != nil && r.ctx.Err() == nil {
+			return nil, r.lateResult(err) // it returned as its context ended at the timeout
 		}
 		return nil, err
 	case <-ctx.Done():
@@ -294,14 +294,20 @@ func (r *relayGroup) publishUnder(parent context.Context, rec Record) (<-chan er
 		}
 		select {
 		case err := <-res: // it returned as its context ended
-			if err == nil {
-				return nil, nil // published after all, as the first select might have seen
-			}
-			return nil, r.lateError(err)
+			return nil, r.lateResult(err)
 		default:
 			return res, r.lateError(nil)
 		}
 	}
+}
+
+// lateResult is the outcome of a publish that returned err as its context ended at the publish
+// timeout: published after all when err is nil, else a failed attempt.
+func (r *relayGroup) lateResult(err error) error {
+	if err == nil {
+		return nil
+	}
+	return r.lateError(err)
 }
 
 // lateError is the error of an attempt whose publish did not return within the publish

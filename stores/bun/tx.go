@@ -117,31 +117,29 @@ func InTx(ctx context.Context, db *bun.DB, fn func(ctx context.Context) error) e
 		return wrapErr(ctx, "begin transaction", eventTable, err)
 	}
 	st := &txState{db: db, conn: conn.Conn, tx: tx, parent: stateFrom(ctx)}
-	done := false
+	done, committed := false, false
+	defer func() { st.end(committed) }() // last, after the rollback below
 	defer func() {
 		if !done {
 			_ = tx.Rollback()
-			st.end(false)
 		}
 	}()
 	if err := fn(context.WithValue(ctx, txKey{}, st)); err != nil {
 		done = true
 		_ = tx.Rollback()
-		st.end(false)
 		return err
 	}
 	done = true
 	if err := tx.Commit(); err != nil {
-		st.end(false)
 		return st.commitError(ctx, err)
 	}
+	committed = true
 	st.mu.Lock()
 	hooks := st.afterCommit
 	st.mu.Unlock()
 	for _, f := range hooks {
 		f()
 	}
-	st.end(true)
 	return nil
 }
 

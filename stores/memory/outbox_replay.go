@@ -36,20 +36,13 @@ func (s *OutboxStore) Requeue(ctx context.Context, name string, events []es.Enve
 	// A pending record is left where it is, as it is (insert skips its id): it is published
 	// anyway. A delivered or dead one is dropped and enqueued again at the end. The records of
 	// a dead one's aggregate after it that are not delivered, and not dropped, move behind.
-	deadFrom := map[string]int64{} // each aggregate's earliest dead record among the events
 	dropped := map[string]bool{}
 	for _, r := range recs {
-		e := b.byID[r.ID]
-		if e == nil || e.isLive() {
-			continue
-		}
-		dropped[r.ID] = true
-		if agg := e.rec.Event.AggregateID; e.rec.Dead {
-			if d, ok := deadFrom[agg]; !ok || e.seq < d {
-				deadFrom[agg] = e.seq
-			}
+		if e := b.byID[r.ID]; e != nil && !e.isLive() {
+			dropped[r.ID] = true
 		}
 	}
+	deadFrom := b.deadFrom(dropped) // each aggregate's earliest dead record among the events
 	var behind []*outboxEntry
 	if len(deadFrom) > 0 {
 		for id, e := range b.byID {

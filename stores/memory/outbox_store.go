@@ -206,7 +206,7 @@ func (s *OutboxStore) claim(req outbox.ClaimRequest) []outbox.Record {
 	perAggregate := max(req.PerAggregate, 1)
 	var deadFrom map[string]int64 // with HoldBehindDead: each aggregate's earliest dead record
 	if req.HoldBehindDead {
-		deadFrom = b.deadFrom()
+		deadFrom = b.deadFrom(nil)
 	}
 	var out []outbox.Record
 	// taken counts the records of each aggregate this claim took so far; -1 marks an aggregate
@@ -241,11 +241,12 @@ func (s *OutboxStore) claim(req outbox.ClaimRequest) []outbox.Record {
 	return out
 }
 
-// deadFrom returns the place of each aggregate's earliest dead record; it runs under s.mu.
-func (b *outboxBox) deadFrom() map[string]int64 {
+// deadFrom returns the place of each aggregate's earliest dead record among those ids holds
+// (nil: all); it runs under s.mu.
+func (b *outboxBox) deadFrom(ids map[string]bool) map[string]int64 {
 	out := map[string]int64{}
-	for _, e := range b.byID {
-		if !e.rec.Dead {
+	for id, e := range b.byID {
+		if !e.rec.Dead || (ids != nil && !ids[id]) {
 			continue
 		}
 		if d, ok := out[e.rec.Event.AggregateID]; !ok || e.seq < d {

@@ -54,20 +54,20 @@ func InTx(ctx context.Context, fn func(ctx context.Context) error) (err error) {
 		return err
 	}
 	u := &unit{}
+	committed := false
+	defer func() { u.ended(committed) }() // last, after the close below
 	defer func() {
 		if p := recover(); p != nil {
 			u.close()
-			u.ended(false)
 			panic(p)
 		}
 	}()
 	if err := fn(context.WithValue(ctx, unitKey{}, u)); err != nil {
 		u.close()
-		u.ended(false)
 		return err
 	}
 	err = u.commit()
-	u.ended(err == nil)
+	committed = err == nil
 	return err
 }
 
