@@ -14,6 +14,18 @@ import (
 // A URL's password never appears in a configuration error, whatever key the URL landed in and
 // whatever the password holds: values quoted in a message, and values that make up a key the
 // message suggests, are shown with the password replaced.
+// A password parameter holding an unencoded "&": the config error hides the part after it too.
+// Before, the free-text masker stopped at the "&" and showed the rest.
+func TestPasswordParameterWithAnAmpersandNeverInConfigErrors(t *testing.T) {
+	u := "postgres://u@h/db?sslmode=disable&password=ab&S3CRETpw&connect_timeout=1"
+	for _, tmpl := range []string{"eventsourcing: {store: {datasource: %s}}", "eventsourcing: {store: {provider: %s}}"} {
+		yaml := "pyfly:\n  " + strings.Replace(tmpl, "%s", strconv.Quote(u), 1) + "\n"
+		_, err := config.Load(config.WithoutEnv(), config.WithYAML([]byte(yaml)))
+		require.ErrorIs(t, err, config.ErrInvalidConfig, yaml)
+		assert.NotContains(t, err.Error(), "S3CRETpw", yaml)
+	}
+}
+
 func TestPasswordsNeverInConfigErrors(t *testing.T) {
 	passwords := []string{"hunter2", `p@ss/w:rd#1?x`, `q"uo'te\z`, "sp ace{}", "x%40y&z=1", "ünï©ødé"}
 	yamls := []string{

@@ -103,6 +103,13 @@ func params(s string) string {
 		if !secretParam(s[k:i], s[i+1:end]) {
 			continue
 		}
+		for end < len(s) && s[end] == '&' { // an "&" the secret holds, not percent-encoded
+			next := valueEnd(s, end+1)
+			if !continuesSecret(s[end+1 : next]) {
+				break
+			}
+			end = next
+		}
 		b.WriteString(s[last : i+1])
 		b.WriteString(Mask)
 		last, from = end, end

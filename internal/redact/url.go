@@ -4,6 +4,7 @@ import (
 	"errors"
 	"slices"
 	"strings"
+	"unicode/utf8"
 )
 
 // Parsed is one URL read by [Parse]: each part as written (percent-encoded), so that the text
@@ -259,20 +260,22 @@ func pathOnly(scheme string) bool {
 func splitQuery(q string) []Param {
 	var out []Param
 	for pair := range strings.SplitSeq(q, "&") {
-		k, v, ok := strings.Cut(pair, "=")
-		if n := len(out); n > 0 && out[n-1].Secret() && (!ok || !plainName(k)) {
+		if n := len(out); n > 0 && out[n-1].Secret() && continuesSecret(pair) {
 			out[n-1].Value += "&" + pair
 			continue
 		}
+		k, v, ok := strings.Cut(pair, "=")
 		out = append(out, Param{Key: k, Value: v, HasValue: ok})
 	}
 	return out
 }
 
-// plainName reports whether s is a parameter name as drivers spell theirs: letters, digits,
-// "_", "-" and ".".
-func plainName(s string) bool {
-	return s != "" && strings.Trim(strings.ToLower(s), "abcdefghijklmnopqrstuvwxyz0123456789_-.") == ""
+// continuesSecret reports whether pair, what follows an "&" after a secret parameter's value,
+// is the rest of that secret rather than a parameter of its own: it has no "=", or its name is
+// not a plain word as drivers spell parameter names (letters, digits, "_", "-" and ".").
+func continuesSecret(pair string) bool {
+	k, _, ok := strings.Cut(pair, "=")
+	return !ok || k == "" || strings.ContainsFunc(k, func(r rune) bool { return r >= utf8.RuneSelf || !isKeyByte(byte(r)) })
 }
 
 // Redacted rebuilds the URL as written, with [Mask] in place of the password, of a user info

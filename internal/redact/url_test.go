@@ -114,11 +114,16 @@ func TestSecretParameterWithAnUnencodedAmpersand(t *testing.T) {
 		if err != nil {
 			t.Fatalf("Parse(%q): %v", in, err)
 		}
-		for _, secret := range []string{"S3CRETpw", "Q%$fx/OQZ", "c!d=e", "yz"} {
+		// Each part of 3 bytes or more is a secret of its own, as a reader that split the
+		// value shows it alone; "yz" is too short to be one.
+		for _, secret := range []string{"S3CRETpw", "Q%$fx/OQZ", "c!d=e"} {
 			if strings.Contains(in, secret) {
-				assert(slices.ContainsFunc(p.Secrets(), func(s string) bool { return strings.Contains(s, secret) }),
-					"Secrets of %q = %q, lacking %q", in, p.Secrets(), secret)
+				assert(slices.Contains(p.Secrets(), secret), "Secrets of %q = %q, lacking %q", in, p.Secrets(), secret)
 			}
+		}
+		// The free-text masker, which errors and logs use, hides the same.
+		for _, secret := range []string{"S3CRETpw", "Q%$fx/OQZ", "c!d=e", "yz"} {
+			assert(!strings.Contains(Text("open "+in+": refused"), secret), "Text of %q = %q shows %q", in, Text("open "+in+": refused"), secret)
 		}
 	}
 }
