@@ -19,6 +19,11 @@ type Repository[A Aggregate] struct {
 	factory func() A
 	cfg     repoConfig
 	ends    TxEndNotifier // tells a Save in the caller's transaction how that ended; nil when the store cannot
+	// endsJoin, when ends says so, tells whether a context carries a transaction ends can report
+	// on: without one, Save registers nothing.
+	endsJoin TxJoiner
+	// snapJoinDeclared: the snapshot store says whether it joins a transaction (see save).
+	snapJoinDeclared bool
 	// snapFields are the fields a snapshot load resets (with snapshots and without the
 	// aggregate's own decoding).
 	snapFields snapshotFields
@@ -49,6 +54,7 @@ func NewRepository[A Aggregate](store EventStore, factory func() A, opts ...Repo
 		r.cfg.tx = transactorOf(store)
 	}
 	r.ends = txEndsOf(r.cfg.tx, store)
+	r.endsJoin, _ = r.ends.(TxJoiner)
 	if r.cfg.outbox != nil && r.cfg.tx == nil {
 		return nil, invalidArg("NewRepository: WithOutbox needs an event store that runs transactions, so that events and "+
 			"outbox records commit together; %T has no InTx method (a decorator can forward InTx, offer Unwrap() EventStore, "+
@@ -71,6 +77,9 @@ func NewRepository[A Aggregate](store EventStore, factory func() A, opts ...Repo
 			r.cfg.logger.Warn("eventsourcing: this repository takes no snapshots: "+err.Error(), "aggregate_type", r.cfg.aggregateType)
 			r.cfg.snapshots = nil
 		}
+	}
+	if r.cfg.snapshots != nil {
+		_, r.snapJoinDeclared = r.cfg.snapshots.(TxJoiner)
 		r.snapFields = snapshotFieldsOf(probe)
 	}
 	return r, nil
@@ -181,8 +190,8 @@ func (r *Repository[A]) save(ctx context.Context, agg A, root *AggregateRoot, ex
 	// makes them pending again, and a snapshot store that says it does not join the transaction
 	// saves after that commit. One that does not say (a decorator without JoinsTx) saves now,
 	// through ctx: into the transaction when the store it wraps joins it.
-	_, declared := r.cfg.snapshots.(TxJoiner)
-	if r.ends != nil && r.ends.OnTxEnd(ctx, func(committed bool) {
+	declared := r.snapJoinDeclared
+	if r.ends != nil && (r.endsJoin == nil || r.endsJoin.JoinsTx(ctx)) && r.ends.OnTxEnd(ctx, func(committed bool) {
 		switch {
 		case !committed:
 			root.uncommit(events, applied, envs)

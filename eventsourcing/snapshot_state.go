@@ -195,12 +195,12 @@ func collectFields(t reflect.Type, index []int, path string, seen map[reflect.Ty
 	for i := 0; i < t.NumField(); i++ {
 		sf := t.Field(i)
 		tag := sf.Tag.Get("json")
-		if sf.Anonymous && (sf.Type == rootType || sf.Type == reflect.PointerTo(rootType)) && tag != "-" {
-			addRootFields(append(slices.Clip(index), i), tag, all)
-			continue // not state, but its JSON names hide others
+		if tag == "-" || sf.Name == "_" {
+			continue // not state: tagged out, a blank field
 		}
-		if tag == "-" || sf.Name == "_" || (sf.Anonymous && (sf.Type == rootType || sf.Type == reflect.PointerTo(rootType))) {
-			continue // not state: tagged out, a blank field, the root
+		if sf.Anonymous && (sf.Type == rootType || sf.Type == reflect.PointerTo(rootType)) {
+			addRootFields(append(slices.Clip(index), i), tag, all)
+			continue // the root: not state, but its JSON names hide others
 		}
 		f := structField{path: join(path, sf.Name), index: append(slices.Clip(index), i), typ: sf.Type}
 		ft := sf.Type

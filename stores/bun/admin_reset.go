@@ -79,7 +79,22 @@ func (a *Admin) ResetProjection(ctx context.Context, name string, position int64
 // own, or when it has none its partitions' (every name#i/n stored); inspect.ErrNotFound when
 // there are neither.
 func (a *Admin) checkpointsToReset(ctx context.Context, q querier, name string) (found []string, froms []int64, err error) {
-	keys := []string{name}
+	// lock reads key's position, locking its row; false when it has none.
+	lock := func(key string) (bool, error) {
+		var at int64
+		err := q.QueryRowContext(ctx, a.cq.checkpointForReset, key).Scan(&at)
+		switch {
+		case errNoRows(err):
+			return false, nil
+		case err != nil:
+			return false, wrapErr(ctx, "reset projection", checkpointTable, err)
+		}
+		found, froms = append(found, key), append(froms, at)
+		return true, nil
+	}
+	if ok, err := lock(name); ok || err != nil {
+		return found, froms, err // its own checkpoint: not partitioned now
+	}
 	if len(name) < projection.MaxNameBytes {
 		listed, err := a.cps.CheckpointNames(ctx, name+"#")
 		if err != nil {
@@ -87,22 +102,11 @@ func (a *Admin) checkpointsToReset(ctx context.Context, q querier, name string) 
 		}
 		for _, c := range listed {
 			if _, _, ok := projection.ParsePartitionName(name, c); ok {
-				keys = append(keys, c)
+				if _, err := lock(c); err != nil {
+					return nil, nil, err
+				}
 			}
 		}
-	}
-	for _, key := range keys {
-		var at int64
-		err := q.QueryRowContext(ctx, a.cq.checkpointForReset, key).Scan(&at)
-		switch {
-		case errNoRows(err):
-			continue
-		case err != nil:
-			return nil, nil, wrapErr(ctx, "reset projection", checkpointTable, err)
-		case key == name:
-			return []string{name}, []int64{at}, nil // its own checkpoint: not partitioned now
-		}
-		found, froms = append(found, key), append(froms, at)
 	}
 	if len(found) == 0 {
 		return nil, nil, fmt.Errorf("%w: projection %q has no checkpoint", inspect.ErrNotFound, check.Clip(name, 300))

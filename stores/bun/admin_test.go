@@ -442,6 +442,18 @@ func TestAdminResetOfAPartitionedProjection(t *testing.T) {
 			assert.Equal(t, stream[2].GlobalPosition, from)
 			assert.Equal(t, int64(0), at("view#1/2"))
 			assert.Equal(t, stream[2].GlobalPosition, at("view#0/2"))
+
+			// Hostile names: refused, or not found, never a partition of another projection.
+			for _, bad := range []string{"", "v\x00", "\xff", strings.Repeat("n", projection.MaxNameBytes+1)} {
+				_, err := a.ResetProjection(ctx, bad, 0, true)
+				assert.ErrorIs(t, err, es.ErrInvalidArgument, "%q", bad)
+			}
+			for _, missing := range []string{"view#", "vie", "view#0", strings.Repeat("n", projection.MaxNameBytes), strings.Repeat("é", projection.MaxNameBytes/2-1) + "#"} {
+				_, err := a.ResetProjection(ctx, missing, 0, true)
+				assert.ErrorIs(t, err, inspect.ErrNotFound, "%q", missing)
+			}
+			assert.Equal(t, int64(0), at("view#1/2"), "nothing else moved")
+			assert.Equal(t, stream[2].GlobalPosition, at("view#0/2"))
 		})
 	}
 }
