@@ -7,6 +7,8 @@ import (
 
 	"github.com/knadh/koanf/providers/confmap"
 	"github.com/knadh/koanf/v2"
+
+	"github.com/gofly/eventsourcing/internal/check"
 )
 
 // leaf is one value of a YAML source: the key it sets, as segments, and how it was written.
@@ -39,6 +41,7 @@ func (l leaf) spelt() string { return showKey(strings.Join(l.written, ": ")) }
 func expandDotted(k *koanf.Koanf, source string, pyflyOnly bool) (*koanf.Koanf, error) {
 	var leaves []leaf
 	dotted := false
+	var tooDeep error
 	var walk func(m map[string]any, segs, written []string)
 	walk = func(m map[string]any, segs, written []string) {
 		keys := make([]string, 0, len(m))
@@ -47,7 +50,15 @@ func expandDotted(k *koanf.Koanf, source string, pyflyOnly bool) (*koanf.Koanf, 
 		}
 		slices.Sort(keys)
 		for _, rk := range keys {
-			s := append(slices.Clip(segs), splitDotted(segs, rk)...)
+			split := splitDotted(segs, rk)
+			if split == nil {
+				split = []string{rk}
+				if full := strings.Join(append(slices.Clip(segs), rk), "."); strings.HasPrefix(full, Root+".") && tooDeep == nil {
+					tooDeep = &Error{Key: showKey(check.Clip(full, 200)), Reason: fmt.Sprintf(
+						"unknown key: more than %d dot-separated parts, deeper than any key the module reads", maxDottedSegments)}
+				}
+			}
+			s := append(slices.Clip(segs), split...)
 			w := append(slices.Clip(written), rk)
 			if pyflyOnly && s[0] != "pyfly" {
 				continue
@@ -64,6 +75,9 @@ func expandDotted(k *koanf.Koanf, source string, pyflyOnly bool) (*koanf.Koanf, 
 		}
 	}
 	walk(k.Raw(), nil, nil)
+	if tooDeep != nil {
+		return nil, tooDeep
+	}
 	if !dotted && !pyflyOnly {
 		return k, nil
 	}
@@ -162,6 +176,7 @@ func readsDataKey(key []string) bool {
 // empty segment; else its parts between dots, where what follows
 // pyfly.eventsourcing.projection.versions is one projection's name, and what follows
 // pyfly.data.relational.datasources one datasource's name (up to a last part url).
+// It returns nil for a key deeper than [maxDottedSegments].
 func splitDotted(segs []string, rk string) []string {
 	if namesMap(strings.Join(segs, ".")) || !strings.Contains(rk, ".") {
 		return []string{rk}
@@ -171,7 +186,10 @@ func splitDotted(segs []string, rk string) []string {
 		return []string{rk}
 	}
 	versions := Root + ".projection.versions"
-	for i := 1; i < len(parts); i++ {
+	// No prefix longer than the names maps' keys can be one (so a key of many dots costs a few
+	// joins, not one per dot).
+	deepest := max(strings.Count(versions, "."), strings.Count(DataRelationalDatasourcesKey, ".")) + 1
+	for i := 1; i < len(parts) && len(segs)+i <= deepest; i++ {
 		switch strings.Join(append(slices.Clip(segs), parts[:i]...), ".") {
 		case versions:
 			return append(parts[:i:i], strings.Join(parts[i:], "."))
@@ -182,8 +200,17 @@ func splitDotted(segs []string, rk string) []string {
 			return append(parts[:i:i], strings.Join(parts[i:], "."))
 		}
 	}
+	if len(segs)+len(parts) > maxDottedSegments {
+		return nil // deeper than any key the module reads
+	}
 	return parts
 }
+
+// maxDottedSegments bounds the segments a dotted key is split into: the deepest key the module
+// reads has six (pyfly.data.relational.datasources.<name>.url). A deeper one is not split, so
+// that a key of many dots costs what its length costs, not a map level and a key per dot: under
+// pyfly.eventsourcing it is an unknown key, elsewhere it stays as written.
+const maxDottedSegments = 8
 
 // namesMap reports whether key holds a map whose keys are names rather than keys: the
 // projections' versions and pyfly's datasources.

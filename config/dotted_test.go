@@ -1,6 +1,8 @@
 package config_test
 
 import (
+	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/knadh/koanf/parsers/yaml"
@@ -156,4 +158,27 @@ func TestSpellingsCompareExactly(t *testing.T) {
 	_, err = loadWhole("pyfly:\n  eventsourcing:\n    store: {payload-format: json, payload_format: JSON}\n")
 	require.ErrorIs(t, err, config.ErrInvalidConfig)
 	assert.Contains(t, err.Error(), "pyfly.eventsourcing.store.payload-format: set to \"json\" while pyfly.eventsourcing.store.payload_format is set to \"JSON\"")
+}
+
+// Hostile dotted keys: one of 100,000 dots under pyfly.eventsourcing is an unknown key, found
+// at once (before, it was split into a map level and a key per dot, and the process ran out of
+// memory); NUL and invalid UTF-8 in a dotted key are refused, never read as another key.
+func TestHostileDottedKeys(t *testing.T) {
+	// YAML's explicit key form ("? key"): an implicit key is at most 1,024 characters.
+	long := "? pyfly.eventsourcing.projection.versions.x" + strings.Repeat(".a", 100_000) + "\n: 2\n"
+	_, err := loadWhole("pyfly.eventsourcing.enabled: true\n" + long)
+	require.NoError(t, err, "everything after versions. is one projection's name")
+	long = "? pyfly.eventsourcing.store" + strings.Repeat(".a", 100_000) + "\n: 1\n"
+	_, err = loadWhole(long)
+	require.ErrorIs(t, err, config.ErrInvalidConfig)
+	assert.Contains(t, err.Error(), "unknown key")
+	assert.Less(t, len(err.Error()), 1000, "the key is shown clipped")
+	// Elsewhere such a key is the application's: kept as written, never reported.
+	_, err = loadWhole("? myapp" + strings.Repeat(".a", 100_000) + "\n: 1\n")
+	require.NoError(t, err)
+	for _, key := range []string{"pyfly.eventsourcing.enab\x00led", "pyfly.eventsourcing.\xffenabled"} {
+		_, err := loadWhole(strconv.Quote(key) + ": true\n")
+		require.ErrorIs(t, err, config.ErrInvalidConfig, "%q", key)
+		assert.NotContains(t, err.Error(), "\x00")
+	}
 }

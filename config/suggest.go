@@ -35,9 +35,9 @@ func suggestion(rel string) (key string, ok bool) {
 }
 
 // splitKey returns the key (relative to Root) that rel, a key the module does not read, and the
-// keys of k below it spell with a "." where the key has a "-" or "_": the environment's
-// PYFLY_EVENTSOURCING_OUTBOX_MAX_ATTEMPTS reads as outbox.max.attempts, which meant
-// outbox.max-attempts (PYFLY_EVENTSOURCING_OUTBOX_MAX__ATTEMPTS).
+// keys of k below it spell with a "." where the key has a "-" or "_": outbox.max.attempts (a
+// dotted YAML key, or a variable spelt with "_" for a key the module does not know) meant
+// outbox.max-attempts.
 func splitKey(k *koanf.Koanf, rel string) (string, bool) {
 	undotted := func(s string) string { return strings.ReplaceAll(fold(s), ".", "") }
 	for _, leaf := range k.Keys() {
