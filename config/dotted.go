@@ -88,32 +88,32 @@ func expandDotted(k *koanf.Koanf, source string, pyflyOnly bool) (*koanf.Koanf, 
 	// The keys placed as they are spelt (those the module reads, and those written without
 	// dots) are checked against one another; a conflict among them involves a key the module
 	// reads written with dots, since YAML's own nesting has none.
-	byKey := map[string]leaf{}      // the first leaf of each key, by its segments
+	byKey := map[string]int{}       // the index in leaves of the first leaf of each key, by its segments
 	sections := map[string]string{} // each key with keys under it: one of those
-	for _, l := range leaves {
+	for i, l := range leaves {
 		if !l.expanded() {
 			continue
 		}
 		id := strings.Join(l.segs, "\x00")
-		if prev, ok := byKey[id]; ok {
-			if !sameSetting(l.key(), prev.value, l.value) {
+		if first, ok := byKey[id]; ok {
+			if prev := leaves[first]; !sameSetting(l.key(), prev.value, l.value) {
 				return nil, &Error{Key: showKey(l.key()), Reason: fmt.Sprintf(
 					"set twice%s, to %s (written %s) and to %s (written %s); a key written with dots spells the same setting "+
 						"as the nested keys: keep one", where, describeValue(prev.value), prev.spelt(), describeValue(l.value), l.spelt())}
 			}
 			continue
 		}
-		byKey[id] = l
-		for i := 1; i < len(l.segs); i++ {
-			sections[strings.Join(l.segs[:i], "\x00")] = l.key()
+		byKey[id] = i
+		for j := 1; j < len(l.segs); j++ {
+			sections[strings.Join(l.segs[:j], "\x00")] = l.key()
 		}
 	}
 	root := map[string]any{}
-	for _, l := range leaves {
+	for i, l := range leaves {
 		path := l.written // a key the module does not read stays as written
 		if l.expanded() {
 			id := strings.Join(l.segs, "\x00")
-			if byKey[id].spelt() != l.spelt() {
+			if byKey[id] != i {
 				continue // the same value, set twice
 			}
 			if under, ok := sections[id]; ok {

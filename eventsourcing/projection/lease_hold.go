@@ -24,7 +24,7 @@ func (r *Runner) holdLease(ctx context.Context, l *loopState) (bool, error) {
 	if r.cfg.lease == nil {
 		if !h.held {
 			h.held = true
-			r.state.setActive(true, time.Time{})
+			r.state.setActive(time.Time{})
 		}
 		return true, nil
 	}
@@ -47,7 +47,7 @@ func (r *Runner) holdLease(ctx context.Context, l *loopState) (bool, error) {
 		}
 	}
 	if !r.mayAcquire(ctx, l) {
-		r.state.setActive(false, time.Time{})
+		r.state.setInactive()
 		r.noteStandby(ctx, l)
 		return false, nil
 	}
@@ -59,7 +59,7 @@ func (r *Runner) holdLease(ctx context.Context, l *loopState) (bool, error) {
 		return false, err
 	}
 	if !ok {
-		r.state.setActive(false, time.Time{})
+		r.state.setInactive()
 		r.noteStandby(ctx, l)
 		return false, nil
 	}
@@ -67,7 +67,7 @@ func (r *Runner) holdLease(ctx context.Context, l *loopState) (bool, error) {
 	l.known = false // another runner may have moved the checkpoint while this one stood by
 	l.standby = standbyNote{}
 	r.log.Info("projection_lease_acquired", slog.String("owner", r.cfg.owner), slog.Int64("token", token))
-	r.state.setActive(true, h.expiresAt)
+	r.state.setActive(h.expiresAt)
 	return true, nil
 }
 
@@ -88,7 +88,7 @@ func (r *Runner) extendLease(ctx context.Context, l *loopState, now time.Time) (
 		return false, nil
 	}
 	h.renewAt, h.expiresAt = now.Add(ttl/3), now.Add(ttl)
-	r.state.setActive(true, h.expiresAt)
+	r.state.setActive(h.expiresAt)
 	return true, nil
 }
 
@@ -131,12 +131,12 @@ func (r *Runner) dropLease(l *loopState, why string) {
 	l.lease = leaseHold{}
 	l.known = false
 	r.notAcquired(l)
-	r.state.setActive(false, time.Time{})
+	r.state.setInactive()
 }
 
 // releaseLease gives the lease up when the loop ends, so a standby runner takes over at once.
 func (r *Runner) releaseLease(ctx context.Context, l *loopState) {
-	r.state.setActive(false, time.Time{})
+	r.state.setInactive()
 	r.notAcquired(l)
 	if r.cfg.lease == nil || !l.lease.held {
 		return

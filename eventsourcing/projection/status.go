@@ -107,13 +107,20 @@ func (s *state) setRunning(v bool) {
 	}
 }
 
-// setActive records whether the runner applies events: while it holds a lease, up to until
-// (zero without a lease), after which it no longer reports itself active even if a batch outlives
-// the lease (the checkpoint's fence stops that batch from committing).
-func (s *state) setActive(v bool, until time.Time) {
+// setActive records that the runner applies events: while it holds a lease, up to until (zero
+// without a lease), after which it no longer reports itself active even if a batch outlives the
+// lease (the checkpoint's fence stops that batch from committing).
+func (s *state) setActive(until time.Time) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.active, s.until = v, until
+	s.active, s.until = true, until
+}
+
+// setInactive records that the runner stands by.
+func (s *state) setInactive() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.active, s.until = false, time.Time{}
 }
 
 // isActive reports whether the runner applies events at now.

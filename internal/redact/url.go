@@ -351,7 +351,7 @@ func (p *Parsed) Secrets() []string {
 			add(q.Value)
 			if strings.Contains(q.Value, "&") { // each part alone too, as a reader that split it shows them
 				for part := range strings.SplitSeq(q.Value, "&") {
-					if len(part) >= 3 {
+					if len(part) >= minScrubLen {
 						add(part)
 					}
 				}

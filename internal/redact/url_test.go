@@ -114,7 +114,7 @@ func TestSecretParameterWithAnUnencodedAmpersand(t *testing.T) {
 		if err != nil {
 			t.Fatalf("Parse(%q): %v", in, err)
 		}
-		// Each part of 3 bytes or more is a secret of its own, as a reader that split the
+		// Each part of 4 bytes or more (what Error scrubs) is a secret of its own, as a reader that split the
 		// value shows it alone; "yz" is too short to be one.
 		for _, secret := range []string{"S3CRETpw", "Q%$fx/OQZ", "c!d=e"} {
 			if strings.Contains(in, secret) {

@@ -34,39 +34,6 @@ type requeueSQL struct {
 	move string
 }
 
-// sqliteRequeueSQL is requeueSQL on SQLite, whose seq is the rowid: max(seq) + 1 is last. The
-// conditions of behind carry the texts of the partial indexes on (outbox, aggregate_id, seq).
-var sqliteRequeueSQL = requeueSQL{
-	dead: `SELECT aggregate_id, MIN(seq) FROM pyfly_outbox
-WHERE outbox = ?1 AND event_id IN (SELECT value FROM json_each(?2)) AND dead = 1
-GROUP BY aggregate_id`,
-	behind: `SELECT seq FROM pyfly_outbox WHERE outbox = ?1 AND aggregate_id = ?2 AND seq > ?3 AND ` + sqliteOutboxLive + `
-UNION ALL
-SELECT seq FROM pyfly_outbox WHERE outbox = ?1 AND aggregate_id = ?2 AND seq > ?3 AND dead = 1 AND delivered_at IS NULL
-	AND event_id NOT IN (SELECT value FROM json_each(?4))
-ORDER BY 1`,
-	drop: `DELETE FROM pyfly_outbox WHERE outbox = ?1 AND event_id IN (SELECT value FROM json_each(?2))
-	AND (delivered_at IS NOT NULL OR dead = 1)`,
-	move: `UPDATE pyfly_outbox SET seq = (SELECT MAX(seq) + 1 FROM pyfly_outbox) WHERE seq = ?1`,
-}
-
-// pgRequeueSQL is requeueSQL on PostgreSQL, whose seq is an identity column: its next value is
-// last.
-var pgRequeueSQL = requeueSQL{
-	lock: `LOCK TABLE pyfly_outbox IN SHARE ROW EXCLUSIVE MODE`,
-	dead: `SELECT aggregate_id, MIN(seq) FROM pyfly_outbox
-WHERE outbox = $1 AND event_id = ANY ($2::text[]) AND dead
-GROUP BY aggregate_id`,
-	behind: `SELECT seq FROM pyfly_outbox WHERE outbox = $1 AND aggregate_id = $2 AND seq > $3 AND ` + pgOutboxLive + `
-UNION ALL
-SELECT seq FROM pyfly_outbox WHERE outbox = $1 AND aggregate_id = $2 AND seq > $3 AND dead AND delivered_at IS NULL
-	AND NOT (event_id = ANY ($4::text[]))
-ORDER BY 1`,
-	drop: `DELETE FROM pyfly_outbox WHERE outbox = $1 AND event_id = ANY ($2::text[])
-	AND (delivered_at IS NOT NULL OR dead)`,
-	move: `UPDATE pyfly_outbox SET seq = DEFAULT WHERE seq = $1`,
-}
-
 // Requeue implements outbox.ReplayStore, in one transaction (the one ctx carries, when on the
 // store's DB), during which no other transaction writes to the outbox (on PostgreSQL it locks the
 // table; SQLite's transactions take the write lock). A pending record among the events is left where it is, as it is: it is published
@@ -83,10 +50,7 @@ func (s *OutboxStore) Requeue(ctx context.Context, name string, events []es.Enve
 	for i := range events {
 		ids[i] = events[i].EventID
 	}
-	q := sqliteRequeueSQL
-	if s.dl.name() == DialectPostgres {
-		q = pgRequeueSQL
-	}
+	q := s.dl.requeueSQL()
 	return InTx(ctx, s.db, func(ctx context.Context) error {
 		db := reader(ctx, s.db)
 		if q.lock != "" {

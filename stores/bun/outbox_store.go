@@ -63,6 +63,8 @@ type outboxDialect interface {
 	outboxInsertTexts() []string
 	// idList binds a list of event ids as the one argument the statements take it as.
 	idList(ids []string) any
+	// requeueSQL returns the statements of Requeue (outbox_replay.go).
+	requeueSQL() requeueSQL
 }
 
 // statement is a statement text and its arguments.

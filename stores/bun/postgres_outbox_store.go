@@ -164,3 +164,23 @@ func (d postgresDialect) idList(ids []string) any {
 	}
 	return arrayLiteral(ids)
 }
+
+// pgRequeueSQL is requeueSQL on PostgreSQL, whose seq is an identity column: its next value is
+// last.
+var pgRequeueSQL = requeueSQL{
+	lock: `LOCK TABLE pyfly_outbox IN SHARE ROW EXCLUSIVE MODE`,
+	dead: `SELECT aggregate_id, MIN(seq) FROM pyfly_outbox
+WHERE outbox = $1 AND event_id = ANY ($2::text[]) AND dead
+GROUP BY aggregate_id`,
+	behind: `SELECT seq FROM pyfly_outbox WHERE outbox = $1 AND aggregate_id = $2 AND seq > $3 AND ` + pgOutboxLive + `
+UNION ALL
+SELECT seq FROM pyfly_outbox WHERE outbox = $1 AND aggregate_id = $2 AND seq > $3 AND dead AND delivered_at IS NULL
+	AND NOT (event_id = ANY ($4::text[]))
+ORDER BY 1`,
+	drop: `DELETE FROM pyfly_outbox WHERE outbox = $1 AND event_id = ANY ($2::text[])
+	AND (delivered_at IS NOT NULL OR dead)`,
+	move: `UPDATE pyfly_outbox SET seq = DEFAULT WHERE seq = $1`,
+}
+
+// requeueSQL implements outboxDialect.
+func (postgresDialect) requeueSQL() requeueSQL { return pgRequeueSQL }

@@ -115,3 +115,22 @@ func (sqliteDialect) idList(ids []string) any {
 	b, _ := json.Marshal(ids) // strings always encode
 	return string(b)
 }
+
+// sqliteRequeueSQL is requeueSQL on SQLite, whose seq is the rowid: max(seq) + 1 is last. The
+// conditions of behind carry the texts of the partial indexes on (outbox, aggregate_id, seq).
+var sqliteRequeueSQL = requeueSQL{
+	dead: `SELECT aggregate_id, MIN(seq) FROM pyfly_outbox
+WHERE outbox = ?1 AND event_id IN (SELECT value FROM json_each(?2)) AND dead = 1
+GROUP BY aggregate_id`,
+	behind: `SELECT seq FROM pyfly_outbox WHERE outbox = ?1 AND aggregate_id = ?2 AND seq > ?3 AND ` + sqliteOutboxLive + `
+UNION ALL
+SELECT seq FROM pyfly_outbox WHERE outbox = ?1 AND aggregate_id = ?2 AND seq > ?3 AND dead = 1 AND delivered_at IS NULL
+	AND event_id NOT IN (SELECT value FROM json_each(?4))
+ORDER BY 1`,
+	drop: `DELETE FROM pyfly_outbox WHERE outbox = ?1 AND event_id IN (SELECT value FROM json_each(?2))
+	AND (delivered_at IS NOT NULL OR dead = 1)`,
+	move: `UPDATE pyfly_outbox SET seq = (SELECT MAX(seq) + 1 FROM pyfly_outbox) WHERE seq = ?1`,
+}
+
+// requeueSQL implements outboxDialect.
+func (sqliteDialect) requeueSQL() requeueSQL { return sqliteRequeueSQL }
