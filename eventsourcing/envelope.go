@@ -164,7 +164,8 @@ func (e Envelope) MarshalJSON() ([]byte, error) {
 
 // UnmarshalJSON reads the form MarshalJSON writes. Every key but tenant_id is required. A payload
 // of null reads as a nil Payload (which MarshalJSON writes as {}). Metadata reads as the stores
-// return it: numbers as float64, but integers beyond ±2^53 as json.Number, exactly.
+// return it: numbers as float64, but integers beyond ±2^53 and numbers beyond float64's range as
+// json.Number, exactly; metadata that is not a JSON object is an ErrDecode.
 func (e *Envelope) UnmarshalJSON(data []byte) error {
 	var keys map[string]json.RawMessage
 	if err := json.Unmarshal(data, &keys); err != nil {

@@ -101,6 +101,22 @@ func TestEnvelopeUnmarshalErrors(t *testing.T) {
 	err = json.Unmarshal([]byte(`{"event_id":"x","aggregate_id":"a","aggregate_type":"T","sequence":1,"event_type":"E","payload":{},"metadata":{},"occurred_at":"yesterday","version":1}`), &e)
 	require.ErrorIs(t, err, es.ErrDecode)
 	assert.Contains(t, err.Error(), "occurred_at")
+
+	// Metadata that is not an object does not decode (nesting deeper than 10,000 levels is
+	// encoding/json's own syntax error, before the envelope's decoder runs); a number beyond
+	// float64 is kept exactly as its text, as the stores keep it.
+	withMetadata := func(md string) string {
+		return `{"event_id":"x","aggregate_id":"a","aggregate_type":"T","sequence":1,"event_type":"E","payload":{},"metadata":` +
+			md + `,"occurred_at":"2026-01-02T03:04:05Z","version":1}`
+	}
+	for _, md := range []string{`[1]`, `"s"`, `1`, `true`} {
+		err := json.Unmarshal([]byte(withMetadata(md)), &e)
+		require.ErrorIs(t, err, es.ErrDecode, "%.40s", md)
+		assert.Contains(t, err.Error(), "metadata")
+	}
+	require.NoError(t, json.Unmarshal([]byte(withMetadata(`{"a":1e400,"b":9007199254740993}`)), &e))
+	assert.Equal(t, json.Number("1e400"), e.Metadata["a"])
+	assert.Equal(t, json.Number("9007199254740993"), e.Metadata["b"])
 }
 
 func TestEnvelopeEqualAndClone(t *testing.T) {
