@@ -2,7 +2,6 @@ package bunstore
 
 import (
 	"context"
-	"slices"
 	"time"
 
 	es "github.com/gofly/eventsourcing/eventsourcing"
@@ -20,12 +19,9 @@ type requeueSQL struct {
 	// aggregate ahead of the ones enqueued again). SQLite's transaction holds the write lock
 	// from its start already.
 	lock string
-	// dead selects the aggregate and the seq of the earliest dead record among the events, of
-	// each aggregate that has one. Arguments: the outbox, the event ids.
-	dead string
-	// behind selects, in order, the seq of each record of an aggregate after a seq that is
-	// not delivered, but for the dead records among the events. Arguments: the outbox, the
-	// aggregate, the seq, the event ids.
+	// behind selects, in order, the seq of each record that is not delivered, is after the
+	// earliest dead record among the events of its aggregate, and is not itself a dead record
+	// among the events, in one statement. Arguments: the outbox, the event ids.
 	behind string
 	// drop deletes the delivered and dead records among the events. Arguments: the outbox, the
 	// event ids.
@@ -59,7 +55,7 @@ func (s *OutboxStore) Requeue(ctx context.Context, name string, events []es.Enve
 			}
 		}
 		idList := s.dl.idList(ids)
-		behind, err := requeueBehind(ctx, db, q, name, idList)
+		behind, err := scanSeqs(ctx, db, q.behind, name, idList)
 		if err != nil {
 			return wrapErr(ctx, "requeue: find the records behind the dead letters", outboxTable, err)
 		}
@@ -76,43 +72,6 @@ func (s *OutboxStore) Requeue(ctx context.Context, name string, events []es.Enve
 		}
 		return nil
 	})
-}
-
-// requeueBehind returns, in order, the seq of each record that is not delivered, is after the
-// earliest dead record among the events of its aggregate, and is not itself a dead record among
-// the events.
-func requeueBehind(ctx context.Context, db querier, q requeueSQL, name string, idList any) ([]int64, error) {
-	type since struct {
-		aggregate string
-		seq       int64
-	}
-	var from []since
-	rows, err := db.QueryContext(ctx, q.dead, name, idList)
-	if err != nil {
-		return nil, err
-	}
-	for rows.Next() {
-		var f since
-		if err := rows.Scan(&f.aggregate, &f.seq); err != nil {
-			rows.Close()
-			return nil, err
-		}
-		from = append(from, f)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	var seqs []int64
-	for _, f := range from {
-		got, err := scanSeqs(ctx, db, q.behind, name, f.aggregate, f.seq, idList)
-		if err != nil {
-			return nil, err
-		}
-		seqs = append(seqs, got...)
-	}
-	slices.Sort(seqs)
-	return seqs, nil
 }
 
 // scanSeqs runs query with args and returns the seqs it selects.

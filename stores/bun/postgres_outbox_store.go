@@ -169,13 +169,10 @@ func (d postgresDialect) idList(ids []string) any {
 // last.
 var pgRequeueSQL = requeueSQL{
 	lock: `LOCK TABLE pyfly_outbox IN SHARE ROW EXCLUSIVE MODE`,
-	dead: `SELECT aggregate_id, MIN(seq) FROM pyfly_outbox
-WHERE outbox = $1 AND event_id = ANY ($2::text[]) AND dead
-GROUP BY aggregate_id`,
-	behind: `SELECT seq FROM pyfly_outbox WHERE outbox = $1 AND aggregate_id = $2 AND seq > $3 AND ` + pgOutboxLive + `
-UNION ALL
-SELECT seq FROM pyfly_outbox WHERE outbox = $1 AND aggregate_id = $2 AND seq > $3 AND dead AND delivered_at IS NULL
-	AND NOT (event_id = ANY ($4::text[]))
+	behind: `WITH d AS (SELECT aggregate_id, MIN(seq) AS seq FROM pyfly_outbox
+	WHERE outbox = $1 AND event_id = ANY ($2::text[]) AND dead GROUP BY aggregate_id)
+SELECT o.seq FROM d JOIN pyfly_outbox o ON o.outbox = $1 AND o.aggregate_id = d.aggregate_id AND o.seq > d.seq
+WHERE o.delivered_at IS NULL AND (NOT o.dead OR NOT (o.event_id = ANY ($2::text[])))
 ORDER BY 1`,
 	drop: `DELETE FROM pyfly_outbox WHERE outbox = $1 AND event_id = ANY ($2::text[])
 	AND (delivered_at IS NOT NULL OR dead)`,

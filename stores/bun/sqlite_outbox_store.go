@@ -119,13 +119,10 @@ func (sqliteDialect) idList(ids []string) any {
 // sqliteRequeueSQL is requeueSQL on SQLite, whose seq is the rowid: max(seq) + 1 is last. The
 // conditions of behind carry the texts of the partial indexes on (outbox, aggregate_id, seq).
 var sqliteRequeueSQL = requeueSQL{
-	dead: `SELECT aggregate_id, MIN(seq) FROM pyfly_outbox
-WHERE outbox = ?1 AND event_id IN (SELECT value FROM json_each(?2)) AND dead = 1
-GROUP BY aggregate_id`,
-	behind: `SELECT seq FROM pyfly_outbox WHERE outbox = ?1 AND aggregate_id = ?2 AND seq > ?3 AND ` + sqliteOutboxLive + `
-UNION ALL
-SELECT seq FROM pyfly_outbox WHERE outbox = ?1 AND aggregate_id = ?2 AND seq > ?3 AND dead = 1 AND delivered_at IS NULL
-	AND event_id NOT IN (SELECT value FROM json_each(?4))
+	behind: `WITH d AS (SELECT aggregate_id, MIN(seq) AS seq FROM pyfly_outbox
+	WHERE outbox = ?1 AND event_id IN (SELECT value FROM json_each(?2)) AND dead = 1 GROUP BY aggregate_id)
+SELECT o.seq FROM d JOIN pyfly_outbox o ON o.outbox = ?1 AND o.aggregate_id = d.aggregate_id AND o.seq > d.seq
+WHERE o.delivered_at IS NULL AND (o.dead = 0 OR o.event_id NOT IN (SELECT value FROM json_each(?2)))
 ORDER BY 1`,
 	drop: `DELETE FROM pyfly_outbox WHERE outbox = ?1 AND event_id IN (SELECT value FROM json_each(?2))
 	AND (delivered_at IS NOT NULL OR dead = 1)`,
