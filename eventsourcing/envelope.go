@@ -184,8 +184,8 @@ func (e *Envelope) UnmarshalJSON(data []byte) error {
 		return fmt.Errorf("%w: envelope JSON: %v", ErrDecode, err)
 	}
 	md := map[string]any{}
-	if t := bytes.TrimSpace(j.Metadata); len(t) > 0 && string(t) != "null" {
-		m, err := jsoncopy.DecodeObject(t)
+	if !jsonNull(j.Metadata) {
+		m, err := jsoncopy.DecodeObject(j.Metadata)
 		if err != nil {
 			return fmt.Errorf("%w: envelope JSON: metadata: %v", ErrDecode, err)
 		}
@@ -214,8 +214,14 @@ func (e *Envelope) UnmarshalJSON(data []byte) error {
 
 // rawOrNil returns a copy of b, or nil when b is JSON null.
 func rawOrNil(b json.RawMessage) json.RawMessage {
-	if t := bytes.TrimSpace(b); len(t) == 0 || string(t) == "null" {
+	if jsonNull(b) {
 		return nil
 	}
 	return jsoncopy.Raw(b)
+}
+
+// jsonNull reports whether b, a value of a JSON document, is absent or null.
+func jsonNull(b []byte) bool {
+	t := bytes.TrimSpace(b)
+	return len(t) == 0 || string(t) == "null"
 }

@@ -46,11 +46,12 @@ func (c *Checker) Config() Config { return c.cfg }
 // check unhealthy with the error. When the store cannot be reached or its schema is not current,
 // the report holds the store's check alone.
 func (c *Checker) Report(ctx context.Context) Report {
+	if err := c.in.Ping(ctx); err != nil {
+		return UnreachableReport(err)
+	}
 	r := Report{CheckedAt: time.Now().UTC()}
 	store := Check{Component: ComponentStore, Healthy: true}
-	if err := c.in.Ping(ctx); err != nil {
-		store.problem("unreachable: " + err.Error())
-	} else if err := c.in.CheckSchema(ctx); err != nil {
+	if err := c.in.CheckSchema(ctx); err != nil {
 		store.problem("schema: " + err.Error())
 	}
 	r.Checks = append(r.Checks, store)
@@ -66,6 +67,14 @@ func (c *Checker) Report(ctx context.Context) Report {
 		r.Healthy = r.Healthy && ch.Healthy
 	}
 	return r
+}
+
+// UnreachableReport is the report on a store that cannot be reached (or opened) because of err:
+// its check alone, unhealthy.
+func UnreachableReport(err error) Report {
+	store := Check{Component: ComponentStore, Healthy: true}
+	store.problem("unreachable: " + err.Error())
+	return Report{CheckedAt: time.Now().UTC(), Checks: []Check{store}}
 }
 
 // projections checks each projection, or fails one check when they cannot be read.

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"strings"
-	"time"
 
 	"github.com/gofly/eventsourcing/health"
 	bunstore "github.com/gofly/eventsourcing/stores/bun"
@@ -31,8 +30,7 @@ func runHealth(ctx context.Context, g *globals, args []string, out *printer) err
 	// the checker gives for a store it cannot ping.
 	var u *unreachable
 	if errors.As(err, &u) {
-		store := health.Check{Component: health.ComponentStore, Problems: []string{"unreachable: " + u.Error()}}
-		return showReport(out, health.Report{CheckedAt: time.Now().UTC(), Checks: []health.Check{store}}, u.dialect)
+		return showReport(out, health.UnreachableReport(u), u.dialect)
 	}
 	return err
 }
